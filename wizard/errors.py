@@ -1,0 +1,55 @@
+"""Named exit codes and the one exception type that carries a user-facing failure."""
+
+from __future__ import annotations
+
+import enum
+
+
+class ExitCode(enum.IntEnum):
+    OK = 0
+    ERROR = 1
+    USAGE = 2
+    KEY = 3
+    ACCOUNT = 4
+    NETWORK = 5
+    FILES = 6
+    UPGRADE_AVAILABLE = 10
+    DEPRECATED = 11
+    UNAVAILABLE = 12
+    CANCELLED = 130
+
+
+class WizardError(Exception):
+    """A failure the user can act on: a short message, the fix, and the exit code.
+
+    Messages must never contain a key: callers pass fingerprints only.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        fix: str | None = None,
+        code: ExitCode = ExitCode.ERROR,
+        diagnosis: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fix = fix
+        self.code = code
+        self.diagnosis = diagnosis
+
+
+class UsageError(WizardError):
+    def __init__(self, message: str, *, fix: str | None = None) -> None:
+        super().__init__(message, fix=fix, code=ExitCode.USAGE)
+
+
+class FilesError(WizardError):
+    def __init__(self, message: str, *, fix: str | None = None, diagnosis: str | None = None):
+        super().__init__(message, fix=fix, code=ExitCode.FILES, diagnosis=diagnosis)
+
+
+class Cancelled(WizardError):
+    def __init__(self, message: str = "Cancelled: nothing was written.") -> None:
+        super().__init__(message, code=ExitCode.CANCELLED)

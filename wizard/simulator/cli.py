@@ -1,0 +1,93 @@
+"""`flux-setup simulator`: serve a scenario on loopback until stopped."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+
+from wizard.errors import ExitCode, UsageError
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--scenario", default="today", help="built-in name or a JSON file (default: today)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=0, help="port on 127.0.0.1 (default: any free one)"
+    )
+    parser.add_argument("--list", action="store_true", help="list the built-in scenarios and exit")
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="added to every request")
+    parser.add_argument(
+        "--jitter-ms", type=float, default=0.0, help="random extra latency, up to this"
+    )
+    parser.add_argument(
+        "--fail-first", type=int, default=0, metavar="N", help="fail the first N requests"
+    )
+    parser.add_argument(
+        "--fail-status",
+        type=int,
+        default=529,
+        choices=(429, 500, 529),
+        help="status for --fail-first",
+    )
+    parser.add_argument(
+        "--retry-after", type=float, default=1.0, help="retry-after seconds sent with failures"
+    )
+    parser.add_argument(
+        "--reset-first",
+        type=int,
+        default=0,
+        metavar="N",
+        help="reset the connection of the first N requests",
+    )
+    parser.add_argument(
+        "--hang-first", type=int, default=0, metavar="N", help="never answer the first N requests"
+    )
+    parser.add_argument(
+        "--faults-only", metavar="PATH", help="apply faults only to paths starting with this"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from wizard.simulator import Faults, ScenarioError, builtin_names, load
+    from wizard.simulator.server import RunningSimulator, Simulator
+
+    if args.list:
+        for name in builtin_names():
+            print(f"{name:14} {load(name).description}")
+        return ExitCode.OK
+    try:
+        scenario = load(args.scenario)
+    except ScenarioError as exc:
+        raise UsageError(
+            str(exc), fix="Run `flux-setup simulator --list` for the built-in ones."
+        ) from None
+    faults = Faults(
+        latency_ms=args.latency_ms,
+        jitter_ms=args.jitter_ms,
+        fail_first=args.fail_first,
+        fail_status=args.fail_status,
+        retry_after=args.retry_after,
+        reset_first=args.reset_first,
+        hang_first=args.hang_first,
+        only=args.faults_only,
+    )
+    try:
+        running = RunningSimulator(Simulator(scenario, faults), args.port).start()
+    except OSError as exc:
+        raise UsageError(
+            f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror}", fix="Pick another --port."
+        ) from None
+    print(running.base_url, flush=True)
+    print(f"serving scenario {scenario.name!r}; Ctrl-C to stop", file=sys.stderr, flush=True)
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    try:
+        done.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        running.stop()
+    return ExitCode.OK

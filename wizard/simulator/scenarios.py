@@ -1,0 +1,162 @@
+"""Simulator scenarios: data files describing one organisation's view of the API.
+
+A scenario file is JSON. It may `extend` another scenario by name and override any field.
+Fields:
+  description      one line for `flux-setup simulator --list`
+  models           ModelInfo objects (every public field); `sim_rejects` (simulator-only) lists
+                   request parameters the model refuses, e.g. ["temperature"]
+  access           who may call what: {"deprecated": bool, "allow_lines": [..] | null,
+                   "deny_lines": [..], "allow": [ids], "deny": [ids]}
+  billing          "ok" | "credit_balance_too_low" | "spend_limit_reached" | "organization_on_hold"
+  rate_limits      {"requests": int, "input_tokens": int, "output_tokens": int}
+  keys             {"revoked": [keys]}  (by default every well-formed sk-ant-api03 key is valid)
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+BILLING_STATES = ("ok", "credit_balance_too_low", "spend_limit_reached", "organization_on_hold")
+MODEL_FIELDS = (
+    "type",
+    "id",
+    "display_name",
+    "created_at",
+    "lifecycle",
+    "deprecated_at",
+    "retires_at",
+    "line",
+    "max_input_tokens",
+    "max_tokens",
+    "capabilities",
+)
+
+
+class ScenarioError(ValueError):
+    pass
+
+
+@dataclass
+class Access:
+    deprecated: bool = False
+    allow_lines: list[str] | None = None
+    deny_lines: list[str] = field(default_factory=list)
+    allow: list[str] = field(default_factory=list)
+    deny: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Scenario:
+    name: str
+    description: str
+    models: list[dict[str, Any]]
+    access: Access
+    billing: str = "ok"
+    rate_limits: dict[str, int] = field(
+        default_factory=lambda: {"requests": 50, "input_tokens": 30000, "output_tokens": 8000}
+    )
+    revoked_keys: list[str] = field(default_factory=list)
+
+    def find(self, model_id: str) -> dict[str, Any] | None:
+        for model in self.models:
+            if model["id"] == model_id:
+                return model
+        return None
+
+    def may_call(self, model: dict[str, Any]) -> bool:
+        """Whether this organisation's inference request naming `model` succeeds."""
+        access = self.access
+        if model["lifecycle"] == "retired":
+            return False
+        if model["id"] in access.deny:
+            return False
+        if model["id"] in access.allow:
+            return True
+        line = model.get("line")
+        if access.allow_lines is not None and line not in access.allow_lines:
+            return False
+        if line in access.deny_lines:
+            return False
+        if model["lifecycle"] == "deprecated":
+            return access.deprecated
+        return True
+
+
+def builtin_names() -> list[str]:
+    folder = resources.files("wizard.simulator") / "scenarios"
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".json"))
+
+
+def _read_raw(name_or_path: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
+    if name_or_path in seen:
+        raise ScenarioError(f"scenario {name_or_path!r} extends itself")
+    path = Path(name_or_path)
+    if name_or_path.endswith(".json") or path.exists():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ScenarioError(f"cannot read scenario file {path}: {exc.strerror}") from None
+    else:
+        resource = resources.files("wizard.simulator") / "scenarios" / f"{name_or_path}.json"
+        if not resource.is_file():
+            names = ", ".join(builtin_names())
+            raise ScenarioError(f"unknown scenario {name_or_path!r}; built-in: {names}")
+        text = resource.read_text(encoding="utf-8")
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ScenarioError(f"scenario {name_or_path}: invalid JSON: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"scenario {name_or_path}: expected a JSON object")
+    base = raw.pop("extends", None)
+    if base:
+        merged = _read_raw(base, (*seen, name_or_path))
+        merged.pop("name", None)  # a scenario is named by its own file
+        merged.update(raw)
+        return merged
+    return raw
+
+
+def load(name_or_path: str) -> Scenario:
+    """Load a built-in scenario by name, or a user's scenario file by path."""
+    raw = _read_raw(name_or_path)
+    name = raw.get("name") or Path(name_or_path).stem
+    models = raw.get("models")
+    if not isinstance(models, list) or not models:
+        raise ScenarioError(f"scenario {name}: 'models' must be a non-empty list")
+    cleaned = []
+    for model in models:
+        missing = [k for k in ("id", "display_name", "created_at", "lifecycle") if k not in model]
+        if missing:
+            raise ScenarioError(f"scenario {name}: model {model.get('id')!r} lacks {missing}")
+        entry: dict[str, Any] = {"type": "model", "deprecated_at": None, "retires_at": None}
+        entry["line"] = None
+        entry.update({"max_input_tokens": 200000, "max_tokens": 64000, "capabilities": None})
+        entry.update(model)
+        cleaned.append(entry)
+    # The real API lists newest first.
+    cleaned.sort(key=lambda m: m["created_at"], reverse=True)
+    billing = raw.get("billing", "ok")
+    if billing not in BILLING_STATES:
+        raise ScenarioError(f"scenario {name}: billing must be one of {BILLING_STATES}")
+    access_raw = raw.get("access", {})
+    scenario = Scenario(
+        name=name,
+        description=raw.get("description", ""),
+        models=cleaned,
+        access=Access(**access_raw),
+        billing=billing,
+        revoked_keys=list(raw.get("keys", {}).get("revoked", [])),
+    )
+    if "rate_limits" in raw:
+        scenario.rate_limits = dict(raw["rate_limits"])
+    return scenario
+
+
+def public_model(model: dict[str, Any]) -> dict[str, Any]:
+    """A model as the API sends it: only the public ModelInfo fields."""
+    return {k: model.get(k) for k in MODEL_FIELDS}
