@@ -492,6 +492,9 @@ class RunningSimulator:
         with self.sim._lock:
             self.sim._arrivals = 0
 
+    def reset_counters(self) -> None:
+        self.sim.reset_counters()
+
     def use_scenario(self, name_or_path: str) -> None:
         self.sim.set_scenario(load(name_or_path))
 

@@ -1,0 +1,122 @@
+"""Keys: sources and precedence, normalisation, offline form checks, fingerprints."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.conftest import KEY
+from wizard.keys import ApiKey, check_form, discover, fingerprint, normalise
+
+GOOD = KEY
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        GOOD,
+        f"  {GOOD}\n",
+        f'"{GOOD}"',
+        f"'{GOOD}'",
+        f"ANTHROPIC_API_KEY={GOOD}",
+        f'export ANTHROPIC_API_KEY="{GOOD}"\r\n',
+        f"ANTHROPIC_API_KEY = '{GOOD}'",
+    ],
+)
+def test_pasted_keys_are_normalised(pasted):
+    assert normalise(pasted) == GOOD
+    assert check_form(normalise(pasted)) is None
+
+
+@pytest.mark.parametrize(
+    "value,code,words",
+    [
+        ("", "key_missing", "empty"),
+        (GOOD[:50] + " " + GOOD[50:], "key_malformed", "spaces"),
+        (GOOD[:50] + "\x00" + GOOD[50:], "key_malformed", "control"),
+        ("sk-ant-admin01-" + "a" * 90, "key_wrong_kind", "Admin"),
+        ("sk-ant-oat01-" + "a" * 90, "key_wrong_kind", "OAuth"),
+        ("sk-proj-" + "a" * 90, "key_wrong_kind", "another vendor"),
+        ("sk-" + "a" * 48, "key_wrong_kind", "another vendor"),
+        ("sk-ant-api02-" + "a" * 90, "key_malformed", "does not look like"),
+        ("AKIA" + "A" * 30, "key_malformed", "does not look like"),
+        ("sk-ant-api03-" + "a" * 40 + "é" + "a" * 40, "key_malformed", "characters"),
+        (GOOD[:40], "key_malformed", "cut off"),
+    ],
+)
+def test_offline_form_checks_name_the_problem(value, code, words):
+    problem = check_form(value)
+    assert problem is not None
+    assert problem.code == code
+    assert words in problem.message
+    if value:
+        assert value not in problem.message + problem.next_step
+
+
+def test_fingerprint_shows_first_12_and_last_4_only():
+    assert fingerprint(GOOD) == GOOD[:12] + "..." + GOOD[-4:]
+    assert fingerprint("") == "(empty)"
+    short = "sk-ant-api03-abc"
+    assert len(fingerprint(short).replace("...", "")) < 8
+
+
+@given(st.text(min_size=0, max_size=200))
+def test_a_fingerprint_never_holds_more_than_16_characters_of_the_key(value):
+    shown = fingerprint(value).replace("...", "")
+    assert len(shown) <= 16
+    if len(value) >= 20:
+        assert value not in fingerprint(value)
+
+
+@given(
+    st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=126), min_size=20, max_size=150)
+)
+def test_problem_messages_never_contain_the_key(value):
+    problem = check_form(value)
+    if problem is not None:
+        assert value not in problem.message
+        assert value not in problem.next_step
+
+
+def test_the_key_object_never_shows_its_value():
+    key = ApiKey(GOOD, "env")
+    assert GOOD not in repr(key)
+    assert GOOD not in str(key)
+    assert GOOD not in f"{key}"
+    assert key.reveal() == GOOD
+    with pytest.raises(TypeError):
+        pickle.dumps(key)
+
+
+def test_precedence_is_stdin_env_env_file_config():
+    other = "sk-ant-api03-" + "Other" * 18 + "ABCD"
+    found = discover(
+        stdin=None,
+        environ={"ANTHROPIC_API_KEY": other},
+        env_file={"ANTHROPIC_API_KEY": GOOD},
+        config_api_key=GOOD,
+    )
+    assert found.key is not None and found.key.source == "env"
+    assert found.key.reveal() == other
+    assert found.conflict
+    message = found.describe_conflict()
+    assert message is not None
+    assert fingerprint(other) in message and fingerprint(GOOD) in message
+    assert GOOD not in message and other not in message
+
+    from_stdin = discover(stdin=GOOD + "\n", environ={"ANTHROPIC_API_KEY": other})
+    assert from_stdin.key is not None and from_stdin.key.source == "stdin"
+
+
+def test_same_key_in_two_places_is_no_conflict_and_empty_variables_do_not_count():
+    found = discover(
+        environ={"ANTHROPIC_API_KEY": ""},
+        env_file={"ANTHROPIC_API_KEY": GOOD},
+        config_api_key=f'"{GOOD}"',
+    )
+    assert found.key is not None and found.key.source == "env_file"
+    assert not found.conflict
+    assert discover().key is None

@@ -1,0 +1,281 @@
+"""Anthropic API access: list and retrieve models, verify access with a 1-token call.
+
+The only module that imports `anthropic`, and only when a network step runs (it costs ~2 s).
+The wizard's own retry policy replaces the SDK's: short timeouts, retries of transient
+failures within one time budget, never a retry of a 4xx or of the spend-cap 429.
+Results are data (`ApiFailure`, `Verification`); no SDK exception leaves this module.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import warnings
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from wizard.keys import ApiKey
+
+if TYPE_CHECKING:
+    import anthropic
+
+OFFICIAL_BASE_URL = "https://api.anthropic.com"
+DEFAULT_TIMEOUT = 10.0
+# The whole network part of a command ends within this many per-request timeouts.
+BUDGET_TIMEOUTS = 3.0
+MAX_RETRY_AFTER = 5.0
+VERIFY_PROMPT = "Hi"
+TRANSIENT_STATUSES = {408, 409, 429, 500, 502, 503, 504, 529}
+
+T = TypeVar("T")
+
+
+def preload() -> threading.Thread:
+    """Start importing the SDK in the background, so the first network step need not wait."""
+    thread = threading.Thread(target=_sdk, name="preload-anthropic", daemon=True)
+    thread.start()
+    return thread
+
+
+def _sdk() -> Any:
+    import anthropic
+
+    # The SDK warns on every call naming a deprecated model; the wizard reports that itself.
+    warnings.filterwarnings(
+        "ignore", message="The model .* is deprecated", category=DeprecationWarning
+    )
+    return anthropic
+
+
+def resolve_base_url(flag: str | None, environ: dict[str, str] | None = None) -> str:
+    """--base-url, else ANTHROPIC_BASE_URL, else the official URL; a trailing /v1 is dropped
+    (the SDK would request /v1/v1/...)."""
+    env = os.environ if environ is None else environ
+    url = (flag or env.get("ANTHROPIC_BASE_URL") or OFFICIAL_BASE_URL).strip().rstrip("/")
+    if url.endswith("/v1"):
+        url = url[: -len("/v1")]
+    return url
+
+
+@dataclass
+class ApiFailure:
+    """Why a request did not succeed, after the retry policy gave up."""
+
+    kind: str  # "status", "connection" or "timeout"
+    status: int | None = None
+    type: str | None = None
+    message: str | None = None
+    error_code: str | None = None
+    request_id: str | None = None
+    retry_after: float | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    attempts: int = 1
+
+    @property
+    def transient(self) -> bool:
+        if self.kind != "status":
+            return True
+        if self.error_code == "enforced_spend_limit_reached":
+            return False
+        return self.status in TRANSIENT_STATUSES
+
+
+class ApiCallFailed(Exception):
+    def __init__(self, failure: ApiFailure) -> None:
+        super().__init__(f"{failure.kind} {failure.status or ''}".strip())
+        self.failure = failure
+
+
+@dataclass
+class Verification:
+    model_id: str
+    ok: bool
+    failure: ApiFailure | None = None
+    request_id: str | None = None
+    ratelimits: dict[str, str] = field(default_factory=dict)
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+
+def _retry_after(headers: Any) -> float | None:
+    try:
+        value = headers.get("retry-after")
+        return float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _to_failure(exc: BaseException) -> ApiFailure:
+    sdk = _sdk()
+    if isinstance(exc, sdk.APITimeoutError):
+        return ApiFailure("timeout", message="the request timed out")
+    if isinstance(exc, sdk.APIConnectionError):
+        cause = exc.__cause__
+        detail = type(cause).__name__ if cause is not None else "connection error"
+        return ApiFailure("connection", message=f"could not connect ({detail})")
+    if isinstance(exc, sdk.APIStatusError):
+        details = exc.body.get("error", {}).get("details") if isinstance(exc.body, dict) else None
+        return ApiFailure(
+            "status",
+            status=exc.status_code,
+            type=exc.type,
+            message=exc.api_message,
+            error_code=exc.error_code,
+            request_id=exc.request_id,
+            retry_after=_retry_after(exc.response.headers),
+            details=details if isinstance(details, dict) else {},
+        )
+    raise exc
+
+
+class ApiClient:
+    """One command's access to the API: one key, one base URL, one time budget."""
+
+    def __init__(
+        self,
+        key: ApiKey,
+        base_url: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        budget: float | None = None,
+        max_concurrency: int = 4,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.key = key
+        self.base_url = base_url
+        self.timeout = timeout
+        self.budget = budget if budget is not None else timeout * BUDGET_TIMEOUTS
+        self.max_concurrency = max_concurrency
+        self._clock = clock
+        self._sleep = sleep
+        self._deadline = clock() + self.budget
+        self._client: anthropic.Anthropic | None = None
+        self._client_lock = threading.Lock()
+        self.requests = 0
+        self._count_lock = threading.Lock()
+
+    def _sdk_client(self) -> anthropic.Anthropic:
+        with self._client_lock:
+            if self._client is None:
+                sdk = _sdk()
+                self._client = sdk.Anthropic(
+                    api_key=self.key.reveal(),  # explicit: an ambient variable never wins silently
+                    base_url=self.base_url,
+                    timeout=self.timeout,
+                    max_retries=0,  # our policy below, not the SDK's
+                )
+            return self._client
+
+    def remaining(self) -> float:
+        return self._deadline - self._clock()
+
+    def _call(self, fn: Callable[[anthropic.Anthropic, float], T]) -> T:
+        """Run one request with the wizard's retry policy; raise ApiCallFailed when it gives up."""
+        client = self._sdk_client()
+        sdk = _sdk()
+        attempt = 0
+        while True:
+            attempt += 1
+            timeout = min(self.timeout, self.remaining())
+            if timeout <= 0.05:
+                raise ApiCallFailed(
+                    ApiFailure("timeout", message="the time budget ran out", attempts=attempt - 1)
+                )
+            with self._count_lock:
+                self.requests += 1
+            try:
+                return fn(client, timeout)
+            except sdk.APIError as exc:
+                failure = _to_failure(exc)
+                failure.attempts = attempt
+                if not failure.transient:
+                    raise ApiCallFailed(failure) from None
+                wait = min(0.25 * 2 ** (attempt - 1), 2.0)
+                if failure.retry_after is not None:
+                    wait = min(failure.retry_after, MAX_RETRY_AFTER)
+                if wait >= self.remaining() - 0.05:
+                    raise ApiCallFailed(failure) from None
+                self._sleep(wait)
+
+    # -- the API -------------------------------------------------------------------------------
+    def list_models(self) -> list[dict[str, Any]]:
+        """Every model, retired ones included, in as few requests as the API allows."""
+        models: list[dict[str, Any]] = []
+        after: str | None = None
+        while True:
+
+            def one_page(
+                client: anthropic.Anthropic, timeout: float, after: str | None = after
+            ) -> Any:
+                kwargs: dict[str, Any] = {
+                    "limit": 1000,
+                    "lifecycle": ["active", "deprecated", "retired"],
+                }
+                if after is not None:
+                    kwargs["after_id"] = after
+                return client.models.list(timeout=timeout, **kwargs)
+
+            page = self._call(one_page)
+            models.extend(m.model_dump(mode="json") for m in page.data)
+            if not page.has_more or not page.last_id:
+                return models
+            after = page.last_id
+
+    def retrieve(self, model_id: str) -> dict[str, Any] | None:
+        """One model by ID (aliases resolve to their model); None when the API does not know it."""
+        try:
+            model = self._call(
+                lambda client, timeout: client.models.retrieve(model_id, timeout=timeout)
+            )
+        except ApiCallFailed as failed:
+            if failed.failure.status == 404:
+                return None
+            raise
+        data: dict[str, Any] = model.model_dump(mode="json")
+        return data
+
+    def verify(self, model_id: str) -> Verification:
+        """Prove access with the cheapest real call: max_tokens=1, a one-word prompt, nothing else
+        (newer models reject sampling parameters)."""
+
+        def create(client: anthropic.Anthropic, timeout: float) -> Any:
+            return client.messages.with_raw_response.create(
+                model=model_id,
+                max_tokens=1,
+                messages=[{"role": "user", "content": VERIFY_PROMPT}],
+                timeout=timeout,
+            )
+
+        try:
+            raw = self._call(create)
+        except ApiCallFailed as failed:
+            return Verification(model_id, False, failed.failure, failed.failure.request_id)
+        message = raw.parse()
+        ratelimits = {
+            name[len("anthropic-ratelimit-") :]: value
+            for name, value in raw.headers.items()
+            if name.lower().startswith("anthropic-ratelimit-")
+        }
+        return Verification(
+            model_id,
+            True,
+            request_id=raw.headers.get("request-id"),
+            ratelimits=ratelimits,
+            input_tokens=message.usage.input_tokens,
+            output_tokens=message.usage.output_tokens,
+        )
+
+    def run_concurrently(self, calls: Iterable[Callable[[], T]]) -> list[T]:
+        tasks = list(calls)
+        if len(tasks) <= 1:
+            return [task() for task in tasks]
+        with ThreadPoolExecutor(max_workers=min(self.max_concurrency, len(tasks))) as pool:
+            return list(pool.map(lambda task: task(), tasks))
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()

@@ -1,0 +1,154 @@
+"""The model catalogue: lifecycle, line, ranking by the user's line order, successors.
+
+Everything is decided from Models API data; nothing here knows a model name.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+DEFAULT_PREFER: tuple[str, ...] = ("opus", "sonnet", "haiku")
+LINE_NAME = re.compile(r"[a-z][a-z0-9_-]*")
+
+
+class PreferError(ValueError):
+    pass
+
+
+def parse_prefer(value: str | Sequence[str]) -> tuple[str, ...]:
+    """A line order from `--prefer opus,sonnet` or a config list; lower-cased, no duplicates."""
+    items = value.split(",") if isinstance(value, str) else list(value)
+    lines: list[str] = []
+    for item in items:
+        if not isinstance(item, str):
+            raise PreferError(f"line names are strings, not {item!r}")
+        name = item.strip().lower()
+        if not name:
+            continue
+        if not LINE_NAME.fullmatch(name):
+            raise PreferError(f"{item!r} is not a model line name (e.g. opus, sonnet, haiku)")
+        if name not in lines:
+            lines.append(name)
+    if not lines:
+        raise PreferError("the line order is empty; e.g. --prefer opus,sonnet,haiku")
+    return tuple(lines)
+
+
+@dataclass
+class Model:
+    id: str
+    display_name: str
+    line: str | None
+    lifecycle: str
+    created_at: str
+    deprecated_at: str | None = None
+    retires_at: str | None = None
+    callable: bool | None = None  # None: not verified, or a transient error
+    verified: bool = False
+    reason: str | None = None  # a diagnosis code when refused
+    request_id: str | None = None
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> Model:
+        return cls(
+            id=data["id"],
+            display_name=data.get("display_name") or data["id"],
+            line=data.get("line"),
+            lifecycle=data.get("lifecycle") or "active",
+            created_at=str(data.get("created_at") or ""),
+            deprecated_at=_date(data.get("deprecated_at")),
+            retires_at=_date(data.get("retires_at")),
+        )
+
+    @property
+    def retires_on(self) -> str | None:
+        return self.retires_at[:10] if self.retires_at else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "display_name": self.display_name,
+            "line": self.line,
+            "lifecycle": self.lifecycle,
+            "retires_at": self.retires_at,
+            "callable": self.callable,
+            "verified": self.verified,
+            "reason": self.reason,
+        }
+
+
+def _date(value: Any) -> str | None:
+    return str(value) if value else None
+
+
+class Catalog:
+    def __init__(self, models: Iterable[Model]) -> None:
+        self.models = list(models)
+        self._by_id = {m.id: m for m in self.models}
+
+    def get(self, model_id: str | None) -> Model | None:
+        return self._by_id.get(model_id) if model_id else None
+
+    def add(self, model: Model) -> None:
+        if model.id not in self._by_id:
+            self.models.append(model)
+            self._by_id[model.id] = model
+
+    def ranked(self, prefer: Sequence[str]) -> list[Model]:
+        """Models of the preferred lines that may be called at all: line order first, then
+        active before deprecated, then newest first. `line: null` is never guessed."""
+        candidates = [
+            m for m in self.models if m.line in prefer and m.lifecycle in ("active", "deprecated")
+        ]
+        by_date = sorted(candidates, key=lambda m: m.created_at, reverse=True)
+        return sorted(
+            by_date, key=lambda m: (list(prefer).index(m.line or ""), m.lifecycle != "active")
+        )
+
+    def recommend(self, prefer: Sequence[str], *, unverified_ok: bool = False) -> Model | None:
+        """The best callable model; with `unverified_ok`, the best not known to be refused."""
+        for model in self.ranked(prefer):
+            if model.callable or (
+                unverified_ok and model.callable is None and model.lifecycle == "active"
+            ):
+                return model
+        return None
+
+    def fallback(
+        self, prefer: Sequence[str], recommended: Model | None, *, unverified_ok: bool = False
+    ) -> Model | None:
+        """The best callable model of another line than the recommendation's."""
+        if recommended is None:
+            return None
+        for model in self.ranked(prefer):
+            if model.line == recommended.line:
+                continue
+            if model.callable or (
+                unverified_ok and model.callable is None and model.lifecycle == "active"
+            ):
+                return model
+        return None
+
+    def successor(self, model: Model) -> Model | None:
+        """The newest active model of the same line that is not known to be refused."""
+        if model.line is None:
+            return None
+        same_line = [
+            m
+            for m in self.models
+            if m.line == model.line
+            and m.lifecycle == "active"
+            and m.callable is not False
+            and m.id != model.id
+        ]
+        same_line.sort(key=lambda m: (m.callable is True, m.created_at), reverse=True)
+        return same_line[0] if same_line else None
+
+    def suggestions(self, model_id: str, limit: int = 3) -> list[str]:
+        """Close IDs that may be meant ('did you mean'), active ones first."""
+        ids = [m.id for m in self.models if m.lifecycle != "retired"]
+        return difflib.get_close_matches(model_id, ids, n=limit, cutoff=0.6)

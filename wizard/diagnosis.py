@@ -1,0 +1,259 @@
+"""Every fact and API failure becomes one diagnosis: a code, a message, the next step, a link.
+
+A 404 on a model is decided from the catalogue (no error code tells the causes apart). A
+transient failure never makes a model "not callable". No message says a tier withholds a model:
+tiers set rate limits and spend caps only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from wizard.api import ApiFailure
+from wizard.catalog import Catalog, Model
+from wizard.errors import ExitCode
+
+KEYS_URL = "https://platform.claude.com/settings/keys"
+LIMITS_URL = "https://platform.claude.com/settings/limits"
+BILLING_URL = "https://platform.claude.com/settings/billing"
+USAGE_URL = "https://platform.claude.com/usage"
+SUPPORT_URL = "https://support.claude.com"
+STATUS_URL = "https://status.claude.com"
+
+KEY_CODES = {"key_missing", "key_malformed", "key_wrong_kind", "key_invalid"}
+ACCOUNT_CODES = {
+    "credit_balance_too_low",
+    "billing_error",
+    "spend_limit_reached",
+    "organization_on_hold",
+    "permission_denied",
+}
+NETWORK_CODES = {"network_error", "rate_limited", "overloaded", "server_error"}
+MODEL_REFUSAL_CODES = {
+    "model_retired",
+    "model_closed_to_new_adopters",
+    "model_not_available",
+    "model_unknown",
+}
+
+
+@dataclass
+class Diagnosis:
+    code: str
+    message: str
+    next_step: str
+    url: str | None = None
+    model: str | None = None
+    request_id: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "model": self.model,
+            "message": self.message,
+            "next_step": self.next_step,
+            "url": self.url,
+            "request_id": self.request_id,
+        }
+
+
+def exit_code_for(code: str) -> ExitCode | None:
+    if code in KEY_CODES:
+        return ExitCode.KEY
+    if code in ACCOUNT_CODES:
+        return ExitCode.ACCOUNT
+    if code in NETWORK_CODES:
+        return ExitCode.NETWORK
+    return None
+
+
+def is_account_wide(code: str) -> bool:
+    """Failures that every further call would repeat: stop verifying after one."""
+    return code in KEY_CODES or code in ACCOUNT_CODES
+
+
+def _retires(model: Model) -> str:
+    return f" (retires {model.retires_on})" if model.retires_on else ""
+
+
+def model_refusal(model_id: str, catalog: Catalog, request_id: str | None) -> Diagnosis:
+    """Why a 404 `model: <id>` happened, from the catalogue."""
+    model = catalog.get(model_id)
+    if model is None:
+        close = catalog.suggestions(model_id)
+        hint = f" Did you mean {', '.join(close)}?" if close else ""
+        return Diagnosis(
+            "model_unknown",
+            f"{model_id} is not a model the API knows (not in the catalogue, retired ones included).{hint}",
+            "Check the spelling, or pick a model from the list.",
+            model=model_id,
+            request_id=request_id,
+        )
+    successor = catalog.successor(model)
+    instead = f" Use {successor.id} instead." if successor else ""
+    if model.lifecycle == "retired":
+        when = f" on {model.retires_on}" if model.retires_on else ""
+        return Diagnosis(
+            "model_retired",
+            f"{model_id} was retired{when}: no one can call it any more.",
+            f"Switch to a current model.{instead}",
+            model=model_id,
+            request_id=request_id,
+        )
+    if model.lifecycle == "deprecated":
+        return Diagnosis(
+            "model_closed_to_new_adopters",
+            f"{model_id} is deprecated{_retires(model)} and closed to organisations that did not "
+            "use it before; yours did not.",
+            f"Use a current model.{instead}",
+            model=model_id,
+            request_id=request_id,
+        )
+    return Diagnosis(
+        "model_not_available",
+        f"{model_id} is listed and active, but this key may not call it: the workspace may "
+        "restrict models, the model may be gated (approved customers only), or it may not be "
+        "offered under zero data retention.",
+        "Check the workspace's model restrictions in the Console; if none apply, contact "
+        "support with the request ID.",
+        url=SUPPORT_URL,
+        model=model_id,
+        request_id=request_id,
+    )
+
+
+def from_failure(
+    failure: ApiFailure,
+    *,
+    model_id: str | None = None,
+    catalog: Catalog | None = None,
+    base_url: str | None = None,
+) -> Diagnosis:
+    """The one diagnosis that explains an API failure."""
+    rid = failure.request_id
+    message = failure.message or ""
+    if failure.kind in ("connection", "timeout"):
+        where = f" {base_url}" if base_url else " the API"
+        what = "timed out" if failure.kind == "timeout" else "could not connect"
+        return Diagnosis(
+            "network_error",
+            f"Could not reach{where}: {what} after {failure.attempts} attempt(s).",
+            "Check the network, proxy settings or --base-url, then rerun; a slow network may "
+            "need a larger --timeout.",
+            url=STATUS_URL,
+            model=model_id,
+        )
+    status = failure.status
+    if status == 401:
+        return Diagnosis(
+            "key_invalid",
+            "The API rejected the key (401): it is revoked, expired or mistyped.",
+            "Create a new key in the Console and rerun with it.",
+            url=KEYS_URL,
+            request_id=rid,
+        )
+    if failure.error_code == "organization_on_hold":
+        appeal = failure.details.get("appeal_url") if failure.details else None
+        return Diagnosis(
+            "organization_on_hold",
+            "The organisation is on hold: the API refuses every request.",
+            "Contact support (or appeal) with the request ID; nothing on this machine can fix it.",
+            url=appeal if isinstance(appeal, str) else SUPPORT_URL,
+            request_id=rid,
+        )
+    if status == 400 and "credit balance is too low" in message:
+        return Diagnosis(
+            "credit_balance_too_low",
+            "Your credit balance is too low: the API refuses inference until billing is set up.",
+            "Add credit or a payment method on the billing page, then rerun `flux-setup check`.",
+            url=BILLING_URL,
+            request_id=rid,
+        )
+    if status == 400 and "only authorized for use with Claude Code" in message:
+        return Diagnosis(
+            "key_wrong_kind",
+            "This credential is a Claude Code OAuth token; the API refuses it.",
+            "Create an API key (sk-ant-api03-...) in the Console.",
+            url=KEYS_URL,
+            request_id=rid,
+        )
+    if status == 402:
+        return Diagnosis(
+            "billing_error",
+            f"The API reports a billing problem: {message or 'payment required'}.",
+            "Check the payment method on the billing page.",
+            url=BILLING_URL,
+            request_id=rid,
+        )
+    if status == 403:
+        return Diagnosis(
+            "permission_denied",
+            f"This key lacks permission for the request{_for(model_id)}.",
+            "Check the key's workspace and its permissions in the Console.",
+            url=KEYS_URL,
+            model=model_id,
+            request_id=rid,
+        )
+    if status == 404 and model_id is not None and catalog is not None:
+        return model_refusal(model_id, catalog, rid)
+    if status == 429 and failure.error_code == "enforced_spend_limit_reached":
+        return Diagnosis(
+            "spend_limit_reached",
+            "The monthly spend limit is reached: the API refuses inference until it resets or is "
+            "raised. Retrying cannot help.",
+            "Raise the limit on the limits page, or wait for the next month.",
+            url=LIMITS_URL,
+            request_id=rid,
+        )
+    if status == 429:
+        return Diagnosis(
+            "rate_limited",
+            f"Rate limited{_for(model_id)} after {failure.attempts} attempt(s); this says nothing "
+            "about which models you may call.",
+            "Wait a minute and rerun; the limits page shows your rate limits.",
+            url=LIMITS_URL,
+            model=model_id,
+            request_id=rid,
+        )
+    if status == 529:
+        return Diagnosis(
+            "overloaded",
+            f"The API is overloaded{_for(model_id)} (529) after {failure.attempts} attempt(s); "
+            "this says nothing about access.",
+            "Rerun in a few minutes; see the status page.",
+            url=STATUS_URL,
+            model=model_id,
+            request_id=rid,
+        )
+    if status is not None and status >= 500:
+        return Diagnosis(
+            "server_error",
+            f"The API failed with {status}{_for(model_id)} after {failure.attempts} attempt(s); "
+            "this says nothing about access.",
+            "Rerun in a few minutes; see the status page.",
+            url=STATUS_URL,
+            model=model_id,
+            request_id=rid,
+        )
+    return Diagnosis(
+        "request_rejected",
+        f"The API refused the request{_for(model_id)} ({status} {failure.type}): {message}",
+        "Contact support with the request ID if this persists.",
+        url=SUPPORT_URL,
+        model=model_id,
+        request_id=rid,
+    )
+
+
+def _for(model_id: str | None) -> str:
+    return f" for {model_id}" if model_id else ""
+
+
+def deprecated_but_callable(model: Model) -> Diagnosis:
+    return Diagnosis(
+        "model_deprecated",
+        f"{model.id} still answers, but it is deprecated{_retires(model)}.",
+        "Move to a current model before it retires: `flux-setup run`.",
+        model=model.id,
+    )

@@ -1,0 +1,226 @@
+"""API keys: where they come from, what form they have, and how they are shown (fingerprints).
+
+The key's value lives only inside `ApiKey`; its repr, str and every message show the
+fingerprint. Offline checks here never cost a request.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+API_KEY_PREFIX = "sk-ant-api03-"
+ADMIN_PREFIX = "sk-ant-admin01-"
+OAUTH_PREFIX = "sk-ant-oat01-"
+# Real API keys are 108 characters; anything much shorter was almost surely cut off in a paste.
+MIN_LENGTH = 80
+KEY_BODY = re.compile(r"[A-Za-z0-9_-]+")
+KEYS_URL = "https://platform.claude.com/settings/keys"
+
+# The sources, in precedence order.
+SOURCES = ("stdin", "env", "env_file", "config", "prompt")
+SOURCE_LABELS = {
+    "stdin": "standard input (--api-key-stdin)",
+    "env": "the ANTHROPIC_API_KEY environment variable",
+    "env_file": "ANTHROPIC_API_KEY in the .env file",
+    "config": "api_key in the Flux config (legacy)",
+    "prompt": "the prompt",
+}
+
+
+def fingerprint(value: str) -> str:
+    """At most the first 12 and last 4 characters; less of a short value, so it never leaks."""
+    if len(value) >= 32:
+        return f"{value[:12]}...{value[-4:]}"
+    if len(value) >= 8:
+        return f"{value[: len(value) // 4]}..."
+    return "..." if value else "(empty)"
+
+
+class ApiKey:
+    """A key and where it came from. Only `reveal()` gives the value, for the SDK alone."""
+
+    __slots__ = ("_value", "source")
+
+    def __init__(self, value: str, source: str) -> None:
+        self._value = value
+        self.source = source
+
+    def reveal(self) -> str:
+        return self._value
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self._value)
+
+    @property
+    def kind(self) -> str:
+        return key_kind(self._value)
+
+    def __repr__(self) -> str:
+        return f"ApiKey({self.fingerprint}, source={self.source!r})"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ApiKey) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __reduce__(self) -> str:  # never pickle the secret
+        raise TypeError("ApiKey cannot be pickled")
+
+
+def key_kind(value: str) -> str:
+    if value.startswith(API_KEY_PREFIX):
+        return "api_key"
+    if value.startswith(ADMIN_PREFIX):
+        return "admin_key"
+    if value.startswith(OAUTH_PREFIX):
+        return "oauth_token"
+    if value.startswith("sk-ant-"):
+        return "unknown_anthropic"
+    if value.startswith("sk-"):
+        return "other_vendor"
+    return "unknown"
+
+
+def normalise(raw: str) -> str:
+    """Strip what a paste adds and is safe to strip: whitespace, quotes, an assignment prefix."""
+    value = raw.strip()
+    if value.startswith("export "):
+        value = value[len("export ") :].strip()
+    if value.startswith("ANTHROPIC_API_KEY"):
+        rest = value[len("ANTHROPIC_API_KEY") :].lstrip()
+        if rest.startswith("=") or rest.startswith(":"):
+            value = rest[1:].strip()
+    for _ in range(2):
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'`":
+            value = value[1:-1].strip()
+    return value
+
+
+@dataclass(frozen=True)
+class KeyProblem:
+    code: str
+    message: str
+    next_step: str
+    url: str | None = KEYS_URL
+
+
+def check_form(value: str) -> KeyProblem | None:
+    """Offline checks of a normalised key; None when it looks like an API key."""
+    if not value:
+        return KeyProblem(
+            "key_missing",
+            "The API key is empty.",
+            "Paste the whole key, or create one in the Console.",
+        )
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        return KeyProblem(
+            "key_malformed",
+            "The API key contains spaces, line breaks or control characters.",
+            "Copy the key again in one piece, without line breaks.",
+        )
+    kind = key_kind(value)
+    if kind == "admin_key":
+        return KeyProblem(
+            "key_wrong_kind",
+            "This is an Admin API key (sk-ant-admin01-...): it manages an organisation and "
+            "cannot call models.",
+            "Create a regular API key (sk-ant-api03-...) in the Console.",
+        )
+    if kind == "oauth_token":
+        return KeyProblem(
+            "key_wrong_kind",
+            "This is a Claude Code OAuth token (sk-ant-oat01-...): the API refuses it.",
+            "Create an API key (sk-ant-api03-...) in the Console; Claude subscriptions do not "
+            "include API access.",
+        )
+    if kind == "other_vendor":
+        return KeyProblem(
+            "key_wrong_kind",
+            "This looks like another vendor's key (sk-... without 'ant'), not an Anthropic key.",
+            "Use an Anthropic API key: it starts with sk-ant-api03-.",
+        )
+    if kind != "api_key":
+        return KeyProblem(
+            "key_malformed",
+            "This does not look like an Anthropic API key (they start with sk-ant-api03-).",
+            "Copy the key from the Console again.",
+        )
+    if not KEY_BODY.fullmatch(value[len(API_KEY_PREFIX) :]):
+        return KeyProblem(
+            "key_malformed",
+            "The API key contains characters that API keys never have.",
+            "Copy the key from the Console again.",
+        )
+    if len(value) < MIN_LENGTH:
+        return KeyProblem(
+            "key_malformed",
+            f"The API key is only {len(value)} characters; real keys have about 108. "
+            "It was probably cut off when pasted.",
+            "Copy the whole key again.",
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class KeyCandidate:
+    source: str
+    fingerprint: str
+
+
+@dataclass
+class KeyDiscovery:
+    """The key that wins, every key found (by fingerprint), and whether they disagree."""
+
+    key: ApiKey | None
+    found: list[KeyCandidate]
+
+    @property
+    def conflict(self) -> bool:
+        return len({c.fingerprint for c in self.found}) > 1
+
+    def describe_conflict(self) -> str | None:
+        if not self.conflict or self.key is None:
+            return None
+        others = ", ".join(
+            f"{SOURCE_LABELS[c.source]} ({c.fingerprint})"
+            for c in self.found
+            if c.source != self.key.source
+        )
+        return (
+            f"Using the key from {SOURCE_LABELS[self.key.source]} ({self.key.fingerprint}); "
+            f"a different key is also in {others}."
+        )
+
+
+def discover(
+    *,
+    stdin: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    env_file: Mapping[str, str | None] | None = None,
+    config_api_key: str | None = None,
+) -> KeyDiscovery:
+    """Pick the key by precedence: stdin, environment, .env file, legacy config. Values handed in."""
+    raw_values = [
+        ("stdin", stdin),
+        ("env", (environ or {}).get("ANTHROPIC_API_KEY")),
+        ("env_file", (env_file or {}).get("ANTHROPIC_API_KEY")),
+        ("config", config_api_key),
+    ]
+    winner: ApiKey | None = None
+    found: list[KeyCandidate] = []
+    for source, raw in raw_values:
+        if raw is None:
+            continue
+        value = normalise(raw)
+        if not value and source != "stdin":
+            continue  # an empty variable is "not set", as shells treat it
+        found.append(KeyCandidate(source, fingerprint(value)))
+        if winner is None:
+            winner = ApiKey(value, source)
+    return KeyDiscovery(winner, found)
