@@ -237,7 +237,12 @@ def _apply(run: _Run, catalog: Catalog) -> None:
             if model is not None:
                 model.reason, model.request_id = diagnosis.code, v.request_id
         else:
-            if model is not None and v.failure.status == 404 or model is not None and diagnosis.code == "permission_denied":
+            if (
+                model is not None
+                and v.failure.status == 404
+                or model is not None
+                and diagnosis.code == "permission_denied"
+            ):
                 model.callable, model.verified = False, True
             if model is not None:
                 model.reason, model.request_id = diagnosis.code, v.request_id

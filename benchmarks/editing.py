@@ -1,0 +1,70 @@
+"""Plan and apply on a large project and on one a tenth of its size, side by side in one run.
+
+A 20,000-line .env and a 5,000-line pyproject.toml, then 2,000 and 500 lines; and a normal
+project (20-line .env, 40-line pyproject). Prints the times and the growth ratio.
+
+    python benchmarks/editing.py
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from wizard import changes, project
+
+
+def make_project(folder: Path, env_lines: int, toml_lines: int) -> None:
+    env = [f"# section {i}" if i % 10 == 0 else f"VAR_{i}=value-{i}" for i in range(env_lines)]
+    env.insert(env_lines // 2, "FLUX_MODEL=claude-3-haiku-20240307")
+    (folder / ".env").write_text("\n".join(env) + "\n")
+    toml = ['[project]\nname = "big"\n']
+    tables = max(1, toml_lines // 5)
+    for t in range(tables):
+        toml.append(f"[tool.other{t}]\n# table {t}\na = {t}\nb = 'x{t}'\n")
+    toml.append('[tool.flux]\nmodel = "claude-3-5-sonnet-20240620"\n')
+    (folder / "pyproject.toml").write_text("\n".join(toml))
+
+
+def measure(env_lines: int, toml_lines: int, repeat: int = 5) -> tuple[float, float]:
+    plans, applies = [], []
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            make_project(folder, env_lines, toml_lines)
+            started = time.perf_counter()
+            proposal = project.plan_setup(project.load(folder), model="claude-opus-5-5")
+            proposal.plan.diff()
+            planned = time.perf_counter()
+            changes.apply(proposal.plan)
+            done = time.perf_counter()
+            plans.append(planned - started)
+            applies.append(done - planned)
+    return statistics.median(plans), statistics.median(applies)
+
+
+def main() -> None:
+    os.environ.setdefault("FLUX_SETUP_HOME", tempfile.mkdtemp())
+    measure(20, 40, repeat=2)  # warm up imports
+    rows = {}
+    for label, env_lines, toml_lines in (
+        ("normal", 20, 40),
+        ("tenth", 2000, 500),
+        ("large", 20000, 5000),
+    ):
+        rows[label] = measure(env_lines, toml_lines)
+        plan, applied = rows[label]
+        print(
+            f"{label:7} .env {env_lines:6} lines, pyproject {toml_lines:5} lines: plan+diff {plan * 1000:8.1f} ms, apply {applied * 1000:7.1f} ms"
+        )
+    ratio = (rows["large"][0] + rows["large"][1]) / (rows["tenth"][0] + rows["tenth"][1])
+    print(
+        f"growth for 10x the size: {ratio:.1f}x (goal: <= ~10x, linear); normal project plan: {rows['normal'][0] * 1000:.1f} ms (goal: < 50 ms)"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,360 @@
+"""The Flux config: find it, read schema 1 and 2, validate, edit losslessly, migrate.
+
+Edits go through tomlkit so only the intended tokens change; after every edit the output is
+re-parsed with tomllib and compared with the intended data (tomlkit's dotted-table trap).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+from tomlkit.exceptions import ParseError, TOMLKitError
+from tomlkit.items import Table
+
+from wizard.errors import FilesError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+
+LATEST_VERSION = 2
+BOM = "\ufeff"
+
+
+@dataclass
+class ConfigLocation:
+    path: Path
+    in_pyproject: bool
+    exists: bool
+
+    @property
+    def where(self) -> str:
+        return f"{self.path.name} [tool.flux]" if self.in_pyproject else self.path.name
+
+
+def _decode(data: bytes, display: str) -> tuple[str, bool]:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise FilesError(
+            f"{display} is not valid UTF-8 (line {line}).", fix="Save it as UTF-8."
+        ) from None
+    return (text[1:], True) if text.startswith(BOM) else (text, False)
+
+
+def _parse(text: str, display: str) -> tomlkit.TOMLDocument:
+    try:
+        return tomlkit.parse(text)
+    except ParseError as exc:
+        reason = str(exc).split(" at line ")[0].rstrip(".")
+        if "\\x00" in reason or "\x00" in reason:
+            reason = "unexpected end of file (an unclosed bracket or string?)"
+        raise FilesError(
+            f"{display}: invalid TOML at line {exc.line}, column {exc.col + 1}: {reason}.",
+            fix=f"Fix line {exc.line} of {display}; nothing was written.",
+        ) from None
+    except TOMLKitError as exc:  # e.g. a duplicate key, which is no ParseError
+        raise FilesError(
+            f"{display}: invalid TOML: {str(exc).rstrip('.')}.",
+            fix=f"Fix {display}; nothing was written.",
+        ) from None
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        raise FilesError(
+            f"{path} is a folder, not a file.", fix="Pass the file with --config."
+        ) from None
+    except OSError as exc:
+        raise FilesError(
+            f"cannot read {path}: {exc.strerror}.", fix="Check its permissions."
+        ) from None
+
+
+def locate(project: Path, config: Path | None = None) -> ConfigLocation:
+    """--config; else flux.toml; else pyproject.toml when it has [tool.flux]; else a new flux.toml."""
+    if config is not None:
+        return ConfigLocation(config, config.name == "pyproject.toml", config.exists())
+    flux = project / "flux.toml"
+    if flux.exists():
+        return ConfigLocation(flux, False, True)
+    pyproject = project / "pyproject.toml"
+    data = _read(pyproject)
+    if data is not None:
+        text, _ = _decode(data, pyproject.name)
+        doc = _parse(text, pyproject.name)
+        tool = doc.get("tool")
+        if isinstance(tool, dict) and "flux" in tool:
+            return ConfigLocation(pyproject, True, True)
+    return ConfigLocation(flux, False, False)
+
+
+@dataclass
+class FluxConfig:
+    """The Flux settings, read and validated; `doc` is the editable document."""
+
+    location: ConfigLocation
+    original: bytes | None
+    doc: tomlkit.TOMLDocument
+    bom: bool = False
+    newline: str = "\n"
+    version: int = LATEST_VERSION
+    model: str | None = None
+    fallback: str | None = None
+    prefer: list[str] | None = None
+    api_key: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def display(self) -> str:
+        return self.location.where
+
+    def table(self) -> Any:
+        """The Flux table inside the document (the document itself for flux.toml)."""
+        if not self.location.in_pyproject:
+            return self.doc
+        if "tool" not in self.doc:
+            self.doc["tool"] = tomlkit.table(is_super_table=True)
+        tool = self.doc["tool"]
+        if "flux" not in tool:
+            tool["flux"] = tomlkit.table()
+        return tool["flux"]
+
+    def render(self) -> bytes:
+        text = tomlkit.dumps(self.doc)
+        if self.newline == "\r\n":
+            text = re.sub(r"(?<!\r)\n", "\r\n", text)  # tomlkit writes new lines as \n
+        return ((BOM if self.bom else "") + text).encode("utf-8")
+
+    @property
+    def needs_migration(self) -> bool:
+        return self.location.exists and self.version < LATEST_VERSION
+
+
+def _type_name(value: Any) -> str:
+    return {
+        str: "a string",
+        int: "an integer",
+        float: "a number",
+        bool: "a boolean",
+        list: "an array",
+    }.get(type(value), "a table" if isinstance(value, dict) else type(value).__name__)
+
+
+def _expect_str(value: Any, key: str, display: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise FilesError(
+            f"{display}: `{key}` must be a model ID string, not {_type_name(value)}.",
+            fix=f'Write it as {key} = "claude-..." or remove it.',
+        )
+    return str(value)
+
+
+def load(location: ConfigLocation) -> FluxConfig:
+    data = _read(location.path) if location.exists else None
+    display = location.where
+    if data is None:
+        doc = tomlkit.document()
+        cfg = FluxConfig(ConfigLocation(location.path, location.in_pyproject, False), None, doc)
+        return cfg
+    text, bom = _decode(data, location.path.name)
+    doc = _parse(text, location.path.name)
+    crlf = text.count("\r\n")
+    cfg = FluxConfig(
+        location, data, doc, bom=bom, newline="\r\n" if crlf > text.count("\n") - crlf else "\n"
+    )
+    plain = tomllib.loads(text)
+    if location.in_pyproject:
+        flux = plain.get("tool", {}).get("flux", {})
+        if not isinstance(flux, dict):
+            raise FilesError(
+                f"{display}: [tool.flux] must be a table.", fix="Make it a [tool.flux] table."
+            )
+    else:
+        flux = plain
+    version = flux.get("config_version")
+    if version is None:
+        cfg.version = 1 if flux else LATEST_VERSION
+    elif isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise FilesError(
+            f"{display}: `config_version` must be 1 or 2, not {version!r}.",
+            fix="Set config_version = 2.",
+        )
+    elif version > LATEST_VERSION:
+        raise FilesError(
+            f"{display}: config_version {version} was written by a newer flux-setup.",
+            fix="Upgrade flux-setup: pip install -U flux-setup.",
+        )
+    else:
+        cfg.version = version
+    if cfg.version == 1:
+        cfg.model = _expect_str(flux.get("model"), "model", display)
+        cfg.fallback = _expect_str(flux.get("fallback_model"), "fallback_model", display)
+        cfg.api_key = flux.get("api_key") if isinstance(flux.get("api_key"), str) else None
+        if "api_key" in flux and cfg.api_key is None:
+            raise FilesError(
+                f"{display}: `api_key` must be a string.", fix="Remove it; keys belong in .env."
+            )
+    else:
+        section = flux.get("model")
+        if section is not None and not isinstance(section, dict):
+            raise FilesError(
+                f'{display}: `model` must be a table ([model] with id = "..."), not {_type_name(section)}.',
+                fix='Write it as:\n  [model]\n  id = "claude-..."',
+            )
+        section = section or {}
+        cfg.model = _expect_str(section.get("id"), "model.id", display)
+        cfg.fallback = _expect_str(section.get("fallback"), "model.fallback", display)
+        prefer = section.get("prefer")
+        if prefer is not None:
+            if not isinstance(prefer, list) or not all(isinstance(p, str) for p in prefer):
+                raise FilesError(
+                    f"{display}: `model.prefer` must be an array of line names.",
+                    fix='Write it as prefer = ["opus", "sonnet", "haiku"].',
+                )
+            cfg.prefer = list(prefer)
+        if isinstance(flux.get("api_key"), str):
+            cfg.api_key = flux["api_key"]
+    return cfg
+
+
+# -- migrations ---------------------------------------------------------------------------------
+Migration = Callable[[Any, list[str]], None]
+MIGRATIONS: dict[int, Migration] = {}
+
+
+def migration(from_version: int) -> Callable[[Migration], Migration]:
+    """Register the step from `from_version` to the next; schema 3 is one function away."""
+
+    def register(fn: Migration) -> Migration:
+        MIGRATIONS[from_version] = fn
+        return fn
+
+    return register
+
+
+def _put_first(table: Any, key: str, value: Any) -> None:
+    """Put a key before the other keys (after leading comments), where a reader looks first."""
+    container = table.value if isinstance(table, Table) else table
+    body = getattr(container, "body", None)
+    index = next((i for i, (k, _) in enumerate(body or []) if k is not None), None)
+    try:
+        if index is None:
+            raise LookupError
+        container._insert_at(index, key, value)  # tomlkit is pinned: this private call is stable
+    except Exception:
+        table[key] = value
+
+
+def _add_table(parent: Any, key: str, table: Any) -> None:
+    if isinstance(parent, Table):
+        table.add(tomlkit.nl())  # keep a blank line before the next [tool.x] header
+    parent[key] = table
+
+
+@migration(1)
+def _v1_to_v2(table: Any, notes: list[str]) -> None:
+    model = table.get("model")
+    fallback = table.get("fallback_model")
+    for key in ("model", "fallback_model", "api_key"):
+        if key in table:
+            table.remove(key)
+    section = tomlkit.table()
+    if model is not None:
+        section["id"] = str(model)
+    if fallback is not None:
+        section["fallback"] = str(fallback)
+    _put_first(table, "config_version", 2)
+    if model is not None or fallback is not None:
+        _add_table(table, "model", section)
+    notes.append("config schema 1 -> 2: model and fallback_model moved into [model]")
+
+
+def _plain(cfg: FluxConfig) -> dict[str, Any]:
+    data: dict[str, Any] = tomllib.loads(tomlkit.dumps(cfg.doc))
+    return data
+
+
+def _flux_part(data: dict[str, Any], in_pyproject: bool) -> dict[str, Any]:
+    if not in_pyproject:
+        return data
+    flux: dict[str, Any] = data.setdefault("tool", {}).setdefault("flux", {})
+    return flux
+
+
+def _verify(cfg: FluxConfig, expected: dict[str, Any]) -> None:
+    actual = tomllib.loads(cfg.render().decode("utf-8").lstrip(BOM))
+    if actual != expected:  # tomlkit produced something else than intended: write nothing
+        raise FilesError(
+            f"{cfg.display}: the edit would not produce the intended settings; nothing was written.",
+            fix="Edit the file by hand, and report its layout as a bug.",
+        )
+
+
+def migrate(cfg: FluxConfig) -> list[str]:
+    """Bring the config to the latest schema in place; returns what was done. The api_key of
+    schema 1 is removed here; the caller moves it into .env."""
+    notes: list[str] = []
+    if not cfg.needs_migration:
+        return notes
+    before = _plain(cfg)
+    expected = copy.deepcopy(before)
+    flux = _flux_part(expected, cfg.location.in_pyproject)
+    model, fallback = flux.pop("model", None), flux.pop("fallback_model", None)
+    flux.pop("api_key", None)
+    flux["config_version"] = 2
+    if model is not None or fallback is not None:
+        flux["model"] = {k: v for k, v in (("id", model), ("fallback", fallback)) if v is not None}
+    while cfg.version < LATEST_VERSION:
+        MIGRATIONS[cfg.version](cfg.table(), notes)
+        cfg.version += 1
+    _verify(cfg, expected)
+    return notes
+
+
+def set_model(
+    cfg: FluxConfig, model: str, fallback: str | None = None, *, keep_fallback: bool = True
+) -> None:
+    """Set [model].id (and fallback) in a schema-2 config, creating what is missing."""
+    if cfg.needs_migration:
+        raise ValueError("migrate the config first")
+    expected = _plain(cfg)
+    flux = _flux_part(expected, cfg.location.in_pyproject)
+    flux.setdefault("config_version", LATEST_VERSION)
+    section = flux.setdefault("model", {})
+    section["id"] = model
+    if fallback is not None:
+        section["fallback"] = fallback
+    elif not keep_fallback:
+        section.pop("fallback", None)
+    table = cfg.table()
+    if "config_version" not in table:
+        _put_first(table, "config_version", LATEST_VERSION)
+    if "model" not in table:
+        _add_table(table, "model", tomlkit.table())
+    model_table = table["model"]
+    if not isinstance(model_table, (Table, dict)):
+        raise FilesError(f"{cfg.display}: `model` must be a table.", fix="Make it a [model] table.")
+    model_table["id"] = model
+    if fallback is not None:
+        model_table["fallback"] = fallback
+    elif not keep_fallback and "fallback" in model_table:
+        del model_table["fallback"]
+    cfg.model = model
+    cfg.fallback = fallback if fallback is not None else (cfg.fallback if keep_fallback else None)
+    _verify(cfg, expected)

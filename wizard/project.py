@@ -1,0 +1,181 @@
+"""A Flux project's files, read once, and the plans that change them.
+
+Planning never writes: it returns a `Plan` (bytes before and after for each file) and the
+diagnoses found on the way. `changes.apply` writes it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from wizard import envfile, fluxconfig, gitguard
+from wizard.changes import FileChange, Plan
+from wizard.diagnosis import Diagnosis
+from wizard.errors import FilesError
+from wizard.keys import ApiKey, fingerprint, normalise
+
+MODEL_VAR = "FLUX_MODEL"
+KEY_VAR = "ANTHROPIC_API_KEY"
+
+
+@dataclass
+class ProjectFiles:
+    project: Path
+    env_path: Path
+    env_before: bytes | None
+    env: envfile.EnvText
+    config: fluxconfig.FluxConfig
+
+    @property
+    def env_values(self) -> dict[str, str | None]:
+        return self.env.values()
+
+    def env_model(self) -> str | None:
+        value = self.env_values.get(MODEL_VAR)
+        return value or None
+
+
+def _read_env(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        raise FilesError(
+            f"{path} is a folder, not a .env file.", fix="Pass the file with --env-file."
+        ) from None
+    except OSError as exc:
+        raise FilesError(
+            f"cannot read {path}: {exc.strerror}.", fix="Check its permissions."
+        ) from None
+
+
+def load(project: Path, env_file: Path | None = None, config: Path | None = None) -> ProjectFiles:
+    if not project.exists():
+        raise FilesError(
+            f"the project folder {project} does not exist.",
+            fix="Pass an existing folder with --project.",
+        )
+    if not project.is_dir():
+        raise FilesError(
+            f"{project} is a file, not a project folder.", fix="Pass the folder with --project."
+        )
+    env_path = env_file if env_file is not None else project / ".env"
+    before = _read_env(env_path)
+    env = envfile.parse(before, env_path.name)
+    cfg = fluxconfig.load(fluxconfig.locate(project, config))
+    return ProjectFiles(project, env_path, before, env, cfg)
+
+
+@dataclass
+class Proposal:
+    plan: Plan
+    notes: list[str] = field(default_factory=list)
+    diagnoses: list[Diagnosis] = field(default_factory=list)
+
+
+def _env_change(files: ProjectFiles, why: str) -> FileChange:
+    return FileChange(
+        files.env_path, files.env_before, files.env.to_bytes(), why=why, new_mode=0o600
+    )
+
+
+def _config_change(files: ProjectFiles, why: str) -> FileChange:
+    cfg = files.config
+    return FileChange(cfg.location.path, cfg.original, cfg.render(), why=why)
+
+
+def _guard_key(files: ProjectFiles, proposal: Proposal) -> None:
+    """The .env file is about to hold a key: never in git."""
+    verdict = gitguard.inspect(files.project, files.env_path)
+    if not verdict.repository:
+        return
+    name = os.path.relpath(files.env_path, files.project)
+    if verdict.tracked:
+        raise FilesError(
+            f"{name} is tracked by git: writing the API key into it would commit a secret.",
+            fix=f"Run `git rm --cached {name} && echo '{name}' >> .gitignore`, then rerun "
+            "(or use --no-save-key and keep the key in your environment).",
+            diagnosis="env_not_ignored",
+        )
+    if not verdict.ignored:
+        proposal.plan.add(gitguard.ignore_change(files.project, files.env_path))
+        proposal.diagnoses.append(
+            Diagnosis(
+                "env_not_ignored",
+                f"{name} will hold the API key but git does not ignore it.",
+                f"{name} is added to .gitignore in this change.",
+            )
+        )
+
+
+def plan_migration(files: ProjectFiles, *, move_key: bool = True) -> Proposal:
+    """Schema migrations only: config 1 -> 2, a config api_key moved into .env."""
+    proposal = Proposal(Plan(files.project))
+    cfg = files.config
+    if not cfg.needs_migration:
+        return proposal
+    legacy_key = cfg.api_key
+    notes = fluxconfig.migrate(cfg)
+    proposal.notes.extend(notes)
+    proposal.diagnoses.append(
+        Diagnosis(
+            "config_migrated",
+            f"{cfg.display}: config schema {1} -> {fluxconfig.LATEST_VERSION} "
+            "(model and fallback_model moved into [model]).",
+            "Review the diff; `flux-setup undo` takes it back.",
+        )
+    )
+    if legacy_key:
+        value = normalise(legacy_key)
+        proposal.diagnoses.append(
+            Diagnosis(
+                "key_in_config",
+                f"{cfg.display} holds an API key ({fingerprint(value)}): a secret does not belong "
+                "in a config that gets committed.",
+                f"It moves to {files.env_path.name} in this change.",
+            )
+        )
+        current = normalise(files.env_values.get(KEY_VAR) or "")
+        if move_key and value and not current:
+            proposal.notes.extend(envfile.set_value(files.env, KEY_VAR, value))
+            _guard_key(files, proposal)
+            proposal.plan.add(_env_change(files, "the API key moved out of the config"))
+        elif current and current != value:
+            proposal.notes.append(
+                f"{files.env_path.name} already holds a different key ({fingerprint(current)}); "
+                f"the config's key ({fingerprint(value)}) was dropped, not copied."
+            )
+    proposal.plan.add(_config_change(files, "config schema migration"))
+    return proposal
+
+
+def plan_setup(
+    files: ProjectFiles,
+    *,
+    model: str,
+    fallback: str | None = None,
+    prefer: list[str] | None = None,
+    key: ApiKey | None = None,
+    save_key: bool = False,
+) -> Proposal:
+    """Everything `run` writes: migrations, the model in the config and in .env, maybe the key."""
+    proposal = plan_migration(files)
+    fluxconfig.set_model(files.config, model, fallback, keep_fallback=fallback is not None)
+    if prefer is not None and files.config.prefer != prefer:
+        table = files.config.table()["model"]
+        table["prefer"] = prefer
+        files.config.prefer = prefer
+    proposal.plan.add(_config_change(files, f"[model] id = {model}"))
+    proposal.notes.extend(envfile.set_value(files.env, MODEL_VAR, model))
+    if (
+        save_key
+        and key is not None
+        and normalise(files.env_values.get(KEY_VAR) or "") != key.reveal()
+    ):
+        proposal.notes.extend(envfile.set_value(files.env, KEY_VAR, key.reveal()))
+        _guard_key(files, proposal)
+    proposal.plan.add(_env_change(files, f"{MODEL_VAR}={model}"))
+    return proposal
