@@ -29,13 +29,16 @@ SECRET_ASSIGNMENT = re.compile(
     r"(?im)^(?P<lead>[ \t]*(?:export[ \t]+)?[\w.-]*(?:key|token|secret|password)[\w.-]*[ \t]*[=:][ \t]*)"
     r"(?P<q>[\"']?)(?P<value>[^\r\n\"'#]*)(?P=q)"
 )
-ANTHROPIC_SECRET = re.compile(r"sk-ant-[A-Za-z0-9_-]{8,}")
+ANTHROPIC_SECRET = re.compile(r"sk-ant-[A-Za-z0-9_-]{8,}(?![A-Za-z0-9_-]|\.\.\.)")
 
 
 def mask_secrets(text: str) -> str:
     def assignment(match: re.Match[str]) -> str:
         value = match["value"].strip()
-        shown = fingerprint(value) if value else ""
+        # already a fingerprint (masking twice must change nothing)
+        shown = (
+            value if "..." in value or value == "(empty)" else fingerprint(value) if value else ""
+        )
         return f"{match['lead']}{match['q']}{shown}{match['q']}"
 
     text = SECRET_ASSIGNMENT.sub(assignment, text)

@@ -16,7 +16,7 @@ from typing import Any
 
 import tomlkit
 from tomlkit.exceptions import ParseError, TOMLKitError
-from tomlkit.items import Table
+from tomlkit.items import Comment, Table
 
 from wizard.errors import FilesError
 
@@ -252,7 +252,10 @@ def _put_first(table: Any, key: str, value: Any) -> None:
     """Put a key before the other keys (after leading comments), where a reader looks first."""
     container = table.value if isinstance(table, Table) else table
     body = getattr(container, "body", None)
-    index = next((i for i, (k, _) in enumerate(body or []) if k is not None), None)
+    # After the leading comments, before the blank lines that separate them from the rest.
+    index = next(
+        (i for i, (_, item) in enumerate(body or []) if not isinstance(item, Comment)), None
+    )
     try:
         if index is None:
             raise LookupError

@@ -1,0 +1,53 @@
+"""`flux-setup check`: is the configured model still the best callable one? Read-only."""
+
+from __future__ import annotations
+
+from wizard import memory
+from wizard.commands.common import (
+    Context,
+    Outcome,
+    configured_sources,
+    effective_model,
+    load_files,
+    obtain_key,
+    preferred_lines,
+)
+from wizard.commands.detect_step import check_verdict, detection_payload, run_detection
+from wizard.commands.outputs import remember, write_checklist
+from wizard.errors import ExitCode
+
+VERDICTS = {
+    ExitCode.OK: "Flux uses the best callable model of your preferred lines.",
+    ExitCode.UPGRADE_AVAILABLE: "A better model is callable now: run `flux-setup run` to switch.",
+    ExitCode.DEPRECATED: "The configured model is deprecated: run `flux-setup run` to move before it retires.",
+    ExitCode.UNAVAILABLE: "The configured model cannot be called: run `flux-setup run` to fix it.",
+    ExitCode.NETWORK: "The check could not finish: rerun when the API answers.",
+}
+
+
+def check(ctx: Context) -> Outcome:
+    files = load_files(ctx)
+    sources = configured_sources(ctx, files)
+    configured = effective_model(sources)
+    prefer = preferred_lines(ctx, files)
+    key = obtain_key(ctx, files, allow_prompt=False)
+    previous = memory.load(ctx.options.project, key.fingerprint)
+    detection = run_detection(ctx, key, configured, prefer)
+    for line in memory.changes_since(previous, detection):
+        ctx.ui.say(line)
+    code = detection.failure_exit_code() or check_verdict(detection)
+    payload = detection_payload(ctx, detection, sources, code)
+    ctx.ui.diagnoses(detection.diagnoses)
+    if detection.models:
+        ctx.ui.say(
+            f"Configured: {configured or 'none'} ({detection.configured_status}); "
+            f"recommended: {detection.recommended or 'none'}."
+        )
+    if code in VERDICTS:
+        (ctx.ui.ok if code == ExitCode.OK else ctx.ui.warn)(VERDICTS[code])
+    remember(ctx, detection)
+    if ctx.options.write_checklist:
+        path = write_checklist(ctx, detection)
+        payload["checklist"] = str(path)
+        ctx.ui.say(f"Checklist: {path}")
+    return Outcome(code, payload)

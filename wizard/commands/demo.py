@@ -1,0 +1,70 @@
+"""`flux-setup demo`: the wizard against the built-in simulator, in a project that looks like the
+original story (schema-1 config with a retired model and a key inside, .env pinned to Haiku 3)."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+from wizard.commands.common import Context, Outcome
+from wizard.commands.run import run
+from wizard.errors import UsageError
+
+# Obviously not a real key: the simulator accepts any well-formed one.
+DEMO_KEY = "sk-ant-api03-" + "flux-demo-key-not-a-real-secret-" + "0" * 60
+
+DEMO_TOML = f"""# Flux settings, written by hand in November 2025
+model = "claude-3-5-sonnet-20240620"   # "the best one", according to a blog post
+fallback_model = "claude-3-haiku-20240307"
+api_key = "{DEMO_KEY}"
+
+[editor]
+theme = "dark"
+"""
+
+DEMO_ENV = """# Flux environment
+# check_models.py said: "the key only has Haiku; wait 1-2 months of spending for Tier 1"
+FLUX_MODEL=claude-3-haiku-20240307
+FLUX_LOG_LEVEL=info
+"""
+
+
+def make_project(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in (("flux.toml", DEMO_TOML), (".env", DEMO_ENV)):
+        path = folder / name
+        if not path.exists():
+            path.write_text(text, encoding="utf-8")
+
+
+def demo(ctx: Context) -> Outcome:
+    from wizard.simulator import ScenarioError, serve
+
+    o = ctx.options
+    folder = o.project if o.project_given else Path(tempfile.mkdtemp(prefix="flux-demo-"))
+    make_project(folder)
+    ctx.ui.say(f"Demo project: {folder}")
+    try:
+        server = serve(o.scenario)
+        running = server.__enter__()
+    except ScenarioError as exc:
+        raise UsageError(
+            str(exc), fix="`flux-setup simulator --list` shows the scenarios."
+        ) from None
+    try:
+        ctx.ui.say(f"Simulated API ({o.scenario} scenario) at {running.base_url}")
+        environ = {
+            k: v
+            for k, v in ctx.environ.items()
+            if k not in ("ANTHROPIC_API_KEY", "FLUX_MODEL", "ANTHROPIC_BASE_URL")
+        }
+        options = replace(
+            o, project=folder, base_url=running.base_url, yes=o.yes or not ctx.prompter.interactive
+        )
+        outcome = run(replace(ctx, options=options, environ=environ))
+    finally:
+        server.__exit__(None, None, None)
+    outcome.payload["project"] = str(folder)
+    ctx.ui.say(f"Look at the result: {folder} (flux.toml, .env, flux-upgrade-checklist.md)")
+    return outcome

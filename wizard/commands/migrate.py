@@ -1,0 +1,100 @@
+"""`flux-setup migrate`: config-schema and model-ID migrations only; offline."""
+
+from __future__ import annotations
+
+from wizard import changes, envfile, fluxconfig, memory, project
+from wizard.catalog import Catalog, Model
+from wizard.changes import FileChange
+from wizard.commands.common import (
+    Context,
+    Outcome,
+    base_payload,
+    configured_sources,
+    effective_model,
+    load_files,
+)
+from wizard.diagnosis import Diagnosis
+from wizard.errors import Cancelled, ExitCode
+
+
+def _successor_from_memory(ctx: Context, model_id: str | None) -> tuple[Model, Model] | None:
+    """A retired or deprecated configured model and its successor, from the last detection."""
+    last = memory.load(ctx.options.project)
+    if not last or not model_id:
+        return None
+    models = []
+    for raw in last.get("models", []):
+        model = Model.from_api(raw)
+        model.callable = raw.get("callable")
+        models.append(model)
+    catalog = Catalog(models)
+    current = catalog.get(model_id)
+    if current is None or current.lifecycle == "active":
+        return None
+    successor = catalog.successor(current)
+    return (current, successor) if successor else None
+
+
+def migrate(ctx: Context) -> Outcome:
+    o = ctx.options
+    files = load_files(ctx)
+    proposal = project.plan_migration(files)
+    configured = effective_model(configured_sources(ctx, files))
+    pair = _successor_from_memory(ctx, configured)
+    if pair is not None:
+        old, new = pair
+        when = (
+            f", retires {old.retires_on}"
+            if old.lifecycle == "deprecated" and old.retires_on
+            else ""
+        )
+        proposal.diagnoses.append(
+            Diagnosis(
+                "model_retired" if old.lifecycle == "retired" else "model_deprecated",
+                f"{old.id} is {old.lifecycle}{when} (as of the last check).",
+                f"Proposed: {new.id}, the newest active model of the {new.line} line.",
+                model=old.id,
+            )
+        )
+        if files.config.needs_migration:
+            fluxconfig.migrate(files.config)
+        fluxconfig.set_model(files.config, new.id, keep_fallback=True)
+        proposal.plan.add(
+            FileChange(files.config.location.path, files.config.original, files.config.render())
+        )
+        if files.env_model():
+            envfile.set_value(files.env, project.MODEL_VAR, new.id)
+            proposal.plan.add(
+                FileChange(files.env_path, files.env_before, files.env.to_bytes(), new_mode=0o600)
+            )
+    plan = proposal.plan
+    payload = base_payload(ctx, ExitCode.OK)
+    payload["diagnosis"] = [d.to_json() for d in proposal.diagnoses]
+    payload["changes"] = [
+        {"path": plan.label(c), "action": c.action, "diff": c.diff(plan.label(c))}
+        for c in plan.changes
+    ]
+    for note in proposal.notes:
+        ctx.ui.say(note)
+    ctx.ui.diagnoses(proposal.diagnoses)
+    if plan.empty:
+        ctx.ui.ok("Nothing to migrate.")
+        return Outcome(ExitCode.OK, payload)
+    ctx.ui.heading("Migration:")
+    ctx.ui.diff(plan.diff())
+    if o.check or o.dry_run:
+        code = ExitCode.UPGRADE_AVAILABLE if o.check else ExitCode.OK
+        ctx.ui.say(
+            "A migration is pending: run `flux-setup migrate` to apply it."
+            if o.check
+            else "Dry run: nothing was written."
+        )
+        payload["exit_code"] = int(code)
+        return Outcome(code, payload)
+    if not o.yes:
+        if not ctx.prompter.confirm("Apply this migration?", True, flag="--yes"):
+            raise Cancelled()
+    applied = changes.apply(plan)
+    payload["changeset"] = applied.changeset
+    ctx.ui.ok("Migrated (`flux-setup undo` restores the previous files).")
+    return Outcome(ExitCode.OK, payload)

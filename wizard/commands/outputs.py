@@ -1,0 +1,39 @@
+"""Files written next to the main change: the checklist and the memory of this detection."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from wizard import checklist, memory
+from wizard.changes import write_atomic
+from wizard.commands.common import Context
+from wizard.detection import Detection
+from wizard.errors import FilesError
+
+
+def checklist_path(ctx: Context) -> Path:
+    return ctx.options.checklist or checklist.default_path(ctx.options.project)
+
+
+def write_checklist(ctx: Context, detection: Detection) -> Path:
+    path = checklist_path(ctx)
+    if not path.parent.is_dir():
+        raise FilesError(
+            f"cannot write the checklist: the folder {path.parent} does not exist.",
+            fix="Create it, or pass another --checklist path.",
+        )
+    try:
+        existing = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        existing = None
+    except (OSError, UnicodeDecodeError):
+        existing = None
+    made_at = ctx.now().strftime("%Y-%m-%d %H:%M UTC")
+    text = checklist.render(detection, made_at=made_at, existing=existing)
+    write_atomic(path, text.encode("utf-8"), 0o644)
+    return path
+
+
+def remember(ctx: Context, detection: Detection) -> None:
+    if detection.models:  # a failed listing teaches nothing worth keeping
+        memory.save(ctx.options.project, detection)

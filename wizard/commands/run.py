@@ -1,0 +1,209 @@
+"""`flux-setup run`: the wizard. Key, discovery, choice, preview, apply, checklist."""
+
+from __future__ import annotations
+
+from wizard import changes, memory, project
+from wizard.catalog import Catalog
+from wizard.commands.common import (
+    Context,
+    Outcome,
+    configured_sources,
+    effective_model,
+    load_files,
+    obtain_key,
+    preferred_lines,
+)
+from wizard.commands.detect_step import detection_payload, failure_outcome, run_detection
+from wizard.commands.outputs import remember, write_checklist
+from wizard.detection import Detection
+from wizard.diagnosis import Diagnosis
+from wizard.errors import Cancelled, ExitCode, UsageError
+from wizard.keys import ApiKey
+from wizard.prompts import Option
+
+
+def _why(detection: Detection) -> str:
+    model = detection.model(detection.recommended)
+    if model is None:
+        return ""
+    order = ", ".join(detection.prefer)
+    return f"the newest callable {model.line} model (line order: {order})"
+
+
+def _choose(ctx: Context, detection: Detection) -> str | None:
+    o = ctx.options
+    if o.model:
+        model = detection.model(o.model)
+        if model is None or model.callable is False or model.lifecycle == "retired":
+            cause = next((d for d in detection.diagnoses if d.model == o.model), None)
+            raise UsageError(
+                f"--model {o.model} cannot be used: {cause.message if cause else 'it is not callable'}",
+                fix="Pick a callable model from the table, or drop --model to take the recommendation.",
+            )
+        return o.model
+    recommended = detection.recommended
+    configured = detection.configured
+    if not ctx.prompter.interactive or o.yes:
+        return recommended
+    options: list[Option] = []
+    if recommended:
+        options.append(Option(f"{recommended}  (recommended: {_why(detection)})", recommended))
+    keep = detection.model(configured)
+    if (
+        configured
+        and configured != recommended
+        and keep is not None
+        and keep.callable is not False
+        and keep.lifecycle != "retired"
+    ):
+        options.append(
+            Option(
+                f"{configured}  (keep the current model, {detection.configured_status})", configured
+            )
+        )
+    for model in detection.models:
+        if model.id in (recommended, configured) or model.lifecycle == "retired":
+            continue
+        if model.callable or (
+            model.callable is None and not detection.verify and model.lifecycle == "active"
+        ):
+            if model.line in detection.prefer:
+                options.append(Option(f"{model.id}  ({model.line}, {model.lifecycle})", model.id))
+    if not options:
+        return None
+    default = recommended or options[0].value
+    return ctx.prompter.select(
+        "Which model should Flux use?", options, default, flag="--model or --yes"
+    )
+
+
+def _fallback_for(detection: Detection, chosen: str) -> str | None:
+    catalog = Catalog(detection.models)
+    chosen_model = catalog.get(chosen)
+    fb = catalog.fallback(detection.prefer, chosen_model, unverified_ok=not detection.verify)
+    return fb.id if fb else None
+
+
+def _save_key(ctx: Context, files: project.ProjectFiles, key: ApiKey) -> bool:
+    o = ctx.options
+    if o.save_key is not None:
+        return o.save_key
+    if key.source not in ("prompt", "stdin") or not ctx.prompter.interactive or o.yes:
+        return False
+    return ctx.prompter.confirm(
+        f"Save the key in {files.env_path.name} so Flux finds it? (kept out of git)",
+        True,
+        flag="--save-key / --no-save-key",
+    )
+
+
+def run(ctx: Context) -> Outcome:
+    o = ctx.options
+    if not ctx.prompter.interactive and not (o.yes or o.dry_run):
+        raise UsageError(
+            "`run` asks which model to use and confirms before writing, and there is no terminal to ask on.",
+            fix="Pass --yes to accept the recommendation, or --dry-run to preview.",
+        )
+    files = load_files(ctx)
+    sources = configured_sources(ctx, files)
+    configured = effective_model(sources)
+    prefer = preferred_lines(ctx, files)
+    key = obtain_key(ctx, files, allow_prompt=True)
+    previous = memory.load(o.project, key.fingerprint)
+    detection = run_detection(ctx, key, configured, prefer, extra=[o.model] if o.model else [])
+    for line in memory.changes_since(previous, detection):
+        ctx.ui.say(line)
+    if detection.models:
+        ctx.ui.models(detection)
+    failure = detection.failure_exit_code()
+    if failure is not None:
+        outcome = failure_outcome(ctx, detection, sources, failure)
+        if detection.models and not o.dry_run:
+            outcome.payload["checklist"] = str(write_checklist(ctx, detection))
+            ctx.ui.say(f"Checklist with the next steps: {outcome.payload['checklist']}")
+        remember(ctx, detection)
+        return outcome
+    if sources["env_file"] and sources["config"] and sources["env_file"] != sources["config"]:
+        detection.diagnoses.append(
+            Diagnosis(
+                "config_mismatch",
+                f"FLUX_MODEL in {files.env_path.name} ({sources['env_file']}) and [model].id in "
+                f"{files.config.display} ({sources['config']}) disagree; Flux uses {configured}.",
+                "This run sets both to the model you choose.",
+            )
+        )
+    ctx.ui.diagnoses(detection.diagnoses)
+    if detection.recommended:
+        ctx.ui.ok(f"Recommended: {detection.recommended}, {_why(detection)}.")
+    chosen = _choose(ctx, detection)
+    if chosen is None:
+        code = ExitCode.NETWORK if not detection.complete else ExitCode.UNAVAILABLE
+        ctx.ui.warn(
+            "No model of your preferred lines is callable with this key; nothing was changed."
+        )
+        outcome = Outcome(code, detection_payload(ctx, detection, sources, code))
+        if not o.dry_run:
+            outcome.payload["checklist"] = str(write_checklist(ctx, detection))
+        remember(ctx, detection)
+        return outcome
+    proposal = project.plan_setup(
+        files,
+        model=chosen,
+        fallback=_fallback_for(detection, chosen),
+        key=key,
+        save_key=_save_key(ctx, files, key),
+    )
+    if (
+        configured
+        and configured != chosen
+        and detection.configured_status
+        in ("retired", "not_callable", "unknown_model", "deprecated")
+    ):
+        ctx.ui.say(
+            f"{configured} is {detection.configured_status.replace('_', ' ')}: switching to {chosen}."
+        )
+    for note in proposal.notes:
+        ctx.ui.say(note)
+    ctx.ui.diagnoses(proposal.diagnoses)
+    plan = proposal.plan
+    payload = detection_payload(ctx, detection, sources, ExitCode.OK)
+    payload["diagnosis"] += [d.to_json() for d in proposal.diagnoses]
+    payload["chosen"] = chosen
+    payload["changes"] = [
+        {"path": plan.label(c), "action": c.action, "diff": c.diff(plan.label(c))}
+        for c in plan.changes
+    ]
+    if plan.empty:
+        ctx.ui.ok(f"Flux already uses {chosen} and the files agree: nothing to change.")
+    else:
+        ctx.ui.heading("Changes:")
+        ctx.ui.diff(plan.diff())
+    if o.dry_run:
+        ctx.ui.say("Dry run: nothing was written.")
+        return Outcome(ExitCode.OK, payload)
+    if not plan.empty:
+        if ctx.prompter.interactive and not o.yes:
+            if not ctx.prompter.confirm("Apply these changes?", True, flag="--yes"):
+                raise Cancelled()
+        applied = changes.apply(plan)
+        ctx.ui.ok(
+            f"Wrote {', '.join(plan.label(c) for c in plan.changes)} (backup kept; `flux-setup undo` restores)."
+        )
+        payload["changeset"] = applied.changeset
+    path = write_checklist(ctx, detection)
+    payload["checklist"] = str(path)
+    remember(ctx, detection)
+    ctx.ui.ok(
+        f"Flux uses {chosen}"
+        + (
+            f", falling back to {_fallback_for(detection, chosen)}"
+            if _fallback_for(detection, chosen)
+            else ""
+        )
+        + "."
+    )
+    ctx.ui.say(f"Checklist: {path}")
+    ctx.ui.say(
+        "After a change to your account, run `flux-setup check` (exit 10 means a better model is callable)."
+    )
+    return Outcome(ExitCode.OK, payload)

@@ -1,0 +1,97 @@
+"""Questions, asked in one place. The only module that imports questionary (lazily).
+
+`Prompter` is what the flow asks through; `QuestionaryPrompter` asks a person at a terminal;
+`NoInput` answers nothing and names the flag that would have supplied the answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from wizard.errors import Cancelled, UsageError
+
+
+@dataclass(frozen=True)
+class Option:
+    title: str
+    value: str
+    note: str | None = None
+
+
+class Prompter(Protocol):
+    interactive: bool
+
+    def secret(self, message: str, *, flag: str) -> str: ...
+
+    def select(self, message: str, options: list[Option], default: str, *, flag: str) -> str: ...
+
+    def confirm(self, message: str, default: bool, *, flag: str) -> bool: ...
+
+
+class NoInput:
+    """Never prompts: anything missing is a usage error naming the flag that supplies it."""
+
+    interactive = False
+
+    def secret(self, message: str, *, flag: str) -> str:
+        raise UsageError(
+            f"{message.rstrip(':?')}: no terminal to ask on.", fix=f"Supply it with {flag}."
+        )
+
+    def select(self, message: str, options: list[Option], default: str, *, flag: str) -> str:
+        raise UsageError(
+            f"{message.rstrip(':?')}: no terminal to ask on.", fix=f"Supply it with {flag}."
+        )
+
+    def confirm(self, message: str, default: bool, *, flag: str) -> bool:
+        raise UsageError(
+            f"{message.rstrip(':?')}: no terminal to ask on.", fix=f"Supply it with {flag}."
+        )
+
+
+class QuestionaryPrompter:
+    """Real prompts. `unsafe_ask` so Ctrl-C is ours to handle (ask() would read it as "no")."""
+
+    interactive = True
+
+    def __init__(self, input: Any = None, output: Any = None) -> None:
+        self._io = {k: v for k, v in (("input", input), ("output", output)) if v is not None}
+
+    def _ask(self, question: Any) -> Any:
+        try:
+            answer = question.unsafe_ask()
+        except (KeyboardInterrupt, EOFError):
+            raise Cancelled() from None
+        if answer is None:
+            raise Cancelled()
+        return answer
+
+    def secret(self, message: str, *, flag: str) -> str:
+        import questionary
+
+        return str(self._ask(questionary.password(message, **self._io)))
+
+    def select(self, message: str, options: list[Option], default: str, *, flag: str) -> str:
+        import questionary
+
+        choices = [
+            questionary.Choice(title=o.title, value=o.value, description=o.note) for o in options
+        ]
+        chosen = next((c for c in choices if c.value == default), None)
+        return str(
+            self._ask(
+                questionary.select(
+                    message,
+                    choices=choices,
+                    default=chosen,
+                    instruction="(arrows, Enter)",
+                    **self._io,
+                )
+            )
+        )
+
+    def confirm(self, message: str, default: bool, *, flag: str) -> bool:
+        import questionary
+
+        return bool(self._ask(questionary.confirm(message, default=default, **self._io)))

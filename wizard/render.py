@@ -1,0 +1,123 @@
+"""Human output: tables, diagnoses, diffs, summaries. Results in, text out; nothing decides here.
+
+With --json the human text goes to stderr so stdout holds one JSON document.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+from typing import IO, Any
+
+from wizard.changes import mask_secrets
+from wizard.detection import Detection
+from wizard.diagnosis import Diagnosis
+
+
+class UI:
+    """Where human text goes. `quiet` keeps stdout free for --json."""
+
+    def __init__(
+        self, stream: IO[str] | None = None, *, color: bool | None = None, interactive: bool = False
+    ) -> None:
+        from rich.console import Console
+
+        self.stream = stream or sys.stdout
+        self.console = Console(
+            file=self.stream,
+            highlight=False,
+            soft_wrap=False,
+            no_color=color is False,
+            force_terminal=None if color is None else color,
+            width=100 if not self.stream.isatty() else None,
+        )
+        self.interactive = interactive
+
+    def say(self, text: str = "", style: str | None = None) -> None:
+        self.console.print(mask_secrets(text), style=style, markup=False)
+
+    def heading(self, text: str) -> None:
+        self.console.print(text, style="bold", markup=False)
+
+    def ok(self, text: str) -> None:
+        self.console.print(f"✓ {mask_secrets(text)}", style="green", markup=False)
+
+    def warn(self, text: str) -> None:
+        self.console.print(f"! {mask_secrets(text)}", style="yellow", markup=False)
+
+    @contextlib.contextmanager
+    def spinner(self, text: str) -> Iterator[None]:
+        """A spinner while the network works; it is stopped before any prompt (it would repaint
+        over it), which the flow guarantees by leaving this block first."""
+        if self.interactive and self.console.is_terminal:
+            with self.console.status(text):
+                yield
+        else:
+            self.say(text)
+            yield
+
+    def diagnoses(self, diagnoses: list[Diagnosis]) -> None:
+        for d in diagnoses:
+            self.console.print(f"• {mask_secrets(d.message)}", style="yellow", markup=False)
+            tail = f"  → {d.next_step}"
+            if d.url:
+                tail += f" {d.url}"
+            if d.request_id:
+                tail += f" (request {d.request_id})"
+            self.console.print(mask_secrets(tail), markup=False, style="dim")
+
+    def models(self, detection: Detection, *, limit_retired: bool = True) -> None:
+        from rich.table import Table
+        from rich.text import Text
+
+        table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+        for column in ("model", "line", "lifecycle", "retires", "access"):
+            table.add_column(column)
+        for model in detection.models:
+            if limit_retired and model.lifecycle == "retired" and model.id != detection.configured:
+                continue
+            if model.callable:
+                access, style = "✓ callable", "green"
+            elif model.callable is False:
+                access, style = f"✗ {model.reason or 'refused'}", "red"
+            elif model.reason:
+                access, style = f"? {model.reason}", "yellow"
+            elif model.lifecycle == "retired":
+                access, style = "✗ retired", "red"
+            else:
+                access, style = (
+                    "· not verified" if detection.verify else "· listed, not verified",
+                    "dim",
+                )
+            marks = []
+            if model.id == detection.recommended:
+                marks.append("recommended")
+            if model.id == detection.configured:
+                marks.append("configured")
+            name = model.id + (f"  ({', '.join(marks)})" if marks else "")
+            table.add_row(
+                name,
+                model.line or "-",
+                model.lifecycle,
+                model.retires_on or "-",
+                Text(access, style=style),
+            )
+        self.console.print(table)
+
+    def diff(self, text: str) -> None:
+        for line in mask_secrets(text).splitlines():
+            style = None
+            if line.startswith("+") and not line.startswith("+++"):
+                style = "green"
+            elif line.startswith("-") and not line.startswith("---"):
+                style = "red"
+            elif line.startswith("@@"):
+                style = "cyan"
+            self.console.print(line, style=style, markup=False)
+
+
+def json_dump(payload: dict[str, Any]) -> str:
+    import json
+
+    return mask_secrets(json.dumps(payload, indent=2, sort_keys=False))
