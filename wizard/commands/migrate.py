@@ -91,9 +91,8 @@ def migrate(ctx: Context) -> Outcome:
         )
         payload["exit_code"] = int(code)
         return Outcome(code, payload)
-    if not o.yes:
-        if not ctx.prompter.confirm("Apply this migration?", True, flag="--yes"):
-            raise Cancelled()
+    if not o.yes and not ctx.prompter.confirm("Apply this migration?", True, flag="--yes"):
+        raise Cancelled()
     applied = changes.apply(plan)
     payload["changeset"] = applied.changeset
     ctx.ui.ok("Migrated (`flux-setup undo` restores the previous files).")

@@ -64,11 +64,11 @@ def _choose(ctx: Context, detection: Detection) -> str | None:
     for model in detection.models:
         if model.id in (recommended, configured) or model.lifecycle == "retired":
             continue
-        if model.callable or (
+        usable = model.callable or (
             model.callable is None and not detection.verify and model.lifecycle == "active"
-        ):
-            if model.line in detection.prefer:
-                options.append(Option(f"{model.id}  ({model.line}, {model.lifecycle})", model.id))
+        )
+        if usable and model.line in detection.prefer:
+            options.append(Option(f"{model.id}  ({model.line}, {model.lifecycle})", model.id))
     if not options:
         return None
     default = recommended or options[0].value
@@ -182,9 +182,9 @@ def run(ctx: Context) -> Outcome:
         ctx.ui.say("Dry run: nothing was written.")
         return Outcome(ExitCode.OK, payload)
     if not plan.empty:
-        if ctx.prompter.interactive and not o.yes:
-            if not ctx.prompter.confirm("Apply these changes?", True, flag="--yes"):
-                raise Cancelled()
+        interactive = ctx.prompter.interactive and not o.yes
+        if interactive and not ctx.prompter.confirm("Apply these changes?", True, flag="--yes"):
+            raise Cancelled()
         applied = changes.apply(plan)
         ctx.ui.ok(
             f"Wrote {', '.join(plan.label(c) for c in plan.changes)} (backup kept; `flux-setup undo` restores)."
