@@ -238,10 +238,6 @@ def _dispatch(args: argparse.Namespace, ui: Any) -> Any:
     if options.api_key_stdin:
         interactive = False  # stdin carries the key, not answers
     ui.interactive = interactive
-    if args.command in NETWORK_COMMANDS:
-        from wizard import api
-
-        api.preload()  # import the SDK while the key is found and the files are read
     context = Context(
         options=options,
         environ=dict(os.environ),
@@ -249,6 +245,10 @@ def _dispatch(args: argparse.Namespace, ui: Any) -> Any:
         prompter=QuestionaryPrompter() if interactive else NoInput(),
         ui=ui,
     )
+    if args.command in NETWORK_COMMANDS:
+        from wizard import api
+
+        context.warm_up = api.preload  # the flow says when: at once, or after a prompt draws
     if args.command == "run":
         from wizard.commands.run import run
 
@@ -330,24 +330,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     from wizard.render import UI
 
     ui = UI(sys.stderr if as_json else sys.stdout)
+    errors = UI(sys.stderr).console  # errors always go to stderr
     try:
         outcome = _dispatch(args, ui)
     except WizardError as err:
-        ui.console.print(f"error: {err.message}", style="bold red", markup=False)
+        errors.print(f"error: {err.message}", style="bold red", markup=False)
         if err.fix:
-            ui.console.print(f"  fix: {err.fix}", markup=False)
+            errors.print(f"  fix: {err.fix}", markup=False)
         if as_json:
             _emit_json(_error_payload(command, int(err.code), err.message, err.fix, err.diagnosis))
         return int(err.code)
     except KeyboardInterrupt:
-        ui.console.print("\nCancelled: nothing was written.", markup=False)
+        errors.print("\nCancelled: nothing was written.", markup=False)
         if as_json:
             _emit_json(_error_payload(command, int(ExitCode.CANCELLED), "cancelled", None, None))
         return int(ExitCode.CANCELLED)
     except Exception as exc:  # the funnel: a bug, reported without a traceback unless --debug
         if debug:
             raise
-        ui.console.print(
+        errors.print(
             f"error: unexpected {type(exc).__name__} (a bug in flux-setup); rerun with --debug for details",
             markup=False,
         )

@@ -27,7 +27,7 @@ class UI:
         self.console = Console(
             file=self.stream,
             highlight=False,
-            soft_wrap=False,
+            soft_wrap=True,  # never break a path or a command in two
             no_color=color is False,
             force_terminal=None if color is None else color,
             width=100 if not self.stream.isatty() else None,

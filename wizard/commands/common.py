@@ -53,6 +53,8 @@ class Context:
     prompter: Prompter
     ui: UI
     now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
+    # Called when the network is next: the CLI starts importing the SDK (delay in seconds).
+    warm_up: Callable[[float], None] = lambda delay: None
 
 
 @dataclass
@@ -128,7 +130,9 @@ def obtain_key(ctx: Context, files: project.ProjectFiles, *, allow_prompt: bool)
         ctx.ui.warn(conflict)
     key = found.key
     if key is None:
-        if not (allow_prompt and ctx.prompter.interactive):
+        if allow_prompt and ctx.prompter.interactive:
+            ctx.warm_up(0.3)  # import while the person pastes, after the prompt has drawn
+        else:
             raise key_error(
                 "key_missing",
                 "No API key found (stdin, ANTHROPIC_API_KEY, the .env file, the config).",
@@ -147,6 +151,8 @@ def obtain_key(ctx: Context, files: project.ProjectFiles, *, allow_prompt: bool)
                 raise key_error(problem.code, problem.message, problem.next_step)
         raise AssertionError("unreachable")
     problem = check_form(key.reveal())
+    if problem is None:
+        ctx.warm_up(0.0)
     if problem is not None:
         raise key_error(
             problem.code,

@@ -1,0 +1,71 @@
+"""Startup a person feels: `--help` and `status` against a bare interpreter, and the time to the
+first prompt of `run` in a pseudo-terminal, side by side in one run.
+
+    python benchmarks/startup.py [--repeat 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import pexpect
+
+
+def timed(cmd: list[str], env: dict[str, str], cwd: str, repeat: int) -> float:
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        subprocess.run(
+            cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False
+        )
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+def first_prompt(env: dict[str, str], cwd: str, repeat: int) -> float:
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        child = pexpect.spawn(
+            sys.executable, ["-m", "wizard", "run"], env=env, cwd=cwd, timeout=30, encoding="utf-8"
+        )
+        child.expect("Paste your Anthropic API key")
+        samples.append(time.perf_counter() - started)
+        child.sendcontrol("c")
+        child.expect(pexpect.EOF)
+        child.close()
+    return statistics.median(samples)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    env = {k: v for k, v in os.environ.items() if k not in ("ANTHROPIC_API_KEY", "FLUX_MODEL")}
+    env.update(
+        {"FLUX_SETUP_HOME": tempfile.mkdtemp(), "PROMPT_TOOLKIT_NO_CPR": "1", "TERM": "xterm"}
+    )
+    cwd = tempfile.mkdtemp()
+    bare = timed([sys.executable, "-c", "pass"], env, cwd, args.repeat)
+    help_ = timed([sys.executable, "-m", "wizard", "--help"], env, cwd, args.repeat)
+    status = timed([sys.executable, "-m", "wizard", "status"], env, cwd, args.repeat)
+    sdk = timed([sys.executable, "-c", "import anthropic"], env, cwd, args.repeat)
+    prompt = first_prompt(env, cwd, args.repeat)
+    print(f"median of {args.repeat} runs")
+    print(f"  python -c pass          {bare * 1000:7.0f} ms")
+    print(
+        f"  flux-setup --help       {help_ * 1000:7.0f} ms  ({help_ / bare:.1f}x bare; goal < 5x)"
+    )
+    print(f"  flux-setup status       {status * 1000:7.0f} ms  ({status / bare:.1f}x bare)")
+    print(f"  python -c 'import anthropic' {sdk * 1000:5.0f} ms  (what the fast paths avoid)")
+    print(f"  run: first prompt       {prompt * 1000:7.0f} ms  (goal < 500 ms)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+"""Shared test plumbing: a scripted Prompter, a Context on real files and the real simulator."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from wizard.commands.common import Context, Options
+from wizard.errors import Cancelled
+from wizard.prompts import Option
+from wizard.render import UI
+
+
+@dataclass
+class ScriptedPrompter:
+    """Answers questions from a script; "default" takes the offered default; records the asks."""
+
+    answers: list[Any] = field(default_factory=list)
+    interactive: bool = True
+    asked: list[tuple[str, str, Any]] = field(default_factory=list)
+
+    def _next(self, kind: str, message: str, default: Any, options: Iterable[Option] = ()) -> Any:
+        self.asked.append((kind, message, [o.value for o in options] or default))
+        if not self.answers:
+            raise AssertionError(f"unexpected question: {message}")
+        answer = self.answers.pop(0)
+        if answer == "^C":
+            raise Cancelled()
+        return default if answer == "default" else answer
+
+    def secret(self, message: str, *, flag: str) -> str:
+        return str(self._next("secret", message, None))
+
+    def select(self, message: str, options: list[Option], default: str, *, flag: str) -> str:
+        return str(self._next("select", message, default, options))
+
+    def confirm(self, message: str, default: bool, *, flag: str) -> bool:
+        return bool(self._next("confirm", message, default))
+
+
+def make_context(
+    project: Path,
+    *,
+    prompter: Any = None,
+    environ: dict[str, str] | None = None,
+    stdin: str = "",
+    **options: Any,
+) -> tuple[Context, io.StringIO]:
+    out = io.StringIO()
+    ui = UI(out, color=False)
+    opts = Options(project=project, project_given=True, **options)
+    ctx = Context(
+        options=opts,
+        environ=environ or {},
+        read_stdin=lambda: stdin,
+        prompter=prompter or ScriptedPrompter(interactive=False),
+        ui=ui,
+    )
+    return ctx, out

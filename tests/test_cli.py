@@ -1,0 +1,171 @@
+"""The whole program as users run it: subprocesses, JSON validated against the schema in the repo,
+exit codes, what is (not) imported, and the key never in any output."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from tests.conftest import KEY, assert_no_key
+from wizard.commands.demo import make_project
+
+SCHEMA = json.loads((resources.files("wizard") / "schema" / "output.schema.json").read_text())
+
+
+def flux(
+    *args: str,
+    env: dict[str, str] | None = None,
+    stdin: str | None = None,
+    cwd: Path | None = None,
+    timeout: float = 60,
+):
+    full_env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "FLUX_MODEL")
+    }
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "wizard", *args],
+        input=stdin if stdin is not None else "",
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd,
+        timeout=timeout,
+    )
+
+
+def json_of(result) -> dict:
+    payload = json.loads(result.stdout)
+    jsonschema.validate(payload, SCHEMA)
+    assert payload["exit_code"] == result.returncode
+    assert_no_key(result.stdout)
+    assert_no_key(result.stderr)
+    return payload
+
+
+def test_help_and_version_work_fast_paths():
+    result = flux("--help")
+    assert result.returncode == 0 and "check" in result.stdout and "Exit codes" in result.stdout
+    assert flux("--version").stdout.startswith("flux-setup ")
+    assert flux("check", "--help").returncode == 0
+    bad = flux("--no-such-flag")
+    assert bad.returncode == 2
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], ["status"], ["migrate", "--check"], ["undo"]],
+)
+def test_offline_commands_never_import_anthropic(tmp_path, args):
+    code = (
+        "import sys\n"
+        "from wizard.cli import main\n"
+        f"try:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
+        "print('ANTHROPIC LOADED' if 'anthropic' in sys.modules else 'clean', file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=60
+    )
+    assert "clean" in result.stderr, result.stderr
+
+
+def test_run_json_end_to_end(tmp_path, sim):
+    make_project(tmp_path)
+    result = flux("run", "--project", str(tmp_path), "--yes", "--json", "--base-url", sim.base_url)
+    payload = json_of(result)
+    assert result.returncode == 0
+    assert payload["recommended"] == "claude-opus-5-5"
+    assert payload["checklist"].endswith("flux-upgrade-checklist.md")
+    assert {c["path"] for c in payload["changes"]} == {".env", "flux.toml"}
+    assert "Using the key" in result.stderr  # human text on stderr
+
+
+def test_check_json_for_each_verdict(tmp_path, sim):
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-haiku-5-5\n")
+    env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": sim.base_url}
+    result = flux("check", "--project", str(tmp_path), "--json", env=env)
+    payload = json_of(result)
+    assert result.returncode == 10
+    assert payload["configured"]["status"] == "callable"
+
+
+def test_status_migrate_undo_json(tmp_path):
+    make_project(tmp_path)
+    for args, code in (
+        (["status"], 0),
+        (["migrate", "--check"], 10),
+        (["migrate", "--yes"], 0),
+        (["undo"], 0),
+        (["undo"], 6),
+    ):
+        result = flux(*args, "--project", str(tmp_path), "--json")
+        json_of(result)
+        assert result.returncode == code, (args, result.stderr)
+
+
+def test_api_key_stdin(tmp_path, sim):
+    result = flux(
+        "check",
+        "--project",
+        str(tmp_path),
+        "--api-key-stdin",
+        "--json",
+        "--base-url",
+        sim.base_url,
+        stdin=KEY + "\n",
+    )
+    payload = json_of(result)
+    assert payload["key"]["source"] == "stdin"
+    assert result.returncode == 12  # nothing configured yet
+
+
+@pytest.mark.parametrize(
+    "args,env,code,words",
+    [
+        (["run", "--yes"], {}, 3, "No API key"),
+        (["run", "--yes"], {"ANTHROPIC_API_KEY": "sk-ant-oat01-" + "a" * 90}, 3, "OAuth"),
+        (["run"], {"ANTHROPIC_API_KEY": KEY}, 2, "--yes"),
+        (["run", "--yes", "--prefer", "opus,,!"], {"ANTHROPIC_API_KEY": KEY}, 2, "line name"),
+        (
+            ["check", "--base-url", "http://127.0.0.1:9", "--timeout", "0.5"],
+            {"ANTHROPIC_API_KEY": KEY},
+            5,
+            "Could not reach",
+        ),
+    ],
+)
+def test_failures_are_one_clear_message_a_code_and_valid_json(tmp_path, args, env, code, words):
+    result = flux(*args, "--project", str(tmp_path), "--json", env=env)
+    payload = json_of(result)
+    assert result.returncode == code
+    assert words in result.stderr + json.dumps(payload)
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_files_exit_6_with_line_and_column(tmp_path):
+    (tmp_path / "flux.toml").write_text("[model\n")
+    result = flux("status", "--project", str(tmp_path))
+    assert result.returncode == 6
+    assert "line 1, column" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_missing_project_folder(tmp_path):
+    result = flux("status", "--project", str(tmp_path / "missing"))
+    assert result.returncode == 6 and "does not exist" in result.stderr
+
+
+def test_demo_without_a_terminal_runs_as_yes(tmp_path):
+    result = flux("demo", "--project", str(tmp_path / "demo"), timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "claude-opus-5-5" in (tmp_path / "demo" / ".env").read_text()
+    assert "flux-upgrade-checklist.md" in result.stdout

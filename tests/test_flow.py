@@ -1,0 +1,319 @@
+"""The commands, driven with a scripted Prompter against the real simulator and real files."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from tests.conftest import KEY, assert_no_key
+from tests.helpers import ScriptedPrompter, make_context
+from wizard.commands.check import check
+from wizard.commands.demo import DEMO_ENV, DEMO_KEY, DEMO_TOML, make_project
+from wizard.commands.migrate import migrate
+from wizard.commands.run import run
+from wizard.commands.status import status
+from wizard.commands.undo import undo
+from wizard.errors import Cancelled, ExitCode, UsageError, WizardError
+from wizard.prompts import NoInput
+from wizard.simulator import Faults, serve
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+ENV = {"ANTHROPIC_API_KEY": KEY}
+
+
+def files(project):
+    return {p.name: p.read_bytes() for p in sorted(project.iterdir()) if p.is_file()}
+
+
+def test_first_setup_asks_selects_confirms_and_writes(tmp_path, sim):
+    prompter = ScriptedPrompter(["default", "default"])
+    ctx, out = make_context(tmp_path, prompter=prompter, environ=ENV, base_url=sim.base_url)
+    outcome = run(ctx)
+    assert outcome.exit_code == ExitCode.OK
+    kinds = [k for k, _, _ in prompter.asked]
+    assert kinds == ["select", "confirm"]
+    offered = prompter.asked[0][2]
+    assert offered[0] == "claude-opus-5-5"  # the recommendation first and preselected
+    assert not any("mythos" in o for o in offered)
+    config = tomllib.loads((tmp_path / "flux.toml").read_text())
+    assert config == {
+        "config_version": 2,
+        "model": {"id": "claude-opus-5-5", "fallback": "claude-sonnet-5-5"},
+    }
+    assert (tmp_path / ".env").read_text() == "FLUX_MODEL=claude-opus-5-5\n"
+    assert (tmp_path / ".env").stat().st_mode & 0o777 == 0o600
+    checklist = (tmp_path / "flux-upgrade-checklist.md").read_text()
+    assert "- [x] The API key works" in checklist
+    assert_no_key(out.getvalue())
+    assert_no_key(checklist)
+
+
+def test_a_rerun_with_nothing_to_do_changes_nothing(tmp_path, sim):
+    ctx, _ = make_context(tmp_path, environ=ENV, base_url=sim.base_url, yes=True)
+    run(ctx)
+    before = files(tmp_path)
+    ctx, out = make_context(
+        tmp_path, prompter=ScriptedPrompter(["default"]), environ=ENV, base_url=sim.base_url
+    )
+    outcome = run(ctx)
+    assert outcome.exit_code == ExitCode.OK
+    assert "nothing to change" in out.getvalue()
+    after = files(tmp_path)
+    assert after.pop("flux-upgrade-checklist.md") is not None
+    before.pop("flux-upgrade-checklist.md")
+    assert after == before
+
+
+def test_the_demo_project_is_migrated_and_the_key_moves_to_env(tmp_path, sim):
+    make_project(tmp_path)
+    ctx, out = make_context(tmp_path, environ={}, base_url=sim.base_url, yes=True)
+    outcome = run(ctx)
+    assert outcome.exit_code == ExitCode.OK
+    codes = {d["code"] for d in outcome.payload["diagnosis"]}
+    assert {"model_retired", "config_migrated", "key_in_config", "config_mismatch"} <= codes
+    config = tomllib.loads((tmp_path / "flux.toml").read_text())
+    assert "api_key" not in config and config["model"]["id"] == "claude-opus-5-5"
+    assert "# Flux settings, written by hand" in (tmp_path / "flux.toml").read_text()
+    env = (tmp_path / ".env").read_text()
+    assert env.startswith(DEMO_ENV.split("FLUX_MODEL")[0])
+    assert f"ANTHROPIC_API_KEY={DEMO_KEY}" in env
+    assert DEMO_KEY not in out.getvalue()
+    # and undo puts both files back byte for byte
+    ctx, _ = make_context(tmp_path)
+    undo(ctx)
+    assert (tmp_path / "flux.toml").read_text() == DEMO_TOML
+    assert (tmp_path / ".env").read_text() == DEMO_ENV
+
+
+def test_keep_the_current_model_is_offered_and_honoured(tmp_path):
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-sonnet-4-5-20250929\n")
+    with serve("veteran") as running:
+        prompter = ScriptedPrompter(["claude-sonnet-4-5-20250929", True])
+        ctx, _ = make_context(tmp_path, prompter=prompter, environ=ENV, base_url=running.base_url)
+        run(ctx)
+    assert "claude-sonnet-4-5-20250929" in prompter.asked[0][2]
+    assert (
+        tomllib.loads((tmp_path / "flux.toml").read_text())["model"]["id"]
+        == "claude-sonnet-4-5-20250929"
+    )
+
+
+def test_declining_the_confirmation_cancels_with_nothing_written(tmp_path, sim):
+    (tmp_path / ".env").write_text("# mine\n")
+    before = files(tmp_path)
+    ctx, _ = make_context(
+        tmp_path, prompter=ScriptedPrompter(["default", False]), environ=ENV, base_url=sim.base_url
+    )
+    with pytest.raises(Cancelled):
+        run(ctx)
+    assert files(tmp_path) == before
+
+
+def test_dry_run_prints_the_diff_and_writes_nothing(tmp_path, sim):
+    make_project(tmp_path)
+    before = files(tmp_path)
+    ctx, out = make_context(tmp_path, prompter=NoInput(), base_url=sim.base_url, dry_run=True)
+    outcome = run(ctx)
+    assert outcome.exit_code == ExitCode.OK
+    assert files(tmp_path) == before
+    assert "+FLUX_MODEL=claude-opus-5-5" in out.getvalue()
+    assert {c["path"] for c in outcome.payload["changes"]} == {".env", "flux.toml"}
+    assert DEMO_KEY not in str(outcome.payload)
+
+
+def test_without_a_terminal_run_needs_yes_and_fails_before_any_request(tmp_path, sim):
+    ctx, _ = make_context(tmp_path, prompter=NoInput(), environ=ENV, base_url=sim.base_url)
+    with pytest.raises(UsageError) as info:
+        run(ctx)
+    assert "--yes" in (info.value.fix or "")
+    assert sim.counters.snapshot()["total_requests"] == 0
+
+
+def test_a_prompted_key_is_checked_and_saved_when_asked(tmp_path, sim):
+    prompter = ScriptedPrompter(["sk-proj-" + "a" * 60, f"  '{KEY}'  ", "default", True, "default"])
+    ctx, out = make_context(tmp_path, prompter=prompter, base_url=sim.base_url)
+    assert run(ctx).exit_code == ExitCode.OK
+    assert "another vendor" in out.getvalue()
+    assert f"ANTHROPIC_API_KEY={KEY}" in (tmp_path / ".env").read_text()
+    assert_no_key(out.getvalue())
+
+
+@pytest.mark.parametrize(
+    "key,code,diagnosis",
+    [
+        ("sk-ant-admin01-" + "a" * 90, ExitCode.KEY, "key_wrong_kind"),
+        ("sk-ant-api03-short", ExitCode.KEY, "key_malformed"),
+    ],
+)
+def test_offline_key_problems_cost_no_request(tmp_path, sim, key, code, diagnosis):
+    ctx, _ = make_context(
+        tmp_path,
+        prompter=NoInput(),
+        environ={"ANTHROPIC_API_KEY": key},
+        base_url=sim.base_url,
+        yes=True,
+    )
+    with pytest.raises(WizardError) as info:
+        run(ctx)
+    assert info.value.code == code and info.value.diagnosis == diagnosis
+    assert sim.counters.snapshot()["total_requests"] == 0
+
+
+def test_no_key_without_a_terminal_names_the_flags(tmp_path, sim):
+    ctx, _ = make_context(tmp_path, prompter=NoInput(), base_url=sim.base_url, yes=True)
+    with pytest.raises(WizardError) as info:
+        run(ctx)
+    assert info.value.code == ExitCode.KEY
+    assert "--api-key-stdin" in (info.value.fix or "")
+
+
+@pytest.mark.parametrize(
+    "scenario,code",
+    [
+        ("zero-balance", ExitCode.ACCOUNT),
+        ("spend-cap", ExitCode.ACCOUNT),
+        ("org-on-hold", ExitCode.ACCOUNT),
+    ],
+)
+def test_account_problems_exit_4_write_the_checklist_and_leave_the_config(tmp_path, scenario, code):
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-4-8\n")
+    with serve(scenario) as running:
+        ctx, _ = make_context(tmp_path, environ=ENV, base_url=running.base_url, yes=True)
+        outcome = run(ctx)
+    assert outcome.exit_code == code
+    assert (tmp_path / ".env").read_text() == "FLUX_MODEL=claude-opus-4-8\n"
+    if scenario != "org-on-hold":
+        checklist = (tmp_path / "flux-upgrade-checklist.md").read_text()
+        assert "- [ ] Billing works" in checklist
+
+
+def test_a_network_failure_never_downgrades_the_configured_model(tmp_path, sim):
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
+    sim.faults = Faults(fail_first=10_000, fail_status=529, retry_after=0.1, only="/v1/messages")
+    ctx, _ = make_context(tmp_path, environ=ENV, base_url=sim.base_url, yes=True, timeout=0.5)
+    outcome = run(ctx)
+    assert outcome.exit_code == ExitCode.NETWORK
+    assert (tmp_path / ".env").read_text() == "FLUX_MODEL=claude-opus-5-5\n"
+    assert not (tmp_path / "flux.toml").exists()
+
+
+def test_nothing_listening_is_a_network_error(tmp_path):
+    ctx, _ = make_context(
+        tmp_path, environ=ENV, base_url="http://127.0.0.1:9", yes=True, timeout=0.5
+    )
+    assert run(ctx).exit_code == ExitCode.NETWORK
+
+
+def test_invalid_toml_is_a_files_error_with_line_and_column(tmp_path, sim):
+    (tmp_path / "flux.toml").write_text('config_version = 2\n[model]\nid = "unterminated\n')
+    ctx, _ = make_context(tmp_path, environ=ENV, base_url=sim.base_url, yes=True)
+    with pytest.raises(WizardError) as info:
+        run(ctx)
+    assert info.value.code == ExitCode.FILES
+    assert "line 3" in info.value.message
+
+
+def test_model_flag_is_verified_and_refused_models_are_explained(tmp_path, sim):
+    ctx, _ = make_context(
+        tmp_path, environ=ENV, base_url=sim.base_url, yes=True, model="claude-haiku-5-5"
+    )
+    assert run(ctx).exit_code == ExitCode.OK
+    assert "FLUX_MODEL=claude-haiku-5-5" in (tmp_path / ".env").read_text()
+    ctx, _ = make_context(
+        tmp_path, environ=ENV, base_url=sim.base_url, yes=True, model="claude-mythos-5-2"
+    )
+    with pytest.raises(UsageError, match="listed and active"):
+        run(ctx)
+
+
+@pytest.mark.parametrize(
+    "scenario,configured,code",
+    [
+        ("today", "claude-opus-5-5", ExitCode.OK),
+        ("today", "claude-haiku-5-5", ExitCode.UPGRADE_AVAILABLE),
+        ("veteran", "claude-sonnet-4-5-20250929", ExitCode.DEPRECATED),
+        ("today", "claude-sonnet-4-5-20250929", ExitCode.UNAVAILABLE),
+        ("today", "claude-3-haiku-20240307", ExitCode.UNAVAILABLE),
+        ("today", "claude-opus-5.5", ExitCode.UNAVAILABLE),
+    ],
+)
+def test_check_exit_codes(tmp_path, scenario, configured, code):
+    (tmp_path / ".env").write_text(f"FLUX_MODEL={configured}\n")
+    before = files(tmp_path)
+    with serve(scenario) as running:
+        ctx, _ = make_context(tmp_path, environ=ENV, base_url=running.base_url)
+        assert check(ctx).exit_code == code
+    assert files(tmp_path) == before  # check writes state only
+
+
+def test_the_environment_wins_over_env_file_and_config(tmp_path, sim):
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-haiku-5-5\n")
+    ctx, _ = make_context(
+        tmp_path, environ={**ENV, "FLUX_MODEL": "claude-opus-5-5"}, base_url=sim.base_url
+    )
+    outcome = check(ctx)
+    assert outcome.payload["configured"]["model"] == "claude-opus-5-5"
+    assert outcome.exit_code == ExitCode.OK
+
+
+def test_status_reports_sources_mismatch_and_last_check(tmp_path, sim):
+    make_project(tmp_path)
+    ctx, out = make_context(tmp_path, environ=ENV)
+    outcome = status(ctx)
+    payload = outcome.payload
+    assert payload["configured"]["sources"] == {
+        "environment": None,
+        "env_file": "claude-3-haiku-20240307",
+        "config": "claude-3-5-sonnet-20240620",
+    }
+    assert payload["configured"]["winner"] == "env_file"
+    assert {d["code"] for d in payload["diagnosis"]} == {"config_mismatch", "key_in_config"}
+    assert [k["source"] for k in payload["keys_found"]] == ["env", "config"]
+    assert payload["config"]["schema_version"] == 1
+    assert payload["last_check"] is None
+    text = out.getvalue()
+    assert DEMO_KEY not in text and KEY not in text
+    ctx, _ = make_context(tmp_path, environ=ENV, base_url=sim.base_url)
+    check(ctx)
+    ctx, out = make_context(tmp_path, environ=ENV)
+    assert status(ctx).payload["last_check"]["recommended"] == "claude-opus-5-5"
+    assert "ago" in out.getvalue() or "just now" in out.getvalue()
+
+
+def test_migrate_check_reports_and_migrate_applies(tmp_path):
+    make_project(tmp_path)
+    before = files(tmp_path)
+    ctx, _ = make_context(tmp_path, check=True)
+    assert migrate(ctx).exit_code == ExitCode.UPGRADE_AVAILABLE
+    assert files(tmp_path) == before
+    ctx, _ = make_context(tmp_path, yes=True)
+    assert migrate(ctx).exit_code == ExitCode.OK
+    ctx, _ = make_context(tmp_path, check=True)
+    assert migrate(ctx).exit_code == ExitCode.OK
+
+
+def test_migrate_proposes_the_successor_of_a_retired_model_from_the_last_check(tmp_path, sim):
+    (tmp_path / "flux.toml").write_text(
+        'config_version = 2\n[model]\nid = "claude-3-haiku-20240307"\n'
+    )
+    ctx, _ = make_context(tmp_path, environ=ENV, base_url=sim.base_url)
+    check(ctx)
+    ctx, out = make_context(tmp_path, dry_run=True)
+    outcome = migrate(ctx)
+    assert '+id = "claude-haiku-5-5"' in out.getvalue()
+    assert "model_retired" in {d["code"] for d in outcome.payload["diagnosis"]}
+    assert (
+        "claude-3-haiku-20240307" in (tmp_path / "flux.toml").read_text()
+    )  # proposed, not swapped
+
+
+def test_undo_without_history_is_a_files_error(tmp_path):
+    ctx, _ = make_context(tmp_path)
+    with pytest.raises(WizardError) as info:
+        undo(ctx)
+    assert info.value.code == ExitCode.FILES

@@ -1,0 +1,101 @@
+"""The main paths in a real pseudo-terminal (pexpect): what a person at a keyboard sees."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pexpect
+import pytest
+
+from tests.conftest import KEY
+from wizard.commands.demo import DEMO_ENV, DEMO_TOML
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a pty")
+
+
+def spawn(args, tmp_path, env_extra=None):
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "FLUX_MODEL")
+    }
+    env.update(
+        {
+            "PROMPT_TOOLKIT_NO_CPR": "1",
+            "TERM": "xterm",
+            "COLUMNS": "120",
+            "LINES": "50",
+            "NO_COLOR": "1",
+        }
+    )
+    env.update(env_extra or {})
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "wizard", *args],
+        env=env,
+        cwd=str(tmp_path),
+        timeout=60,
+        encoding="utf-8",
+        dimensions=(50, 120),
+    )
+    child.logfile_read = open(tmp_path / "terminal.log", "w")  # noqa: SIM115
+    return child
+
+
+def finish(child):
+    child.expect(pexpect.EOF)
+    child.close()
+    child.logfile_read.close()
+    return child.exitstatus
+
+
+def test_demo_accepting_the_defaults(tmp_path):
+    project = tmp_path / "demo"
+    child = spawn(["demo", "--project", str(project)], tmp_path)
+    child.expect("Which model should Flux use")
+    child.send("\r")
+    child.expect("Apply these changes")
+    child.send("\r")
+    child.expect("Look at the result")
+    assert finish(child) == 0
+    assert "FLUX_MODEL=claude-opus-5-5" in (project / ".env").read_text()
+    transcript = (tmp_path / "terminal.log").read_text()
+    assert "recommended" in transcript
+    assert "sk-ant-api03-flux-demo-key-not-a-real-secret-0000" not in transcript
+
+
+def test_ctrl_c_at_the_confirmation_writes_nothing(tmp_path):
+    project = tmp_path / "demo"
+    project.mkdir()
+    (project / "flux.toml").write_text(DEMO_TOML)
+    (project / ".env").write_text(DEMO_ENV)
+    child = spawn(["demo", "--project", str(project)], tmp_path)
+    child.expect("Which model should Flux use")
+    child.send("\r")
+    child.expect("Apply these changes")
+    child.sendcontrol("c")
+    child.expect("nothing was written")
+    assert finish(child) == 130
+    assert (project / "flux.toml").read_text() == DEMO_TOML
+    assert (project / ".env").read_text() == DEMO_ENV
+
+
+def test_a_pasted_key_is_masked_and_can_be_saved(tmp_path, sim):
+    child = spawn(["run", "--base-url", sim.base_url], tmp_path)
+    child.expect("Paste your Anthropic API key")
+    child.sendline(KEY)
+    child.expect("Which model should Flux use")
+    child.send("\x1b[B")  # arrow down: the second choice
+    child.send("\r")
+    child.expect("Save the key")
+    child.send("y")
+    child.expect("Apply these changes")
+    child.send("\r")
+    assert finish(child) == 0
+    transcript = (tmp_path / "terminal.log").read_text()
+    assert KEY not in transcript
+    assert "*" * 20 in transcript
+    env = (tmp_path / ".env").read_text()
+    assert f"ANTHROPIC_API_KEY={KEY}" in env
+    assert "FLUX_MODEL=claude-opus-5-5" not in env  # the second choice was taken
