@@ -1,0 +1,164 @@
+"""The checklist and the rerun path: golden files, manual ticks, stable reruns, and transitions
+between scenarios with the same key and project."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import KEY, assert_no_key
+from tests.helpers import make_context
+from wizard import checklist
+from wizard.commands.check import check
+from wizard.commands.run import run
+from wizard.errors import ExitCode
+from wizard.simulator import load, serve
+
+GOLDEN = Path(__file__).parent / "golden"
+ENV = {"ANTHROPIC_API_KEY": KEY}
+FIXED = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+
+
+def masked(text: str) -> str:
+    text = re.sub(r"req_sim[0-9a-f]+", "req_MASKED", text)
+    return re.sub(
+        r"^Made .* by flux-setup .*$", "Made DATE by flux-setup VERSION.", text, flags=re.M
+    )
+
+
+def write_checklist_for(tmp_path, scenario, configured):
+    (tmp_path / ".env").write_text(f"FLUX_MODEL={configured}\n")
+    with serve(scenario) as running:
+        ctx, out = make_context(
+            tmp_path, environ=ENV, base_url=running.base_url, write_checklist=True
+        )
+        ctx.now = lambda: FIXED
+        outcome = check(ctx)
+    return outcome, (tmp_path / "flux-upgrade-checklist.md").read_text(), out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "scenario,configured",
+    [
+        ("seed-2025", "claude-3-haiku-20240307"),
+        ("haiku-only", "claude-haiku-4-5-20251001"),
+        ("zero-balance", "claude-3-haiku-20240307"),
+        ("spend-cap", "claude-opus-5-5"),
+    ],
+)
+def test_golden_checklists(tmp_path, scenario, configured):
+    _, text, _ = write_checklist_for(tmp_path, scenario, configured)
+    golden = GOLDEN / f"checklist-{scenario}.md"
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.write_text(masked(text))
+    assert masked(text) == golden.read_text()
+
+
+@pytest.mark.parametrize(
+    "scenario",
+    ["seed-2025", "haiku-only", "zero-balance", "spend-cap", "org-on-hold", "today", "veteran"],
+)
+def test_no_checklist_blames_a_tier_leaks_the_key_or_quotes_the_old_ladder(tmp_path, scenario):
+    _, text, out = write_checklist_for(tmp_path, scenario, "claude-3-opus-20240229")
+    assert_no_key(text)
+    assert_no_key(out)
+    model_ids = {m["id"] for m in load(scenario).models}
+    for sentence in re.split(r"(?<=[.!?])\s+|\n", text):
+        if "tier" in sentence.lower():
+            assert not any(model in sentence for model in model_ids), sentence
+            assert not re.search(r"\b(haiku|sonnet|opus|fable|mythos)\b", sentence.lower()), (
+                sentence
+            )
+    assert not re.search(r"\$5\b|\$40\b|\$200\b|\$400\b|Tier [1-4]", text)
+
+
+def test_the_seed_story_is_told_right(tmp_path):
+    outcome, text, _ = write_checklist_for(tmp_path, "seed-2025", "claude-3-haiku-20240307")
+    assert outcome.exit_code == ExitCode.UPGRADE_AVAILABLE
+    assert "- [x] The best opus model, claude-opus-4-1-20250805, is callable" in text
+    assert "- [x] Billing works" in text
+
+
+def test_a_manual_tick_survives_a_rewrite_and_a_rerun_changes_only_the_date(tmp_path):
+    _, first, _ = write_checklist_for(tmp_path, "zero-balance", "claude-3-haiku-20240307")
+    path = tmp_path / "flux-upgrade-checklist.md"
+    ticked = first.replace(
+        "- [ ] After any change to your account", "- [x] After any change to your account"
+    )
+    path.write_text(ticked)
+    with serve("zero-balance") as running:
+        ctx, _ = make_context(
+            tmp_path, environ=ENV, base_url=running.base_url, write_checklist=True
+        )
+        ctx.now = lambda: datetime(2026, 12, 1, 8, 30, tzinfo=timezone.utc)
+        check(ctx)
+    again = path.read_text()
+    assert "- [x] After any change to your account" in again
+    changed = [(a, b) for a, b in zip(ticked.splitlines(), again.splitlines()) if a != b]
+    assert changed == [
+        (
+            "Made 2026-11-25 12:00 UTC by flux-setup 0.1.0.",
+            "Made 2026-12-01 08:30 UTC by flux-setup 0.1.0.",
+        )
+    ]
+    assert checklist.same_but_date(ticked, again)
+
+
+def test_haiku_only_then_today_check_exits_10_and_names_the_new_models(tmp_path):
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-haiku-5-5\n")
+    with serve("haiku-only") as running:
+        ctx, _ = make_context(tmp_path, environ=ENV, base_url=running.base_url)
+        assert check(ctx).exit_code == ExitCode.OK  # haiku is the best it can call
+        running.use_scenario("today")
+        ctx, out = make_context(tmp_path, environ=ENV, base_url=running.base_url)
+        outcome = check(ctx)
+    assert outcome.exit_code == ExitCode.UPGRADE_AVAILABLE
+    text = out.getvalue()
+    assert "claude-opus-5-5 is now callable (refused on" in text
+    assert "claude-sonnet-5-5 is now callable" in text
+    # run then applies it
+    with serve("today") as running:
+        ctx, _ = make_context(tmp_path, environ=ENV, base_url=running.base_url, yes=True)
+        assert run(ctx).exit_code == ExitCode.OK
+        ctx, _ = make_context(tmp_path, environ=ENV, base_url=running.base_url)
+        assert check(ctx).exit_code == ExitCode.OK
+
+
+def test_today_then_veteran_with_a_deprecated_model_exits_11(tmp_path):
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-sonnet-4-5-20250929\n")
+    with serve("today") as running:
+        ctx, _ = make_context(tmp_path, environ=ENV, base_url=running.base_url)
+        assert check(ctx).exit_code == ExitCode.UNAVAILABLE  # closed to a new organisation
+        running.use_scenario("veteran")
+        ctx, out = make_context(tmp_path, environ=ENV, base_url=running.base_url)
+        assert check(ctx).exit_code == ExitCode.DEPRECATED
+    assert "retires 2026-11-30" in out.getvalue()
+
+
+def test_a_configured_model_that_becomes_retired_exits_12(tmp_path):
+    veteran = load("veteran")
+    models = []
+    for model in veteran.models:
+        model = dict(model)
+        if model["id"] == "claude-sonnet-4-5-20250929":
+            model["lifecycle"] = "retired"
+        models.append(model)
+    later = tmp_path / "december.json"
+    later.write_text(json.dumps({"extends": "veteran", "models": models}))
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / ".env").write_text("FLUX_MODEL=claude-sonnet-4-5-20250929\n")
+    with serve("veteran") as running:
+        ctx, _ = make_context(project, environ=ENV, base_url=running.base_url)
+        assert check(ctx).exit_code == ExitCode.DEPRECATED
+        running.use_scenario(str(later))
+        ctx, out = make_context(project, environ=ENV, base_url=running.base_url)
+        assert check(ctx).exit_code == ExitCode.UNAVAILABLE
+    text = out.getvalue()
+    assert "claude-sonnet-4-5-20250929 was retired." in text
+    assert "Your configured model claude-sonnet-4-5-20250929 was retired." in text
