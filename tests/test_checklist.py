@@ -99,7 +99,9 @@ def test_a_manual_tick_survives_a_rewrite_and_a_rerun_changes_only_the_date(tmp_
         check(ctx)
     again = path.read_text()
     assert "- [x] After any change to your account" in again
-    changed = [(a, b) for a, b in zip(ticked.splitlines(), again.splitlines()) if a != b]
+    changed = [
+        (a, b) for a, b in zip(ticked.splitlines(), again.splitlines(), strict=True) if a != b
+    ]
     assert changed == [
         (
             "Made 2026-11-25 12:00 UTC by flux-setup 0.1.0.",
