@@ -174,6 +174,16 @@ def write_atomic(target: Path, data: bytes, mode: int) -> None:
     _fsync_dir(target.parent)
 
 
+def _remove_stale_temp(target: Path) -> None:
+    """A process killed between writing its temp file and renaming it leaves the temp behind;
+    the original is intact. We hold the lock, so no live writer owns these."""
+    try:
+        for stale in target.parent.glob(f".{target.name}.flux-setup-*.tmp"):
+            stale.unlink()
+    except OSError:
+        pass
+
+
 def _put_back(change: FileChange) -> None:
     if change.before is None:
         try:
@@ -210,6 +220,8 @@ def apply(plan: Plan, *, fault: Fault | None = None) -> Applied:
     hit = fault or (lambda step: None)
     lock = _lock(plan.project)
     try:
+        for change in plan.changes:
+            _remove_stale_temp(change.target)
         for change in plan.changes:
             current = _read(change.target)
             if current != change.before:
@@ -288,6 +300,8 @@ def undo(project: Path, *, force: bool = False) -> Undone:
     lock = _lock(project)
     try:
         found = last_changeset(project)
+        for entry in found[1]["files"] if found else []:
+            _remove_stale_temp(Path(entry["path"]))
         if found is None:
             raise FilesError("there is no applied change to undo in this project.", fix=None)
         folder, manifest = found

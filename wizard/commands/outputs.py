@@ -15,13 +15,18 @@ def checklist_path(ctx: Context) -> Path:
     return ctx.options.checklist or checklist.default_path(ctx.options.project)
 
 
-def write_checklist(ctx: Context, detection: Detection) -> Path:
+def check_checklist_folder(ctx: Context) -> Path:
     path = checklist_path(ctx)
     if not path.parent.is_dir():
         raise FilesError(
             f"cannot write the checklist: the folder {path.parent} does not exist.",
             fix="Create it, or pass another --checklist path.",
         )
+    return path
+
+
+def write_checklist(ctx: Context, detection: Detection) -> Path:
+    path = check_checklist_folder(ctx)
     try:
         existing = path.read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -14,7 +14,7 @@ from wizard.commands.common import (
     preferred_lines,
 )
 from wizard.commands.detect_step import detection_payload, failure_outcome, run_detection
-from wizard.commands.outputs import remember, write_checklist
+from wizard.commands.outputs import check_checklist_folder, remember, write_checklist
 from wizard.detection import Detection
 from wizard.diagnosis import Diagnosis
 from wizard.errors import Cancelled, ExitCode, UsageError
@@ -105,6 +105,8 @@ def run(ctx: Context) -> Outcome:
             fix="Pass --yes to accept the recommendation, or --dry-run to preview.",
         )
     files = load_files(ctx)
+    if not o.dry_run:
+        check_checklist_folder(ctx)  # fail before anything is written, not after
     sources = configured_sources(ctx, files)
     configured = effective_model(sources)
     prefer = preferred_lines(ctx, files)
@@ -133,6 +135,17 @@ def run(ctx: Context) -> Outcome:
             )
         )
     ctx.ui.diagnoses(detection.diagnoses)
+    if not detection.complete and not o.dry_run:
+        # Transient failures left models unknown: a choice now could downgrade the configured
+        # model because the network failed. Change nothing; the user reruns.
+        ctx.ui.warn(
+            "Some checks failed for a transient reason (see above), so the picture is incomplete: "
+            "nothing was changed. Rerun in a few minutes."
+        )
+        remember(ctx, detection)
+        return Outcome(
+            ExitCode.NETWORK, detection_payload(ctx, detection, sources, ExitCode.NETWORK)
+        )
     if detection.recommended:
         ctx.ui.ok(f"Recommended: {detection.recommended}, {_why(detection)}.")
     chosen = _choose(ctx, detection)

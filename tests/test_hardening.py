@@ -1,0 +1,418 @@
+"""Production hardening: the key never leaks, faults end in time with nothing changed, a killed
+process leaves every file whole, and bad input gets a clear message."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import KEY, assert_no_key
+from wizard import cli
+from wizard.commands.demo import DEMO_KEY, make_project
+from wizard.simulator import Faults, builtin_names, serve
+
+
+def run_cli(args, monkeypatch, capsys, *, env=None, stdin=""):
+    for name in ("ANTHROPIC_API_KEY", "FLUX_MODEL", "ANTHROPIC_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in (env or {}).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    code = cli.main(args)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def secrets_in_state(home: Path) -> list[str]:
+    """Every state file except backups: a backup is the file's exact old bytes (undo needs
+    them), so one of a .env, or of a legacy config that held a key, holds it: 0600 in 0700."""
+    texts = []
+    for path in home.rglob("*"):
+        if not path.is_file():
+            continue
+        if path.suffix == ".orig":
+            manifest = json.loads((path.parent / "manifest.json").read_text())
+            assert any(f["backup"] == path.name for f in manifest["files"])
+            assert path.stat().st_mode & 0o777 == 0o600
+            assert path.parent.stat().st_mode & 0o777 == 0o700
+            continue
+        texts.append(path.read_text(errors="replace"))
+    return texts
+
+
+COMMANDS = [
+    ["run", "--yes"],
+    ["run", "--yes", "--json", "--save-key"],
+    ["run", "--dry-run", "--json"],
+    ["run", "--yes", "--debug", "--no-verify"],
+    ["check", "--write-checklist"],
+    ["check", "--json"],
+    ["status"],
+    ["status", "--json"],
+    ["migrate", "--check", "--json"],
+    ["migrate", "--yes"],
+    ["undo", "--json"],
+    ["undo"],
+]
+
+
+@pytest.mark.parametrize("scenario", builtin_names())
+def test_the_canary_key_never_leaks_from_any_command(
+    tmp_path, monkeypatch, capsys, isolated_home, scenario
+):
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "flux.toml").write_text(f'model = "claude-3-haiku-20240307"\napi_key = "{KEY}"\n')
+    (project / ".env").write_text("# mine\nFLUX_MODEL=claude-opus-4-8\n")
+    with serve(scenario) as running:
+        for args in COMMANDS:
+            code, out, err = run_cli(
+                [*args, "--project", str(project), "--base-url", running.base_url],
+                monkeypatch,
+                capsys,
+            )
+            assert_no_key(out)
+            assert_no_key(err)
+            assert "Traceback" not in err, (args, err)
+        code, out, err = run_cli(
+            [
+                "check",
+                "--api-key-stdin",
+                "--json",
+                "--project",
+                str(project),
+                "--base-url",
+                running.base_url,
+            ],
+            monkeypatch,
+            capsys,
+            stdin=KEY,
+        )
+        assert_no_key(out + err)
+    checklist = project / "flux-upgrade-checklist.md"
+    if checklist.exists():
+        assert_no_key(checklist.read_text())
+    for text in secrets_in_state(isolated_home):
+        assert_no_key(text)
+
+
+@pytest.mark.parametrize(
+    "faults",
+    [
+        Faults(fail_first=10_000, fail_status=529, retry_after=0.1),
+        Faults(fail_first=10_000, fail_status=429, retry_after=0.1),
+        Faults(fail_first=10_000, fail_status=500, retry_after=0.1),
+        Faults(reset_first=10_000),
+        Faults(hang_first=10_000),
+    ],
+    ids=["529", "429", "500", "reset", "hang"],
+)
+@pytest.mark.parametrize("command", [["check"], ["run", "--yes"], ["run", "--yes", "--json"]])
+def test_faults_end_within_the_budget_with_exit_5_and_nothing_changed(
+    tmp_path, monkeypatch, capsys, faults, command
+):
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    with serve("today", faults) as running:
+        started = time.monotonic()
+        code, out, err = run_cli(
+            [
+                *command,
+                "--project",
+                str(tmp_path),
+                "--base-url",
+                running.base_url,
+                "--timeout",
+                "0.5",
+            ],
+            monkeypatch,
+            capsys,
+            env={"ANTHROPIC_API_KEY": KEY},
+        )
+        elapsed = time.monotonic() - started
+    assert code == 5, err
+    assert elapsed < 0.5 * 3 + 5  # the documented budget, with slack for a loaded machine
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    assert "Traceback" not in err
+    if "--json" in command:
+        payload = json.loads(out)
+        assert all(m["callable"] is not False for m in payload.get("models", []))
+
+
+def test_a_storm_on_verification_only_never_downgrades_the_configured_model(
+    tmp_path, monkeypatch, capsys
+):
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
+    with serve("today") as running:
+        # the configured model's verification fails transiently; the others would succeed
+        running.faults = Faults(fail_first=3, fail_status=529, retry_after=0.1, only="/v1/messages")
+        code, _, _ = run_cli(
+            [
+                "run",
+                "--yes",
+                "--project",
+                str(tmp_path),
+                "--base-url",
+                running.base_url,
+                "--timeout",
+                "0.3",
+            ],
+            monkeypatch,
+            capsys,
+            env={"ANTHROPIC_API_KEY": KEY},
+        )
+    assert (tmp_path / ".env").read_text() == "FLUX_MODEL=claude-opus-5-5\n"
+    assert code in (0, 5)
+
+
+CRASH_SCRIPT = textwrap.dedent(
+    """
+    import os, signal, sys
+    from pathlib import Path
+    from wizard import project, changes
+    folder = Path(sys.argv[1]); step = sys.argv[2]
+    proposal = project.plan_setup(project.load(folder), model="claude-opus-5-5", fallback="claude-sonnet-5-5")
+    def fault(at):
+        if at == step:
+            os.kill(os.getpid(), signal.SIGKILL)
+    original = changes.write_atomic
+    def slow_write(target, data, mode):
+        if step == "mid-write:" + target.name:
+            tmp = target.with_name(f".{target.name}.flux-setup-{os.getpid()}.tmp")
+            tmp.write_bytes(data[: len(data) // 2])
+            os.kill(os.getpid(), signal.SIGKILL)
+        original(target, data, mode)
+    changes.write_atomic = slow_write
+    changes.apply(proposal.plan, fault=fault)
+    """
+)
+
+
+@pytest.mark.parametrize(
+    "step",
+    [
+        "backup:0",
+        "before-write:0",
+        "mid-write:flux.toml",
+        "after-write:0",
+        "mid-write:.env",
+        "after-write:1",
+        "done",
+    ],
+)
+def test_sigkill_during_apply_leaves_old_or_new_files_and_undo_works(tmp_path, isolated_home, step):
+    make_project(tmp_path)
+    old = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    env = dict(os.environ, FLUX_SETUP_HOME=str(isolated_home))
+    result = subprocess.run(
+        [sys.executable, "-c", CRASH_SCRIPT, str(tmp_path), step], env=env, timeout=60
+    )
+    assert result.returncode == -signal.SIGKILL
+    from wizard import changes
+
+    for name in ("flux.toml", ".env"):
+        now = (tmp_path / name).read_bytes()
+        assert now == old[name] or b"claude-opus-5-5" in now, name  # whole old, or whole new
+    # the lock died with the process; undo (or a new apply) can proceed
+    try:
+        changes.undo(tmp_path)
+    except Exception as exc:  # nothing was applied yet: nothing to undo, files untouched
+        assert "no applied change" in str(exc)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == old  # no temp file left either
+
+
+MALFORMED_KEYS = [
+    "",
+    "   ",
+    "sk-ant-api03-",
+    "sk-ant-api03-abc",
+    "sk-ant-api03-" + "a" * 40,
+    "sk-ant-api03-" + "a" * 50 + " " + "b" * 40,
+    "sk-ant-api03-" + "a" * 50 + "\t" + "b" * 40,
+    "sk-ant-api03-" + "a" * 50 + "\\n" + "b" * 40,
+    "sk-ant-api03-" + "a" * 80 + "€",
+    "sk-ant-api03-" + "a" * 80 + "!",
+    "sk-ant-api03-" + "a" * 80 + "/",
+    "sk-ant-admin01-" + "a" * 90,
+    "sk-ant-oat01-" + "a" * 90,
+    "sk-ant-sid01-" + "a" * 90,
+    "sk-ant-api02-" + "a" * 90,
+    "sk-proj-" + "a" * 90,
+    "sk-" + "a" * 48,
+    "sk_live_" + "a" * 40,
+    "AKIAIOSFODNN7EXAMPLE",
+    "ghp_" + "a" * 36,
+    "xoxb-123-456-abc",
+    "Bearer sk-ant-api03-" + "a" * 90,
+    "ANTHROPIC_API_KEY=",
+    "'sk-ant-api03-abc'",
+    "anthropic",
+]
+
+
+@pytest.mark.parametrize("bad", MALFORMED_KEYS)
+def test_malformed_keys_get_a_clear_message_exit_3_and_no_request(
+    tmp_path, monkeypatch, capsys, sim, bad
+):
+    code, out, err = run_cli(
+        ["check", "--project", str(tmp_path), "--base-url", sim.base_url, "--api-key-stdin"],
+        monkeypatch,
+        capsys,
+        stdin=bad,
+    )
+    assert code == 3, err
+    assert "error:" in err and "fix:" in err
+    assert "Traceback" not in err
+    assert sim.counters.snapshot()["total_requests"] == 0
+    if len(bad) > 20:
+        assert bad not in out + err
+
+
+@pytest.mark.parametrize(
+    "content,words",
+    [
+        (b"A=1\n\x00\x01\x02\xff binary", "NUL"),
+        (b"A=1\nB=\xc3\x28\n", "UTF-8 (line 2)"),
+        (b'A="abc\nFLUX_MODEL=x\nC="d"\n', "line 2"),
+    ],
+)
+def test_bad_env_files_exit_6_and_stay_untouched(
+    tmp_path, monkeypatch, capsys, sim, content, words
+):
+    (tmp_path / ".env").write_bytes(content)
+    code, _, err = run_cli(
+        ["run", "--yes", "--project", str(tmp_path), "--base-url", sim.base_url],
+        monkeypatch,
+        capsys,
+        env={"ANTHROPIC_API_KEY": KEY},
+    )
+    assert code == 6, err
+    assert words in err
+    assert (tmp_path / ".env").read_bytes() == content
+    assert not (tmp_path / "flux.toml").exists()
+
+
+def test_a_ten_megabyte_env_file_is_edited_in_place(tmp_path, monkeypatch, capsys, sim):
+    lines = [f"VAR_{i}=value-{i}" for i in range(430_000)]
+    data = ("\n".join(lines) + "\n").encode()
+    assert len(data) > 10_000_000
+    (tmp_path / ".env").write_bytes(data)
+    code, _, err = run_cli(
+        ["run", "--yes", "--project", str(tmp_path), "--base-url", sim.base_url],
+        monkeypatch,
+        capsys,
+        env={"ANTHROPIC_API_KEY": KEY},
+    )
+    assert code == 0, err
+    assert (tmp_path / ".env").read_bytes() == data + b"FLUX_MODEL=claude-opus-5-5\n"
+
+
+@pytest.mark.parametrize(
+    "toml,words",
+    [
+        ("model = \n", "line 1"),
+        ("a = 1\na = 2\n", "line 2"),
+        ("model = 5\n", "`model` must be a model ID string"),
+        ("config_version = 2\n[[model]]\nid = 'x'\n", "`model` must be a table"),
+        ("[tool\n", "line 1, column"),
+    ],
+)
+def test_bad_toml_exits_6_naming_the_place(tmp_path, monkeypatch, capsys, toml, words):
+    (tmp_path / "flux.toml").write_text(toml)
+    for args in (["status"], ["migrate"], ["run", "--yes"]):
+        code, _, err = run_cli(
+            [*args, "--project", str(tmp_path)], monkeypatch, capsys, env={"ANTHROPIC_API_KEY": KEY}
+        )
+        assert code == 6 and words in err, (args, err)
+    assert (tmp_path / "flux.toml").read_text() == toml
+
+
+def test_project_folder_missing_or_a_file(tmp_path, monkeypatch, capsys):
+    code, _, err = run_cli(["status", "--project", str(tmp_path / "nope")], monkeypatch, capsys)
+    assert code == 6 and "does not exist" in err
+    (tmp_path / "f").write_text("")
+    code, _, err = run_cli(["migrate", "--project", str(tmp_path / "f")], monkeypatch, capsys)
+    assert code == 6 and "is a file" in err
+
+
+def test_a_checklist_path_in_a_missing_folder_fails_before_anything_is_written(
+    tmp_path, monkeypatch, capsys, sim
+):
+    (tmp_path / ".env").write_text("A=1\n")
+    code, _, err = run_cli(
+        [
+            "run",
+            "--yes",
+            "--project",
+            str(tmp_path),
+            "--base-url",
+            sim.base_url,
+            "--checklist",
+            str(tmp_path / "no" / "c.md"),
+        ],
+        monkeypatch,
+        capsys,
+        env={"ANTHROPIC_API_KEY": KEY},
+    )
+    assert code == 6 and "does not exist" in err
+    assert (tmp_path / ".env").read_text() == "A=1\n"
+    assert sim.counters.snapshot()["total_requests"] == 0
+
+
+def _make_read_only(project: Path) -> Callable[[], None] | None:
+    """Permissions do not bind root: as root, the immutable attribute does (ext4 and others)."""
+    if os.geteuid() != 0:
+        for path in (project / ".env", project / "flux.toml", project):
+            os.chmod(path, 0o555 if path.is_dir() else 0o444)
+        return lambda: os.chmod(project, 0o755)
+    if shutil.which("chattr") is None:
+        return None
+    targets = [str(project / ".env"), str(project / "flux.toml"), str(project)]
+    if subprocess.run(["chattr", "+i", *targets], capture_output=True).returncode != 0:
+        return None
+    return lambda: subprocess.run(["chattr", "-i", *targets], capture_output=True, check=False)
+
+
+def test_a_read_only_project_gives_a_clear_error_and_changes_nothing(tmp_path):
+    project = tmp_path / "ro"
+    project.mkdir()
+    (project / ".env").write_text("FLUX_MODEL=claude-3-haiku-20240307\n")
+    (project / "flux.toml").write_text('model = "claude-3-haiku-20240307"\n')
+    undo_read_only = _make_read_only(project)
+    if undo_read_only is None:
+        pytest.skip("no way to make a folder read-only for this user here")
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "wizard", "migrate", "--yes", "--project", str(project)],
+            env=dict(os.environ, FLUX_SETUP_HOME=str(tmp_path / "home")),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        undo_read_only()
+    assert result.returncode == 6, result.stderr
+    assert "cannot write" in result.stderr and "fix:" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert (project / "flux.toml").read_text() == 'model = "claude-3-haiku-20240307"\n'
+    assert (project / ".env").read_text() == "FLUX_MODEL=claude-3-haiku-20240307\n"
+    assert sorted(p.name for p in project.iterdir()) == [".env", "flux.toml"]
+
+
+def test_the_demo_key_never_leaks_either(tmp_path, monkeypatch, capsys):
+    code, out, err = run_cli(
+        ["demo", "--project", str(tmp_path / "d"), "--json"], monkeypatch, capsys
+    )
+    assert code == 0
+    assert DEMO_KEY not in out + err
