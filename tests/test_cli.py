@@ -169,3 +169,16 @@ def test_demo_without_a_terminal_runs_as_yes(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "claude-opus-5-5" in (tmp_path / "demo" / ".env").read_text()
     assert "flux-upgrade-checklist.md" in result.stdout
+
+
+def test_the_readme_picture_is_made_from_a_real_run(tmp_path):
+    import runpy
+
+    script = Path(__file__).parent.parent / "scripts" / "screenshot.py"
+    render = runpy.run_path(str(script))["render"]
+    target = tmp_path / "demo.svg"
+    render(target)
+    svg = target.read_text()
+    assert svg.startswith("<svg")
+    assert "claude-opus-5-5" in svg and "recommended" in svg
+    assert "flux-demo-key-not-a-real-secret" not in svg

@@ -95,7 +95,10 @@ def locate(project: Path, config: Path | None = None) -> ConfigLocation:
     data = _read(pyproject)
     if data is not None:
         text, _ = _decode(data, pyproject.name)
-        doc = _parse(text, pyproject.name)
+        try:  # tomllib is several times faster than tomlkit, and this is only a peek
+            doc: dict[str, Any] = tomllib.loads(text)
+        except tomllib.TOMLDecodeError:
+            doc = _parse(text, pyproject.name)  # tomlkit's error names line and column
         tool = doc.get("tool")
         if isinstance(tool, dict) and "flux" in tool:
             return ConfigLocation(pyproject, True, True)

@@ -118,8 +118,7 @@ def plan_migration(files: ProjectFiles, *, move_key: bool = True) -> Proposal:
     if not cfg.needs_migration:
         return proposal
     legacy_key = cfg.api_key
-    notes = fluxconfig.migrate(cfg)
-    proposal.notes.extend(notes)
+    fluxconfig.migrate(cfg)  # its notes repeat the config_migrated diagnosis below
     proposal.diagnoses.append(
         Diagnosis(
             "config_migrated",

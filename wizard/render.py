@@ -16,16 +16,22 @@ from wizard.diagnosis import Diagnosis
 
 
 class UI:
-    """Where human text goes. `quiet` keeps stdout free for --json."""
+    """Where human text goes: stdout, or stderr when stdout carries --json."""
 
     def __init__(
-        self, stream: IO[str] | None = None, *, color: bool | None = None, interactive: bool = False
+        self,
+        stream: IO[str] | None = None,
+        *,
+        color: bool | None = None,
+        interactive: bool = False,
+        record: bool = False,
     ) -> None:
         from rich.console import Console
 
         self.stream = stream or sys.stdout
         self.console = Console(
             file=self.stream,
+            record=record,  # for docs/demo.svg (scripts/screenshot.py)
             highlight=False,
             soft_wrap=True,  # never break a path or a command in two
             no_color=color is False,
