@@ -20,6 +20,7 @@ from typing import Any
 
 from wizard import state
 from wizard.errors import FilesError
+from wizard.fileio import read_optional
 from wizard.keys import fingerprint
 
 Fault = Callable[[str], None]
@@ -113,17 +114,6 @@ class Plan:
 
     def diff(self) -> str:
         return "".join(c.diff(self.label(c)) for c in self.changes)
-
-
-def _read(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise FilesError(
-            f"cannot read {path}: {exc.strerror}.", fix="Check its permissions."
-        ) from None
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -223,7 +213,7 @@ def apply(plan: Plan, *, fault: Fault | None = None) -> Applied:
         for change in plan.changes:
             _remove_stale_temp(change.target)
         for change in plan.changes:
-            current = _read(change.target)
+            current = read_optional(change.target)
             if current != change.before:
                 raise FilesError(
                     f"{change.path} changed since the preview; nothing was written.",
@@ -308,7 +298,7 @@ def undo(project: Path, *, force: bool = False) -> Undone:
         restores: list[tuple[Path, bytes | None, int]] = []
         for entry in manifest["files"]:
             path = Path(entry["path"])
-            current = _read(path)
+            current = read_optional(path)
             sha = _sha(current)
             if sha == entry["sha_before"]:
                 continue  # never written (a crash before it), nothing to restore

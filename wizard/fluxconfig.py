@@ -19,6 +19,7 @@ from tomlkit.exceptions import ParseError, TOMLKitError
 from tomlkit.items import Comment, Table
 
 from wizard.errors import FilesError
+from wizard.fileio import read_optional
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -69,21 +70,6 @@ def _parse(text: str, display: str) -> tomlkit.TOMLDocument:
         ) from None
 
 
-def _read(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return None
-    except IsADirectoryError:
-        raise FilesError(
-            f"{path} is a folder, not a file.", fix="Pass the file with --config."
-        ) from None
-    except OSError as exc:
-        raise FilesError(
-            f"cannot read {path}: {exc.strerror}.", fix="Check its permissions."
-        ) from None
-
-
 def locate(project: Path, config: Path | None = None) -> ConfigLocation:
     """--config; else flux.toml; else pyproject.toml when it has [tool.flux]; else a new flux.toml."""
     if config is not None:
@@ -92,7 +78,7 @@ def locate(project: Path, config: Path | None = None) -> ConfigLocation:
     if flux.exists():
         return ConfigLocation(flux, False, True)
     pyproject = project / "pyproject.toml"
-    data = _read(pyproject)
+    data = read_optional(pyproject, flag="--config")
     if data is not None:
         text, _ = _decode(data, pyproject.name)
         try:  # tomllib is several times faster than tomlkit, and this is only a peek
@@ -169,7 +155,7 @@ def _expect_str(value: Any, key: str, display: str) -> str | None:
 
 
 def load(location: ConfigLocation) -> FluxConfig:
-    data = _read(location.path) if location.exists else None
+    data = read_optional(location.path, flag="--config") if location.exists else None
     display = location.where
     if data is None:
         doc = tomlkit.document()

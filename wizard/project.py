@@ -14,6 +14,7 @@ from wizard import envfile, fluxconfig, gitguard
 from wizard.changes import FileChange, Plan
 from wizard.diagnosis import Diagnosis
 from wizard.errors import FilesError
+from wizard.fileio import read_optional
 from wizard.keys import ApiKey, fingerprint, normalise
 
 MODEL_VAR = "FLUX_MODEL"
@@ -37,21 +38,6 @@ class ProjectFiles:
         return value or None
 
 
-def _read_env(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return None
-    except IsADirectoryError:
-        raise FilesError(
-            f"{path} is a folder, not a .env file.", fix="Pass the file with --env-file."
-        ) from None
-    except OSError as exc:
-        raise FilesError(
-            f"cannot read {path}: {exc.strerror}.", fix="Check its permissions."
-        ) from None
-
-
 def load(project: Path, env_file: Path | None = None, config: Path | None = None) -> ProjectFiles:
     if not project.exists():
         raise FilesError(
@@ -63,7 +49,7 @@ def load(project: Path, env_file: Path | None = None, config: Path | None = None
             f"{project} is a file, not a project folder.", fix="Pass the folder with --project."
         )
     env_path = env_file if env_file is not None else project / ".env"
-    before = _read_env(env_path)
+    before = read_optional(env_path, flag="--env-file")
     env = envfile.parse(before, env_path.name)
     cfg = fluxconfig.load(fluxconfig.locate(project, config))
     return ProjectFiles(project, env_path, before, env, cfg)
