@@ -24,6 +24,7 @@ GOOD = KEY
         f"ANTHROPIC_API_KEY={GOOD}",
         f'export ANTHROPIC_API_KEY="{GOOD}"\r\n',
         f"ANTHROPIC_API_KEY = '{GOOD}'",
+        f"Bearer {GOOD}",
     ],
 )
 def test_pasted_keys_are_normalised(pasted):

@@ -99,3 +99,25 @@ def test_a_pasted_key_is_masked_and_can_be_saved(tmp_path, sim):
     env = (tmp_path / ".env").read_text()
     assert f"ANTHROPIC_API_KEY={KEY}" in env
     assert "FLUX_MODEL=claude-opus-5-5" not in env  # the second choice was taken
+
+
+def test_ctrl_c_while_the_network_hangs_exits_at_once(tmp_path):
+    from wizard.simulator import Faults, serve
+
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
+    with serve("today", Faults(hang_first=100)) as running:
+        child = spawn(
+            ["check", "--base-url", running.base_url, "--timeout", "30"],
+            tmp_path,
+            {"ANTHROPIC_API_KEY": KEY},
+        )
+        child.expect("Discovering models")
+        import time
+
+        time.sleep(0.5)
+        started = time.monotonic()
+        child.sendcontrol("c")
+        child.expect("nothing was written")
+        assert finish(child) == 130
+        assert time.monotonic() - started < 10  # not the 30 s request timeout
+    assert (tmp_path / ".env").read_text() == "FLUX_MODEL=claude-opus-5-5\n"

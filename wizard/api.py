@@ -13,7 +13,6 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -285,11 +284,34 @@ class ApiClient:
         )
 
     def run_concurrently(self, calls: Iterable[Callable[[], T]]) -> list[T]:
+        """Run the calls at most `max_concurrency` at a time. Daemon threads, not an executor:
+        Ctrl-C must end the program at once, not after the slowest request times out."""
         tasks = list(calls)
         if len(tasks) <= 1:
             return [task() for task in tasks]
-        with ThreadPoolExecutor(max_workers=min(self.max_concurrency, len(tasks))) as pool:
-            return list(pool.map(lambda task: task(), tasks))
+        results: list[Any] = [None] * len(tasks)
+        errors: list[BaseException | None] = [None] * len(tasks)
+        slots = threading.Semaphore(self.max_concurrency)
+
+        def work(index: int, task: Callable[[], T]) -> None:
+            with slots:
+                try:
+                    results[index] = task()
+                except BaseException as exc:  # handed to the caller's thread below
+                    errors[index] = exc
+
+        threads = [
+            threading.Thread(target=work, args=(i, task), daemon=True, name=f"api-{i}")
+            for i, task in enumerate(tasks)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        for error in errors:
+            if error is not None:
+                raise error
+        return results
 
     def close(self) -> None:
         if self._client is not None:

@@ -21,6 +21,7 @@ from wizard.diagnosis import (
     exit_code_for,
     from_failure,
     is_account_wide,
+    model_refusal,
 )
 from wizard.errors import ExitCode
 from wizard.keys import ApiKey
@@ -110,6 +111,7 @@ class _Run:
         self.result = result
         self.max_billed = max_billed
         self.verifications: dict[str, Verification] = {}
+        self.applied: set[str] = set()  # verifications already folded into the catalogue
         self.stop = False  # an account-wide failure: further calls would repeat it
 
     def verify_round(self, ids: Sequence[str]) -> list[Verification]:
@@ -215,9 +217,9 @@ def _apply(run: _Run, catalog: Catalog) -> None:
     result = run.result
     for v in run.verifications.values():
         model = catalog.get(v.model_id)
-        if getattr(v, "_applied", False):
+        if v.model_id in run.applied:
             continue
-        v._applied = True  # type: ignore[attr-defined]
+        run.applied.add(v.model_id)
         if v.ok:
             result.billed_calls += 1
             result.input_tokens += v.input_tokens
@@ -276,14 +278,10 @@ def _finish(result: Detection, run: _Run, catalog: Catalog) -> None:
     elif model is None:
         result.configured_status = "unknown_model"
         if not any(d.model == configured for d in result.diagnoses):
-            from wizard.diagnosis import model_refusal
-
             result.diagnoses.insert(0, model_refusal(configured, catalog, None))
     elif model.lifecycle == "retired":
         result.configured_status = "retired"
         if not any(d.model == configured for d in result.diagnoses):
-            from wizard.diagnosis import model_refusal
-
             result.diagnoses.insert(0, model_refusal(configured, catalog, None))
     elif model.callable is False:
         result.configured_status = "not_callable"

@@ -90,6 +90,8 @@ def key_kind(value: str) -> str:
 def normalise(raw: str) -> str:
     """Strip what a paste adds and is safe to strip: whitespace, quotes, an assignment prefix."""
     value = raw.strip()
+    if value.lower().startswith("bearer "):  # copied from an Authorization header
+        value = value[len("bearer ") :].strip()
     if value.startswith("export "):
         value = value[len("export ") :].strip()
     if value.startswith("ANTHROPIC_API_KEY"):

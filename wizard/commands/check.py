@@ -45,7 +45,9 @@ def check(ctx: Context) -> Outcome:
             f"Configured: {configured or 'none'} ({detection.configured_status}); "
             f"recommended: {detection.recommended or 'none'}."
         )
-    if code in VERDICTS:
+    if code == ExitCode.UNAVAILABLE and detection.configured_status == "unset":
+        ctx.ui.warn("No model is configured for Flux yet: run `flux-setup run`.")
+    elif code in VERDICTS:
         (ctx.ui.ok if code == ExitCode.OK else ctx.ui.warn)(VERDICTS[code])
     remember(ctx, detection)
     if ctx.options.write_checklist:

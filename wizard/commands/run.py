@@ -206,15 +206,8 @@ def run(ctx: Context) -> Outcome:
     path = write_checklist(ctx, detection)
     payload["checklist"] = str(path)
     remember(ctx, detection)
-    ctx.ui.ok(
-        f"Flux uses {chosen}"
-        + (
-            f", falling back to {_fallback_for(detection, chosen)}"
-            if _fallback_for(detection, chosen)
-            else ""
-        )
-        + "."
-    )
+    fallback = _fallback_for(detection, chosen)
+    ctx.ui.ok(f"Flux uses {chosen}" + (f", falling back to {fallback}" if fallback else "") + ".")
     ctx.ui.say(f"Checklist: {path}")
     ctx.ui.say(
         "After a change to your account, run `flux-setup check` (exit 10 means a better model is callable)."
