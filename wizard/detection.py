@@ -176,7 +176,10 @@ def detect(
         _finish(result, run, Catalog([]))
         return result
     catalog = Catalog(Model.from_api(m) for m in listing)
-    for model_id in speculative:
+    unlisted = [m for m in speculative if catalog.get(m) is None]
+    if unlisted:
+        result.rounds += 1
+    for model_id in unlisted:
         if catalog.get(model_id) is None:
             try:
                 found = client.retrieve(model_id)  # an alias, or a model outside the listing
@@ -238,16 +241,10 @@ def _apply(run: _Run, catalog: Catalog) -> None:
             result.complete = False
             if model is not None:
                 model.reason, model.request_id = diagnosis.code, v.request_id
-        else:
-            if (
-                model is not None
-                and v.failure.status == 404
-                or model is not None
-                and diagnosis.code == "permission_denied"
-            ):
-                model.callable, model.verified = False, True
-            if model is not None:
-                model.reason, model.request_id = diagnosis.code, v.request_id
+        elif model is not None:
+            if v.failure.status == 404 or diagnosis.code == "permission_denied":
+                model.callable, model.verified = False, True  # a refusal proven by the API
+            model.reason, model.request_id = diagnosis.code, v.request_id
         if is_account_wide(diagnosis.code):
             run.stop = True
         if not any(
