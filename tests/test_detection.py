@@ -208,3 +208,18 @@ def test_base_url_resolution():
     assert resolve_base_url(None, {}) == "https://api.anthropic.com"
     assert resolve_base_url(None, {"ANTHROPIC_BASE_URL": "http://x:1/v1/"}) == "http://x:1"
     assert resolve_base_url("http://flag", {"ANTHROPIC_BASE_URL": "http://env"}) == "http://flag"
+
+
+def test_only_transient_failures_that_matter_make_a_detection_uncertain(sim):
+    result = run(sim.base_url, configured="claude-opus-5-5")
+    assert result.complete and not result.uncertain()
+    # a transient failure on a model that ranks below the proven recommendation: still certain
+    result.complete = False
+    low = result.model("claude-haiku-5-5")
+    assert low is not None
+    low.callable, low.reason = None, "overloaded"
+    assert not result.uncertain()
+    # the configured model's status unknown: uncertain, nothing may be changed
+    result.configured = "claude-sonnet-5-5"
+    result.configured_status = "unverified"
+    assert result.uncertain()

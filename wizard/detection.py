@@ -64,6 +64,22 @@ class Detection:
     def model(self, model_id: str | None) -> Model | None:
         return next((m for m in self.models if m.id == model_id), None)
 
+    def uncertain(self) -> bool:
+        """Whether transient failures may hide the truth that matters: the configured model's
+        status, or a model that ranks above the recommendation. Then nothing may be changed."""
+        if self.complete:
+            return False
+        if self.configured and self.configured_status == "unverified":
+            return True
+        for model in self.models:
+            if model.line not in self.prefer or model.lifecycle == "retired":
+                continue
+            if model.id == self.recommended:
+                return False
+            if model.callable is None and model.reason:
+                return True
+        return True
+
     def failure_exit_code(self) -> ExitCode | None:
         """The exit code of the failure that stopped detection, if one did."""
         codes = [exit_code_for(d.code) for d in self.diagnoses]

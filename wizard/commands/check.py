@@ -36,7 +36,7 @@ def check(ctx: Context) -> Outcome:
     for line in memory.changes_since(previous, detection):
         ctx.ui.say(line)
     code = detection.failure_exit_code() or check_verdict(detection)
-    if code in (ExitCode.OK, ExitCode.UPGRADE_AVAILABLE) and not detection.complete:
+    if code in (ExitCode.OK, ExitCode.UPGRADE_AVAILABLE) and detection.uncertain():
         code = ExitCode.NETWORK  # unknown models may hide a better one, or a refusal
     payload = detection_payload(ctx, detection, sources, code)
     ctx.ui.diagnoses(detection.diagnoses)

@@ -135,9 +135,9 @@ def run(ctx: Context) -> Outcome:
             )
         )
     ctx.ui.diagnoses(detection.diagnoses)
-    if not detection.complete and not o.dry_run:
-        # Transient failures left models unknown: a choice now could downgrade the configured
-        # model because the network failed. Change nothing; the user reruns.
+    if detection.uncertain() and not o.dry_run:
+        # Transient failures left models that matter unknown: a choice now could downgrade the
+        # configured model because the network failed. Change nothing; the user reruns.
         ctx.ui.warn(
             "Some checks failed for a transient reason (see above), so the picture is incomplete: "
             "nothing was changed. Rerun in a few minutes."
