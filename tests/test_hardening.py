@@ -142,6 +142,7 @@ def test_faults_end_within_the_budget_with_exit_5_and_nothing_changed(
         )
         elapsed = time.monotonic() - started
     assert code == 5, err
+    assert_no_key(out + err)
     assert elapsed < 0.5 * 3 + 5  # the documented budget, with slack for a loaded machine
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
     assert "Traceback" not in err
@@ -416,3 +417,33 @@ def test_the_demo_key_never_leaks_either(tmp_path, monkeypatch, capsys):
     )
     assert code == 0
     assert DEMO_KEY not in out + err
+
+
+def test_the_sdks_debug_log_does_not_leak_the_key_either(tmp_path, sim):
+    env = {k: v for k, v in os.environ.items() if k not in ("ANTHROPIC_BASE_URL", "FLUX_MODEL")}
+    env.update(
+        {
+            "ANTHROPIC_LOG": "debug",
+            "ANTHROPIC_API_KEY": KEY,
+            "FLUX_SETUP_HOME": str(tmp_path / "home"),
+        }
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "wizard",
+            "check",
+            "--project",
+            str(tmp_path),
+            "--base-url",
+            sim.base_url,
+            "--debug",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "DEBUG" in result.stderr  # the SDK did log
+    assert_no_key(result.stdout + result.stderr)
