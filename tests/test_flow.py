@@ -317,3 +317,31 @@ def test_undo_without_history_is_a_files_error(tmp_path):
     with pytest.raises(WizardError) as info:
         undo(ctx)
     assert info.value.code == ExitCode.FILES
+
+
+def test_the_successor_of_a_retired_model_is_offered(tmp_path, sim):
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-3-haiku-20240307\n")
+    prompter = ScriptedPrompter(["claude-haiku-5-5", True])
+    ctx, _ = make_context(tmp_path, prompter=prompter, environ=ENV, base_url=sim.base_url)
+    run(ctx)
+    offered = prompter.asked[0][2]
+    assert offered[:2] == ["claude-opus-5-5", "claude-haiku-5-5"]
+    assert "FLUX_MODEL=claude-haiku-5-5" in (tmp_path / ".env").read_text()
+
+
+def test_an_env_file_outside_the_project_is_not_added_to_gitignore(tmp_path, sim):
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    project = tmp_path / "p"
+    project.mkdir()
+    subprocess.run(["git", "-C", str(project), "init", "-q"], check=True)
+    outside = tmp_path / "secrets.env"
+    ctx, _ = make_context(
+        project, environ=ENV, base_url=sim.base_url, yes=True, env_file=outside, save_key=True
+    )
+    run(ctx)
+    assert not (project / ".gitignore").exists()
+    assert f"ANTHROPIC_API_KEY={KEY}" in outside.read_text()

@@ -29,6 +29,10 @@ def _git(project: Path, *args: str) -> subprocess.CompletedProcess[str] | None:
 
 
 def inspect(project: Path, env_path: Path) -> GitVerdict:
+    try:
+        env_path.resolve().relative_to(project.resolve())
+    except ValueError:
+        return GitVerdict(repository=False)  # an --env-file outside the project: not ours to ignore
     inside = _git(project, "rev-parse", "--is-inside-work-tree")
     if inside is None or inside.returncode != 0 or inside.stdout.strip() != "true":
         return GitVerdict(repository=False)

@@ -48,6 +48,20 @@ def _choose(ctx: Context, detection: Detection) -> str | None:
     options: list[Option] = []
     if recommended:
         options.append(Option(f"{recommended}  (recommended: {_why(detection)})", recommended))
+    current = detection.model(configured)
+    if current is not None and detection.configured_status in (
+        "retired",
+        "deprecated",
+        "not_callable",
+    ):
+        successor = Catalog(detection.models).successor(current)
+        if successor is not None and successor.callable and successor.id != recommended:
+            options.append(
+                Option(
+                    f"{successor.id}  (successor of {configured}, {detection.configured_status})",
+                    successor.id,
+                )
+            )
     keep = detection.model(configured)
     if (
         configured
@@ -63,6 +77,8 @@ def _choose(ctx: Context, detection: Detection) -> str | None:
         )
     for model in detection.models:
         if model.id in (recommended, configured) or model.lifecycle == "retired":
+            continue
+        if any(o.value == model.id for o in options):
             continue
         usable = model.callable or (
             model.callable is None and not detection.verify and model.lifecycle == "active"
