@@ -182,3 +182,10 @@ def test_the_readme_picture_is_made_from_a_real_run(tmp_path):
     assert svg.startswith("<svg")
     assert "claude-opus-5-5" in svg and "recommended" in svg
     assert "flux-demo-key-not-a-real-secret" not in svg
+
+
+def test_demo_json_matches_the_schema(tmp_path):
+    result = flux("demo", "--project", str(tmp_path / "demo"), "--json", timeout=120)
+    payload = json_of(result)
+    assert payload["command"] == "demo"
+    assert payload["project"] == str(tmp_path / "demo")
