@@ -47,7 +47,7 @@ def _choose(ctx: Context, detection: Detection) -> str | None:
         return recommended
     options: list[Option] = []
     if recommended:
-        options.append(Option(f"{recommended}  (recommended: {_why(detection)})", recommended))
+        options.append(Option(f"{recommended}  (recommended)", recommended, note=_why(detection)))
     current = detection.model(configured)
     if current is not None and detection.configured_status in (
         "retired",
