@@ -345,3 +345,18 @@ def test_an_env_file_outside_the_project_is_not_added_to_gitignore(tmp_path, sim
     run(ctx)
     assert not (project / ".gitignore").exists()
     assert f"ANTHROPIC_API_KEY={KEY}" in outside.read_text()
+
+
+def test_a_prefer_flag_is_kept_in_the_config_so_check_agrees_later(tmp_path, sim):
+    ctx, _ = make_context(
+        tmp_path, environ=ENV, base_url=sim.base_url, yes=True, prefer="sonnet,haiku"
+    )
+    assert run(ctx).exit_code == ExitCode.OK
+    config = tomllib.loads((tmp_path / "flux.toml").read_text())
+    assert config["model"] == {
+        "id": "claude-sonnet-5-5",
+        "fallback": "claude-haiku-5-5",
+        "prefer": ["sonnet", "haiku"],
+    }
+    ctx, _ = make_context(tmp_path, environ=ENV, base_url=sim.base_url)
+    assert check(ctx).exit_code == ExitCode.OK  # not 10 for Opus: the user's order stands

@@ -320,9 +320,15 @@ def migrate(cfg: FluxConfig) -> list[str]:
 
 
 def set_model(
-    cfg: FluxConfig, model: str, fallback: str | None = None, *, keep_fallback: bool = True
+    cfg: FluxConfig,
+    model: str,
+    fallback: str | None = None,
+    *,
+    keep_fallback: bool = True,
+    prefer: list[str] | None = None,
 ) -> None:
-    """Set [model].id (and fallback) in a schema-2 config, creating what is missing."""
+    """Set [model].id (and fallback, and the line order) in a schema-2 config, creating what is
+    missing."""
     if cfg.needs_migration:
         raise ValueError("migrate the config first")
     expected = _plain(cfg)
@@ -334,6 +340,8 @@ def set_model(
         section["fallback"] = fallback
     elif not keep_fallback:
         section.pop("fallback", None)
+    if prefer is not None:
+        section["prefer"] = list(prefer)
     table = cfg.table()
     if "config_version" not in table:
         _put_first(table, "config_version", LATEST_VERSION)
@@ -347,6 +355,9 @@ def set_model(
         model_table["fallback"] = fallback
     elif not keep_fallback and "fallback" in model_table:
         del model_table["fallback"]
+    if prefer is not None and cfg.prefer != list(prefer):
+        model_table["prefer"] = list(prefer)
+        cfg.prefer = list(prefer)
     cfg.model = model
     cfg.fallback = fallback if fallback is not None else (cfg.fallback if keep_fallback else None)
     _verify(cfg, expected)

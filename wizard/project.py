@@ -148,11 +148,9 @@ def plan_setup(
 ) -> Proposal:
     """Everything `run` writes: migrations, the model in the config and in .env, maybe the key."""
     proposal = plan_migration(files)
-    fluxconfig.set_model(files.config, model, fallback, keep_fallback=fallback is not None)
-    if prefer is not None and files.config.prefer != prefer:
-        table = files.config.table()["model"]
-        table["prefer"] = prefer
-        files.config.prefer = prefer
+    fluxconfig.set_model(
+        files.config, model, fallback, keep_fallback=fallback is not None, prefer=prefer
+    )
     proposal.plan.add(_config_change(files, f"[model] id = {model}"))
     proposal.notes.extend(envfile.set_value(files.env, MODEL_VAR, model))
     if (

@@ -181,6 +181,8 @@ def run(ctx: Context) -> Outcome:
         fallback=_fallback_for(detection, chosen),
         key=key,
         save_key=_save_key(ctx, files, key),
+        # a --prefer given here is kept, so `check` later ranks by the same order
+        prefer=list(prefer) if o.prefer else None,
     )
     if (
         configured
