@@ -73,7 +73,7 @@ class UI:
                 tail += f" (request {d.request_id})"
             self.console.print(mask_secrets(tail), markup=False, style="dim")
 
-    def models(self, detection: Detection, *, limit_retired: bool = True) -> None:
+    def models(self, detection: Detection) -> None:
         from rich.table import Table
         from rich.text import Text
 
@@ -81,8 +81,8 @@ class UI:
         for column in ("model", "line", "lifecycle", "retires", "access"):
             table.add_column(column)
         for model in detection.models:
-            if limit_retired and model.lifecycle == "retired" and model.id != detection.configured:
-                continue
+            if model.lifecycle == "retired" and model.id != detection.configured:
+                continue  # history, not a choice; the configured one stays so its fate shows
             if model.callable:
                 access, style = "✓ callable", "green"
             elif model.callable is False:

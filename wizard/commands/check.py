@@ -13,7 +13,7 @@ from wizard.commands.common import (
     preferred_lines,
 )
 from wizard.commands.detect_step import check_verdict, detection_payload, run_detection
-from wizard.commands.outputs import remember, write_checklist
+from wizard.commands.outputs import check_checklist_folder, remember, write_checklist
 from wizard.errors import ExitCode
 
 VERDICTS = {
@@ -30,6 +30,8 @@ def check(ctx: Context) -> Outcome:
     sources = configured_sources(ctx, files)
     configured = effective_model(sources)
     prefer = preferred_lines(ctx, files)
+    if ctx.options.write_checklist:
+        check_checklist_folder(ctx)  # before the network, not after it
     key = obtain_key(ctx, files, allow_prompt=False)
     previous = memory.load(ctx.options.project, key.fingerprint)
     detection = run_detection(ctx, key, configured, prefer)

@@ -10,6 +10,7 @@ from typing import Any
 
 from wizard import project
 from wizard.catalog import DEFAULT_PREFER, PreferError, parse_prefer
+from wizard.changes import Plan
 from wizard.diagnosis import Diagnosis
 from wizard.errors import ExitCode, UsageError, WizardError
 from wizard.keys import SOURCE_LABELS, ApiKey, KeyDiscovery, check_form, discover, normalise
@@ -151,17 +152,23 @@ def obtain_key(ctx: Context, files: project.ProjectFiles, *, allow_prompt: bool)
                 raise key_error(problem.code, problem.message, problem.next_step)
         raise AssertionError("unreachable")
     problem = check_form(key.reveal())
-    if problem is None:
-        ctx.warm_up(0.0)
     if problem is not None:
         raise key_error(
             problem.code,
             f"The key from {SOURCE_LABELS[key.source]} ({key.fingerprint}): {problem.message}",
             problem.next_step + (f" {problem.url}" if problem.url else ""),
         )
+    ctx.warm_up(0.0)
     ctx.ui.say(f"Using the key {key.fingerprint} from {SOURCE_LABELS[key.source]}.")
     return key
 
 
 def diagnoses_json(diagnoses: list[Diagnosis]) -> list[dict[str, Any]]:
     return [d.to_json() for d in diagnoses]
+
+
+def changes_json(plan: Plan) -> list[dict[str, Any]]:
+    return [
+        {"path": plan.label(c), "action": c.action, "diff": c.diff(plan.label(c))}
+        for c in plan.changes
+    ]

@@ -67,14 +67,13 @@ def rank(detection: Detection, model_id: str | None) -> int:
 
 
 def check_verdict(detection: Detection) -> ExitCode:
-    """0 / 10 / 11 / 12 for the configured model; the highest of 12, 11, 10 wins."""
+    """0 / 10 / 11 / 12 for the configured model; the highest of 12, 11, 10 wins. Whether
+    transient failures make 0 or 10 unsafe to say is `Detection.uncertain`'s call."""
     status = detection.configured_status
     if status in ("retired", "unknown_model", "not_callable", "unset"):
         return ExitCode.UNAVAILABLE
     if status == "deprecated":
         return ExitCode.DEPRECATED
-    if status == "unverified" and detection.verify:
-        return ExitCode.NETWORK  # a transient failure: no conclusion either way
     recommended = detection.recommended
     if (
         recommended

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from wizard import changes, envfile, fluxconfig, memory, project
+from wizard import changes, memory, project
 from wizard.catalog import Catalog, Model
-from wizard.changes import FileChange
 from wizard.commands.common import (
     Context,
     Outcome,
     base_payload,
+    changes_json,
     configured_sources,
     effective_model,
     load_files,
@@ -38,42 +38,31 @@ def _successor_from_memory(ctx: Context, model_id: str | None) -> tuple[Model, M
 def migrate(ctx: Context) -> Outcome:
     o = ctx.options
     files = load_files(ctx)
-    proposal = project.plan_migration(files)
     configured = effective_model(configured_sources(ctx, files))
     pair = _successor_from_memory(ctx, configured)
-    if pair is not None:
+    if pair is None:
+        proposal = project.plan_migration(files)
+    else:
         old, new = pair
-        when = (
+        retires = (
             f", retires {old.retires_on}"
             if old.lifecycle == "deprecated" and old.retires_on
             else ""
         )
+        # the same plan `run` makes: schema migration, then the model in the config and .env
+        proposal = project.plan_setup(files, model=new.id, fallback=files.config.fallback)
         proposal.diagnoses.append(
             Diagnosis(
                 "model_retired" if old.lifecycle == "retired" else "model_deprecated",
-                f"{old.id} is {old.lifecycle}{when} (as of the last check).",
+                f"{old.id} is {old.lifecycle}{retires} (as of the last check).",
                 f"Proposed: {new.id}, the newest active model of the {new.line} line.",
                 model=old.id,
             )
         )
-        if files.config.needs_migration:
-            fluxconfig.migrate(files.config)
-        fluxconfig.set_model(files.config, new.id, keep_fallback=True)
-        proposal.plan.add(
-            FileChange(files.config.location.path, files.config.original, files.config.render())
-        )
-        if files.env_model():
-            envfile.set_value(files.env, project.MODEL_VAR, new.id)
-            proposal.plan.add(
-                FileChange(files.env_path, files.env_before, files.env.to_bytes(), new_mode=0o600)
-            )
     plan = proposal.plan
     payload = base_payload(ctx, ExitCode.OK)
     payload["diagnosis"] = [d.to_json() for d in proposal.diagnoses]
-    payload["changes"] = [
-        {"path": plan.label(c), "action": c.action, "diff": c.diff(plan.label(c))}
-        for c in plan.changes
-    ]
+    payload["changes"] = changes_json(plan)
     for note in proposal.notes:
         ctx.ui.say(note)
     ctx.ui.diagnoses(proposal.diagnoses)

@@ -29,9 +29,7 @@ def write_checklist(ctx: Context, detection: Detection) -> Path:
     path = check_checklist_folder(ctx)
     try:
         existing = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        existing = None
-    except (OSError, UnicodeDecodeError):
+    except (OSError, UnicodeDecodeError):  # missing or unreadable: no manual ticks to keep
         existing = None
     made_at = ctx.now().strftime("%Y-%m-%d %H:%M UTC")
     text = checklist.render(detection, made_at=made_at, existing=existing)

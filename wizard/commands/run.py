@@ -7,6 +7,7 @@ from wizard.catalog import Catalog
 from wizard.commands.common import (
     Context,
     Outcome,
+    changes_json,
     configured_sources,
     effective_model,
     load_files,
@@ -200,10 +201,7 @@ def run(ctx: Context) -> Outcome:
     payload = detection_payload(ctx, detection, sources, ExitCode.OK)
     payload["diagnosis"] += [d.to_json() for d in proposal.diagnoses]
     payload["chosen"] = chosen
-    payload["changes"] = [
-        {"path": plan.label(c), "action": c.action, "diff": c.diff(plan.label(c))}
-        for c in plan.changes
-    ]
+    payload["changes"] = changes_json(plan)
     if plan.empty:
         ctx.ui.ok(f"Flux already uses {chosen} and the files agree: nothing to change.")
     else:
