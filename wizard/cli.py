@@ -228,8 +228,13 @@ def _options(args: argparse.Namespace) -> Any:
 
 
 def _dispatch(args: argparse.Namespace, ui: Any) -> Any:
-    from wizard.commands.common import Context
+    from wizard.commands.common import Context, Outcome
     from wizard.prompts import NoInput, QuestionaryPrompter
+
+    if args.command == "simulator":
+        from wizard.simulator import cli as simulator_cli
+
+        return Outcome(ExitCode(simulator_cli.run(args)))
 
     options = _options(args)
     interactive = (
@@ -317,40 +322,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = args.command or "run"
     debug = bool(getattr(args, "debug", False))
     as_json = bool(getattr(args, "json", False))
-    if command == "simulator":
-        try:
-            from wizard.simulator import cli as simulator_cli
-
-            return int(simulator_cli.run(args))
-        except WizardError as err:
-            print(f"error: {err.message}", file=sys.stderr)
-            if err.fix:
-                print(f"  fix: {err.fix}", file=sys.stderr)
-            return int(err.code)
     from wizard.render import UI
 
     ui = UI(sys.stderr if as_json else sys.stdout)
-    errors = UI(sys.stderr).console  # errors always go to stderr
+    errors = UI(sys.stderr)  # errors always go to stderr, masked like all human text
     try:
         outcome = _dispatch(args, ui)
     except WizardError as err:
-        errors.print(f"error: {err.message}", style="bold red", markup=False)
+        errors.say(f"error: {err.message}", style="bold red")
         if err.fix:
-            errors.print(f"  fix: {err.fix}", markup=False)
+            errors.say(f"  fix: {err.fix}")
         if as_json:
             _emit_json(_error_payload(command, int(err.code), err.message, err.fix, err.diagnosis))
         return int(err.code)
     except KeyboardInterrupt:
-        errors.print("\nCancelled: nothing was written.", markup=False)
+        errors.say("\nCancelled: nothing was written.")
         if as_json:
             _emit_json(_error_payload(command, int(ExitCode.CANCELLED), "cancelled", None, None))
         return int(ExitCode.CANCELLED)
     except Exception as exc:  # the funnel: a bug, reported without a traceback unless --debug
         if debug:
             raise
-        errors.print(
-            f"error: unexpected {type(exc).__name__} (a bug in flux-setup); rerun with --debug for details",
-            markup=False,
+        errors.say(
+            f"error: unexpected {type(exc).__name__} (a bug in flux-setup); rerun with --debug for details"
         )
         if as_json:
             _emit_json(
