@@ -97,18 +97,19 @@ def _guard_key(files: ProjectFiles, proposal: Proposal) -> None:
         )
 
 
-def plan_migration(files: ProjectFiles, *, move_key: bool = True) -> Proposal:
+def plan_migration(files: ProjectFiles) -> Proposal:
     """Schema migrations only: config 1 -> 2, a config api_key moved into .env."""
     proposal = Proposal(Plan(files.project))
     cfg = files.config
     if not cfg.needs_migration:
         return proposal
     legacy_key = cfg.api_key
+    from_version = cfg.version
     fluxconfig.migrate(cfg)  # its notes repeat the config_migrated diagnosis below
     proposal.diagnoses.append(
         Diagnosis(
             "config_migrated",
-            f"{cfg.display}: config schema {1} -> {fluxconfig.LATEST_VERSION} "
+            f"{cfg.display}: config schema {from_version} -> {fluxconfig.LATEST_VERSION} "
             "(model and fallback_model moved into [model]).",
             "Review the diff; `flux-setup undo` takes it back.",
         )
@@ -124,7 +125,7 @@ def plan_migration(files: ProjectFiles, *, move_key: bool = True) -> Proposal:
             )
         )
         current = normalise(files.env_values.get(KEY_VAR) or "")
-        if move_key and value and not current:
+        if value and not current:
             proposal.notes.extend(envfile.set_value(files.env, KEY_VAR, value))
             _guard_key(files, proposal)
             proposal.plan.add(_env_change(files, "the API key moved out of the config"))
