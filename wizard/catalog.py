@@ -81,6 +81,19 @@ class Model:
         }
 
 
+def _first_proven(ranked: Sequence[Model], unverified_ok: bool) -> Model | None:
+    for model in ranked:
+        if model.callable:
+            return model
+        if model.callable is False:
+            continue
+        if not unverified_ok:
+            return None  # it may answer: nothing below it is proven the best
+        if model.lifecycle == "active":
+            return model
+    return None
+
+
 def _date(value: Any) -> str | None:
     return str(value) if value else None
 
@@ -100,38 +113,29 @@ class Catalog:
 
     def ranked(self, prefer: Sequence[str]) -> list[Model]:
         """Models of the preferred lines that may be called at all: line order first, then
-        active before deprecated, then newest first. `line: null` is never guessed."""
+        active before deprecated, then the listing's order (newest first: `created_at` may be
+        an epoch placeholder, so it is not trusted). `line: null` is never guessed."""
+        order = {line: index for index, line in enumerate(prefer)}
         candidates = [
-            m for m in self.models if m.line in prefer and m.lifecycle in ("active", "deprecated")
+            m for m in self.models if m.line in order and m.lifecycle in ("active", "deprecated")
         ]
-        by_date = sorted(candidates, key=lambda m: m.created_at, reverse=True)
-        return sorted(
-            by_date, key=lambda m: (list(prefer).index(m.line or ""), m.lifecycle != "active")
-        )
+        return sorted(candidates, key=lambda m: (order[m.line or ""], m.lifecycle != "active"))
 
     def recommend(self, prefer: Sequence[str], *, unverified_ok: bool = False) -> Model | None:
-        """The best callable model; with `unverified_ok`, the best not known to be refused."""
-        for model in self.ranked(prefer):
-            if model.callable or (
-                unverified_ok and model.callable is None and model.lifecycle == "active"
-            ):
-                return model
-        return None
+        """The best callable model, proven: every model ranked above it was refused. An
+        unverified model ranked above the first callable one leaves nothing proven (None).
+        With `unverified_ok` (no verification at all), the best active model not known to be
+        refused."""
+        return _first_proven(self.ranked(prefer), unverified_ok)
 
     def fallback(
         self, prefer: Sequence[str], recommended: Model | None, *, unverified_ok: bool = False
     ) -> Model | None:
-        """The best callable model of another line than the recommendation's."""
+        """The best callable model of another line than the recommendation's, proven alike."""
         if recommended is None:
             return None
-        for model in self.ranked(prefer):
-            if model.line == recommended.line:
-                continue
-            if model.callable or (
-                unverified_ok and model.callable is None and model.lifecycle == "active"
-            ):
-                return model
-        return None
+        others = [m for m in self.ranked(prefer) if m.line != recommended.line]
+        return _first_proven(others, unverified_ok)
 
     def successor(self, model: Model) -> Model | None:
         """The newest active model of the same line that is not known to be refused."""

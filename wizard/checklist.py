@@ -14,7 +14,6 @@ from pathlib import Path
 from wizard import __version__
 from wizard.detection import Detection
 from wizard.diagnosis import (
-    ACCOUNT_CODES,
     BILLING_URL,
     KEY_CODES,
     LIMITS_URL,
@@ -117,7 +116,7 @@ def items(detection: Detection, rerun: str) -> list[Item]:
             out.append(Item("target-model", True, title, ["Verified with a 1-token call."]))
         else:
             cause = next((d for d in detection.diagnoses if d.model == target.id), None)
-            account = _diag(detection, ACCOUNT_CODES)
+            account = next((d for d in detection.diagnoses if d.account_wide), None)
             if cause is not None:
                 detail = f"Cause: {cause.code}: {cause.message} Next: {cause.next_step}"
             elif account is not None:
@@ -207,7 +206,13 @@ def render(
         f"Made {made_at} by flux-setup {__version__}.",
         "",
         f"- Key: `{detection.key_fingerprint}`",
-        f"- Configured model: `{detection.configured or 'none'}` ({detection.configured_status})",
+        f"- Configured model: `{detection.configured or 'none'}`"
+        + (
+            f" (an alias of `{detection.configured_model}`)"
+            if detection.configured_model != detection.configured
+            else ""
+        )
+        + f" ({detection.configured_status})",
         f"- Recommended: `{detection.recommended or 'none'}`",
         f"- Fallback: `{detection.fallback or 'none'}`",
         f"- Preferred lines: {', '.join(detection.prefer)}",
@@ -218,7 +223,7 @@ def render(
         "|---|---|---|---|---|",
     ]
     for model in detection.models:
-        if model.lifecycle == "retired" and model.id != detection.configured:
+        if model.lifecycle == "retired" and model.id != detection.configured_model:
             continue  # history, not choices; the configured one stays so its fate is visible
         lines.append(
             f"| `{model.id}` | {model.line or '-'} | {model.lifecycle} | {model.retires_on or '-'} | "

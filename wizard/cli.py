@@ -30,6 +30,16 @@ def _positive(value: str) -> float:
     return number
 
 
+def _count(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if not 1 <= number <= 50:
+        raise argparse.ArgumentTypeError("must be between 1 and 50")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     files = argparse.ArgumentParser(add_help=False)
     g = files.add_argument_group("files")
@@ -62,6 +72,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     g.add_argument("--prefer", metavar="LINES", help="line order, e.g. opus,sonnet,haiku")
     g.add_argument("--no-verify", action="store_true", help="make no billed verification call")
+    g.add_argument(
+        "--max-verify",
+        type=_count,
+        default=4,
+        metavar="N",
+        help="at most N verification calls that may be billed (default 4; refusals are free)",
+    )
     g.add_argument(
         "--timeout",
         type=_positive,
@@ -219,6 +236,7 @@ def _options(args: argparse.Namespace) -> Any:
         save_key=getattr(args, "save_key", None),
         json=getattr(args, "json", False),
         timeout=getattr(args, "timeout", 10.0),
+        max_verify=getattr(args, "max_verify", 4),
         force=getattr(args, "force", False),
         check=getattr(args, "check", False),
         write_checklist=getattr(args, "write_checklist", False),

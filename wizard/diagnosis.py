@@ -7,6 +7,7 @@ tiers set rate limits and spend caps only.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,20 +23,27 @@ SUPPORT_URL = "https://support.claude.com"
 STATUS_URL = "https://status.claude.com"
 
 KEY_CODES = {"key_missing", "key_malformed", "key_wrong_kind", "key_invalid"}
+# Refusals that no other model or request would escape: one answer settles them for the account.
 ACCOUNT_CODES = {
     "credit_balance_too_low",
     "billing_error",
     "spend_limit_reached",
     "organization_on_hold",
-    "permission_denied",
+    "region_blocked",
 }
+# Refusals that are account-wide only when the evidence says so: they repeated for every model
+# tried and no call succeeded. Until then they belong to one model.
+SCOPED_CODES = {"permission_denied", "request_rejected"}
 NETWORK_CODES = {"network_error", "rate_limited", "overloaded", "server_error"}
 MODEL_REFUSAL_CODES = {
     "model_retired",
     "model_closed_to_new_adopters",
     "model_not_available",
     "model_unknown",
+    "model_suspended",
+    "permission_denied",
 }
+REGAIN_ACCESS = re.compile(r"regain access on ([^.]+)", re.IGNORECASE)
 
 
 @dataclass
@@ -46,6 +54,9 @@ class Diagnosis:
     url: str | None = None
     model: str | None = None
     request_id: str | None = None
+    # True when every further request would get the same answer: detection stops, and the
+    # command exits with the code's category (3 key, 4 account).
+    account_wide: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -61,16 +72,15 @@ class Diagnosis:
 def exit_code_for(code: str) -> ExitCode | None:
     if code in KEY_CODES:
         return ExitCode.KEY
-    if code in ACCOUNT_CODES:
+    if code in ACCOUNT_CODES or code in SCOPED_CODES:
         return ExitCode.ACCOUNT
     if code in NETWORK_CODES:
         return ExitCode.NETWORK
     return None
 
 
-def is_account_wide(code: str) -> bool:
-    """Failures that every further call would repeat: stop verifying after one."""
-    return code in KEY_CODES or code in ACCOUNT_CODES
+def _quoted(message: str | None) -> str:
+    return f" The API said: “{message.strip()}”" if message and message.strip() else ""
 
 
 def _retires(model: Model) -> str:
@@ -145,6 +155,16 @@ def from_failure(
             model=model_id,
         )
     status = failure.status
+    lowered = message.lower()
+    if status == 401 and "oauth" in lowered:
+        return Diagnosis(
+            "key_wrong_kind",
+            f"This credential is an OAuth token, not an API key; the API refuses it.{_quoted(message)}",
+            "Create an API key (sk-ant-api03-...) in the Console and use it instead.",
+            url=KEYS_URL,
+            request_id=rid,
+            account_wide=True,
+        )
     if status == 401:
         return Diagnosis(
             "key_invalid",
@@ -152,60 +172,93 @@ def from_failure(
             "Create a new key in the Console and rerun with it.",
             url=KEYS_URL,
             request_id=rid,
+            account_wide=True,
         )
-    if failure.error_code == "organization_on_hold":
+    if failure.error_code == "organization_on_hold" or (
+        status == 400
+        and (
+            "organization has been disabled" in lowered
+            or "organisation has been disabled" in lowered
+        )
+    ):
         appeal = failure.details.get("appeal_url") if failure.details else None
         return Diagnosis(
             "organization_on_hold",
-            "The organisation is on hold: the API refuses every request.",
+            f"The organisation is disabled or on hold: the API refuses every request.{_quoted(message)}",
             "Contact support (or appeal) with the request ID; nothing on this machine can fix it.",
-            url=appeal if isinstance(appeal, str) else SUPPORT_URL,
+            url=appeal
+            if isinstance(appeal, str) and appeal.startswith("https://")
+            else SUPPORT_URL,
             request_id=rid,
+            account_wide=True,
         )
-    if status == 400 and "credit balance is too low" in message:
+    if status == 400 and "credit balance is too low" in lowered:
         return Diagnosis(
             "credit_balance_too_low",
             "Your credit balance is too low: the API refuses inference until billing is set up.",
             "Add credit or a payment method on the billing page, then rerun `flux-setup check`.",
             url=BILLING_URL,
             request_id=rid,
+            account_wide=True,
         )
-    if status == 400 and "only authorized for use with Claude Code" in message:
+    if status == 400 and "only authorized for use with claude code" in lowered:
         return Diagnosis(
             "key_wrong_kind",
             "This credential is a Claude Code OAuth token; the API refuses it.",
             "Create an API key (sk-ant-api03-...) in the Console.",
             url=KEYS_URL,
             request_id=rid,
+            account_wide=True,
         )
+    if (status == 400 and "reached your specified" in lowered and "usage limit" in lowered) or (
+        status == 429 and failure.error_code == "enforced_spend_limit_reached"
+    ):
+        return _spend_limit(message, rid, cap=status == 429)
     if status == 402:
         return Diagnosis(
             "billing_error",
-            f"The API reports a billing problem: {message or 'payment required'}.",
-            "Check the payment method on the billing page.",
+            f"The API reports a billing problem (402).{_quoted(message)}",
+            "Check the payment method and balance on the billing page.",
             url=BILLING_URL,
             request_id=rid,
+            account_wide=True,
+        )
+    if status == 403 and failure.type != "permission_error":
+        return Diagnosis(
+            "region_blocked",
+            f"The API refused the request from this network (403 {failure.type or 'forbidden'}): "
+            f"requests from an unsupported region, or through a proxy that blocks them, are "
+            f"refused for every model.{_quoted(message)}",
+            "Use the API from a supported country, or without the blocking proxy (check "
+            "HTTPS_PROXY); support can confirm which applies.",
+            url=SUPPORT_URL,
+            request_id=rid,
+            account_wide=True,
         )
     if status == 403:
         return Diagnosis(
             "permission_denied",
-            f"This key lacks permission for the request{_for(model_id)}.",
-            "Check the key's workspace and its permissions in the Console.",
+            f"This key may not call {model_id or 'this endpoint'} (403 permission_error): the "
+            f"key's workspace probably restricts it.{_quoted(message)}",
+            "Ask a workspace admin to allow it in the Console (the key's workspace settings), or "
+            "use a key from a workspace that may call it.",
             url=KEYS_URL,
             model=model_id,
             request_id=rid,
         )
     if status == 404 and model_id is not None and catalog is not None:
+        listed = catalog.get(model_id)
+        if listed is not None and listed.lifecycle != "retired" and not _names_the_model(message):
+            return Diagnosis(
+                "model_suspended",
+                f"{model_id} is listed, but the API refuses it for now with its own message (not "
+                f"a retirement, not a typo).{_quoted(message)}",
+                "Use another model until it returns (the API's message may name one); "
+                "`flux-setup check` tells when it answers again.",
+                model=model_id,
+                request_id=rid,
+            )
         return model_refusal(model_id, catalog, rid)
-    if status == 429 and failure.error_code == "enforced_spend_limit_reached":
-        return Diagnosis(
-            "spend_limit_reached",
-            "The monthly spend limit is reached: the API refuses inference until it resets or is "
-            "raised. Retrying cannot help.",
-            "Raise the limit on the limits page, or wait for the next month.",
-            url=LIMITS_URL,
-            request_id=rid,
-        )
     if status == 429:
         return Diagnosis(
             "rate_limited",
@@ -227,10 +280,11 @@ def from_failure(
             request_id=rid,
         )
     if status is not None and status >= 500:
+        what = "timed out" if status == 504 or failure.type == "timeout_error" else "failed"
         return Diagnosis(
             "server_error",
-            f"The API failed with {status}{_for(model_id)} after {failure.attempts} attempt(s); "
-            "this says nothing about access.",
+            f"The API {what} ({status} {failure.type or 'error'}){_for(model_id)} after "
+            f"{failure.attempts} attempt(s); this says nothing about access.",
             "Rerun in a few minutes; see the status page.",
             url=STATUS_URL,
             model=model_id,
@@ -238,7 +292,9 @@ def from_failure(
         )
     return Diagnosis(
         "request_rejected",
-        f"The API refused the request{_for(model_id)} ({status} {failure.type}): {message}",
+        f"The API refused the request{_for(model_id)} ({status} {failure.type or 'error'}), "
+        f"for a reason flux-setup does not know; it is not taken as a refusal of the model."
+        f"{_quoted(message)}",
         "Contact support with the request ID if this persists.",
         url=SUPPORT_URL,
         model=model_id,
@@ -246,14 +302,52 @@ def from_failure(
     )
 
 
+def _names_the_model(message: str) -> bool:
+    """The standard 404 says `model: <id>`; anything else is a message of its own."""
+    return message.strip().lower().startswith("model:")
+
+
+def _spend_limit(message: str, rid: str | None, *, cap: bool) -> Diagnosis:
+    """The monthly spend cap of the usage tier (429 enforced_spend_limit_reached), or a spend
+    limit the organisation or a workspace set itself (400, with the date access returns)."""
+    found = REGAIN_ACCESS.search(message)
+    when = f" Access returns on {found.group(1).strip()}." if found else ""
+    if cap:
+        whose, where = (
+            "The monthly spend cap",
+            "Raise the limit on the limits page, or wait for the next month",
+        )
+    elif "workspace" in message.lower():
+        whose, where = (
+            "The workspace's own spend limit",
+            "Raise the workspace's spend limit in the Console (the workspace's settings, "
+            "Limits), or wait until it resets",
+        )
+    else:
+        whose, where = (
+            "The organisation's own spend limit",
+            "Raise the spend limit on the limits page, or wait until it resets",
+        )
+    return Diagnosis(
+        "spend_limit_reached",
+        f"{whose} is reached: the API refuses inference until "
+        f"it resets or is raised. Retrying cannot help.{when}{_quoted(message)}",
+        f"{where}.",
+        url=LIMITS_URL,
+        request_id=rid,
+        account_wide=True,
+    )
+
+
 def _for(model_id: str | None) -> str:
     return f" for {model_id}" if model_id else ""
 
 
-def deprecated_but_callable(model: Model) -> Diagnosis:
+def deprecated_but_callable(model: Model, *, proven: bool = True) -> Diagnosis:
+    answers = "still answers, but it" if proven else "was not verified; it"
     return Diagnosis(
         "model_deprecated",
-        f"{model.id} still answers, but it is deprecated{_retires(model)}.",
+        f"{model.id} {answers} is deprecated{_retires(model)}.",
         "Move to a current model before it retires: `flux-setup run`.",
         model=model.id,
     )

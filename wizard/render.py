@@ -81,7 +81,7 @@ class UI:
         for column in ("model", "line", "lifecycle", "retires", "access"):
             table.add_column(column)
         for model in detection.models:
-            if model.lifecycle == "retired" and model.id != detection.configured:
+            if model.lifecycle == "retired" and model.id != detection.configured_model:
                 continue  # history, not a choice; the configured one stays so its fate shows
             if model.callable:
                 access, style = "✓ callable", "green"
@@ -99,8 +99,9 @@ class UI:
             marks = []
             if model.id == detection.recommended:
                 marks.append("recommended")
-            if model.id == detection.configured:
-                marks.append("configured")
+            if model.id == detection.configured_model:
+                alias = detection.configured != model.id
+                marks.append(f"configured as {detection.configured}" if alias else "configured")
             name = model.id + (f"  ({', '.join(marks)})" if marks else "")
             table.add_row(
                 name,

@@ -12,7 +12,13 @@ from wizard.commands.common import (
     obtain_key,
     preferred_lines,
 )
-from wizard.commands.detect_step import check_verdict, detection_payload, run_detection
+from wizard.commands.detect_step import (
+    check_verdict,
+    describe_configured,
+    detection_payload,
+    incomplete_reason,
+    run_detection,
+)
 from wizard.commands.outputs import check_checklist_folder, remember, write_checklist
 from wizard.errors import ExitCode
 
@@ -44,11 +50,18 @@ def check(ctx: Context) -> Outcome:
     ctx.ui.diagnoses(detection.diagnoses)
     if detection.models:
         ctx.ui.say(
-            f"Configured: {configured or 'none'} ({detection.configured_status}); "
+            f"Configured: {describe_configured(detection)} ({detection.configured_status}); "
             f"recommended: {detection.recommended or 'none'}."
         )
     if code == ExitCode.UNAVAILABLE and detection.configured_status == "unset":
         ctx.ui.warn("No model is configured for Flux yet: run `flux-setup run`.")
+    elif code == ExitCode.NETWORK and detection.failure_exit_code() is None:
+        ctx.ui.warn(f"The check could not finish. {incomplete_reason(detection)}")
+    elif code == ExitCode.OK and not detection.verify:
+        ctx.ui.ok(
+            "The configured model is listed, active and the best of your preferred lines; not "
+            "verified (--no-verify), so access is not proven."
+        )
     elif code in VERDICTS:
         (ctx.ui.ok if code == ExitCode.OK else ctx.ui.warn)(VERDICTS[code])
     remember(ctx, detection)

@@ -39,6 +39,7 @@ class Options:
     save_key: bool | None = None
     json: bool = False
     timeout: float = 10.0
+    max_verify: int = 4
     force: bool = False
     check: bool = False
     write_checklist: bool = False

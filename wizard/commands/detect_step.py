@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from wizard.commands.common import Context, Outcome, base_payload, diagnoses_json
-from wizard.detection import DEFAULT_MAX_BILLED, Detection, detect, estimate_cost
+from wizard.detection import Detection, detect, estimate_cost
 from wizard.errors import ExitCode
 from wizard.keys import ApiKey
 
@@ -24,17 +24,35 @@ def run_detection(
     base_url = api.resolve_base_url(o.base_url, dict(ctx.environ))
     if o.verify:
         ctx.ui.say(
-            f"Verifying access with up to {DEFAULT_MAX_BILLED} one-token calls "
-            f"(at most ${estimate_cost():.4f} in all; --no-verify skips them)."
+            f"Verifying access with at most {o.max_verify} billed one-token calls "
+            f"(at most ${estimate_cost(o.max_verify):.4f} in all; refusals are free; "
+            "--no-verify skips them, --max-verify sets the cap)."
         )
+        spinning = "Discovering models and verifying access..."
+    else:
+        ctx.ui.say("--no-verify: no verification call; models are listed, not proven callable.")
+        spinning = "Discovering models..."
     client = api.ApiClient(key, base_url, timeout=o.timeout)
     try:
-        with ctx.ui.spinner("Discovering models and verifying access..."):
-            return detect(
-                client, key, configured=configured, prefer=prefer, verify=o.verify, extra=extra
+        with ctx.ui.spinner(spinning):
+            detection = detect(
+                client,
+                key,
+                configured=configured,
+                prefer=prefer,
+                verify=o.verify,
+                max_billed=o.max_verify,
+                extra=extra,
+                now=ctx.now,
             )
     finally:
         client.close()
+    if detection.configured_model != detection.configured:
+        ctx.ui.say(
+            f"{detection.configured} is an alias: the API resolves it to "
+            f"{detection.configured_model}."
+        )
+    return detection
 
 
 def detection_payload(
@@ -63,7 +81,8 @@ def rank(detection: Detection, model_id: str | None) -> int:
     ids = [
         m.id for m in detection.models if m.line in detection.prefer and m.lifecycle != "retired"
     ]
-    return ids.index(model_id) if model_id in ids else len(ids) + 1
+    wanted = detection.resolve(model_id)
+    return ids.index(wanted) if wanted in ids else len(ids) + 1
 
 
 def check_verdict(detection: Detection) -> ExitCode:
@@ -77,11 +96,41 @@ def check_verdict(detection: Detection) -> ExitCode:
     recommended = detection.recommended
     if (
         recommended
-        and recommended != detection.configured
+        and recommended != detection.configured_model
         and rank(detection, recommended) < rank(detection, detection.configured)
     ):
         return ExitCode.UPGRADE_AVAILABLE
     return ExitCode.OK
+
+
+def incomplete_reason(detection: Detection) -> str:
+    """Why the picture is incomplete, in a sentence that says what settles it."""
+    codes = {d.code for d in detection.diagnoses}
+    if "verification_incomplete" in codes:
+        return (
+            "Better-ranked models were left unverified (see above), so nothing is recommended yet: "
+            "rerun with the --max-verify it names."
+        )
+    if "listing_failed" in codes or not detection.settled and not detection.models:
+        return "The model listing failed, so which models rank higher is unknown: rerun later."
+    if "request_rejected" in codes:
+        return (
+            "The API refused a call for a reason flux-setup does not know (see above), so the "
+            "picture is incomplete: rerun once it is resolved."
+        )
+    return (
+        "Some checks failed for a transient reason (see above), so the picture is incomplete: "
+        "rerun in a few minutes."
+    )
+
+
+def describe_configured(detection: Detection) -> str:
+    """The configured model as the user wrote it, and what an alias resolves to."""
+    configured = detection.configured or "none"
+    resolved = detection.configured_model
+    if resolved and resolved != detection.configured:
+        return f"{configured} -> {resolved}"
+    return configured
 
 
 def failure_outcome(

@@ -14,7 +14,12 @@ from wizard.commands.common import (
     obtain_key,
     preferred_lines,
 )
-from wizard.commands.detect_step import detection_payload, failure_outcome, run_detection
+from wizard.commands.detect_step import (
+    detection_payload,
+    failure_outcome,
+    incomplete_reason,
+    run_detection,
+)
 from wizard.commands.outputs import check_checklist_folder, remember, write_checklist
 from wizard.detection import Detection
 from wizard.diagnosis import Diagnosis
@@ -36,7 +41,8 @@ def _choose(ctx: Context, detection: Detection) -> str | None:
     if o.model:
         model = detection.model(o.model)
         if model is None or model.callable is False or model.lifecycle == "retired":
-            cause = next((d for d in detection.diagnoses if d.model == o.model), None)
+            wanted = detection.resolve(o.model)
+            cause = next((d for d in detection.diagnoses if d.model in (o.model, wanted)), None)
             raise UsageError(
                 f"--model {o.model} cannot be used: {cause.message if cause else 'it is not callable'}",
                 fix="Pick a callable model from the table, or drop --model to take the recommendation.",
@@ -44,6 +50,8 @@ def _choose(ctx: Context, detection: Detection) -> str | None:
         return o.model
     recommended = detection.recommended
     configured = detection.configured
+    if configured and recommended and configured != recommended == detection.configured_model:
+        return _keep_or_pin(ctx, configured, recommended)
     if not ctx.prompter.interactive or o.yes:
         return recommended
     options: list[Option] = []
@@ -92,6 +100,18 @@ def _choose(ctx: Context, detection: Detection) -> str | None:
     return ctx.prompter.select(
         "Which model should Flux use?", options, default, flag="--model or --yes"
     )
+
+
+def _keep_or_pin(ctx: Context, alias: str, model_id: str) -> str:
+    """The configured alias already names the recommendation: keep it unless the person
+    chooses to pin the dated ID (an alias follows the API; a pinned ID never moves)."""
+    if not ctx.prompter.interactive or ctx.options.yes:
+        return alias
+    options = [
+        Option(f"{alias}  (current: an alias of {model_id})", alias),
+        Option(f"{model_id}  (pin the dated ID)", model_id),
+    ]
+    return ctx.prompter.select("Which model should Flux use?", options, alias, flag="--model")
 
 
 def _fallback_for(detection: Detection, chosen: str) -> str | None:
@@ -155,10 +175,7 @@ def run(ctx: Context) -> Outcome:
     if detection.uncertain() and not o.dry_run:
         # Transient failures left models that matter unknown: a choice now could downgrade the
         # configured model because the network failed. Change nothing; the user reruns.
-        ctx.ui.warn(
-            "Some checks failed for a transient reason (see above), so the picture is incomplete: "
-            "nothing was changed. Rerun in a few minutes."
-        )
+        ctx.ui.warn(f"Nothing was changed. {incomplete_reason(detection)}")
         remember(ctx, detection)
         return Outcome(
             ExitCode.NETWORK, detection_payload(ctx, detection, sources, ExitCode.NETWORK)

@@ -3,13 +3,23 @@
 A scenario file is JSON. It may `extend` another scenario by name and override any field.
 Fields:
   description      one line for `flux-setup simulator --list`
-  models           ModelInfo objects (every public field); `sim_rejects` (simulator-only) lists
-                   request parameters the model refuses, e.g. ["temperature"]
+  models           ModelInfo objects (every public field). Simulator-only fields:
+                   `sim_rejects` lists request parameters the model refuses, e.g. ["temperature"];
+                   `aliases` lists IDs that retrieve and messages resolve to this model;
+                   `sim_reply` overrides the 1-token answer, e.g. {"content": [], "stop_reason":
+                   "refusal"} (a 200 with nothing in it, as thinking models can send)
   access           who may call what: {"deprecated": bool, "allow_lines": [..] | null,
                    "deny_lines": [..], "allow": [ids], "deny": [ids]}
   billing          "ok" | "credit_balance_too_low" | "spend_limit_reached" | "organization_on_hold"
   rate_limits      {"requests": int, "input_tokens": int, "output_tokens": int}
   keys             {"revoked": [keys]}  (by default every well-formed sk-ant-api03 key is valid)
+  reply            the default for every model's `sim_reply`
+  responses        error answers that win over everything but authentication, first match wins:
+                   {"on": "messages" | "models" | "model" | "*", "models": [ids], "lines": [..],
+                    "status": int, "type": str, "message": str, "error_code": str,
+                    "retry_after": seconds, "body": {..}}; without "models"/"lines" a rule
+                   applies to every request of its endpoint; "body" replaces the standard error
+                   envelope (for the non-standard bodies real proxies and region blocks send)
 """
 
 from __future__ import annotations
@@ -60,11 +70,33 @@ class Scenario:
         default_factory=lambda: {"requests": 50, "input_tokens": 30000, "output_tokens": 8000}
     )
     revoked_keys: list[str] = field(default_factory=list)
+    responses: list[dict[str, Any]] = field(default_factory=list)
+    reply: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._by_id: dict[str, dict[str, Any]] = {}
+        for model in self.models:
+            self._by_id.setdefault(model["id"], model)
+        for model in self.models:
+            for alias in model.get("aliases") or []:
+                self._by_id.setdefault(alias, model)
 
     def find(self, model_id: str) -> dict[str, Any] | None:
-        for model in self.models:
-            if model["id"] == model_id:
-                return model
+        """A model by its ID or one of its aliases."""
+        return self._by_id.get(model_id)
+
+    def response_for(self, endpoint: str, model: dict[str, Any] | None) -> dict[str, Any] | None:
+        """The scripted error answer for a request, if a rule of the scenario matches it."""
+        for rule in self.responses:
+            if rule.get("on", "*") not in (endpoint, "*"):
+                continue
+            ids, lines = rule.get("models"), rule.get("lines")
+            if ids is None and lines is None:
+                return rule
+            if model is None:
+                continue
+            if (ids and model["id"] in ids) or (lines and model.get("line") in lines):
+                return rule
         return None
 
     def may_call(self, model: dict[str, Any]) -> bool:
@@ -151,10 +183,23 @@ def load(name_or_path: str) -> Scenario:
         access=Access(**access_raw),
         billing=billing,
         revoked_keys=list(raw.get("keys", {}).get("revoked", [])),
+        responses=_responses(name, raw.get("responses", [])),
+        reply=dict(raw.get("reply") or {}),
     )
     if "rate_limits" in raw:
         scenario.rate_limits = dict(raw["rate_limits"])
     return scenario
+
+
+def _responses(name: str, rules: Any) -> list[dict[str, Any]]:
+    if not isinstance(rules, list):
+        raise ScenarioError(f"scenario {name}: 'responses' must be a list")
+    for rule in rules:
+        if not isinstance(rule, dict) or not isinstance(rule.get("status"), int):
+            raise ScenarioError(f"scenario {name}: each response needs an integer 'status'")
+        if rule.get("on", "*") not in ("messages", "models", "model", "*"):
+            raise ScenarioError(f"scenario {name}: 'on' is messages, models, model or *")
+    return rules
 
 
 def public_model(model: dict[str, Any]) -> dict[str, Any]:

@@ -82,8 +82,10 @@ class _ApiError(Exception):
         error_code: str | None = None,
         headers: dict[str, str] | None = None,
         extra_details: dict[str, Any] | None = None,
+        body: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
+        self.body = body  # a non-standard body, sent as it is
         self.status = status
         self.err_type = err_type
         self.message = message
@@ -214,6 +216,9 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(status, payload, headers)
             except _ApiError as err:
                 headers.update(err.headers)
+                if err.body is not None:
+                    self._send(err.status, err.body, headers)
+                    return
                 error: dict[str, Any] = {"type": err.err_type, "message": err.message}
                 if err.error_code or err.extra_details:
                     details: dict[str, Any] = dict(err.extra_details)
@@ -261,11 +266,14 @@ class _Handler(BaseHTTPRequestHandler):
         if route == "unknown":
             raise _ApiError(404, "not_found_error", "Not found")
         self._authenticate()
+        scenario = self.server.sim.scenario
         if method == "GET" and route == "/v1/models":
+            _scripted(scenario.response_for("models", None))
             return 200, self._list_models(parse_qs(query)), {}
         if method == "GET" and route == "/v1/models/{id}":
             model_id = unquote(path[len("/v1/models/") :])
-            model = self.server.sim.scenario.find(model_id)
+            model = scenario.find(model_id)
+            _scripted(scenario.response_for("model", model))
             if model is None:
                 raise _ApiError(404, "not_found_error", f"model: {model_id}")
             return 200, public_model(model), {}
@@ -342,11 +350,13 @@ class _Handler(BaseHTTPRequestHandler):
             raise _ApiError(
                 429,
                 "rate_limit_error",
-                "You have reached your specified workspace API usage limits. "
-                "You will regain access on the first of next month.",
+                "Your organization has reached its monthly spend limit for its usage tier.",
                 error_code="enforced_spend_limit_reached",
                 headers={"x-should-retry": "false"},
             )
+        requested = request.get("model")
+        found = sim.scenario.find(requested) if isinstance(requested, str) else None
+        _scripted(sim.scenario.response_for("messages", found))
         model = self._callable_model(request)
         for param in model.get("sim_rejects", []):
             if param in request:
@@ -361,13 +371,18 @@ class _Handler(BaseHTTPRequestHandler):
         text = "Hello! How can I help you today?"
         output_tokens = min(max_tokens, 9)
         sim._bill(input_tokens, output_tokens)
+        reply = model.get("sim_reply") or sim.scenario.reply
         payload = {
             "id": "msg_sim" + uuid.uuid4().hex[:20],
             "type": "message",
             "role": "assistant",
             "model": model["id"],
-            "content": [{"type": "text", "text": " ".join(text.split()[:output_tokens])}],
-            "stop_reason": "max_tokens" if output_tokens == max_tokens else "end_turn",
+            "content": reply.get(
+                "content", [{"type": "text", "text": " ".join(text.split()[:output_tokens])}]
+            ),
+            "stop_reason": reply.get(
+                "stop_reason", "max_tokens" if output_tokens == max_tokens else "end_turn"
+            ),
             "stop_sequence": None,
             "usage": {
                 "input_tokens": input_tokens,
@@ -385,6 +400,23 @@ def _route(path: str) -> str:
     if path.startswith("/v1/models/") and len(path) > len("/v1/models/"):
         return "/v1/models/{id}"
     return "unknown"
+
+
+def _scripted(rule: dict[str, Any] | None) -> None:
+    """Raise the error answer a scenario scripts for this request, if any."""
+    if rule is None:
+        return
+    headers = {}
+    if rule.get("retry_after") is not None:
+        headers["retry-after"] = f"{rule['retry_after']:g}"
+    raise _ApiError(
+        rule["status"],
+        rule.get("type", "api_error"),
+        rule.get("message", ""),
+        error_code=rule.get("error_code"),
+        headers=headers,
+        body=rule.get("body"),
+    )
 
 
 def _transient(faults: Faults) -> _ApiError:
