@@ -72,6 +72,8 @@ class Detection:
     max_verify: int = DEFAULT_MAX_VERIFY
     # Models ranked above every proven one that the cap left unverified.
     unverified: list[str] = field(default_factory=list)
+    # The listing answered: which models exist, and their ranking, is known.
+    listed: bool = False
     # Aliases the API resolved (`claude-sonnet-4-5` -> `claude-sonnet-4-5-20250929`).
     aliases: dict[str, str] = field(default_factory=dict)
     checked_at: str = ""
@@ -166,8 +168,14 @@ class _Run:
         return sum(1 for v in self.verifications.values() if v.ok)
 
     def room(self) -> int:
-        """Calls that may still be made: each might answer, and so be billed."""
-        return self.result.max_verify - self.billed()
+        """Calls that may still be made: each might answer, and so be billed. A call that timed
+        out or lost its connection may have been billed too: it counts against the cap."""
+        unknown = sum(
+            1
+            for v in self.verifications.values()
+            if v.failure is not None and v.failure.kind != "status"
+        )
+        return self.result.max_verify - self.billed() - unknown
 
     def verify_round(self, ids: Sequence[str]) -> list[Verification]:
         ids = [i for i in dict.fromkeys(ids) if i not in self.verifications]
@@ -513,6 +521,7 @@ def _finish(run: _Run) -> None:
     result.fallback = fallback.id if fallback else None
     ranked = catalog.ranked(prefer)
     nothing_callable = bool(ranked) and all(m.callable is False for m in ranked)
+    result.listed = run.listed
     result.settled = run.listed and (recommended is not None or nothing_callable or not ranked)
     if run.exhausted:
         _add(result, _incomplete(result, run))

@@ -111,7 +111,7 @@ def incomplete_reason(detection: Detection) -> str:
             "Better-ranked models were left unverified (see above), so nothing is recommended yet: "
             "rerun with the --max-verify it names."
         )
-    if "listing_failed" in codes or not detection.settled and not detection.models:
+    if not detection.listed:
         return "The model listing failed, so which models rank higher is unknown: rerun later."
     if "request_rejected" in codes:
         return (

@@ -527,8 +527,9 @@ class RunningSimulator:
     def reset_counters(self) -> None:
         self.sim.reset_counters()
 
-    def use_scenario(self, name_or_path: str) -> None:
-        self.sim.set_scenario(load(name_or_path))
+    def use_scenario(self, scenario: str | Scenario) -> None:
+        """Switch to a scenario: a built-in name, a file path, or a Scenario built in a test."""
+        self.sim.set_scenario(load(scenario) if isinstance(scenario, str) else scenario)
 
 
 @contextlib.contextmanager
