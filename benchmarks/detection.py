@@ -2,7 +2,9 @@
 
 The baseline is what a hand-written `check_models.py` does: list the models, then probe every
 listed model one after another. Both use the real SDK against the simulator's `today` scenario
-with 200 ms of latency per request.
+with 200 ms of latency per request. Then, for the refusal scenarios (gated flagships, refused
+lines, workspace restrictions), what it costs each to reach the truth: billed calls, requests
+and round trips, and the recommendation each ends with.
 
     python benchmarks/detection.py [--latency-ms 200] [--repeat 3]
 """
@@ -42,6 +44,55 @@ def ours(base_url: str) -> object:
     return detect(ApiClient(key, base_url), key, configured="claude-haiku-4-5-20251001")
 
 
+REFUSAL_SCENARIOS = (
+    "gated-flagship",
+    "line-refused",
+    "haiku-only",
+    "workspace-restricted",
+    "model-suspended",
+)
+PREFER = ("opus", "sonnet", "haiku")
+
+
+def naive_best(answers: dict[str, bool]) -> str | None:
+    """The baseline's answer: the first model of the preferred lines that answered, in listing
+    order (newest first). It only sees the first page of the listing."""
+    for line in PREFER:
+        for model_id, ok in answers.items():
+            if ok and f"-{line}-" in model_id:
+                return model_id
+    return None
+
+
+def refusals(latency_ms: float) -> None:
+    print(
+        f"\nreaching the truth in the refusal scenarios ({latency_ms:g} ms latency, one run each)"
+    )
+    print(
+        f"  {'scenario':21} {'who':10} {'time':>6}  {'requests':>8}  {'billed':>6}  "
+        f"{'rounds':>6}  recommended"
+    )
+    for name in REFUSAL_SCENARIOS:
+        with serve(name, Faults(latency_ms=latency_ms)) as sim:
+            for who in ("flux-setup", "naive"):
+                sim.reset_counters()
+                started = time.perf_counter()
+                if who == "naive":
+                    answers = naive(sim.base_url)
+                    best, rounds, complete = naive_best(answers), "-", ""
+                else:
+                    result = ours(sim.base_url)
+                    best = result.recommended  # type: ignore[attr-defined]
+                    rounds = str(result.rounds)  # type: ignore[attr-defined]
+                    complete = "" if result.complete else " (incomplete)"  # type: ignore[attr-defined]
+                elapsed = time.perf_counter() - started
+                c = sim.counters.snapshot()
+                print(
+                    f"  {name:21} {who:10} {elapsed:5.2f}s  {c['total_requests']:8}  "
+                    f"{c['billed_calls']:6}  {rounds:>6}  {best}{complete}"
+                )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--latency-ms", type=float, default=200)
@@ -74,6 +125,7 @@ def main() -> None:
     print(
         f"  speed-up: {base_time / ours_time:.1f}x (goal: >= 5x, <= 3 round trips, <= 4 billed calls)"
     )
+    refusals(args.latency_ms)
 
 
 if __name__ == "__main__":

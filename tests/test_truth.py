@@ -304,3 +304,37 @@ def test_check_says_ok_only_after_the_configured_model_answered(tmp_path, sim):
     assert outcome.exit_code == ExitCode.OK
     assert "not verified (--no-verify)" in text
     assert sim.counters.requests.get("POST /v1/messages", 0) == calls  # no call at all
+
+
+@pytest.mark.parametrize(
+    "scenario,configured,code",
+    [
+        ("gated-flagship", "claude-haiku-5-5", ExitCode.UPGRADE_AVAILABLE),
+        ("workspace-restricted", "claude-sonnet-5-5", ExitCode.OK),
+        ("listing-forbidden", "claude-opus-5-5", ExitCode.NETWORK),
+        ("unknown-400", "claude-opus-5-5", ExitCode.ACCOUNT),
+        ("veteran", "claude-sonnet-4-5", ExitCode.DEPRECATED),
+    ],
+)
+def test_check_json_tells_the_truth_and_counts_every_billed_call(
+    tmp_path, monkeypatch, capsys, scenario, configured, code
+):
+    import json
+
+    import jsonschema
+
+    from tests.test_cli import SCHEMA
+    from wizard.cli import main
+
+    (tmp_path / ".env").write_text(f"FLUX_MODEL={configured}\n")
+    monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
+    with serve(scenario) as running:
+        exit_code = main(
+            ["check", "--json", "--project", str(tmp_path), "--base-url", running.base_url]
+        )
+        billed = running.counters.billed_calls
+    payload = json.loads(capsys.readouterr().out)
+    jsonschema.validate(payload, SCHEMA)
+    assert exit_code == payload["exit_code"] == code
+    assert payload["verification"]["billed_calls"] == billed
+    assert payload["verification"]["max_verify"] == 4

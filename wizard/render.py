@@ -64,13 +64,26 @@ class UI:
             yield
 
     def diagnoses(self, diagnoses: list[Diagnosis]) -> None:
+        """Each cause once: refusals of several models for the same cause are one bullet (the
+        JSON and the checklist keep each model's request ID)."""
+        groups: dict[tuple[str, str], list[Diagnosis]] = {}
         for d in diagnoses:
-            self.console.print(f"• {mask_secrets(d.message)}", style="yellow", markup=False)
-            tail = f"  → {d.next_step}"
-            if d.url:
-                tail += f" {d.url}"
-            if d.request_id:
-                tail += f" (request {d.request_id})"
+            key = (d.code, d.next_step) if d.model else (d.code, f"{id(d)}")
+            groups.setdefault(key, []).append(d)
+        for group in groups.values():
+            first = group[0]
+            self.console.print(f"• {mask_secrets(first.message)}", style="yellow", markup=False)
+            if len(group) > 1:
+                others = ", ".join(str(d.model) for d in group[1:])
+                self.console.print(
+                    mask_secrets(f"  The same for {others}."), markup=False, style="yellow"
+                )
+            tail = f"  → {first.next_step}"
+            if first.url:
+                tail += f" {first.url}"
+            if first.request_id:
+                more = f", and {len(group) - 1} more" if len(group) > 1 else ""
+                tail += f" (request {first.request_id}{more})"
             self.console.print(mask_secrets(tail), markup=False, style="dim")
 
     def models(self, detection: Detection) -> None:

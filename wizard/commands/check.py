@@ -28,6 +28,9 @@ VERDICTS = {
     ExitCode.DEPRECATED: "The configured model is deprecated: run `flux-setup run` to move before it retires.",
     ExitCode.UNAVAILABLE: "The configured model cannot be called: run `flux-setup run` to fix it.",
     ExitCode.NETWORK: "The check could not finish: rerun when the API answers.",
+    ExitCode.ACCOUNT: "The API refuses this account's calls (see above): no model can be proven "
+    "callable until that is fixed.",
+    ExitCode.KEY: "The API refused the key (see above).",
 }
 
 
