@@ -51,13 +51,15 @@ def secrets_in_state(home: Path) -> list[str]:
     return texts
 
 
+# Network commands get a short --timeout: scenarios whose faults last (a 504 or a failing listing
+# for as long as it is asked) spend the whole budget of 3 x --timeout.
 COMMANDS = [
-    ["run", "--yes"],
-    ["run", "--yes", "--json", "--save-key"],
-    ["run", "--dry-run", "--json"],
-    ["run", "--yes", "--debug", "--no-verify"],
-    ["check", "--write-checklist"],
-    ["check", "--json"],
+    ["run", "--yes", "--timeout", "0.25"],
+    ["run", "--yes", "--json", "--save-key", "--timeout", "0.25"],
+    ["run", "--dry-run", "--json", "--timeout", "0.25"],
+    ["run", "--yes", "--debug", "--no-verify", "--timeout", "0.25"],
+    ["check", "--write-checklist", "--timeout", "0.25"],
+    ["check", "--json", "--timeout", "0.25"],
     ["status"],
     ["status", "--json"],
     ["migrate", "--check", "--json"],
@@ -90,6 +92,8 @@ def test_the_canary_key_never_leaks_from_any_command(
                 "check",
                 "--api-key-stdin",
                 "--json",
+                "--timeout",
+                "0.25",
                 "--project",
                 str(project),
                 "--base-url",
@@ -134,7 +138,7 @@ def test_faults_end_within_the_budget_with_exit_5_and_nothing_changed(
                 "--base-url",
                 running.base_url,
                 "--timeout",
-                "0.5",
+                "0.25",
             ],
             monkeypatch,
             capsys,
