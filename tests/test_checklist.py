@@ -13,7 +13,6 @@ import pytest
 
 from tests.conftest import KEY, assert_no_key
 from tests.helpers import make_context
-from wizard import checklist
 from wizard.commands.check import check
 from wizard.commands.run import run
 from wizard.errors import ExitCode
@@ -29,6 +28,10 @@ def masked(text: str) -> str:
     return re.sub(
         r"^Made .* by flux-setup .*$", "Made DATE by flux-setup VERSION.", text, flags=re.M
     )
+
+
+def masked_ids(text: str) -> list[str]:
+    return re.sub(r"req_sim[0-9a-f]+", "req_X", text).splitlines()
 
 
 def write_checklist_for(tmp_path, scenario, configured):
@@ -74,7 +77,8 @@ def test_no_checklist_blames_a_tier_leaks_the_key_or_quotes_the_old_ladder(tmp_p
             assert not re.search(r"\b(haiku|sonnet|opus|fable|mythos)\b", sentence.lower()), (
                 sentence
             )
-    assert not re.search(r"\$5\b|\$40\b|\$200\b|\$400\b|Tier [1-4]", text)
+    # the old ladder bought with $5/$40/$200/$400 of credits ("$200,000" is Scale's cap today)
+    assert not re.search(r"\$(5|40|200|400)(?![\d,])|Tier [1-4]", text)
 
 
 def test_the_seed_story_is_told_right(tmp_path):
@@ -99,16 +103,14 @@ def test_a_manual_tick_survives_a_rewrite_and_a_rerun_changes_only_the_date(tmp_
         check(ctx)
     again = path.read_text()
     assert "- [x] After any change to your account" in again
-    changed = [
-        (a, b) for a, b in zip(ticked.splitlines(), again.splitlines(), strict=True) if a != b
-    ]
+    # this run's request IDs change with every call: the rest stays as it was
+    changed = [(a, b) for a, b in zip(masked_ids(ticked), masked_ids(again), strict=True) if a != b]
     assert changed == [
         (
             "Made 2026-11-25 12:00 UTC by flux-setup 0.1.0.",
             "Made 2026-12-01 08:30 UTC by flux-setup 0.1.0.",
         )
     ]
-    assert checklist.same_but_date(ticked, again)
 
 
 def test_haiku_only_then_today_check_exits_10_and_names_the_new_models(tmp_path):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wizard import memory
+from wizard import checklist, memory
 from wizard.commands.common import (
     Context,
     Outcome,
@@ -67,6 +67,11 @@ def check(ctx: Context) -> Outcome:
         )
     elif code in VERDICTS:
         (ctx.ui.ok if code == ExitCode.OK else ctx.ui.warn)(VERDICTS[code])
+    if code in (ExitCode.UPGRADE_AVAILABLE, ExitCode.DEPRECATED, ExitCode.UNAVAILABLE):
+        step = checklist.first_open(detection)
+        if step is not None:
+            where = f" {step.url}" if step.url else ""
+            ctx.ui.say(f"Next: {step.title}: {step.next_step or ''}{where}".rstrip())
     remember(ctx, detection)
     if ctx.options.write_checklist:
         path = write_checklist(ctx, detection)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from wizard import checklist
 from wizard.commands.common import Context, Outcome, base_payload, diagnoses_json
 from wizard.detection import Detection, detect, estimate_cost
 from wizard.errors import ExitCode
@@ -72,6 +73,7 @@ def detection_payload(
             "ratelimits": data["ratelimits"],
             "changes": [],
             "checklist": None,
+            "checklist_items": [item.to_json() for item in checklist.items(detection)],
         }
     )
     return payload
