@@ -15,8 +15,10 @@ from tests.conftest import KEY, assert_no_key
 from tests.helpers import make_context
 from wizard.commands.check import check
 from wizard.commands.run import run
+from wizard.diagnosis import BILLING_URL, LIMITS_URL, SUPPORT_URL
 from wizard.errors import ExitCode
-from wizard.simulator import load, serve
+from wizard.prices import PRICING_URL
+from wizard.simulator import builtin_names, load, serve
 
 GOLDEN = Path(__file__).parent / "golden"
 ENV = {"ANTHROPIC_API_KEY": KEY}
@@ -25,6 +27,7 @@ FIXED = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
 
 def masked(text: str) -> str:
     text = re.sub(r"req_sim[0-9a-f]+", "req_MASKED", text)
+    text = re.sub(r"after \d+ attempt\(s\)", "after N attempt(s)", text)
     return re.sub(
         r"^Made .* by flux-setup .*$", "Made DATE by flux-setup VERSION.", text, flags=re.M
     )
@@ -34,32 +37,83 @@ def masked_ids(text: str) -> list[str]:
     return re.sub(r"req_sim[0-9a-f]+", "req_X", text).splitlines()
 
 
-def write_checklist_for(tmp_path, scenario, configured):
+def write_checklist_for(tmp_path, scenario, configured, **options):
     (tmp_path / ".env").write_text(f"FLUX_MODEL={configured}\n")
     with serve(scenario) as running:
         ctx, out = make_context(
-            tmp_path, environ=ENV, base_url=running.base_url, write_checklist=True
+            tmp_path, environ=ENV, base_url=running.base_url, write_checklist=True, **options
         )
         ctx.now = lambda: FIXED
         outcome = check(ctx)
     return outcome, (tmp_path / "flux-upgrade-checklist.md").read_text(), out.getvalue()
 
 
-@pytest.mark.parametrize(
-    "scenario,configured",
-    [
-        ("seed-2025", "claude-3-haiku-20240307"),
-        ("haiku-only", "claude-haiku-4-5-20251001"),
-        ("zero-balance", "claude-3-haiku-20240307"),
-        ("spend-cap", "claude-opus-5-5"),
-    ],
-)
-def test_golden_checklists(tmp_path, scenario, configured):
-    _, text, _ = write_checklist_for(tmp_path, scenario, configured)
+# The configured model of each golden file: the original story's model unless the scenario is
+# about another one. Scenarios whose faults last for the whole budget get a short timeout.
+GOLDEN_CONFIGURED = {
+    "haiku-only": "claude-haiku-4-5-20251001",
+    "spend-cap": "claude-opus-5-5",
+    "veteran": "claude-sonnet-4-5",
+    "workspace-restricted": "claude-opus-5-5",
+    "empty-reply": "claude-opus-5-5",
+}
+SHORT_TIMEOUT = {"gateway-timeout", "listing-down"}
+
+
+@pytest.mark.parametrize("scenario", builtin_names())
+def test_golden_checklists(tmp_path, scenario):
+    configured = GOLDEN_CONFIGURED.get(scenario, "claude-3-haiku-20240307")
+    options = {"timeout": 1.0} if scenario in SHORT_TIMEOUT else {}
+    outcome, text, _ = write_checklist_for(tmp_path, scenario, configured, **options)
     golden = GOLDEN / f"checklist-{scenario}.md"
     if os.environ.get("UPDATE_GOLDEN"):
         golden.write_text(masked(text))
     assert masked(text) == golden.read_text()
+    # every checklist says where to pay, where the limits are, whom to ask, and how old the
+    # prices are, whatever the outcome
+    for url in (BILLING_URL, LIMITS_URL, SUPPORT_URL, PRICING_URL):
+        assert url in text, url
+    assert "checked 2026-11-25, not live" in text
+    # the per-line table tells what the detection found
+    models = {m["id"]: m for m in outcome.payload["models"]}
+    table = text.split("## Your preferred lines")[1].split("\n## ")[0]
+    for line in ("opus", "sonnet", "haiku"):
+        best = next(
+            (
+                m
+                for m in outcome.payload["models"]
+                if m["line"] == line and m["lifecycle"] == "active"
+            ),
+            None,
+        )
+        row = next(r for r in table.splitlines() if r.startswith(f"| {line} |"))
+        if best is None:
+            assert "no active model listed" in row
+            continue
+        assert f"`{best['id']}`" in row
+        word = {True: "callable (verified)", False: "refused", None: ""}[
+            models[best["id"]]["callable"]
+        ]
+        assert word in row
+    # the items in --json are the checklist's items
+    for item in outcome.payload["checklist_items"]:
+        assert f"<!-- id:{item['id']} -->" in text
+        assert (f"- [x] {item['title']}" in text) == item["done"]
+
+
+def test_a_rewrite_keeps_hand_ticks_and_the_users_notes(tmp_path):
+    _, first, _ = write_checklist_for(tmp_path, "gated-flagship", "claude-haiku-5-5")
+    path = tmp_path / "flux-upgrade-checklist.md"
+    assert "- [ ] Or use a key from another workspace" in first
+    mine = "## Notes\n\nAsked Dana for a key of the research workspace (2026-11-26).\n- [ ] chase her\n"
+    edited = first.replace(
+        "- [ ] Or use a key from another workspace", "- [x] Or use a key from another workspace"
+    )
+    edited = edited[: edited.index("## Notes")] + mine
+    path.write_text(edited)
+    _, again, _ = write_checklist_for(tmp_path, "gated-flagship", "claude-haiku-5-5")
+    assert "- [x] Or use a key from another workspace" in again
+    assert again.endswith(mine)
 
 
 @pytest.mark.parametrize(

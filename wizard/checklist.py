@@ -391,10 +391,25 @@ def _best_of_line(detection: Detection, line: str) -> Model | None:
     return next((m for m in detection.models if m.line == line and m.lifecycle == "active"), None)
 
 
+def _price_reference(detection: Detection, bests: list[Model]) -> tuple[str | None, str]:
+    """What prices are compared with: the configured model when its price is known, else the
+    recommendation, else the cheapest of the lines' best models."""
+    if prices.price_of(detection.configured_model):
+        return detection.configured_model, "the configured model"
+    if prices.price_of(detection.recommended):
+        return detection.recommended, "the recommendation"
+    priced = [m.id for m in bests if prices.price_of(m.id)]
+    if not priced:
+        return None, ""
+    cheapest = min(priced, key=lambda i: prices.TABLE[i].input)
+    return cheapest, "the cheapest line"
+
+
 def line_table(detection: Detection) -> list[str]:
-    current = detection.configured_model
+    bests = [m for m in (_best_of_line(detection, line) for line in detection.prefer) if m]
+    current, what = _price_reference(detection, bests)
     rows = [
-        "| Line | Best model | This key | Price in / out per million tokens | Relative to the configured model |",
+        "| Line | Best model | This key | Price in / out per million tokens | Relative price |",
         "|---|---|---|---|---|",
     ]
     for line in detection.prefer:
@@ -416,7 +431,8 @@ def line_table(detection: Detection) -> list[str]:
             f"| {_cell(line)} | `{_cell(best.id)}` | {_cell(status)} | "
             f"{price.describe() if price else 'not in the price table'} | {_cell(versus)} |"
         )
-    rows += ["", f"Prices: {prices.source()}."]
+    compared = f" Relative to {_named(detection, current)} ({what})." if current else ""
+    rows += ["", f"Prices: {prices.source()}.{compared}"]
     return rows
 
 
