@@ -233,12 +233,21 @@ def _switch_option(detection: Detection) -> Item | None:
         False,
         f"Switch Flux to {rec} now{_cost_versus(detection, rec, current)}",
         [
-            f"{rec} answered a verification call in this run; every model ranked above it was "
-            "refused.",
+            f"{rec} answered a verification call in this run; "
+            + (
+                "every model ranked above it was refused."
+                if _refused_above(detection, rec)
+                else "it is the best model of your preferred lines."
+            ),
             *_price_line(rec),
         ],
         f"`flux-setup run --model {rec}`",
     )
+
+
+def _refused_above(detection: Detection, model_id: str) -> bool:
+    ranked = [m for m in detection.models if m.line in detection.prefer]
+    return any(m.id != model_id for m in ranked[: [m.id for m in ranked].index(model_id)])
 
 
 def _price_line(model_id: str) -> list[str]:
