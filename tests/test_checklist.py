@@ -116,12 +116,10 @@ def test_a_rewrite_keeps_hand_ticks_and_the_users_notes(tmp_path):
     assert again.endswith(mine)
 
 
-@pytest.mark.parametrize(
-    "scenario",
-    ["seed-2025", "haiku-only", "zero-balance", "spend-cap", "org-on-hold", "today", "veteran"],
-)
+@pytest.mark.parametrize("scenario", builtin_names())
 def test_no_checklist_blames_a_tier_leaks_the_key_or_quotes_the_old_ladder(tmp_path, scenario):
-    _, text, out = write_checklist_for(tmp_path, scenario, "claude-3-opus-20240229")
+    options = {"timeout": 1.0} if scenario in SHORT_TIMEOUT else {}
+    _, text, out = write_checklist_for(tmp_path, scenario, "claude-3-opus-20240229", **options)
     assert_no_key(text)
     assert_no_key(out)
     model_ids = {m["id"] for m in load(scenario).models}
@@ -220,3 +218,30 @@ def test_a_configured_model_that_becomes_retired_exits_12(tmp_path):
     text = out.getvalue()
     assert "claude-sonnet-4-5-20250929 was retired." in text
     assert "Your configured model claude-sonnet-4-5-20250929 was retired." in text
+
+
+@pytest.mark.parametrize(
+    "scenario,configured,code,step",
+    [
+        ("gated-flagship", "claude-haiku-5-5", 10, "Switch Flux to claude-opus-5 now"),
+        ("veteran", "claude-sonnet-4-5", 11, "Switch Flux to claude-opus-5-5 now"),
+        ("today", "claude-3-haiku-20240307", 12, "Switch Flux to claude-opus-5-5 now"),
+    ],
+)
+def test_check_names_the_next_step_when_a_change_is_due(tmp_path, scenario, configured, code, step):
+    (tmp_path / ".env").write_text(f"FLUX_MODEL={configured}\n")
+    with serve(scenario) as running:
+        ctx, out = make_context(tmp_path, environ=ENV, base_url=running.base_url)
+        outcome = check(ctx)
+    assert outcome.exit_code == code
+    (line,) = [line for line in out.getvalue().splitlines() if line.startswith("Next: ")]
+    assert line.startswith(f"Next: {step}")
+    assert "flux-setup run --model" in line
+    assert not (tmp_path / "flux-upgrade-checklist.md").exists()  # no --write-checklist
+
+
+def test_check_says_no_next_step_when_all_is_well(tmp_path, sim):
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
+    ctx, out = make_context(tmp_path, environ=ENV, base_url=sim.base_url)
+    assert check(ctx).exit_code == ExitCode.OK
+    assert "Next: " not in out.getvalue()

@@ -85,6 +85,12 @@ def test_run_json_end_to_end(tmp_path, sim):
     assert result.returncode == 0
     assert payload["recommended"] == "claude-opus-5-5"
     assert payload["checklist"].endswith("flux-upgrade-checklist.md")
+    written = (tmp_path / "flux-upgrade-checklist.md").read_text()
+    items = {item["id"]: item for item in payload["checklist_items"]}
+    assert {"key-works", "billing", "target-model", "limits", "rerun"} <= set(items)
+    for item in items.values():
+        assert f"<!-- id:{item['id']} -->" in written
+    assert items["billing"]["done"] is True
     assert {c["path"] for c in payload["changes"]} == {".env", "flux.toml"}
     assert "Using the key" in result.stderr  # human text on stderr
 
