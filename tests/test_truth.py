@@ -344,3 +344,58 @@ def test_check_json_tells_the_truth_and_counts_every_billed_call(
     assert exit_code == payload["exit_code"] == code
     assert payload["verification"]["billed_calls"] == billed
     assert payload["verification"]["max_verify"] == 4
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        # an unknown refusal quoting the key, with the key as its request ID
+        {
+            "on": "messages",
+            "models": ["claude-opus-5-5"],
+            "status": 400,
+            "type": "invalid_request_error",
+            "message": "key {key} may not do this",
+            "headers": {"request-id": "req_{key}"},
+        },
+        # an account-wide refusal quoting the key after text and before an ellipsis
+        {
+            "on": "messages",
+            "status": 400,
+            "type": "invalid_request_error",
+            "message": "You have reached your specified API usage limits ({key}...).",
+        },
+        # a 403 on one model whose message and error type carry the key
+        {
+            "on": "messages",
+            "lines": ["opus"],
+            "status": 403,
+            "type": "permission_error",
+            "message": "no access for {key}",
+        },
+    ],
+)
+def test_a_key_the_server_echoes_is_never_shown_or_stored(
+    tmp_path, monkeypatch, capsys, isolated_home, rule
+):
+    from tests.conftest import assert_no_key
+    from wizard.cli import main
+
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-haiku-5-5\n")
+    monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
+    with serve("today") as running:
+        running.sim.scenario.responses = [rule]
+        base = ["--project", str(tmp_path), "--base-url", running.base_url]
+        codes = [
+            main(["check", "--write-checklist", *base]),
+            main(["check", "--json", *base]),
+            main(["run", "--yes", "--json", *base]),
+        ]
+    captured = capsys.readouterr()
+    assert all(code in (0, 4, 5, 10, 12) for code in codes), codes
+    assert "said" in captured.out + captured.err  # the API's message is shown, scrubbed
+    assert_no_key(captured.out + captured.err)
+    assert_no_key((tmp_path / "flux-upgrade-checklist.md").read_text())
+    for path in isolated_home.rglob("*"):
+        if path.is_file() and path.suffix != ".orig":
+            assert_no_key(path.read_text(errors="replace"))

@@ -204,7 +204,7 @@ class ApiClient:
             try:
                 return fn(client, timeout)
             except sdk.APIError as exc:
-                failure = _to_failure(exc)
+                failure = self._scrubbed(_to_failure(exc))
                 failure.attempts = attempt
                 if not failure.transient:
                     raise ApiCallFailed(failure) from None
@@ -214,6 +214,27 @@ class ApiClient:
                 if wait >= self.remaining() - 0.05:
                     raise ApiCallFailed(failure) from None
                 self._sleep(wait)
+
+    def _scrubbed(self, failure: ApiFailure) -> ApiFailure:
+        """A server may echo the key in any text it controls: none of it is kept unscrubbed."""
+        scrub = self.key.scrub
+        for name in ("type", "message", "error_code", "request_id"):
+            value = getattr(failure, name)
+            if isinstance(value, str):
+                setattr(failure, name, scrub(value))
+        failure.details = {
+            scrub(str(k)): scrub(v) if isinstance(v, str) else v for k, v in failure.details.items()
+        }
+        return failure
+
+    def _scrub_data(self, data: Any) -> Any:
+        if isinstance(data, str):
+            return self.key.scrub(data)
+        if isinstance(data, dict):
+            return {self._scrub_data(k): self._scrub_data(v) for k, v in data.items()}
+        if isinstance(data, list):
+            return [self._scrub_data(v) for v in data]
+        return data
 
     # -- the API -------------------------------------------------------------------------------
     def list_models(self) -> list[dict[str, Any]]:
@@ -234,7 +255,7 @@ class ApiClient:
                 return client.models.list(timeout=timeout, **kwargs)
 
             page = self._call(one_page)
-            models.extend(m.model_dump(mode="json") for m in page.data)
+            models.extend(self._scrub_data(m.model_dump(mode="json")) for m in page.data)
             if not page.has_more or not page.last_id:
                 return models
             after = page.last_id
@@ -249,7 +270,7 @@ class ApiClient:
             if failed.failure.status == 404:
                 return None
             raise
-        data: dict[str, Any] = model.model_dump(mode="json")
+        data: dict[str, Any] = self._scrub_data(model.model_dump(mode="json"))
         return data
 
     def verify(self, model_id: str) -> Verification:
@@ -270,14 +291,15 @@ class ApiClient:
             return Verification(model_id, False, failed.failure, failed.failure.request_id)
         message = raw.parse()
         ratelimits = {
-            name[len("anthropic-ratelimit-") :]: value
+            self.key.scrub(name[len("anthropic-ratelimit-") :]): self.key.scrub(value)
             for name, value in raw.headers.items()
             if name.lower().startswith("anthropic-ratelimit-")
         }
+        request_id = raw.headers.get("request-id")
         return Verification(
             model_id,
             True,
-            request_id=raw.headers.get("request-id"),
+            request_id=self.key.scrub(request_id) if request_id else None,
             ratelimits=ratelimits,
             input_tokens=message.usage.input_tokens,
             output_tokens=message.usage.output_tokens,

@@ -58,6 +58,17 @@ class ApiKey:
     def kind(self) -> str:
         return key_kind(self._value)
 
+    def scrub(self, text: str) -> str:
+        """`text` with this key replaced by its fingerprint wherever it sits, whole or as the
+        middle part a truncating server might echo. For every text that came from the network."""
+        if not self._value:
+            return text
+        text = text.replace(self._value, self.fingerprint)
+        middle = self._value[12:-4]
+        if len(middle) >= 16:
+            text = text.replace(middle, "...")
+        return text
+
     def __repr__(self) -> str:
         return f"ApiKey({self.fingerprint}, source={self.source!r})"
 

@@ -240,6 +240,10 @@ class _Handler(BaseHTTPRequestHandler):
         self._handle("POST")
 
     # -- the API ----------------------------------------------------------------------------
+    def _key(self) -> str:
+        auth = self.headers.get("authorization", "")
+        return auth[7:] if auth.lower().startswith("bearer ") else self.headers.get("x-api-key", "")
+
     def _authenticate(self) -> None:
         sim = self.server.sim
         auth = self.headers.get("authorization", "")
@@ -268,12 +272,12 @@ class _Handler(BaseHTTPRequestHandler):
         self._authenticate()
         scenario = self.server.sim.scenario
         if method == "GET" and route == "/v1/models":
-            _scripted(scenario.response_for("models", None))
+            _scripted(scenario.response_for("models", None), self._key())
             return 200, self._list_models(parse_qs(query)), {}
         if method == "GET" and route == "/v1/models/{id}":
             model_id = unquote(path[len("/v1/models/") :])
             model = scenario.find(model_id)
-            _scripted(scenario.response_for("model", model))
+            _scripted(scenario.response_for("model", model), self._key())
             if model is None:
                 raise _ApiError(404, "not_found_error", f"model: {model_id}")
             return 200, public_model(model), {}
@@ -356,7 +360,7 @@ class _Handler(BaseHTTPRequestHandler):
             )
         requested = request.get("model")
         found = sim.scenario.find(requested) if isinstance(requested, str) else None
-        _scripted(sim.scenario.response_for("messages", found))
+        _scripted(sim.scenario.response_for("messages", found), self._key())
         model = self._callable_model(request)
         for param in model.get("sim_rejects", []):
             if param in request:
@@ -402,17 +406,20 @@ def _route(path: str) -> str:
     return "unknown"
 
 
-def _scripted(rule: dict[str, Any] | None) -> None:
-    """Raise the error answer a scenario scripts for this request, if any."""
+def _scripted(rule: dict[str, Any] | None, key: str = "") -> None:
+    """Raise the error answer a scenario scripts for this request, if any. `{key}` in its
+    message or headers is the key the request presented: a server that echoes it."""
     if rule is None:
         return
-    headers = {}
+    headers = {
+        name: str(value).replace("{key}", key) for name, value in rule.get("headers", {}).items()
+    }
     if rule.get("retry_after") is not None:
         headers["retry-after"] = f"{rule['retry_after']:g}"
     raise _ApiError(
         rule["status"],
         rule.get("type", "api_error"),
-        rule.get("message", ""),
+        rule.get("message", "").replace("{key}", key),
         error_code=rule.get("error_code"),
         headers=headers,
         body=rule.get("body"),
