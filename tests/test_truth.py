@@ -243,6 +243,8 @@ def test_account_wide_answers_stop_after_the_first_and_say_what_the_api_said(
     (diagnosis,) = [d for d in result.diagnoses if d.code == code]
     assert diagnosis.account_wide
     assert diagnosis.request_id and diagnosis.request_id.startswith("req_")
+    if code == "spend_limit_reached":
+        assert diagnosis.url == "https://platform.claude.com/settings/limits"
     for word in words:
         assert word in diagnosis.message
     assert "tier" not in diagnosis.next_step.lower()
