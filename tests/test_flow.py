@@ -360,3 +360,34 @@ def test_a_prefer_flag_is_kept_in_the_config_so_check_agrees_later(tmp_path, sim
     }
     ctx, _ = make_context(tmp_path, environ=ENV, base_url=sim.base_url)
     assert check(ctx).exit_code == ExitCode.OK  # not 10 for Opus: the user's order stands
+
+
+def test_an_exported_flux_model_is_named_and_never_loops(tmp_path, sim):
+    """FLUX_MODEL exported in the shell beats the files: run writes them but never claims Flux
+    uses its choice, and check exits 12 with env_override instead of sending the user back to
+    run forever."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".zshrc").write_text("export FLUX_MODEL=claude-3-haiku-20240307\n")
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / ".env").write_text("FLUX_MODEL=claude-3-haiku-20240307\n")
+    environ = {**ENV, "FLUX_MODEL": "claude-3-haiku-20240307", "HOME": str(home)}
+    ctx, out = make_context(project, environ=environ, base_url=sim.base_url, yes=True)
+    outcome = run(ctx)
+    text = out.getvalue()
+    assert (project / ".env").read_text() == "FLUX_MODEL=claude-opus-5-5\n"
+    assert "Flux uses claude-opus-5-5" not in text
+    assert "unset FLUX_MODEL" in text and str(home / ".zshrc") in text
+    assert "env_override" in {d["code"] for d in outcome.payload["diagnosis"]}
+    for _ in range(2):  # no loop: the same answer, and it names the fix
+        ctx, out = make_context(project, environ=environ, base_url=sim.base_url)
+        outcome = check(ctx)
+        assert outcome.exit_code == ExitCode.UNAVAILABLE
+        assert outcome.payload["diagnosis"][0]["code"] == "env_override"
+        assert "unset FLUX_MODEL" in out.getvalue()
+    ctx, out = make_context(project, environ=environ)
+    assert "env_override" in {d["code"] for d in status(ctx).payload["diagnosis"]}
+    # once unset, the files rule and all is well
+    ctx, _ = make_context(project, environ=ENV, base_url=sim.base_url)
+    assert check(ctx).exit_code == ExitCode.OK

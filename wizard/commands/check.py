@@ -8,6 +8,7 @@ from wizard.commands.common import (
     Outcome,
     configured_sources,
     effective_model,
+    env_override,
     load_files,
     obtain_key,
     preferred_lines,
@@ -49,6 +50,15 @@ def check(ctx: Context) -> Outcome:
     code = detection.failure_exit_code() or check_verdict(detection)
     if code in (ExitCode.OK, ExitCode.UPGRADE_AVAILABLE) and detection.uncertain():
         code = ExitCode.NETWORK  # unknown models may hide a better one, or a refusal
+    override = env_override(ctx, sources)
+    if override is not None:
+        detection.diagnoses.insert(0, override)
+        if code in (ExitCode.UPGRADE_AVAILABLE, ExitCode.DEPRECATED, ExitCode.UNAVAILABLE):
+            # A change is due, but Flux runs the environment's model whatever the files say:
+            # `run` cannot fix that, `unset FLUX_MODEL` can.
+            code = ExitCode.UNAVAILABLE
+        else:
+            override = None  # Flux runs the right model; the diagnosis tells of the override
     payload = detection_payload(ctx, detection, sources, code)
     ctx.ui.diagnoses(detection.diagnoses)
     if detection.models:
@@ -56,7 +66,9 @@ def check(ctx: Context) -> Outcome:
             f"Configured: {describe_configured(detection)} ({detection.configured_status}); "
             f"recommended: {detection.recommended or 'none'}."
         )
-    if code == ExitCode.UNAVAILABLE and detection.configured_status == "unset":
+    if override is not None and code == ExitCode.UNAVAILABLE:
+        ctx.ui.warn(f"Flux uses FLUX_MODEL from the environment: {override.next_step}")
+    elif code == ExitCode.UNAVAILABLE and detection.configured_status == "unset":
         ctx.ui.warn("No model is configured for Flux yet: run `flux-setup run`.")
     elif code == ExitCode.NETWORK and detection.failure_exit_code() is None:
         ctx.ui.warn(f"The check could not finish. {incomplete_reason(detection)}")
@@ -67,7 +79,11 @@ def check(ctx: Context) -> Outcome:
         )
     elif code in VERDICTS:
         (ctx.ui.ok if code == ExitCode.OK else ctx.ui.warn)(VERDICTS[code])
-    if code in (ExitCode.UPGRADE_AVAILABLE, ExitCode.DEPRECATED, ExitCode.UNAVAILABLE):
+    if override is None and code in (
+        ExitCode.UPGRADE_AVAILABLE,
+        ExitCode.DEPRECATED,
+        ExitCode.UNAVAILABLE,
+    ):
         step = checklist.first_open(detection)
         if step is not None:
             where = f" {step.url}" if step.url else ""

@@ -90,6 +90,60 @@ def effective_model(sources: Mapping[str, str | None]) -> str | None:
     return None
 
 
+# Where an exported FLUX_MODEL usually comes from, relative to the home folder or the project.
+PROFILE_FILES = (
+    ".bashrc",
+    ".bash_profile",
+    ".profile",
+    ".zshrc",
+    ".zprofile",
+    ".config/fish/config.fish",
+)
+
+
+def env_override(
+    ctx: Context, sources: Mapping[str, str | None], files_model: str | None = None
+) -> Diagnosis | None:
+    """FLUX_MODEL in the process environment beats every file: when it names another model
+    than the files do, Flux keeps using it whatever the files say. `files_model` is what the
+    files will name after a change (default: what they name now)."""
+    value = sources.get("environment")
+    named = files_model or sources.get("env_file") or sources.get("config")
+    if not value or not named or value == named:
+        return None
+    where = _exported_in(ctx)
+    probably = (
+        f"It is set in {', '.join(where)}"
+        if where
+        else "It is probably exported by your shell profile, direnv or the tool that started "
+        "this shell"
+    )
+    return Diagnosis(
+        "env_override",
+        f"FLUX_MODEL={value} in your environment overrides the files ({named}): Flux will keep "
+        f"using {value} until it is unset.",
+        f"Run `unset FLUX_MODEL` (and remove it where it is set). {probably}.",
+        model=value,
+    )
+
+
+def _exported_in(ctx: Context) -> list[str]:
+    """Files that mention FLUX_MODEL among the usual places a variable is exported from."""
+    candidates = [ctx.options.project / ".envrc"]
+    home = ctx.environ.get("HOME")
+    if home:
+        candidates += [Path(home) / name for name in PROFILE_FILES]
+    found = []
+    for path in candidates:
+        try:
+            small_file = path.is_file() and path.stat().st_size < 1_000_000
+            if small_file and "FLUX_MODEL" in path.read_text(encoding="utf-8", errors="replace"):
+                found.append(str(path))
+        except OSError:
+            continue
+    return found
+
+
 def preferred_lines(ctx: Context, files: project.ProjectFiles) -> tuple[str, ...]:
     try:
         if ctx.options.prefer:

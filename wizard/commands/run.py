@@ -10,6 +10,7 @@ from wizard.commands.common import (
     changes_json,
     configured_sources,
     effective_model,
+    env_override,
     load_files,
     obtain_key,
     preferred_lines,
@@ -219,7 +220,12 @@ def run(ctx: Context) -> Outcome:
     payload["diagnosis"] += [d.to_json() for d in proposal.diagnoses]
     payload["chosen"] = chosen
     payload["changes"] = changes_json(plan)
-    if plan.empty:
+    override = env_override(ctx, sources, files_model=chosen)
+    if override is not None:
+        payload["diagnosis"].append(override.to_json())
+    if plan.empty and override is not None:
+        ctx.ui.say(f"The files already name {chosen}: nothing to change in them.")
+    elif plan.empty:
         ctx.ui.ok(f"Flux already uses {chosen} and the files agree: nothing to change.")
     else:
         ctx.ui.heading("Changes:")
@@ -240,7 +246,13 @@ def run(ctx: Context) -> Outcome:
     payload["checklist"] = str(path)
     remember(ctx, detection)
     fallback = _fallback_for(detection, chosen)
-    ctx.ui.ok(f"Flux uses {chosen}" + (f", falling back to {fallback}" if fallback else "") + ".")
+    if override is not None:
+        # Never "Flux uses X" while the environment makes Flux use something else.
+        ctx.ui.warn(f"{override.message} {override.next_step}")
+    else:
+        ctx.ui.ok(
+            f"Flux uses {chosen}" + (f", falling back to {fallback}" if fallback else "") + "."
+        )
     ctx.ui.say(f"Checklist: {path}")
     ctx.ui.say(
         "After a change to your account, run `flux-setup check` (exit 10 means a better model is callable)."

@@ -12,6 +12,7 @@ from wizard.commands.common import (
     base_payload,
     configured_sources,
     effective_model,
+    env_override,
     key_discovery,
     load_files,
 )
@@ -61,6 +62,9 @@ def status(ctx: Context) -> Outcome:
                 "Run `flux-setup run` to make them agree.",
             )
         )
+    override = env_override(ctx, sources)
+    if override is not None:
+        diagnoses.append(override)
     if files.config.api_key:
         diagnoses.append(
             Diagnosis(
