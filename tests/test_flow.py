@@ -391,3 +391,21 @@ def test_an_exported_flux_model_is_named_and_never_loops(tmp_path, sim):
     # once unset, the files rule and all is well
     ctx, _ = make_context(project, environ=ENV, base_url=sim.base_url)
     assert check(ctx).exit_code == ExitCode.OK
+
+
+def test_after_a_change_the_checklist_and_memory_describe_the_files_as_they_now_are(tmp_path, sim):
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-3-haiku-20240307\n")
+    ctx, _ = make_context(tmp_path, environ=ENV, base_url=sim.base_url, yes=True)
+    outcome = run(ctx)
+    assert outcome.exit_code == ExitCode.OK
+    text = (tmp_path / "flux-upgrade-checklist.md").read_text()
+    assert (
+        "- Configured model: `claude-opus-5-5` (callable); it was `claude-3-haiku-20240307` "
+        "(retired) before this run" in text
+    )
+    assert "- [x] Flux uses the best callable model of your preferred lines" in text
+    ctx, out = make_context(tmp_path, environ=ENV)
+    last = status(ctx).payload["last_check"]
+    assert last["configured"]["model"] == "claude-opus-5-5"
+    assert last["configured"]["status"] == "callable"
+    assert "claude-opus-5-5 was callable" in out.getvalue()

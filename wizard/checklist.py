@@ -521,7 +521,12 @@ def _summary(detection: Detection, made_at: str) -> list[str]:
         f"- Key: `{detection.key_fingerprint}`",
         f"- Configured model: `{detection.configured or 'none'}`"
         + (f" (an alias of `{detection.configured_model}`)" if alias else "")
-        + f" ({detection.configured_status})",
+        + f" ({detection.configured_status})"
+        + (
+            f"; it was `{detection.previous}` ({detection.previous_status}) before this run"
+            if detection.previous
+            else ""
+        ),
         f"- Recommended: `{detection.recommended or 'none'}`",
         f"- Fallback: `{detection.fallback or 'none'}`",
         f"- Preferred lines: {', '.join(detection.prefer)}",

@@ -14,7 +14,7 @@ only with what is left.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -77,6 +77,27 @@ class Detection:
     # Aliases the API resolved (`claude-sonnet-4-5` -> `claude-sonnet-4-5-20250929`).
     aliases: dict[str, str] = field(default_factory=dict)
     checked_at: str = ""
+    # After `run` applied a change: the model the files named before, and its status then.
+    previous: str | None = None
+    previous_status: str | None = None
+
+    def after_change(self, chosen: str) -> Detection:
+        """The same findings, describing the files as a change left them: `chosen` is now the
+        configured model, and the one it replaced is `previous`."""
+        if chosen == self.configured:
+            return self
+        model = self.model(chosen)
+        if model is not None and model.callable:
+            status = "deprecated" if model.lifecycle == "deprecated" else "callable"
+        else:
+            status = "unverified"
+        return replace(
+            self,
+            configured=chosen,
+            configured_status=status,
+            previous=self.configured,
+            previous_status=self.configured_status,
+        )
 
     @property
     def estimated_cost_usd(self) -> float:
@@ -123,6 +144,11 @@ class Detection:
                 "model": self.configured,
                 "resolved": self.configured_model,
                 "status": self.configured_status,
+                **(
+                    {"previous": self.previous, "previous_status": self.previous_status}
+                    if self.previous is not None
+                    else {}
+                ),
             },
             "models": [m.to_json() for m in self.models],
             "recommended": self.recommended,

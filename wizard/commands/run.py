@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wizard import changes, memory, project
+from wizard import changes, checklist, memory, project
 from wizard.catalog import Catalog
 from wizard.commands.common import (
     Context,
@@ -242,8 +242,10 @@ def run(ctx: Context) -> Outcome:
             f"Wrote {', '.join(plan.label(c) for c in plan.changes)} (backup kept; `flux-setup undo` restores)."
         )
         payload["changeset"] = applied.changeset
+        detection = detection.after_change(chosen)  # the checklist and memory tell of now
     path = write_checklist(ctx, detection)
     payload["checklist"] = str(path)
+    payload["checklist_items"] = [item.to_json() for item in checklist.items(detection)]
     remember(ctx, detection)
     fallback = _fallback_for(detection, chosen)
     if override is not None:
