@@ -409,3 +409,20 @@ def test_after_a_change_the_checklist_and_memory_describe_the_files_as_they_now_
     assert last["configured"]["model"] == "claude-opus-5-5"
     assert last["configured"]["status"] == "callable"
     assert "claude-opus-5-5 was callable" in out.getvalue()
+
+
+@pytest.mark.parametrize("flag,config", [("opsu", None), (None, '["opus", "gpt"]')])
+def test_an_unknown_line_is_a_usage_error_naming_the_known_lines(tmp_path, sim, flag, config):
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
+    if config:
+        (tmp_path / "flux.toml").write_text(
+            f'config_version = 2\n[model]\nid = "claude-opus-5-5"\nprefer = {config}\n'
+        )
+    for command in (check, run):
+        ctx, _ = make_context(tmp_path, environ=ENV, base_url=sim.base_url, prefer=flag, yes=True)
+        with pytest.raises(UsageError) as caught:
+            command(ctx)
+        unknown = flag or "gpt"
+        assert f"line the API does not list: {unknown}." in caught.value.message
+        assert "fable, haiku, mythos, opus, sonnet" in caught.value.message
+    assert (tmp_path / ".env").read_text() == "FLUX_MODEL=claude-opus-5-5\n"

@@ -77,6 +77,8 @@ class Detection:
     # Aliases the API resolved (`claude-sonnet-4-5` -> `claude-sonnet-4-5-20250929`).
     aliases: dict[str, str] = field(default_factory=dict)
     checked_at: str = ""
+    # Preferred lines the listing does not know (a typo in --prefer or [model].prefer).
+    unknown_lines: list[str] = field(default_factory=list)
     # After `run` applied a change: the model the files named before, and its status then.
     previous: str | None = None
     previous_status: str | None = None
@@ -259,7 +261,10 @@ def detect(
     if not run.stop:
         _resolve_unlisted(run, [m for m in (configured, *extra) if m])
     _fold(run)
-    if verify and run.listed and not run.stop:
+    if run.listed:
+        listed_lines = {m.line for m in run.catalog.models if m.line}
+        result.unknown_lines = [line for line in result.prefer if line not in listed_lines]
+    if verify and run.listed and not run.stop and not result.unknown_lines:
         _walk(run)
     _finish(run)
     return result

@@ -8,7 +8,7 @@ from typing import Any
 from wizard import checklist
 from wizard.commands.common import Context, Outcome, base_payload, diagnoses_json
 from wizard.detection import Detection, detect, estimate_cost
-from wizard.errors import ExitCode
+from wizard.errors import ExitCode, UsageError
 from wizard.keys import ApiKey
 
 
@@ -48,6 +48,15 @@ def run_detection(
             )
     finally:
         client.close()
+    if detection.unknown_lines:
+        known = sorted({m.line for m in detection.models if m.line})
+        source = "--prefer" if o.prefer else "[model].prefer in the Flux config"
+        raise UsageError(
+            f"{source} names a line the API does not list: "
+            f"{', '.join(detection.unknown_lines)}. Lines the API lists: {', '.join(known)}.",
+            fix="e.g. --prefer "
+            + ",".join(line for line in ("opus", "sonnet", "haiku") if line in known),
+        )
     if detection.configured_model != detection.configured:
         ctx.ui.say(
             f"{detection.configured} is an alias: the API resolves it to "
