@@ -195,3 +195,57 @@ def test_demo_json_matches_the_schema(tmp_path):
     payload = json_of(result)
     assert payload["command"] == "demo"
     assert payload["project"] == str(tmp_path / "demo")
+
+
+@pytest.mark.parametrize("command,code", [("status", 0), ("check", 10)])
+def test_a_reader_that_closes_stdout_early_changes_nothing_but_the_output(
+    tmp_path, sim, command, code
+):
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-haiku-5-5\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("ANTHROPIC_BASE_URL", "FLUX_MODEL")}
+    env["ANTHROPIC_API_KEY"] = KEY
+    args = [command, "--project", str(tmp_path)]
+    if command == "check":
+        args += ["--base-url", sim.base_url]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "wizard", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
+    )
+    proc.stdout.close()  # like `| head -0`: nobody reads what it prints
+    err = proc.stderr.read()
+    assert proc.wait(timeout=60) == code
+    assert "bug" not in err and "Traceback" not in err and "Exception ignored" not in err
+
+
+@pytest.mark.parametrize(
+    "args,words",
+    [
+        (["bogus"], "unknown command 'bogus'"),
+        (["check", "--base-url", "not-a-url"], "is not an http(s) URL"),
+        (["check", "--base-url", "ftp://example.com"], "is not an http(s) URL"),
+        (["check", "--timeout", "nan"], "between 0 and 600"),
+        (["check", "--timeout", "0"], "between 0 and 600"),
+        (["check", "--max-verify", "0"], "between 1 and 50"),
+        (["simulator", "--port", "80000"], "between 0 and 65535"),
+    ],
+)
+def test_bad_input_is_a_usage_error_before_any_network_step(tmp_path, args, words):
+    result = flux(*args, "--json", cwd=tmp_path) if args[0] != "simulator" else flux(*args)
+    assert result.returncode == 2
+    assert words in result.stderr
+    if args[0] != "simulator":
+        payload = json.loads(result.stdout)  # scripts get one JSON object, even for bad flags
+        assert payload["exit_code"] == 2 and payload["error"]["message"]
+    assert "Traceback" not in result.stderr
+
+
+def test_options_may_come_before_the_command_and_v_prints_the_version(tmp_path):
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
+    result = flux("--project", str(tmp_path), "status", "--json")
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["configured"]["model"] == "claude-opus-5-5"
+    assert flux("-V").stdout.startswith("flux-setup ")

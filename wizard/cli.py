@@ -30,6 +30,21 @@ def _positive(value: str) -> float:
     return number
 
 
+def _base_url(value: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not an http(s) URL, e.g. https://api.anthropic.com"
+        )
+    try:
+        parts.port  # noqa: B018  (raises on a port out of range)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} has an invalid port") from None
+    return value.strip()
+
+
 def _count(value: str) -> int:
     try:
         number = int(value)
@@ -67,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--api-key-stdin", action="store_true", help="read the key from standard input")
     g.add_argument(
         "--base-url",
+        type=_base_url,
         metavar="URL",
         help="API base URL (default: ANTHROPIC_BASE_URL, else the official one)",
     )
@@ -105,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Exit codes: 0 ok, 2 usage, 3 key, 4 account, 5 network, 6 files, 10 upgrade available, "
         "11 deprecated, 12 unavailable, 130 cancelled.",
     )
-    parser.add_argument("--version", action="version", version=f"flux-setup {__version__}")
+    parser.add_argument("-V", "--version", action="version", version=f"flux-setup {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run_opts = argparse.ArgumentParser(add_help=False)
@@ -204,14 +220,44 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _normalise_argv(argv: list[str]) -> list[str]:
-    """No subcommand means `run`."""
+class UnknownCommand(Exception):
+    pass
+
+
+def _takes_value(parser: argparse.ArgumentParser) -> set[str]:
+    """Every option string, of any command, that is followed by a value."""
+    found: set[str] = set()
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                found |= _takes_value(sub)
+        elif action.option_strings and action.nargs != 0:
+            found.update(action.option_strings)
+    return found
+
+
+def _normalise_argv(argv: list[str], parser: argparse.ArgumentParser) -> list[str]:
+    """No command means `run`; options may come before the command (`--project X status`)."""
     if not argv:
         return ["run"]
-    first = argv[0]
-    if first in COMMANDS or first in ("-h", "--help", "--version"):
+    if argv[0] in COMMANDS or argv[0] in ("-h", "--help", "--version", "-V"):
         return argv
-    return ["run", *argv]
+    values = _takes_value(parser)
+    index, skip = None, False
+    for i, token in enumerate(argv):
+        if skip:
+            skip = False
+            continue
+        if token.startswith("-"):
+            skip = token in values  # `--opt=value` carries its own value
+            continue
+        index = i
+        break
+    if index is None:
+        return ["run", *argv]
+    if argv[index] not in COMMANDS:
+        raise UnknownCommand(argv[index])
+    return [argv[index], *argv[:index], *argv[index + 1 :]]
 
 
 def _options(args: argparse.Namespace) -> Any:
@@ -300,8 +346,21 @@ def _dispatch(args: argparse.Namespace, ui: Any) -> Any:
 def _emit_json(payload: dict[str, Any]) -> None:
     from wizard.render import json_dump
 
-    sys.stdout.write(json_dump(payload) + "\n")
-    sys.stdout.flush()
+    try:
+        sys.stdout.write(json_dump(payload) + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_stdout()
+
+
+def _quiet_stdout() -> None:
+    """The reader closed stdout early: point it at /dev/null so that the interpreter's final
+    flush does not complain, and keep the command's exit code."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def _error_payload(
@@ -330,13 +389,32 @@ def _error_payload(
     return payload
 
 
+def _usage_failure(raw: list[str], message: str, fix: str) -> int:
+    from wizard.render import UI
+
+    errors = UI(sys.stderr)
+    errors.say(f"error: {message}", style="bold red")
+    errors.say(f"  fix: {fix}")
+    if "--json" in raw:
+        _emit_json(_error_payload("run", int(ExitCode.USAGE), message, fix, None))
+    return int(ExitCode.USAGE)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args_list = _normalise_argv(list(sys.argv[1:] if argv is None else argv))
+    raw = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     try:
-        args = parser.parse_args(args_list)
+        args = parser.parse_args(_normalise_argv(raw, parser))
+    except UnknownCommand as exc:
+        message = f"unknown command '{exc}'"
+        fix = f"Commands: {', '.join(COMMANDS)}; `flux-setup --help` explains each."
+        return _usage_failure(raw, message, fix)
     except SystemExit as exc:  # argparse: 2 on bad flags, 0 on --help/--version
-        return int(exc.code or 0)
+        code = int(exc.code or 0)
+        if code and "--json" in raw:
+            # scripts read one JSON object, never argparse's text (already on stderr)
+            _emit_json(_error_payload("run", code, "invalid arguments (see stderr)", None, None))
+        return code
     command = args.command or "run"
     debug = bool(getattr(args, "debug", False))
     as_json = bool(getattr(args, "json", False))
@@ -378,4 +456,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if as_json:
         outcome.payload["exit_code"] = int(outcome.exit_code)
         _emit_json(outcome.payload)
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_stdout()
     return int(outcome.exit_code)

@@ -15,6 +15,40 @@ from wizard.detection import Detection
 from wizard.diagnosis import Diagnosis
 
 
+class _Closable:
+    """A text stream that a reader may close early (`flux-setup check | head -1`): output
+    after that is dropped, and the command goes on to its own exit code."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+        self.closed_by_reader = False
+
+    def write(self, text: str) -> int:
+        if not self.closed_by_reader:
+            try:
+                return self._stream.write(text)
+            except BrokenPipeError:
+                self.closed_by_reader = True
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.closed_by_reader:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self.closed_by_reader = True
+
+    def isatty(self) -> bool:
+        return self._stream.isatty()
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+    @property
+    def encoding(self) -> str:
+        return getattr(self._stream, "encoding", "utf-8") or "utf-8"
+
+
 class UI:
     """Where human text goes: stdout, or stderr when stdout carries --json."""
 
@@ -28,7 +62,7 @@ class UI:
     ) -> None:
         from rich.console import Console
 
-        self.stream = stream or sys.stdout
+        self.stream: IO[str] = _Closable(stream or sys.stdout)  # type: ignore[assignment]
         self.console = Console(
             file=self.stream,
             record=record,  # for docs/demo.svg (scripts/screenshot.py)

@@ -10,12 +10,22 @@ import threading
 from wizard.errors import ExitCode, UsageError
 
 
+def _port(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number") from None
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError("a port is between 0 and 65535 (0: any free one)")
+    return number
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--scenario", default="today", help="built-in name or a JSON file (default: today)"
     )
     parser.add_argument(
-        "--port", type=int, default=0, help="port on 127.0.0.1 (default: any free one)"
+        "--port", type=_port, default=0, help="port on 127.0.0.1 (default: any free one)"
     )
     parser.add_argument("--list", action="store_true", help="list the built-in scenarios and exit")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="added to every request")
