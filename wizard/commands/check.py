@@ -28,7 +28,6 @@ VERDICTS = {
     ExitCode.UPGRADE_AVAILABLE: "A better model is callable now: run `flux-setup run` to switch.",
     ExitCode.DEPRECATED: "The configured model is deprecated: run `flux-setup run` to move before it retires.",
     ExitCode.UNAVAILABLE: "The configured model cannot be called: run `flux-setup run` to fix it.",
-    ExitCode.NETWORK: "The check could not finish: rerun when the API answers.",
     ExitCode.ACCOUNT: "The API refuses this account's calls (see above): no model can be proven "
     "callable until that is fixed.",
     ExitCode.KEY: "The API refused the key (see above).",
@@ -70,7 +69,7 @@ def check(ctx: Context) -> Outcome:
         ctx.ui.warn(f"Flux uses FLUX_MODEL from the environment: {override.next_step}")
     elif code == ExitCode.UNAVAILABLE and detection.configured_status == "unset":
         ctx.ui.warn("No model is configured for Flux yet: run `flux-setup run`.")
-    elif code == ExitCode.NETWORK and detection.failure_exit_code() is None:
+    elif code == ExitCode.NETWORK:
         ctx.ui.warn(f"The check could not finish. {incomplete_reason(detection)}")
     elif code == ExitCode.OK and not detection.verify:
         ctx.ui.ok(

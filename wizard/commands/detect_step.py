@@ -117,6 +117,8 @@ def check_verdict(detection: Detection) -> ExitCode:
 def incomplete_reason(detection: Detection) -> str:
     """Why the picture is incomplete, in a sentence that says what settles it."""
     codes = {d.code for d in detection.diagnoses}
+    if "network_error" in codes and not detection.models:
+        return "The API could not be reached (see above): rerun when it answers."
     if "verification_incomplete" in codes:
         return (
             "Better-ranked models were left unverified (see above), so nothing is recommended yet: "
