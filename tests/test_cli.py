@@ -249,3 +249,26 @@ def test_options_may_come_before_the_command_and_v_prints_the_version(tmp_path):
     assert result.returncode == 0
     assert json.loads(result.stdout)["configured"]["model"] == "claude-opus-5-5"
     assert flux("-V").stdout.startswith("flux-setup ")
+
+
+@pytest.mark.parametrize(
+    "flags,env,coloured",
+    [
+        ([], {"NO_COLOR": "1"}, False),
+        ([], {"FORCE_COLOR": "1"}, True),
+        (["--color", "always"], {"NO_COLOR": "1"}, True),
+        (["--color", "never"], {"FORCE_COLOR": "1"}, False),
+    ],
+)
+def test_colour_follows_the_flag_then_no_color_and_force_color(tmp_path, flags, env, coloured):
+    base = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    base.update(env)
+    result = subprocess.run(
+        [sys.executable, "-m", "wizard", "status", "--project", str(tmp_path), *flags],
+        capture_output=True,
+        text=True,
+        env=base,
+        timeout=60,
+    )
+    assert result.returncode == 0
+    assert ("\x1b[" in result.stdout) == coloured

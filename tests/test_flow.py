@@ -426,3 +426,16 @@ def test_an_unknown_line_is_a_usage_error_naming_the_known_lines(tmp_path, sim, 
         assert f"line the API does not list: {unknown}." in caught.value.message
         assert "fable, haiku, mythos, opus, sonnet" in caught.value.message
     assert (tmp_path / ".env").read_text() == "FLUX_MODEL=claude-opus-5-5\n"
+
+
+def test_undo_says_removed_for_a_file_the_change_created(tmp_path, sim):
+    ctx, _ = make_context(tmp_path, environ=ENV, base_url=sim.base_url, yes=True)
+    run(ctx)
+    assert (tmp_path / ".env").exists()
+    ctx, out = make_context(tmp_path, environ=ENV)
+    outcome = undo(ctx)
+    text = out.getvalue()
+    assert not (tmp_path / ".env").exists()
+    assert f"Removed {tmp_path / '.env'} (the change had created it)" in text
+    assert "Restored" not in text
+    assert str(tmp_path / ".env") in outcome.payload["removed"]

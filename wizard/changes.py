@@ -272,6 +272,8 @@ def apply(plan: Plan, *, fault: Fault | None = None) -> Applied:
 class Undone:
     changeset: str
     restored: list[str]
+    # Of those, the files the change had created: undo removed them.
+    removed: list[str] = field(default_factory=list)
 
 
 def last_changeset(project: Path) -> tuple[Path, dict[str, Any]] | None:
@@ -313,6 +315,10 @@ def undo(project: Path, *, force: bool = False) -> Undone:
             _put_back(FileChange(path, before, None, new_mode=mode))
         manifest["status"] = "undone"
         state.write_json(folder / "manifest.json", manifest)
-        return Undone(manifest["changeset"], [str(p) for p, _, _ in restores])
+        return Undone(
+            manifest["changeset"],
+            [str(p) for p, _, _ in restores],
+            [str(p) for p, before, _ in restores if before is None],
+        )
     finally:
         lock.release()

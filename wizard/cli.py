@@ -77,6 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-input", action="store_true", help="never prompt (implied without a terminal)"
     )
     g.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
+    g.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour in human output (default auto: a terminal, unless NO_COLOR is set)",
+    )
     net = argparse.ArgumentParser(add_help=False)
     g = net.add_argument_group("API")
     g.add_argument("--api-key-stdin", action="store_true", help="read the key from standard input")
@@ -420,8 +426,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     as_json = bool(getattr(args, "json", False))
     from wizard.render import UI
 
-    ui = UI(sys.stderr if as_json else sys.stdout)
-    errors = UI(sys.stderr)  # errors always go to stderr, masked like all human text
+    color = {"always": True, "never": False}.get(getattr(args, "color", "auto"))
+    ui = UI(sys.stderr if as_json else sys.stdout, color=color)
+    errors = UI(sys.stderr, color=color)  # errors always go to stderr, masked like all human text
     try:
         outcome = _dispatch(args, ui)
     except WizardError as err:

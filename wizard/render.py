@@ -68,7 +68,8 @@ class UI:
             record=record,  # for docs/demo.svg (scripts/screenshot.py)
             highlight=False,
             soft_wrap=True,  # never break a path or a command in two
-            no_color=color is False,
+            # auto (None) lets rich honour NO_COLOR and FORCE_COLOR; a flag beats both
+            no_color=None if color is None else not color,
             force_terminal=None if color is None else color,
             width=100 if not self.stream.isatty() else None,
         )

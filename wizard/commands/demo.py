@@ -66,5 +66,10 @@ def demo(ctx: Context) -> Outcome:
     finally:
         server.__exit__(None, None, None)
     outcome.payload["project"] = str(folder)
-    ctx.ui.say(f"Look at the result: {folder} (flux.toml, .env, flux-upgrade-checklist.md)")
+    shown = [
+        name
+        for name in ("flux.toml", ".env", "flux-upgrade-checklist.md")
+        if (folder / name).exists()
+    ]
+    ctx.ui.say(f"Look at the result: {folder} ({', '.join(shown)})")
     return outcome

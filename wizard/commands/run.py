@@ -34,6 +34,8 @@ def _why(detection: Detection) -> str:
     if model is None:
         return ""
     order = ", ".join(detection.prefer)
+    if not detection.verify:
+        return f"the newest listed {model.line} model, not verified (line order: {order})"
     return f"the newest callable {model.line} model (line order: {order})"
 
 
