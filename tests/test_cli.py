@@ -107,7 +107,7 @@ def test_check_json_for_each_verdict(tmp_path, sim):
 def test_status_migrate_undo_json(tmp_path):
     make_project(tmp_path)
     for args, code in (
-        (["status"], 0),
+        (["status"], 12),  # the demo project's .env and flux.toml name different models
         (["migrate", "--check"], 10),
         (["migrate", "--yes"], 0),
         (["undo"], 0),
@@ -245,7 +245,7 @@ def test_bad_input_is_a_usage_error_before_any_network_step(tmp_path, args, word
 
 def test_options_may_come_before_the_command_and_v_prints_the_version(tmp_path):
     (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
-    result = flux("--project", str(tmp_path), "status", "--json")
+    result = flux("--project", str(tmp_path), "status", "--json", env={"ANTHROPIC_API_KEY": KEY})
     assert result.returncode == 0
     assert json.loads(result.stdout)["configured"]["model"] == "claude-opus-5-5"
     assert flux("-V").stdout.startswith("flux-setup ")
@@ -262,7 +262,8 @@ def test_options_may_come_before_the_command_and_v_prints_the_version(tmp_path):
 )
 def test_colour_follows_the_flag_then_no_color_and_force_color(tmp_path, flags, env, coloured):
     base = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
-    base.update(env)
+    base.update(env, ANTHROPIC_API_KEY=KEY)
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
     result = subprocess.run(
         [sys.executable, "-m", "wizard", "status", "--project", str(tmp_path), *flags],
         capture_output=True,
@@ -272,3 +273,19 @@ def test_colour_follows_the_flag_then_no_color_and_force_color(tmp_path, flags, 
     )
     assert result.returncode == 0
     assert ("\x1b[" in result.stdout) == coloured
+
+
+@pytest.mark.parametrize(
+    "env_file,env,code",
+    [
+        ("FLUX_MODEL=claude-opus-5-5\n", {"ANTHROPIC_API_KEY": KEY}, 0),
+        ("FLUX_MODEL=claude-opus-5-5\n", {}, 3),  # no key: Flux cannot call anything
+        ("", {"ANTHROPIC_API_KEY": KEY}, 12),  # no model configured
+        ("FLUX_MODEL=claude-opus-5-5\n", {"ANTHROPIC_API_KEY": KEY, "FLUX_MODEL": "x-1"}, 12),
+    ],
+)
+def test_status_exits_non_zero_when_flux_cannot_run_as_configured(tmp_path, env_file, env, code):
+    (tmp_path / ".env").write_text(env_file)
+    result = flux("status", "--project", str(tmp_path), "--json", env=env)
+    assert result.returncode == code
+    assert json.loads(result.stdout)["exit_code"] == code

@@ -144,4 +144,21 @@ def status(ctx: Context) -> Outcome:
             "diagnosis": [d.to_json() for d in diagnoses],
         }
     )
-    return Outcome(ExitCode.OK, payload)
+    code = _status_code(
+        found.key is not None and check_form(found.key.reveal()) is None, model, diagnoses
+    )
+    payload["exit_code"] = int(code)
+    if code != ExitCode.OK:
+        ui.warn(f"Flux cannot run as configured (exit {int(code)}): see above.")
+    return Outcome(code, payload)
+
+
+def _status_code(key_ok: bool, model: str | None, diagnoses: list[Diagnosis]) -> ExitCode:
+    """Like `gh auth status`: non-zero when Flux could not run as configured. 3: no usable
+    key; 12: no model, or a model other than the files say (environment override, files that
+    disagree)."""
+    if not key_ok:
+        return ExitCode.KEY
+    if not model or any(d.code in ("env_override", "config_mismatch") for d in diagnoses):
+        return ExitCode.UNAVAILABLE
+    return ExitCode.OK
