@@ -289,3 +289,19 @@ def test_status_exits_non_zero_when_flux_cannot_run_as_configured(tmp_path, env_
     result = flux("status", "--project", str(tmp_path), "--json", env=env)
     assert result.returncode == code
     assert json.loads(result.stdout)["exit_code"] == code
+
+
+def test_from_a_subfolder_the_project_is_found_above_and_nothing_is_created_below(tmp_path):
+    project = tmp_path / "proj"
+    deep = project / "src" / "deep"
+    deep.mkdir(parents=True)
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n\n[tool.flux]\nconfig_version = 2\n[tool.flux.model]\nid = "claude-opus-5-5"\n'
+    )
+    result = flux("status", "--json", cwd=deep, env={"ANTHROPIC_API_KEY": KEY})
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["configured"]["model"] == "claude-opus-5-5"
+    assert f"Project: {project} (found [tool.flux] in pyproject.toml there)" in result.stderr
+    result = flux("migrate", "--yes", cwd=deep)
+    assert list(deep.iterdir()) == []  # never a file in the subfolder by accident

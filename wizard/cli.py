@@ -269,11 +269,16 @@ def _normalise_argv(argv: list[str], parser: argparse.ArgumentParser) -> list[st
 def _options(args: argparse.Namespace) -> Any:
     from wizard.commands.common import Options
 
-    project = getattr(args, "project", None)
+    project, marker = getattr(args, "project", None), None
+    if project is None and args.command != "demo":
+        from wizard.fluxconfig import find_root
+
+        project, marker = find_root(Path.cwd().absolute())
     return Options(
         command=args.command,
         project=(project or Path.cwd()).absolute(),
-        project_given=project is not None,
+        project_given=getattr(args, "project", None) is not None,
+        project_marker=marker,
         env_file=getattr(args, "env_file", None),
         config=getattr(args, "config", None),
         checklist=getattr(args, "checklist", None),
@@ -313,6 +318,8 @@ def _dispatch(args: argparse.Namespace, ui: Any) -> Any:
     if options.api_key_stdin:
         interactive = False  # stdin carries the key, not answers
     ui.interactive = interactive
+    if not options.project_given and options.project != Path.cwd().absolute():
+        ui.say(f"Project: {options.project} (found {options.project_marker} there)")
     context = Context(
         options=options,
         environ=dict(os.environ),

@@ -25,6 +25,7 @@ class Options:
     command: str = "run"
     project: Path = field(default_factory=Path.cwd)
     project_given: bool = False
+    project_marker: str | None = None  # what marked the folder found above the current one
     env_file: Path | None = None
     config: Path | None = None
     checklist: Path | None = None
