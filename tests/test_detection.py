@@ -228,3 +228,19 @@ def test_only_transient_failures_that_matter_make_a_detection_uncertain(sim):
     result.configured = "claude-sonnet-5-5"
     result.configured_status = "unverified"
     assert result.uncertain()
+
+
+def test_a_refused_connection_is_tried_three_times_not_for_the_whole_budget(sim):
+    result = run("http://127.0.0.1:9", timeout=10.0)  # a budget of 30 s
+    (diagnosis,) = result.diagnoses
+    assert diagnosis.code == "network_error"
+    assert (
+        "nothing answered there" in diagnosis.message and "Connection refused" in diagnosis.message
+    )
+    assert "after 3 attempt(s)" in diagnosis.message
+    # a reset is a connection lost midway: said so, never called a time-out
+    sim.faults = Faults(reset_first=1000)
+    result = run(sim.base_url, timeout=0.5)
+    (diagnosis,) = result.diagnoses
+    assert "the connection broke" in diagnosis.message
+    assert "timed out" not in diagnosis.message

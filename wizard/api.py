@@ -27,6 +27,9 @@ DEFAULT_TIMEOUT = 10.0
 BUDGET_TIMEOUTS = 3.0
 MAX_RETRY_AFTER = 5.0
 VERIFY_PROMPT = "Hi"
+# A connection refused or a name that does not resolve: tried this many times (about a
+# second), not for the whole budget.
+REFUSED_ATTEMPTS = 3
 TRANSIENT_STATUSES = {408, 409, 429, 500, 502, 503, 504, 529}
 
 T = TypeVar("T")
@@ -78,7 +81,7 @@ def resolve_base_url(flag: str | None, environ: dict[str, str] | None = None) ->
 class ApiFailure:
     """Why a request did not succeed, after the retry policy gave up."""
 
-    kind: str  # "status", "connection" or "timeout"
+    kind: str  # "status", "connection" (lost midway), "refused" (never made) or "timeout"
     status: int | None = None
     type: str | None = None
     message: str | None = None
@@ -128,8 +131,11 @@ def _to_failure(exc: BaseException) -> ApiFailure:
         return ApiFailure("timeout", message="the request timed out")
     if isinstance(exc, sdk.APIConnectionError):
         cause = exc.__cause__
-        detail = type(cause).__name__ if cause is not None else "connection error"
-        return ApiFailure("connection", message=f"could not connect ({detail})")
+        detail = str(cause) if cause is not None and str(cause) else type(cause).__name__
+        # A connection never made (refused, no such host) is not a connection lost midway:
+        # the first rarely changes within seconds, so it is retried less.
+        refused = type(cause).__name__ == "ConnectError"
+        return ApiFailure("refused" if refused else "connection", message=detail)
     if isinstance(exc, sdk.APIStatusError):
         details = exc.body.get("error", {}).get("details") if isinstance(exc.body, dict) else None
         return ApiFailure(
@@ -207,6 +213,8 @@ class ApiClient:
                 failure = self._scrubbed(_to_failure(exc))
                 failure.attempts = attempt
                 if not failure.transient:
+                    raise ApiCallFailed(failure) from None
+                if failure.kind == "refused" and attempt >= REFUSED_ATTEMPTS:
                     raise ApiCallFailed(failure) from None
                 wait = min(0.25 * 2 ** (attempt - 1), 2.0)
                 if failure.retry_after is not None:

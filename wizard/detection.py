@@ -201,7 +201,7 @@ class _Run:
         unknown = sum(
             1
             for v in self.verifications.values()
-            if v.failure is not None and v.failure.kind != "status"
+            if v.failure is not None and v.failure.kind in ("connection", "timeout")
         )
         return self.result.max_verify - self.billed() - unknown
 

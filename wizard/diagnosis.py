@@ -143,9 +143,13 @@ def from_failure(
     """The one diagnosis that explains an API failure."""
     rid = failure.request_id
     message = failure.message or ""
-    if failure.kind in ("connection", "timeout"):
+    if failure.kind in ("connection", "refused", "timeout"):
         where = f" {base_url}" if base_url else " the API"
-        what = "timed out" if failure.kind == "timeout" else "could not connect"
+        what = {
+            "timeout": "timed out",
+            "refused": f"nothing answered there ({failure.message or 'connection refused'})",
+            "connection": f"the connection broke ({failure.message or 'reset'})",
+        }[failure.kind]
         return Diagnosis(
             "network_error",
             f"Could not reach{where}: {what} after {failure.attempts} attempt(s).",
