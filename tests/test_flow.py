@@ -439,3 +439,25 @@ def test_undo_says_removed_for_a_file_the_change_created(tmp_path, sim):
     assert f"Removed {tmp_path / '.env'} (the change had created it)" in text
     assert "Restored" not in text
     assert str(tmp_path / ".env") in outcome.payload["removed"]
+
+
+def test_a_move_to_another_line_is_said_with_its_price(tmp_path, sim):
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-haiku-5-5\n")
+    ctx, out = make_context(tmp_path, environ=ENV, base_url=sim.base_url, yes=True)
+    run(ctx)
+    text = out.getvalue()
+    assert (
+        "This moves Flux from the haiku line to the opus line: claude-opus-5-5 costs 40x the "
+        "price of claude-haiku-5-5 (published list prices checked 2026-11-25, not live" in text
+    )
+    # in a terminal, the question carries it beside the recommendation
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-haiku-5-5\n")
+    prompter = ScriptedPrompter(["claude-haiku-5-5", True])
+    ctx, _ = make_context(tmp_path, prompter=prompter, environ=ENV, base_url=sim.base_url)
+    run(ctx)
+    assert prompter.asked[0][2][:2] == ["claude-opus-5-5", "claude-haiku-5-5"]  # keeping is offered
+    # same line, no word about it
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-4-8\n")
+    ctx, out = make_context(tmp_path, environ=ENV, base_url=sim.base_url, yes=True)
+    run(ctx)
+    assert "This moves Flux" not in out.getvalue()

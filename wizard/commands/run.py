@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wizard import changes, checklist, memory, project
+from wizard import changes, checklist, memory, prices, project
 from wizard.catalog import Catalog
 from wizard.commands.common import (
     Context,
@@ -59,7 +59,9 @@ def _choose(ctx: Context, detection: Detection) -> str | None:
         return recommended
     options: list[Option] = []
     if recommended:
-        options.append(Option(f"{recommended}  (recommended)", recommended, note=_why(detection)))
+        moves = _line_change(detection, recommended)
+        note = _why(detection) + (f". {moves}" if moves else "")
+        options.append(Option(f"{recommended}  (recommended)", recommended, note=note))
     current = detection.model(configured)
     if current is not None and detection.configured_status in (
         "retired",
@@ -102,6 +104,22 @@ def _choose(ctx: Context, detection: Detection) -> str | None:
     default = recommended or options[0].value
     return ctx.prompter.select(
         "Which model should Flux use?", options, default, flag="--model or --yes"
+    )
+
+
+def _line_change(detection: Detection, chosen: str) -> str | None:
+    """A move to another line than the configured one is said, with what it does to the price
+    (from the dated table: never presented as live)."""
+    old, new = detection.model(detection.configured), detection.model(chosen)
+    if old is None or new is None or not old.line or not new.line or old.line == new.line:
+        return None
+    ratio = prices.relative(new.id, old.id)
+    if ratio is None:
+        cost = f"prices: {prices.PRICING_URL}"
+    else:
+        cost = f"{ratio} the price of {old.id} ({prices.source()})"
+    return (
+        f"This moves Flux from the {old.line} line to the {new.line} line: {new.id} costs {cost}."
     )
 
 
@@ -214,6 +232,9 @@ def run(ctx: Context) -> Outcome:
         ctx.ui.say(
             f"{configured} is {detection.configured_status.replace('_', ' ')}: switching to {chosen}."
         )
+    line_change = _line_change(detection, chosen)
+    if line_change:
+        ctx.ui.warn(line_change)
     for note in proposal.notes:
         ctx.ui.say(note)
     ctx.ui.diagnoses(proposal.diagnoses)
