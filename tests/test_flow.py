@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 
 import pytest
@@ -297,16 +298,31 @@ def test_migrate_check_reports_and_migrate_applies(tmp_path):
     assert migrate(ctx).exit_code == ExitCode.OK
 
 
-def test_migrate_proposes_the_successor_of_a_retired_model_from_the_last_check(tmp_path, sim):
-    (tmp_path / "flux.toml").write_text(
-        'config_version = 2\n[model]\nid = "claude-3-haiku-20240307"\n'
-    )
+@pytest.mark.parametrize(
+    "prefer,replacement",
+    [(None, "claude-opus-5-5"), ("haiku,sonnet,opus", "claude-haiku-5-5")],
+)
+def test_one_rule_replaces_a_retired_model_in_check_run_and_migrate(
+    tmp_path, sim, prefer, replacement
+):
+    """The replacement follows the line order everywhere: the diagnosis, `run --yes` and
+    `migrate` all name the same model, and a move to another line says so."""
+    toml = 'config_version = 2\n[model]\nid = "claude-3-haiku-20240307"\n'
+    if prefer:
+        toml += f"prefer = {json.dumps(prefer.split(','))}\n"
+    (tmp_path / "flux.toml").write_text(toml)
     ctx, _ = make_context(tmp_path, environ=ENV, base_url=sim.base_url)
-    check(ctx)
+    outcome = check(ctx)
+    (retired,) = [d for d in outcome.payload["diagnosis"] if d["code"] == "model_retired"]
+    assert f"Switch to {replacement}" in retired["next_step"]
     ctx, out = make_context(tmp_path, dry_run=True)
     outcome = migrate(ctx)
-    assert '+id = "claude-haiku-5-5"' in out.getvalue()
+    assert f'+id = "{replacement}"' in out.getvalue()
     assert "model_retired" in {d["code"] for d in outcome.payload["diagnosis"]}
+    if replacement != "claude-haiku-5-5":
+        assert "a move from the haiku line to the opus line" in out.getvalue()
+    ctx, _ = make_context(tmp_path, environ=ENV, base_url=sim.base_url, dry_run=True)
+    assert run(ctx).payload["chosen"] == replacement
     assert (
         "claude-3-haiku-20240307" in (tmp_path / "flux.toml").read_text()
     )  # proposed, not swapped

@@ -562,6 +562,34 @@ def _finish(run: _Run) -> None:
     shown = {m.id for m in ranked}
     result.models = ranked + [m for m in catalog.models if m.id not in shown]
     _configured_status(run)
+    _advise_replacement(run)
+
+
+# Lifecycle refusals: nothing brings the model back, so the next step is its replacement. (An
+# access refusal keeps its own next step: the workspace or support can change it.)
+REPLACEABLE = {"model_retired", "model_closed_to_new_adopters", "model_deprecated"}
+
+
+def _advise_replacement(run: _Run) -> None:
+    """One rule for what replaces a configured model that cannot stay: the recommendation, by
+    the preference order. Its same-line successor is named beside it when it differs."""
+    result = run.result
+    current = run.catalog.get(result.configured_model)
+    if current is None or result.recommended in (None, current.id):
+        return
+    successor = run.catalog.successor(current)
+    also = (
+        f"; {successor.id} is the newest model of the {current.line} line"
+        + ("" if successor.callable else " (not verified)")
+        if successor is not None and successor.id != result.recommended
+        else ""
+    )
+    for d in result.diagnoses:
+        if d.model == current.id and d.code in REPLACEABLE:
+            d.next_step = (
+                f"Switch to {result.recommended}, the recommendation for your line order "
+                f"({', '.join(result.prefer)}){also}: `flux-setup run`."
+            )
 
 
 def _incomplete(result: Detection, run: _Run) -> Diagnosis:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wizard import changes, memory, project
+from wizard import changes, memory, prices, project
 from wizard.catalog import Catalog, Model
 from wizard.commands.common import (
     Context,
@@ -18,7 +18,9 @@ from wizard.errors import Cancelled, ExitCode
 
 
 def _successor_from_memory(ctx: Context, model_id: str | None) -> tuple[Model, Model] | None:
-    """A retired or deprecated configured model and its successor, from the last detection."""
+    """A retired or deprecated configured model and what replaces it, from the last detection:
+    the same rule as `run`, the recommendation for the line order (its same-line successor
+    only when the last check recommended nothing)."""
     last = memory.load(ctx.options.project)
     if not last or not model_id:
         return None
@@ -31,8 +33,10 @@ def _successor_from_memory(ctx: Context, model_id: str | None) -> tuple[Model, M
     current = catalog.get(model_id)
     if current is None or current.lifecycle == "active":
         return None
-    successor = catalog.successor(current)
-    return (current, successor) if successor else None
+    recommended = catalog.get(last.get("recommended"))
+    replacement = recommended if recommended is not None and recommended.callable else None
+    replacement = replacement or catalog.successor(current)
+    return (current, replacement) if replacement else None
 
 
 def migrate(ctx: Context) -> Outcome:
@@ -55,7 +59,13 @@ def migrate(ctx: Context) -> Outcome:
             Diagnosis(
                 "model_retired" if old.lifecycle == "retired" else "model_deprecated",
                 f"{old.id} is {old.lifecycle}{retires} (as of the last check).",
-                f"Proposed: {new.id}, the newest active model of the {new.line} line.",
+                f"Proposed: {new.id}, "
+                + (
+                    f"the newest active model of the {new.line} line."
+                    if new.line == old.line
+                    else f"the last check's recommendation (a move from the {old.line} line to "
+                    f"the {new.line} line; prices: {prices.source()})."
+                ),
                 model=old.id,
             )
         )
