@@ -477,3 +477,17 @@ def test_a_move_to_another_line_is_said_with_its_price(tmp_path, sim):
     ctx, out = make_context(tmp_path, environ=ENV, base_url=sim.base_url, yes=True)
     run(ctx)
     assert "This moves Flux" not in out.getvalue()
+
+
+def test_every_folder_of_the_state_directory_is_private_and_every_file_too(
+    tmp_path, sim, isolated_home
+):
+    project = tmp_path / "p"
+    project.mkdir()
+    ctx, _ = make_context(project, environ=ENV, base_url=sim.base_url, yes=True, save_key=True)
+    run(ctx)
+    paths = [isolated_home, *isolated_home.rglob("*")]
+    assert any(p.name == "changesets" for p in paths) and any(p.name == "apply.lock" for p in paths)
+    for path in paths:
+        mode = path.stat().st_mode & 0o777
+        assert mode == (0o700 if path.is_dir() else 0o600), (path, oct(mode))

@@ -194,7 +194,7 @@ class Applied:
 def _lock(project: Path) -> Any:
     from filelock import FileLock, Timeout
 
-    lock = FileLock(str(state.project_dir(project) / "apply.lock"), timeout=0)
+    lock = FileLock(str(state.project_dir(project) / "apply.lock"), timeout=0, mode=0o600)
     try:
         lock.acquire()
     except Timeout:

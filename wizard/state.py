@@ -25,9 +25,19 @@ def home() -> Path:
 
 
 def private_dir(path: Path) -> Path:
+    """`path` and every folder between the state home and it, 0700 (mkdir's mode applies to the
+    last folder only, so each is made and tightened in turn)."""
+    root = home()
     try:
-        path.mkdir(mode=0o700, parents=True, exist_ok=True)
-        os.chmod(path, 0o700)
+        chain = [path]
+        if path.is_relative_to(root):
+            chain = [root] + [
+                root.joinpath(*path.relative_to(root).parts[:n])
+                for n in range(1, len(path.relative_to(root).parts) + 1)
+            ]
+        for folder in chain:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.chmod(folder, 0o700)
     except OSError as exc:
         raise FilesError(
             f"cannot create the state folder {path}: {exc.strerror}.",
