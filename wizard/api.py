@@ -198,12 +198,17 @@ class ApiClient:
         client = self._sdk_client()
         sdk = _sdk()
         attempt = 0
+        last: ApiFailure | None = None
         while True:
             attempt += 1
             timeout = min(self.timeout, self.remaining())
             if timeout <= 0.05:
+                # The budget ran out between attempts: the last answer is the truth to report.
                 raise ApiCallFailed(
-                    ApiFailure("timeout", message="the time budget ran out", attempts=attempt - 1)
+                    last
+                    or ApiFailure(
+                        "timeout", message="the time budget ran out", attempts=attempt - 1
+                    )
                 )
             with self._count_lock:
                 self.requests += 1
@@ -221,6 +226,7 @@ class ApiClient:
                     wait = min(failure.retry_after, MAX_RETRY_AFTER)
                 if wait >= self.remaining() - 0.05:
                     raise ApiCallFailed(failure) from None
+                last = failure
                 self._sleep(wait)
 
     def _scrubbed(self, failure: ApiFailure) -> ApiFailure:

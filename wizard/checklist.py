@@ -461,8 +461,8 @@ def getting_more(detection: Detection) -> list[str]:
     lines += [
         "- **Sales**: limits beyond the Scale tier come with the Custom tier (ask through "
         f"support: {SUPPORT_URL}).",
-        "- **Gated lines**: Mythos is for approved customers only. Fable and Mythos are not "
-        "offered under zero data retention.",
+        "- **Gated lines**: Mythos is for approved customers only (ask sales through "
+        f"support: {SUPPORT_URL}). Fable and Mythos are not offered under zero data retention.",
         f"- {TIERS.format(date=TIERS_CHECKED)}",
     ]
     return lines
