@@ -193,8 +193,11 @@ class ApiClient:
     def remaining(self) -> float:
         return self._deadline - self._clock()
 
-    def _call(self, fn: Callable[[anthropic.Anthropic, float], T]) -> T:
-        """Run one request with the wizard's retry policy; raise ApiCallFailed when it gives up."""
+    def _call(self, fn: Callable[[anthropic.Anthropic, float], T], *, billed: bool = False) -> T:
+        """Run one request with the wizard's retry policy; raise ApiCallFailed when it gives up.
+
+        A `billed` request is not repeated after a time-out or a connection lost midway: the
+        server may have answered (and billed) it unseen, and `--max-verify` counts it once."""
         client = self._sdk_client()
         sdk = _sdk()
         attempt = 0
@@ -220,6 +223,8 @@ class ApiClient:
                 if not failure.transient:
                     raise ApiCallFailed(failure) from None
                 if failure.kind == "refused" and attempt >= REFUSED_ATTEMPTS:
+                    raise ApiCallFailed(failure) from None
+                if billed and failure.kind in ("timeout", "connection"):
                     raise ApiCallFailed(failure) from None
                 wait = min(0.25 * 2 ** (attempt - 1), 2.0)
                 if failure.retry_after is not None:
@@ -300,7 +305,7 @@ class ApiClient:
             )
 
         try:
-            raw = self._call(create)
+            raw = self._call(create, billed=True)
         except ApiCallFailed as failed:
             return Verification(model_id, False, failed.failure, failed.failure.request_id)
         message = raw.parse()
