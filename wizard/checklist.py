@@ -194,12 +194,16 @@ def _limits_item(detection: Detection) -> Item:
 # -- options, in the order the evidence suggests ---------------------------------------------
 
 
+def _ranked_above(detection: Detection, model_id: str | None) -> list[str]:
+    """The models of the preferred lines ranked above `model_id` (all of them without it)."""
+    ranked = [m.id for m in detection.models if m.line in detection.prefer]
+    return ranked[: ranked.index(model_id)] if model_id in ranked else ranked
+
+
 def _refused_active(detection: Detection) -> list[Diagnosis]:
     """Refusals of listed, active models of the preferred lines that rank above the
     recommendation: the ones worth asking about."""
-    ranked = [m.id for m in detection.models if m.line in detection.prefer]
-    limit = ranked.index(detection.recommended) if detection.recommended in ranked else None
-    above = set(ranked[:limit])
+    above = set(_ranked_above(detection, detection.recommended))
     return [
         d
         for d in detection.diagnoses
@@ -236,18 +240,13 @@ def _switch_option(detection: Detection) -> Item | None:
             f"{rec} answered a verification call in this run; "
             + (
                 "every model ranked above it was refused."
-                if _refused_above(detection, rec)
+                if _ranked_above(detection, rec)
                 else "it is the best model of your preferred lines."
             ),
             *_price_line(rec),
         ],
         f"`flux-setup run --model {rec}`",
     )
-
-
-def _refused_above(detection: Detection, model_id: str) -> bool:
-    ranked = [m for m in detection.models if m.line in detection.prefer]
-    return any(m.id != model_id for m in ranked[: [m.id for m in ranked].index(model_id)])
 
 
 def _price_line(model_id: str) -> list[str]:
@@ -376,20 +375,24 @@ def options(detection: Detection, rerun: str = "flux-setup check") -> list[Item]
     return [item for item in ordered if item is not None] + [_rerun_option(rerun)]
 
 
-def items(detection: Detection, rerun: str = "flux-setup check") -> list[Item]:
-    proven = [
+def proofs(detection: Detection) -> list[Item]:
+    """What this run proved, ticked from evidence only."""
+    return [
         _key_item(detection),
         _billing_item(detection),
         _target_item(detection),
         _limits_item(detection),
     ]
-    return proven + options(detection, rerun)
+
+
+def items(detection: Detection, rerun: str = "flux-setup check") -> list[Item]:
+    return proofs(detection) + options(detection, rerun)
 
 
 def first_open(detection: Detection) -> Item | None:
     """The next thing to do: the first unticked option (the options already explain the proofs
     that failed), else the first unticked proof."""
-    proven, chosen = items(detection)[:4], options(detection)
+    proven, chosen = proofs(detection), options(detection)
     return next((item for item in [*chosen, *proven] if not item.done), None)
 
 
@@ -544,7 +547,7 @@ def render(
     lines = _summary(detection, made_at)
     lines += ["", "## Your preferred lines", "", *line_table(detection)]
     lines += ["", "## What this run proved", ""]
-    for item in items(detection, rerun)[:4]:
+    for item in proofs(detection):
         lines += _item_lines(item, manual)
     lines += ["", "## Your options", ""]
     for item in options(detection, rerun):

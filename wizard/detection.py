@@ -24,6 +24,7 @@ from wizard.diagnosis import (
     MODEL_REFUSAL_CODES,
     SUPPORT_URL,
     Diagnosis,
+    api_said,
     deprecated_but_callable,
     exit_code_for,
     from_failure,
@@ -306,17 +307,13 @@ def _listing_failed(run: _Run, failure: ApiFailure) -> None:
             "listing_failed",
             f"The model listing failed ({failure.status} {failure.type or 'error'}), so which "
             f"models exist and rank higher is unknown; models that answered a call are still "
-            f"callable.{_said(failure.message)}",
+            f"callable.{api_said(failure.message)}",
             "Rerun later; if it persists, the key may not list models: contact support with "
             "the request ID.",
             url=SUPPORT_URL,
             request_id=failure.request_id,
         )
     _add(result, diagnosis)
-
-
-def _said(message: str | None) -> str:
-    return f" The API said: “{message.strip()}”" if message and message.strip() else ""
 
 
 def _resolve_unlisted(run: _Run, ids: list[str]) -> None:
@@ -407,7 +404,7 @@ def _unknown_refusals_repeat(run: _Run) -> None:
         "request_rejected",
         f"The API refused every model tried ({', '.join(str(d.model) for d in rejected)}) with "
         f"{status}, for a reason flux-setup does not know: it concerns the account or the "
-        f"request, not any one model.{_said(detail.message if detail else None)}",
+        f"request, not any one model.{api_said(detail.message if detail else None)}",
         "Contact support with the request ID and the API's message; rerun `flux-setup check` "
         "once it is resolved.",
         url=SUPPORT_URL,

@@ -79,7 +79,8 @@ def exit_code_for(code: str) -> ExitCode | None:
     return None
 
 
-def _quoted(message: str | None) -> str:
+def api_said(message: str | None) -> str:
+    """The API's own words, quoted after a diagnosis' sentence (empty when it said nothing)."""
     return f" The API said: “{message.strip()}”" if message and message.strip() else ""
 
 
@@ -163,7 +164,7 @@ def from_failure(
     if status == 401 and "oauth" in lowered:
         return Diagnosis(
             "key_wrong_kind",
-            f"This credential is an OAuth token, not an API key; the API refuses it.{_quoted(message)}",
+            f"This credential is an OAuth token, not an API key; the API refuses it.{api_said(message)}",
             "Create an API key (sk-ant-api03-...) in the Console and use it instead.",
             url=KEYS_URL,
             request_id=rid,
@@ -188,7 +189,7 @@ def from_failure(
         appeal = failure.details.get("appeal_url") if failure.details else None
         return Diagnosis(
             "organization_on_hold",
-            f"The organisation is disabled or on hold: the API refuses every request.{_quoted(message)}",
+            f"The organisation is disabled or on hold: the API refuses every request.{api_said(message)}",
             "Contact support (or appeal) with the request ID; nothing on this machine can fix it.",
             url=appeal
             if isinstance(appeal, str) and appeal.startswith("https://")
@@ -221,7 +222,7 @@ def from_failure(
     if status == 402:
         return Diagnosis(
             "billing_error",
-            f"The API reports a billing problem (402).{_quoted(message)}",
+            f"The API reports a billing problem (402).{api_said(message)}",
             "Check the payment method and balance on the billing page.",
             url=BILLING_URL,
             request_id=rid,
@@ -232,7 +233,7 @@ def from_failure(
             "region_blocked",
             f"The API refused the request from this network (403 {failure.type or 'forbidden'}): "
             f"requests from an unsupported region, or through a proxy that blocks them, are "
-            f"refused for every model.{_quoted(message)}",
+            f"refused for every model.{api_said(message)}",
             "Use the API from a supported country, or without the blocking proxy (check "
             "HTTPS_PROXY); support can confirm which applies.",
             url=SUPPORT_URL,
@@ -243,7 +244,7 @@ def from_failure(
         return Diagnosis(
             "permission_denied",
             f"This key may not call {model_id or 'this endpoint'} (403 permission_error): the "
-            f"key's workspace probably restricts it.{_quoted(message)}",
+            f"key's workspace probably restricts it.{api_said(message)}",
             "Ask a workspace admin to allow it in the Console (the key's workspace settings), or "
             "use a key from a workspace that may call it.",
             url=KEYS_URL,
@@ -256,7 +257,7 @@ def from_failure(
             return Diagnosis(
                 "model_suspended",
                 f"{model_id} is listed, but the API refuses it for now with its own message (not "
-                f"a retirement, not a typo).{_quoted(message)}",
+                f"a retirement, not a typo).{api_said(message)}",
                 "Use another model until it returns (the API's message may name one); "
                 "`flux-setup check` tells when it answers again.",
                 model=model_id,
@@ -298,7 +299,7 @@ def from_failure(
         "request_rejected",
         f"The API refused the request{_for(model_id)} ({status} {failure.type or 'error'}), "
         f"for a reason flux-setup does not know; it is not taken as a refusal of the model."
-        f"{_quoted(message)}",
+        f"{api_said(message)}",
         "Contact support with the request ID if this persists.",
         url=SUPPORT_URL,
         model=model_id,
@@ -335,7 +336,7 @@ def _spend_limit(message: str, rid: str | None, *, cap: bool) -> Diagnosis:
     return Diagnosis(
         "spend_limit_reached",
         f"{whose} is reached: the API refuses inference until "
-        f"it resets or is raised. Retrying cannot help.{when}{_quoted(message)}",
+        f"it resets or is raised. Retrying cannot help.{when}{api_said(message)}",
         f"{where}.",
         url=LIMITS_URL,
         request_id=rid,

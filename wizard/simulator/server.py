@@ -241,13 +241,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- the API ----------------------------------------------------------------------------
     def _key(self) -> str:
+        """The key the request presents: `Authorization: Bearer` (SDK 2.14) or `x-api-key`."""
         auth = self.headers.get("authorization", "")
         return auth[7:] if auth.lower().startswith("bearer ") else self.headers.get("x-api-key", "")
 
     def _authenticate(self) -> None:
         sim = self.server.sim
-        auth = self.headers.get("authorization", "")
-        key = auth[7:] if auth.lower().startswith("bearer ") else self.headers.get("x-api-key", "")
+        key = self._key()
         if not key:
             raise _ApiError(401, "authentication_error", "x-api-key header is required")
         if key.startswith(OAUTH_PREFIX):
