@@ -8,13 +8,16 @@ project (20-line .env, 40-line pyproject). Prints the times and the growth ratio
 
 from __future__ import annotations
 
-import os
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
 from wizard import changes, project
+from wizard.state import Store
+
+# A state home of its own: a benchmark never touches the real one.
+STORE = Store(Path(tempfile.mkdtemp(prefix="flux-bench-state-")))
 
 
 def make_project(folder: Path, env_lines: int, toml_lines: int) -> None:
@@ -39,7 +42,7 @@ def measure(env_lines: int, toml_lines: int, repeat: int = 5) -> tuple[float, fl
             proposal = project.plan_setup(project.load(folder), model="claude-opus-5-5")
             proposal.plan.diff()
             planned = time.perf_counter()
-            changes.apply(proposal.plan)
+            changes.apply(proposal.plan, STORE)
             done = time.perf_counter()
             plans.append(planned - started)
             applies.append(done - planned)
@@ -47,7 +50,6 @@ def measure(env_lines: int, toml_lines: int, repeat: int = 5) -> tuple[float, fl
 
 
 def main() -> None:
-    os.environ.setdefault("FLUX_SETUP_HOME", tempfile.mkdtemp())
     measure(20, 40, repeat=2)  # warm up imports
     rows = {}
     for label, env_lines, toml_lines in (

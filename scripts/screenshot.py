@@ -9,26 +9,31 @@ prints, and commit the new SVG.
 from __future__ import annotations
 
 import io
-import os
 import re
 import sys
 import tempfile
 from pathlib import Path
 
-from wizard.commands.common import Context, Options
 from wizard.commands.demo import demo
+from wizard.flow.session import Context, Options
 from wizard.prompts import NoInput
 from wizard.render import UI
 
 
 def render(target: Path) -> None:
-    os.environ.setdefault("FLUX_SETUP_HOME", tempfile.mkdtemp())
     folder = Path(tempfile.mkdtemp(prefix="flux-demo-")) / "my-flux-project"
     ui = UI(io.StringIO(), color=True, record=True)
     ui.console.width = 104
     ui.say("$ flux-setup demo --yes", style="bold")
     options = Options(command="demo", project=folder, project_given=True, yes=True)
-    context = Context(options=options, environ={}, read_stdin=lambda: "", prompter=NoInput(), ui=ui)
+    context = Context(
+        options=options,
+        environ={},
+        read_stdin=lambda: "",
+        prompter=NoInput(),
+        ui=ui,
+        state_home=Path(tempfile.mkdtemp()),
+    )
     demo(context)
     svg = ui.console.export_svg(title="flux-setup demo")
     # the throw-away folder's name changes every run; show a stable one

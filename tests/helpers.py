@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wizard.commands.common import Context, Options
 from wizard.errors import Cancelled
+from wizard.flow.session import Context, Options
 from wizard.prompts import Option
 from wizard.render import UI
+from wizard.state import Store
 
 
 @dataclass
@@ -58,5 +60,11 @@ def make_context(
         read_stdin=lambda: stdin,
         prompter=prompter or ScriptedPrompter(interactive=False),
         ui=ui,
+        state_home=store().home,
     )
     return ctx, out
+
+
+def store() -> Store:
+    """The state home of this test (conftest's `isolated_home` sets it)."""
+    return Store.from_environ(os.environ)

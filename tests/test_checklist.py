@@ -75,13 +75,13 @@ def test_golden_checklists(tmp_path, scenario):
         assert url in text, url
     assert "checked 2026-11-25, not live" in text
     # the per-line table tells what the detection found
-    models = {m["id"]: m for m in outcome.payload["models"]}
+    models = {m["id"]: m for m in outcome.to_json()["models"]}
     table = text.split("## Your preferred lines")[1].split("\n## ")[0]
     for line in ("opus", "sonnet", "haiku"):
         best = next(
             (
                 m
-                for m in outcome.payload["models"]
+                for m in outcome.to_json()["models"]
                 if m["line"] == line and m["lifecycle"] == "active"
             ),
             None,
@@ -96,7 +96,7 @@ def test_golden_checklists(tmp_path, scenario):
         ]
         assert word in row
     # the items in --json are the checklist's items
-    for item in outcome.payload["checklist_items"]:
+    for item in outcome.to_json()["checklist_items"]:
         assert f"<!-- id:{item['id']} -->" in text
         assert (f"- [x] {item['title']}" in text) == item["done"]
 

@@ -75,7 +75,7 @@ def test_the_demo_project_is_migrated_and_the_key_moves_to_env(tmp_path, sim):
     ctx, out = make_context(tmp_path, environ={}, base_url=sim.base_url, yes=True)
     outcome = run(ctx)
     assert outcome.exit_code == ExitCode.OK
-    codes = {d["code"] for d in outcome.payload["diagnosis"]}
+    codes = {d["code"] for d in outcome.to_json()["diagnosis"]}
     assert {"model_retired", "config_migrated", "key_in_config", "config_mismatch"} <= codes
     config = tomllib.loads((tmp_path / "flux.toml").read_text())
     assert "api_key" not in config and config["model"]["id"] == "claude-opus-5-5"
@@ -123,8 +123,8 @@ def test_dry_run_prints_the_diff_and_writes_nothing(tmp_path, sim):
     assert outcome.exit_code == ExitCode.OK
     assert files(tmp_path) == before
     assert "+FLUX_MODEL=claude-opus-5-5" in out.getvalue()
-    assert {c["path"] for c in outcome.payload["changes"]} == {".env", "flux.toml"}
-    assert DEMO_KEY not in str(outcome.payload)
+    assert {c["path"] for c in outcome.to_json()["changes"]} == {".env", "flux.toml"}
+    assert DEMO_KEY not in str(outcome.to_json())
 
 
 def test_without_a_terminal_run_needs_yes_and_fails_before_any_request(tmp_path, sim):
@@ -258,7 +258,7 @@ def test_the_environment_wins_over_env_file_and_config(tmp_path, sim):
         tmp_path, environ={**ENV, "FLUX_MODEL": "claude-opus-5-5"}, base_url=sim.base_url
     )
     outcome = check(ctx)
-    assert outcome.payload["configured"]["model"] == "claude-opus-5-5"
+    assert outcome.to_json()["configured"]["model"] == "claude-opus-5-5"
     assert outcome.exit_code == ExitCode.OK
 
 
@@ -266,7 +266,7 @@ def test_status_reports_sources_mismatch_and_last_check(tmp_path, sim):
     make_project(tmp_path)
     ctx, out = make_context(tmp_path, environ=ENV)
     outcome = status(ctx)
-    payload = outcome.payload
+    payload = outcome.to_json()
     assert payload["configured"]["sources"] == {
         "environment": None,
         "env_file": "claude-3-haiku-20240307",
@@ -282,7 +282,7 @@ def test_status_reports_sources_mismatch_and_last_check(tmp_path, sim):
     ctx, _ = make_context(tmp_path, environ=ENV, base_url=sim.base_url)
     check(ctx)
     ctx, out = make_context(tmp_path, environ=ENV)
-    assert status(ctx).payload["last_check"]["recommended"] == "claude-opus-5-5"
+    assert status(ctx).to_json()["last_check"]["recommended"] == "claude-opus-5-5"
     assert "ago" in out.getvalue() or "just now" in out.getvalue()
 
 
@@ -313,16 +313,16 @@ def test_one_rule_replaces_a_retired_model_in_check_run_and_migrate(
     (tmp_path / "flux.toml").write_text(toml)
     ctx, _ = make_context(tmp_path, environ=ENV, base_url=sim.base_url)
     outcome = check(ctx)
-    (retired,) = [d for d in outcome.payload["diagnosis"] if d["code"] == "model_retired"]
+    (retired,) = [d for d in outcome.to_json()["diagnosis"] if d["code"] == "model_retired"]
     assert f"Switch to {replacement}" in retired["next_step"]
     ctx, out = make_context(tmp_path, dry_run=True)
     outcome = migrate(ctx)
     assert f'+id = "{replacement}"' in out.getvalue()
-    assert "model_retired" in {d["code"] for d in outcome.payload["diagnosis"]}
+    assert "model_retired" in {d["code"] for d in outcome.to_json()["diagnosis"]}
     if replacement != "claude-haiku-5-5":
         assert "a move from the haiku line to the opus line" in out.getvalue()
     ctx, _ = make_context(tmp_path, environ=ENV, base_url=sim.base_url, dry_run=True)
-    assert run(ctx).payload["chosen"] == replacement
+    assert run(ctx).to_json()["chosen"] == replacement
     assert (
         "claude-3-haiku-20240307" in (tmp_path / "flux.toml").read_text()
     )  # proposed, not swapped
@@ -395,15 +395,15 @@ def test_an_exported_flux_model_is_named_and_never_loops(tmp_path, sim):
     assert (project / ".env").read_text() == "FLUX_MODEL=claude-opus-5-5\n"
     assert "Flux uses claude-opus-5-5" not in text
     assert "unset FLUX_MODEL" in text and str(home / ".zshrc") in text
-    assert "env_override" in {d["code"] for d in outcome.payload["diagnosis"]}
+    assert "env_override" in {d["code"] for d in outcome.to_json()["diagnosis"]}
     for _ in range(2):  # no loop: the same answer, and it names the fix
         ctx, out = make_context(project, environ=environ, base_url=sim.base_url)
         outcome = check(ctx)
         assert outcome.exit_code == ExitCode.UNAVAILABLE
-        assert outcome.payload["diagnosis"][0]["code"] == "env_override"
+        assert outcome.to_json()["diagnosis"][0]["code"] == "env_override"
         assert "unset FLUX_MODEL" in out.getvalue()
     ctx, out = make_context(project, environ=environ)
-    assert "env_override" in {d["code"] for d in status(ctx).payload["diagnosis"]}
+    assert "env_override" in {d["code"] for d in status(ctx).to_json()["diagnosis"]}
     # once unset, the files rule and all is well
     ctx, _ = make_context(project, environ=ENV, base_url=sim.base_url)
     assert check(ctx).exit_code == ExitCode.OK
@@ -421,7 +421,7 @@ def test_after_a_change_the_checklist_and_memory_describe_the_files_as_they_now_
     )
     assert "- [x] Flux uses the best callable model of your preferred lines" in text
     ctx, out = make_context(tmp_path, environ=ENV)
-    last = status(ctx).payload["last_check"]
+    last = status(ctx).to_json()["last_check"]
     assert last["configured"]["model"] == "claude-opus-5-5"
     assert last["configured"]["status"] == "callable"
     assert "claude-opus-5-5 was callable" in out.getvalue()
@@ -454,7 +454,7 @@ def test_undo_says_removed_for_a_file_the_change_created(tmp_path, sim):
     assert not (tmp_path / ".env").exists()
     assert f"Removed {tmp_path / '.env'} (the change had created it)" in text
     assert "Restored" not in text
-    assert str(tmp_path / ".env") in outcome.payload["removed"]
+    assert str(tmp_path / ".env") in outcome.to_json()["removed"]
 
 
 def test_a_move_to_another_line_is_said_with_its_price(tmp_path, sim):

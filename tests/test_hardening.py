@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import KEY, assert_no_key
+from tests.helpers import store
 from wizard import cli
 from wizard.commands.demo import DEMO_KEY, make_project
 from wizard.simulator import Faults, builtin_names, serve
@@ -186,6 +187,7 @@ CRASH_SCRIPT = textwrap.dedent(
     import os, signal, sys
     from pathlib import Path
     from wizard import project, changes
+    from wizard.state import Store
     folder = Path(sys.argv[1]); step = sys.argv[2]
     proposal = project.plan_setup(project.load(folder), model="claude-opus-5-5", fallback="claude-sonnet-5-5")
     def fault(at):
@@ -199,7 +201,7 @@ CRASH_SCRIPT = textwrap.dedent(
             os.kill(os.getpid(), signal.SIGKILL)
         original(target, data, mode)
     changes.write_atomic = slow_write
-    changes.apply(proposal.plan, fault=fault)
+    changes.apply(proposal.plan, Store.from_environ(os.environ), fault=fault)
     """
 )
 
@@ -231,7 +233,7 @@ def test_sigkill_during_apply_leaves_old_or_new_files_and_undo_works(tmp_path, i
         assert now == old[name] or b"claude-opus-5-5" in now, name  # whole old, or whole new
     # the lock died with the process; undo (or a new apply) can proceed
     try:
-        changes.undo(tmp_path)
+        changes.undo(store(), tmp_path)
     except Exception as exc:  # nothing was applied yet: nothing to undo, files untouched
         assert "no applied change" in str(exc)
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == old  # no temp file left either

@@ -102,14 +102,14 @@ def test_an_incomplete_picture_changes_nothing_and_check_does_not_guess(tmp_path
         assert outcome.exit_code == ExitCode.NETWORK
         assert env == "FLUX_MODEL=claude-haiku-5-5\n"
         assert "--max-verify" in text
-        assert outcome.payload["verification"]["complete"] is False
+        assert outcome.to_json()["verification"]["complete"] is False
         outcome, text = check_in(tmp_path, running, "claude-haiku-5-5", max_verify=1)
         assert outcome.exit_code == ExitCode.NETWORK
         assert "--max-verify" in text
         outcome, _ = check_in(tmp_path, running, "claude-haiku-5-5", max_verify=8)
         assert outcome.exit_code == ExitCode.UPGRADE_AVAILABLE
-        assert outcome.payload["recommended"] == "claude-opus-5"
-        assert outcome.payload["verification"]["complete"] is True
+        assert outcome.to_json()["recommended"] == "claude-opus-5"
+        assert outcome.to_json()["verification"]["complete"] is True
 
 
 def test_run_moves_a_user_to_the_previous_opus_not_a_sonnet(tmp_path):
@@ -131,7 +131,7 @@ def test_an_alias_is_the_model_it_resolves_to(tmp_path):
     assert not any(d.code == "model_unknown" for d in result.diagnoses)
     assert outcome.exit_code == ExitCode.DEPRECATED
     assert "claude-sonnet-4-5 -> claude-sonnet-4-5-20250929" in text
-    configured = outcome.payload["configured"]
+    configured = outcome.to_json()["configured"]
     assert (configured["model"], configured["resolved"]) == (
         "claude-sonnet-4-5",
         "claude-sonnet-4-5-20250929",
@@ -209,8 +209,8 @@ def test_a_failing_listing_keeps_every_billed_call_and_every_answer(tmp_path, sc
     assert result.configured_status == "callable"
     assert result.billed_calls == billed == 1
     assert result.recommended is None and not result.complete
-    assert outcome.payload["verification"]["billed_calls"] == 1
-    assert outcome.payload["configured"]["status"] == "callable"
+    assert outcome.to_json()["verification"]["billed_calls"] == 1
+    assert outcome.to_json()["configured"]["status"] == "callable"
     assert outcome.exit_code == ExitCode.NETWORK  # which models rank higher is unknown
     assert "listing" in text
     assert run_outcome.exit_code == ExitCode.NETWORK
@@ -308,7 +308,7 @@ def test_an_empty_200_proves_access(tmp_path):
 def test_check_says_ok_only_after_the_configured_model_answered(tmp_path, sim):
     outcome, _ = check_in(tmp_path, sim, "claude-opus-5-5")
     assert outcome.exit_code == ExitCode.OK
-    assert outcome.payload["configured"]["status"] == "callable"
+    assert outcome.to_json()["configured"]["status"] == "callable"
     calls = sim.counters.requests.get("POST /v1/messages", 0)
     outcome, text = check_in(tmp_path, sim, "claude-opus-5-5", verify=False)
     assert outcome.exit_code == ExitCode.OK

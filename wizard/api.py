@@ -8,21 +8,20 @@ Results are data (`ApiFailure`, `Verification`); no SDK exception leaves this mo
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from wizard.facts import BASE_URL_VAR, DEFAULT_TIMEOUT, OFFICIAL_BASE_URL, SPEND_LIMIT_ERROR_CODE
 from wizard.keys import ApiKey
+from wizard.vocab import FailureKind, Lifecycle
 
 if TYPE_CHECKING:
     import anthropic
 
-OFFICIAL_BASE_URL = "https://api.anthropic.com"
-DEFAULT_TIMEOUT = 10.0
 # The whole network part of a command ends within this many per-request timeouts.
 BUDGET_TIMEOUTS = 3.0
 MAX_RETRY_AFTER = 5.0
@@ -67,11 +66,10 @@ def _sdk() -> Any:
     return anthropic
 
 
-def resolve_base_url(flag: str | None, environ: dict[str, str] | None = None) -> str:
+def resolve_base_url(flag: str | None, environ: Mapping[str, str]) -> str:
     """--base-url, else ANTHROPIC_BASE_URL, else the official URL; a trailing /v1 is dropped
     (the SDK would request /v1/v1/...)."""
-    env = os.environ if environ is None else environ
-    url = (flag or env.get("ANTHROPIC_BASE_URL") or OFFICIAL_BASE_URL).strip().rstrip("/")
+    url = (flag or environ.get(BASE_URL_VAR) or OFFICIAL_BASE_URL).strip().rstrip("/")
     if url.endswith("/v1"):
         url = url[: -len("/v1")]
     return url
@@ -81,7 +79,7 @@ def resolve_base_url(flag: str | None, environ: dict[str, str] | None = None) ->
 class ApiFailure:
     """Why a request did not succeed, after the retry policy gave up."""
 
-    kind: str  # "status", "connection" (lost midway), "refused" (never made) or "timeout"
+    kind: FailureKind
     status: int | None = None
     type: str | None = None
     message: str | None = None
@@ -93,9 +91,9 @@ class ApiFailure:
 
     @property
     def transient(self) -> bool:
-        if self.kind != "status":
+        if self.kind != FailureKind.STATUS:
             return True
-        if self.error_code == "enforced_spend_limit_reached":
+        if self.error_code == SPEND_LIMIT_ERROR_CODE:
             return False
         return self.status in TRANSIENT_STATUSES
 
@@ -128,18 +126,19 @@ def _retry_after(headers: Any) -> float | None:
 def _to_failure(exc: BaseException) -> ApiFailure:
     sdk = _sdk()
     if isinstance(exc, sdk.APITimeoutError):
-        return ApiFailure("timeout", message="the request timed out")
+        return ApiFailure(FailureKind.TIMEOUT, message="the request timed out")
     if isinstance(exc, sdk.APIConnectionError):
         cause = exc.__cause__
         detail = str(cause) if cause is not None and str(cause) else type(cause).__name__
         # A connection never made (refused, no such host) is not a connection lost midway:
         # the first rarely changes within seconds, so it is retried less.
         refused = type(cause).__name__ == "ConnectError"
-        return ApiFailure("refused" if refused else "connection", message=detail)
+        kind = FailureKind.REFUSED if refused else FailureKind.CONNECTION
+        return ApiFailure(kind, message=detail)
     if isinstance(exc, sdk.APIStatusError):
         details = exc.body.get("error", {}).get("details") if isinstance(exc.body, dict) else None
         return ApiFailure(
-            "status",
+            FailureKind.STATUS,
             status=exc.status_code,
             type=exc.type,
             message=exc.api_message,
@@ -210,7 +209,7 @@ class ApiClient:
                 raise ApiCallFailed(
                     last
                     or ApiFailure(
-                        "timeout", message="the time budget ran out", attempts=attempt - 1
+                        FailureKind.TIMEOUT, message="the time budget ran out", attempts=attempt - 1
                     )
                 )
             with self._count_lock:
@@ -222,9 +221,9 @@ class ApiClient:
                 failure.attempts = attempt
                 if not failure.transient:
                     raise ApiCallFailed(failure) from None
-                if failure.kind == "refused" and attempt >= REFUSED_ATTEMPTS:
+                if failure.kind == FailureKind.REFUSED and attempt >= REFUSED_ATTEMPTS:
                     raise ApiCallFailed(failure) from None
-                if billed and failure.kind in ("timeout", "connection"):
+                if billed and failure.kind in (FailureKind.TIMEOUT, FailureKind.CONNECTION):
                     raise ApiCallFailed(failure) from None
                 wait = min(0.25 * 2 ** (attempt - 1), 2.0)
                 if failure.retry_after is not None:
@@ -267,7 +266,7 @@ class ApiClient:
             ) -> Any:
                 kwargs: dict[str, Any] = {
                     "limit": 1000,
-                    "lifecycle": ["active", "deprecated", "retired"],
+                    "lifecycle": [str(word) for word in Lifecycle],
                 }
                 if after is not None:
                     kwargs["after_id"] = after

@@ -11,6 +11,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from wizard.vocab import Lifecycle
+
 DEFAULT_PREFER: tuple[str, ...] = ("opus", "sonnet", "haiku")
 LINE_NAME = re.compile(r"[a-z][a-z0-9_-]*")
 
@@ -43,7 +45,7 @@ class Model:
     id: str
     display_name: str
     line: str | None
-    lifecycle: str
+    lifecycle: Lifecycle
     created_at: str
     deprecated_at: str | None = None
     retires_at: str | None = None
@@ -58,11 +60,21 @@ class Model:
             id=data["id"],
             display_name=data.get("display_name") or data["id"],
             line=data.get("line"),
-            lifecycle=data.get("lifecycle") or "active",
+            lifecycle=_lifecycle(data.get("lifecycle")),
             created_at=str(data.get("created_at") or ""),
             deprecated_at=_date(data.get("deprecated_at")),
             retires_at=_date(data.get("retires_at")),
         )
+
+    @classmethod
+    def from_record(cls, data: dict[str, Any]) -> Model:
+        """A model as `to_json` wrote it, with what verification found."""
+        model = cls.from_api(data)
+        model.callable = data.get("callable") if isinstance(data.get("callable"), bool) else None
+        model.verified = data.get("verified") is True
+        reason = data.get("reason")
+        model.reason = reason if isinstance(reason, str) else None
+        return model
 
     @property
     def retires_on(self) -> str | None:
@@ -73,11 +85,11 @@ class Model:
             "id": self.id,
             "display_name": self.display_name,
             "line": self.line,
-            "lifecycle": self.lifecycle,
+            "lifecycle": str(self.lifecycle),
             "retires_at": self.retires_at,
             "callable": self.callable,
             "verified": self.verified,
-            "reason": self.reason,
+            "reason": str(self.reason) if self.reason else None,
         }
 
 
@@ -89,9 +101,18 @@ def _first_proven(ranked: Sequence[Model], unverified_ok: bool) -> Model | None:
             continue
         if not unverified_ok:
             return None  # it may answer: nothing below it is proven the best
-        if model.lifecycle == "active":
+        if model.lifecycle == Lifecycle.ACTIVE:
             return model
     return None
+
+
+def _lifecycle(value: Any) -> Lifecycle:
+    """The API documents three words; a model listed without one (or with a word it added
+    later) is taken as listed for use: verification, not this word, proves access."""
+    try:
+        return Lifecycle(value)
+    except ValueError:
+        return Lifecycle.ACTIVE
 
 
 def _date(value: Any) -> str | None:
@@ -117,9 +138,11 @@ class Catalog:
         an epoch placeholder, so it is not trusted). `line: null` is never guessed."""
         order = {line: index for index, line in enumerate(prefer)}
         candidates = [
-            m for m in self.models if m.line in order and m.lifecycle in ("active", "deprecated")
+            m for m in self.models if m.line in order and m.lifecycle != Lifecycle.RETIRED
         ]
-        return sorted(candidates, key=lambda m: (order[m.line or ""], m.lifecycle != "active"))
+        return sorted(
+            candidates, key=lambda m: (order[m.line or ""], m.lifecycle != Lifecycle.ACTIVE)
+        )
 
     def recommend(self, prefer: Sequence[str], *, unverified_ok: bool = False) -> Model | None:
         """The best callable model, proven: every model ranked above it was refused. An
@@ -145,7 +168,7 @@ class Catalog:
             m
             for m in self.models
             if m.line == model.line
-            and m.lifecycle == "active"
+            and m.lifecycle == Lifecycle.ACTIVE
             and m.callable is not False
             and m.id != model.id
         ]
@@ -154,5 +177,5 @@ class Catalog:
 
     def suggestions(self, model_id: str, limit: int = 3) -> list[str]:
         """Close IDs that may be meant ('did you mean'), active ones first."""
-        ids = [m.id for m in self.models if m.lifecycle != "retired"]
+        ids = [m.id for m in self.models if m.lifecycle != Lifecycle.RETIRED]
         return difflib.get_close_matches(model_id, ids, n=limit, cutoff=0.6)

@@ -11,39 +11,19 @@ from __future__ import annotations
 import difflib
 import hashlib
 import os
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wizard import state
 from wizard.errors import FilesError
-from wizard.fileio import read_optional
-from wizard.keys import fingerprint
+from wizard.fileio import read_optional, write_atomic
+from wizard.keys import mask_secrets
+from wizard.state import Store
+from wizard.vocab import Action
 
 Fault = Callable[[str], None]
-
-# Values of key-like variables are shown as fingerprints in diffs.
-SECRET_ASSIGNMENT = re.compile(
-    r"(?im)^(?P<lead>[ \t]*(?:export[ \t]+)?[\w.-]*(?:key|token|secret|password)[\w.-]*[ \t]*[=:][ \t]*)"
-    r"(?P<q>[\"']?)(?P<value>[^\r\n\"'#]*)(?P=q)"
-)
-ANTHROPIC_SECRET = re.compile(r"sk-ant-[A-Za-z0-9_-]{8,}(?![A-Za-z0-9_-]|\.\.\.)")
-
-
-def mask_secrets(text: str) -> str:
-    def assignment(match: re.Match[str]) -> str:
-        value = match["value"].strip()
-        # already a fingerprint (masking twice must change nothing)
-        shown = (
-            value if "..." in value or value == "(empty)" else fingerprint(value) if value else ""
-        )
-        return f"{match['lead']}{match['q']}{shown}{match['q']}"
-
-    text = SECRET_ASSIGNMENT.sub(assignment, text)
-    return ANTHROPIC_SECRET.sub(lambda m: fingerprint(m.group(0)), text)
 
 
 def _sha(data: bytes | None) -> str | None:
@@ -64,10 +44,10 @@ class FileChange:
         return Path(os.path.realpath(self.path))
 
     @property
-    def action(self) -> str:
+    def action(self) -> Action:
         if self.before is None:
-            return "create"
-        return "delete" if self.after is None else "modify"
+            return Action.CREATE
+        return Action.DELETE if self.after is None else Action.MODIFY
 
     def diff(self, label: str | None = None) -> str:
         name = label or str(self.path)
@@ -116,54 +96,6 @@ class Plan:
         return "".join(c.diff(self.label(c)) for c in self.changes)
 
 
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def write_atomic(target: Path, data: bytes, mode: int) -> None:
-    """Temp file in the same folder, fsync, rename: readers see the old or the new file, whole.
-    An existing file keeps its mode and owner."""
-    try:
-        st = target.stat()
-        mode, owner = st.st_mode & 0o7777, (st.st_uid, st.st_gid)
-    except FileNotFoundError:
-        owner = None
-    tmp = target.with_name(f".{target.name}.flux-setup-{os.getpid()}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-        try:
-            os.write(fd, data)
-            os.fchmod(fd, mode)
-            if owner is not None and hasattr(os, "fchown"):
-                try:
-                    os.fchown(fd, *owner)
-                except OSError:
-                    pass  # not ours to give away; the mode is kept all the same
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, target)
-    except OSError as exc:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
-        raise FilesError(
-            f"cannot write {target}: {exc.strerror}.",
-            fix=f"Check that {target.parent} is writable, then rerun; nothing was changed.",
-        ) from None
-    _fsync_dir(target.parent)
-
-
 def _remove_stale_temp(target: Path) -> None:
     """A process killed between writing its temp file and renaming it leaves the temp behind;
     the original is intact. We hold the lock, so no live writer owns these."""
@@ -191,10 +123,10 @@ class Applied:
     backup_dir: Path
 
 
-def _lock(project: Path) -> Any:
+def _lock(store: Store, project: Path) -> Any:
     from filelock import FileLock, Timeout
 
-    lock = FileLock(str(state.project_dir(project) / "apply.lock"), timeout=0, mode=0o600)
+    lock = FileLock(str(store.project_dir(project) / "apply.lock"), timeout=0, mode=0o600)
     try:
         lock.acquire()
     except Timeout:
@@ -205,10 +137,10 @@ def _lock(project: Path) -> Any:
     return lock
 
 
-def apply(plan: Plan, *, fault: Fault | None = None) -> Applied:
+def apply(plan: Plan, store: Store, *, fault: Fault | None = None) -> Applied:
     """Apply the plan: lock, check nothing changed, back up, write atomically; all or nothing."""
     hit = fault or (lambda step: None)
-    lock = _lock(plan.project)
+    lock = _lock(store, plan.project)
     try:
         for change in plan.changes:
             _remove_stale_temp(change.target)
@@ -222,7 +154,7 @@ def apply(plan: Plan, *, fault: Fault | None = None) -> Applied:
         changeset = (
             time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 10**6:06d}"
         )
-        folder = state.private_dir(state.project_dir(plan.project) / "changesets" / changeset)
+        folder = store.private_dir(store.project_dir(plan.project) / "changesets" / changeset)
         manifest: dict[str, Any] = {
             "changeset": changeset,
             "project": str(plan.project),
@@ -232,7 +164,7 @@ def apply(plan: Plan, *, fault: Fault | None = None) -> Applied:
         for n, change in enumerate(plan.changes):
             hit(f"backup:{n}")
             if change.before is not None:
-                state.write_private(folder / f"{n}.orig", change.before)
+                store.write_private(folder / f"{n}.orig", change.before)
             manifest["files"].append(
                 {
                     "path": str(change.target),
@@ -243,7 +175,7 @@ def apply(plan: Plan, *, fault: Fault | None = None) -> Applied:
                     "mode": change.new_mode,
                 }
             )
-        state.write_json(folder / "manifest.json", manifest)
+        store.write_json(folder / "manifest.json", manifest)
         written: list[FileChange] = []
         try:
             for n, change in enumerate(plan.changes):
@@ -258,10 +190,10 @@ def apply(plan: Plan, *, fault: Fault | None = None) -> Applied:
             for done in reversed(written):
                 _put_back(done)
             manifest["status"] = "rolled-back"
-            state.write_json(folder / "manifest.json", manifest)
+            store.write_json(folder / "manifest.json", manifest)
             raise
         manifest["status"] = "applied"
-        state.write_json(folder / "manifest.json", manifest)
+        store.write_json(folder / "manifest.json", manifest)
         hit("done")
         return Applied(changeset, [str(c.path) for c in plan.changes], folder)
     finally:
@@ -276,22 +208,22 @@ class Undone:
     removed: list[str] = field(default_factory=list)
 
 
-def last_changeset(project: Path) -> tuple[Path, dict[str, Any]] | None:
-    folder = state.project_dir(project) / "changesets"
+def last_changeset(store: Store, project: Path) -> tuple[Path, dict[str, Any]] | None:
+    folder = store.project_dir(project) / "changesets"
     if not folder.is_dir():
         return None
     for entry in sorted(folder.iterdir(), reverse=True):
-        manifest = state.read_json(entry / "manifest.json")
+        manifest = store.read_json(entry / "manifest.json")
         if isinstance(manifest, dict) and manifest.get("status") in ("applied", "applying"):
             return entry, manifest
     return None
 
 
-def undo(project: Path, *, force: bool = False) -> Undone:
+def undo(store: Store, project: Path, *, force: bool = False) -> Undone:
     """Restore the files of the last applied change set, refusing if one changed since."""
-    lock = _lock(project)
+    lock = _lock(store, project)
     try:
-        found = last_changeset(project)
+        found = last_changeset(store, project)
         for entry in found[1]["files"] if found else []:
             _remove_stale_temp(Path(entry["path"]))
         if found is None:
@@ -314,7 +246,7 @@ def undo(project: Path, *, force: bool = False) -> Undone:
         for path, before, mode in restores:
             _put_back(FileChange(path, before, None, new_mode=mode))
         manifest["status"] = "undone"
-        state.write_json(folder / "manifest.json", manifest)
+        store.write_json(folder / "manifest.json", manifest)
         return Undone(
             manifest["changeset"],
             [str(p) for p, _, _ in restores],

@@ -18,29 +18,22 @@ from typing import Any
 from wizard import __version__, prices
 from wizard.catalog import Model
 from wizard.detection import Detection
-from wizard.diagnosis import (
-    BILLING_URL,
-    KEY_CODES,
-    KEYS_URL,
-    LIMITS_URL,
-    NETWORK_CODES,
-    STATUS_URL,
-    SUPPORT_URL,
-    USAGE_URL,
-    Diagnosis,
-)
+from wizard.diagnosis import Diagnosis
+from wizard.errors import ExitCode
+from wizard.facts import BILLING_URL, KEYS_URL, LIMITS_URL, STATUS_URL, SUPPORT_URL, USAGE_URL
+from wizard.vocab import Code, Lifecycle, Status
 
 ITEM = re.compile(r"^- \[(?P<tick>[ xX])\] .*<!-- id:(?P<id>[a-z0-9-]+) -->\s*$", re.M)
 NOTES_HEADING = "## Notes"
 NOTES_HINT = "<!-- Your own notes: flux-setup keeps everything under this heading. -->"
 STATUS_WORDS = {True: "callable (verified)", False: "refused", None: "not verified"}
 # Refusals of a listed, active model that support (or another workspace's key) can change.
-REFUSED_ACTIVE = {"model_not_available", "permission_denied", "model_suspended"}
+REFUSED_ACTIVE = {Code.MODEL_NOT_AVAILABLE, Code.PERMISSION_DENIED, Code.MODEL_SUSPENDED}
 BILLING_CODES = {
-    "credit_balance_too_low",
-    "billing_error",
-    "spend_limit_reached",
-    "organization_on_hold",
+    Code.CREDIT_BALANCE_TOO_LOW,
+    Code.BILLING_ERROR,
+    Code.SPEND_LIMIT_REACHED,
+    Code.ORGANIZATION_ON_HOLD,
 }
 # From the platform facts, checked on the date below; shown with it, never as live.
 TIERS_CHECKED = "2026-11-25"
@@ -77,7 +70,7 @@ def _model_status(detection: Detection, model_id: str) -> str:
     model = detection.model(model_id)
     if model is None:
         return "not in the catalogue"
-    if model.lifecycle == "retired":
+    if model.lifecycle == Lifecycle.RETIRED:
         return "retired"
     if model.callable is False:
         return f"refused: {model.reason}" if model.reason else "refused"
@@ -86,12 +79,12 @@ def _model_status(detection: Detection, model_id: str) -> str:
     return STATUS_WORDS[model.callable]
 
 
-def _diag(detection: Detection, codes: set[str]) -> Diagnosis | None:
+def _diag(detection: Detection, codes: set[Code]) -> Diagnosis | None:
     return next((d for d in detection.diagnoses if d.code in codes), None)
 
 
 def _key_item(detection: Detection) -> Item:
-    problem = _diag(detection, KEY_CODES)
+    problem = _diag(detection, {c for c in Code if c.exit_code == ExitCode.KEY})
     if problem is None and detection.models:
         return Item(
             "key-works",
@@ -178,7 +171,7 @@ def _limits_item(detection: Detection) -> Item:
         lines = [f"Read from the API's response headers: {shown}."]
     else:
         lines = ["Not read (no call succeeded)."]
-    cap = _diag(detection, {"spend_limit_reached"})
+    cap = _diag(detection, {Code.SPEND_LIMIT_REACHED})
     if cap:
         lines.append(f"Spend limit reached: {cap.next_step}")
     return Item(
@@ -328,13 +321,13 @@ def _keep_option(detection: Detection) -> Item | None:
     current = detection.configured_model
     if not current or current == detection.recommended:
         return None
-    if detection.configured_status not in ("callable", "deprecated"):
+    if detection.configured_status not in (Status.CALLABLE, Status.DEPRECATED):
         return None
     lacks = []
     if detection.recommended:
         lacks.append(f"{detection.recommended} ranks higher in your preferred lines and answers.")
     model = detection.model(current)
-    if model is not None and model.lifecycle == "deprecated":
+    if model is not None and model.lifecycle == Lifecycle.DEPRECATED:
         when = f" on {model.retires_on}" if model.retires_on else ""
         lacks.append(f"It is deprecated and retires{when}.")
     return Item(
@@ -400,7 +393,9 @@ def first_open(detection: Detection) -> Item | None:
 
 
 def _best_of_line(detection: Detection, line: str) -> Model | None:
-    return next((m for m in detection.models if m.line == line and m.lifecycle == "active"), None)
+    return next(
+        (m for m in detection.models if m.line == line and m.lifecycle == Lifecycle.ACTIVE), None
+    )
 
 
 def _price_reference(detection: Detection, bests: list[Model]) -> tuple[str | None, str]:
@@ -459,7 +454,7 @@ def getting_more(detection: Detection) -> list[str]:
             f" (request IDs of this run's refused or failed calls: {', '.join(ids)})" if ids else ""
         ),
     ]
-    if any(d.code in NETWORK_CODES for d in detection.diagnoses):
+    if any(d.code.exit_code == ExitCode.NETWORK for d in detection.diagnoses):
         lines.append(f"- **Service status** (this run met transient failures): {STATUS_URL}")
     lines += [
         "- **Sales**: limits beyond the Scale tier come with the Custom tier (ask through "
@@ -474,7 +469,7 @@ def getting_more(detection: Detection) -> list[str]:
 def models_table(detection: Detection) -> list[str]:
     rows = ["| Model | Line | Lifecycle | Retires | Status |", "|---|---|---|---|---|"]
     for model in detection.models:
-        if model.lifecycle == "retired" and model.id != detection.configured_model:
+        if model.lifecycle == Lifecycle.RETIRED and model.id != detection.configured_model:
             continue  # history, not choices; the configured one stays so its fate is visible
         rows.append(
             f"| `{_cell(model.id)}` | {_cell(model.line or '-')} | {model.lifecycle} | "

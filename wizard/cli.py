@@ -9,12 +9,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from wizard import __version__
 from wizard.errors import ExitCode, WizardError
+from wizard.facts import DEFAULT_MAX_VERIFY, DEFAULT_SCENARIO, DEFAULT_TIMEOUT
+from wizard.report import Report
 
 COMMANDS = ("run", "check", "status", "migrate", "undo", "demo", "simulator")
 NETWORK_COMMANDS = ("run", "check", "demo")
@@ -55,11 +57,13 @@ def _count(value: str) -> int:
     return number
 
 
-def build_parser() -> argparse.ArgumentParser:
-    files = argparse.ArgumentParser(add_help=False)
-    g = files.add_argument_group("files")
+def _files(parser: argparse.ArgumentParser, *, project_help: str = "") -> None:
+    g = parser.add_argument_group("files")
     g.add_argument(
-        "--project", type=Path, metavar="DIR", help="the Flux project (default: the current folder)"
+        "--project",
+        type=Path,
+        metavar="DIR",
+        help=project_help or "the Flux project (default: found from the current folder up)",
     )
     g.add_argument("--env-file", type=Path, metavar="PATH", help="default: <project>/.env")
     g.add_argument(
@@ -68,8 +72,10 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="default: flux.toml, else [tool.flux] in pyproject.toml",
     )
-    out = argparse.ArgumentParser(add_help=False)
-    g = out.add_argument_group("output")
+
+
+def _output(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("output")
     g.add_argument(
         "--json", action="store_true", help="one JSON document on stdout; human text on stderr"
     )
@@ -83,8 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
         default="auto",
         help="colour in human output (default auto: a terminal, unless NO_COLOR is set)",
     )
-    net = argparse.ArgumentParser(add_help=False)
-    g = net.add_argument_group("API")
+
+
+def _network(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("API")
     g.add_argument("--api-key-stdin", action="store_true", help="read the key from standard input")
     g.add_argument(
         "--base-url",
@@ -97,19 +105,22 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument(
         "--max-verify",
         type=_count,
-        default=4,
+        default=DEFAULT_MAX_VERIFY,
         metavar="N",
-        help="at most N verification calls that may be billed (default 4; refusals are free)",
+        help=f"at most N verification calls that may be billed (default {DEFAULT_MAX_VERIFY}; "
+        "refusals are free)",
     )
     g.add_argument(
         "--timeout",
         type=_positive,
-        default=10.0,
+        default=DEFAULT_TIMEOUT,
         metavar="SECONDS",
-        help="per request (default 10); the network part ends within 3x this",
+        help=f"per request (default {DEFAULT_TIMEOUT:g}); the network part ends within 3x this",
     )
-    write = argparse.ArgumentParser(add_help=False)
-    g = write.add_argument_group("writing")
+
+
+def _writing(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("writing")
     g.add_argument(
         "-y", "--yes", action="store_true", help="accept the recommendation and every confirmation"
     )
@@ -119,19 +130,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the diff of every file that would change; write nothing",
     )
 
-    parser = argparse.ArgumentParser(
-        prog="flux-setup",
-        description="Find which Claude models your API key can really call, set Flux up to use "
-        "the best one, and tell you exactly how to get more.",
-        epilog="No command means `run`. `flux-setup COMMAND --help` lists a command's options. "
-        "Exit codes: 0 ok, 2 usage, 3 key, 4 account, 5 network, 6 files, 10 upgrade available, "
-        "11 deprecated, 12 unavailable, 130 cancelled.",
-    )
-    parser.add_argument("-V", "--version", action="version", version=f"flux-setup {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    run_opts = argparse.ArgumentParser(add_help=False)
-    g = run_opts.add_argument_group("run")
+def _checklist(parser: argparse._ActionsContainer) -> None:
+    parser.add_argument(
+        "--checklist",
+        type=Path,
+        metavar="PATH",
+        help="default: <project>/flux-upgrade-checklist.md",
+    )
+
+
+def _choice(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("run")
     g.add_argument(
         "--model",
         metavar="ID",
@@ -147,82 +157,129 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument(
         "--no-save-key", dest="save_key", action="store_false", help="never write the key"
     )
-    g.add_argument(
-        "--checklist",
-        type=Path,
-        metavar="PATH",
-        help="default: <project>/flux-upgrade-checklist.md",
-    )
+    _checklist(g)
 
-    sub.add_parser(
+
+def _add_run(sub: Any) -> None:
+    p = sub.add_parser(
         "run",
-        parents=[files, net, write, run_opts, out],
         help="the wizard (the default)",
-        description="Find and check the key, discover and verify models, choose, preview, apply, write the checklist.",
+        description="Find and check the key, discover and verify models, choose, preview, "
+        "apply, write the checklist.",
     )
-    check = sub.add_parser(
+    for part in (_files, _network, _writing, _choice, _output):
+        part(p)
+    p.set_defaults(handler="wizard.commands.run:run")
+
+
+def _add_check(sub: Any) -> None:
+    p = sub.add_parser(
         "check",
-        parents=[files, net, out],
         help="is a better model callable now? (exit 10/11/12)",
-        description="Read-only: exit 0 when the configured model is the recommended one and callable; "
-        "10 when a better callable model exists; 11 when it is deprecated; 12 when it cannot be called.",
+        description="Read-only: exit 0 when the configured model is the recommended one and "
+        "callable; 10 when a better callable model exists; 11 when it is deprecated; 12 when it "
+        "cannot be called.",
     )
-    check.add_argument(
-        "--write-checklist", action="store_true", help="also (re)write the checklist"
-    )
-    check.add_argument(
-        "--checklist",
-        type=Path,
-        metavar="PATH",
-        help="default: <project>/flux-upgrade-checklist.md",
-    )
-    sub.add_parser(
+    for part in (_files, _network, _output):
+        part(p)
+    p.add_argument("--write-checklist", action="store_true", help="also (re)write the checklist")
+    _checklist(p)
+    p.set_defaults(handler="wizard.commands.check:check")
+
+
+def _add_status(sub: Any) -> None:
+    p = sub.add_parser(
         "status",
-        parents=[files, out],
         help="offline: what is configured and where it comes from",
-        description="Offline and fast: key sources, FLUX_MODEL in the environment, .env and config, the last check.",
+        description="Offline and fast: key sources, FLUX_MODEL in the environment, .env and "
+        "config, the last check.",
     )
-    migrate = sub.add_parser(
+    for part in (_files, _output):
+        part(p)
+    p.set_defaults(handler="wizard.commands.status:status")
+
+
+def _add_migrate(sub: Any) -> None:
+    p = sub.add_parser(
         "migrate",
-        parents=[files, write, out],
         help="config-schema and model-ID migrations only",
-        description="Offline: config schema 1 -> 2, a config api_key moved into .env, and a retired or "
-        "deprecated model replaced by its successor (from the last check), after a preview.",
+        description="Offline: config schema 1 -> 2, a config api_key moved into .env, and a "
+        "retired or deprecated model replaced by its successor (from the last check), after a "
+        "preview.",
     )
-    migrate.add_argument(
+    for part in (_files, _writing, _output):
+        part(p)
+    p.add_argument(
         "--check",
         action="store_true",
         help="report without writing; exit 10 when a migration is pending",
     )
-    undo = sub.add_parser(
+    p.set_defaults(handler="wizard.commands.migrate:migrate")
+
+
+def _add_undo(sub: Any) -> None:
+    p = sub.add_parser(
         "undo",
-        parents=[files, out],
         help="restore the files of the last applied change",
         description="Restore the files of the last applied change set, byte for byte.",
     )
-    undo.add_argument("--force", action="store_true", help="restore even if a file changed since")
-    demo = sub.add_parser(
+    for part in (_files, _output):
+        part(p)
+    p.add_argument("--force", action="store_true", help="restore even if a file changed since")
+    p.set_defaults(handler="wizard.commands.undo:undo")
+
+
+def _add_demo(sub: Any) -> None:
+    p = sub.add_parser(
         "demo",
-        parents=[net, write, run_opts, out],
         help="the wizard against the built-in simulator",
         description="Run the wizard against the built-in API simulator in a throw-away project "
         "that looks like the original story. No key, no network.",
     )
-    demo.add_argument(
+    p.add_argument(
         "--project", type=Path, metavar="DIR", help="use this folder instead of a new temporary one"
     )
-    demo.add_argument("--scenario", default="today", help="simulator scenario (default: today)")
+    for part in (_network, _writing, _choice, _output):
+        part(p)
+    p.add_argument(
+        "--scenario",
+        default=DEFAULT_SCENARIO,
+        help=f"simulator scenario (default: {DEFAULT_SCENARIO})",
+    )
+    p.set_defaults(handler="wizard.commands.demo:demo")
 
+
+def _add_simulator(sub: Any) -> None:
     from wizard.simulator import cli as simulator_cli
 
-    sim = sub.add_parser(
+    p = sub.add_parser(
         "simulator",
         help="serve the built-in Anthropic API simulator on loopback",
-        description="Serve the built-in API simulator on 127.0.0.1. Prints its base URL on the first "
-        "line of stdout, then serves until stopped (Ctrl-C or SIGTERM).",
+        description="Serve the built-in API simulator on 127.0.0.1. Prints its base URL on the "
+        "first line of stdout, then serves until stopped (Ctrl-C or SIGTERM).",
     )
-    simulator_cli.add_arguments(sim)
-    sim.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
+    simulator_cli.add_arguments(p)
+    p.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
+    p.set_defaults(handler=None)
+
+
+def _exit_codes() -> str:
+    return ", ".join(f"{int(code)} {code.meaning}" for code in ExitCode if code != ExitCode.ERROR)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="flux-setup",
+        description="Find which Claude models your API key can really call, set Flux up to use "
+        "the best one, and tell you exactly how to get more.",
+        epilog="No command means `run`. `flux-setup COMMAND --help` lists a command's options. "
+        f"Exit codes: {_exit_codes()}.",
+    )
+    parser.add_argument("-V", "--version", action="version", version=f"flux-setup {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for add in (_add_run, _add_check, _add_status, _add_migrate, _add_undo, _add_demo):
+        add(sub)
+    _add_simulator(sub)
     return parser
 
 
@@ -267,50 +324,44 @@ def _normalise_argv(argv: list[str], parser: argparse.ArgumentParser) -> list[st
 
 
 def _options(args: argparse.Namespace) -> Any:
-    from wizard.commands.common import Options
+    from wizard.flow.session import Options
 
     project, marker = getattr(args, "project", None), None
     if project is None and args.command != "demo":
         from wizard.fluxconfig import find_root
 
         project, marker = find_root(Path.cwd().absolute())
+    given = {
+        name: value
+        for name, value in vars(args).items()
+        if name in Options.__dataclass_fields__ and name not in ("project",)
+    }
     return Options(
-        command=args.command,
+        **given,
         project=(project or Path.cwd()).absolute(),
         project_given=getattr(args, "project", None) is not None,
         project_marker=marker,
-        env_file=getattr(args, "env_file", None),
-        config=getattr(args, "config", None),
-        checklist=getattr(args, "checklist", None),
-        api_key_stdin=getattr(args, "api_key_stdin", False),
-        base_url=getattr(args, "base_url", None),
-        model=getattr(args, "model", None),
-        prefer=getattr(args, "prefer", None),
-        yes=getattr(args, "yes", False),
-        no_input=getattr(args, "no_input", False),
-        dry_run=getattr(args, "dry_run", False),
         verify=not getattr(args, "no_verify", False),
-        save_key=getattr(args, "save_key", None),
-        json=getattr(args, "json", False),
-        timeout=getattr(args, "timeout", 10.0),
-        max_verify=getattr(args, "max_verify", 4),
-        force=getattr(args, "force", False),
-        check=getattr(args, "check", False),
-        write_checklist=getattr(args, "write_checklist", False),
-        debug=getattr(args, "debug", False),
-        scenario=getattr(args, "scenario", "today"),
     )
 
 
-def _dispatch(args: argparse.Namespace, ui: Any) -> Any:
-    from wizard.commands.common import Context, Outcome
+def _handler(args: argparse.Namespace) -> Callable[[Any], Report]:
+    """The command's function, imported only now: `--help` and `status` never pay for `run`."""
+    import importlib
+
+    module, name = str(args.handler).split(":")
+    handler: Callable[[Any], Report] = getattr(importlib.import_module(module), name)
+    return handler
+
+
+def _dispatch(args: argparse.Namespace, ui: Any) -> Report:
+    from wizard.flow.session import Context
     from wizard.prompts import NoInput, QuestionaryPrompter
 
-    if args.command == "simulator":
+    if args.handler is None:  # the simulator: a server, not a command with a report
         from wizard.simulator import cli as simulator_cli
 
-        return Outcome(ExitCode(simulator_cli.run(args)))
-
+        return Report(args.command, ExitCode(simulator_cli.run(args)))
     options = _options(args)
     interactive = (
         sys.stdin.isatty() and sys.stdout.isatty() and not options.no_input and not options.json
@@ -331,36 +382,14 @@ def _dispatch(args: argparse.Namespace, ui: Any) -> Any:
         from wizard import api
 
         context.warm_up = api.preload  # the flow says when: at once, or after a prompt draws
-    if args.command == "run":
-        from wizard.commands.run import run
-
-        return run(context)
-    if args.command == "check":
-        from wizard.commands.check import check
-
-        return check(context)
-    if args.command == "status":
-        from wizard.commands.status import status
-
-        return status(context)
-    if args.command == "migrate":
-        from wizard.commands.migrate import migrate
-
-        return migrate(context)
-    if args.command == "undo":
-        from wizard.commands.undo import undo
-
-        return undo(context)
-    from wizard.commands.demo import demo
-
-    return demo(context)
+    return _handler(args)(context)
 
 
-def _emit_json(payload: dict[str, Any]) -> None:
+def _emit_json(report: Report) -> None:
     from wizard.render import json_dump
 
     try:
-        sys.stdout.write(json_dump(payload) + "\n")
+        sys.stdout.write(json_dump(report.to_json()) + "\n")
         sys.stdout.flush()
     except BrokenPipeError:
         _quiet_stdout()
@@ -376,102 +405,75 @@ def _quiet_stdout() -> None:
         pass
 
 
-def _error_payload(
-    command: str, code: int, message: str, fix: str | None, diagnosis: str | None
-) -> dict[str, Any]:
-    from wizard.commands.common import SCHEMA
-
-    payload: dict[str, Any] = {
-        "schema": SCHEMA,
-        "command": command,
-        "exit_code": code,
-        "error": {"message": message, "fix": fix},
-        "diagnosis": [],
-    }
-    if diagnosis:
-        payload["diagnosis"].append(
-            {
-                "code": diagnosis,
-                "model": None,
-                "message": message,
-                "next_step": fix or "",
-                "url": None,
-                "request_id": None,
-            }
-        )
-    return payload
-
-
-def _usage_failure(raw: list[str], message: str, fix: str) -> int:
+def _fail(report: Report, as_json: bool, color: bool | None = None) -> int:
+    """Say a failure on stderr (and as the one JSON document when asked): the funnel's end."""
     from wizard.render import UI
 
-    errors = UI(sys.stderr)
+    assert report.error is not None
+    message, fix = report.error
+    errors = UI(sys.stderr, color=color)  # always stderr, masked like all human text
     errors.say(f"error: {message}", style="bold red")
-    errors.say(f"  fix: {fix}")
-    if "--json" in raw:
-        _emit_json(_error_payload("run", int(ExitCode.USAGE), message, fix, None))
-    return int(ExitCode.USAGE)
+    if fix:
+        errors.say(f"  fix: {fix}")
+    if as_json:
+        _emit_json(report)
+    return int(report.exit_code)
+
+
+def _parse(raw: list[str]) -> argparse.Namespace | Report:
+    parser = build_parser()
+    try:
+        return parser.parse_args(_normalise_argv(raw, parser))
+    except UnknownCommand as exc:
+        fix = f"Commands: {', '.join(COMMANDS)}; `flux-setup --help` explains each."
+        return Report.failure("run", ExitCode.USAGE, f"unknown command '{exc}'", fix)
+    except SystemExit as exc:  # argparse: 2 on bad flags (said on stderr), 0 on --help
+        code = ExitCode(int(exc.code or 0))
+        return Report.failure("run", code, "invalid arguments (see stderr)", None)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     raw = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
-    try:
-        args = parser.parse_args(_normalise_argv(raw, parser))
-    except UnknownCommand as exc:
-        message = f"unknown command '{exc}'"
-        fix = f"Commands: {', '.join(COMMANDS)}; `flux-setup --help` explains each."
-        return _usage_failure(raw, message, fix)
-    except SystemExit as exc:  # argparse: 2 on bad flags, 0 on --help/--version
-        code = int(exc.code or 0)
-        if code and "--json" in raw:
-            # scripts read one JSON object, never argparse's text (already on stderr)
-            _emit_json(_error_payload("run", code, "invalid arguments (see stderr)", None, None))
-        return code
+    parsed = _parse(raw)
+    if isinstance(parsed, Report):
+        if parsed.exit_code == ExitCode.OK:
+            return 0  # --help or --version
+        if parsed.error and parsed.error[0].startswith("unknown command"):
+            return _fail(parsed, "--json" in raw)
+        if "--json" in raw:  # argparse said it on stderr; scripts read one JSON object
+            _emit_json(parsed)
+        return int(parsed.exit_code)
+    args = parsed
     command = args.command or "run"
-    debug = bool(getattr(args, "debug", False))
     as_json = bool(getattr(args, "json", False))
     from wizard.render import UI
 
     color = {"always": True, "never": False}.get(getattr(args, "color", "auto"))
     ui = UI(sys.stderr if as_json else sys.stdout, color=color)
-    errors = UI(sys.stderr, color=color)  # errors always go to stderr, masked like all human text
     try:
-        outcome = _dispatch(args, ui)
+        report = _dispatch(args, ui)
     except WizardError as err:
-        errors.say(f"error: {err.message}", style="bold red")
-        if err.fix:
-            errors.say(f"  fix: {err.fix}")
-        if as_json:
-            _emit_json(_error_payload(command, int(err.code), err.message, err.fix, err.diagnosis))
-        return int(err.code)
+        failure = Report.failure(command, err.code, err.message, err.fix, err.diagnosis)
+        return _fail(failure, as_json, color)
     except KeyboardInterrupt:
-        errors.say("\nCancelled: nothing was written.")
+        UI(sys.stderr, color=color).say("\nCancelled: nothing was written.")
         if as_json:
-            _emit_json(_error_payload(command, int(ExitCode.CANCELLED), "cancelled", None, None))
+            _emit_json(Report.failure(command, ExitCode.CANCELLED, "cancelled", None))
         return int(ExitCode.CANCELLED)
     except Exception as exc:  # the funnel: a bug, reported without a traceback unless --debug
-        if debug:
+        if getattr(args, "debug", False):
             raise
-        errors.say(
-            f"error: unexpected {type(exc).__name__} (a bug in flux-setup); rerun with --debug for details"
+        bug = Report.failure(
+            command,
+            ExitCode.ERROR,
+            f"unexpected {type(exc).__name__} (a bug in flux-setup)",
+            "rerun with --debug for details",
         )
-        if as_json:
-            _emit_json(
-                _error_payload(
-                    command,
-                    int(ExitCode.ERROR),
-                    f"unexpected {type(exc).__name__}",
-                    "rerun with --debug",
-                    None,
-                )
-            )
-        return int(ExitCode.ERROR)
+        return _fail(bug, as_json, color)
     if as_json:
-        outcome.payload["exit_code"] = int(outcome.exit_code)
-        _emit_json(outcome.payload)
+        _emit_json(report)
     try:
         sys.stdout.flush()
     except BrokenPipeError:
         _quiet_stdout()
-    return int(outcome.exit_code)
+    return int(report.exit_code)

@@ -13,42 +13,22 @@ from typing import Any
 
 from wizard.api import ApiFailure
 from wizard.catalog import Catalog, Model
-from wizard.errors import ExitCode
+from wizard.facts import (
+    BILLING_URL,
+    KEYS_URL,
+    LIMITS_URL,
+    SPEND_LIMIT_ERROR_CODE,
+    STATUS_URL,
+    SUPPORT_URL,
+)
+from wizard.vocab import Code, FailureKind, Lifecycle
 
-KEYS_URL = "https://platform.claude.com/settings/keys"
-LIMITS_URL = "https://platform.claude.com/settings/limits"
-BILLING_URL = "https://platform.claude.com/settings/billing"
-USAGE_URL = "https://platform.claude.com/usage"
-SUPPORT_URL = "https://support.claude.com"
-STATUS_URL = "https://status.claude.com"
-
-KEY_CODES = {"key_missing", "key_malformed", "key_wrong_kind", "key_invalid"}
-# Refusals that no other model or request would escape: one answer settles them for the account.
-ACCOUNT_CODES = {
-    "credit_balance_too_low",
-    "billing_error",
-    "spend_limit_reached",
-    "organization_on_hold",
-    "region_blocked",
-}
-# Refusals that are account-wide only when the evidence says so: they repeated for every model
-# tried and no call succeeded. Until then they belong to one model.
-SCOPED_CODES = {"permission_denied", "request_rejected"}
-NETWORK_CODES = {"network_error", "rate_limited", "overloaded", "server_error"}
-MODEL_REFUSAL_CODES = {
-    "model_retired",
-    "model_closed_to_new_adopters",
-    "model_not_available",
-    "model_unknown",
-    "model_suspended",
-    "permission_denied",
-}
 REGAIN_ACCESS = re.compile(r"regain access on ([^.]+)", re.IGNORECASE)
 
 
 @dataclass
 class Diagnosis:
-    code: str
+    code: Code
     message: str
     next_step: str
     url: str | None = None
@@ -60,23 +40,13 @@ class Diagnosis:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "code": self.code,
+            "code": str(self.code),
             "model": self.model,
             "message": self.message,
             "next_step": self.next_step,
             "url": self.url,
             "request_id": self.request_id,
         }
-
-
-def exit_code_for(code: str) -> ExitCode | None:
-    if code in KEY_CODES:
-        return ExitCode.KEY
-    if code in ACCOUNT_CODES or code in SCOPED_CODES:
-        return ExitCode.ACCOUNT
-    if code in NETWORK_CODES:
-        return ExitCode.NETWORK
-    return None
 
 
 def api_said(message: str | None) -> str:
@@ -95,7 +65,7 @@ def model_refusal(model_id: str, catalog: Catalog, request_id: str | None) -> Di
         close = catalog.suggestions(model_id)
         hint = f" Did you mean {', '.join(close)}?" if close else ""
         return Diagnosis(
-            "model_unknown",
+            Code.MODEL_UNKNOWN,
             f"{model_id} is not a model the API knows (not in the catalogue, retired ones included).{hint}",
             "Check the spelling, or pick a model from the list.",
             model=model_id,
@@ -103,18 +73,18 @@ def model_refusal(model_id: str, catalog: Catalog, request_id: str | None) -> Di
         )
     successor = catalog.successor(model)
     instead = f" Use {successor.id} instead." if successor else ""
-    if model.lifecycle == "retired":
+    if model.lifecycle == Lifecycle.RETIRED:
         when = f" on {model.retires_on}" if model.retires_on else ""
         return Diagnosis(
-            "model_retired",
+            Code.MODEL_RETIRED,
             f"{model_id} was retired{when}: no one can call it any more.",
             f"Switch to a current model.{instead}",
             model=model_id,
             request_id=request_id,
         )
-    if model.lifecycle == "deprecated":
+    if model.lifecycle == Lifecycle.DEPRECATED:
         return Diagnosis(
-            "model_closed_to_new_adopters",
+            Code.MODEL_CLOSED_TO_NEW_ADOPTERS,
             f"{model_id} is deprecated{_retires(model)} and closed to organisations that did not "
             "use it before; yours did not.",
             f"Use a current model.{instead}",
@@ -122,7 +92,7 @@ def model_refusal(model_id: str, catalog: Catalog, request_id: str | None) -> Di
             request_id=request_id,
         )
     return Diagnosis(
-        "model_not_available",
+        Code.MODEL_NOT_AVAILABLE,
         f"{model_id} is listed and active, but this key may not call it: the workspace may "
         "restrict models, the model may be gated (approved customers only), or it may not be "
         "offered under zero data retention.",
@@ -141,29 +111,42 @@ def from_failure(
     catalog: Catalog | None = None,
     base_url: str | None = None,
 ) -> Diagnosis:
-    """The one diagnosis that explains an API failure."""
-    rid = failure.request_id
-    message = failure.message or ""
-    if failure.kind in ("connection", "refused", "timeout"):
-        where = f" {base_url}" if base_url else " the API"
-        what = {
-            "timeout": "timed out",
-            "refused": f"nothing answered there ({failure.message or 'connection refused'})",
-            "connection": f"the connection broke ({failure.message or 'reset'})",
-        }[failure.kind]
-        return Diagnosis(
-            "network_error",
-            f"Could not reach{where}: {what} after {failure.attempts} attempt(s).",
-            "Check the network, proxy settings or --base-url, then rerun; a slow network may "
-            "need a larger --timeout.",
-            url=STATUS_URL,
-            model=model_id,
-        )
-    status = failure.status
+    """The one diagnosis that explains an API failure: the first rule that recognises it."""
+    if failure.kind != FailureKind.STATUS:
+        return _unreachable(failure, model_id, base_url)
+    for rule in (_credential, _account, _access):
+        found = rule(failure, model_id)
+        if found is not None:
+            return found
+    if failure.status == 404 and model_id is not None and catalog is not None:
+        return _not_found(failure, model_id, catalog)
+    return _transient(failure, model_id) or _unknown(failure, model_id)
+
+
+def _unreachable(failure: ApiFailure, model_id: str | None, base_url: str | None) -> Diagnosis:
+    where = f" {base_url}" if base_url else " the API"
+    what = {
+        FailureKind.TIMEOUT: "timed out",
+        FailureKind.REFUSED: f"nothing answered there ({failure.message or 'connection refused'})",
+        FailureKind.CONNECTION: f"the connection broke ({failure.message or 'reset'})",
+    }[FailureKind(failure.kind)]
+    return Diagnosis(
+        Code.NETWORK_ERROR,
+        f"Could not reach{where}: {what} after {failure.attempts} attempt(s).",
+        "Check the network, proxy settings or --base-url, then rerun; a slow network may "
+        "need a larger --timeout.",
+        url=STATUS_URL,
+        model=model_id,
+    )
+
+
+def _credential(failure: ApiFailure, model_id: str | None) -> Diagnosis | None:
+    """The credential itself is refused: every request would be."""
+    status, message, rid = failure.status, failure.message or "", failure.request_id
     lowered = message.lower()
     if status == 401 and "oauth" in lowered:
         return Diagnosis(
-            "key_wrong_kind",
+            Code.KEY_WRONG_KIND,
             f"This credential is an OAuth token, not an API key; the API refuses it.{api_said(message)}",
             "Create an API key (sk-ant-api03-...) in the Console and use it instead.",
             url=KEYS_URL,
@@ -172,13 +155,29 @@ def from_failure(
         )
     if status == 401:
         return Diagnosis(
-            "key_invalid",
+            Code.KEY_INVALID,
             "The API rejected the key (401): it is revoked, expired or mistyped.",
             "Create a new key in the Console and rerun with it.",
             url=KEYS_URL,
             request_id=rid,
             account_wide=True,
         )
+    if status == 400 and "only authorized for use with claude code" in lowered:
+        return Diagnosis(
+            Code.KEY_WRONG_KIND,
+            "This credential is a Claude Code OAuth token; the API refuses it.",
+            "Create an API key (sk-ant-api03-...) in the Console.",
+            url=KEYS_URL,
+            request_id=rid,
+            account_wide=True,
+        )
+    return None
+
+
+def _account(failure: ApiFailure, model_id: str | None) -> Diagnosis | None:
+    """The organisation's standing: on hold, out of credit, over a spend limit, unpaid."""
+    status, message, rid = failure.status, failure.message or "", failure.request_id
+    lowered = message.lower()
     if failure.error_code == "organization_on_hold" or (
         status == 400
         and (
@@ -188,7 +187,7 @@ def from_failure(
     ):
         appeal = failure.details.get("appeal_url") if failure.details else None
         return Diagnosis(
-            "organization_on_hold",
+            Code.ORGANIZATION_ON_HOLD,
             f"The organisation is disabled or on hold: the API refuses every request.{api_said(message)}",
             "Contact support (or appeal) with the request ID; nothing on this machine can fix it.",
             url=appeal
@@ -199,38 +198,37 @@ def from_failure(
         )
     if status == 400 and "credit balance is too low" in lowered:
         return Diagnosis(
-            "credit_balance_too_low",
+            Code.CREDIT_BALANCE_TOO_LOW,
             "Your credit balance is too low: the API refuses inference until billing is set up.",
             "Add credit or a payment method on the billing page, then rerun `flux-setup check`.",
             url=BILLING_URL,
             request_id=rid,
             account_wide=True,
         )
-    if status == 400 and "only authorized for use with claude code" in lowered:
-        return Diagnosis(
-            "key_wrong_kind",
-            "This credential is a Claude Code OAuth token; the API refuses it.",
-            "Create an API key (sk-ant-api03-...) in the Console.",
-            url=KEYS_URL,
-            request_id=rid,
-            account_wide=True,
-        )
     if (status == 400 and "reached your specified" in lowered and "usage limit" in lowered) or (
-        status == 429 and failure.error_code == "enforced_spend_limit_reached"
+        status == 429 and failure.error_code == SPEND_LIMIT_ERROR_CODE
     ):
         return _spend_limit(message, rid, cap=status == 429)
     if status == 402:
         return Diagnosis(
-            "billing_error",
+            Code.BILLING_ERROR,
             f"The API reports a billing problem (402).{api_said(message)}",
             "Check the payment method and balance on the billing page.",
             url=BILLING_URL,
             request_id=rid,
             account_wide=True,
         )
-    if status == 403 and failure.type != "permission_error":
+    return None
+
+
+def _access(failure: ApiFailure, model_id: str | None) -> Diagnosis | None:
+    """403s: a network the API refuses (every model), or a model the workspace withholds."""
+    if failure.status != 403:
+        return None
+    message, rid = failure.message or "", failure.request_id
+    if failure.type != "permission_error":
         return Diagnosis(
-            "region_blocked",
+            Code.REGION_BLOCKED,
             f"The API refused the request from this network (403 {failure.type or 'forbidden'}): "
             f"requests from an unsupported region, or through a proxy that blocks them, are "
             f"refused for every model.{api_said(message)}",
@@ -240,34 +238,47 @@ def from_failure(
             request_id=rid,
             account_wide=True,
         )
-    if status == 403:
+    return Diagnosis(
+        Code.PERMISSION_DENIED,
+        f"This key may not call {model_id or 'this endpoint'} (403 permission_error): the "
+        f"key's workspace probably restricts it.{api_said(message)}",
+        "Ask a workspace admin to allow it in the Console (the key's workspace settings), or "
+        "use a key from a workspace that may call it.",
+        url=KEYS_URL,
+        model=model_id,
+        request_id=rid,
+    )
+
+
+def _not_found(failure: ApiFailure, model_id: str, catalog: Catalog) -> Diagnosis:
+    """A 404 on a model: its own message on a listed model is a suspension; the standard
+    `model: <id>` is decided from the catalogue."""
+    message = failure.message or ""
+    listed = catalog.get(model_id)
+    if (
+        listed is not None
+        and listed.lifecycle != Lifecycle.RETIRED
+        and not _names_the_model(message)
+    ):
         return Diagnosis(
-            "permission_denied",
-            f"This key may not call {model_id or 'this endpoint'} (403 permission_error): the "
-            f"key's workspace probably restricts it.{api_said(message)}",
-            "Ask a workspace admin to allow it in the Console (the key's workspace settings), or "
-            "use a key from a workspace that may call it.",
-            url=KEYS_URL,
+            Code.MODEL_SUSPENDED,
+            f"{model_id} is listed, but the API refuses it for now with its own message (not "
+            f"a retirement, not a typo).{api_said(message)}",
+            "Use another model until it returns (the API's message may name one); "
+            "`flux-setup check` tells when it answers again.",
             model=model_id,
-            request_id=rid,
+            request_id=failure.request_id,
         )
-    if status == 404 and model_id is not None and catalog is not None:
-        listed = catalog.get(model_id)
-        if listed is not None and listed.lifecycle != "retired" and not _names_the_model(message):
-            return Diagnosis(
-                "model_suspended",
-                f"{model_id} is listed, but the API refuses it for now with its own message (not "
-                f"a retirement, not a typo).{api_said(message)}",
-                "Use another model until it returns (the API's message may name one); "
-                "`flux-setup check` tells when it answers again.",
-                model=model_id,
-                request_id=rid,
-            )
-        return model_refusal(model_id, catalog, rid)
+    return model_refusal(model_id, catalog, failure.request_id)
+
+
+def _transient(failure: ApiFailure, model_id: str | None) -> Diagnosis | None:
+    """Answers that change with time: they say nothing about access."""
+    status, rid, tries = failure.status, failure.request_id, failure.attempts
     if status == 429:
         return Diagnosis(
-            "rate_limited",
-            f"Rate limited{_for(model_id)} after {failure.attempts} attempt(s); this says nothing "
+            Code.RATE_LIMITED,
+            f"Rate limited{_for(model_id)} after {tries} attempt(s); this says nothing "
             "about which models you may call.",
             "Wait a minute and rerun; the limits page shows your rate limits.",
             url=LIMITS_URL,
@@ -276,8 +287,8 @@ def from_failure(
         )
     if status == 529:
         return Diagnosis(
-            "overloaded",
-            f"The API is overloaded{_for(model_id)} (529) after {failure.attempts} attempt(s); "
+            Code.OVERLOADED,
+            f"The API is overloaded{_for(model_id)} (529) after {tries} attempt(s); "
             "this says nothing about access.",
             "Rerun in a few minutes; see the status page.",
             url=STATUS_URL,
@@ -287,23 +298,27 @@ def from_failure(
     if status is not None and status >= 500:
         what = "timed out" if status == 504 or failure.type == "timeout_error" else "failed"
         return Diagnosis(
-            "server_error",
+            Code.SERVER_ERROR,
             f"The API {what} ({status} {failure.type or 'error'}){_for(model_id)} after "
-            f"{failure.attempts} attempt(s); this says nothing about access.",
+            f"{tries} attempt(s); this says nothing about access.",
             "Rerun in a few minutes; see the status page.",
             url=STATUS_URL,
             model=model_id,
             request_id=rid,
         )
+    return None
+
+
+def _unknown(failure: ApiFailure, model_id: str | None) -> Diagnosis:
     return Diagnosis(
-        "request_rejected",
-        f"The API refused the request{_for(model_id)} ({status} {failure.type or 'error'}), "
-        f"for a reason flux-setup does not know; it is not taken as a refusal of the model."
-        f"{api_said(message)}",
+        Code.REQUEST_REJECTED,
+        f"The API refused the request{_for(model_id)} ({failure.status} "
+        f"{failure.type or 'error'}), for a reason flux-setup does not know; it is not taken as "
+        f"a refusal of the model.{api_said(failure.message)}",
         "Contact support with the request ID if this persists.",
         url=SUPPORT_URL,
         model=model_id,
-        request_id=rid,
+        request_id=failure.request_id,
     )
 
 
@@ -334,7 +349,7 @@ def _spend_limit(message: str, rid: str | None, *, cap: bool) -> Diagnosis:
             "Raise the spend limit on the limits page, or wait until it resets",
         )
     return Diagnosis(
-        "spend_limit_reached",
+        Code.SPEND_LIMIT_REACHED,
         f"{whose} is reached: the API refuses inference until "
         f"it resets or is raised. Retrying cannot help.{when}{api_said(message)}",
         f"{where}.",
@@ -351,7 +366,7 @@ def _for(model_id: str | None) -> str:
 def deprecated_but_callable(model: Model, *, proven: bool = True) -> Diagnosis:
     answers = "still answers, but it" if proven else "was not verified; it"
     return Diagnosis(
-        "model_deprecated",
+        Code.MODEL_DEPRECATED,
         f"{model.id} {answers} is deprecated{_retires(model)}.",
         "Move to a current model before it retires: `flux-setup run`.",
         model=model.id,

@@ -2,21 +2,8 @@
 
 from __future__ import annotations
 
-import enum
-
-
-class ExitCode(enum.IntEnum):
-    OK = 0
-    ERROR = 1
-    USAGE = 2
-    KEY = 3
-    ACCOUNT = 4
-    NETWORK = 5
-    FILES = 6
-    UPGRADE_AVAILABLE = 10
-    DEPRECATED = 11
-    UNAVAILABLE = 12
-    CANCELLED = 130
+from wizard.vocab import Code
+from wizard.vocab import ExitCode as ExitCode  # re-exported: commands name it from here
 
 
 class WizardError(Exception):
@@ -31,7 +18,7 @@ class WizardError(Exception):
         *,
         fix: str | None = None,
         code: ExitCode = ExitCode.ERROR,
-        diagnosis: str | None = None,
+        diagnosis: Code | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -46,7 +33,7 @@ class UsageError(WizardError):
 
 
 class FilesError(WizardError):
-    def __init__(self, message: str, *, fix: str | None = None, diagnosis: str | None = None):
+    def __init__(self, message: str, *, fix: str | None = None, diagnosis: Code | None = None):
         super().__init__(message, fix=fix, code=ExitCode.FILES, diagnosis=diagnosis)
 
 

@@ -10,23 +10,15 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from wizard.facts import KEY_VAR, KEYS_URL
+from wizard.vocab import Code, KeyKind, KeySource
+
 API_KEY_PREFIX = "sk-ant-api03-"
 ADMIN_PREFIX = "sk-ant-admin01-"
 OAUTH_PREFIX = "sk-ant-oat01-"
 # Real API keys are 108 characters; anything much shorter was almost surely cut off in a paste.
 MIN_LENGTH = 80
 KEY_BODY = re.compile(r"[A-Za-z0-9_-]+")
-KEYS_URL = "https://platform.claude.com/settings/keys"
-
-# The sources, in precedence order.
-SOURCES = ("stdin", "env", "env_file", "config", "prompt")
-SOURCE_LABELS = {
-    "stdin": "standard input (--api-key-stdin)",
-    "env": "the ANTHROPIC_API_KEY environment variable",
-    "env_file": "ANTHROPIC_API_KEY in the .env file",
-    "config": "api_key in the Flux config (legacy)",
-    "prompt": "the prompt",
-}
 
 
 def fingerprint(value: str) -> str:
@@ -43,7 +35,7 @@ class ApiKey:
 
     __slots__ = ("_value", "source")
 
-    def __init__(self, value: str, source: str) -> None:
+    def __init__(self, value: str, source: KeySource) -> None:
         self._value = value
         self.source = source
 
@@ -55,7 +47,7 @@ class ApiKey:
         return fingerprint(self._value)
 
     @property
-    def kind(self) -> str:
+    def kind(self) -> KeyKind:
         return key_kind(self._value)
 
     def scrub(self, text: str) -> str:
@@ -84,18 +76,18 @@ class ApiKey:
         raise TypeError("ApiKey cannot be pickled")
 
 
-def key_kind(value: str) -> str:
+def key_kind(value: str) -> KeyKind:
     if value.startswith(API_KEY_PREFIX):
-        return "api_key"
+        return KeyKind.API_KEY
     if value.startswith(ADMIN_PREFIX):
-        return "admin_key"
+        return KeyKind.ADMIN_KEY
     if value.startswith(OAUTH_PREFIX):
-        return "oauth_token"
+        return KeyKind.OAUTH_TOKEN
     if value.startswith("sk-ant-"):
-        return "unknown_anthropic"
+        return KeyKind.UNKNOWN_ANTHROPIC
     if value.startswith("sk-"):
-        return "other_vendor"
-    return "unknown"
+        return KeyKind.OTHER_VENDOR
+    return KeyKind.UNKNOWN
 
 
 def normalise(raw: str) -> str:
@@ -105,8 +97,8 @@ def normalise(raw: str) -> str:
         value = value[len("bearer ") :].strip()
     if value.startswith("export "):
         value = value[len("export ") :].strip()
-    if value.startswith("ANTHROPIC_API_KEY"):
-        rest = value[len("ANTHROPIC_API_KEY") :].lstrip()
+    if value.startswith(KEY_VAR):
+        rest = value[len(KEY_VAR) :].lstrip()
         if rest.startswith("=") or rest.startswith(":"):
             value = rest[1:].strip()
     for _ in range(2):
@@ -117,7 +109,7 @@ def normalise(raw: str) -> str:
 
 @dataclass(frozen=True)
 class KeyProblem:
-    code: str
+    code: Code
     message: str
     next_step: str
     url: str | None = KEYS_URL
@@ -127,52 +119,52 @@ def check_form(value: str) -> KeyProblem | None:
     """Offline checks of a normalised key; None when it looks like an API key."""
     if not value:
         return KeyProblem(
-            "key_missing",
+            Code.KEY_MISSING,
             "The API key is empty.",
             "Paste the whole key, or create one in the Console.",
         )
     if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in value):
         return KeyProblem(
-            "key_malformed",
+            Code.KEY_MALFORMED,
             "The API key contains spaces, line breaks or control characters.",
             "Copy the key again in one piece, without line breaks.",
         )
     kind = key_kind(value)
-    if kind == "admin_key":
+    if kind == KeyKind.ADMIN_KEY:
         return KeyProblem(
-            "key_wrong_kind",
+            Code.KEY_WRONG_KIND,
             "This is an Admin API key (sk-ant-admin01-...): it manages an organisation and "
             "cannot call models.",
             "Create a regular API key (sk-ant-api03-...) in the Console.",
         )
-    if kind == "oauth_token":
+    if kind == KeyKind.OAUTH_TOKEN:
         return KeyProblem(
-            "key_wrong_kind",
+            Code.KEY_WRONG_KIND,
             "This is a Claude Code OAuth token (sk-ant-oat01-...): the API refuses it.",
             "Create an API key (sk-ant-api03-...) in the Console; Claude subscriptions do not "
             "include API access.",
         )
-    if kind == "other_vendor":
+    if kind == KeyKind.OTHER_VENDOR:
         return KeyProblem(
-            "key_wrong_kind",
+            Code.KEY_WRONG_KIND,
             "This looks like another vendor's key (sk-... without 'ant'), not an Anthropic key.",
             "Use an Anthropic API key: it starts with sk-ant-api03-.",
         )
-    if kind != "api_key":
+    if kind != KeyKind.API_KEY:
         return KeyProblem(
-            "key_malformed",
+            Code.KEY_MALFORMED,
             "This does not look like an Anthropic API key (they start with sk-ant-api03-).",
             "Copy the key from the Console again.",
         )
     if not KEY_BODY.fullmatch(value[len(API_KEY_PREFIX) :]):
         return KeyProblem(
-            "key_malformed",
+            Code.KEY_MALFORMED,
             "The API key contains characters that API keys never have.",
             "Copy the key from the Console again.",
         )
     if len(value) < MIN_LENGTH:
         return KeyProblem(
-            "key_malformed",
+            Code.KEY_MALFORMED,
             f"The API key is only {len(value)} characters; real keys have about 108. "
             "It was probably cut off when pasted.",
             "Copy the whole key again.",
@@ -182,7 +174,7 @@ def check_form(value: str) -> KeyProblem | None:
 
 @dataclass(frozen=True)
 class KeyCandidate:
-    source: str
+    source: KeySource
     fingerprint: str
 
 
@@ -201,12 +193,10 @@ class KeyDiscovery:
         if not self.conflict or self.key is None:
             return None
         others = ", ".join(
-            f"{SOURCE_LABELS[c.source]} ({c.fingerprint})"
-            for c in self.found
-            if c.source != self.key.source
+            f"{c.source.label} ({c.fingerprint})" for c in self.found if c.source != self.key.source
         )
         return (
-            f"Using the key from {SOURCE_LABELS[self.key.source]} ({self.key.fingerprint}); "
+            f"Using the key from {self.key.source.label} ({self.key.fingerprint}); "
             f"a different key is also in {others}."
         )
 
@@ -220,10 +210,10 @@ def discover(
 ) -> KeyDiscovery:
     """Pick the key by precedence: stdin, environment, .env file, legacy config. Values handed in."""
     raw_values = [
-        ("stdin", stdin),
-        ("env", (environ or {}).get("ANTHROPIC_API_KEY")),
-        ("env_file", (env_file or {}).get("ANTHROPIC_API_KEY")),
-        ("config", config_api_key),
+        (KeySource.STDIN, stdin),
+        (KeySource.ENV, (environ or {}).get(KEY_VAR)),
+        (KeySource.ENV_FILE, (env_file or {}).get(KEY_VAR)),
+        (KeySource.CONFIG, config_api_key),
     ]
     winner: ApiKey | None = None
     found: list[KeyCandidate] = []
@@ -231,9 +221,30 @@ def discover(
         if raw is None:
             continue
         value = normalise(raw)
-        if not value and source != "stdin":
+        if not value and source != KeySource.STDIN:
             continue  # an empty variable is "not set", as shells treat it
         found.append(KeyCandidate(source, fingerprint(value)))
         if winner is None:
             winner = ApiKey(value, source)
     return KeyDiscovery(winner, found)
+
+
+# Values of key-like variables are shown as fingerprints in diffs.
+SECRET_ASSIGNMENT = re.compile(
+    r"(?im)^(?P<lead>[ \t]*(?:export[ \t]+)?[\w.-]*(?:key|token|secret|password)[\w.-]*[ \t]*[=:][ \t]*)"
+    r"(?P<q>[\"']?)(?P<value>[^\r\n\"'#]*)(?P=q)"
+)
+ANTHROPIC_SECRET = re.compile(r"sk-ant-[A-Za-z0-9_-]{8,}(?![A-Za-z0-9_-]|\.\.\.)")
+
+
+def mask_secrets(text: str) -> str:
+    def assignment(match: re.Match[str]) -> str:
+        value = match["value"].strip()
+        # already a fingerprint (masking twice must change nothing)
+        shown = (
+            value if "..." in value or value == "(empty)" else fingerprint(value) if value else ""
+        )
+        return f"{match['lead']}{match['q']}{shown}{match['q']}"
+
+    text = SECRET_ASSIGNMENT.sub(assignment, text)
+    return ANTHROPIC_SECRET.sub(lambda m: fingerprint(m.group(0)), text)

@@ -1,45 +1,135 @@
 """Memory between runs: the last detection per project and key fingerprint (never the key),
-and what changed since."""
+and what changed since.
+
+Stored as a versioned `Record`, read back through `Record.from_json`: the readers never pick a
+raw dict apart, and a change to the `--json` output cannot break them.
+"""
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wizard import state
+from wizard.catalog import Catalog, Model
 from wizard.detection import Detection
+from wizard.state import Store
+from wizard.vocab import Lifecycle, Status
+
+VERSION = 1
 
 
-def _folder(project: Path) -> Path:
-    return state.private_dir(state.project_dir(project) / "detections")
+@dataclass
+class Record:
+    checked_at: str
+    key_fingerprint: str
+    configured: str | None
+    status: Status
+    recommended: str | None
+    prefer: tuple[str, ...]
+    models: list[Model] = field(default_factory=list)
+    resolved: str | None = None
+    previous: str | None = None
+    previous_status: Status | None = None
+
+    @classmethod
+    def of(cls, detection: Detection) -> Record:
+        return cls(
+            checked_at=detection.checked_at,
+            key_fingerprint=detection.key_fingerprint,
+            configured=detection.configured,
+            status=detection.configured_status,
+            recommended=detection.recommended,
+            prefer=detection.prefer,
+            models=list(detection.models),
+            resolved=detection.configured_model,
+            previous=detection.previous,
+            previous_status=detection.previous_status,
+        )
+
+    @property
+    def catalog(self) -> Catalog:
+        return Catalog(self.models)
+
+    def configured_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "model": self.configured,
+            "resolved": self.resolved,
+            "status": str(self.status),
+        }
+        if self.previous is not None:
+            data["previous"] = self.previous
+            data["previous_status"] = str(self.previous_status) if self.previous_status else None
+        return data
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": VERSION,
+            "checked_at": self.checked_at,
+            "key": {"fingerprint": self.key_fingerprint},
+            "configured": self.configured_json(),
+            "recommended": self.recommended,
+            "prefer": list(self.prefer),
+            "models": [m.to_json() for m in self.models],
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> Record | None:
+        """The record, or None for anything this version cannot read (a cache: never fatal).
+        Records without a version were written by 0.1 in the same shape."""
+        try:
+            if not isinstance(data, dict) or data.get("version", VERSION) != VERSION:
+                return None
+            configured = data.get("configured") or {}
+            previous_status = configured.get("previous_status")
+            return cls(
+                checked_at=str(data.get("checked_at") or ""),
+                key_fingerprint=str((data.get("key") or {}).get("fingerprint") or ""),
+                configured=_text(configured.get("model")),
+                status=Status(configured.get("status") or Status.UNSET),
+                recommended=_text(data.get("recommended")),
+                prefer=tuple(str(line) for line in data.get("prefer") or ()),
+                models=[Model.from_record(m) for m in data.get("models") or ()],
+                resolved=_text(configured.get("resolved")),
+                previous=_text(configured.get("previous")),
+                previous_status=Status(previous_status) if previous_status else None,
+            )
+        except (TypeError, ValueError, KeyError, AttributeError):
+            return None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _folder(store: Store, project: Path) -> Path:
+    return store.private_dir(store.project_dir(project) / "detections")
 
 
 def _name(fingerprint: str) -> str:
     return hashlib.sha256(fingerprint.encode()).hexdigest()[:16] + ".json"
 
 
-def save(project: Path, detection: Detection) -> None:
-    record = detection.to_json()
-    record["prefer"] = list(detection.prefer)
-    folder = _folder(project)
-    state.write_json(folder / _name(detection.key_fingerprint), record)
-    state.write_json(folder / "last.json", record)
+def save(store: Store, project: Path, detection: Detection) -> None:
+    record = Record.of(detection).to_json()
+    folder = _folder(store, project)
+    store.write_json(folder / _name(detection.key_fingerprint), record)
+    store.write_json(folder / "last.json", record)
 
 
-def load(project: Path, fingerprint: str | None = None) -> dict[str, Any] | None:
-    folder = state.project_dir(project) / "detections"
+def load(store: Store, project: Path, fingerprint: str | None = None) -> Record | None:
+    folder = store.project_dir(project) / "detections"
     path = folder / (_name(fingerprint) if fingerprint else "last.json")
-    record = state.read_json(path)
-    return record if isinstance(record, dict) else None
+    return Record.from_json(store.read_json(path))
 
 
-def changes_since(previous: dict[str, Any] | None, current: Detection) -> list[str]:
+def changes_since(previous: Record | None, current: Detection) -> list[str]:
     """Sentences for the user: what the account or the catalogue did since the last run."""
-    if not previous or not current.models:
+    if previous is None or not current.models:
         return []
-    when = str(previous.get("checked_at", ""))[:10]
-    before = {m["id"]: m for m in previous.get("models", []) if isinstance(m, dict) and "id" in m}
+    when = previous.checked_at[:10]
+    before = {m.id: m for m in previous.models}
     out: list[str] = []
     for model in current.models:
         old = before.get(model.id)
@@ -47,27 +137,24 @@ def changes_since(previous: dict[str, Any] | None, current: Detection) -> list[s
             if before:
                 out.append(f"New model: {model.id} ({model.lifecycle}).")
             continue
-        if model.callable and old.get("callable") is False:
+        if model.callable and old.callable is False:
             out.append(f"{model.id} is now callable (refused on {when}).")
-        if model.callable is False and old.get("callable") is True:
+        if model.callable is False and old.callable is True:
             out.append(f"{model.id} is no longer callable (it was on {when}).")
-        if model.lifecycle != old.get("lifecycle"):
-            if model.lifecycle == "deprecated":
+        if model.lifecycle != old.lifecycle:
+            if model.lifecycle == Lifecycle.DEPRECATED:
                 retires = f", retires {model.retires_on}" if model.retires_on else ""
                 out.append(f"{model.id} is now deprecated{retires}.")
-            elif model.lifecycle == "retired":
+            elif model.lifecycle == Lifecycle.RETIRED:
                 out.append(f"{model.id} was retired.")
     configured = current.configured
-    if configured and current.configured_status in ("retired", "not_callable", "unknown_model"):
-        old_status = (previous.get("configured") or {}).get("status")
-        if (
-            old_status in ("callable", "deprecated")
-            and (previous.get("configured") or {}).get("model") == configured
-        ):
-            word = (
-                "was retired"
-                if current.configured_status == "retired"
-                else "can no longer be called"
-            )
-            out.append(f"Your configured model {configured} {word}.")
+    lost = (Status.RETIRED, Status.NOT_CALLABLE, Status.UNKNOWN_MODEL)
+    was_fine = previous.status in (Status.CALLABLE, Status.DEPRECATED)
+    if current.configured_status in lost and was_fine and configured == previous.configured:
+        word = (
+            "was retired"
+            if current.configured_status == Status.RETIRED
+            else "can no longer be called"
+        )
+        out.append(f"Your configured model {configured} {word}.")
     return out

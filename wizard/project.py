@@ -16,6 +16,7 @@ from wizard.diagnosis import Diagnosis
 from wizard.errors import FilesError
 from wizard.fileio import read_optional
 from wizard.keys import ApiKey, fingerprint, normalise
+from wizard.vocab import Code
 
 MODEL_VAR = "FLUX_MODEL"
 KEY_VAR = "ANTHROPIC_API_KEY"
@@ -84,13 +85,13 @@ def _guard_key(files: ProjectFiles, proposal: Proposal) -> None:
             f"{name} is tracked by git: writing the API key into it would commit a secret.",
             fix=f"Run `git rm --cached {name} && echo '{name}' >> .gitignore`, then rerun "
             "(or use --no-save-key and keep the key in your environment).",
-            diagnosis="env_not_ignored",
+            diagnosis=Code.ENV_NOT_IGNORED,
         )
     if not verdict.ignored:
         proposal.plan.add(gitguard.ignore_change(files.project, files.env_path))
         proposal.diagnoses.append(
             Diagnosis(
-                "env_not_ignored",
+                Code.ENV_NOT_IGNORED,
                 f"{name} will hold the API key but git does not ignore it.",
                 f"{name} is added to .gitignore in this change.",
             )
@@ -108,7 +109,7 @@ def plan_migration(files: ProjectFiles) -> Proposal:
     fluxconfig.migrate(cfg)  # its notes repeat the config_migrated diagnosis below
     proposal.diagnoses.append(
         Diagnosis(
-            "config_migrated",
+            Code.CONFIG_MIGRATED,
             f"{cfg.display}: config schema {from_version} -> {fluxconfig.LATEST_VERSION} "
             "(model and fallback_model moved into [model]).",
             "Review the diff; `flux-setup undo` takes it back.",
@@ -118,7 +119,7 @@ def plan_migration(files: ProjectFiles) -> Proposal:
         value = normalise(legacy_key)
         proposal.diagnoses.append(
             Diagnosis(
-                "key_in_config",
+                Code.KEY_IN_CONFIG,
                 f"{cfg.display} holds an API key ({fingerprint(value)}): a secret does not belong "
                 "in a config that gets committed.",
                 f"It moves to {files.env_path.name} in this change.",

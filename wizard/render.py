@@ -10,9 +10,9 @@ import sys
 from collections.abc import Iterator
 from typing import IO, Any
 
-from wizard.changes import mask_secrets
 from wizard.detection import Detection
 from wizard.diagnosis import Diagnosis
+from wizard.keys import mask_secrets
 
 
 class _Closable:

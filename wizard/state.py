@@ -1,7 +1,8 @@
 """The state directory: backups, change sets and the last detection, outside the project.
 
 `FLUX_SETUP_HOME` overrides `platformdirs.user_state_dir("flux-setup")`. Folders are 0700 and
-files 0600: backups of a .env file hold a key.
+files 0600: backups of a .env file hold a key. The home is handed in (`Store`), never read from
+the process environment here.
 """
 
 from __future__ import annotations
@@ -9,14 +10,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from wizard.errors import FilesError
+from wizard.facts import HOME_VAR
+from wizard.fileio import write_atomic
 
 
-def home() -> Path:
-    override = os.environ.get("FLUX_SETUP_HOME")
+def default_home(environ: Mapping[str, str]) -> Path:
+    override = environ.get(HOME_VAR)
     if override:
         return Path(override)
     import platformdirs  # only when needed: it is cheap, but status may never need it
@@ -24,59 +28,56 @@ def home() -> Path:
     return Path(platformdirs.user_state_dir("flux-setup"))
 
 
-def private_dir(path: Path) -> Path:
-    """`path` and every folder between the state home and it, 0700 (mkdir's mode applies to the
-    last folder only, so each is made and tightened in turn)."""
-    root = home()
-    try:
-        chain = [path]
-        if path.is_relative_to(root):
-            chain = [root] + [
-                root.joinpath(*path.relative_to(root).parts[:n])
-                for n in range(1, len(path.relative_to(root).parts) + 1)
-            ]
-        for folder in chain:
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            os.chmod(folder, 0o700)
-    except OSError as exc:
-        raise FilesError(
-            f"cannot create the state folder {path}: {exc.strerror}.",
-            fix="Set FLUX_SETUP_HOME to a writable folder.",
-        ) from None
-    return path
+class Store:
+    """One state home: a private folder per project, private files written atomically."""
 
+    def __init__(self, home: Path) -> None:
+        self.home = home
 
-def project_dir(project: Path) -> Path:
-    """One folder per project, named by a hash of its real path."""
-    real = os.path.realpath(project)
-    digest = hashlib.sha256(real.encode("utf-8", "surrogateescape")).hexdigest()[:16]
-    folder = private_dir(home() / "projects" / digest)
-    marker = folder / "project.txt"
-    if not marker.exists():
-        write_private(marker, (real + "\n").encode("utf-8", "surrogateescape"))
-    return folder
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> Store:
+        return cls(default_home(environ))
 
+    def private_dir(self, path: Path) -> Path:
+        """`path` and every folder between the state home and it, 0700 (mkdir's mode applies
+        to the last folder only, so each is made and tightened in turn)."""
+        root = self.home
+        try:
+            chain = [path]
+            if path.is_relative_to(root):
+                parts = path.relative_to(root).parts
+                chain = [root] + [root.joinpath(*parts[:n]) for n in range(1, len(parts) + 1)]
+            for folder in chain:
+                folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+                os.chmod(folder, 0o700)
+        except OSError as exc:
+            raise FilesError(
+                f"cannot create the state folder {path}: {exc.strerror}.",
+                fix=f"Set {HOME_VAR} to a writable folder.",
+            ) from None
+        return path
 
-def write_private(path: Path, data: bytes) -> None:
-    """Write a 0600 file atomically."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+    def project_dir(self, project: Path) -> Path:
+        """One folder per project, named by a hash of its real path."""
+        real = os.path.realpath(project)
+        digest = hashlib.sha256(real.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+        folder = self.private_dir(self.home / "projects" / digest)
+        marker = folder / "project.txt"
+        if not marker.exists():
+            self.write_private(marker, (real + "\n").encode("utf-8", "surrogateescape"))
+        return folder
 
+    def write_private(self, path: Path, data: bytes) -> None:
+        """A 0600 file, written atomically (a full disk is a FilesError: exit 6)."""
+        write_atomic(path, data, 0o600)
 
-def write_json(path: Path, data: Any) -> None:
-    write_private(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode())
+    def write_json(self, path: Path, data: Any) -> None:
+        self.write_private(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode())
 
-
-def read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError):
-        return None
+    @staticmethod
+    def read_json(path: Path) -> Any:
+        """The document, or None when it is missing or unreadable (state is a cache)."""
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None

@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 from wizard import checklist, memory
-from wizard.commands.common import (
-    Context,
-    Outcome,
-    configured_sources,
-    effective_model,
-    env_override,
-    load_files,
-    obtain_key,
-    preferred_lines,
-)
-from wizard.commands.detect_step import (
-    check_verdict,
-    describe_configured,
-    detection_payload,
-    incomplete_reason,
-    run_detection,
-)
-from wizard.commands.outputs import check_checklist_folder, remember, write_checklist
+from wizard.detection import Detection
+from wizard.diagnosis import Diagnosis
 from wizard.errors import ExitCode
+from wizard.flow.key import obtain_key
+from wizard.flow.network import describe_configured, incomplete_reason, run_detection
+from wizard.flow.outputs import check_checklist_folder, remember, write_checklist
+from wizard.flow.prepare import env_override, preferred_lines, prepare
+from wizard.flow.session import Context
+from wizard.report import Report
+from wizard.vocab import Lifecycle, Status
 
 VERDICTS = {
     ExitCode.OK: "Flux uses the best callable model of your preferred lines.",
@@ -32,64 +23,91 @@ VERDICTS = {
     "callable until that is fixed.",
     ExitCode.KEY: "The API refused the key (see above).",
 }
+CHANGE_DUE = (ExitCode.UPGRADE_AVAILABLE, ExitCode.DEPRECATED, ExitCode.UNAVAILABLE)
 
 
-def check(ctx: Context) -> Outcome:
-    files = load_files(ctx)
-    sources = configured_sources(ctx, files)
-    configured = effective_model(sources)
-    prefer = preferred_lines(ctx, files)
+def rank(detection: Detection, model_id: str | None) -> int:
+    ids = [
+        m.id
+        for m in detection.models
+        if m.line in detection.prefer and m.lifecycle != Lifecycle.RETIRED
+    ]
+    wanted = detection.resolve(model_id)
+    return ids.index(wanted) if wanted in ids else len(ids) + 1
+
+
+def verdict(detection: Detection) -> ExitCode:
+    """0 / 10 / 11 / 12 for the configured model; the highest of 12, 11, 10 wins. Whether
+    transient failures make 0 or 10 unsafe to say is `Detection.uncertain`'s call."""
+    status = detection.configured_status
+    if status.unusable:
+        return ExitCode.UNAVAILABLE
+    if status == Status.DEPRECATED:
+        return ExitCode.DEPRECATED
+    recommended = detection.recommended
+    if (
+        recommended
+        and recommended != detection.configured_model
+        and rank(detection, recommended) < rank(detection, detection.configured)
+    ):
+        return ExitCode.UPGRADE_AVAILABLE
+    return ExitCode.OK
+
+
+def check(ctx: Context) -> Report:
+    prepared = prepare(ctx)
+    prefer = preferred_lines(ctx, prepared.files)
     if ctx.options.write_checklist:
         check_checklist_folder(ctx)  # before the network, not after it
-    key = obtain_key(ctx, files, allow_prompt=False)
-    previous = memory.load(ctx.options.project, key.fingerprint)
-    detection = run_detection(ctx, key, configured, prefer)
+    key = obtain_key(ctx, prepared.files, allow_prompt=False)
+    previous = memory.load(ctx.store, ctx.options.project, key.fingerprint)
+    detection = run_detection(ctx, key, prepared.configured, prefer)
     for line in memory.changes_since(previous, detection):
         ctx.ui.say(line)
-    code = detection.failure_exit_code() or check_verdict(detection)
+    code = detection.failure_exit_code() or verdict(detection)
     if code in (ExitCode.OK, ExitCode.UPGRADE_AVAILABLE) and detection.uncertain():
         code = ExitCode.NETWORK  # unknown models may hide a better one, or a refusal
-    override = env_override(ctx, sources)
+    override = env_override(ctx, prepared.sources)
     if override is not None:
         detection.diagnoses.insert(0, override)
-        if code in (ExitCode.UPGRADE_AVAILABLE, ExitCode.DEPRECATED, ExitCode.UNAVAILABLE):
+        if code in CHANGE_DUE:
             # A change is due, but Flux runs the environment's model whatever the files say:
             # `run` cannot fix that, `unset FLUX_MODEL` can.
             code = ExitCode.UNAVAILABLE
         else:
             override = None  # Flux runs the right model; the diagnosis tells of the override
-    payload = detection_payload(ctx, detection, sources, code)
-    ctx.ui.diagnoses(detection.diagnoses)
+    report = Report(ctx.options.command, code, detection=detection, sources=prepared.sources)
+    _tell(ctx, detection, code, override)
+    remember(ctx, detection)
+    if ctx.options.write_checklist:
+        report.checklist = write_checklist(ctx, detection)
+        ctx.ui.say(f"Checklist: {report.checklist}")
+    return report
+
+
+def _tell(ctx: Context, detection: Detection, code: ExitCode, override: Diagnosis | None) -> None:
+    ui = ctx.ui
+    ui.diagnoses(detection.diagnoses)
     if detection.models:
-        ctx.ui.say(
+        ui.say(
             f"Configured: {describe_configured(detection)} ({detection.configured_status}); "
             f"recommended: {detection.recommended or 'none'}."
         )
     if override is not None and code == ExitCode.UNAVAILABLE:
-        ctx.ui.warn(f"Flux uses FLUX_MODEL from the environment: {override.next_step}")
-    elif code == ExitCode.UNAVAILABLE and detection.configured_status == "unset":
-        ctx.ui.warn("No model is configured for Flux yet: run `flux-setup run`.")
+        ui.warn(f"Flux uses FLUX_MODEL from the environment: {override.next_step}")
+    elif code == ExitCode.UNAVAILABLE and detection.configured_status == Status.UNSET:
+        ui.warn("No model is configured for Flux yet: run `flux-setup run`.")
     elif code == ExitCode.NETWORK:
-        ctx.ui.warn(f"The check could not finish. {incomplete_reason(detection)}")
+        ui.warn(f"The check could not finish. {incomplete_reason(detection)}")
     elif code == ExitCode.OK and not detection.verify:
-        ctx.ui.ok(
+        ui.ok(
             "The configured model is listed, active and the best of your preferred lines; not "
             "verified (--no-verify), so access is not proven."
         )
     elif code in VERDICTS:
-        (ctx.ui.ok if code == ExitCode.OK else ctx.ui.warn)(VERDICTS[code])
-    if override is None and code in (
-        ExitCode.UPGRADE_AVAILABLE,
-        ExitCode.DEPRECATED,
-        ExitCode.UNAVAILABLE,
-    ):
+        (ui.ok if code == ExitCode.OK else ui.warn)(VERDICTS[code])
+    if override is None and code in CHANGE_DUE:
         step = checklist.first_open(detection)
         if step is not None:
             where = f" {step.url}" if step.url else ""
-            ctx.ui.say(f"Next: {step.title}: {step.next_step or ''}{where}".rstrip())
-    remember(ctx, detection)
-    if ctx.options.write_checklist:
-        path = write_checklist(ctx, detection)
-        payload["checklist"] = str(path)
-        ctx.ui.say(f"Checklist: {path}")
-    return Outcome(code, payload)
+            ui.say(f"Next: {step.title}: {step.next_step or ''}{where}".rstrip())

@@ -7,9 +7,11 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-from wizard.commands.common import Context, Outcome
 from wizard.commands.run import run
 from wizard.errors import UsageError
+from wizard.facts import without_api_vars
+from wizard.flow.session import Context
+from wizard.report import Report
 
 # Obviously not a real key: the simulator accepts any well-formed one.
 DEMO_KEY = "sk-ant-api03-" + "flux-demo-key-not-a-real-secret-" + "0" * 60
@@ -38,38 +40,30 @@ def make_project(folder: Path) -> None:
             path.write_text(text, encoding="utf-8")
 
 
-def demo(ctx: Context) -> Outcome:
-    from wizard.simulator import ScenarioError, serve
+def demo(ctx: Context) -> Report:
+    from wizard.simulator import ScenarioError, load, serve
 
     o = ctx.options
-    folder = o.project if o.project_given else Path(tempfile.mkdtemp(prefix="flux-demo-"))
-    make_project(folder)
-    ctx.ui.say(f"Demo project: {folder}")
     try:
-        server = serve(o.scenario)
-        running = server.__enter__()
+        scenario = load(o.scenario)
     except ScenarioError as exc:
         raise UsageError(
             str(exc), fix="`flux-setup simulator --list` shows the scenarios."
         ) from None
-    try:
+    folder = o.project if o.project_given else Path(tempfile.mkdtemp(prefix="flux-demo-"))
+    make_project(folder)
+    ctx.ui.say(f"Demo project: {folder}")
+    with serve(scenario) as running:
         ctx.ui.say(f"Simulated API ({o.scenario} scenario) at {running.base_url}")
-        environ = {
-            k: v
-            for k, v in ctx.environ.items()
-            if k not in ("ANTHROPIC_API_KEY", "FLUX_MODEL", "ANTHROPIC_BASE_URL")
-        }
         options = replace(
             o, project=folder, base_url=running.base_url, yes=o.yes or not ctx.prompter.interactive
         )
-        outcome = run(replace(ctx, options=options, environ=environ))
-    finally:
-        server.__exit__(None, None, None)
-    outcome.payload["project"] = str(folder)
+        report = run(replace(ctx, options=options, environ=without_api_vars(ctx.environ)))
+    report.fields["project"] = str(folder)
     shown = [
         name
         for name in ("flux.toml", ".env", "flux-upgrade-checklist.md")
         if (folder / name).exists()
     ]
     ctx.ui.say(f"Look at the result: {folder} ({', '.join(shown)})")
-    return outcome
+    return report

@@ -2,31 +2,174 @@
 
 from __future__ import annotations
 
-from wizard import changes, checklist, memory, prices, project
+from wizard import changes, memory, prices, project
 from wizard.catalog import Catalog
-from wizard.commands.common import (
-    Context,
-    Outcome,
-    changes_json,
-    configured_sources,
-    effective_model,
-    env_override,
-    load_files,
-    obtain_key,
-    preferred_lines,
-)
-from wizard.commands.detect_step import (
-    detection_payload,
-    failure_outcome,
-    incomplete_reason,
-    run_detection,
-)
-from wizard.commands.outputs import check_checklist_folder, remember, write_checklist
 from wizard.detection import Detection
 from wizard.diagnosis import Diagnosis
 from wizard.errors import Cancelled, ExitCode, UsageError
+from wizard.flow.key import obtain_key
+from wizard.flow.network import incomplete_reason, run_detection
+from wizard.flow.outputs import check_checklist_folder, remember, write_checklist
+from wizard.flow.prepare import Prepared, config_mismatch, env_override, preferred_lines, prepare
+from wizard.flow.session import Context
 from wizard.keys import ApiKey
 from wizard.prompts import Option
+from wizard.report import Report
+from wizard.vocab import Lifecycle, Status
+
+# Statuses of a configured model that a run replaces (it says so, and offers the successor).
+LEAVING = (Status.RETIRED, Status.NOT_CALLABLE, Status.UNKNOWN_MODEL, Status.DEPRECATED)
+
+
+def run(ctx: Context) -> Report:
+    o = ctx.options
+    if not ctx.prompter.interactive and not (o.yes or o.dry_run):
+        raise UsageError(
+            "`run` asks which model to use and confirms before writing, and there is no terminal to ask on.",
+            fix="Pass --yes to accept the recommendation, or --dry-run to preview.",
+        )
+    prepared = prepare(ctx)
+    if not o.dry_run:
+        check_checklist_folder(ctx)  # fail before anything is written, not after
+    prefer = preferred_lines(ctx, prepared.files)
+    key = obtain_key(ctx, prepared.files, allow_prompt=True)
+    previous = memory.load(ctx.store, o.project, key.fingerprint)
+    detection = run_detection(
+        ctx, key, prepared.configured, prefer, extra=[o.model] if o.model else []
+    )
+    for line in memory.changes_since(previous, detection):
+        ctx.ui.say(line)
+    if detection.models:
+        ctx.ui.models(detection)
+    report = Report(o.command, detection=detection, sources=prepared.sources)
+    stopped = _stopped(ctx, detection, report, prepared)
+    if stopped is not None:
+        return stopped
+    if detection.recommended:
+        ctx.ui.ok(f"Recommended: {detection.recommended}, {_why(detection)}.")
+    chosen = _choose(ctx, detection)
+    if chosen is None:
+        report.exit_code = ExitCode.NETWORK if not detection.complete else ExitCode.UNAVAILABLE
+        ctx.ui.warn(
+            "No model of your preferred lines is callable with this key; nothing was changed."
+        )
+        return _close(ctx, report, detection)
+    return _setup(ctx, report, prepared, key, chosen)
+
+
+def _stopped(
+    ctx: Context, detection: Detection, report: Report, prepared: Prepared
+) -> Report | None:
+    """A report when the findings leave nothing to choose: an account-wide failure, or
+    transient failures that hide models that matter. None: go on to the choice."""
+    failure = detection.failure_exit_code()
+    if failure is not None:
+        report.exit_code = failure
+        ctx.ui.diagnoses(detection.diagnoses)
+        if detection.models and not ctx.options.dry_run:
+            report.checklist = write_checklist(ctx, detection)
+            ctx.ui.say(f"Checklist with the next steps: {report.checklist}")
+        remember(ctx, detection)
+        return report
+    mismatch = config_mismatch(prepared, "This run sets both to the model you choose.")
+    if mismatch is not None:
+        detection.diagnoses.append(mismatch)
+    ctx.ui.diagnoses(detection.diagnoses)
+    if detection.uncertain() and not ctx.options.dry_run:
+        # Transient failures left models that matter unknown: a choice now could downgrade the
+        # configured model because the network failed. Change nothing; the user reruns.
+        ctx.ui.warn(f"Nothing was changed. {incomplete_reason(detection)}")
+        remember(ctx, detection)
+        report.exit_code = ExitCode.NETWORK
+        return report
+    return None
+
+
+def _close(ctx: Context, report: Report, detection: Detection) -> Report:
+    """Nothing to set up: the checklist and the memory still tell what was found."""
+    if not ctx.options.dry_run:
+        report.checklist = write_checklist(ctx, detection)
+    remember(ctx, detection)
+    return report
+
+
+def _setup(ctx: Context, report: Report, prepared: Prepared, key: ApiKey, chosen: str) -> Report:
+    """Plan the files for `chosen`, preview, apply, and write the checklist of the result."""
+    o = ctx.options
+    detection = report.detection
+    assert detection is not None
+    fallback = _fallback_for(detection, chosen)
+    proposal = project.plan_setup(
+        prepared.files,
+        model=chosen,
+        fallback=fallback,
+        key=key,
+        save_key=_save_key(ctx, prepared.files, key),
+        # a --prefer given here is kept, so `check` later ranks by the same order
+        prefer=list(detection.prefer) if o.prefer else None,
+    )
+    configured = prepared.configured
+    if configured and configured != chosen and detection.configured_status in LEAVING:
+        ctx.ui.say(f"{configured} is {detection.configured_status.words}: switching to {chosen}.")
+    line_change = _line_change(detection, chosen)
+    if line_change:
+        ctx.ui.warn(line_change)
+    for note in proposal.notes:
+        ctx.ui.say(note)
+    ctx.ui.diagnoses(proposal.diagnoses)
+    plan = proposal.plan
+    report.plan = plan
+    report.diagnoses += proposal.diagnoses
+    report.fields["chosen"] = chosen
+    override = env_override(ctx, prepared.sources, files_model=chosen)
+    if override is not None:
+        report.diagnoses.append(override)
+    _preview(ctx, plan, chosen, override)
+    if o.dry_run:
+        ctx.ui.say("Dry run: nothing was written.")
+        return report
+    if not plan.empty:
+        if _asks(ctx) and not ctx.prompter.confirm("Apply these changes?", True, flag="--yes"):
+            raise Cancelled()
+        applied = changes.apply(plan, ctx.store)
+        labels = ", ".join(plan.label(c) for c in plan.changes)
+        ctx.ui.ok(f"Wrote {labels} (backup kept; `flux-setup undo` restores).")
+        report.fields["changeset"] = applied.changeset
+        detection = detection.after_change(chosen)  # the checklist and memory tell of now
+        report.checklist_from = detection
+    report.checklist = write_checklist(ctx, detection)
+    remember(ctx, detection)
+    _done(ctx, chosen, fallback, override, report)
+    return report
+
+
+def _asks(ctx: Context) -> bool:
+    return ctx.prompter.interactive and not ctx.options.yes
+
+
+def _preview(ctx: Context, plan: changes.Plan, chosen: str, override: Diagnosis | None) -> None:
+    if plan.empty and override is not None:
+        ctx.ui.say(f"The files already name {chosen}: nothing to change in them.")
+    elif plan.empty:
+        ctx.ui.ok(f"Flux already uses {chosen} and the files agree: nothing to change.")
+    else:
+        ctx.ui.heading("Changes:")
+        ctx.ui.diff(plan.diff())
+
+
+def _done(
+    ctx: Context, chosen: str, fallback: str | None, override: Diagnosis | None, report: Report
+) -> None:
+    if override is not None:
+        # Never "Flux uses X" while the environment makes Flux use something else.
+        ctx.ui.warn(f"{override.message} {override.next_step}")
+    else:
+        falling = f", falling back to {fallback}" if fallback else ""
+        ctx.ui.ok(f"Flux uses {chosen}{falling}.")
+    ctx.ui.say(f"Checklist: {report.checklist}")
+    ctx.ui.say(
+        "After a change to your account, run `flux-setup check` (exit 10 means a better model is callable)."
+    )
 
 
 def _why(detection: Detection) -> str:
@@ -39,72 +182,71 @@ def _why(detection: Detection) -> str:
     return f"the newest callable {model.line} model (line order: {order})"
 
 
+def _usable(detection: Detection, model_id: str | None) -> bool:
+    """The one rule for a model the user may pick: known, not retired, not refused."""
+    model = detection.model(model_id)
+    return (
+        model is not None and model.callable is not False and model.lifecycle != Lifecycle.RETIRED
+    )
+
+
 def _choose(ctx: Context, detection: Detection) -> str | None:
     o = ctx.options
     if o.model:
-        model = detection.model(o.model)
-        if model is None or model.callable is False or model.lifecycle == "retired":
-            wanted = detection.resolve(o.model)
-            cause = next((d for d in detection.diagnoses if d.model in (o.model, wanted)), None)
-            raise UsageError(
-                f"--model {o.model} cannot be used: {cause.message if cause else 'it is not callable'}",
-                fix="Pick a callable model from the table, or drop --model to take the recommendation.",
-            )
-        return o.model
+        return _given_model(detection, o.model)
     recommended = detection.recommended
     configured = detection.configured
     if configured and recommended and configured != recommended == detection.configured_model:
         return _keep_or_pin(ctx, configured, recommended)
-    if not ctx.prompter.interactive or o.yes:
+    if not _asks(ctx):
         return recommended
-    options: list[Option] = []
-    if recommended:
-        moves = _line_change(detection, recommended)
-        note = _why(detection) + (f". {moves}" if moves else "")
-        options.append(Option(f"{recommended}  (recommended)", recommended, note=note))
-    current = detection.model(configured)
-    if current is not None and detection.configured_status in (
-        "retired",
-        "deprecated",
-        "not_callable",
-    ):
-        successor = Catalog(detection.models).successor(current)
-        if successor is not None and successor.callable and successor.id != recommended:
-            options.append(
-                Option(
-                    f"{successor.id}  (successor of {configured}, {detection.configured_status})",
-                    successor.id,
-                )
-            )
-    keep = detection.model(configured)
-    if (
-        configured
-        and configured != recommended
-        and keep is not None
-        and keep.callable is not False
-        and keep.lifecycle != "retired"
-    ):
-        options.append(
-            Option(
-                f"{configured}  (keep the current model, {detection.configured_status})", configured
-            )
-        )
-    for model in detection.models:
-        if model.id in (recommended, configured) or model.lifecycle == "retired":
-            continue
-        if any(o.value == model.id for o in options):
-            continue
-        usable = model.callable or (
-            model.callable is None and not detection.verify and model.lifecycle == "active"
-        )
-        if usable and model.line in detection.prefer:
-            options.append(Option(f"{model.id}  ({model.line}, {model.lifecycle})", model.id))
+    options = _choices(detection)
     if not options:
         return None
     default = recommended or options[0].value
     return ctx.prompter.select(
         "Which model should Flux use?", options, default, flag="--model or --yes"
     )
+
+
+def _given_model(detection: Detection, wanted: str) -> str:
+    if not _usable(detection, wanted):
+        resolved = detection.resolve(wanted)
+        cause = next((d for d in detection.diagnoses if d.model in (wanted, resolved)), None)
+        raise UsageError(
+            f"--model {wanted} cannot be used: {cause.message if cause else 'it is not callable'}",
+            fix="Pick a callable model from the table, or drop --model to take the recommendation.",
+        )
+    return wanted
+
+
+def _choices(detection: Detection) -> list[Option]:
+    """The recommendation, the configured model's successor, keeping it, then every other
+    usable model of the preferred lines."""
+    recommended, configured = detection.recommended, detection.configured
+    options: list[Option] = []
+    if recommended:
+        moves = _line_change(detection, recommended)
+        note = _why(detection) + (f". {moves}" if moves else "")
+        options.append(Option(f"{recommended}  (recommended)", recommended, note=note))
+    current = detection.model(configured)
+    status = detection.configured_status
+    if current is not None and status in (Status.RETIRED, Status.DEPRECATED, Status.NOT_CALLABLE):
+        successor = Catalog(detection.models).successor(current)
+        if successor is not None and successor.callable and successor.id != recommended:
+            label = f"{successor.id}  (successor of {configured}, {status})"
+            options.append(Option(label, successor.id))
+    if configured and configured != recommended and _usable(detection, configured):
+        options.append(Option(f"{configured}  (keep the current model, {status})", configured))
+    taken = {o.value for o in options} | {recommended, configured}
+    for model in detection.models:
+        if model.id in taken or model.lifecycle == Lifecycle.RETIRED:
+            continue
+        unverified_ok = not detection.verify and model.lifecycle == Lifecycle.ACTIVE
+        usable = model.callable or (model.callable is None and unverified_ok)
+        if usable and model.line in detection.prefer:
+            options.append(Option(f"{model.id}  ({model.line}, {model.lifecycle})", model.id))
+    return options
 
 
 def _line_change(detection: Detection, chosen: str) -> str | None:
@@ -126,7 +268,7 @@ def _line_change(detection: Detection, chosen: str) -> str | None:
 def _keep_or_pin(ctx: Context, alias: str, model_id: str) -> str:
     """The configured alias already names the recommendation: keep it unless the person
     chooses to pin the dated ID (an alias follows the API; a pinned ID never moves)."""
-    if not ctx.prompter.interactive or ctx.options.yes:
+    if not _asks(ctx):
         return alias
     options = [
         Option(f"{alias}  (current: an alias of {model_id})", alias),
@@ -137,149 +279,20 @@ def _keep_or_pin(ctx: Context, alias: str, model_id: str) -> str:
 
 def _fallback_for(detection: Detection, chosen: str) -> str | None:
     catalog = Catalog(detection.models)
-    chosen_model = catalog.get(chosen)
-    fb = catalog.fallback(detection.prefer, chosen_model, unverified_ok=not detection.verify)
-    return fb.id if fb else None
+    fallback = catalog.fallback(
+        detection.prefer, catalog.get(chosen), unverified_ok=not detection.verify
+    )
+    return fallback.id if fallback else None
 
 
 def _save_key(ctx: Context, files: project.ProjectFiles, key: ApiKey) -> bool:
     o = ctx.options
     if o.save_key is not None:
         return o.save_key
-    if key.source not in ("prompt", "stdin") or not ctx.prompter.interactive or o.yes:
+    if not key.source.typed or not _asks(ctx):
         return False
     return ctx.prompter.confirm(
         f"Save the key in {files.env_path.name} so Flux finds it? (kept out of git)",
         True,
         flag="--save-key / --no-save-key",
     )
-
-
-def run(ctx: Context) -> Outcome:
-    o = ctx.options
-    if not ctx.prompter.interactive and not (o.yes or o.dry_run):
-        raise UsageError(
-            "`run` asks which model to use and confirms before writing, and there is no terminal to ask on.",
-            fix="Pass --yes to accept the recommendation, or --dry-run to preview.",
-        )
-    files = load_files(ctx)
-    if not o.dry_run:
-        check_checklist_folder(ctx)  # fail before anything is written, not after
-    sources = configured_sources(ctx, files)
-    configured = effective_model(sources)
-    prefer = preferred_lines(ctx, files)
-    key = obtain_key(ctx, files, allow_prompt=True)
-    previous = memory.load(o.project, key.fingerprint)
-    detection = run_detection(ctx, key, configured, prefer, extra=[o.model] if o.model else [])
-    for line in memory.changes_since(previous, detection):
-        ctx.ui.say(line)
-    if detection.models:
-        ctx.ui.models(detection)
-    failure = detection.failure_exit_code()
-    if failure is not None:
-        outcome = failure_outcome(ctx, detection, sources, failure)
-        if detection.models and not o.dry_run:
-            outcome.payload["checklist"] = str(write_checklist(ctx, detection))
-            ctx.ui.say(f"Checklist with the next steps: {outcome.payload['checklist']}")
-        remember(ctx, detection)
-        return outcome
-    if sources["env_file"] and sources["config"] and sources["env_file"] != sources["config"]:
-        detection.diagnoses.append(
-            Diagnosis(
-                "config_mismatch",
-                f"FLUX_MODEL in {files.env_path.name} ({sources['env_file']}) and [model].id in "
-                f"{files.config.display} ({sources['config']}) disagree; Flux uses {configured}.",
-                "This run sets both to the model you choose.",
-            )
-        )
-    ctx.ui.diagnoses(detection.diagnoses)
-    if detection.uncertain() and not o.dry_run:
-        # Transient failures left models that matter unknown: a choice now could downgrade the
-        # configured model because the network failed. Change nothing; the user reruns.
-        ctx.ui.warn(f"Nothing was changed. {incomplete_reason(detection)}")
-        remember(ctx, detection)
-        return Outcome(
-            ExitCode.NETWORK, detection_payload(ctx, detection, sources, ExitCode.NETWORK)
-        )
-    if detection.recommended:
-        ctx.ui.ok(f"Recommended: {detection.recommended}, {_why(detection)}.")
-    chosen = _choose(ctx, detection)
-    if chosen is None:
-        code = ExitCode.NETWORK if not detection.complete else ExitCode.UNAVAILABLE
-        ctx.ui.warn(
-            "No model of your preferred lines is callable with this key; nothing was changed."
-        )
-        outcome = Outcome(code, detection_payload(ctx, detection, sources, code))
-        if not o.dry_run:
-            outcome.payload["checklist"] = str(write_checklist(ctx, detection))
-        remember(ctx, detection)
-        return outcome
-    proposal = project.plan_setup(
-        files,
-        model=chosen,
-        fallback=_fallback_for(detection, chosen),
-        key=key,
-        save_key=_save_key(ctx, files, key),
-        # a --prefer given here is kept, so `check` later ranks by the same order
-        prefer=list(prefer) if o.prefer else None,
-    )
-    if (
-        configured
-        and configured != chosen
-        and detection.configured_status
-        in ("retired", "not_callable", "unknown_model", "deprecated")
-    ):
-        ctx.ui.say(
-            f"{configured} is {detection.configured_status.replace('_', ' ')}: switching to {chosen}."
-        )
-    line_change = _line_change(detection, chosen)
-    if line_change:
-        ctx.ui.warn(line_change)
-    for note in proposal.notes:
-        ctx.ui.say(note)
-    ctx.ui.diagnoses(proposal.diagnoses)
-    plan = proposal.plan
-    payload = detection_payload(ctx, detection, sources, ExitCode.OK)
-    payload["diagnosis"] += [d.to_json() for d in proposal.diagnoses]
-    payload["chosen"] = chosen
-    payload["changes"] = changes_json(plan)
-    override = env_override(ctx, sources, files_model=chosen)
-    if override is not None:
-        payload["diagnosis"].append(override.to_json())
-    if plan.empty and override is not None:
-        ctx.ui.say(f"The files already name {chosen}: nothing to change in them.")
-    elif plan.empty:
-        ctx.ui.ok(f"Flux already uses {chosen} and the files agree: nothing to change.")
-    else:
-        ctx.ui.heading("Changes:")
-        ctx.ui.diff(plan.diff())
-    if o.dry_run:
-        ctx.ui.say("Dry run: nothing was written.")
-        return Outcome(ExitCode.OK, payload)
-    if not plan.empty:
-        interactive = ctx.prompter.interactive and not o.yes
-        if interactive and not ctx.prompter.confirm("Apply these changes?", True, flag="--yes"):
-            raise Cancelled()
-        applied = changes.apply(plan)
-        ctx.ui.ok(
-            f"Wrote {', '.join(plan.label(c) for c in plan.changes)} (backup kept; `flux-setup undo` restores)."
-        )
-        payload["changeset"] = applied.changeset
-        detection = detection.after_change(chosen)  # the checklist and memory tell of now
-    path = write_checklist(ctx, detection)
-    payload["checklist"] = str(path)
-    payload["checklist_items"] = [item.to_json() for item in checklist.items(detection)]
-    remember(ctx, detection)
-    fallback = _fallback_for(detection, chosen)
-    if override is not None:
-        # Never "Flux uses X" while the environment makes Flux use something else.
-        ctx.ui.warn(f"{override.message} {override.next_step}")
-    else:
-        ctx.ui.ok(
-            f"Flux uses {chosen}" + (f", falling back to {fallback}" if fallback else "") + "."
-        )
-    ctx.ui.say(f"Checklist: {path}")
-    ctx.ui.say(
-        "After a change to your account, run `flux-setup check` (exit 10 means a better model is callable)."
-    )
-    return Outcome(ExitCode.OK, payload)

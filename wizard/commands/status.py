@@ -6,25 +6,14 @@ from datetime import datetime, timezone
 from typing import Any
 
 from wizard import memory
-from wizard.commands.common import (
-    Context,
-    Outcome,
-    base_payload,
-    configured_sources,
-    effective_model,
-    env_override,
-    key_discovery,
-    load_files,
-)
 from wizard.diagnosis import Diagnosis
 from wizard.errors import ExitCode
-from wizard.keys import SOURCE_LABELS, check_form
-
-MODEL_SOURCE_LABELS = {
-    "environment": "FLUX_MODEL in the environment",
-    "env_file": "FLUX_MODEL in the .env file",
-    "config": "[model].id in the config",
-}
+from wizard.flow.key import key_discovery
+from wizard.flow.prepare import Prepared, config_mismatch, env_override, prepare
+from wizard.flow.session import Context
+from wizard.keys import KeyDiscovery, check_form
+from wizard.report import Report
+from wizard.vocab import Code, ModelSource, Status
 
 
 def _age(iso: str | None, now: datetime) -> str:
@@ -44,53 +33,61 @@ def _age(iso: str | None, now: datetime) -> str:
     return "just now"
 
 
-def status(ctx: Context) -> Outcome:
-    files = load_files(ctx)
-    sources = configured_sources(ctx, files)
-    model = effective_model(sources)
-    winner = next(
-        (name for name in ("environment", "env_file", "config") if sources.get(name)), None
-    )
-    found = key_discovery(ctx, files)
-    diagnoses: list[Diagnosis] = []
-    if sources["env_file"] and sources["config"] and sources["env_file"] != sources["config"]:
-        diagnoses.append(
-            Diagnosis(
-                "config_mismatch",
-                f"FLUX_MODEL in .env ({sources['env_file']}) and [model].id in the config "
-                f"({sources['config']}) disagree; Flux uses {model}.",
-                "Run `flux-setup run` to make them agree.",
-            )
+def _findings(ctx: Context, prepared: Prepared) -> list[Diagnosis]:
+    diagnoses = [
+        d
+        for d in (
+            config_mismatch(prepared, "Run `flux-setup run` to make them agree."),
+            env_override(ctx, prepared.sources),
         )
-    override = env_override(ctx, sources)
-    if override is not None:
-        diagnoses.append(override)
-    if files.config.api_key:
+        if d is not None
+    ]
+    if prepared.files.config.api_key:
         diagnoses.append(
             Diagnosis(
-                "key_in_config",
+                Code.KEY_IN_CONFIG,
                 "The Flux config holds an API key.",
                 "Run `flux-setup migrate` to move it into .env.",
             )
         )
-    cfg = files.config
-    last = memory.load(ctx.options.project)
-    ui = ctx.ui
+    return diagnoses
+
+
+def status(ctx: Context) -> Report:
+    prepared = prepare(ctx)
+    found = key_discovery(ctx, prepared.files)
+    diagnoses = _findings(ctx, prepared)
+    last = memory.load(ctx.store, ctx.options.project)
+    _show(ctx, prepared, found, last)
+    ctx.ui.diagnoses(diagnoses)
+    key_ok = found.key is not None and check_form(found.key.reveal()) is None
+    code = _status_code(key_ok, prepared.configured, diagnoses)
+    if code != ExitCode.OK:
+        ctx.ui.warn(f"Flux cannot run as configured (exit {int(code)}): see above.")
+    return Report(
+        ctx.options.command, code, diagnoses=diagnoses, fields=_fields(prepared, found, last)
+    )
+
+
+def _show(
+    ctx: Context, prepared: Prepared, found: KeyDiscovery, last: memory.Record | None
+) -> None:
+    ui, cfg = ctx.ui, prepared.files.config
     ui.heading("Key")
     if not found.found:
         ui.warn("No API key found (stdin is not read by status).")
     for candidate in found.found:
         mark = "  (used)" if found.key and candidate.source == found.key.source else ""
-        ui.say(f"  {candidate.fingerprint}  from {SOURCE_LABELS[candidate.source]}{mark}")
+        ui.say(f"  {candidate.fingerprint}  from {candidate.source.label}{mark}")
     if found.key is not None:
         problem = check_form(found.key.reveal())
         if problem:
             ui.warn(f"  {problem.message}")
     ui.heading("Model")
-    for name, label in MODEL_SOURCE_LABELS.items():
-        value = sources[name]
-        mark = "  (used)" if name == winner else ""
-        ui.say(f"  {label:32} {value or '-'}{mark}")
+    for source in ModelSource:
+        value = prepared.sources[source]
+        mark = "  (used)" if source == prepared.winner else ""
+        ui.say(f"  {source.label:32} {value or '-'}{mark}")
     ui.heading("Config")
     state_word = f"schema {cfg.version}" if cfg.location.exists else "not created yet"
     ui.say(f"  {cfg.location.path} ({cfg.display}, {state_word})")
@@ -98,59 +95,49 @@ def status(ctx: Context) -> Outcome:
         ui.warn("  Schema 1: `flux-setup migrate` brings it to schema 2.")
     ui.heading("Last check")
     if last:
-        configured = last.get("configured") or {}
         ui.say(
-            f"  {_age(last.get('checked_at'), ctx.now())}: {configured.get('model') or 'none'} was "
-            f"{configured.get('status')}; recommended {last.get('recommended') or 'none'}."
+            f"  {_age(last.checked_at, ctx.now())}: {last.configured or 'none'} was "
+            f"{last.status}; recommended {last.recommended or 'none'}."
         )
     else:
         ui.say("  never: run `flux-setup check`.")
-    ui.diagnoses(diagnoses)
-    payload: dict[str, Any] = base_payload(ctx, ExitCode.OK)
-    payload.update(
-        {
-            "key": (
-                {
-                    "source": found.key.source,
-                    "fingerprint": found.key.fingerprint,
-                    "kind": found.key.kind,
-                }
-                if found.key
-                else None
-            ),
-            "keys_found": [{"source": c.source, "fingerprint": c.fingerprint} for c in found.found],
-            "configured": {
-                "model": model,
-                "status": "unverified" if model else "unset",
-                "sources": sources,
-                "winner": winner,
-            },
-            "config": {
-                "path": str(cfg.location.path),
-                "in_pyproject": cfg.location.in_pyproject,
-                "exists": cfg.location.exists,
-                "schema_version": cfg.version if cfg.location.exists else None,
-                "needs_migration": cfg.needs_migration,
-            },
-            "last_check": (
-                {
-                    "checked_at": last.get("checked_at"),
-                    "configured": last.get("configured"),
-                    "recommended": last.get("recommended"),
-                }
-                if last
-                else None
-            ),
-            "diagnosis": [d.to_json() for d in diagnoses],
-        }
-    )
-    code = _status_code(
-        found.key is not None and check_form(found.key.reveal()) is None, model, diagnoses
-    )
-    payload["exit_code"] = int(code)
-    if code != ExitCode.OK:
-        ui.warn(f"Flux cannot run as configured (exit {int(code)}): see above.")
-    return Outcome(code, payload)
+
+
+def _fields(prepared: Prepared, found: KeyDiscovery, last: memory.Record | None) -> dict[str, Any]:
+    cfg, model = prepared.files.config, prepared.configured
+    key = found.key
+    return {
+        "key": (
+            {"source": str(key.source), "fingerprint": key.fingerprint, "kind": str(key.kind)}
+            if key
+            else None
+        ),
+        "keys_found": [
+            {"source": str(c.source), "fingerprint": c.fingerprint} for c in found.found
+        ],
+        "configured": {
+            "model": model,
+            "status": str(Status.UNVERIFIED if model else Status.UNSET),
+            "sources": dict(prepared.sources),
+            "winner": str(prepared.winner) if prepared.winner else None,
+        },
+        "config": {
+            "path": str(cfg.location.path),
+            "in_pyproject": cfg.location.in_pyproject,
+            "exists": cfg.location.exists,
+            "schema_version": cfg.version if cfg.location.exists else None,
+            "needs_migration": cfg.needs_migration,
+        },
+        "last_check": (
+            {
+                "checked_at": last.checked_at,
+                "configured": last.configured_json(),
+                "recommended": last.recommended,
+            }
+            if last
+            else None
+        ),
+    }
 
 
 def _status_code(key_ok: bool, model: str | None, diagnoses: list[Diagnosis]) -> ExitCode:
@@ -159,6 +146,6 @@ def _status_code(key_ok: bool, model: str | None, diagnoses: list[Diagnosis]) ->
     disagree)."""
     if not key_ok:
         return ExitCode.KEY
-    if not model or any(d.code in ("env_override", "config_mismatch") for d in diagnoses):
+    if not model or any(d.code in (Code.ENV_OVERRIDE, Code.CONFIG_MISMATCH) for d in diagnoses):
         return ExitCode.UNAVAILABLE
     return ExitCode.OK

@@ -8,6 +8,7 @@ import sys
 import threading
 
 from wizard.errors import ExitCode, UsageError
+from wizard.facts import DEFAULT_SCENARIO
 
 
 def _port(value: str) -> int:
@@ -22,7 +23,9 @@ def _port(value: str) -> int:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--scenario", default="today", help="built-in name or a JSON file (default: today)"
+        "--scenario",
+        default=DEFAULT_SCENARIO,
+        help=f"built-in name or a JSON file (default: {DEFAULT_SCENARIO})",
     )
     parser.add_argument(
         "--port", type=_port, default=0, help="port on 127.0.0.1 (default: any free one)"

@@ -24,6 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from wizard.facts import DEFAULT_SCENARIO, SPEND_LIMIT_ERROR_CODE, SUPPORT_URL
 from wizard.simulator.scenarios import Scenario, load, public_model
 
 API_KEY_PREFIX = "sk-ant-api03-"
@@ -260,7 +261,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "invalid_request_error",
                 "Your organization has been disabled. Contact support if you believe this is an error.",
                 error_code="organization_on_hold",
-                extra_details={"appeal_url": "https://support.claude.com"},
+                extra_details={"appeal_url": SUPPORT_URL},
             )
 
     def _dispatch(
@@ -355,7 +356,7 @@ class _Handler(BaseHTTPRequestHandler):
                 429,
                 "rate_limit_error",
                 "Your organization has reached its monthly spend limit for its usage tier.",
-                error_code="enforced_spend_limit_reached",
+                error_code=SPEND_LIMIT_ERROR_CODE,
                 headers={"x-should-retry": "false"},
             )
         requested = request.get("model")
@@ -541,7 +542,7 @@ class RunningSimulator:
 
 @contextlib.contextmanager
 def serve(
-    scenario: str | Scenario = "today", faults: Faults | None = None, port: int = 0
+    scenario: str | Scenario = DEFAULT_SCENARIO, faults: Faults | None = None, port: int = 0
 ) -> Iterator[RunningSimulator]:
     """Serve a scenario on loopback for the duration of the block; yields the running server."""
     loaded = load(scenario) if isinstance(scenario, str) else scenario

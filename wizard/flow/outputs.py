@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from wizard import checklist, memory
-from wizard.changes import write_atomic
-from wizard.commands.common import Context
 from wizard.detection import Detection
 from wizard.errors import FilesError
+from wizard.fileio import write_atomic
+from wizard.flow.session import Context
 
 
 def checklist_path(ctx: Context) -> Path:
@@ -39,4 +39,4 @@ def write_checklist(ctx: Context, detection: Detection) -> Path:
 
 def remember(ctx: Context, detection: Detection) -> None:
     if detection.models:  # a failed listing teaches nothing worth keeping
-        memory.save(ctx.options.project, detection)
+        memory.save(ctx.store, ctx.options.project, detection)

@@ -1,15 +1,14 @@
-"""The network step shared by `run` and `check`: discover, verify, explain; and its JSON."""
+"""The network step shared by `run` and `check`: discover, verify, explain."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from wizard import checklist
-from wizard.commands.common import Context, Outcome, base_payload, diagnoses_json
 from wizard.detection import Detection, detect, estimate_cost
-from wizard.errors import ExitCode, UsageError
+from wizard.errors import UsageError
+from wizard.flow.session import Context
 from wizard.keys import ApiKey
+from wizard.vocab import Code
 
 
 def run_detection(
@@ -22,7 +21,7 @@ def run_detection(
     from wizard import api  # the module is light; the SDK itself is imported on first use
 
     o = ctx.options
-    base_url = api.resolve_base_url(o.base_url, dict(ctx.environ))
+    base_url = api.resolve_base_url(o.base_url, ctx.environ)
     if o.verify:
         ctx.ui.say(
             f"Verifying access with at most {o.max_verify} billed one-token calls "
@@ -65,68 +64,19 @@ def run_detection(
     return detection
 
 
-def detection_payload(
-    ctx: Context, detection: Detection, sources: dict[str, str | None], exit_code: ExitCode
-) -> dict[str, Any]:
-    data = detection.to_json()
-    payload = base_payload(ctx, exit_code)
-    payload.update(
-        {
-            "key": data["key"],
-            "configured": {**data["configured"], "sources": sources},
-            "models": data["models"],
-            "recommended": data["recommended"],
-            "fallback": data["fallback"],
-            "diagnosis": diagnoses_json(detection.diagnoses),
-            "verification": data["verification"],
-            "ratelimits": data["ratelimits"],
-            "changes": [],
-            "checklist": None,
-            "checklist_items": [item.to_json() for item in checklist.items(detection)],
-        }
-    )
-    return payload
-
-
-def rank(detection: Detection, model_id: str | None) -> int:
-    ids = [
-        m.id for m in detection.models if m.line in detection.prefer and m.lifecycle != "retired"
-    ]
-    wanted = detection.resolve(model_id)
-    return ids.index(wanted) if wanted in ids else len(ids) + 1
-
-
-def check_verdict(detection: Detection) -> ExitCode:
-    """0 / 10 / 11 / 12 for the configured model; the highest of 12, 11, 10 wins. Whether
-    transient failures make 0 or 10 unsafe to say is `Detection.uncertain`'s call."""
-    status = detection.configured_status
-    if status in ("retired", "unknown_model", "not_callable", "unset"):
-        return ExitCode.UNAVAILABLE
-    if status == "deprecated":
-        return ExitCode.DEPRECATED
-    recommended = detection.recommended
-    if (
-        recommended
-        and recommended != detection.configured_model
-        and rank(detection, recommended) < rank(detection, detection.configured)
-    ):
-        return ExitCode.UPGRADE_AVAILABLE
-    return ExitCode.OK
-
-
 def incomplete_reason(detection: Detection) -> str:
     """Why the picture is incomplete, in a sentence that says what settles it."""
     codes = {d.code for d in detection.diagnoses}
-    if "network_error" in codes and not detection.models:
+    if Code.NETWORK_ERROR in codes and not detection.models:
         return "The API could not be reached (see above): rerun when it answers."
-    if "verification_incomplete" in codes:
+    if Code.VERIFICATION_INCOMPLETE in codes:
         return (
             "Better-ranked models were left unverified (see above), so nothing is recommended yet: "
             "rerun with the --max-verify it names."
         )
     if not detection.listed:
         return "The model listing failed, so which models rank higher is unknown: rerun later."
-    if "request_rejected" in codes:
+    if Code.REQUEST_REJECTED in codes:
         return (
             "The API refused a call for a reason flux-setup does not know (see above), so the "
             "picture is incomplete: rerun once it is resolved."
@@ -144,10 +94,3 @@ def describe_configured(detection: Detection) -> str:
     if resolved and resolved != detection.configured:
         return f"{configured} -> {resolved}"
     return configured
-
-
-def failure_outcome(
-    ctx: Context, detection: Detection, sources: dict[str, str | None], code: ExitCode
-) -> Outcome:
-    ctx.ui.diagnoses(detection.diagnoses)
-    return Outcome(code, detection_payload(ctx, detection, sources, code))

@@ -1,0 +1,21 @@
+"""Detection: what this key can really call, proven with few round trips and few billed calls,
+and why every refusal happened.
+
+Round 1 lists every model while the configured model (and `--model`) is verified at the same
+time. Then verification walks the ranking of the preferred lines from the top: the
+recommendation is the first model that answers, and it counts as proven only when every model
+ranked above it was refused. The API bills answers, not refusals, so walking past a gated model
+costs a round trip, not money: the cap (`--max-verify`, default 4) bounds the calls that may be
+billed, and a walk that the cap or the request bound stops is reported as incomplete, naming
+the models left unverified. The fallback (the best callable model of another line) is proven
+only with what is left.
+
+The package reads as the steps: `steps` (round one, aliases, the finish), `walk` (down the
+ranking), `fold` (outcomes into verdicts), `bookkeeping` (what was asked and what is left),
+`result` (the `Detection` every command reads).
+"""
+
+from wizard.detection.result import Detection, estimate_cost
+from wizard.detection.steps import detect
+
+__all__ = ["Detection", "detect", "estimate_cost"]

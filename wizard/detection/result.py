@@ -1,0 +1,153 @@
+"""The findings of one detection, as every command reads them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from wizard.catalog import Model
+from wizard.diagnosis import Diagnosis
+from wizard.errors import ExitCode
+from wizard.facts import DEFAULT_MAX_VERIFY
+from wizard.vocab import KeyKind, KeySource, Lifecycle, Status
+
+# A ceiling, not a quote: ~12 input and 1 output token at the highest published price
+# ($10 / $50 per million tokens).
+COST_CEILING_PER_CALL_USD = 12 * 10 / 1e6 + 1 * 50 / 1e6
+
+
+@dataclass
+class Detection:
+    key_source: KeySource
+    key_fingerprint: str
+    key_kind: KeyKind
+    base_url: str
+    prefer: tuple[str, ...]
+    verify: bool
+    configured: str | None = None
+    configured_status: Status = Status.UNSET
+    models: list[Model] = field(default_factory=list)
+    recommended: str | None = None
+    fallback: str | None = None
+    diagnoses: list[Diagnosis] = field(default_factory=list)
+    ratelimits: dict[str, str] = field(default_factory=dict)
+    billed_calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    requests: int = 0
+    rounds: int = 0
+    # True only when the recommendation is proven and nothing failed on the way.
+    complete: bool = True
+    # The recommendation is proven (every model ranked above it refused), or nothing was to be.
+    settled: bool = True
+    max_verify: int = DEFAULT_MAX_VERIFY
+    # Models ranked above every proven one that the cap left unverified.
+    unverified: list[str] = field(default_factory=list)
+    # The listing answered: which models exist, and their ranking, is known.
+    listed: bool = False
+    # Aliases the API resolved (`claude-sonnet-4-5` -> `claude-sonnet-4-5-20250929`).
+    aliases: dict[str, str] = field(default_factory=dict)
+    checked_at: str = ""
+    # Preferred lines the listing does not know (a typo in --prefer or [model].prefer).
+    unknown_lines: list[str] = field(default_factory=list)
+    # After `run` applied a change: the model the files named before, and its status then.
+    previous: str | None = None
+    previous_status: Status | None = None
+
+    def after_change(self, chosen: str) -> Detection:
+        """The same findings, describing the files as a change left them: `chosen` is now the
+        configured model, and the one it replaced is `previous`."""
+        if chosen == self.configured:
+            return self
+        model = self.model(chosen)
+        if model is not None and model.callable:
+            deprecated = model.lifecycle == Lifecycle.DEPRECATED
+            status = Status.DEPRECATED if deprecated else Status.CALLABLE
+        else:
+            status = Status.UNVERIFIED
+        return replace(
+            self,
+            configured=chosen,
+            configured_status=status,
+            previous=self.configured,
+            previous_status=self.configured_status,
+        )
+
+    @property
+    def estimated_cost_usd(self) -> float:
+        return round(self.billed_calls * COST_CEILING_PER_CALL_USD, 6)
+
+    def resolve(self, model_id: str | None) -> str | None:
+        """The model an ID names: an alias resolves to its dated ID."""
+        return self.aliases.get(model_id, model_id) if model_id else None
+
+    @property
+    def configured_model(self) -> str | None:
+        return self.resolve(self.configured)
+
+    def model(self, model_id: str | None) -> Model | None:
+        wanted = self.resolve(model_id)
+        return next((m for m in self.models if m.id == wanted), None)
+
+    def uncertain(self) -> bool:
+        """Whether what is unknown may hide the truth that matters: the configured model's
+        status, or a model ranked above the recommendation. Then nothing may be changed."""
+        if self.verify and self.configured and self.configured_status == Status.UNVERIFIED:
+            return True
+        return not self.settled
+
+    def failure_exit_code(self) -> ExitCode | None:
+        """The exit code of an account-wide failure that stopped detection, if one did."""
+        codes = [d.code.exit_code for d in self.diagnoses if d.account_wide]
+        for wanted in (ExitCode.KEY, ExitCode.ACCOUNT):
+            if wanted in codes:
+                return wanted
+        network = [d.code.exit_code for d in self.diagnoses]
+        if not self.models and ExitCode.NETWORK in network:
+            return ExitCode.NETWORK
+        return None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key": {
+                "source": str(self.key_source),
+                "fingerprint": self.key_fingerprint,
+                "kind": str(self.key_kind),
+            },
+            "configured": {
+                "model": self.configured,
+                "resolved": self.configured_model,
+                "status": str(self.configured_status),
+                **(
+                    {"previous": self.previous, "previous_status": _plain(self.previous_status)}
+                    if self.previous is not None
+                    else {}
+                ),
+            },
+            "models": [m.to_json() for m in self.models],
+            "recommended": self.recommended,
+            "fallback": self.fallback,
+            "diagnosis": [d.to_json() for d in self.diagnoses],
+            "verification": {
+                "verified": self.verify,
+                "billed_calls": self.billed_calls,
+                "max_verify": self.max_verify,
+                "input_tokens": self.input_tokens,
+                "output_tokens": self.output_tokens,
+                "estimated_cost_usd_max": self.estimated_cost_usd,
+                "requests": self.requests,
+                "round_trips": self.rounds,
+                "complete": self.complete,
+                "unverified": self.unverified,
+            },
+            "ratelimits": self.ratelimits,
+            "checked_at": self.checked_at,
+        }
+
+
+def estimate_cost(calls: int = DEFAULT_MAX_VERIFY) -> float:
+    return round(calls * COST_CEILING_PER_CALL_USD, 6)
+
+
+def _plain(word: Status | None) -> str | None:
+    return str(word) if word is not None else None

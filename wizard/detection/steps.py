@@ -1,0 +1,242 @@
+"""`detect`: round one (listing + configured model), aliases, the walk, the finish."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+from wizard.api import ApiCallFailed, ApiClient, ApiFailure
+from wizard.catalog import DEFAULT_PREFER, Catalog, Model
+from wizard.detection.bookkeeping import MAX_VERIFY_REQUESTS, Run
+from wizard.detection.fold import add, fold, scoped_refusals_repeat
+from wizard.detection.result import Detection
+from wizard.detection.walk import walk
+from wizard.diagnosis import (
+    Diagnosis,
+    api_said,
+    deprecated_but_callable,
+    from_failure,
+    model_refusal,
+)
+from wizard.facts import DEFAULT_MAX_VERIFY, SUPPORT_URL
+from wizard.keys import ApiKey
+from wizard.vocab import Code, Lifecycle, Status
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def detect(
+    client: ApiClient,
+    key: ApiKey,
+    *,
+    configured: str | None = None,
+    prefer: Sequence[str] = DEFAULT_PREFER,
+    verify: bool = True,
+    max_billed: int = DEFAULT_MAX_VERIFY,
+    extra: Sequence[str] = (),
+    now: Callable[[], datetime] = _utc_now,
+) -> Detection:
+    """Discover the models, verify the ones that decide the recommendation, explain every
+    refusal. `extra` names models the user asked for (`--model`): verified like the configured
+    one. `max_billed` is the cap on calls that may be billed (`--max-verify`)."""
+    result = Detection(
+        key_source=key.source,
+        key_fingerprint=key.fingerprint,
+        key_kind=key.kind,
+        base_url=client.base_url,
+        prefer=tuple(prefer),
+        verify=verify,
+        configured=configured,
+        max_verify=max(1, max_billed),
+        checked_at=now().isoformat(timespec="seconds"),
+    )
+    run = Run(client, result, Catalog([]))
+    listing = _round_one(run, [m for m in (configured, *extra) if m] if verify else [])
+    if isinstance(listing, ApiFailure):
+        _listing_failed(run, listing)
+    else:
+        run.catalog = Catalog(Model.from_api(m) for m in listing)
+        run.listed = True
+    if not run.stop:
+        _resolve_unlisted(run, [m for m in (configured, *extra) if m])
+    fold(run)
+    if run.listed:
+        listed_lines = {m.line for m in run.catalog.models if m.line}
+        result.unknown_lines = [line for line in result.prefer if line not in listed_lines]
+    if verify and run.listed and not run.stop and not result.unknown_lines:
+        walk(run)
+    _finish(run)
+    return result
+
+
+def _round_one(run: Run, speculative: list[str]) -> list[dict[str, Any]] | ApiFailure:
+    """The catalogue, and the configured model verified at the same time."""
+    client = run.client
+    run.result.rounds += 1
+
+    def list_all() -> list[dict[str, Any]] | ApiFailure:
+        try:
+            return client.list_models()
+        except ApiCallFailed as failed:
+            return failed.failure
+
+    asked = list(dict.fromkeys(speculative))[: run.result.max_verify]
+    run.verify_requests += len(asked)
+    calls: list[Callable[[], Any]] = [list_all] + [
+        (lambda i=i: client.verify(i))  # type: ignore[misc]
+        for i in asked
+    ]
+    outcomes = client.run_concurrently(calls)
+    run.record(outcomes[1:])
+    listing: list[dict[str, Any]] | ApiFailure = outcomes[0]
+    return listing
+
+
+def _listing_failed(run: Run, failure: ApiFailure) -> None:
+    """A listing that failed proves nothing about models, and takes nothing away from what the
+    verification calls proved."""
+    result = run.result
+    result.complete = False
+    diagnosis = from_failure(failure, base_url=run.client.base_url)
+    if diagnosis.account_wide:
+        run.stop = True
+    elif not failure.transient:
+        diagnosis = Diagnosis(
+            Code.LISTING_FAILED,
+            f"The model listing failed ({failure.status} {failure.type or 'error'}), so which "
+            f"models exist and rank higher is unknown; models that answered a call are still "
+            f"callable.{api_said(failure.message)}",
+            "Rerun later; if it persists, the key may not list models: contact support with "
+            "the request ID.",
+            url=SUPPORT_URL,
+            request_id=failure.request_id,
+        )
+    add(result, diagnosis)
+
+
+def _resolve_unlisted(run: Run, ids: list[str]) -> None:
+    """IDs outside the listing (an alias, a model listed elsewhere, or a listing that failed)
+    are looked up one by one: retrieve resolves aliases to their model."""
+    unlisted = [i for i in dict.fromkeys(ids) if run.catalog.get(i) is None]
+    if not unlisted:
+        return
+    run.result.rounds += 1
+    for model_id in unlisted:
+        try:
+            found = run.client.retrieve(model_id)
+        except ApiCallFailed:
+            found = None
+        if found is None or not isinstance(found.get("id"), str):
+            continue
+        model = Model.from_api(found)
+        if model.id != model_id:
+            run.result.aliases[model_id] = model.id
+            if model_id in run.verifications:
+                run.tried.add(model.id)  # the call made with the alias counts for the model
+        run.catalog.add(model)
+
+
+def _finish(run: Run) -> None:
+    result, catalog = run.result, run.catalog
+    scoped_refusals_repeat(run)
+    result.requests = run.client.requests
+    prefer = result.prefer
+    # Without the listing, a model found by ID is only itself: nothing may be ranked.
+    ranking = catalog if run.listed else Catalog([])
+    recommended = ranking.recommend(prefer, unverified_ok=not result.verify)
+    fallback = ranking.fallback(prefer, recommended, unverified_ok=not result.verify)
+    result.recommended = recommended.id if recommended else None
+    result.fallback = fallback.id if fallback else None
+    ranked = catalog.ranked(prefer)
+    nothing_callable = bool(ranked) and all(m.callable is False for m in ranked)
+    result.listed = run.listed
+    result.settled = run.listed and (recommended is not None or nothing_callable or not ranked)
+    if run.exhausted:
+        add(result, _incomplete(result, run))
+    if run.stop or run.exhausted or not result.settled:
+        result.complete = False
+    # Show the preferred lines in ranking order, then every other listed model (newest first).
+    shown = {m.id for m in ranked}
+    result.models = ranked + [m for m in catalog.models if m.id not in shown]
+    _configured_status(run)
+    _advise_replacement(run)
+
+
+# Lifecycle refusals: nothing brings the model back, so the next step is its replacement. (An
+# access refusal keeps its own next step: the workspace or support can change it.)
+REPLACEABLE = {Code.MODEL_RETIRED, Code.MODEL_CLOSED_TO_NEW_ADOPTERS, Code.MODEL_DEPRECATED}
+
+
+def _advise_replacement(run: Run) -> None:
+    """One rule for what replaces a configured model that cannot stay: the recommendation, by
+    the preference order. Its same-line successor is named beside it when it differs."""
+    result = run.result
+    current = run.catalog.get(result.configured_model)
+    if current is None or result.recommended in (None, current.id):
+        return
+    successor = run.catalog.successor(current)
+    also = (
+        f"; {successor.id} is the newest model of the {current.line} line"
+        + ("" if successor.callable else " (not verified)")
+        if successor is not None and successor.id != result.recommended
+        else ""
+    )
+    for d in result.diagnoses:
+        if d.model == current.id and d.code in REPLACEABLE:
+            d.next_step = (
+                f"Switch to {result.recommended}, the recommendation for your line order "
+                f"({', '.join(result.prefer)}){also}: `flux-setup run`."
+            )
+
+
+def _incomplete(result: Detection, run: Run) -> Diagnosis:
+    names = ", ".join(result.unverified[:6]) + (" ..." if len(result.unverified) > 6 else "")
+    more = result.max_verify + len(result.unverified) + 1
+    if run.verify_requests >= MAX_VERIFY_REQUESTS:
+        why = f"after {MAX_VERIFY_REQUESTS} verification requests"
+    else:
+        why = f"within --max-verify {result.max_verify} (calls that may be billed)"
+    return Diagnosis(
+        Code.VERIFICATION_INCOMPLETE,
+        f"Not settled {why}: {names} rank above every model proven so far and were not "
+        "verified, so no model is recommended.",
+        f"Rerun with --max-verify {more} to settle it (each call costs well under $0.001; "
+        "refusals are not billed).",
+    )
+
+
+def _configured_status(run: Run) -> None:
+    result, catalog = run.result, run.catalog
+    configured = result.configured
+    if not configured:
+        result.configured_status = Status.UNSET
+        return
+    answered = run.verifications.get(configured)
+    model = catalog.get(result.configured_model)
+    if model is None:
+        if answered is not None and answered.ok:
+            result.configured_status = Status.CALLABLE  # an answer proves access, listed or not
+        elif not catalog.models:
+            result.configured_status = Status.UNVERIFIED
+        else:
+            result.configured_status = Status.UNKNOWN_MODEL
+            if not any(d.model == configured for d in result.diagnoses):
+                result.diagnoses.insert(0, model_refusal(configured, catalog, None))
+    elif model.lifecycle == Lifecycle.RETIRED:
+        result.configured_status = Status.RETIRED
+        if not any(d.model == model.id for d in result.diagnoses):
+            result.diagnoses.insert(0, model_refusal(model.id, catalog, None))
+    elif model.callable is False:
+        result.configured_status = Status.NOT_CALLABLE
+    elif model.callable and model.lifecycle == Lifecycle.DEPRECATED:
+        result.configured_status = Status.DEPRECATED
+        result.diagnoses.insert(0, deprecated_but_callable(model))
+    elif model.callable:
+        result.configured_status = Status.CALLABLE
+    else:
+        result.configured_status = Status.UNVERIFIED
+        if model.lifecycle == Lifecycle.DEPRECATED:
+            result.diagnoses.insert(0, deprecated_but_callable(model, proven=False))

@@ -1,0 +1,102 @@
+"""The walk down the ranking: verify until the recommendation is proven, then the fallback."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from wizard.catalog import Model
+from wizard.detection.bookkeeping import MAX_VERIFY_REQUESTS, Run
+from wizard.detection.fold import fold
+from wizard.vocab import Code, Lifecycle
+
+
+def _chain(ranked: Sequence[Model], tried: set[str]) -> tuple[list[Model], bool]:
+    """The unverified models ranked above the first callable one, and whether a model that was
+    tried without a verdict (a transient failure) blocks proving anything below it."""
+    chain: list[Model] = []
+    for model in ranked:
+        if model.callable:
+            break
+        if model.callable is False:
+            continue
+        if model.id in tried:
+            return chain, True
+        chain.append(model)
+    return chain, False
+
+
+def walk(run: Run) -> None:
+    """Verify down the ranking until the recommendation is proven, then prove the fallback."""
+    prefer = run.result.prefer
+    window = 1
+    speculate = True  # until a refusal shows up, prove the likely fallback in the same round
+    refused_rounds = 0
+    line: str | None = None
+    while not run.stop:
+        ranked = run.catalog.ranked(prefer)
+        chain, blocked = _chain(ranked, run.tried)
+        if chain and chain[0].line != line:
+            # A new line's newest model is the likeliest to answer: start narrow again.
+            line, window, refused_rounds = chain[0].line, 1, 0
+        probe = _probe_repeat(run, ranked) if blocked and not chain else []
+        if probe:
+            chain, speculate = probe, False
+        if chain:
+            batch = [m for m in chain[:window] if m.line == line] or chain[:1]
+            if speculate and not any(d.code == Code.REQUEST_REJECTED for d in run.result.diagnoses):
+                spec = _chain([m for m in ranked if m.line != chain[0].line], run.tried)[0]
+                batch += spec[:1]
+        else:
+            recommended = next((m for m in ranked if m.callable), None)
+            if recommended is None or blocked:
+                return
+            batch = _secondary(run, ranked, recommended)[:window]
+            if not batch:
+                return
+        if run.room() <= 0 or run.verify_requests >= MAX_VERIFY_REQUESTS:
+            if chain:
+                run.exhausted = True
+                run.result.unverified = [m.id for m in chain]
+            return
+        done = run.verify_round([m.id for m in batch])
+        if not done:
+            return
+        fold(run)
+        if any(not v.ok for v in done):
+            speculate = False
+            refused_rounds += 1
+            # Each further refused round widens the next: a line refused end to end is
+            # walked in few round trips; answers in one round cost at most the cap.
+            window = min(4, 2 ** max(0, refused_rounds - 1))
+
+
+def _probe_repeat(run: Run, ranked: list[Model]) -> list[Model]:
+    """A refusal no rule knows blocks the top of the ranking: one more model, tried once,
+    tells whether it is that model's or the account's (the same answer for a second model)."""
+    if any(v.ok for v in run.verifications.values()):
+        return []
+    rejected = [d for d in run.result.diagnoses if d.code == Code.REQUEST_REJECTED and d.model]
+    if len(rejected) != 1:
+        return []
+    untried = [m for m in ranked if m.id not in run.tried and m.callable is None]
+    return untried[:1]
+
+
+def _secondary(run: Run, ranked: list[Model], recommended: Model) -> list[Model]:
+    """With the recommendation proven, what is left proves the fallback (the best model of
+    another line), then the same-line successor of a configured model that cannot stay, which
+    the choice offers beside the recommendation."""
+    fallback = _chain([m for m in ranked if m.line != recommended.line], run.tried)[0]
+    if fallback:
+        return fallback
+    current = run.catalog.get(run.result.configured_model)
+    if current is None or current.line is None or current.line == recommended.line:
+        return []
+    if current.lifecycle == Lifecycle.ACTIVE and current.callable is not False:
+        return []
+    same_line = [
+        m
+        for m in run.catalog.models
+        if m.line == current.line and m.lifecycle == Lifecycle.ACTIVE and m.id != current.id
+    ]
+    return _chain(same_line, run.tried)[0]

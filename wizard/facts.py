@@ -1,0 +1,37 @@
+"""Facts the program states in more than one place, each written once: console pages, the
+environment variables it reads, its defaults, and the API's words it recognises."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+# Console pages a next step points at.
+KEYS_URL = "https://platform.claude.com/settings/keys"
+LIMITS_URL = "https://platform.claude.com/settings/limits"
+BILLING_URL = "https://platform.claude.com/settings/billing"
+USAGE_URL = "https://platform.claude.com/usage"
+SUPPORT_URL = "https://support.claude.com"
+STATUS_URL = "https://status.claude.com"
+OFFICIAL_BASE_URL = "https://api.anthropic.com"
+
+# Environment variables.
+KEY_VAR = "ANTHROPIC_API_KEY"  # the key (Flux, the SDK)
+MODEL_VAR = "FLUX_MODEL"  # Flux's model: beats .env and the config
+BASE_URL_VAR = "ANTHROPIC_BASE_URL"  # the API's base URL (the SDK's name for it)
+HOME_VAR = "FLUX_SETUP_HOME"  # our state folder, instead of the platform's
+# What a run against the simulator must not inherit from the user's shell.
+API_VARS = (KEY_VAR, MODEL_VAR, BASE_URL_VAR)
+
+# Defaults of options.
+DEFAULT_TIMEOUT = 10.0  # seconds per request; the network part ends within 3x this
+DEFAULT_MAX_VERIFY = 4  # verification calls that may be billed
+DEFAULT_SCENARIO = "today"  # the simulator's catalogue and account
+
+# The API's error code for the monthly spend cap of a usage tier (429).
+SPEND_LIMIT_ERROR_CODE = "enforced_spend_limit_reached"
+
+
+def without_api_vars(environ: Mapping[str, str]) -> dict[str, str]:
+    """A copy of `environ` without what points Flux or the SDK at a key, model or API: for runs
+    against the simulator (the demo, tests), which must not inherit the user's shell."""
+    return {name: value for name, value in environ.items() if name not in API_VARS}

@@ -1,0 +1,75 @@
+"""The key a command uses: found by precedence, checked offline, or asked for."""
+
+from __future__ import annotations
+
+from wizard import project
+from wizard.errors import ExitCode, WizardError
+from wizard.facts import KEYS_URL
+from wizard.flow.session import Context
+from wizard.keys import ApiKey, KeyDiscovery, check_form, discover, normalise
+from wizard.vocab import Code, KeySource
+
+
+def key_discovery(ctx: Context, files: project.ProjectFiles) -> KeyDiscovery:
+    stdin_value = None
+    if ctx.options.api_key_stdin:
+        stdin_value = ctx.read_stdin()
+        if not stdin_value.strip():
+            raise WizardError(
+                "--api-key-stdin was given but standard input was empty.",
+                fix="Pipe the key in: `printenv ANTHROPIC_API_KEY | flux-setup --api-key-stdin`.",
+                code=ExitCode.KEY,
+                diagnosis=Code.KEY_MISSING,
+            )
+    return discover(
+        stdin=stdin_value,
+        environ=ctx.environ,
+        env_file=files.env_values,
+        config_api_key=files.config.api_key,
+    )
+
+
+def key_error(problem_code: Code, message: str, next_step: str) -> WizardError:
+    return WizardError(message, fix=next_step, code=ExitCode.KEY, diagnosis=problem_code)
+
+
+def obtain_key(ctx: Context, files: project.ProjectFiles, *, allow_prompt: bool) -> ApiKey:
+    """The key by precedence, checked offline; a masked prompt when none is found and we may ask."""
+    found = key_discovery(ctx, files)
+    conflict = found.describe_conflict()
+    if conflict:
+        ctx.ui.warn(conflict)
+    key = found.key
+    if key is None:
+        if not (allow_prompt and ctx.prompter.interactive):
+            raise key_error(
+                Code.KEY_MISSING,
+                "No API key found (stdin, ANTHROPIC_API_KEY, the .env file, the config).",
+                f"Set ANTHROPIC_API_KEY, or pipe the key in with --api-key-stdin. Keys: {KEYS_URL}",
+            )
+        ctx.warm_up(0.3)  # import while the person pastes, after the prompt has drawn
+        return _ask(ctx)
+    problem = check_form(key.reveal())
+    if problem is not None:
+        raise key_error(
+            problem.code,
+            f"The key from {key.source.label} ({key.fingerprint}): {problem.message}",
+            problem.next_step + (f" {problem.url}" if problem.url else ""),
+        )
+    ctx.warm_up(0.0)
+    ctx.ui.say(f"Using the key {key.fingerprint} from {key.source.label}.")
+    return key
+
+
+def _ask(ctx: Context, attempts: int = 3) -> ApiKey:
+    for attempt in range(1, attempts + 1):
+        value = normalise(
+            ctx.prompter.secret("Paste your Anthropic API key:", flag="--api-key-stdin")
+        )
+        problem = check_form(value)
+        if problem is None:
+            return ApiKey(value, KeySource.PROMPT)
+        ctx.ui.warn(f"{problem.message} {problem.next_step}")
+        if attempt == attempts:
+            raise key_error(problem.code, problem.message, problem.next_step)
+    raise AssertionError("unreachable")

@@ -1,0 +1,64 @@
+"""What a command is handed: its options and every piece of process I/O (environment, stdin,
+prompts, output, clock, state home). Tests swap any of them; nothing below reads `os.environ`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from wizard.facts import DEFAULT_MAX_VERIFY, DEFAULT_SCENARIO, DEFAULT_TIMEOUT
+from wizard.prompts import Prompter
+from wizard.render import UI
+from wizard.state import Store
+
+
+@dataclass
+class Options:
+    command: str = "run"
+    project: Path = field(default_factory=Path.cwd)
+    project_given: bool = False
+    project_marker: str | None = None  # what marked the folder found above the current one
+    env_file: Path | None = None
+    config: Path | None = None
+    checklist: Path | None = None
+    api_key_stdin: bool = False
+    base_url: str | None = None
+    model: str | None = None
+    prefer: str | None = None
+    yes: bool = False
+    no_input: bool = False
+    dry_run: bool = False
+    verify: bool = True
+    save_key: bool | None = None
+    json: bool = False
+    timeout: float = DEFAULT_TIMEOUT
+    max_verify: int = DEFAULT_MAX_VERIFY
+    force: bool = False
+    check: bool = False
+    write_checklist: bool = False
+    debug: bool = False
+    scenario: str = DEFAULT_SCENARIO
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class Context:
+    options: Options
+    environ: Mapping[str, str]
+    read_stdin: Callable[[], str]
+    prompter: Prompter
+    ui: UI
+    now: Callable[[], datetime] = _utc_now
+    # Called when the network is next: the CLI starts importing the SDK (delay in seconds).
+    warm_up: Callable[[float], None] = lambda delay: None
+    # The state home; None: FLUX_SETUP_HOME in `environ`, else the platform's state folder.
+    state_home: Path | None = None
+
+    @property
+    def store(self) -> Store:
+        return Store(self.state_home) if self.state_home else Store.from_environ(self.environ)

@@ -1,0 +1,221 @@
+"""The domain's words as types: lifecycles, statuses, key sources, failure kinds, diagnosis codes.
+
+Each is a `str` enum, so the JSON and the text stay the plain words; a typo in a comparison is a
+mypy error instead of a silent `False`. `tests/test_vocab.py` holds the JSON schema's enum lists
+equal to these.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class ExitCode(enum.IntEnum):
+    """Named exit codes: the contract's table, in one place (`--help` prints it from here)."""
+
+    OK = 0
+    ERROR = 1
+    USAGE = 2
+    KEY = 3
+    ACCOUNT = 4
+    NETWORK = 5
+    FILES = 6
+    UPGRADE_AVAILABLE = 10
+    DEPRECATED = 11
+    UNAVAILABLE = 12
+    CANCELLED = 130
+
+    @property
+    def meaning(self) -> str:
+        return self.name.lower().replace("_", " ")
+
+
+class Word(str, enum.Enum):
+    """A `str` that prints as its value on every Python version (3.10's Enum would print
+    `Lifecycle.ACTIVE` in an f-string)."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self.value), spec)
+
+
+class Lifecycle(Word):
+    ACTIVE = "active"
+    DEPRECATED = "deprecated"
+    RETIRED = "retired"
+
+
+class Status(Word):
+    """What the configured model is for this key."""
+
+    CALLABLE = "callable"
+    DEPRECATED = "deprecated"
+    RETIRED = "retired"
+    UNKNOWN_MODEL = "unknown_model"
+    NOT_CALLABLE = "not_callable"
+    UNVERIFIED = "unverified"
+    UNSET = "unset"
+
+    @property
+    def unusable(self) -> bool:
+        """Flux cannot run on it: `check` exits 12."""
+        return self in (Status.RETIRED, Status.UNKNOWN_MODEL, Status.NOT_CALLABLE, Status.UNSET)
+
+    @property
+    def words(self) -> str:
+        return self.value.replace("_", " ")
+
+
+class KeySource(Word):
+    """Where the key came from; the order of the members is the order of precedence."""
+
+    STDIN = "stdin"
+    ENV = "env"
+    ENV_FILE = "env_file"
+    CONFIG = "config"
+    PROMPT = "prompt"
+
+    @property
+    def label(self) -> str:
+        return _KEY_SOURCE_LABELS[self]
+
+    @property
+    def typed(self) -> bool:
+        """Given by hand this run (not read from a place Flux looks in)."""
+        return self in (KeySource.STDIN, KeySource.PROMPT)
+
+
+_KEY_SOURCE_LABELS = {
+    KeySource.STDIN: "standard input (--api-key-stdin)",
+    KeySource.ENV: "the ANTHROPIC_API_KEY environment variable",
+    KeySource.ENV_FILE: "ANTHROPIC_API_KEY in the .env file",
+    KeySource.CONFIG: "api_key in the Flux config (legacy)",
+    KeySource.PROMPT: "the prompt",
+}
+
+
+class KeyKind(Word):
+    API_KEY = "api_key"
+    ADMIN_KEY = "admin_key"
+    OAUTH_TOKEN = "oauth_token"
+    UNKNOWN_ANTHROPIC = "unknown_anthropic"
+    OTHER_VENDOR = "other_vendor"
+    UNKNOWN = "unknown"
+
+
+class ModelSource(Word):
+    """Where Flux reads its model from; the order of the members is Flux's precedence."""
+
+    ENVIRONMENT = "environment"
+    ENV_FILE = "env_file"
+    CONFIG = "config"
+
+    @property
+    def label(self) -> str:
+        return {
+            ModelSource.ENVIRONMENT: "FLUX_MODEL in the environment",
+            ModelSource.ENV_FILE: "FLUX_MODEL in the .env file",
+            ModelSource.CONFIG: "[model].id in the config",
+        }[self]
+
+
+class FailureKind(Word):
+    """How an API request failed."""
+
+    STATUS = "status"  # the API answered with an HTTP error
+    CONNECTION = "connection"  # lost midway: the request may have reached the API
+    REFUSED = "refused"  # never made (connection refused, DNS): cannot have been billed
+    TIMEOUT = "timeout"
+
+
+class Action(Word):
+    CREATE = "create"
+    MODIFY = "modify"
+    DELETE = "delete"
+
+
+class Code(Word):
+    """Every diagnosis code the program can emit. `docs/troubleshooting.md` documents each."""
+
+    # the key (exit 3)
+    KEY_MISSING = "key_missing"
+    KEY_MALFORMED = "key_malformed"
+    KEY_WRONG_KIND = "key_wrong_kind"
+    KEY_INVALID = "key_invalid"
+    # the account (exit 4)
+    CREDIT_BALANCE_TOO_LOW = "credit_balance_too_low"
+    BILLING_ERROR = "billing_error"
+    SPEND_LIMIT_REACHED = "spend_limit_reached"
+    ORGANIZATION_ON_HOLD = "organization_on_hold"
+    REGION_BLOCKED = "region_blocked"
+    PERMISSION_DENIED = "permission_denied"
+    REQUEST_REJECTED = "request_rejected"
+    # models
+    MODEL_RETIRED = "model_retired"
+    MODEL_DEPRECATED = "model_deprecated"
+    MODEL_CLOSED_TO_NEW_ADOPTERS = "model_closed_to_new_adopters"
+    MODEL_NOT_AVAILABLE = "model_not_available"
+    MODEL_UNKNOWN = "model_unknown"
+    MODEL_SUSPENDED = "model_suspended"
+    # transient, or not settled (exit 5)
+    NETWORK_ERROR = "network_error"
+    RATE_LIMITED = "rate_limited"
+    OVERLOADED = "overloaded"
+    SERVER_ERROR = "server_error"
+    LISTING_FAILED = "listing_failed"
+    VERIFICATION_INCOMPLETE = "verification_incomplete"
+    # the files
+    ENV_OVERRIDE = "env_override"
+    CONFIG_MISMATCH = "config_mismatch"
+    CONFIG_MIGRATED = "config_migrated"
+    KEY_IN_CONFIG = "key_in_config"
+    ENV_NOT_IGNORED = "env_not_ignored"
+
+    @property
+    def exit_code(self) -> ExitCode | None:
+        """The exit category when this refusal decides a command's fate (None: it does not)."""
+        return _EXIT_CODES.get(self)
+
+    @property
+    def settles_account(self) -> bool:
+        """One answer with this code settles it for the whole account: no other model or
+        request would escape it."""
+        return self in _ACCOUNT_WIDE
+
+    @property
+    def refuses_model(self) -> bool:
+        """A lasting refusal of one model: it makes the model `callable: false`."""
+        return self in _MODEL_REFUSALS
+
+
+_KEY = (Code.KEY_MISSING, Code.KEY_MALFORMED, Code.KEY_WRONG_KIND, Code.KEY_INVALID)
+_ACCOUNT_WIDE = frozenset(
+    (
+        Code.CREDIT_BALANCE_TOO_LOW,
+        Code.BILLING_ERROR,
+        Code.SPEND_LIMIT_REACHED,
+        Code.ORGANIZATION_ON_HOLD,
+        Code.REGION_BLOCKED,
+    )
+)
+# Account-wide only when the evidence says so (they repeat for every model tried and no call
+# succeeded); until then they belong to one model.
+_SCOPED = (Code.PERMISSION_DENIED, Code.REQUEST_REJECTED)
+_NETWORK = (Code.NETWORK_ERROR, Code.RATE_LIMITED, Code.OVERLOADED, Code.SERVER_ERROR)
+_MODEL_REFUSALS = frozenset(
+    (
+        Code.MODEL_RETIRED,
+        Code.MODEL_CLOSED_TO_NEW_ADOPTERS,
+        Code.MODEL_NOT_AVAILABLE,
+        Code.MODEL_UNKNOWN,
+        Code.MODEL_SUSPENDED,
+        Code.PERMISSION_DENIED,
+    )
+)
+_EXIT_CODES = {
+    **{code: ExitCode.KEY for code in _KEY},
+    **{code: ExitCode.ACCOUNT for code in (*_ACCOUNT_WIDE, *_SCOPED)},
+    **{code: ExitCode.NETWORK for code in _NETWORK},
+}
