@@ -1,7 +1,8 @@
 """The built-in Anthropic API simulator: `serve()` for tests, `flux-setup simulator` for people."""
 
+from wizard.simulator.engine import Counters, Faults, Simulator
 from wizard.simulator.scenarios import Scenario, ScenarioError, builtin_names, load
-from wizard.simulator.server import Counters, Faults, RunningSimulator, Simulator, serve
+from wizard.simulator.server import RunningSimulator, serve
 
 __all__ = [
     "Counters",

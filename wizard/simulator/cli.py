@@ -65,7 +65,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from wizard.simulator import Faults, ScenarioError, builtin_names, load
-    from wizard.simulator.server import RunningSimulator, Simulator
+    from wizard.simulator.engine import Simulator
+    from wizard.simulator.server import RunningSimulator
 
     if args.list:
         for name in builtin_names():

@@ -1,0 +1,90 @@
+"""The checklist file: summary, sections, hand ticks and the Notes section kept on rewrite."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from wizard import __version__
+from wizard.checklist.options import options
+from wizard.checklist.proofs import Item, proofs
+from wizard.checklist.tables import getting_more, line_table, models_table
+from wizard.detection import Detection
+
+ITEM = re.compile(r"^- \[(?P<tick>[ xX])\] .*<!-- id:(?P<id>[a-z0-9-]+) -->\s*$", re.M)
+NOTES_HEADING = "## Notes"
+NOTES_HINT = "<!-- Your own notes: flux-setup keeps everything under this heading. -->"
+
+
+# -- the file --------------------------------------------------------------------------------
+
+
+def ticked_by_hand(existing: str | None) -> set[str]:
+    if not existing:
+        return set()
+    return {m["id"] for m in ITEM.finditer(existing) if m["tick"] in "xX"}
+
+
+def notes_of(existing: str | None) -> str | None:
+    """The user's own section: everything from the Notes heading to the end of the file."""
+    if not existing:
+        return None
+    found = re.search(rf"^{re.escape(NOTES_HEADING)}\s*$", existing, flags=re.M)
+    return existing[found.start() :].rstrip("\n") if found else None
+
+
+def _item_lines(item: Item, manual: set[str]) -> list[str]:
+    tick = "x" if item.done or item.id in manual else " "
+    lines = [f"- [{tick}] {item.title} <!-- id:{item.id} -->"]
+    lines += [f"  - {detail}" for detail in item.details]
+    if item.next_step and not item.done:
+        lines.append(f"  - Next: {item.next_step}" + (f" {item.url}" if item.url else ""))
+    return lines
+
+
+def _summary(detection: Detection, made_at: str) -> list[str]:
+    alias = detection.configured_model != detection.configured
+    return [
+        "# Flux upgrade checklist",
+        "",
+        f"Made {made_at} by flux-setup {__version__}.",
+        "",
+        f"- Key: `{detection.key_fingerprint}`",
+        f"- Configured model: `{detection.configured or 'none'}`"
+        + (f" (an alias of `{detection.configured_model}`)" if alias else "")
+        + f" ({detection.configured_status})"
+        + (
+            f"; it was `{detection.previous}` ({detection.previous_status}) before this run"
+            if detection.previous
+            else ""
+        ),
+        f"- Recommended: `{detection.recommended or 'none'}`",
+        f"- Fallback: `{detection.fallback or 'none'}`",
+        f"- Preferred lines: {', '.join(detection.prefer)}",
+    ]
+
+
+def render(
+    detection: Detection,
+    *,
+    made_at: str,
+    rerun: str = "flux-setup check",
+    existing: str | None = None,
+) -> str:
+    manual = ticked_by_hand(existing)
+    lines = _summary(detection, made_at)
+    lines += ["", "## Your preferred lines", "", *line_table(detection)]
+    lines += ["", "## What this run proved", ""]
+    for item in proofs(detection):
+        lines += _item_lines(item, manual)
+    lines += ["", "## Your options", ""]
+    for item in options(detection, rerun):
+        lines += _item_lines(item, manual)
+    lines += ["", "## Getting more", "", *getting_more(detection)]
+    lines += ["", "## All models", "", *models_table(detection)]
+    lines += ["", notes_of(existing) or f"{NOTES_HEADING}\n\n{NOTES_HINT}", ""]
+    return "\n".join(lines)
+
+
+def default_path(project: Path) -> Path:
+    return project / "flux-upgrade-checklist.md"

@@ -1,0 +1,317 @@
+"""The command line's grammar: one builder per command from shared option groups, and the
+argv shaping (no command means `run`; options may come before the command). Parsing only:
+nothing here acts on what it parses."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from wizard import __version__
+from wizard.errors import ExitCode
+from wizard.facts import DEFAULT_MAX_VERIFY, DEFAULT_SCENARIO, DEFAULT_TIMEOUT
+
+COMMANDS = ("run", "check", "status", "migrate", "undo", "demo", "simulator")
+NETWORK_COMMANDS = ("run", "check", "demo")
+
+
+def _positive(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
+    if not 0 < number <= 600:
+        raise argparse.ArgumentTypeError("must be between 0 and 600 seconds")
+    return number
+
+
+def _base_url(value: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not an http(s) URL, e.g. https://api.anthropic.com"
+        )
+    try:
+        parts.port  # noqa: B018  (raises on a port out of range)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} has an invalid port") from None
+    return value.strip()
+
+
+def _count(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if not 1 <= number <= 50:
+        raise argparse.ArgumentTypeError("must be between 1 and 50")
+    return number
+
+
+def _files(parser: argparse.ArgumentParser, *, project_help: str = "") -> None:
+    g = parser.add_argument_group("files")
+    g.add_argument(
+        "--project",
+        type=Path,
+        metavar="DIR",
+        help=project_help or "the Flux project (default: found from the current folder up)",
+    )
+    g.add_argument("--env-file", type=Path, metavar="PATH", help="default: <project>/.env")
+    g.add_argument(
+        "--config",
+        type=Path,
+        metavar="PATH",
+        help="default: flux.toml, else [tool.flux] in pyproject.toml",
+    )
+
+
+def _output(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("output")
+    g.add_argument(
+        "--json", action="store_true", help="one JSON document on stdout; human text on stderr"
+    )
+    g.add_argument(
+        "--no-input", action="store_true", help="never prompt (implied without a terminal)"
+    )
+    g.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
+    g.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour in human output (default auto: a terminal, unless NO_COLOR is set)",
+    )
+
+
+def _network(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("API")
+    g.add_argument("--api-key-stdin", action="store_true", help="read the key from standard input")
+    g.add_argument(
+        "--base-url",
+        type=_base_url,
+        metavar="URL",
+        help="API base URL (default: ANTHROPIC_BASE_URL, else the official one)",
+    )
+    g.add_argument("--prefer", metavar="LINES", help="line order, e.g. opus,sonnet,haiku")
+    g.add_argument("--no-verify", action="store_true", help="make no billed verification call")
+    g.add_argument(
+        "--max-verify",
+        type=_count,
+        default=DEFAULT_MAX_VERIFY,
+        metavar="N",
+        help=f"at most N verification calls that may be billed (default {DEFAULT_MAX_VERIFY}; "
+        "refusals are free)",
+    )
+    g.add_argument(
+        "--timeout",
+        type=_positive,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"per request (default {DEFAULT_TIMEOUT:g}); the network part ends within 3x this",
+    )
+
+
+def _writing(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("writing")
+    g.add_argument(
+        "-y", "--yes", action="store_true", help="accept the recommendation and every confirmation"
+    )
+    g.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the diff of every file that would change; write nothing",
+    )
+
+
+def _checklist(parser: argparse._ActionsContainer) -> None:
+    parser.add_argument(
+        "--checklist",
+        type=Path,
+        metavar="PATH",
+        help="default: <project>/flux-upgrade-checklist.md",
+    )
+
+
+def _choice(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("run")
+    g.add_argument(
+        "--model",
+        metavar="ID",
+        help="use this model instead of the recommendation (still verified)",
+    )
+    g.add_argument(
+        "--save-key",
+        dest="save_key",
+        action="store_true",
+        default=None,
+        help="write ANTHROPIC_API_KEY into .env",
+    )
+    g.add_argument(
+        "--no-save-key", dest="save_key", action="store_false", help="never write the key"
+    )
+    _checklist(g)
+
+
+def _add_run(sub: Any) -> None:
+    p = sub.add_parser(
+        "run",
+        help="the wizard (the default)",
+        description="Find and check the key, discover and verify models, choose, preview, "
+        "apply, write the checklist.",
+    )
+    for part in (_files, _network, _writing, _choice, _output):
+        part(p)
+    p.set_defaults(handler="wizard.commands.run:run")
+
+
+def _add_check(sub: Any) -> None:
+    p = sub.add_parser(
+        "check",
+        help="is a better model callable now? (exit 10/11/12)",
+        description="Read-only: exit 0 when the configured model is the recommended one and "
+        "callable; 10 when a better callable model exists; 11 when it is deprecated; 12 when it "
+        "cannot be called.",
+    )
+    for part in (_files, _network, _output):
+        part(p)
+    p.add_argument("--write-checklist", action="store_true", help="also (re)write the checklist")
+    _checklist(p)
+    p.set_defaults(handler="wizard.commands.check:check")
+
+
+def _add_status(sub: Any) -> None:
+    p = sub.add_parser(
+        "status",
+        help="offline: what is configured and where it comes from",
+        description="Offline and fast: key sources, FLUX_MODEL in the environment, .env and "
+        "config, the last check.",
+    )
+    for part in (_files, _output):
+        part(p)
+    p.set_defaults(handler="wizard.commands.status:status")
+
+
+def _add_migrate(sub: Any) -> None:
+    p = sub.add_parser(
+        "migrate",
+        help="config-schema and model-ID migrations only",
+        description="Offline: config schema 1 -> 2, a config api_key moved into .env, and a "
+        "retired or deprecated model replaced by its successor (from the last check), after a "
+        "preview.",
+    )
+    for part in (_files, _writing, _output):
+        part(p)
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="report without writing; exit 10 when a migration is pending",
+    )
+    p.set_defaults(handler="wizard.commands.migrate:migrate")
+
+
+def _add_undo(sub: Any) -> None:
+    p = sub.add_parser(
+        "undo",
+        help="restore the files of the last applied change",
+        description="Restore the files of the last applied change set, byte for byte.",
+    )
+    for part in (_files, _output):
+        part(p)
+    p.add_argument("--force", action="store_true", help="restore even if a file changed since")
+    p.set_defaults(handler="wizard.commands.undo:undo")
+
+
+def _add_demo(sub: Any) -> None:
+    p = sub.add_parser(
+        "demo",
+        help="the wizard against the built-in simulator",
+        description="Run the wizard against the built-in API simulator in a throw-away project "
+        "that looks like the original story. No key, no network.",
+    )
+    p.add_argument(
+        "--project", type=Path, metavar="DIR", help="use this folder instead of a new temporary one"
+    )
+    for part in (_network, _writing, _choice, _output):
+        part(p)
+    p.add_argument(
+        "--scenario",
+        default=DEFAULT_SCENARIO,
+        help=f"simulator scenario (default: {DEFAULT_SCENARIO})",
+    )
+    p.set_defaults(handler="wizard.commands.demo:demo")
+
+
+def _add_simulator(sub: Any) -> None:
+    from wizard.simulator import cli as simulator_cli
+
+    p = sub.add_parser(
+        "simulator",
+        help="serve the built-in Anthropic API simulator on loopback",
+        description="Serve the built-in API simulator on 127.0.0.1. Prints its base URL on the "
+        "first line of stdout, then serves until stopped (Ctrl-C or SIGTERM).",
+    )
+    simulator_cli.add_arguments(p)
+    p.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
+    p.set_defaults(handler=None)
+
+
+def _exit_codes() -> str:
+    return ", ".join(f"{int(code)} {code.meaning}" for code in ExitCode if code != ExitCode.ERROR)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="flux-setup",
+        description="Find which Claude models your API key can really call, set Flux up to use "
+        "the best one, and tell you exactly how to get more.",
+        epilog="No command means `run`. `flux-setup COMMAND --help` lists a command's options. "
+        f"Exit codes: {_exit_codes()}.",
+    )
+    parser.add_argument("-V", "--version", action="version", version=f"flux-setup {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for add in (_add_run, _add_check, _add_status, _add_migrate, _add_undo, _add_demo):
+        add(sub)
+    _add_simulator(sub)
+    return parser
+
+
+class UnknownCommand(Exception):
+    pass
+
+
+def _takes_value(parser: argparse.ArgumentParser) -> set[str]:
+    """Every option string, of any command, that is followed by a value."""
+    found: set[str] = set()
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                found |= _takes_value(sub)
+        elif action.option_strings and action.nargs != 0:
+            found.update(action.option_strings)
+    return found
+
+
+def normalise_argv(argv: list[str], parser: argparse.ArgumentParser) -> list[str]:
+    """No command means `run`; options may come before the command (`--project X status`)."""
+    if not argv:
+        return ["run"]
+    if argv[0] in COMMANDS or argv[0] in ("-h", "--help", "--version", "-V"):
+        return argv
+    values = _takes_value(parser)
+    index, skip = None, False
+    for i, token in enumerate(argv):
+        if skip:
+            skip = False
+            continue
+        if token.startswith("-"):
+            skip = token in values  # `--opt=value` carries its own value
+            continue
+        index = i
+        break
+    if index is None:
+        return ["run", *argv]
+    if argv[index] not in COMMANDS:
+        raise UnknownCommand(argv[index])
+    return [argv[index], *argv[:index], *argv[index + 1 :]]
