@@ -156,3 +156,11 @@ def test_setting_a_key_changes_only_that_binding(body, newline, bom, final_newli
         prefix = text + (used if text and not text.endswith(("\n", "\r")) else "")
         assert out_text.startswith(prefix)
         assert out_text[len(prefix) :].startswith("FLUX_MODEL=")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_a_utf16_file_is_named_as_utf16_not_as_binary(encoding):
+    # Windows editors save .env as UTF-16; "contains NUL bytes" would send the user astray
+    with pytest.raises(FilesError, match="saved as UTF-16") as info:
+        parse("FLUX_MODEL=claude-3-haiku-20240307\nA=1\n".encode(encoding))
+    assert "UTF-8" in (info.value.fix or "")

@@ -177,3 +177,9 @@ def test_generated_configs_edit_to_exactly_the_intended_data(
     expected["config_version"] = 2
     expected["model"] = {"id": "claude-opus-5-5", "fallback": "claude-haiku-5-5"}
     assert tomllib.loads(cfg.render().decode()) == expected
+
+
+def test_a_utf16_config_is_named_as_utf16(tmp_path):
+    (tmp_path / "flux.toml").write_bytes('[model]\nid = "x"\n'.encode("utf-16"))
+    with pytest.raises(FilesError, match="saved as UTF-16"):
+        load(locate(tmp_path))

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from dotenv.parser import parse_stream
 
 from wizard.errors import FilesError
+from wizard.textfile import BOM, decode
 
-BOM = "\ufeff"
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 PLAIN_VALUE = re.compile(r"[A-Za-z0-9_.:/@+-]+")
 BINDING = re.compile(
@@ -60,49 +60,22 @@ class EnvText:
         return [c.line for c in self.chunks if c.error]
 
 
-def _decode(data: bytes, display: str) -> tuple[str, bool]:
-    if b"\x00" in data:
-        raise FilesError(
-            f"{display} contains NUL bytes: it is not a text .env file.",
-            fix="Point --env-file at the right file, or remove the binary data.",
-        )
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise FilesError(
-            f"{display} is not valid UTF-8 (line {line}).",
-            fix="Save the file as UTF-8, then rerun.",
-        ) from None
-    bom = text.startswith(BOM)
-    return (text[1:] if bom else text), bom
-
-
-def _dominant_newline(text: str) -> str:
-    crlf = text.count("\r\n")
-    lf = text.count("\n") - crlf
-    return "\r\n" if crlf > lf else "\n"
-
-
 def parse(data: bytes | None, display: str = ".env") -> EnvText:
     if data is None:
         return EnvText([], False, "\n", display)
-    text, bom = _decode(data, display)
+    decoded = decode(data, display, flag="--env-file")
+    text, bom = decoded.text, decoded.bom
     chunks = [
         Chunk(b.original.string, b.key, b.value, b.original.line, b.error)
         for b in parse_stream(io.StringIO(text, newline=""))
     ]
-    parsed = EnvText(chunks, bom, _dominant_newline(text), display)
+    parsed = EnvText(chunks, bom, decoded.newline, display)
     if parsed.text() != text:  # never write a file we could not take apart exactly
         raise FilesError(
             f"{display} could not be read losslessly.",
             fix="Edit FLUX_MODEL by hand, or report this file's shape as a bug.",
         )
     return parsed
-
-
-def read_values(data: bytes | None, display: str = ".env") -> dict[str, str | None]:
-    return parse(data, display).values()
 
 
 def quote(value: str) -> str:

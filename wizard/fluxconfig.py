@@ -6,11 +6,10 @@ re-parsed with tomllib and compared with the intended data (tomlkit's dotted-tab
 
 from __future__ import annotations
 
-import copy
 import re
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from tomlkit.items import Comment, Table
 
 from wizard.errors import FilesError
 from wizard.fileio import read_optional
+from wizard.textfile import BOM, decode
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -27,7 +27,6 @@ else:  # pragma: no cover
     import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 LATEST_VERSION = 2
-BOM = "\ufeff"
 
 
 @dataclass
@@ -39,17 +38,6 @@ class ConfigLocation:
     @property
     def where(self) -> str:
         return f"{self.path.name} [tool.flux]" if self.in_pyproject else self.path.name
-
-
-def _decode(data: bytes, display: str) -> tuple[str, bool]:
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise FilesError(
-            f"{display} is not valid UTF-8 (line {line}).", fix="Save it as UTF-8."
-        ) from None
-    return (text[1:], True) if text.startswith(BOM) else (text, False)
 
 
 def _parse(text: str, display: str) -> tomlkit.TOMLDocument:
@@ -80,7 +68,7 @@ def locate(project: Path, config: Path | None = None) -> ConfigLocation:
     pyproject = project / "pyproject.toml"
     data = read_optional(pyproject, flag="--config")
     if data is not None:
-        text, _ = _decode(data, pyproject.name)
+        text = decode(data, pyproject.name, flag="--config").text
         try:  # tomllib is several times faster than tomlkit, and this is only a peek
             doc: dict[str, Any] = tomllib.loads(text)
         except tomllib.TOMLDecodeError:
@@ -132,7 +120,6 @@ class FluxConfig:
     fallback: str | None = None
     prefer: list[str] | None = None
     api_key: str | None = None
-    notes: list[str] = field(default_factory=list)
 
     @property
     def display(self) -> str:
@@ -188,80 +175,92 @@ def load(location: ConfigLocation) -> FluxConfig:
         doc = tomlkit.document()
         cfg = FluxConfig(ConfigLocation(location.path, location.in_pyproject, False), None, doc)
         return cfg
-    text, bom = _decode(data, location.path.name)
+    decoded = decode(data, location.path.name, flag="--config")
+    text = decoded.text
     doc = _parse(text, location.path.name)
-    crlf = text.count("\r\n")
-    cfg = FluxConfig(
-        location, data, doc, bom=bom, newline="\r\n" if crlf > text.count("\n") - crlf else "\n"
-    )
-    plain = tomllib.loads(text)
-    if location.in_pyproject:
-        flux = plain.get("tool", {}).get("flux", {})
-        if not isinstance(flux, dict):
-            raise FilesError(
-                f"{display}: [tool.flux] must be a table.", fix="Make it a [tool.flux] table."
-            )
+    cfg = FluxConfig(location, data, doc, bom=decoded.bom, newline=decoded.newline)
+    flux = _flux_table(tomllib.loads(text), location)
+    cfg.version = _schema_version(flux, display)
+    if cfg.version == 1:
+        _read_v1(cfg, flux)
     else:
-        flux = plain
+        _read_v2(cfg, flux)
+    return cfg
+
+
+def _flux_table(plain: dict[str, Any], location: ConfigLocation) -> dict[str, Any]:
+    if not location.in_pyproject:
+        return plain
+    flux = plain.get("tool", {}).get("flux", {})
+    if not isinstance(flux, dict):
+        raise FilesError(
+            f"{location.where}: [tool.flux] must be a table.", fix="Make it a [tool.flux] table."
+        )
+    return flux
+
+
+def _schema_version(flux: dict[str, Any], display: str) -> int:
     version = flux.get("config_version")
     if version is None:
-        cfg.version = 1 if flux else LATEST_VERSION
-    elif isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        return 1 if flux else LATEST_VERSION
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise FilesError(
             f"{display}: `config_version` must be 1 or 2, not {version!r}.",
             fix="Set config_version = 2.",
         )
-    elif version > LATEST_VERSION:
+    if version > LATEST_VERSION:
         raise FilesError(
             f"{display}: config_version {version} was written by a newer flux-setup.",
-            fix="Upgrade flux-setup: pip install -U flux-setup.",
+            fix="Upgrade flux-setup (in its clone: git pull, then pip install -e .).",
         )
-    else:
-        cfg.version = version
-    if cfg.version == 1:
-        cfg.model = _expect_str(flux.get("model"), "model", display)
-        cfg.fallback = _expect_str(flux.get("fallback_model"), "fallback_model", display)
-        cfg.api_key = flux.get("api_key") if isinstance(flux.get("api_key"), str) else None
-        if "api_key" in flux and cfg.api_key is None:
+    return version
+
+
+def _read_v1(cfg: FluxConfig, flux: dict[str, Any]) -> None:
+    display = cfg.display
+    cfg.model = _expect_str(flux.get("model"), "model", display)
+    cfg.fallback = _expect_str(flux.get("fallback_model"), "fallback_model", display)
+    cfg.api_key = flux.get("api_key") if isinstance(flux.get("api_key"), str) else None
+    if "api_key" in flux and cfg.api_key is None:
+        raise FilesError(
+            f"{display}: `api_key` must be a string.", fix="Remove it; keys belong in .env."
+        )
+
+
+def _read_v2(cfg: FluxConfig, flux: dict[str, Any]) -> None:
+    display = cfg.display
+    section = flux.get("model")
+    if section is not None and not isinstance(section, dict):
+        raise FilesError(
+            f'{display}: `model` must be a table ([model] with id = "..."), not {_type_name(section)}.',
+            fix='Write it as:\n  [model]\n  id = "claude-..."',
+        )
+    section = section or {}
+    cfg.model = _expect_str(section.get("id"), "model.id", display)
+    cfg.fallback = _expect_str(section.get("fallback"), "model.fallback", display)
+    prefer = section.get("prefer")
+    if prefer is not None:
+        if not isinstance(prefer, list) or not all(isinstance(p, str) for p in prefer):
             raise FilesError(
-                f"{display}: `api_key` must be a string.", fix="Remove it; keys belong in .env."
+                f"{display}: `model.prefer` must be an array of line names.",
+                fix='Write it as prefer = ["opus", "sonnet", "haiku"].',
             )
-    else:
-        section = flux.get("model")
-        if section is not None and not isinstance(section, dict):
-            raise FilesError(
-                f'{display}: `model` must be a table ([model] with id = "..."), not {_type_name(section)}.',
-                fix='Write it as:\n  [model]\n  id = "claude-..."',
-            )
-        section = section or {}
-        cfg.model = _expect_str(section.get("id"), "model.id", display)
-        cfg.fallback = _expect_str(section.get("fallback"), "model.fallback", display)
-        prefer = section.get("prefer")
-        if prefer is not None:
-            if not isinstance(prefer, list) or not all(isinstance(p, str) for p in prefer):
-                raise FilesError(
-                    f"{display}: `model.prefer` must be an array of line names.",
-                    fix='Write it as prefer = ["opus", "sonnet", "haiku"].',
-                )
-            cfg.prefer = list(prefer)
-        if isinstance(flux.get("api_key"), str):
-            cfg.api_key = flux["api_key"]
-    return cfg
+        cfg.prefer = list(prefer)
+    if isinstance(flux.get("api_key"), str):
+        cfg.api_key = flux["api_key"]
 
 
 # -- migrations ---------------------------------------------------------------------------------
-Migration = Callable[[Any, list[str]], None]
-MIGRATIONS: dict[int, Migration] = {}
 
 
-def migration(from_version: int) -> Callable[[Migration], Migration]:
-    """Register the step from `from_version` to the next; schema 3 is one function away."""
+@dataclass(frozen=True)
+class Migration:
+    """One schema step: the lossless edit of the document and the same change on plain data.
+    After the edits, the document must read as the transformed data, or nothing is written."""
 
-    def register(fn: Migration) -> Migration:
-        MIGRATIONS[from_version] = fn
-        return fn
-
-    return register
+    summary: str
+    edit: Callable[[Any], None]  # the Flux table of the tomlkit document, edited in place
+    transform: Callable[[dict[str, Any]], None]  # the Flux part of the plain data, in place
 
 
 def _put_first(table: Any, key: str, value: Any) -> None:
@@ -286,8 +285,7 @@ def _add_table(parent: Any, key: str, table: Any) -> None:
     parent[key] = table
 
 
-@migration(1)
-def _v1_to_v2(table: Any, notes: list[str]) -> None:
+def _v1_edit(table: Any) -> None:
     model = table.get("model")
     fallback = table.get("fallback_model")
     for key in ("model", "fallback_model", "api_key"):
@@ -301,7 +299,20 @@ def _v1_to_v2(table: Any, notes: list[str]) -> None:
     _put_first(table, "config_version", 2)
     if model is not None or fallback is not None:
         _add_table(table, "model", section)
-    notes.append("config schema 1 -> 2: model and fallback_model moved into [model]")
+
+
+def _v1_transform(flux: dict[str, Any]) -> None:
+    model, fallback = flux.pop("model", None), flux.pop("fallback_model", None)
+    flux.pop("api_key", None)  # the caller moves it into .env
+    flux["config_version"] = 2
+    if model is not None or fallback is not None:
+        flux["model"] = {k: v for k, v in (("id", model), ("fallback", fallback)) if v is not None}
+
+
+# From each version to the next: schema 3 is one entry away.
+MIGRATIONS: dict[int, Migration] = {
+    1: Migration("model and fallback_model moved into [model]", _v1_edit, _v1_transform),
+}
 
 
 def _plain(cfg: FluxConfig) -> dict[str, Any]:
@@ -326,24 +337,20 @@ def _verify(cfg: FluxConfig, expected: dict[str, Any]) -> None:
 
 
 def migrate(cfg: FluxConfig) -> list[str]:
-    """Bring the config to the latest schema in place; returns what was done. The api_key of
-    schema 1 is removed here; the caller moves it into .env."""
-    notes: list[str] = []
+    """Bring the config to the latest schema in place; returns each step's summary. The
+    api_key of schema 1 is removed here; the caller moves it into .env."""
+    done: list[str] = []
     if not cfg.needs_migration:
-        return notes
-    before = _plain(cfg)
-    expected = copy.deepcopy(before)
-    flux = _flux_part(expected, cfg.location.in_pyproject)
-    model, fallback = flux.pop("model", None), flux.pop("fallback_model", None)
-    flux.pop("api_key", None)
-    flux["config_version"] = 2
-    if model is not None or fallback is not None:
-        flux["model"] = {k: v for k, v in (("id", model), ("fallback", fallback)) if v is not None}
+        return done
+    expected = _plain(cfg)
     while cfg.version < LATEST_VERSION:
-        MIGRATIONS[cfg.version](cfg.table(), notes)
+        step = MIGRATIONS[cfg.version]
+        step.edit(cfg.table())
+        step.transform(_flux_part(expected, cfg.location.in_pyproject))
+        done.append(f"schema {cfg.version} -> {cfg.version + 1}: {step.summary}")
         cfg.version += 1
     _verify(cfg, expected)
-    return notes
+    return done
 
 
 def set_model(

@@ -37,6 +37,14 @@ TABLE: dict[str, Price] = {
 }
 
 
+def call_ceiling_usd(input_tokens: int, output_tokens: int) -> float:
+    """What a call of this size costs at most, at the highest published prices: a ceiling
+    for estimates, never a quote."""
+    top_in = max(price.input for price in TABLE.values())
+    top_out = max(price.output for price in TABLE.values())
+    return (input_tokens * top_in + output_tokens * top_out) / 1e6
+
+
 def price_of(model_id: str | None) -> Price | None:
     return TABLE.get(model_id) if model_id else None
 

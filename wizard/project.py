@@ -105,13 +105,11 @@ def plan_migration(files: ProjectFiles) -> Proposal:
     if not cfg.needs_migration:
         return proposal
     legacy_key = cfg.api_key
-    from_version = cfg.version
-    fluxconfig.migrate(cfg)  # its notes repeat the config_migrated diagnosis below
+    steps = fluxconfig.migrate(cfg)
     proposal.diagnoses.append(
         Diagnosis(
             Code.CONFIG_MIGRATED,
-            f"{cfg.display}: config schema {from_version} -> {fluxconfig.LATEST_VERSION} "
-            "(model and fallback_model moved into [model]).",
+            f"{cfg.display}: config {'; '.join(steps)}.",
             "Review the diff; `flux-setup undo` takes it back.",
         )
     )

@@ -34,20 +34,20 @@ class NoInput:
 
     interactive = False
 
-    def secret(self, message: str, *, flag: str) -> str:
-        raise UsageError(
+    @staticmethod
+    def _refuse(message: str, flag: str) -> UsageError:
+        return UsageError(
             f"{message.rstrip(':?')}: no terminal to ask on.", fix=f"Supply it with {flag}."
         )
+
+    def secret(self, message: str, *, flag: str) -> str:
+        raise self._refuse(message, flag)
 
     def select(self, message: str, options: list[Option], default: str, *, flag: str) -> str:
-        raise UsageError(
-            f"{message.rstrip(':?')}: no terminal to ask on.", fix=f"Supply it with {flag}."
-        )
+        raise self._refuse(message, flag)
 
     def confirm(self, message: str, default: bool, *, flag: str) -> bool:
-        raise UsageError(
-            f"{message.rstrip(':?')}: no terminal to ask on.", fix=f"Supply it with {flag}."
-        )
+        raise self._refuse(message, flag)
 
 
 class QuestionaryPrompter:

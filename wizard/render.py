@@ -13,6 +13,7 @@ from typing import IO, Any
 from wizard.detection import Detection
 from wizard.diagnosis import Diagnosis
 from wizard.keys import mask_secrets
+from wizard.vocab import Lifecycle
 
 
 class _Closable:
@@ -129,7 +130,7 @@ class UI:
         for column in ("model", "line", "lifecycle", "retires", "access"):
             table.add_column(column)
         for model in detection.models:
-            if model.lifecycle == "retired" and model.id != detection.configured_model:
+            if model.lifecycle == Lifecycle.RETIRED and model.id != detection.configured_model:
                 continue  # history, not a choice; the configured one stays so its fate shows
             if model.callable:
                 access, style = "✓ callable", "green"
@@ -137,7 +138,7 @@ class UI:
                 access, style = f"✗ {model.reason or 'refused'}", "red"
             elif model.reason:
                 access, style = f"? {model.reason}", "yellow"
-            elif model.lifecycle == "retired":
+            elif model.lifecycle == Lifecycle.RETIRED:
                 access, style = "✗ retired", "red"
             else:
                 access, style = (

@@ -5,15 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from wizard import prices
 from wizard.catalog import Model
 from wizard.diagnosis import Diagnosis
 from wizard.errors import ExitCode
 from wizard.facts import DEFAULT_MAX_VERIFY
 from wizard.vocab import KeyKind, KeySource, Lifecycle, Status
 
-# A ceiling, not a quote: ~12 input and 1 output token at the highest published price
-# ($10 / $50 per million tokens).
-COST_CEILING_PER_CALL_USD = 12 * 10 / 1e6 + 1 * 50 / 1e6
+# A verification call sends ~12 input tokens and gets 1 back.
+COST_CEILING_PER_CALL_USD = prices.call_ceiling_usd(input_tokens=12, output_tokens=1)
 
 
 @dataclass
@@ -75,7 +75,7 @@ class Detection:
 
     @property
     def estimated_cost_usd(self) -> float:
-        return round(self.billed_calls * COST_CEILING_PER_CALL_USD, 6)
+        return estimate_cost(self.billed_calls)
 
     def resolve(self, model_id: str | None) -> str | None:
         """The model an ID names: an alias resolves to its dated ID."""
