@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from wizard.errors import Cancelled
+from wizard.facts import without_api_vars
 from wizard.flow.session import Context, Options
 from wizard.prompts import Option
 from wizard.render import UI
@@ -68,3 +69,50 @@ def make_context(
 def store() -> Store:
     """The state home of this test (conftest's `isolated_home` sets it)."""
     return Store.from_environ(os.environ)
+
+
+def clean_environ(**extra: str) -> dict[str, str]:
+    """This process's environment without any key, model or base URL of the person running the
+    tests (the one scrubbing every test that starts the program uses), plus `extra`."""
+    return {**without_api_vars(os.environ), **extra}
+
+
+@dataclass
+class Result:
+    """What a run of the program left: like `subprocess.CompletedProcess`."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_main(
+    args: Iterable[str],
+    *,
+    env: dict[str, str] | None = None,
+    stdin: str = "",
+    cwd: Path | None = None,
+) -> Result:
+    """The whole program in this process through `cli.main`: argv, environment, stdin, cwd and
+    both output streams as a subprocess would have them, without paying the SDK import again."""
+    import contextlib
+    import sys
+
+    from wizard import cli
+
+    out, err = io.StringIO(), io.StringIO()
+    saved_env, saved_stdin, saved_cwd = dict(os.environ), sys.stdin, Path.cwd()
+    os.environ.clear()
+    os.environ.update(clean_environ() if env is None else env)
+    sys.stdin = io.StringIO(stdin)
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = cli.main(list(args))
+    finally:
+        os.chdir(saved_cwd)
+        sys.stdin = saved_stdin
+        os.environ.clear()
+        os.environ.update(saved_env)
+    return Result(code, out.getvalue(), err.getvalue())

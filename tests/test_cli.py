@@ -14,6 +14,7 @@ import jsonschema
 import pytest
 
 from tests.conftest import KEY, assert_no_key
+from tests.helpers import clean_environ, run_main
 from wizard.commands.demo import make_project
 
 SCHEMA = json.loads((resources.files("wizard") / "schema" / "output.schema.json").read_text())
@@ -25,13 +26,13 @@ def flux(
     stdin: str | None = None,
     cwd: Path | None = None,
     timeout: float = 60,
+    subprocess_run: bool = False,
 ):
-    full_env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "FLUX_MODEL")
-    }
-    full_env.update(env or {})
+    """The program as a user runs it: in this process through `cli.main` (fast), or as a real
+    subprocess (`python -m wizard`) for the smoke tests of the entry point itself."""
+    full_env = clean_environ(**(env or {}))
+    if not subprocess_run:
+        return run_main(args, env=full_env, stdin=stdin or "", cwd=cwd)
     return subprocess.run(
         [sys.executable, "-m", "wizard", *args],
         input=stdin if stdin is not None else "",
@@ -53,7 +54,7 @@ def json_of(result) -> dict:
 
 
 def test_help_and_version_work_fast_paths():
-    result = flux("--help")
+    result = flux("--help", subprocess_run=True)
     assert result.returncode == 0 and "check" in result.stdout and "Exit codes" in result.stdout
     assert flux("--version").stdout.startswith("flux-setup ")
     assert flux("check", "--help").returncode == 0
@@ -171,7 +172,7 @@ def test_a_missing_project_folder(tmp_path):
 
 
 def test_demo_without_a_terminal_runs_as_yes(tmp_path):
-    result = flux("demo", "--project", str(tmp_path / "demo"), timeout=120)
+    result = flux("demo", "--project", str(tmp_path / "demo"), timeout=120, subprocess_run=True)
     assert result.returncode == 0, result.stderr
     assert "claude-opus-5-5" in (tmp_path / "demo" / ".env").read_text()
     assert "flux-upgrade-checklist.md" in result.stdout

@@ -21,6 +21,7 @@ from tests.conftest import KEY, assert_no_key
 from tests.helpers import store
 from wizard import cli
 from wizard.commands.demo import DEMO_KEY, make_project
+from wizard.errors import ExitCode
 from wizard.simulator import Faults, builtin_names, serve
 
 
@@ -78,16 +79,26 @@ def test_the_canary_key_never_leaks_from_any_command(
     project.mkdir()
     (project / "flux.toml").write_text(f'model = "claude-3-haiku-20240307"\napi_key = "{KEY}"\n')
     (project / ".env").write_text("# mine\nFLUX_MODEL=claude-opus-4-8\n")
+    # scenarios whose faults fill the whole budget (3 x --timeout) get a shorter one
+    timeout = "0.1" if scenario in ("listing-down", "gateway-timeout") else "0.25"
     with serve(scenario) as running:
         for args in COMMANDS:
             code, out, err = run_cli(
-                [*args, "--project", str(project), "--base-url", running.base_url],
+                [
+                    *(timeout if a == "0.25" else a for a in args),
+                    "--project",
+                    str(project),
+                    # only the network commands take it (status would stop at a usage error)
+                    *(["--base-url", running.base_url] if args[0] in ("run", "check") else []),
+                ],
                 monkeypatch,
                 capsys,
             )
             assert_no_key(out)
             assert_no_key(err)
             assert "Traceback" not in err, (args, err)
+            # a command that failed early (a bug, a usage error) would pass the leak checks
+            assert code not in (ExitCode.ERROR, ExitCode.USAGE), (args, err)
         code, out, err = run_cli(
             [
                 "check",
@@ -105,6 +116,8 @@ def test_the_canary_key_never_leaks_from_any_command(
             stdin=KEY,
         )
         assert_no_key(out + err)
+        assert code not in (ExitCode.ERROR, ExitCode.USAGE), err
+        assert json.loads(out)["exit_code"] == code
     checklist = project / "flux-upgrade-checklist.md"
     if checklist.exists():
         assert_no_key(checklist.read_text())
@@ -139,7 +152,7 @@ def test_faults_end_within_the_budget_with_exit_5_and_nothing_changed(
                 "--base-url",
                 running.base_url,
                 "--timeout",
-                "0.25",
+                "0.1",
             ],
             monkeypatch,
             capsys,
@@ -148,7 +161,7 @@ def test_faults_end_within_the_budget_with_exit_5_and_nothing_changed(
         elapsed = time.monotonic() - started
     assert code == 5, err
     assert_no_key(out + err)
-    assert elapsed < 0.5 * 3 + 5  # the documented budget, with slack for a loaded machine
+    assert elapsed < 0.1 * 3 + 5  # the documented budget, with slack for a loaded machine
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
     assert "Traceback" not in err
     if "--json" in command:
@@ -310,10 +323,11 @@ def test_bad_env_files_exit_6_and_stay_untouched(
     assert not (tmp_path / "flux.toml").exists()
 
 
-def test_a_ten_megabyte_env_file_is_edited_in_place(tmp_path, monkeypatch, capsys, sim):
-    lines = [f"VAR_{i}=value-{i}" for i in range(430_000)]
+def test_a_one_megabyte_env_file_is_edited_in_place(tmp_path, monkeypatch, capsys, sim):
+    # larger files (10 MB, 50 MB) are measured in benchmarks/editing.py, not here
+    lines = [f"VAR_{i}=value-{i}" for i in range(50_000)]
     data = ("\n".join(lines) + "\n").encode()
-    assert len(data) > 10_000_000
+    assert len(data) > 1_000_000
     (tmp_path / ".env").write_bytes(data)
     code, _, err = run_cli(
         ["run", "--yes", "--project", str(tmp_path), "--base-url", sim.base_url],

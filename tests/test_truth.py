@@ -199,8 +199,8 @@ def test_a_failing_listing_keeps_every_billed_call_and_every_answer(tmp_path, sc
     import anthropic  # noqa: F401  (imported before the clock of the time budget starts)
 
     # the failing listing of listing-down is retried for the whole budget (3 x timeout): short,
-    # but long enough that the configured model's one call never times out on a busy machine
-    timeout = 1.0
+    # but long enough that the configured model's one call to loopback never times out
+    timeout = 0.4
     with serve(scenario) as running:
         result = detect_in(running, configured="claude-opus-5-5", timeout=timeout)
         billed = running.counters.billed_calls
@@ -286,9 +286,9 @@ def test_a_504_is_transient_and_never_a_refusal(tmp_path):
     import anthropic  # noqa: F401  (imported before the clock of the time budget starts)
 
     with serve("gateway-timeout") as running:
-        # a budget of 3 s: the 504s fill it, and no call times out on a busy machine
-        result = detect_in(running, configured="claude-sonnet-5-5", timeout=1.0)
-        outcome, _ = check_in(tmp_path, running, "claude-sonnet-5-5", timeout=1.0)
+        # a budget of 1.2 s: the 504s fill it; no call to loopback comes near 0.4 s
+        result = detect_in(running, configured="claude-sonnet-5-5", timeout=0.4)
+        outcome, _ = check_in(tmp_path, running, "claude-sonnet-5-5", timeout=0.4)
     top = result.model("claude-opus-5-5")
     assert top is not None and top.callable is None and top.reason == "server_error"
     assert "timed out" in next(d.message for d in result.diagnoses if d.code == "server_error")
