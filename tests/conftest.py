@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from wizard.facts import API_VARS
 from wizard.simulator import RunningSimulator, serve
 
 # A distinctive, well-formed key: the canary that tests search for in every output.
@@ -30,7 +31,7 @@ def isolated_home(
     """Every test gets its own state directory and no ambient key or base URL."""
     home = tmp_path_factory.mktemp("state")
     monkeypatch.setenv("FLUX_SETUP_HOME", str(home))
-    for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "FLUX_MODEL", "ANTHROPIC_AUTH_TOKEN"):
+    for name in (*API_VARS, "ANTHROPIC_AUTH_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     return home
 

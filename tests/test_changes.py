@@ -47,8 +47,12 @@ def test_diff_masks_keys_and_shows_every_file(tmp_path):
     assert "--- a/.env" in diff and "+++ b/flux.toml" in diff
 
 
-def test_mask_secrets_catches_keys_anywhere():
-    assert KEY not in mask_secrets(f"token: {KEY}\nsomething {KEY} else\nexport MY_SECRET='{KEY}'")
+def test_mask_secrets_catches_keys_anywhere_and_keeps_everything_else():
+    shown = KEY[:12] + "..." + KEY[-4:]
+    text = f"token: {KEY}\nsomething {KEY} else\nexport MY_SECRET='{KEY}'\nPLAIN=1"
+    assert mask_secrets(text) == (
+        f"token: {shown}\nsomething {shown} else\nexport MY_SECRET='{shown}'\nPLAIN=1"
+    )
 
 
 def test_apply_writes_everything_and_backs_up_privately(tmp_path):

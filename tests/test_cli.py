@@ -16,6 +16,7 @@ import pytest
 from tests.conftest import KEY, assert_no_key
 from tests.helpers import clean_environ, run_main
 from wizard.commands.demo import make_project
+from wizard.simulator import serve
 
 SCHEMA = json.loads((resources.files("wizard") / "schema" / "output.schema.json").read_text())
 
@@ -96,13 +97,24 @@ def test_run_json_end_to_end(tmp_path, sim):
     assert "Using the key" in result.stderr  # human text on stderr
 
 
-def test_check_json_for_each_verdict(tmp_path, sim):
-    (tmp_path / ".env").write_text("FLUX_MODEL=claude-haiku-5-5\n")
-    env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": sim.base_url}
-    result = flux("check", "--project", str(tmp_path), "--json", env=env)
+@pytest.mark.parametrize(
+    "scenario,configured,code,status",
+    [
+        ("today", "claude-opus-5-5", 0, "callable"),
+        ("today", "claude-haiku-5-5", 10, "callable"),
+        ("veteran", "claude-opus-4-5-20251101", 11, "deprecated"),
+        ("today", "claude-opus-4-5-20251101", 12, "not_callable"),  # closed to new adopters
+        ("today", "claude-3-haiku-20240307", 12, "retired"),
+    ],
+)
+def test_check_json_for_each_verdict(tmp_path, scenario, configured, code, status):
+    (tmp_path / ".env").write_text(f"FLUX_MODEL={configured}\n")
+    with serve(scenario) as running:
+        env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": running.base_url}
+        result = flux("check", "--project", str(tmp_path), "--json", env=env)
     payload = json_of(result)
-    assert result.returncode == 10
-    assert payload["configured"]["status"] == "callable"
+    assert result.returncode == code, result.stderr
+    assert payload["configured"]["status"] == status
 
 
 def test_status_migrate_undo_json(tmp_path):
@@ -203,8 +215,7 @@ def test_a_reader_that_closes_stdout_early_changes_nothing_but_the_output(
     tmp_path, sim, command, code
 ):
     (tmp_path / ".env").write_text("FLUX_MODEL=claude-haiku-5-5\n")
-    env = {k: v for k, v in os.environ.items() if k not in ("ANTHROPIC_BASE_URL", "FLUX_MODEL")}
-    env["ANTHROPIC_API_KEY"] = KEY
+    env = clean_environ(ANTHROPIC_API_KEY=KEY)
     args = [command, "--project", str(tmp_path)]
     if command == "check":
         args += ["--base-url", sim.base_url]

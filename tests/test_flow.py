@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime, timezone
 
 import pytest
 
@@ -280,10 +281,12 @@ def test_status_reports_sources_mismatch_and_last_check(tmp_path, sim):
     text = out.getvalue()
     assert DEMO_KEY not in text and KEY not in text
     ctx, _ = make_context(tmp_path, environ=ENV, base_url=sim.base_url)
+    ctx.now = lambda: datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
     check(ctx)
     ctx, out = make_context(tmp_path, environ=ENV)
+    ctx.now = lambda: datetime(2026, 11, 25, 15, 10, tzinfo=timezone.utc)
     assert status(ctx).to_json()["last_check"]["recommended"] == "claude-opus-5-5"
-    assert "ago" in out.getvalue() or "just now" in out.getvalue()
+    assert "3 hours ago: claude-3-haiku-20240307 was " in out.getvalue()
 
 
 def test_migrate_check_reports_and_migrate_applies(tmp_path):

@@ -65,23 +65,58 @@ def test_fingerprint_shows_first_12_and_last_4_only():
 
 
 @settings(deadline=None)  # no timing in tests: shared machines are slow at times
-@given(st.text(min_size=0, max_size=200))
-def test_a_fingerprint_never_holds_more_than_16_characters_of_the_key(value):
-    shown = fingerprint(value).replace("...", "")
-    assert len(shown) <= 16
-    if len(value) >= 20:
-        assert value not in fingerprint(value)
+@given(st.text(alphabet=st.characters(blacklist_characters="."), min_size=0, max_size=200))
+def test_a_fingerprint_shows_only_the_ends_and_never_more_than_a_quarter_of_a_short_key(value):
+    head, _, tail = fingerprint(value).partition("...")
+    if not value:
+        return
+    # what is shown is the key's own first and last characters, nothing from the middle
+    assert value.startswith(head) and value.endswith(tail)
+    if len(value) >= 32:
+        assert (len(head), len(tail)) == (12, 4)
+    else:  # a short value (a cut-off paste) shows at most a quarter of itself
+        assert len(head) + len(tail) <= len(value) // 4
 
 
-@settings(deadline=None)
-@given(
-    st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=126), min_size=20, max_size=150)
+BODY = KEY[len("sk-ant-api03-") :]
+
+
+@pytest.mark.parametrize(
+    "prefix,kind_code",
+    [
+        ("sk-ant-api03-", None),
+        ("sk-ant-admin01-", "key_wrong_kind"),
+        ("sk-ant-oat01-", "key_wrong_kind"),
+        ("sk-ant-api02-", "key_malformed"),
+        ("sk-proj-", "key_wrong_kind"),
+        ("AKIA", "key_malformed"),
+    ],
 )
-def test_problem_messages_never_contain_the_key(value):
+@pytest.mark.parametrize(
+    "body,body_code",
+    [
+        (BODY, None),
+        (BODY[:30], "key_malformed"),  # cut off in a paste
+        (BODY[:40] + " " + BODY[40:], "key_malformed"),
+        (BODY[:40] + "\x7f" + BODY[40:], "key_malformed"),
+        (BODY[:40] + "=+/" + BODY[40:], "key_malformed"),
+        (BODY[:40] + "é" + BODY[40:], "key_malformed"),
+    ],
+    ids=["whole", "cut-off", "space", "control", "punctuation", "non-ascii"],
+)
+def test_every_prefix_and_body_gets_its_verdict_without_the_key_in_it(
+    prefix, kind_code, body, body_code
+):
+    value = prefix + body
     problem = check_form(value)
+    # spaces and control characters are named first (a broken paste), then a wrong kind of key,
+    # then a malformed body of an API key
+    broken_paste = " " in body or "\x7f" in body
+    expected = "key_malformed" if broken_paste else kind_code or body_code
+    assert (problem.code if problem else None) == expected
     if problem is not None:
-        assert value not in problem.message
-        assert value not in problem.next_step
+        assert value not in problem.message + problem.next_step
+        assert body not in problem.message + problem.next_step
 
 
 def test_the_key_object_never_shows_its_value():

@@ -167,7 +167,8 @@ def test_organization_on_hold_everywhere():
 def test_a_529_is_retried_by_the_sdk_into_success(sim):
     sim.faults = Faults(fail_first=1, fail_status=529, retry_after=0.01)
     client = sdk_client(sim.base_url, max_retries=2)
-    assert client.messages.create(model="claude-opus-5-5", max_tokens=1, messages=HI).usage
+    reply = client.messages.create(model="claude-opus-5-5", max_tokens=1, messages=HI)
+    assert reply.usage.output_tokens == 1
     assert sim.counters.requests["POST /v1/messages"] == 2
 
 

@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
 import pexpect
 import pytest
 
 from tests.conftest import KEY
+from tests.helpers import clean_environ
 from wizard.commands.demo import DEMO_ENV, DEMO_TOML
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a pty")
 
 
 def spawn(args, tmp_path, env_extra=None):
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "FLUX_MODEL")
-    }
+    env = clean_environ()
     env.update(
         {
             "PROMPT_TOOLKIT_NO_CPR": "1",
