@@ -129,9 +129,7 @@ class UI:
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
         for column in ("model", "line", "lifecycle", "retires", "access"):
             table.add_column(column)
-        for model in detection.models:
-            if model.lifecycle == Lifecycle.RETIRED and model.id != detection.configured_model:
-                continue  # history, not a choice; the configured one stays so its fate shows
+        for model in detection.shown_models():
             if model.callable:
                 access, style = "✓ callable", "green"
             elif model.callable is False:

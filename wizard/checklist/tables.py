@@ -9,7 +9,6 @@ from wizard.checklist.proofs import best_of_line, model_status
 from wizard.detection import Detection
 from wizard.errors import ExitCode
 from wizard.facts import BILLING_URL, LIMITS_URL, STATUS_URL, SUPPORT_URL, USAGE_URL
-from wizard.vocab import Lifecycle
 
 # From the platform facts, checked on the date below; shown with it, never as live.
 TIERS_CHECKED = "2026-11-25"
@@ -93,9 +92,7 @@ def getting_more(detection: Detection) -> list[str]:
 
 def models_table(detection: Detection) -> list[str]:
     rows = ["| Model | Line | Lifecycle | Retires | Status |", "|---|---|---|---|---|"]
-    for model in detection.models:
-        if model.lifecycle == Lifecycle.RETIRED and model.id != detection.configured_model:
-            continue  # history, not choices; the configured one stays so its fate is visible
+    for model in detection.shown_models():
         rows.append(
             f"| `{_cell(model.id)}` | {_cell(model.line or '-')} | {model.lifecycle} | "
             f"{model.retires_on or '-'} | {_cell(model_status(detection, model.id))} |"

@@ -182,14 +182,6 @@ def _why(detection: Detection) -> str:
     return f"the newest callable {model.line} model (line order: {order})"
 
 
-def _usable(detection: Detection, model_id: str | None) -> bool:
-    """The one rule for a model the user may pick: known, not retired, not refused."""
-    model = detection.model(model_id)
-    return (
-        model is not None and model.callable is not False and model.lifecycle != Lifecycle.RETIRED
-    )
-
-
 def _choose(ctx: Context, detection: Detection) -> str | None:
     o = ctx.options
     if o.model:
@@ -210,7 +202,7 @@ def _choose(ctx: Context, detection: Detection) -> str | None:
 
 
 def _given_model(detection: Detection, wanted: str) -> str:
-    if not _usable(detection, wanted):
+    if not detection.usable(wanted):
         resolved = detection.resolve(wanted)
         cause = next((d for d in detection.diagnoses if d.model in (wanted, resolved)), None)
         raise UsageError(
@@ -236,7 +228,7 @@ def _choices(detection: Detection) -> list[Option]:
         if successor is not None and successor.callable and successor.id != recommended:
             label = f"{successor.id}  (successor of {configured}, {status})"
             options.append(Option(label, successor.id))
-    if configured and configured != recommended and _usable(detection, configured):
+    if configured and configured != recommended and detection.usable(configured):
         options.append(Option(f"{configured}  (keep the current model, {status})", configured))
     taken = {o.value for o in options} | {recommended, configured}
     for model in detection.models:

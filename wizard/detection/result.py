@@ -53,6 +53,8 @@ class Detection:
     # After `run` applied a change: the model the files named before, and its status then.
     previous: str | None = None
     previous_status: Status | None = None
+    _index: dict[str, Model] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _index_stamp: tuple[int, int] = field(default=(0, -1), init=False, repr=False, compare=False)
 
     def after_change(self, chosen: str) -> Detection:
         """The same findings, describing the files as a change left them: `chosen` is now the
@@ -86,8 +88,36 @@ class Detection:
         return self.resolve(self.configured)
 
     def model(self, model_id: str | None) -> Model | None:
+        """The model an ID (or alias) names: a dict lookup, rebuilt when the list changes
+        (tables and checklists ask once per model: a scan would make them quadratic)."""
         wanted = self.resolve(model_id)
-        return next((m for m in self.models if m.id == wanted), None)
+        if wanted is None:
+            return None
+        stamp = (id(self.models), len(self.models))
+        if self._index_stamp != stamp:
+            self._index = {}
+            for m in self.models:
+                self._index.setdefault(m.id, m)
+            self._index_stamp = stamp
+        return self._index.get(wanted)
+
+    def shown_models(self) -> list[Model]:
+        """The models a table shows: retired ones are history, not choices, except the
+        configured one, whose fate must show."""
+        return [
+            m
+            for m in self.models
+            if m.lifecycle != Lifecycle.RETIRED or m.id == self.configured_model
+        ]
+
+    def usable(self, model_id: str | None) -> bool:
+        """The one rule for a model the user may pick: known, not retired, not refused."""
+        model = self.model(model_id)
+        return (
+            model is not None
+            and model.callable is not False
+            and model.lifecycle != Lifecycle.RETIRED
+        )
 
     def uncertain(self) -> bool:
         """Whether what is unknown may hide the truth that matters: the configured model's
