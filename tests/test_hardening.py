@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import KEY, assert_no_key
-from tests.helpers import clean_environ, store
+from tests.helpers import clean_environ, run_main, store
 from wizard import cli
 from wizard.commands.demo import DEMO_KEY, make_project
 from wizard.errors import ExitCode
@@ -474,3 +474,17 @@ def test_the_sdks_debug_log_does_not_leak_the_key_either(tmp_path, sim):
     assert result.returncode == 12, result.stderr  # nothing configured: the whole check ran
     assert "DEBUG" in result.stderr  # the SDK did log
     assert_no_key(result.stdout + result.stderr)
+
+
+def test_a_state_home_that_cannot_be_written_is_exit_6_with_the_fix(tmp_path, sim):
+    # a file where the state folder should be: as unwritable as a full disk, for any user
+    blocked = tmp_path / "state-home"
+    blocked.write_text("not a folder")
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
+    result = run_main(
+        ["check", "--project", str(tmp_path), "--base-url", sim.base_url],
+        env=clean_environ(ANTHROPIC_API_KEY=KEY, FLUX_SETUP_HOME=str(blocked)),
+    )
+    assert result.returncode == 6, result.stderr
+    assert "state folder" in result.stderr and "FLUX_SETUP_HOME" in result.stderr
+    assert "a bug" not in result.stderr
