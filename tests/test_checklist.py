@@ -57,13 +57,14 @@ GOLDEN_CONFIGURED = {
     "workspace-restricted": "claude-opus-5-5",
     "empty-reply": "claude-opus-5-5",
 }
-SHORT_TIMEOUT = {"gateway-timeout", "listing-down"}
+# listing-down needs room after the listing's retries for the configured model's lookup
+SHORT_TIMEOUT = {"gateway-timeout": 0.4, "listing-down": 1.0}
 
 
 @pytest.mark.parametrize("scenario", builtin_names())
 def test_golden_checklists(tmp_path, scenario):
     configured = GOLDEN_CONFIGURED.get(scenario, "claude-3-haiku-20240307")
-    options = {"timeout": 0.4} if scenario in SHORT_TIMEOUT else {}
+    options = {"timeout": SHORT_TIMEOUT[scenario]} if scenario in SHORT_TIMEOUT else {}
     outcome, text, _ = write_checklist_for(tmp_path, scenario, configured, **options)
     golden = GOLDEN / f"checklist-{scenario}.md"
     if os.environ.get("UPDATE_GOLDEN"):
@@ -118,7 +119,7 @@ def test_a_rewrite_keeps_hand_ticks_and_the_users_notes(tmp_path):
 
 @pytest.mark.parametrize("scenario", builtin_names())
 def test_no_checklist_blames_a_tier_leaks_the_key_or_quotes_the_old_ladder(tmp_path, scenario):
-    options = {"timeout": 0.4} if scenario in SHORT_TIMEOUT else {}
+    options = {"timeout": SHORT_TIMEOUT[scenario]} if scenario in SHORT_TIMEOUT else {}
     _, text, out = write_checklist_for(tmp_path, scenario, "claude-3-opus-20240229", **options)
     assert_no_key(text)
     assert_no_key(out)

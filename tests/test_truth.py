@@ -198,9 +198,9 @@ def test_a_403_for_every_model_tried_is_the_accounts(tmp_path):
 def test_a_failing_listing_keeps_every_billed_call_and_every_answer(tmp_path, scenario):
     import anthropic  # noqa: F401  (imported before the clock of the time budget starts)
 
-    # the failing listing of listing-down is retried for the whole budget (3 x timeout): short,
-    # but long enough that the configured model's one call to loopback never times out
-    timeout = 0.4
+    # the failing listing of listing-down is retried until a backoff would pass the budget
+    # (3 x timeout): the budget must leave room for the configured model's lookup after it
+    timeout = 1.0
     with serve(scenario) as running:
         result = detect_in(running, configured="claude-opus-5-5", timeout=timeout)
         billed = running.counters.billed_calls
