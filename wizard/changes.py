@@ -8,17 +8,20 @@ first, so `undo` works even after a crash.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import hashlib
 import os
+import signal
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from wizard.errors import FilesError
-from wizard.fileio import read_optional, write_atomic
+from wizard.fileio import check_target, read_optional, write_atomic
 from wizard.keys import mask_secrets
 from wizard.state import Store
 from wizard.vocab import Action
@@ -137,65 +140,142 @@ def _lock(store: Store, project: Path) -> Any:
     return lock
 
 
+# What this process has written: the funnel says it when a signal ends the program after an
+# apply (never "nothing was written" then).
+WRITTEN_THIS_PROCESS: list[str] = []
+
+
+@contextlib.contextmanager
+def deferred_signals() -> Iterator[list[int]]:
+    """SIGINT and SIGTERM wait until the block is done: the renames of a change set and their
+    record in the manifest are never split. The signal is raised as KeyboardInterrupt after."""
+    caught: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield caught
+        return
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in previous:
+        signal.signal(sig, lambda number, frame: caught.append(number))
+    try:
+        yield caught
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if caught:
+        raise KeyboardInterrupt
+
+
+@dataclass(frozen=True)
+class _Seen:
+    """A file's identity when its content was checked: an editor's save changes one of these."""
+
+    inode: int
+    size: int
+    mtime_ns: int
+
+    @classmethod
+    def of(cls, path: Path) -> _Seen | None:
+        try:
+            info = os.stat(path)
+        except FileNotFoundError:
+            return None
+        return cls(info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+def _check(plan: Plan) -> dict[Path, _Seen | None]:
+    """Every target is a file we may write, and holds what the preview was made from."""
+    seen: dict[Path, _Seen | None] = {}
+    for change in plan.changes:
+        check_target(change.path)
+        if read_optional(change.target) != change.before:
+            raise FilesError(
+                f"{change.path} changed since the preview; nothing was written.",
+                fix="Rerun to see the new preview.",
+            )
+        seen[change.target] = _Seen.of(change.target)
+    return seen
+
+
+def _unchanged(change: FileChange, seen: _Seen | None) -> None:
+    """Just before the rename: the file is still the one checked (a save by an editor since
+    would be lost otherwise)."""
+    if _Seen.of(change.target) != seen or read_optional(change.target) != change.before:
+        raise FilesError(
+            f"{change.path} was changed by something else while flux-setup was writing; "
+            "nothing was changed.",
+            fix="Rerun when the other program is done with it.",
+        )
+
+
+def _back_up(plan: Plan, store: Store, hit: Fault) -> tuple[Path, dict[str, Any]]:
+    """Backups and the manifest, recorded as "applying" before any project file changes."""
+    changeset = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 10**6:06d}"
+    folder = store.private_dir(store.project_dir(plan.project) / "changesets" / changeset)
+    manifest: dict[str, Any] = {
+        "changeset": changeset,
+        "project": str(plan.project),
+        "status": "applying",
+        "files": [],
+    }
+    for n, change in enumerate(plan.changes):
+        hit(f"backup:{n}")
+        if change.before is not None:
+            store.write_private(folder / f"{n}.orig", change.before)
+        manifest["files"].append(
+            {
+                "path": str(change.target),
+                "existed": change.before is not None,
+                "backup": f"{n}.orig" if change.before is not None else None,
+                "sha_before": _sha(change.before),
+                "sha_after": _sha(change.after),
+                "mode": change.new_mode,
+            }
+        )
+    store.write_json(folder / "manifest.json", manifest)
+    return folder, manifest
+
+
+def _write_all(plan: Plan, seen: dict[Path, _Seen | None], hit: Fault) -> None:
+    """Write each file; on any failure put back the ones already written, then re-raise."""
+    written: list[FileChange] = []
+    try:
+        for n, change in enumerate(plan.changes):
+            hit(f"before-write:{n}")
+            _unchanged(change, seen[change.target])
+            if change.after is None:
+                change.target.unlink()
+            else:
+                write_atomic(change.target, change.after, change.new_mode)
+            written.append(change)
+            hit(f"after-write:{n}")
+    except BaseException:
+        for done in reversed(written):
+            _put_back(done)
+        raise
+
+
 def apply(plan: Plan, store: Store, *, fault: Fault | None = None) -> Applied:
-    """Apply the plan: lock, check nothing changed, back up, write atomically; all or nothing."""
+    """Apply the plan: lock, check every target and its content, back up, write atomically;
+    all or nothing, and not split by Ctrl-C or SIGTERM."""
     hit = fault or (lambda step: None)
     lock = _lock(store, plan.project)
     try:
         for change in plan.changes:
             _remove_stale_temp(change.target)
-        for change in plan.changes:
-            current = read_optional(change.target)
-            if current != change.before:
-                raise FilesError(
-                    f"{change.path} changed since the preview; nothing was written.",
-                    fix="Rerun to see the new preview.",
-                )
-        changeset = (
-            time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 10**6:06d}"
-        )
-        folder = store.private_dir(store.project_dir(plan.project) / "changesets" / changeset)
-        manifest: dict[str, Any] = {
-            "changeset": changeset,
-            "project": str(plan.project),
-            "status": "applying",
-            "files": [],
-        }
-        for n, change in enumerate(plan.changes):
-            hit(f"backup:{n}")
-            if change.before is not None:
-                store.write_private(folder / f"{n}.orig", change.before)
-            manifest["files"].append(
-                {
-                    "path": str(change.target),
-                    "existed": change.before is not None,
-                    "backup": f"{n}.orig" if change.before is not None else None,
-                    "sha_before": _sha(change.before),
-                    "sha_after": _sha(change.after),
-                    "mode": change.new_mode,
-                }
-            )
-        store.write_json(folder / "manifest.json", manifest)
-        written: list[FileChange] = []
-        try:
-            for n, change in enumerate(plan.changes):
-                hit(f"before-write:{n}")
-                if change.after is None:
-                    change.target.unlink()
-                else:
-                    write_atomic(change.target, change.after, change.new_mode)
-                written.append(change)
-                hit(f"after-write:{n}")
-        except BaseException:
-            for done in reversed(written):
-                _put_back(done)
-            manifest["status"] = "rolled-back"
+        seen = _check(plan)
+        folder, manifest = _back_up(plan, store, hit)
+        with deferred_signals():
+            try:
+                _write_all(plan, seen, hit)
+            except BaseException:
+                manifest["status"] = "rolled-back"
+                store.write_json(folder / "manifest.json", manifest)
+                raise
+            manifest["status"] = "applied"
             store.write_json(folder / "manifest.json", manifest)
-            raise
-        manifest["status"] = "applied"
-        store.write_json(folder / "manifest.json", manifest)
+            WRITTEN_THIS_PROCESS.extend(plan.label(c) for c in plan.changes)
         hit("done")
-        return Applied(changeset, [str(c.path) for c in plan.changes], folder)
+        return Applied(manifest["changeset"], [str(c.path) for c in plan.changes], folder)
     finally:
         lock.release()
 

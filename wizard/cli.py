@@ -7,9 +7,10 @@ The only place that decides exit codes for failures. Nothing here imports `anthr
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -138,26 +139,44 @@ def main(argv: Sequence[str] | None = None) -> int:
         if "--json" in raw:  # argparse said it on stderr; scripts read one JSON object
             _emit_json(parsed)
         return int(parsed.exit_code)
-    args = parsed
+    return _run(parsed)
+
+
+def _run(args: argparse.Namespace) -> int:
     command = args.command or "run"
     as_json = bool(getattr(args, "json", False))
+    from wizard.changes import WRITTEN_THIS_PROCESS
     from wizard.render import UI
 
+    WRITTEN_THIS_PROCESS.clear()
     color = {"always": True, "never": False}.get(getattr(args, "color", "auto"))
     ui = UI(sys.stderr if as_json else sys.stdout, color=color)
     try:
-        report = _dispatch(args, ui)
+        with _sigterm_as_interrupt():
+            report = _dispatch(args, ui)
     except WizardError as err:
         failure = Report.failure(command, err.code, err.message, err.fix, err.diagnosis)
         return _fail(failure, as_json, color)
     except KeyboardInterrupt:
-        UI(sys.stderr, color=color).say("\nCancelled: nothing was written.")
+        # Say what is on disk: an interrupt after an apply must not claim nothing was written.
+        if WRITTEN_THIS_PROCESS:
+            message = (
+                f"Interrupted after the change was written in full ({', '.join(WRITTEN_THIS_PROCESS)}); "
+                "`flux-setup undo` restores the previous files."
+            )
+        else:
+            message = "Cancelled: nothing was written."
+        UI(sys.stderr, color=color).say(f"\n{message}")
         if as_json:
-            _emit_json(Report.failure(command, ExitCode.CANCELLED, "cancelled", None))
+            _emit_json(Report.failure(command, ExitCode.CANCELLED, message, None))
         return int(ExitCode.CANCELLED)
     except Exception as exc:  # the funnel: a bug, reported without a traceback unless --debug
         if getattr(args, "debug", False):
-            raise
+            import traceback
+
+            from wizard.keys import mask_secrets
+
+            sys.stderr.write(mask_secrets(traceback.format_exc()))
         bug = Report.failure(
             command,
             ExitCode.ERROR,
@@ -172,3 +191,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         _quiet_stdout()
     return int(report.exit_code)
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM ends the program like Ctrl-C: through the funnel, with a true message and 130,
+    never killed mid-way without a word."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(number: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -15,6 +15,10 @@ class GitVerdict:
     repository: bool
     tracked: bool = False
     ignored: bool = True
+    # The file the key would be written to (a symlink's target) and whether it is inside the
+    # project (so that the project's .gitignore can cover it).
+    target: Path | None = None
+    inside_project: bool = True
 
 
 def _git(project: Path, *args: str) -> subprocess.CompletedProcess[str] | None:
@@ -29,20 +33,26 @@ def _git(project: Path, *args: str) -> subprocess.CompletedProcess[str] | None:
 
 
 def inspect(project: Path, env_path: Path) -> GitVerdict:
+    """Whether the file the key would land in is tracked or ignored, asked of the repository
+    that holds that file: a `.env` that links to a tracked `config/app.env` is tracked."""
+    target = env_path.resolve()
     try:
-        env_path.resolve().relative_to(project.resolve())
+        target.relative_to(project.resolve())
+        inside_project = True
     except ValueError:
-        return GitVerdict(repository=False)  # an --env-file outside the project: not ours to ignore
-    inside = _git(project, "rev-parse", "--is-inside-work-tree")
+        inside_project = False
+    folder = target.parent
+    inside = _git(folder, "rev-parse", "--is-inside-work-tree")
     if inside is None or inside.returncode != 0 or inside.stdout.strip() != "true":
-        return GitVerdict(repository=False)
-    rel = str(env_path)
-    tracked = _git(project, "ls-files", "--error-unmatch", "--", rel)
-    ignored = _git(project, "check-ignore", "-q", "--", rel)
+        return GitVerdict(repository=False, target=target, inside_project=inside_project)
+    tracked = _git(folder, "ls-files", "--error-unmatch", "--", target.name)
+    ignored = _git(folder, "check-ignore", "-q", "--", target.name)
     return GitVerdict(
         repository=True,
         tracked=tracked is not None and tracked.returncode == 0,
         ignored=ignored is not None and ignored.returncode == 0,
+        target=target,
+        inside_project=inside_project,
     )
 
 

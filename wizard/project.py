@@ -80,11 +80,22 @@ def _guard_key(files: ProjectFiles, proposal: Proposal) -> None:
     if not verdict.repository:
         return
     name = os.path.relpath(files.env_path, files.project)
+    target = verdict.target or files.env_path
+    if target != Path(os.path.abspath(files.env_path)):
+        name = f"{name} (a link to {target})"
     if verdict.tracked:
         raise FilesError(
             f"{name} is tracked by git: writing the API key into it would commit a secret.",
-            fix=f"Run `git rm --cached {name} && echo '{name}' >> .gitignore`, then rerun "
-            "(or use --no-save-key and keep the key in your environment).",
+            fix=f"Untrack it (`git rm --cached {target.name}` in {target.parent}) and ignore it, "
+            "then rerun (or use --no-save-key and keep the key in your environment).",
+            diagnosis=Code.ENV_NOT_IGNORED,
+        )
+    if not verdict.ignored and not verdict.inside_project:
+        raise FilesError(
+            f"{name} is in a git repository outside the project that does not ignore it: the "
+            "API key would be one `git add` away from a commit.",
+            fix=f"Ignore {target.name} in that repository's .gitignore, then rerun (or use "
+            "--no-save-key).",
             diagnosis=Code.ENV_NOT_IGNORED,
         )
     if not verdict.ignored:

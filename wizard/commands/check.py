@@ -8,7 +8,7 @@ from wizard.diagnosis import Diagnosis
 from wizard.errors import ExitCode
 from wizard.flow.key import obtain_key
 from wizard.flow.network import describe_configured, incomplete_reason, run_detection
-from wizard.flow.outputs import check_checklist_folder, remember, write_checklist
+from wizard.flow.outputs import check_targets, remember, write_checklist
 from wizard.flow.prepare import env_override, preferred_lines, prepare
 from wizard.flow.session import Context
 from wizard.report import Report
@@ -58,7 +58,7 @@ def check(ctx: Context) -> Report:
     prepared = prepare(ctx)
     prefer = preferred_lines(ctx, prepared.files)
     if ctx.options.write_checklist:
-        check_checklist_folder(ctx)  # before the network, not after it
+        check_targets(ctx, prepared)  # before the network, not after it
     key = obtain_key(ctx, prepared.files, allow_prompt=False)
     previous = memory.load(ctx.store, ctx.options.project, key.fingerprint)
     detection = run_detection(ctx, key, prepared.configured, prefer)

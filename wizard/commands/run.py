@@ -9,7 +9,7 @@ from wizard.diagnosis import Diagnosis
 from wizard.errors import Cancelled, ExitCode, UsageError
 from wizard.flow.key import obtain_key
 from wizard.flow.network import incomplete_reason, run_detection
-from wizard.flow.outputs import check_checklist_folder, remember, write_checklist
+from wizard.flow.outputs import check_targets, checklist_change, remember, write_checklist
 from wizard.flow.prepare import Prepared, config_mismatch, env_override, preferred_lines, prepare
 from wizard.flow.session import Context
 from wizard.keys import ApiKey
@@ -30,7 +30,7 @@ def run(ctx: Context) -> Report:
         )
     prepared = prepare(ctx)
     if not o.dry_run:
-        check_checklist_folder(ctx)  # fail before anything is written, not after
+        check_targets(ctx, prepared)  # fail before anything is asked or written, not after
     prefer = preferred_lines(ctx, prepared.files)
     key = obtain_key(ctx, prepared.files, allow_prompt=True)
     previous = memory.load(ctx.store, o.project, key.fingerprint)
@@ -128,16 +128,21 @@ def _setup(ctx: Context, report: Report, prepared: Prepared, key: ApiKey, chosen
     if o.dry_run:
         ctx.ui.say("Dry run: nothing was written.")
         return report
-    if not plan.empty:
+    if plan.empty:
+        report.checklist = write_checklist(ctx, detection)
+    else:
         if _asks(ctx) and not ctx.prompter.confirm("Apply these changes?", True, flag="--yes"):
             raise Cancelled()
-        applied = changes.apply(plan, ctx.store)
+        detection = detection.after_change(chosen)  # the checklist and memory tell of now
+        report.checklist_from = detection
+        # The checklist goes in the same change set: one backup, one undo, and no file
+        # changed when it cannot be written.
+        sheet = checklist_change(ctx, detection)
+        applied = changes.apply(changes.Plan(plan.project, [*plan.changes, sheet]), ctx.store)
         labels = ", ".join(plan.label(c) for c in plan.changes)
         ctx.ui.ok(f"Wrote {labels} (backup kept; `flux-setup undo` restores).")
         report.fields["changeset"] = applied.changeset
-        detection = detection.after_change(chosen)  # the checklist and memory tell of now
-        report.checklist_from = detection
-    report.checklist = write_checklist(ctx, detection)
+        report.checklist = sheet.path
     remember(ctx, detection)
     _done(ctx, chosen, fallback, override, report)
     return report

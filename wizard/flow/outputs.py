@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from wizard import checklist, memory
+from wizard.changes import FileChange
 from wizard.detection import Detection
-from wizard.errors import FilesError
-from wizard.fileio import write_atomic
+from wizard.fileio import check_roles, check_target, read_optional, write_atomic
+from wizard.flow.prepare import Prepared
 from wizard.flow.session import Context
 
 
@@ -15,26 +16,39 @@ def checklist_path(ctx: Context) -> Path:
     return ctx.options.checklist or checklist.default_path(ctx.options.project)
 
 
-def check_checklist_folder(ctx: Context) -> Path:
+def check_targets(ctx: Context, prepared: Prepared) -> Path:
+    """Before anything is asked or sent: no two roles share a file, and the checklist can be
+    written (the .env and config targets are checked again by the apply, before any write)."""
     path = checklist_path(ctx)
-    if not path.parent.is_dir():
-        raise FilesError(
-            f"cannot write the checklist: the folder {path.parent} does not exist.",
-            fix="Create it, or pass another --checklist path.",
-        )
+    check_roles(
+        {
+            "--env-file": prepared.files.env_path,
+            "--config": prepared.files.config.location.path,
+            "--checklist": path,
+        }
+    )
+    check_target(path, flag="--checklist")
     return path
 
 
-def write_checklist(ctx: Context, detection: Detection) -> Path:
-    path = check_checklist_folder(ctx)
+def checklist_change(ctx: Context, detection: Detection) -> FileChange:
+    """The checklist as a change: applied with the other files (backup, undo) when there are
+    any, written alone otherwise."""
+    path = checklist_path(ctx)
+    before = read_optional(path, flag="--checklist")
     try:
-        existing = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):  # missing or unreadable: no manual ticks to keep
+        existing = before.decode("utf-8") if before is not None else None
+    except UnicodeDecodeError:  # unreadable as text: no manual ticks or notes to keep
         existing = None
     made_at = ctx.now().strftime("%Y-%m-%d %H:%M UTC")
     text = checklist.render(detection, made_at=made_at, existing=existing)
-    write_atomic(path, text.encode("utf-8"), 0o644)
-    return path
+    return FileChange(path, before, text.encode("utf-8"), why="the upgrade checklist")
+
+
+def write_checklist(ctx: Context, detection: Detection) -> Path:
+    change = checklist_change(ctx, detection)
+    write_atomic(check_target(change.path, flag="--checklist"), change.after or b"", 0o644)
+    return change.path
 
 
 def remember(ctx: Context, detection: Detection) -> None:
