@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from wizard import answers, untrusted
 from wizard.facts import BASE_URL_VAR, DEFAULT_TIMEOUT, OFFICIAL_BASE_URL, SPEND_LIMIT_ERROR_CODE
 from wizard.keys import ApiKey
 from wizard.vocab import FailureKind, Lifecycle
@@ -29,6 +30,8 @@ VERIFY_PROMPT = "Hi"
 # A connection refused or a name that does not resolve: tried this many times (about a
 # second), not for the whole budget.
 REFUSED_ATTEMPTS = 3
+# A model list longer than this many pages of 1,000 is a server paginating for ever.
+MAX_PAGES = 100
 TRANSIENT_STATUSES = {408, 409, 429, 500, 502, 503, 504, 529}
 
 T = TypeVar("T")
@@ -117,9 +120,8 @@ class Verification:
 
 def _retry_after(headers: Any) -> float | None:
     try:
-        value = headers.get("retry-after")
-        return float(value) if value is not None else None
-    except (TypeError, ValueError):
+        return answers.retry_after(headers.get("retry-after"))
+    except AttributeError:
         return None
 
 
@@ -176,6 +178,7 @@ class ApiClient:
         self._client_lock = threading.Lock()
         self.requests = 0
         self._count_lock = threading.Lock()
+        self.rejected_ids: list[str] = []
 
     def _sdk_client(self) -> anthropic.Anthropic:
         with self._client_lock:
@@ -198,7 +201,6 @@ class ApiClient:
         A `billed` request is not repeated after a time-out or a connection lost midway: the
         server may have answered (and billed) it unseen, and `--max-verify` counts it once."""
         client = self._sdk_client()
-        sdk = _sdk()
         attempt = 0
         last: ApiFailure | None = None
         while True:
@@ -214,34 +216,81 @@ class ApiClient:
                 )
             with self._count_lock:
                 self.requests += 1
+            failure = self._attempt(fn, client, timeout)
+            if not isinstance(failure, ApiFailure):
+                return failure
+            failure.attempts = attempt
+            if self._final(failure, attempt, billed):
+                raise ApiCallFailed(failure) from None
+            backoff = min(0.25 * 2 ** (attempt - 1), 2.0)
+            wait = backoff
+            if failure.retry_after is not None:  # honoured within bounds: never 0, never long
+                wait = min(max(failure.retry_after, backoff), MAX_RETRY_AFTER)
+            if wait >= self.remaining() - 0.05:
+                raise ApiCallFailed(failure) from None
+            last = failure
+            self._sleep(wait)
+
+    @staticmethod
+    def _final(failure: ApiFailure, attempt: int, billed: bool) -> bool:
+        if not failure.transient or failure.kind == FailureKind.MALFORMED:
+            return True  # a portal's page or junk does not change within seconds
+        if failure.kind == FailureKind.REFUSED and attempt >= REFUSED_ATTEMPTS:
+            return True
+        return billed and failure.kind in (FailureKind.TIMEOUT, FailureKind.CONNECTION)
+
+    def _attempt(
+        self,
+        fn: Callable[[anthropic.Anthropic, float], T],
+        client: anthropic.Anthropic,
+        timeout: float,
+    ) -> T | ApiFailure:
+        """One request, ended by the command's deadline whatever the server does: a server that
+        trickles its answer a byte at a time never resets the SDK's read timeout, so the request
+        runs in a thread the deadline abandons."""
+        sdk = _sdk()
+        outcome: list[Any] = []
+
+        def request() -> None:
             try:
-                return fn(client, timeout)
-            except sdk.APIError as exc:
-                failure = self._scrubbed(_to_failure(exc))
-                failure.attempts = attempt
-                if not failure.transient:
-                    raise ApiCallFailed(failure) from None
-                if failure.kind == FailureKind.REFUSED and attempt >= REFUSED_ATTEMPTS:
-                    raise ApiCallFailed(failure) from None
-                if billed and failure.kind in (FailureKind.TIMEOUT, FailureKind.CONNECTION):
-                    raise ApiCallFailed(failure) from None
-                wait = min(0.25 * 2 ** (attempt - 1), 2.0)
-                if failure.retry_after is not None:
-                    wait = min(failure.retry_after, MAX_RETRY_AFTER)
-                if wait >= self.remaining() - 0.05:
-                    raise ApiCallFailed(failure) from None
-                last = failure
-                self._sleep(wait)
+                outcome.append(fn(client, timeout))
+            except BaseException as exc:  # handed over below
+                outcome.append(exc)
+
+        worker = threading.Thread(target=request, daemon=True, name="api-request")
+        worker.start()
+        worker.join(max(0.05, self.remaining()))
+        if not outcome:
+            return ApiFailure(
+                FailureKind.TIMEOUT,
+                message="the answer did not arrive within the time budget (a slow or "
+                "trickling server)",
+            )
+        result = outcome[0]
+        if isinstance(result, answers.Junk):
+            return self._scrubbed(ApiFailure(FailureKind.MALFORMED, message=result.describe()))
+        if isinstance(result, sdk.APIError):
+            return self._scrubbed(_to_failure(result))
+        if isinstance(result, (ValueError, TypeError, AttributeError, KeyError)):
+            # the SDK could not read the answer either: not the API's shape
+            what = f"the answer could not be read ({type(result).__name__})"
+            return ApiFailure(FailureKind.MALFORMED, message=what)
+        if isinstance(result, BaseException):
+            raise result
+        return result  # type: ignore[no-any-return]
 
     def _scrubbed(self, failure: ApiFailure) -> ApiFailure:
         """A server may echo the key in any text it controls: none of it is kept unscrubbed."""
         scrub = self.key.scrub
-        for name in ("type", "message", "error_code", "request_id"):
+        if isinstance(failure.message, str):
+            failure.message = untrusted.text(scrub(failure.message))
+        for name in ("type", "error_code", "request_id"):  # one token each, or escaped
             value = getattr(failure, name)
             if isinstance(value, str):
-                setattr(failure, name, scrub(value))
+                setattr(failure, name, untrusted.token(scrub(value)))
         failure.details = {
-            scrub(str(k)): scrub(v) if isinstance(v, str) else v for k, v in failure.details.items()
+            untrusted.text(scrub(str(k)), 60): untrusted.text(scrub(v)) if isinstance(v, str) else v
+            for k, v in failure.details.items()
         }
         return failure
 
@@ -256,71 +305,91 @@ class ApiClient:
 
     # -- the API -------------------------------------------------------------------------------
     def list_models(self) -> list[dict[str, Any]]:
-        """Every model, retired ones included, in as few requests as the API allows."""
+        """Every model, retired ones included, in as few requests as the API allows; entries
+        whose ID is not a model ID are left out and kept in `rejected_ids` (escaped)."""
         models: list[dict[str, Any]] = []
         after: str | None = None
-        while True:
+        cursors: set[str] = set()
+        for _ in range(MAX_PAGES):
 
             def one_page(
                 client: anthropic.Anthropic, timeout: float, after: str | None = after
-            ) -> Any:
+            ) -> answers.Page:
                 kwargs: dict[str, Any] = {
                     "limit": 1000,
                     "lifecycle": [str(word) for word in Lifecycle],
                 }
                 if after is not None:
                     kwargs["after_id"] = after
-                return client.models.list(timeout=timeout, **kwargs)
+                raw = client.models.with_raw_response.list(timeout=timeout, **kwargs)
+                return answers.page(raw.http_response.content)
 
             page = self._call(one_page)
-            models.extend(self._scrub_data(m.model_dump(mode="json")) for m in page.data)
+            models.extend(self._scrub_data(m) for m in page.models)
+            self.rejected_ids.extend(self.key.scrub(r) for r in page.rejected)
             if not page.has_more or not page.last_id:
                 return models
+            if page.last_id in cursors:
+                break  # the same page again: a server that paginates in a circle
+            cursors.add(page.last_id)
             after = page.last_id
+        raise ApiCallFailed(
+            ApiFailure(
+                FailureKind.MALFORMED,
+                message=f"the model list did not end after {len(cursors) + 1} pages",
+            )
+        )
 
     def retrieve(self, model_id: str) -> dict[str, Any] | None:
         """One model by ID (aliases resolve to their model); None when the API does not know it."""
+
+        def one(client: anthropic.Anthropic, timeout: float) -> dict[str, Any] | None:
+            raw = client.models.with_raw_response.retrieve(model_id, timeout=timeout)
+            body = raw.http_response.content
+            return answers.model(answers.parse(body), body)
+
         try:
-            model = self._call(
-                lambda client, timeout: client.models.retrieve(model_id, timeout=timeout)
-            )
+            found = self._call(one)
         except ApiCallFailed as failed:
             if failed.failure.status == 404:
                 return None
             raise
-        data: dict[str, Any] = self._scrub_data(model.model_dump(mode="json"))
+        data: dict[str, Any] | None = self._scrub_data(found) if found else None
         return data
 
     def verify(self, model_id: str) -> Verification:
         """Prove access with the cheapest real call: max_tokens=1, a one-word prompt, nothing else
         (newer models reject sampling parameters)."""
 
-        def create(client: anthropic.Anthropic, timeout: float) -> Any:
-            return client.messages.with_raw_response.create(
+        def create(client: anthropic.Anthropic, timeout: float) -> tuple[Any, tuple[int, int]]:
+            raw = client.messages.with_raw_response.create(
                 model=model_id,
                 max_tokens=1,
                 messages=[{"role": "user", "content": VERIFY_PROMPT}],
                 timeout=timeout,
             )
+            return raw.headers, answers.message_usage(raw.http_response.content)
 
         try:
-            raw = self._call(create, billed=True)
+            headers, (input_tokens, output_tokens) = self._call(create, billed=True)
         except ApiCallFailed as failed:
             return Verification(model_id, False, failed.failure, failed.failure.request_id)
-        message = raw.parse()
+        scrub = self.key.scrub
         ratelimits = {
-            self.key.scrub(name[len("anthropic-ratelimit-") :]): self.key.scrub(value)
-            for name, value in raw.headers.items()
+            untrusted.text(scrub(name[len("anthropic-ratelimit-") :]), 60): untrusted.text(
+                scrub(value), 100
+            )
+            for name, value in headers.items()
             if name.lower().startswith("anthropic-ratelimit-")
         }
-        request_id = raw.headers.get("request-id")
+        request_id = headers.get("request-id")
         return Verification(
             model_id,
             True,
-            request_id=self.key.scrub(request_id) if request_id else None,
+            request_id=untrusted.token(scrub(request_id)) if request_id else None,
             ratelimits=ratelimits,
-            input_tokens=message.usage.input_tokens,
-            output_tokens=message.usage.output_tokens,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
         )
 
     def run_concurrently(self, calls: Iterable[Callable[[], T]]) -> list[T]:

@@ -112,6 +112,8 @@ def from_failure(
     base_url: str | None = None,
 ) -> Diagnosis:
     """The one diagnosis that explains an API failure: the first rule that recognises it."""
+    if failure.kind == FailureKind.MALFORMED:
+        return _not_the_api(failure, model_id, base_url)
     if failure.kind != FailureKind.STATUS:
         return _unreachable(failure, model_id, base_url)
     for rule in (_credential, _account, _access):
@@ -123,10 +125,23 @@ def from_failure(
     return _transient(failure, model_id) or _unknown(failure, model_id)
 
 
+def _not_the_api(failure: ApiFailure, model_id: str | None, base_url: str | None) -> Diagnosis:
+    where = f"The server at {base_url}" if base_url else "The server"
+    return Diagnosis(
+        Code.UNEXPECTED_RESPONSE,
+        f"{where} did not answer like the Anthropic API (a captive portal or a proxy?): "
+        f"{failure.message or 'an answer of the wrong shape'}.",
+        "Check --base-url or ANTHROPIC_BASE_URL, log in to the network's portal, or check the "
+        "proxy settings (HTTPS_PROXY), then rerun.",
+        url=STATUS_URL,
+        model=model_id,
+    )
+
+
 def _unreachable(failure: ApiFailure, model_id: str | None, base_url: str | None) -> Diagnosis:
     where = f" {base_url}" if base_url else " the API"
     what = {
-        FailureKind.TIMEOUT: "timed out",
+        FailureKind.TIMEOUT: failure.message or "the request timed out",
         FailureKind.REFUSED: f"nothing answered there ({failure.message or 'connection refused'})",
         FailureKind.CONNECTION: f"the connection broke ({failure.message or 'reset'})",
     }[FailureKind(failure.kind)]

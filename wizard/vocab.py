@@ -128,6 +128,7 @@ class FailureKind(Word):
     CONNECTION = "connection"  # lost midway: the request may have reached the API
     REFUSED = "refused"  # never made (connection refused, DNS): cannot have been billed
     TIMEOUT = "timeout"
+    MALFORMED = "malformed"  # an answer not shaped like the API's (a portal, a proxy, junk)
 
 
 class Action(Word):
@@ -164,6 +165,7 @@ class Code(Word):
     RATE_LIMITED = "rate_limited"
     OVERLOADED = "overloaded"
     SERVER_ERROR = "server_error"
+    UNEXPECTED_RESPONSE = "unexpected_response"
     LISTING_FAILED = "listing_failed"
     VERIFICATION_INCOMPLETE = "verification_incomplete"
     # the files
@@ -203,7 +205,13 @@ _ACCOUNT_WIDE = frozenset(
 # Account-wide only when the evidence says so (they repeat for every model tried and no call
 # succeeded); until then they belong to one model.
 _SCOPED = (Code.PERMISSION_DENIED, Code.REQUEST_REJECTED)
-_NETWORK = (Code.NETWORK_ERROR, Code.RATE_LIMITED, Code.OVERLOADED, Code.SERVER_ERROR)
+_NETWORK = (
+    Code.NETWORK_ERROR,
+    Code.RATE_LIMITED,
+    Code.OVERLOADED,
+    Code.SERVER_ERROR,
+    Code.UNEXPECTED_RESPONSE,
+)
 _MODEL_REFUSALS = frozenset(
     (
         Code.MODEL_RETIRED,

@@ -143,6 +143,9 @@ def _finish(run: Run) -> None:
     result, catalog = run.result, run.catalog
     scoped_refusals_repeat(run)
     result.requests = run.client.requests
+    rejected = run.client.rejected_ids
+    if rejected:
+        add(result, _rejected_ids(rejected, run.client.base_url))
     prefer = result.prefer
     # Without the listing, a model found by ID is only itself: nothing may be ranked.
     ranking = catalog if run.listed else Catalog([])
@@ -190,6 +193,18 @@ def _advise_replacement(run: Run) -> None:
                 f"Switch to {result.recommended}, the recommendation for your line order "
                 f"({', '.join(result.prefer)}){also}: `flux-setup run`."
             )
+
+
+def _rejected_ids(rejected: list[str], base_url: str) -> Diagnosis:
+    """Listed entries whose IDs are not model IDs: never shown raw, never written."""
+    examples = ", ".join(rejected[:3]) + (" ..." if len(rejected) > 3 else "")
+    return Diagnosis(
+        Code.UNEXPECTED_RESPONSE,
+        f"The model list from {base_url} held {len(rejected)} entries whose IDs are not model "
+        f"IDs ({examples}); they were left out.",
+        "If this is the Anthropic API, report it to support; otherwise check --base-url.",
+        url=SUPPORT_URL,
+    )
 
 
 def _incomplete(result: Detection, run: Run) -> Diagnosis:

@@ -1,0 +1,189 @@
+"""A small stdlib server that answers like a hostile or broken Anthropic API: it echoes the key
+in every field it controls, trickles bytes, sends junk, lies about retry-after, paginates for
+ever, and names models with escape sequences. For tests only; loopback only."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+GOOD_MODELS = [
+    {"id": "claude-opus-5-5", "display_name": "Claude Opus 5.5", "line": "opus"},
+    {"id": "claude-sonnet-5-5", "display_name": "Claude Sonnet 5.5", "line": "sonnet"},
+    {"id": "claude-haiku-5-5", "display_name": "Claude Haiku 5.5", "line": "haiku"},
+]
+
+
+def model(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "model",
+        "created_at": "2026-01-01T00:00:00Z",
+        "lifecycle": "active",
+        "deprecated_at": None,
+        "retires_at": None,
+        **data,
+    }
+
+
+@dataclass
+class Hostile:
+    """What the server does. `mode` picks the behaviour; `key` is echoed where asked."""
+
+    mode: str = "ok"
+    key: str = ""
+    models: list[dict[str, Any]] = field(default_factory=lambda: [dict(m) for m in GOOD_MODELS])
+    requests: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        pass
+
+    def _send(
+        self, status: int, body: bytes, headers: dict[str, str] | None = None, *, kind: str = ""
+    ) -> None:
+        self.send_response(status)
+        self.send_header("content-type", kind or "application/json")
+        self.send_header("content-length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.server.hostile.mode == "trickle":
+            for byte in body:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(0.2)
+        else:
+            self.wfile.write(body)
+
+    def _json(self, status: int, data: Any, headers: dict[str, str] | None = None) -> None:
+        self._send(status, json.dumps(data).encode(), headers)
+
+    def do_GET(self) -> None:  # noqa: N802
+        self._answer()
+
+    def do_POST(self) -> None:  # noqa: N802
+        length = int(self.headers.get("content-length") or 0)
+        self.rfile.read(length)
+        self._answer()
+
+    def _answer(self) -> None:
+        h = self.server.hostile
+        with h.lock:
+            h.requests += 1
+        key = h.key
+        parts = urlsplit(self.path)
+        mode = h.mode
+        if mode == "html":
+            page = b"<html><head><title>Hotel WiFi</title></head><body>Log in</body></html>"
+            return self._send(200, page, kind="text/html")
+        if mode == "malformed-json":
+            return self._send(200, b'{"data": [{"id": "claude-opus-5-5",')
+        if mode == "echo-error":
+            headers = {"request-id": f"req_{key}", "retry-after": "0.05"}
+            body = {
+                "type": "error",
+                "error": {"type": f"error_{key}", "message": f"bad key {key}..."},
+            }
+            return self._json(400, body, headers)
+        if mode == "retry-after":
+            value = getattr(self.server, "retry_after", "0")
+            body = {"type": "error", "error": {"type": "overloaded_error", "message": "busy"}}
+            return self._json(529, body, {"retry-after": value})
+        if parts.path.rstrip("/") == "/v1/models":
+            return self._list(parse_qs(parts.query))
+        if parts.path.startswith("/v1/models/"):
+            wanted = parts.path.rsplit("/", 1)[1]
+            found = next((m for m in h.models if m.get("id") == wanted), None)
+            if found is None:
+                err = {"type": "not_found_error", "message": f"model: {wanted}"}
+                return self._json(404, {"type": "error", "error": err})
+            return self._json(200, model(found))
+        if parts.path == "/v1/messages":
+            return self._message()
+        self._json(404, {"type": "error", "error": {"type": "not_found_error", "message": "?"}})
+
+    def _list(self, params: dict[str, list[str]]) -> None:
+        h = self.server.hostile
+        if h.mode == "wrong-shape":
+            return self._json(200, {"data": "none", "has_more": "maybe"})
+        if h.mode == "endless":
+            after = (params.get("after_id") or ["page-0"])[0]
+            n = int(after.rsplit("-", 1)[1]) + 1 if after.startswith("page-") else 1
+            data = [model({"id": f"page-{n}", "display_name": "x", "line": "opus"})]
+            return self._json(
+                200, {"data": data, "has_more": True, "first_id": f"page-{n}", "last_id": f"page-{n}"}
+            )
+        data = [model(m) for m in h.models]
+        headers = {}
+        if h.mode == "echo-ok":
+            headers = {"request-id": f"req_{h.key}"}
+            for m in data:
+                m["display_name"] = f"{m['display_name']} {h.key}"
+        first = data[0]["id"] if data else None
+        last = data[-1]["id"] if data else None
+        body = {"data": data, "has_more": False, "first_id": first, "last_id": last}
+        self._json(200, body, headers)
+
+    def _message(self) -> None:
+        h = self.server.hostile
+        usage: Any = {"input_tokens": 8, "output_tokens": 1}
+        if h.mode == "bad-usage":
+            usage = {"input_tokens": "eight", "output_tokens": None}
+        headers = {"request-id": "req_ok", "anthropic-ratelimit-requests-limit": "50"}
+        if h.mode == "echo-ok":
+            headers = {
+                "request-id": f"req_{h.key}",
+                "anthropic-ratelimit-requests-limit": h.key,
+                f"anthropic-ratelimit-{h.key}": "1",
+            }
+        body = {
+            "id": "msg_1",
+            "type": "message",
+            "role": "assistant",
+            "model": "claude-opus-5-5",
+            "content": [{"type": "text", "text": "H"}],
+            "stop_reason": "max_tokens",
+            "stop_sequence": None,
+            "usage": usage,
+        }
+        self._json(200, body, headers)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, hostile: Hostile) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.hostile = hostile
+        self.retry_after = "0"
+
+
+@contextlib.contextmanager
+def hostile(mode: str = "ok", **kwargs: Any) -> Iterator[_Server]:
+    server = _Server(Hostile(mode, **kwargs))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def base_url(server: _Server) -> str:
+    host, port = server.server_address[:2]
+    return f"http://{host}:{port}"

@@ -1,0 +1,104 @@
+"""The API's answers, read from their bytes and checked: a model list, a model, a message.
+Anything not shaped like the Anthropic API's answer (a captive portal's page, a proxy's error,
+broken JSON, a model without an ID) is `Junk`, never "a bug"; every string is cleaned."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from wizard import untrusted
+
+LINE = re.compile(r"[a-z][a-z0-9_-]{0,31}")
+DATE = re.compile(r"[0-9][0-9T:.Z+-]{0,39}")
+
+
+class Junk(Exception):
+    """The server answered, but not like the API: what was wrong and its first bytes."""
+
+    def __init__(self, what: str, body: bytes = b"") -> None:
+        super().__init__(what)
+        self.what = what
+        self.body = body
+
+    def describe(self) -> str:
+        first = self.body[:80].decode("utf-8", "replace")
+        shown = f" (it began: {untrusted.shown(first)})" if first.strip() else ""
+        return f"{self.what}{shown}"
+
+
+def parse(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise Junk("the answer is not JSON", body) from None
+
+
+@dataclass
+class Page:
+    models: list[dict[str, Any]]
+    has_more: bool
+    last_id: str | None
+    rejected: list[str] = field(default_factory=list)  # IDs that are no model IDs, escaped
+
+
+def model(data: Any, body: bytes = b"") -> dict[str, Any] | None:
+    """A model's fields, cleaned; None when its ID is not a model ID."""
+    if not isinstance(data, dict):
+        raise Junk("a model in the answer is not an object", body)
+    if not untrusted.is_model_id(data.get("id")):
+        return None
+    line = data.get("line")
+    out: dict[str, Any] = {
+        "id": data["id"],
+        "display_name": untrusted.text(data.get("display_name") or data["id"], limit=100),
+        "line": line if isinstance(line, str) and LINE.fullmatch(line) else None,
+        "lifecycle": data.get("lifecycle") if isinstance(data.get("lifecycle"), str) else None,
+    }
+    for name in ("created_at", "deprecated_at", "retires_at"):
+        value = data.get(name)
+        out[name] = value if isinstance(value, str) and DATE.fullmatch(value) else None
+    return out
+
+
+def page(body: bytes) -> Page:
+    data = parse(body)
+    if not isinstance(data, dict) or not isinstance(data.get("data"), list):
+        raise Junk("the model list has no `data` array", body)
+    has_more = data.get("has_more")
+    if not isinstance(has_more, bool):
+        raise Junk("the model list has no true/false `has_more`", body)
+    last = data.get("last_id")
+    models, rejected = [], []
+    for item in data["data"]:
+        found = model(item, body)
+        if found is None:
+            rejected.append(untrusted.shown(item.get("id") if isinstance(item, dict) else item, 40))
+        else:
+            models.append(found)
+    return Page(models, has_more, last if isinstance(last, str) else None, rejected)
+
+
+def message_usage(body: bytes) -> tuple[int, int]:
+    """The input and output tokens of a message: whole numbers, or Junk."""
+    data = parse(body)
+    usage = data.get("usage") if isinstance(data, dict) else None
+    if not isinstance(usage, dict):
+        raise Junk("the message has no `usage`", body)
+    counts = usage.get("input_tokens"), usage.get("output_tokens")
+    if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in counts):
+        raise Junk("the message's token counts are not whole numbers", body)
+    return counts[0], counts[1]  # type: ignore[return-value]
+
+
+def retry_after(value: object) -> float | None:
+    """Seconds to wait, from a `retry-after` header; None for anything not a finite, non-negative
+    number (nan, -5, a date): the backoff applies instead."""
+    try:
+        seconds = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
