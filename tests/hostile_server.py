@@ -124,7 +124,8 @@ class _Handler(BaseHTTPRequestHandler):
             n = int(after.rsplit("-", 1)[1]) + 1 if after.startswith("page-") else 1
             data = [model({"id": f"page-{n}", "display_name": "x", "line": "opus"})]
             return self._json(
-                200, {"data": data, "has_more": True, "first_id": f"page-{n}", "last_id": f"page-{n}"}
+                200,
+                {"data": data, "has_more": True, "first_id": f"page-{n}", "last_id": f"page-{n}"},
             )
         data = [model(m) for m in h.models]
         headers = {}
@@ -165,6 +166,9 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client that gave up on a trickle: expected, not worth a traceback
 
     def __init__(self, hostile: Hostile) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)

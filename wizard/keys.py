@@ -229,22 +229,49 @@ def discover(
     return KeyDiscovery(winner, found)
 
 
-# Values of key-like variables are shown as fingerprints in diffs.
+# Secrets in any text we show (diffs, messages, JSON): values of secret-named variables,
+# credentials in URLs and well-known token shapes are shown as fingerprints; names stay.
 SECRET_ASSIGNMENT = re.compile(
-    r"(?im)^(?P<lead>[ \t]*(?:export[ \t]+)?[\w.-]*(?:key|token|secret|password)[\w.-]*[ \t]*[=:][ \t]*)"
+    r"(?m)^(?P<lead>[-+ ]?[ \t]*(?:export[ \t]+)?(?P<name>[A-Za-z_][\w.-]*)[ \t]*[=:][ \t]*)"
     r"(?P<q>[\"']?)(?P<value>[^\r\n\"'#]*)(?P=q)"
 )
-ANTHROPIC_SECRET = re.compile(r"sk-ant-[A-Za-z0-9_-]{8,}(?![A-Za-z0-9_-]|\.\.\.)")
+SECRET_NAME_PARTS = {
+    "key", "apikey", "token", "secret", "password", "passwd", "pwd", "pass", "pat", "sk",
+    "credential", "credentials", "auth", "private", "dsn", "cookie", "session",
+}  # fmt: skip
+TOKEN_SHAPES = re.compile(
+    r"sk-ant-[A-Za-z0-9_-]{8,}"  # Anthropic
+    r"|(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}"  # GitHub
+    r"|(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{10,}"  # Stripe
+    r"|xox[abprs]-[A-Za-z0-9-]{10,}"  # Slack
+    r"|glpat-[A-Za-z0-9_-]{16,}"  # GitLab
+    r"|(?:AKIA|ASIA)[0-9A-Z]{16}"  # AWS access key IDs
+    r"|AIza[0-9A-Za-z_-]{30,}"  # Google API keys
+    r"|sk-(?:proj-)?[A-Za-z0-9_-]{20,}"  # other vendors' sk- keys
+)
+URL_CREDENTIALS = re.compile(
+    r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^/\s:@]*):(?P<pw>[^/\s@]+)@"
+)
+
+
+def _secret_name(name: str) -> bool:
+    parts = {p for p in re.split(r"[_.-]+", name.lower()) if p}
+    return bool(parts & SECRET_NAME_PARTS)
 
 
 def mask_secrets(text: str) -> str:
+    """`text` with every secret it holds shown as a fingerprint (masking twice changes
+    nothing): values of variables named like secrets (`*_KEY`, `*_TOKEN`, `*_SECRET`,
+    `PASSWORD`, `GITHUB_PAT`, `STRIPE_SK`), passwords in URLs, and known token shapes."""
+
     def assignment(match: re.Match[str]) -> str:
         value = match["value"].strip()
-        # already a fingerprint (masking twice must change nothing)
-        shown = (
-            value if "..." in value or value == "(empty)" else fingerprint(value) if value else ""
-        )
-        return f"{match['lead']}{match['q']}{shown}{match['q']}"
+        if not _secret_name(match["name"]) or not value or "..." in value or value == "(empty)":
+            return match.group(0)
+        return f"{match['lead']}{match['q']}{fingerprint(value)}{match['q']}"
 
     text = SECRET_ASSIGNMENT.sub(assignment, text)
-    return ANTHROPIC_SECRET.sub(lambda m: fingerprint(m.group(0)), text)
+    text = URL_CREDENTIALS.sub(
+        lambda m: f"{m['scheme']}{m['user']}:{'***' if m['pw'] != '***' else m['pw']}@", text
+    )
+    return TOKEN_SHAPES.sub(lambda m: fingerprint(m.group(0)), text)
