@@ -370,12 +370,45 @@ def test_bad_toml_exits_6_naming_the_place(tmp_path, monkeypatch, capsys, toml, 
     assert (tmp_path / "flux.toml").read_text() == toml
 
 
-def test_project_folder_missing_or_a_file(tmp_path, monkeypatch, capsys):
-    code, _, err = run_cli(["status", "--project", str(tmp_path / "nope")], monkeypatch, capsys)
+@pytest.mark.parametrize("command", ["status", "migrate", "undo", "check", "run"])
+def test_project_folder_missing_or_a_file_is_exit_6_and_creates_nothing(
+    tmp_path, monkeypatch, capsys, isolated_home, command
+):
+    code, _, err = run_cli([command, "--project", str(tmp_path / "nope")], monkeypatch, capsys)
     assert code == 6 and "does not exist" in err
     (tmp_path / "f").write_text("")
-    code, _, err = run_cli(["migrate", "--project", str(tmp_path / "f")], monkeypatch, capsys)
-    assert code == 6 and "is a file" in err
+    code, _, err = run_cli([command, "--project", str(tmp_path / "f")], monkeypatch, capsys)
+    assert code == 6 and "is not a folder" in err
+    assert not (tmp_path / "nope").exists()
+    assert list(isolated_home.iterdir()) == []  # no state folder made for a non-project
+
+
+def test_undo_in_a_project_never_changed_creates_no_state(tmp_path, isolated_home):
+    result = run_main(["undo", "--project", str(tmp_path)])
+    assert result.returncode == 6 and "no applied change" in result.stderr
+    assert list(isolated_home.iterdir()) == []
+
+
+@pytest.mark.parametrize("damage", ["manifest", "backup"])
+def test_a_damaged_change_set_is_said_not_a_crash(tmp_path, sim, isolated_home, damage):
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-3-haiku-20240307\n")
+    env = clean_environ(ANTHROPIC_API_KEY=KEY)
+    ran = run_main(
+        ["run", "--yes", "--project", str(tmp_path), "--base-url", sim.base_url], env=env
+    )
+    assert ran.returncode == 0, ran.stderr
+    (changeset,) = (isolated_home / "projects").glob("*/changesets/*")
+    if damage == "manifest":
+        (changeset / "manifest.json").write_text("{ not json")
+    else:
+        for backup in changeset.glob("*.orig"):
+            backup.unlink()
+    before = (tmp_path / ".env").read_bytes()
+    result = run_main(["undo", "--project", str(tmp_path)], env=env)
+    assert result.returncode == 6, result.stderr
+    assert "damaged" in result.stderr and str(changeset) in result.stderr
+    assert "a bug" not in result.stderr
+    assert (tmp_path / ".env").read_bytes() == before
 
 
 def test_a_checklist_path_in_a_missing_folder_fails_before_anything_is_written(
@@ -488,3 +521,33 @@ def test_a_state_home_that_cannot_be_written_is_exit_6_with_the_fix(tmp_path, si
     assert result.returncode == 6, result.stderr
     assert "state folder" in result.stderr and "FLUX_SETUP_HOME" in result.stderr
     assert "a bug" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "model,words",
+    [("", "is empty"), ("claude\nopus", "is not a model ID"), ("\x1b[31mred", "is not a model ID")],
+)
+def test_a_bad_model_flag_is_a_usage_error_shown_escaped(tmp_path, model, words):
+    result = run_main(["run", "--yes", "--model", model, "--project", str(tmp_path)])
+    assert result.returncode == 2
+    assert words in result.stderr
+    assert "\x1b" not in result.stderr
+
+
+def test_a_key_with_a_bom_on_stdin_is_read_without_it(tmp_path, sim):
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
+    result = run_main(
+        ["check", "--api-key-stdin", "--project", str(tmp_path), "--base-url", sim.base_url],
+        stdin="\ufeff" + KEY + "\r\n",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "\ufeff" not in result.stdout + result.stderr
+
+
+def test_a_schema_2_table_without_config_version_says_what_is_missing(tmp_path):
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n\n[tool.flux]\nmodel = {id = "claude-opus-5-5"}\n'
+    )
+    result = run_main(["status", "--project", str(tmp_path)])
+    assert result.returncode == 6
+    assert "config_version = 2" in result.stderr

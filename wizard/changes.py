@@ -288,45 +288,91 @@ class Undone:
     removed: list[str] = field(default_factory=list)
 
 
+def _damaged(folder: Path, what: str) -> FilesError:
+    return FilesError(
+        f"the record of change set {folder.name} is damaged ({what}): undo cannot trust it.",
+        fix=f"Restore the files by hand from the backups in {folder}, or rerun `flux-setup run`.",
+    )
+
+
+def _valid_manifest(folder: Path, manifest: Any) -> dict[str, Any]:
+    files = manifest.get("files") if isinstance(manifest, dict) else None
+    entry_keys = {"path": str, "existed": bool}
+    if not isinstance(files, list) or not isinstance(manifest.get("changeset"), str):
+        raise _damaged(folder, "manifest.json is not a change set")
+    for entry in files:
+        if not isinstance(entry, dict) or not all(
+            isinstance(entry.get(k), t) for k, t in entry_keys.items()
+        ):
+            raise _damaged(folder, "a file entry of manifest.json is incomplete")
+        if not Path(entry["path"]).is_absolute():
+            raise _damaged(folder, f"{entry['path']!r} is not an absolute path")
+    return manifest  # type: ignore[no-any-return]
+
+
 def last_changeset(store: Store, project: Path) -> tuple[Path, dict[str, Any]] | None:
-    folder = store.project_dir(project) / "changesets"
-    if not folder.is_dir():
+    """The newest change set that was applied (or was being applied when the process died);
+    a damaged record on the way is said, not skipped."""
+    base = store.find_project_dir(project)
+    folder = base / "changesets" if base else None
+    if folder is None or not folder.is_dir():
         return None
     for entry in sorted(folder.iterdir(), reverse=True):
         manifest = store.read_json(entry / "manifest.json")
+        if manifest is None:
+            if (entry / "manifest.json").exists():
+                raise _damaged(entry, "manifest.json cannot be read")
+            continue  # a change set that died before its record: nothing was written
         if isinstance(manifest, dict) and manifest.get("status") in ("applied", "applying"):
-            return entry, manifest
+            return entry, _valid_manifest(entry, manifest)
     return None
 
 
+def _restores(
+    folder: Path, manifest: dict[str, Any], force: bool
+) -> list[tuple[Path, bytes | None, int]]:
+    restores: list[tuple[Path, bytes | None, int]] = []
+    for entry in manifest["files"]:
+        path = Path(entry["path"])
+        sha = _sha(read_optional(path))
+        if sha == entry.get("sha_before"):
+            continue  # never written (a crash before it), nothing to restore
+        if sha != entry.get("sha_after") and not force:
+            raise FilesError(
+                f"{path} changed after flux-setup wrote it; undo would lose those edits.",
+                fix="Rerun with `flux-setup undo --force` to restore it anyway.",
+            )
+        before = None
+        if entry["existed"]:
+            backup = folder / str(entry.get("backup"))
+            try:
+                before = backup.read_bytes()
+            except OSError:
+                raise _damaged(folder, f"the backup of {path} ({backup.name}) is missing") from None
+        check_target(path)
+        restores.append((path, before, int(entry.get("mode", 0o644))))
+    return restores
+
+
 def undo(store: Store, project: Path, *, force: bool = False) -> Undone:
-    """Restore the files of the last applied change set, refusing if one changed since."""
+    """Restore the files of the last applied change set, refusing if one changed since.
+    A project flux-setup never changed gets no state folder from asking."""
+    if last_changeset(store, project) is None:
+        raise FilesError("there is no applied change to undo in this project.", fix=None)
     lock = _lock(store, project)
     try:
-        found = last_changeset(store, project)
-        for entry in found[1]["files"] if found else []:
-            _remove_stale_temp(Path(entry["path"]))
+        found = last_changeset(store, project)  # again, under the lock
         if found is None:
             raise FilesError("there is no applied change to undo in this project.", fix=None)
         folder, manifest = found
-        restores: list[tuple[Path, bytes | None, int]] = []
         for entry in manifest["files"]:
-            path = Path(entry["path"])
-            current = read_optional(path)
-            sha = _sha(current)
-            if sha == entry["sha_before"]:
-                continue  # never written (a crash before it), nothing to restore
-            if sha != entry["sha_after"] and not force:
-                raise FilesError(
-                    f"{path} changed after flux-setup wrote it; undo would lose those edits.",
-                    fix="Rerun with `flux-setup undo --force` to restore it anyway.",
-                )
-            before = (folder / entry["backup"]).read_bytes() if entry["existed"] else None
-            restores.append((path, before, entry.get("mode", 0o644)))
-        for path, before, mode in restores:
-            _put_back(FileChange(path, before, None, new_mode=mode))
-        manifest["status"] = "undone"
-        store.write_json(folder / "manifest.json", manifest)
+            _remove_stale_temp(Path(entry["path"]))
+        restores = _restores(folder, manifest, force)
+        with deferred_signals():
+            for path, before, mode in restores:
+                _put_back(FileChange(path, before, None, new_mode=mode))
+            manifest["status"] = "undone"
+            store.write_json(folder / "manifest.json", manifest)
         return Undone(
             manifest["changeset"],
             [str(p) for p, _, _ in restores],

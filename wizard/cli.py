@@ -41,6 +41,22 @@ def _options(args: argparse.Namespace) -> Any:
     )
 
 
+def _check_project(project: Path) -> None:
+    """Before anything reads, writes or creates state for it: the project is a folder."""
+    if not project.exists():
+        raise WizardError(
+            f"the project folder {project} does not exist.",
+            fix="Pass an existing folder with --project.",
+            code=ExitCode.FILES,
+        )
+    if not project.is_dir():
+        raise WizardError(
+            f"{project} is not a folder: --project names the folder of a Flux project.",
+            fix="Pass the folder with --project.",
+            code=ExitCode.FILES,
+        )
+
+
 def _handler(args: argparse.Namespace) -> Callable[[Any], Report]:
     """The command's function, imported only now: `--help` and `status` never pay for `run`."""
     import importlib
@@ -59,6 +75,8 @@ def _dispatch(args: argparse.Namespace, ui: Any) -> Report:
 
         return Report(args.command, ExitCode(simulator_cli.run(args)))
     options = _options(args)
+    if args.command != "demo":  # the demo makes its folder; every other command needs one
+        _check_project(options.project)
     interactive = (
         sys.stdin.isatty() and sys.stdout.isatty() and not options.no_input and not options.json
     )

@@ -17,6 +17,7 @@ import tomlkit
 from tomlkit.exceptions import ParseError, TOMLKitError
 from tomlkit.items import Comment, Table
 
+from wizard import untrusted
 from wizard.errors import FilesError
 from wizard.fileio import read_optional
 from wizard.textfile import BOM, decode
@@ -165,6 +166,12 @@ def _expect_str(value: Any, key: str, display: str) -> str | None:
             f"{display}: `{key}` must be a model ID string, not {_type_name(value)}.",
             fix=f'Write it as {key} = "claude-..." or remove it.',
         )
+    if not untrusted.is_model_id(value):
+        raise FilesError(
+            f"{display}: `{key}` = {untrusted.shown(value, 60)} is not a model ID (letters, "
+            "digits, . - _ : @).",
+            fix=f'Write it as {key} = "claude-..." or remove it.',
+        )
     return str(value)
 
 
@@ -218,6 +225,12 @@ def _schema_version(flux: dict[str, Any], display: str) -> int:
 
 def _read_v1(cfg: FluxConfig, flux: dict[str, Any]) -> None:
     display = cfg.display
+    if isinstance(flux.get("model"), dict):
+        raise FilesError(
+            f"{display}: `model` is a table (config schema 2), but there is no "
+            "`config_version`: schema 2 needs `config_version = 2`.",
+            fix="Add `config_version = 2` above the Flux settings, then rerun.",
+        )
     cfg.model = _expect_str(flux.get("model"), "model", display)
     cfg.fallback = _expect_str(flux.get("fallback_model"), "fallback_model", display)
     cfg.api_key = flux.get("api_key") if isinstance(flux.get("api_key"), str) else None

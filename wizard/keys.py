@@ -92,7 +92,9 @@ def key_kind(value: str) -> KeyKind:
 
 def normalise(raw: str) -> str:
     """Strip what a paste adds and is safe to strip: whitespace, quotes, an assignment prefix."""
-    value = raw.strip()
+    # A BOM (a file saved by a Windows editor, piped in) or zero-width characters from a web
+    # page are never part of a key.
+    value = raw.replace("\ufeff", "").replace("\u200b", "").strip()
     if value.lower().startswith("bearer "):  # copied from an Authorization header
         value = value[len("bearer ") :].strip()
     if value.startswith("export "):

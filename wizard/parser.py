@@ -41,6 +41,19 @@ def _base_url(value: str) -> str:
     return value.strip()
 
 
+def _model_id(value: str) -> str:
+    from wizard.untrusted import MODEL_ID, shown
+
+    if not value.strip():
+        raise argparse.ArgumentTypeError("is empty: name a model, e.g. --model claude-opus-5-5")
+    if not MODEL_ID.fullmatch(value):
+        raise argparse.ArgumentTypeError(
+            f"{shown(value, 60)!s} is not a model ID (letters, digits, . - _ : @), "
+            "e.g. claude-opus-5-5"
+        )
+    return value
+
+
 def _count(value: str) -> int:
     try:
         number = int(value)
@@ -138,6 +151,7 @@ def _choice(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("run")
     g.add_argument(
         "--model",
+        type=_model_id,
         metavar="ID",
         help="use this model instead of the recommendation (still verified)",
     )

@@ -57,11 +57,20 @@ class Store:
             ) from None
         return path
 
-    def project_dir(self, project: Path) -> Path:
-        """One folder per project, named by a hash of its real path."""
+    def _project_path(self, project: Path) -> tuple[str, Path]:
         real = os.path.realpath(project)
         digest = hashlib.sha256(real.encode("utf-8", "surrogateescape")).hexdigest()[:16]
-        folder = self.private_dir(self.home / "projects" / digest)
+        return real, self.home / "projects" / digest
+
+    def find_project_dir(self, project: Path) -> Path | None:
+        """The project's folder if state was ever kept for it; never creates anything."""
+        folder = self._project_path(project)[1]
+        return folder if folder.is_dir() else None
+
+    def project_dir(self, project: Path) -> Path:
+        """One folder per project, named by a hash of its real path (made when missing)."""
+        real, path = self._project_path(project)
+        folder = self.private_dir(path)
         marker = folder / "project.txt"
         if not marker.exists():
             self.write_private(marker, (real + "\n").encode("utf-8", "surrogateescape"))
