@@ -285,7 +285,6 @@ MALFORMED_KEYS = [
     "AKIAIOSFODNN7EXAMPLE",
     "ghp_" + "a" * 36,
     "xoxb-123-456-abc",
-    "sk-ant-api03-" + "a" * 90 + "\u200b",  # a zero-width space from a web page
     "ANTHROPIC_API_KEY=",
     "'sk-ant-api03-abc'",
     "anthropic",

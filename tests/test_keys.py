@@ -25,6 +25,8 @@ GOOD = KEY
         f'export ANTHROPIC_API_KEY="{GOOD}"\r\n',
         f"ANTHROPIC_API_KEY = '{GOOD}'",
         f"Bearer {GOOD}",
+        f"{GOOD}\u200b",  # a zero-width space copied from a web page
+        f"\ufeff{GOOD}\r\n",  # a file saved with a BOM, piped in
     ],
 )
 def test_pasted_keys_are_normalised(pasted):
