@@ -164,3 +164,20 @@ def test_a_utf16_file_is_named_as_utf16_not_as_binary(encoding):
     with pytest.raises(FilesError, match="saved as UTF-16") as info:
         parse("FLUX_MODEL=claude-3-haiku-20240307\nA=1\n".encode(encoding))
     assert "UTF-8" in (info.value.fix or "")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"A='x\x0cy'\nFLUX_MODEL=old\n",  # a form feed inside a value
+        "A='x\u2028y'\nFLUX_MODEL=old\n".encode(),  # a line separator inside a value
+        "A=x\u0085y\nFLUX_MODEL=old\n".encode(),  # U+0085 (NEL)
+        b"A=1\r\rFLUX_MODEL=old\r",  # lone CR line ends with a blank line
+    ],
+    ids=["form-feed", "u2028", "nel", "lone-cr"],
+)
+def test_lines_are_counted_as_python_dotenv_counts_them(data):
+    env = parse(data)
+    set_value(env, "FLUX_MODEL", M)  # no false "an earlier line (an unterminated quote?)"
+    assert env.values()["FLUX_MODEL"] == M
+    assert env.to_bytes() == data.replace(b"FLUX_MODEL=old", b"FLUX_MODEL=" + M.encode())

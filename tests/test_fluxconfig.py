@@ -183,3 +183,29 @@ def test_a_utf16_config_is_named_as_utf16(tmp_path):
     (tmp_path / "flux.toml").write_bytes('[model]\nid = "x"\n'.encode("utf-16"))
     with pytest.raises(FilesError, match="saved as UTF-16"):
         load(locate(tmp_path))
+
+
+def test_a_nan_anywhere_in_the_document_does_not_block_the_edit(tmp_path):
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n\n[tool.other]\nlimit = nan\nlist = [nan, 1.0]\n\n'
+        "[tool.flux]\nconfig_version = 2\n"
+    )
+    cfg = load(locate(tmp_path))
+    set_model(cfg, "claude-opus-5-5")
+    text = cfg.render().decode()
+    assert "limit = nan" in text and "list = [nan, 1.0]" in text
+    assert 'id = "claude-opus-5-5"' in text
+
+
+def test_in_a_mostly_crlf_file_only_the_new_lines_get_crlf(tmp_path):
+    original = (
+        '# flux\r\nconfig_version = 2\r\nnote = """a\nb"""\r\nlf_line = 1\n'
+        '[model]\r\nid = "claude-3-haiku-20240307"\r\n'
+    )
+    (tmp_path / "flux.toml").write_bytes(original.encode())
+    cfg = load(locate(tmp_path))
+    set_model(cfg, "claude-opus-5-5", "claude-sonnet-5-5")
+    assert cfg.render().decode() == (
+        '# flux\r\nconfig_version = 2\r\nnote = """a\nb"""\r\nlf_line = 1\n'
+        '[model]\r\nid = "claude-opus-5-5"\r\nfallback = "claude-sonnet-5-5"\r\n'
+    )

@@ -92,16 +92,21 @@ def _check(name: str, value: str | None) -> None:
         raise ValueError(f"the value for {name} contains a line break or NUL")
 
 
+# Lines as python-dotenv counts them: CRLF, LF or a lone CR; never form feeds, vertical tabs,
+# U+0085 or U+2028/2029, which str.splitlines() would also break on.
+LINE_BREAK = re.compile(r"\r\n|\n|\r")
+
+
 def _swallowed(env: EnvText, name: str) -> int | None:
     """A line that looks like `name=` but is read as part of an earlier value: refuse to guess."""
     # A chunk may start with blank lines before its key: count the line the key is on.
     starts = {
-        c.line + c.text[: max(0, c.text.find(name))].count("\n")
+        c.line + len(LINE_BREAK.findall(c.text[: max(0, c.text.find(name))]))
         for c in env.chunks
         if c.key == name
     }
     pattern = re.compile(rf"[ \t]*(?:export[ \t]+)?{re.escape(name)}[ \t]*=")
-    for number, line in enumerate(env.text().splitlines(), start=1):
+    for number, line in enumerate(LINE_BREAK.split(env.text()), start=1):
         if pattern.match(line) and number not in starts:
             return number
     return None
@@ -150,7 +155,7 @@ def set_value(env: EnvText, name: str, value: str) -> list[str]:
             env.chunks[-1] = Chunk(
                 tail.text + env.newline, tail.key, tail.value, tail.line, tail.error
             )
-        line_no = env.text().count("\n") + 1
+        line_no = len(LINE_BREAK.findall(env.text())) + 1
         env.chunks.append(Chunk(f"{name}={quote(value)}{env.newline}", name, value, line_no, False))
     after = env.values()
     expected = dict(before)

@@ -6,6 +6,8 @@ re-parsed with tomllib and compared with the intended data (tomlkit's dotted-tab
 
 from __future__ import annotations
 
+import difflib
+import math
 import re
 import sys
 from collections.abc import Callable
@@ -140,12 +142,47 @@ class FluxConfig:
     def render(self) -> bytes:
         text = tomlkit.dumps(self.doc)
         if self.newline == "\r\n":
-            text = re.sub(r"(?<!\r)\n", "\r\n", text)  # tomlkit writes new lines as \n
+            text = _crlf_for_new_lines(self._original_text(), text)
         return ((BOM if self.bom else "") + text).encode("utf-8")
+
+    def _original_text(self) -> str:
+        if self.original is None:
+            return ""
+        return self.original.decode("utf-8", "replace").removeprefix(BOM)
 
     @property
     def needs_migration(self) -> bool:
         return self.location.exists and self.version < LATEST_VERSION
+
+
+def _lines(text: str) -> list[str]:
+    return [line for line in re.split(r"(?<=\n)", text) if line]
+
+
+def _crlf_for_new_lines(original: str, rendered: str) -> str:
+    """tomlkit writes the lines it adds with LF: in a CRLF file, those lines (and only those)
+    get CRLF. Lines kept from the file keep their bytes, LF ones and multi-line strings too."""
+    old, new = _lines(original), _lines(rendered)
+    out: list[str] = []
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for tag, _, _, j1, j2 in matcher.get_opcodes():
+        for line in new[j1:j2]:
+            if tag != "equal" and line.endswith("\n") and not line.endswith("\r\n"):
+                line = line[:-1] + "\r\n"
+            out.append(line)
+    return "".join(out)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal as settings, NaN included (nan never equals itself, and a `nan` in another tool's
+    table must not make every edit look wrong)."""
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
 
 
 def _type_name(value: Any) -> str:
@@ -342,7 +379,7 @@ def _flux_part(data: dict[str, Any], in_pyproject: bool) -> dict[str, Any]:
 
 def _verify(cfg: FluxConfig, expected: dict[str, Any]) -> None:
     actual = tomllib.loads(cfg.render().decode("utf-8").lstrip(BOM))
-    if actual != expected:  # tomlkit produced something else than intended: write nothing
+    if not _same(actual, expected):  # tomlkit produced something else than intended
         raise FilesError(
             f"{cfg.display}: the edit would not produce the intended settings; nothing was written.",
             fix="Edit the file by hand, and report its layout as a bug.",
