@@ -104,7 +104,7 @@ def test_a_model_list_that_never_ends_is_stopped(tmp_path):
         requests = server.hostile.requests
     assert result.returncode == 5, result.stderr
     assert "did not end after" in result.stdout
-    assert requests <= 105
+    assert requests <= 505
 
 
 EVIL_IDS = [

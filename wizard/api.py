@@ -30,8 +30,9 @@ VERIFY_PROMPT = "Hi"
 # A connection refused or a name that does not resolve: tried this many times (about a
 # second), not for the whole budget.
 REFUSED_ATTEMPTS = 3
-# A model list longer than this many pages of 1,000 is a server paginating for ever.
-MAX_PAGES = 100
+# A model list longer than this many pages of 1,000 (500,000 models) is a server paginating
+# for ever.
+MAX_PAGES = 500
 TRANSIENT_STATUSES = {408, 409, 429, 500, 502, 503, 504, 529}
 
 T = TypeVar("T")

@@ -129,7 +129,9 @@ class UI:
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
         for column in ("model", "line", "lifecycle", "retires", "access"):
             table.add_column(column)
-        for model in detection.shown_models():
+        shown = detection.shown_models()
+        rows = _table_rows(detection, shown)
+        for model in rows:
             if model.callable:
                 access, style = "✓ callable", "green"
             elif model.callable is False:
@@ -158,6 +160,13 @@ class UI:
                 Text(access, style=style),
             )
         self.console.print(table)
+        if len(rows) < len(shown):
+            self.console.print(
+                f"... and {len(shown) - len(rows)} more models of other lines "
+                "(`flux-setup check --json` lists every one).",
+                style="dim",
+                markup=False,
+            )
 
     def diff(self, text: str) -> None:
         for line in mask_secrets(text).splitlines():
@@ -171,7 +180,24 @@ class UI:
             self.console.print(line, style=style, markup=False)
 
 
+# A person reads a table of a few dozen rows; a catalogue of thousands is for --json.
+MAX_TABLE_ROWS = 40
+
+
+def _table_rows(detection: Detection, shown: list[Any]) -> list[Any]:
+    """The preferred lines' models (they come first), then others up to the limit; the
+    configured and recommended models always."""
+    if len(shown) <= MAX_TABLE_ROWS:
+        return shown
+    keep = {detection.configured_model, detection.recommended, detection.fallback}
+    rows = [m for i, m in enumerate(shown) if i < MAX_TABLE_ROWS or m.id in keep]
+    return rows
+
+
 def json_dump(payload: dict[str, Any]) -> str:
     import json
 
-    return mask_secrets(json.dumps(payload, indent=2, sort_keys=False))
+    # Indented for a person reading it, unless the catalogue is huge: json's C encoder does not
+    # indent, and the pure-Python one takes seconds for 100,000 models.
+    huge = len(payload.get("models") or ()) > 2000
+    return mask_secrets(json.dumps(payload, indent=None if huge else 2, sort_keys=False))

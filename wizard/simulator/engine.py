@@ -98,6 +98,21 @@ class Simulator:
         self._arrivals = 0
         self._random = random.Random(seed)
         self.stopping = threading.Event()
+        self._listings: dict[frozenset[str], tuple[list[dict[str, Any]], dict[str, int]]] = {}
+
+    def listing(self, wanted: frozenset[str]) -> tuple[list[dict[str, Any]], dict[str, int]]:
+        """The models of these lifecycles and each one's position, computed once per scenario:
+        a page is then a slice, and 100 pages of a 100,000-model catalogue stay linear."""
+        key = wanted
+        with self._lock:
+            cached = self._listings.get(key)
+            if cached is None:
+                selected = [m for m in self.scenario.models if m["lifecycle"] in wanted]
+                positions: dict[str, int] = {}
+                for i, m in enumerate(selected):
+                    positions.setdefault(m["id"], i)
+                cached = self._listings[key] = (selected, positions)
+        return cached
 
     def reset_counters(self) -> None:
         with self._lock:
@@ -107,6 +122,7 @@ class Simulator:
     def set_scenario(self, scenario: Scenario) -> None:
         with self._lock:
             self.scenario = scenario
+            self._listings.clear()
 
     def _admit(self, endpoint: str, path: str) -> tuple[str | None, float]:
         """Count the request; decide its fault ('fail', 'reset', 'hang' or None) and delay."""

@@ -176,7 +176,6 @@ class _Handler(BaseHTTPRequestHandler):
         raise ApiError(405, "invalid_request_error", f"{method} is not allowed on {path}")
 
     def _list_models(self, params: dict[str, list[str]]) -> dict[str, Any]:
-        models = self.server.sim.scenario.models
         lifecycles: list[str] = []
         for name in ("lifecycle", "lifecycle[]"):
             for value in params.get(name, []):
@@ -186,26 +185,25 @@ class _Handler(BaseHTTPRequestHandler):
             raise ApiError(
                 400, "invalid_request_error", "lifecycle: up to 3 of active, deprecated, retired"
             )
-        wanted = set(lifecycles) if lifecycles else {"active", "deprecated"}
-        selected = [m for m in models if m["lifecycle"] in wanted]
+        wanted = frozenset(lifecycles) if lifecycles else frozenset({"active", "deprecated"})
+        selected, positions = self.server.sim.listing(wanted)
         try:
             limit = int(params.get("limit", ["20"])[0])
         except ValueError:
             raise ApiError(400, "invalid_request_error", "limit: must be an integer") from None
         if not 1 <= limit <= 1000:
             raise ApiError(400, "invalid_request_error", "limit: must be between 1 and 1000")
-        ids = [m["id"] for m in selected]
         after = params.get("after_id", [None])[0]
         before = params.get("before_id", [None])[0]
         for cursor in (after, before):
-            if cursor is not None and cursor not in ids:
+            if cursor is not None and cursor not in positions:
                 raise ApiError(404, "not_found_error", f"model: {cursor}")
         if after is not None:
-            window = selected[ids.index(after) + 1 :]
-            page, has_more = window[:limit], len(window) > limit
+            start = positions[after] + 1
+            page, has_more = selected[start : start + limit], len(selected) > start + limit
         elif before is not None:
-            window = selected[: ids.index(before)]
-            page, has_more = window[-limit:], len(window) > limit
+            end = positions[before]
+            page, has_more = selected[max(0, end - limit) : end], end > limit
         else:
             page, has_more = selected[:limit], len(selected) > limit
         return {

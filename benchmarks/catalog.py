@@ -1,0 +1,77 @@
+"""A huge catalogue: `check` and `run --yes` on 10,000 and on 100,000 listed models, side by
+side in one run. Goal: linear (the ratio near 10x for 10x the models) and about a second or
+two for 100,000 on top of the time the server takes to send them."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from wizard import cli
+from wizard.facts import without_api_vars
+from wizard.simulator import load, serve
+from wizard.simulator.scenarios import Scenario
+
+KEY = "sk-ant-api03-" + "benchmark-key-not-a-secret-" * 3 + "0" * 20
+
+
+def scenario(extra: int) -> Scenario:
+    base = load("today")
+    filler = [
+        {
+            "id": f"claude-filler-{i}",
+            "display_name": f"Filler {i}",
+            "line": f"filler{i % 50}",
+            "created_at": "2025-01-01T00:00:00Z",
+            "lifecycle": "active",
+        }
+        for i in range(extra)
+    ]
+    return Scenario("huge", "a catalogue of many lines", base.models + filler, base.access)
+
+
+def once(base_url: str, args: list[str]) -> float:
+    folder = Path(tempfile.mkdtemp(prefix="flux-bench-"))
+    (folder / ".env").write_text("FLUX_MODEL=claude-haiku-5-5\n")
+    env = {**without_api_vars(os.environ), "ANTHROPIC_API_KEY": KEY}
+    env["FLUX_SETUP_HOME"] = tempfile.mkdtemp(prefix="flux-bench-state-")
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        started = time.perf_counter()
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            code = cli.main([*args, "--project", str(folder), "--base-url", base_url])
+        elapsed = time.perf_counter() - started
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    if code not in (0, 10):
+        sys.exit(f"{args} exited {code}")
+    return elapsed
+
+
+def main() -> None:
+    import anthropic  # noqa: F401  (imported once, outside the measured time)
+
+    rows = {}
+    for extra in (10_000, 100_000):
+        with serve(scenario(extra)) as running:
+            once(running.base_url, ["check", "--timeout", "60"])  # warm up
+            rows[extra] = [
+                once(running.base_url, [*command, "--timeout", "60"])
+                for command in (["check"], ["run", "--yes", "--json"])
+            ]
+        check, run = rows[extra]
+        print(f"{extra:7} models: check {check:6.2f} s, run --yes --json {run:6.2f} s")
+    ratio = sum(rows[100_000]) / sum(rows[10_000])
+    print(f"growth for 10x the models: {ratio:.1f}x (goal: <= ~10x, linear)")
+
+
+if __name__ == "__main__":
+    main()
