@@ -11,6 +11,7 @@ import pytest
 from tests.conftest import KEY, assert_no_key
 from tests.helpers import clean_environ, run_main
 from tests.hostile_server import GOOD_MODELS, base_url, hostile
+from wizard import answers
 from wizard.keys import mask_secrets
 
 
@@ -81,7 +82,22 @@ def test_junk_is_exit_5_naming_the_server_never_a_bug(tmp_path, mode, words):
     assert "unexpected_response" in {d["code"] for d in json.loads(result.stdout)["diagnosis"]}
 
 
-@pytest.mark.parametrize("value", ["nan", "-5", "1e9", "0", "Wed, 21 Oct 2015 07:28:00 GMT"])
+@pytest.mark.parametrize(
+    "value,seconds",
+    [
+        ("nan", None),
+        ("-5", None),
+        ("inf", None),
+        ("Wed, 21 Oct 2015", None),
+        ("0", 0.0),
+        ("2.5", 2.5),
+    ],
+)
+def test_a_retry_after_header_is_a_finite_non_negative_number_or_nothing(value, seconds):
+    assert answers.retry_after(value) == seconds
+
+
+@pytest.mark.parametrize("value", ["0", "1e9"])
 def test_retry_after_is_clamped_whatever_the_server_says(tmp_path, value):
     (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
     with hostile("retry-after") as server:
@@ -92,7 +108,7 @@ def test_retry_after_is_clamped_whatever_the_server_says(tmp_path, value):
         requests = server.hostile.requests
     assert result.returncode == 5, result.stderr
     assert elapsed < 0.25 * 3 + 3
-    # a backoff of 0.25 s, 0.5 s ... within 0.75 s: a handful of requests per call, not
+    # the backoff (0.25 s, 0.5 s ...) at least, within 0.75 s: a handful of requests per call, not
     # hundreds (retry-after: 0 made 174 in 6 s), and never a wait of 1e9 s
     assert requests <= 12, requests
 

@@ -148,7 +148,7 @@ def server():
 
 
 @settings(
-    max_examples=30,
+    max_examples=24,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -225,7 +225,9 @@ class ApiClient:
                 raise ApiCallFailed(failure) from None
             backoff = min(0.25 * 2 ** (attempt - 1), 2.0)
             wait = backoff
-            if failure.retry_after is not None:  # honoured within bounds: never 0, never long
+            if failure.retry_after is not None:
+                # Honoured within bounds: never sooner than the backoff (`retry-after: 0` made
+                # 174 requests in 6 s), never longer than MAX_RETRY_AFTER.
                 wait = min(max(failure.retry_after, backoff), MAX_RETRY_AFTER)
             if wait >= self.remaining() - 0.05:
                 raise ApiCallFailed(failure) from None
