@@ -317,3 +317,24 @@ def test_from_a_subfolder_the_project_is_found_above_and_nothing_is_created_belo
     assert f"Project: {project} (found [tool.flux] in pyproject.toml there)" in result.stderr
     result = flux("migrate", "--yes", cwd=deep)
     assert list(deep.iterdir()) == []  # never a file in the subfolder by accident
+
+
+def test_the_demo_cleans_up_after_itself_unless_kept(tmp_path, isolated_home):
+    result = flux("demo", "--json")
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["kept"] is False
+    assert not Path(payload["project"]).exists()  # the throw-away project is gone
+    assert not (isolated_home / "projects").exists()  # and it left no state behind
+    kept = flux("demo", "--keep", "--json")
+    folder = Path(json.loads(kept.stdout)["project"])
+    assert kept.returncode == 0 and (folder / ".env").exists() and (folder / "flux.toml").exists()
+
+
+def test_the_demo_needs_no_key_in_a_project_of_your_own(tmp_path):
+    (tmp_path / "flux.toml").write_text(
+        'config_version = 2\n[model]\nid = "claude-3-haiku-20240307"\n'
+    )
+    result = flux("demo", "--project", str(tmp_path), "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert 'id = "claude-opus-5-5"' in (tmp_path / "flux.toml").read_text()

@@ -33,13 +33,14 @@ def files(project):
 
 
 def test_first_setup_asks_selects_confirms_and_writes(tmp_path, sim):
-    prompter = ScriptedPrompter(["default", "default"])
+    prompter = ScriptedPrompter(["", "default", "default"])
     ctx, out = make_context(tmp_path, prompter=prompter, environ=ENV, base_url=sim.base_url)
     outcome = run(ctx)
     assert outcome.exit_code == ExitCode.OK
     kinds = [k for k, _, _ in prompter.asked]
-    assert kinds == ["select", "confirm"]
-    offered = prompter.asked[0][2]
+    assert kinds == ["secret", "select", "confirm"]  # keep the key found, the model, apply
+    assert "Enter keeps it" in prompter.asked[0][1]
+    offered = prompter.asked[1][2]
     assert offered[0] == "claude-opus-5-5"  # the recommendation first and preselected
     assert not any("mythos" in o for o in offered)
     config = tomllib.loads((tmp_path / "flux.toml").read_text())
@@ -60,7 +61,7 @@ def test_a_rerun_with_nothing_to_do_changes_nothing(tmp_path, sim):
     run(ctx)
     before = files(tmp_path)
     ctx, out = make_context(
-        tmp_path, prompter=ScriptedPrompter(["default"]), environ=ENV, base_url=sim.base_url
+        tmp_path, prompter=ScriptedPrompter(["", "default"]), environ=ENV, base_url=sim.base_url
     )
     outcome = run(ctx)
     assert outcome.exit_code == ExitCode.OK
@@ -95,10 +96,10 @@ def test_the_demo_project_is_migrated_and_the_key_moves_to_env(tmp_path, sim):
 def test_keep_the_current_model_is_offered_and_honoured(tmp_path):
     (tmp_path / ".env").write_text("FLUX_MODEL=claude-sonnet-4-5-20250929\n")
     with serve("veteran") as running:
-        prompter = ScriptedPrompter(["claude-sonnet-4-5-20250929", True])
+        prompter = ScriptedPrompter(["", "claude-sonnet-4-5-20250929", True])
         ctx, _ = make_context(tmp_path, prompter=prompter, environ=ENV, base_url=running.base_url)
         run(ctx)
-    assert "claude-sonnet-4-5-20250929" in prompter.asked[0][2]
+    assert "claude-sonnet-4-5-20250929" in prompter.asked[1][2]
     assert (
         tomllib.loads((tmp_path / "flux.toml").read_text())["model"]["id"]
         == "claude-sonnet-4-5-20250929"
@@ -109,7 +110,10 @@ def test_declining_the_confirmation_cancels_with_nothing_written(tmp_path, sim):
     (tmp_path / ".env").write_text("# mine\n")
     before = files(tmp_path)
     ctx, _ = make_context(
-        tmp_path, prompter=ScriptedPrompter(["default", False]), environ=ENV, base_url=sim.base_url
+        tmp_path,
+        prompter=ScriptedPrompter(["", "default", False]),
+        environ=ENV,
+        base_url=sim.base_url,
     )
     with pytest.raises(Cancelled):
         run(ctx)
@@ -143,6 +147,57 @@ def test_a_prompted_key_is_checked_and_saved_when_asked(tmp_path, sim):
     assert "another vendor" in out.getvalue()
     assert f"ANTHROPIC_API_KEY={KEY}" in (tmp_path / ".env").read_text()
     assert_no_key(out.getvalue())
+    assert "https://platform.claude.com/settings/keys" in prompter.asked[0][1]  # where to get one
+    assert f"Using the key {KEY[:12]}...{KEY[-4:]} (pasted)." in out.getvalue()
+
+
+OTHER = "sk-ant-api03-" + "AnotherKey7" * 8 + "QwEr"
+
+
+def test_a_key_found_can_be_kept_with_enter_or_replaced_by_a_paste(tmp_path, sim):
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
+    # the key, the model, save the key?, apply (flux.toml is created)
+    prompter = ScriptedPrompter([OTHER, "default", False, True])
+    ctx, out = make_context(tmp_path, prompter=prompter, environ=ENV, base_url=sim.base_url)
+    report = run(ctx)
+    assert report.exit_code == ExitCode.OK
+    assert report.to_json()["key"] == {
+        "source": "prompt",
+        "fingerprint": OTHER[:12] + "..." + OTHER[-4:],
+        "kind": "api_key",
+    }
+    assert KEY[:12] + "..." + KEY[-4:] in prompter.asked[0][1]  # the key found, as aws shows it
+    assert "(pasted)" in out.getvalue()
+    assert OTHER not in out.getvalue()
+
+
+def test_a_key_saved_into_a_readable_env_file_tightens_it_and_says_so(tmp_path, sim):
+    env = tmp_path / ".env"
+    env.write_text("FLUX_MODEL=claude-3-haiku-20240307\n")
+    env.chmod(0o644)
+    ctx, out = make_context(
+        tmp_path,
+        environ={},
+        stdin=KEY,
+        api_key_stdin=True,
+        save_key=True,
+        yes=True,
+        base_url=sim.base_url,
+    )
+    assert run(ctx).exit_code == ExitCode.OK
+    assert env.stat().st_mode & 0o777 == 0o600
+    assert "becomes 0600" in out.getvalue()
+
+
+def test_a_run_that_leaves_flux_without_a_key_says_so(tmp_path, sim):
+    ctx, out = make_context(
+        tmp_path, environ={}, stdin=KEY, api_key_stdin=True, yes=True, base_url=sim.base_url
+    )
+    assert run(ctx).exit_code == ExitCode.OK
+    assert "Flux itself has no API key" in out.getvalue()
+    ctx, out = make_context(tmp_path, environ=ENV, yes=True, base_url=sim.base_url)
+    run(ctx)
+    assert "Flux itself has no API key" not in out.getvalue()  # the environment holds one
 
 
 @pytest.mark.parametrize(
@@ -340,10 +395,10 @@ def test_undo_without_history_is_a_files_error(tmp_path):
 
 def test_the_successor_of_a_retired_model_is_offered(tmp_path, sim):
     (tmp_path / ".env").write_text("FLUX_MODEL=claude-3-haiku-20240307\n")
-    prompter = ScriptedPrompter(["claude-haiku-5-5", True])
+    prompter = ScriptedPrompter(["", "claude-haiku-5-5", True])
     ctx, _ = make_context(tmp_path, prompter=prompter, environ=ENV, base_url=sim.base_url)
     run(ctx)
-    offered = prompter.asked[0][2]
+    offered = prompter.asked[1][2]
     assert offered[:2] == ["claude-opus-5-5", "claude-haiku-5-5"]
     assert "FLUX_MODEL=claude-haiku-5-5" in (tmp_path / ".env").read_text()
 
@@ -471,10 +526,10 @@ def test_a_move_to_another_line_is_said_with_its_price(tmp_path, sim):
     )
     # in a terminal, the question carries it beside the recommendation
     (tmp_path / ".env").write_text("FLUX_MODEL=claude-haiku-5-5\n")
-    prompter = ScriptedPrompter(["claude-haiku-5-5", True])
+    prompter = ScriptedPrompter(["", "claude-haiku-5-5", True])
     ctx, _ = make_context(tmp_path, prompter=prompter, environ=ENV, base_url=sim.base_url)
     run(ctx)
-    assert prompter.asked[0][2][:2] == ["claude-opus-5-5", "claude-haiku-5-5"]  # keeping is offered
+    assert prompter.asked[1][2][:2] == ["claude-opus-5-5", "claude-haiku-5-5"]  # keeping is offered
     # same line, no word about it
     (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-4-8\n")
     ctx, out = make_context(tmp_path, environ=ENV, base_url=sim.base_url, yes=True)

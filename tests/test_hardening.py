@@ -218,12 +218,12 @@ CRASH_SCRIPT = textwrap.dedent(
         if at == step:
             os.kill(os.getpid(), signal.SIGKILL)
     original = changes.write_atomic
-    def slow_write(target, data, mode):
+    def slow_write(target, data, mode, **options):
         if step == "mid-write:" + target.name:
             tmp = target.with_name(f".{target.name}.flux-setup-{os.getpid()}.tmp")
             tmp.write_bytes(data[: len(data) // 2])
             os.kill(os.getpid(), signal.SIGKILL)
-        original(target, data, mode)
+        original(target, data, mode, **options)
     changes.write_atomic = slow_write
     changes.apply(proposal.plan, Store.from_environ(os.environ), fault=fault)
     """

@@ -117,3 +117,12 @@ def test_ctrl_c_while_the_network_hangs_exits_at_once(tmp_path):
         assert finish(child) == 130
         assert time.monotonic() - started < 10  # not the 30 s request timeout
     assert (tmp_path / ".env").read_text() == "FLUX_MODEL=claude-opus-5-5\n"
+
+
+def test_api_key_stdin_on_a_terminal_asks_without_echo(tmp_path, sim):
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
+    child = spawn(["check", "--api-key-stdin", "--base-url", sim.base_url], tmp_path)
+    child.expect("not shown")
+    child.sendline(KEY)
+    assert finish(child) == 0
+    assert KEY not in (tmp_path / "terminal.log").read_text()

@@ -151,10 +151,10 @@ def test_an_alias_of_the_recommendation_is_kept_and_pinning_is_offered(tmp_path)
         assert outcome.exit_code == ExitCode.OK
         outcome, env, _ = run_in(tmp_path, running, "claude-opus-4-1")
         assert env == "FLUX_MODEL=claude-opus-4-1\n"  # --yes never pins
-        prompter = ScriptedPrompter(["claude-opus-4-1-20250805", True])
+        prompter = ScriptedPrompter(["", "claude-opus-4-1-20250805", True])
         ctx, _ = make_context(tmp_path, prompter=prompter, environ=ENV, base_url=running.base_url)
         run(ctx)
-    offered = prompter.asked[0][2]
+    offered = prompter.asked[1][2]
     assert offered == ["claude-opus-4-1", "claude-opus-4-1-20250805"]
     assert (tmp_path / ".env").read_text() == "FLUX_MODEL=claude-opus-4-1-20250805\n"
 

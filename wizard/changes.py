@@ -16,7 +16,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,9 @@ class FileChange:
     after: bytes | None  # None: delete
     why: str = ""
     new_mode: int = 0o644
+    # False: the new file gets `new_mode` even over an existing file's (a .env that now holds a
+    # key and was readable by others is tightened to 0600).
+    keep_mode: bool = True
 
     @property
     def target(self) -> Path:
@@ -79,8 +82,10 @@ class Plan:
             return
         for i, existing in enumerate(self.changes):
             if existing.target == change.target:
-                self.changes[i] = FileChange(
-                    change.path, existing.before, change.after, change.why, change.new_mode
+                self.changes[i] = replace(
+                    change,
+                    before=existing.before,
+                    keep_mode=existing.keep_mode and change.keep_mode,
                 )
                 return
         self.changes.append(change)
@@ -245,7 +250,9 @@ def _write_all(plan: Plan, seen: dict[Path, _Seen | None], hit: Fault) -> None:
             if change.after is None:
                 change.target.unlink()
             else:
-                write_atomic(change.target, change.after, change.new_mode)
+                write_atomic(
+                    change.target, change.after, change.new_mode, keep_mode=change.keep_mode
+                )
             written.append(change)
             hit(f"after-write:{n}")
     except BaseException:

@@ -41,6 +41,16 @@ def _options(args: argparse.Namespace) -> Any:
     )
 
 
+def _read_stdin() -> str:
+    """--api-key-stdin reads a pipe; on a terminal it asks without echo (a key typed or pasted
+    there must not show, nor stay in the scrollback)."""
+    if sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass("Paste your Anthropic API key (not shown): ", stream=sys.stderr)
+    return sys.stdin.read()
+
+
 def _check_project(project: Path) -> None:
     """Before anything reads, writes or creates state for it: the project is a folder."""
     if not project.exists():
@@ -88,7 +98,7 @@ def _dispatch(args: argparse.Namespace, ui: Any) -> Report:
     context = Context(
         options=options,
         environ=dict(os.environ),
-        read_stdin=sys.stdin.read,
+        read_stdin=_read_stdin,
         prompter=QuestionaryPrompter() if interactive else NoInput(),
         ui=ui,
     )

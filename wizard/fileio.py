@@ -152,14 +152,15 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def write_atomic(target: Path, data: bytes, mode: int) -> None:
+def write_atomic(target: Path, data: bytes, mode: int, *, keep_mode: bool = True) -> None:
     """Temp file in the same folder, fsync, rename: readers see the old or the new file, whole.
     An existing file keeps its mode and, where the process may, its owner. The temp file is
     created fresh (never through a link someone left in its place) and removed on every path
     that does not rename it, a signal included."""
     try:
         st = target.stat()
-        mode, owner = st.st_mode & 0o7777, (st.st_uid, st.st_gid)
+        mode = st.st_mode & 0o7777 if keep_mode else mode
+        owner = (st.st_uid, st.st_gid)
     except FileNotFoundError:
         owner = None
     tmp = target.with_name(f".{target.name}.flux-setup-{os.getpid()}.tmp")

@@ -250,6 +250,11 @@ def _add_demo(sub: Any) -> None:
     for part in (_network, _writing, _choice, _output):
         part(p)
     p.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the throw-away project (and its state) to look at afterwards",
+    )
+    p.add_argument(
         "--scenario",
         default=DEFAULT_SCENARIO,
         help=f"simulator scenario (default: {DEFAULT_SCENARIO})",

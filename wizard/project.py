@@ -7,6 +7,7 @@ diagnoses found on the way. `changes.apply` writes it.
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,10 +64,30 @@ class Proposal:
     diagnoses: list[Diagnosis] = field(default_factory=list)
 
 
-def _env_change(files: ProjectFiles, why: str) -> FileChange:
+def _env_change(files: ProjectFiles, why: str, *, tighten: bool = False) -> FileChange:
     return FileChange(
-        files.env_path, files.env_before, files.env.to_bytes(), why=why, new_mode=0o600
+        files.env_path,
+        files.env_before,
+        files.env.to_bytes(),
+        why=why,
+        new_mode=0o600,
+        keep_mode=not tighten,
     )
+
+
+def _tighten(files: ProjectFiles, proposal: Proposal) -> bool:
+    """A .env about to hold a key that others may read is made private (0600), and said."""
+    try:
+        mode = stat.S_IMODE(os.stat(files.env_path).st_mode)
+    except OSError:
+        return False  # a new file is created 0600 anyway
+    if not mode & 0o077:
+        return False
+    proposal.notes.append(
+        f"{files.env_path.name} was readable by others (mode {mode:04o}); it holds the API key "
+        "now, so it becomes 0600."
+    )
+    return True
 
 
 def _config_change(files: ProjectFiles, why: str) -> FileChange:
@@ -138,7 +159,10 @@ def plan_migration(files: ProjectFiles) -> Proposal:
         if value and not current:
             proposal.notes.extend(envfile.set_value(files.env, KEY_VAR, value))
             _guard_key(files, proposal)
-            proposal.plan.add(_env_change(files, "the API key moved out of the config"))
+            tighten = _tighten(files, proposal)
+            proposal.plan.add(
+                _env_change(files, "the API key moved out of the config", tighten=tighten)
+            )
         elif current and current != value:
             proposal.notes.append(
                 f"{files.env_path.name} already holds a different key ({fingerprint(current)}); "
@@ -164,6 +188,7 @@ def plan_setup(
     )
     proposal.plan.add(_config_change(files, f"[model] id = {model}"))
     proposal.notes.extend(envfile.set_value(files.env, MODEL_VAR, model))
+    tighten = False
     if (
         save_key
         and key is not None
@@ -171,5 +196,6 @@ def plan_setup(
     ):
         proposal.notes.extend(envfile.set_value(files.env, KEY_VAR, key.reveal()))
         _guard_key(files, proposal)
-    proposal.plan.add(_env_change(files, f"{MODEL_VAR}={model}"))
+        tighten = _tighten(files, proposal)
+    proposal.plan.add(_env_change(files, f"{MODEL_VAR}={model}", tighten=tighten))
     return proposal

@@ -3,13 +3,14 @@ original story (schema-1 config with a retired model and a key inside, .env pinn
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from dataclasses import replace
 from pathlib import Path
 
 from wizard.commands.run import run
 from wizard.errors import UsageError
-from wizard.facts import without_api_vars
+from wizard.facts import KEY_VAR, without_api_vars
 from wizard.flow.session import Context
 from wizard.report import Report
 
@@ -50,16 +51,35 @@ def demo(ctx: Context) -> Report:
         raise UsageError(
             str(exc), fix="`flux-setup simulator --list` shows the scenarios."
         ) from None
-    folder = o.project if o.project_given else Path(tempfile.mkdtemp(prefix="flux-demo-"))
+    # Without --project: a throw-away project and a state home of its own, both removed at the
+    # end unless --keep (a demo leaves nothing behind in the user's state either).
+    scratch = None if o.project_given else Path(tempfile.mkdtemp(prefix="flux-demo-"))
+    folder = o.project if scratch is None else scratch / "project"
     make_project(folder)
     ctx.ui.say(f"Demo project: {folder}")
-    with serve(scenario) as running:
-        ctx.ui.say(f"Simulated API ({o.scenario} scenario) at {running.base_url}")
-        options = replace(
-            o, project=folder, base_url=running.base_url, yes=o.yes or not ctx.prompter.interactive
-        )
-        report = run(replace(ctx, options=options, environ=without_api_vars(ctx.environ)))
+    # The simulator accepts any well-formed key: the demo's own, whatever the project holds.
+    environ = {**without_api_vars(ctx.environ), KEY_VAR: DEMO_KEY}
+    session = replace(
+        ctx, environ=environ, state_home=scratch / "state" if scratch else ctx.state_home
+    )
+    try:
+        with serve(scenario) as running:
+            ctx.ui.say(f"Simulated API ({o.scenario} scenario) at {running.base_url}")
+            options = replace(
+                o,
+                project=folder,
+                base_url=running.base_url,
+                yes=o.yes or not ctx.prompter.interactive,
+            )
+            report = run(replace(session, options=options))
+    finally:
+        if scratch is not None and not o.keep:
+            shutil.rmtree(scratch, ignore_errors=True)
     report.fields["project"] = str(folder)
+    report.fields["kept"] = scratch is None or o.keep
+    if scratch is not None and not o.keep:
+        ctx.ui.say("Removed the throw-away project (--keep keeps it to look at).")
+        return report
     shown = [
         name
         for name in ("flux.toml", ".env", "flux-upgrade-checklist.md")

@@ -7,6 +7,7 @@ from wizard.catalog import Catalog
 from wizard.detection import Detection
 from wizard.diagnosis import Diagnosis
 from wizard.errors import Cancelled, ExitCode, UsageError
+from wizard.facts import KEY_VAR
 from wizard.flow.key import obtain_key
 from wizard.flow.network import incomplete_reason, run_detection
 from wizard.flow.outputs import check_targets, checklist_change, remember, write_checklist
@@ -99,12 +100,13 @@ def _setup(ctx: Context, report: Report, prepared: Prepared, key: ApiKey, chosen
     detection = report.detection
     assert detection is not None
     fallback = _fallback_for(detection, chosen)
+    save_key = _save_key(ctx, prepared.files, key)
     proposal = project.plan_setup(
         prepared.files,
         model=chosen,
         fallback=fallback,
         key=key,
-        save_key=_save_key(ctx, prepared.files, key),
+        save_key=save_key,
         # a --prefer given here is kept, so `check` later ranks by the same order
         prefer=list(detection.prefer) if o.prefer else None,
     )
@@ -145,7 +147,19 @@ def _setup(ctx: Context, report: Report, prepared: Prepared, key: ApiKey, chosen
         report.checklist = sheet.path
     remember(ctx, detection)
     _done(ctx, chosen, fallback, override, report)
+    if key.source.typed and not save_key and not _flux_has_a_key(ctx, prepared):
+        ctx.ui.warn(
+            f"Flux itself has no API key: this run used the key from {key.source.label} and "
+            "did not save it. Export ANTHROPIC_API_KEY where Flux runs, or rerun with --save-key."
+        )
     return report
+
+
+def _flux_has_a_key(ctx: Context, prepared: Prepared) -> bool:
+    """Whether Flux will find a key of its own: its environment, the .env file, or the
+    config's legacy api_key (which a migration moves into .env)."""
+    files = prepared.files
+    return bool(ctx.environ.get(KEY_VAR) or files.env_values.get(KEY_VAR) or files.config.api_key)
 
 
 def _asks(ctx: Context) -> bool:
@@ -200,6 +214,8 @@ def _choose(ctx: Context, detection: Detection) -> str | None:
     options = _choices(detection)
     if not options:
         return None
+    if configured and detection.usable(configured) and configured == recommended:
+        ctx.ui.ok(f"Flux already uses {configured}, the recommendation: Enter keeps it.")
     default = recommended or options[0].value
     return ctx.prompter.select(
         "Which model should Flux use?", options, default, flag="--model or --yes"
@@ -225,7 +241,8 @@ def _choices(detection: Detection) -> list[Option]:
     if recommended:
         moves = _line_change(detection, recommended)
         note = _why(detection) + (f". {moves}" if moves else "")
-        options.append(Option(f"{recommended}  (recommended)", recommended, note=note))
+        current = "current, " if recommended == configured else ""
+        options.append(Option(f"{recommended}  ({current}recommended)", recommended, note=note))
     current = detection.model(configured)
     status = detection.configured_status
     if current is not None and status in (Status.RETIRED, Status.DEPRECATED, Status.NOT_CALLABLE):
@@ -234,7 +251,7 @@ def _choices(detection: Detection) -> list[Option]:
             label = f"{successor.id}  (successor of {configured}, {status})"
             options.append(Option(label, successor.id))
     if configured and configured != recommended and detection.usable(configured):
-        options.append(Option(f"{configured}  (keep the current model, {status})", configured))
+        options.append(Option(f"{configured}  (current: keep it, {status})", configured))
     taken = {o.value for o in options} | {recommended, configured}
     for model in detection.models:
         if model.id in taken or model.lifecycle == Lifecycle.RETIRED:

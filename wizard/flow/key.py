@@ -57,18 +57,47 @@ def obtain_key(ctx: Context, files: project.ProjectFiles, *, allow_prompt: bool)
             problem.next_step + (f" {problem.url}" if problem.url else ""),
         )
     ctx.warm_up(0.0)
+    if allow_prompt and _may_offer_another(ctx):
+        return _keep_or_replace(ctx, key)
+    ctx.ui.say(f"Using the key {key.fingerprint} from {key.source.label}.")
+    return key
+
+
+def _may_offer_another(ctx: Context) -> bool:
+    """`run` in a terminal, not told to go ahead: a found key may be kept or replaced."""
+    o = ctx.options
+    return ctx.prompter.interactive and o.command == "run" and not o.yes and not o.api_key_stdin
+
+
+def _keep_or_replace(ctx: Context, key: ApiKey) -> ApiKey:
+    """Like `aws configure`: the key found is shown by fingerprint; Enter keeps it."""
+    question = (
+        f"API key [{key.fingerprint} from {key.source.label}] (Enter keeps it, or paste another):"
+    )
+    for _ in range(3):
+        value = normalise(ctx.prompter.secret(question, flag="--api-key-stdin"))
+        if not value:
+            ctx.ui.say(f"Using the key {key.fingerprint} from {key.source.label}.")
+            return key
+        problem = check_form(value)
+        if problem is None:
+            pasted = ApiKey(value, KeySource.PROMPT)
+            ctx.ui.say(f"Using the key {pasted.fingerprint} (pasted).")
+            return pasted
+        ctx.ui.warn(f"{problem.message} {problem.next_step}")
     ctx.ui.say(f"Using the key {key.fingerprint} from {key.source.label}.")
     return key
 
 
 def _ask(ctx: Context, attempts: int = 3) -> ApiKey:
+    question = f"Paste your Anthropic API key (create one at {KEYS_URL}):"
     for attempt in range(1, attempts + 1):
-        value = normalise(
-            ctx.prompter.secret("Paste your Anthropic API key:", flag="--api-key-stdin")
-        )
+        value = normalise(ctx.prompter.secret(question, flag="--api-key-stdin"))
         problem = check_form(value)
         if problem is None:
-            return ApiKey(value, KeySource.PROMPT)
+            key = ApiKey(value, KeySource.PROMPT)
+            ctx.ui.say(f"Using the key {key.fingerprint} (pasted).")
+            return key
         ctx.ui.warn(f"{problem.message} {problem.next_step}")
         if attempt == attempts:
             raise key_error(problem.code, problem.message, problem.next_step)

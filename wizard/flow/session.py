@@ -40,6 +40,7 @@ class Options:
     write_checklist: bool = False
     debug: bool = False
     scenario: str = DEFAULT_SCENARIO
+    keep: bool = False
 
 
 def _utc_now() -> datetime:
