@@ -241,8 +241,8 @@ def _choices(detection: Detection) -> list[Option]:
     if recommended:
         moves = _line_change(detection, recommended)
         note = _why(detection) + (f". {moves}" if moves else "")
-        current = "current, " if recommended == configured else ""
-        options.append(Option(f"{recommended}  ({current}recommended)", recommended, note=note))
+        mark = "current, " if recommended == configured else ""
+        options.append(Option(f"{recommended}  ({mark}recommended)", recommended, note=note))
     current = detection.model(configured)
     status = detection.configured_status
     if current is not None and status in (Status.RETIRED, Status.DEPRECATED, Status.NOT_CALLABLE):
