@@ -12,9 +12,10 @@ import pytest
 
 from tests.conftest import KEY
 from tests.helpers import store
-from wizard import changes
-from wizard.changes import FileChange, Plan, apply, undo
+from wizard import history
+from wizard.changes import FileChange, Plan, apply
 from wizard.errors import FilesError
+from wizard.history import undo
 from wizard.keys import mask_secrets
 
 
@@ -117,7 +118,7 @@ def test_a_failure_at_any_step_leaves_every_file_as_it_was(tmp_path, step):
     with pytest.raises(OSError):
         apply(plan, store(), fault=fault)
     assert snapshot(tmp_path) == original
-    assert changes.last_changeset(store(), tmp_path) is None  # nothing to undo: nothing happened
+    assert history.last_changeset(store(), tmp_path) is None  # nothing to undo: nothing happened
 
 
 def test_undo_restores_byte_for_byte_and_removes_created_files(tmp_path):

@@ -549,3 +549,35 @@ def test_every_folder_of_the_state_directory_is_private_and_every_file_too(
     for path in paths:
         mode = path.stat().st_mode & 0o777
         assert mode == (0o700 if path.is_dir() else 0o600), (path, oct(mode))
+
+
+def test_undo_lists_previews_asks_and_undoes_a_chosen_change_set(tmp_path, sim):
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-3-haiku-20240307\n")
+    ctx, _ = make_context(tmp_path, environ=ENV, yes=True, base_url=sim.base_url)
+    first = run(ctx).to_json()["changeset"]
+    ctx, _ = make_context(tmp_path, list_changesets=True)
+    listed = undo(ctx).to_json()["changesets"]
+    assert [(c["changeset"], c["status"]) for c in listed] == [(first, "applied")]
+    after = (tmp_path / ".env").read_text()
+
+    ctx, out = make_context(tmp_path, dry_run=True)
+    preview = undo(ctx).to_json()
+    assert "-FLUX_MODEL=claude-opus-5-5" in out.getvalue()  # the diff it would write
+    assert "+FLUX_MODEL=claude-3-haiku-20240307" in out.getvalue()
+    assert preview["restored"] == [] and (tmp_path / ".env").read_text() == after
+
+    declined = ScriptedPrompter([False])
+    ctx, _ = make_context(tmp_path, prompter=declined)
+    with pytest.raises(Cancelled):
+        undo(ctx)
+    assert declined.asked[0][1] == "Restore these files?"
+    assert (tmp_path / ".env").read_text() == after
+
+    ctx, _ = make_context(tmp_path, changeset="20000101T000000-1-000000")
+    with pytest.raises(WizardError, match="no change set"):
+        undo(ctx)
+    ctx, _ = make_context(tmp_path, changeset=first, prompter=ScriptedPrompter([True]))
+    assert undo(ctx).exit_code == ExitCode.OK
+    assert (tmp_path / ".env").read_text() == "FLUX_MODEL=claude-3-haiku-20240307\n"
+    ctx, _ = make_context(tmp_path, list_changesets=True)
+    assert undo(ctx).to_json()["changesets"][0]["status"] == "undone"

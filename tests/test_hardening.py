@@ -19,7 +19,7 @@ import pytest
 
 from tests.conftest import KEY, assert_no_key
 from tests.helpers import clean_environ, run_main, store
-from wizard import cli
+from wizard import cli, history
 from wizard.commands.demo import DEMO_KEY, make_project
 from wizard.errors import ExitCode
 from wizard.facts import API_VARS
@@ -250,14 +250,13 @@ def test_sigkill_during_apply_leaves_old_or_new_files_and_undo_works(tmp_path, i
         [sys.executable, "-c", CRASH_SCRIPT, str(tmp_path), step], env=env, timeout=60
     )
     assert result.returncode == -signal.SIGKILL
-    from wizard import changes
 
     for name in ("flux.toml", ".env"):
         now = (tmp_path / name).read_bytes()
         assert now == old[name] or b"claude-opus-5-5" in now, name  # whole old, or whole new
     # the lock died with the process; undo (or a new apply) can proceed
     try:
-        changes.undo(store(), tmp_path)
+        history.undo(store(), tmp_path)
     except Exception as exc:  # nothing was applied yet: nothing to undo, files untouched
         assert "no applied change" in str(exc)
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == old  # no temp file left either

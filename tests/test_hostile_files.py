@@ -15,7 +15,7 @@ import pytest
 
 from tests.conftest import KEY
 from tests.helpers import clean_environ, run_main, store
-from wizard import changes, project
+from wizard import changes, history, project
 from wizard.errors import FilesError
 from wizard.fileio import MAX_FILE_BYTES
 
@@ -158,7 +158,7 @@ def test_an_edit_made_while_writing_is_never_overwritten(tmp_path):
     first = plan.changes[0].target
     assert first.read_bytes() == original[first]  # put back
     assert second.read_bytes() == (original[second] or b"") + b"# saved by an editor just now\n"
-    assert changes.last_changeset(store(), tmp_path) is None  # nothing applied to undo
+    assert history.last_changeset(store(), tmp_path) is None  # nothing applied to undo
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])

@@ -29,7 +29,7 @@ from wizard.vocab import Action
 Fault = Callable[[str], None]
 
 
-def _sha(data: bytes | None) -> str | None:
+def sha(data: bytes | None) -> str | None:
     return hashlib.sha256(data).hexdigest() if data is not None else None
 
 
@@ -104,7 +104,7 @@ class Plan:
         return "".join(c.diff(self.label(c)) for c in self.changes)
 
 
-def _remove_stale_temp(target: Path) -> None:
+def remove_stale_temp(target: Path) -> None:
     """A process killed between writing its temp file and renaming it leaves the temp behind;
     the original is intact. We hold the lock, so no live writer owns these."""
     try:
@@ -114,7 +114,7 @@ def _remove_stale_temp(target: Path) -> None:
         pass
 
 
-def _put_back(change: FileChange) -> None:
+def put_back(change: FileChange) -> None:
     if change.before is None:
         try:
             change.target.unlink()
@@ -131,7 +131,7 @@ class Applied:
     backup_dir: Path
 
 
-def _lock(store: Store, project: Path) -> Any:
+def lock_project(store: Store, project: Path) -> Any:
     from filelock import FileLock, Timeout
 
     lock = FileLock(str(store.project_dir(project) / "apply.lock"), timeout=0, mode=0o600)
@@ -231,8 +231,8 @@ def _back_up(plan: Plan, store: Store, hit: Fault) -> tuple[Path, dict[str, Any]
                 "path": str(change.target),
                 "existed": change.before is not None,
                 "backup": f"{n}.orig" if change.before is not None else None,
-                "sha_before": _sha(change.before),
-                "sha_after": _sha(change.after),
+                "sha_before": sha(change.before),
+                "sha_after": sha(change.after),
                 "mode": change.new_mode,
             }
         )
@@ -257,7 +257,7 @@ def _write_all(plan: Plan, seen: dict[Path, _Seen | None], hit: Fault) -> None:
             hit(f"after-write:{n}")
     except BaseException:
         for done in reversed(written):
-            _put_back(done)
+            put_back(done)
         raise
 
 
@@ -265,10 +265,10 @@ def apply(plan: Plan, store: Store, *, fault: Fault | None = None) -> Applied:
     """Apply the plan: lock, check every target and its content, back up, write atomically;
     all or nothing, and not split by Ctrl-C or SIGTERM."""
     hit = fault or (lambda step: None)
-    lock = _lock(store, plan.project)
+    lock = lock_project(store, plan.project)
     try:
         for change in plan.changes:
-            _remove_stale_temp(change.target)
+            remove_stale_temp(change.target)
         seen = _check(plan)
         folder, manifest = _back_up(plan, store, hit)
         with deferred_signals():
@@ -283,107 +283,5 @@ def apply(plan: Plan, store: Store, *, fault: Fault | None = None) -> Applied:
             WRITTEN_THIS_PROCESS.extend(plan.label(c) for c in plan.changes)
         hit("done")
         return Applied(manifest["changeset"], [str(c.path) for c in plan.changes], folder)
-    finally:
-        lock.release()
-
-
-@dataclass
-class Undone:
-    changeset: str
-    restored: list[str]
-    # Of those, the files the change had created: undo removed them.
-    removed: list[str] = field(default_factory=list)
-
-
-def _damaged(folder: Path, what: str) -> FilesError:
-    return FilesError(
-        f"the record of change set {folder.name} is damaged ({what}): undo cannot trust it.",
-        fix=f"Restore the files by hand from the backups in {folder}, or rerun `flux-setup run`.",
-    )
-
-
-def _valid_manifest(folder: Path, manifest: Any) -> dict[str, Any]:
-    files = manifest.get("files") if isinstance(manifest, dict) else None
-    entry_keys = {"path": str, "existed": bool}
-    if not isinstance(files, list) or not isinstance(manifest.get("changeset"), str):
-        raise _damaged(folder, "manifest.json is not a change set")
-    for entry in files:
-        if not isinstance(entry, dict) or not all(
-            isinstance(entry.get(k), t) for k, t in entry_keys.items()
-        ):
-            raise _damaged(folder, "a file entry of manifest.json is incomplete")
-        if not Path(entry["path"]).is_absolute():
-            raise _damaged(folder, f"{entry['path']!r} is not an absolute path")
-    return manifest  # type: ignore[no-any-return]
-
-
-def last_changeset(store: Store, project: Path) -> tuple[Path, dict[str, Any]] | None:
-    """The newest change set that was applied (or was being applied when the process died);
-    a damaged record on the way is said, not skipped."""
-    base = store.find_project_dir(project)
-    folder = base / "changesets" if base else None
-    if folder is None or not folder.is_dir():
-        return None
-    for entry in sorted(folder.iterdir(), reverse=True):
-        manifest = store.read_json(entry / "manifest.json")
-        if manifest is None:
-            if (entry / "manifest.json").exists():
-                raise _damaged(entry, "manifest.json cannot be read")
-            continue  # a change set that died before its record: nothing was written
-        if isinstance(manifest, dict) and manifest.get("status") in ("applied", "applying"):
-            return entry, _valid_manifest(entry, manifest)
-    return None
-
-
-def _restores(
-    folder: Path, manifest: dict[str, Any], force: bool
-) -> list[tuple[Path, bytes | None, int]]:
-    restores: list[tuple[Path, bytes | None, int]] = []
-    for entry in manifest["files"]:
-        path = Path(entry["path"])
-        sha = _sha(read_optional(path))
-        if sha == entry.get("sha_before"):
-            continue  # never written (a crash before it), nothing to restore
-        if sha != entry.get("sha_after") and not force:
-            raise FilesError(
-                f"{path} changed after flux-setup wrote it; undo would lose those edits.",
-                fix="Rerun with `flux-setup undo --force` to restore it anyway.",
-            )
-        before = None
-        if entry["existed"]:
-            backup = folder / str(entry.get("backup"))
-            try:
-                before = backup.read_bytes()
-            except OSError:
-                raise _damaged(folder, f"the backup of {path} ({backup.name}) is missing") from None
-        check_target(path)
-        restores.append((path, before, int(entry.get("mode", 0o644))))
-    return restores
-
-
-def undo(store: Store, project: Path, *, force: bool = False) -> Undone:
-    """Restore the files of the last applied change set, refusing if one changed since.
-    A project flux-setup never changed gets no state folder from asking."""
-    if last_changeset(store, project) is None:
-        raise FilesError("there is no applied change to undo in this project.", fix=None)
-    lock = _lock(store, project)
-    try:
-        found = last_changeset(store, project)  # again, under the lock
-        if found is None:
-            raise FilesError("there is no applied change to undo in this project.", fix=None)
-        folder, manifest = found
-        for entry in manifest["files"]:
-            _remove_stale_temp(Path(entry["path"]))
-        restores = _restores(folder, manifest, force)
-        with deferred_signals():
-            for path, before, mode in restores:
-                _put_back(FileChange(path, before, None, new_mode=mode))
-            manifest["status"] = "undone"
-            store.write_json(folder / "manifest.json", manifest)
-        return Undone(
-            manifest["changeset"],
-            [str(p) for p, _, _ in restores],
-            [str(p) for p, before, _ in restores if before is None],
-        )
     finally:
         lock.release()

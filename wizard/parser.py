@@ -229,11 +229,18 @@ def _add_undo(sub: Any) -> None:
     p = sub.add_parser(
         "undo",
         help="restore the files of the last applied change",
-        description="Restore the files of the last applied change set, byte for byte.",
+        description="Restore the files of a change set (the last applied one by default), byte "
+        "for byte, after showing the diff (asked in a terminal unless --yes).",
     )
-    for part in (_files, _output):
+    p.add_argument(
+        "changeset", nargs="?", metavar="CHANGESET", help="the change set to undo (see --list)"
+    )
+    for part in (_files, _writing, _output):
         part(p)
     p.add_argument("--force", action="store_true", help="restore even if a file changed since")
+    p.add_argument(
+        "--list", dest="list_changesets", action="store_true", help="list the change sets on record"
+    )
     p.set_defaults(handler="wizard.commands.undo:undo")
 
 

@@ -1,14 +1,34 @@
-"""`flux-setup undo`: restore the files of the last applied change set."""
+"""`flux-setup undo`: restore the files of a change set (the last applied one by default),
+after showing what it will write; `--list` shows the change sets on record."""
 
 from __future__ import annotations
 
-from wizard import changes
+from wizard import history
+from wizard.errors import Cancelled
 from wizard.flow.session import Context
 from wizard.report import Report
 
 
 def undo(ctx: Context) -> Report:
-    undone = changes.undo(ctx.store, ctx.options.project, force=ctx.options.force)
+    o = ctx.options
+    if o.list_changesets:
+        return _list(ctx)
+    plan = history.plan_undo(ctx.store, o.project, name=o.changeset, force=o.force)
+    if plan.restores:
+        ctx.ui.heading(f"Undo of change set {plan.changeset}:")
+        ctx.ui.diff(plan.diff())
+    fields = {"changeset": plan.changeset, "changes": _changes(plan)}
+    if o.dry_run:
+        ctx.ui.say("Dry run: nothing was written.")
+        return Report(o.command, fields={**fields, "restored": [], "removed": []})
+    asks = ctx.prompter.interactive and not o.yes
+    if (
+        asks
+        and plan.restores
+        and not ctx.prompter.confirm("Restore these files?", True, flag="--yes")
+    ):
+        raise Cancelled()
+    undone = history.undo(ctx.store, o.project, name=o.changeset, force=o.force)
     for path in undone.restored:
         if path in undone.removed:
             ctx.ui.ok(f"Removed {path} (the change had created it)")
@@ -17,10 +37,37 @@ def undo(ctx: Context) -> Report:
     if not undone.restored:
         ctx.ui.say("The files were already as before the change.")
     return Report(
+        o.command, fields={**fields, "restored": undone.restored, "removed": undone.removed}
+    )
+
+
+def _changes(plan: history.UndoPlan) -> list[dict[str, str]]:
+    from wizard.changes import FileChange
+    from wizard.fileio import read_optional
+
+    out = []
+    for path, before, _ in plan.restores:
+        change = FileChange(path, read_optional(path), before)
+        out.append({"path": str(path), "action": str(change.action), "diff": change.diff()})
+    return out
+
+
+def _list(ctx: Context) -> Report:
+    entries = history.list_changesets(ctx.store, ctx.options.project)
+    if not entries:
+        ctx.ui.say("No change set on record for this project.")
+    for entry in entries:
+        files = ", ".join(entry.files) or "-"
+        ctx.ui.say(f"  {entry.changeset}  {entry.status:11}  {files}")
+    if any(e.status in history.UNDOABLE for e in entries):
+        ctx.ui.say(
+            "`flux-setup undo` undoes the newest applied one; `undo CHANGESET` a chosen one."
+        )
+    return Report(
         ctx.options.command,
         fields={
-            "changeset": undone.changeset,
-            "restored": undone.restored,
-            "removed": undone.removed,
+            "changesets": [
+                {"changeset": e.changeset, "status": e.status, "files": e.files} for e in entries
+            ]
         },
     )

@@ -41,6 +41,8 @@ class Options:
     debug: bool = False
     scenario: str = DEFAULT_SCENARIO
     keep: bool = False
+    list_changesets: bool = False
+    changeset: str | None = None
 
 
 def _utc_now() -> datetime:

@@ -1,0 +1,197 @@
+"""Change sets on record: list them, find one, and undo it (all its files, under the lock,
+not split by a signal), after showing what undoing would write."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from wizard.changes import (
+    FileChange,
+    deferred_signals,
+    lock_project,
+    put_back,
+    remove_stale_temp,
+    sha,
+)
+from wizard.errors import FilesError
+from wizard.fileio import check_target, read_optional
+from wizard.state import Store
+
+UNDOABLE = ("applied", "applying")
+
+
+@dataclass
+class Undone:
+    changeset: str
+    restored: list[str]
+    # Of those, the files the change had created: undo removed them.
+    removed: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Entry:
+    """One change set as `undo --list` shows it."""
+
+    changeset: str
+    status: str
+    files: list[str]
+
+
+def _damaged(folder: Path, what: str) -> FilesError:
+    return FilesError(
+        f"the record of change set {folder.name} is damaged ({what}): undo cannot trust it.",
+        fix=f"Restore the files by hand from the backups in {folder}, or rerun `flux-setup run`.",
+    )
+
+
+def _valid_manifest(folder: Path, manifest: Any) -> dict[str, Any]:
+    files = manifest.get("files") if isinstance(manifest, dict) else None
+    entry_keys = {"path": str, "existed": bool}
+    if not isinstance(files, list) or not isinstance(manifest.get("changeset"), str):
+        raise _damaged(folder, "manifest.json is not a change set")
+    for entry in files:
+        if not isinstance(entry, dict) or not all(
+            isinstance(entry.get(k), t) for k, t in entry_keys.items()
+        ):
+            raise _damaged(folder, "a file entry of manifest.json is incomplete")
+        if not Path(entry["path"]).is_absolute():
+            raise _damaged(folder, f"{entry['path']!r} is not an absolute path")
+    return manifest  # type: ignore[no-any-return]
+
+
+def _folders(store: Store, project: Path) -> list[Path]:
+    base = store.find_project_dir(project)
+    folder = base / "changesets" if base else None
+    if folder is None or not folder.is_dir():
+        return []
+    return sorted((p for p in folder.iterdir() if p.is_dir()), reverse=True)
+
+
+def _manifest(store: Store, entry: Path) -> dict[str, Any] | None:
+    manifest = store.read_json(entry / "manifest.json")
+    if manifest is None:
+        if (entry / "manifest.json").exists():
+            raise _damaged(entry, "manifest.json cannot be read")
+        return None  # a change set that died before its record: nothing was written
+    return _valid_manifest(entry, manifest)
+
+
+def list_changesets(store: Store, project: Path) -> list[Entry]:
+    """Every change set of the project, newest first."""
+    found = []
+    for entry in _folders(store, project):
+        manifest = _manifest(store, entry)
+        if manifest is not None:
+            files = [str(f["path"]) for f in manifest["files"]]
+            found.append(Entry(entry.name, str(manifest.get("status")), files))
+    return found
+
+
+def find_changeset(
+    store: Store, project: Path, name: str | None = None
+) -> tuple[Path, dict[str, Any]] | None:
+    """The named change set, or the newest that was applied (or was being applied when the
+    process died); a damaged record on the way is said, not skipped."""
+    for entry in _folders(store, project):
+        if name is not None and entry.name != name:
+            continue
+        manifest = _manifest(store, entry)
+        if manifest is None:
+            continue
+        if manifest.get("status") in UNDOABLE:
+            return entry, manifest
+        if name is not None:
+            raise FilesError(
+                f"change set {name} is {manifest.get('status')}: there is nothing of it to undo.",
+                fix="`flux-setup undo --list` shows the change sets and their state.",
+            )
+    if name is not None:
+        raise FilesError(
+            f"there is no change set {name} in this project.",
+            fix="`flux-setup undo --list` shows the change sets.",
+        )
+    return None
+
+
+def last_changeset(store: Store, project: Path) -> tuple[Path, dict[str, Any]] | None:
+    return find_changeset(store, project)
+
+
+@dataclass
+class UndoPlan:
+    folder: Path
+    manifest: dict[str, Any]
+    restores: list[tuple[Path, bytes | None, int]]
+
+    @property
+    def changeset(self) -> str:
+        return str(self.manifest["changeset"])
+
+    def diff(self) -> str:
+        """What undoing writes: from the files as they are to the backups."""
+        return "".join(
+            FileChange(path, read_optional(path), before).diff(str(path))
+            for path, before, _ in self.restores
+        )
+
+
+def _restores(
+    folder: Path, manifest: dict[str, Any], force: bool
+) -> list[tuple[Path, bytes | None, int]]:
+    restores: list[tuple[Path, bytes | None, int]] = []
+    for entry in manifest["files"]:
+        path = Path(entry["path"])
+        now = sha(read_optional(path))
+        if now == entry.get("sha_before"):
+            continue  # never written (a crash before it), nothing to restore
+        if now != entry.get("sha_after") and not force:
+            raise FilesError(
+                f"{path} changed after flux-setup wrote it; undo would lose those edits.",
+                fix="Rerun with `flux-setup undo --force` to restore it anyway.",
+            )
+        before = None
+        if entry["existed"]:
+            backup = folder / str(entry.get("backup"))
+            try:
+                before = backup.read_bytes()
+            except OSError:
+                raise _damaged(folder, f"the backup of {path} ({backup.name}) is missing") from None
+        check_target(path)
+        restores.append((path, before, int(entry.get("mode", 0o644))))
+    return restores
+
+
+def plan_undo(
+    store: Store, project: Path, *, name: str | None = None, force: bool = False
+) -> UndoPlan:
+    """What undoing the change set would restore, checked; nothing is written."""
+    found = find_changeset(store, project, name)
+    if found is None:
+        raise FilesError("there is no applied change to undo in this project.", fix=None)
+    folder, manifest = found
+    return UndoPlan(folder, manifest, _restores(folder, manifest, force))
+
+
+def undo(store: Store, project: Path, *, name: str | None = None, force: bool = False) -> Undone:
+    """Restore the files of a change set (the last applied one by default), refusing if one
+    changed since. A project flux-setup never changed gets no state folder from asking."""
+    plan_undo(store, project, name=name, force=force)  # refuse before taking the lock
+    lock = lock_project(store, project)
+    try:
+        plan = plan_undo(store, project, name=name, force=force)  # again, under the lock
+        for entry in plan.manifest["files"]:
+            remove_stale_temp(Path(entry["path"]))
+        with deferred_signals():
+            for path, before, mode in plan.restores:
+                put_back(FileChange(path, before, None, new_mode=mode))
+            plan.manifest["status"] = "undone"
+            store.write_json(plan.folder / "manifest.json", plan.manifest)
+        return Undone(
+            plan.changeset,
+            [str(p) for p, _, _ in plan.restores],
+            [str(p) for p, before, _ in plan.restores if before is None],
+        )
+    finally:
+        lock.release()
