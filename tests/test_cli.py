@@ -338,3 +338,30 @@ def test_the_demo_needs_no_key_in_a_project_of_your_own(tmp_path):
     result = flux("demo", "--project", str(tmp_path), "--yes")
     assert result.returncode == 0, result.stdout + result.stderr
     assert 'id = "claude-opus-5-5"' in (tmp_path / "flux.toml").read_text()
+
+
+def complete_in_bash(script: str, *words: str) -> list[str]:
+    program = (
+        f"{script}\nCOMP_WORDS=(flux-setup {' '.join(words)}); COMP_CWORD={len(words)}; "
+        '_flux_setup; printf "%s\\n" "${COMPREPLY[@]}"'
+    )
+    result = subprocess.run(["bash", "-c", program], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+def test_bash_completion_offers_the_commands_and_each_commands_own_options():
+    script = flux("completion", "bash").stdout
+    assert complete_in_bash(script, "un") == ["undo"]
+    assert complete_in_bash(script, "check", "--wr") == ["--write-checklist"]
+    assert "--keep" in complete_in_bash(script, "demo", "--")
+    assert "--keep" not in complete_in_bash(script, "run", "--")  # each command its own
+
+
+@pytest.mark.parametrize(
+    "shell,words", [("zsh", "bashcompinit"), ("fish", "complete -c flux-setup")]
+)
+def test_zsh_and_fish_scripts_are_printed(shell, words):
+    result = flux("completion", shell)
+    assert result.returncode == 0 and words in result.stdout
+    assert "--write-checklist" in result.stdout

@@ -85,7 +85,7 @@ def _dispatch(args: argparse.Namespace, ui: Any) -> Report:
 
         return Report(args.command, ExitCode(simulator_cli.run(args)))
     options = _options(args)
-    if args.command != "demo":  # the demo makes its folder; every other command needs one
+    if args.command not in ("demo", "completion"):  # the demo makes its folder; others need one
         _check_project(options.project)
     interactive = (
         sys.stdin.isatty() and sys.stdout.isatty() and not options.no_input and not options.json

@@ -12,7 +12,7 @@ from wizard import __version__
 from wizard.errors import ExitCode
 from wizard.facts import DEFAULT_MAX_VERIFY, DEFAULT_SCENARIO, DEFAULT_TIMEOUT
 
-COMMANDS = ("run", "check", "status", "migrate", "undo", "demo", "simulator")
+COMMANDS = ("run", "check", "status", "migrate", "undo", "demo", "simulator", "completion")
 NETWORK_COMMANDS = ("run", "check", "demo")
 
 
@@ -283,6 +283,17 @@ def _add_simulator(sub: Any) -> None:
     p.set_defaults(handler=None)
 
 
+def _add_completion(sub: Any) -> None:
+    p = sub.add_parser(
+        "completion",
+        help="print a shell completion script (bash, zsh or fish)",
+        description='Print a completion script: eval "$(flux-setup completion bash)" in ~/.bashrc, '
+        "the same with zsh in ~/.zshrc, or `flux-setup completion fish | source` in fish.",
+    )
+    p.add_argument("shell", choices=("bash", "zsh", "fish"))
+    p.set_defaults(handler="wizard.commands.completion:completion")
+
+
 def _exit_codes() -> str:
     return ", ".join(f"{int(code)} {code.meaning}" for code in ExitCode if code != ExitCode.ERROR)
 
@@ -299,6 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for add in (_add_run, _add_check, _add_status, _add_migrate, _add_undo, _add_demo):
         add(sub)
+    _add_completion(sub)
     _add_simulator(sub)
     return parser
 

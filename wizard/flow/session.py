@@ -43,6 +43,7 @@ class Options:
     keep: bool = False
     list_changesets: bool = False
     changeset: str | None = None
+    shell: str = "bash"
 
 
 def _utc_now() -> datetime:
