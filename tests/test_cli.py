@@ -364,4 +364,4 @@ def test_bash_completion_offers_the_commands_and_each_commands_own_options():
 def test_zsh_and_fish_scripts_are_printed(shell, words):
     result = flux("completion", shell)
     assert result.returncode == 0 and words in result.stdout
-    assert "--write-checklist" in result.stdout
+    assert "write-checklist" in result.stdout
