@@ -581,3 +581,20 @@ def test_undo_lists_previews_asks_and_undoes_a_chosen_change_set(tmp_path, sim):
     assert (tmp_path / ".env").read_text() == "FLUX_MODEL=claude-3-haiku-20240307\n"
     ctx, _ = make_context(tmp_path, list_changesets=True)
     assert undo(ctx).to_json()["changesets"][0]["status"] == "undone"
+
+
+@pytest.mark.parametrize("scenario", ["haiku-only", "veteran", "today"])
+def test_the_models_table_reads_at_80_columns_with_words_not_codes(tmp_path, scenario):
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-sonnet-4-5-20250929\n")
+    with serve(scenario) as running:
+        ctx, out = make_context(
+            tmp_path, environ=ENV, dry_run=True, yes=True, base_url=running.base_url
+        )
+        ctx.ui.console.width = 80
+        run(ctx)
+    text = out.getvalue()
+    table = text[text.index("model ") : text.index("•") if "•" in text else None]
+    assert max(len(line) for line in table.splitlines()) <= 80
+    for model_id in ("claude-opus-5-5", "claude-sonnet-4-5-20250929", "claude-haiku-5-5"):
+        assert any(line.startswith(model_id) for line in table.splitlines()), model_id
+    assert "model_not_available" not in table and "model_closed_to_new_adopters" not in table

@@ -13,7 +13,7 @@ from typing import IO, Any
 from wizard.detection import Detection
 from wizard.diagnosis import Diagnosis
 from wizard.keys import mask_secrets
-from wizard.vocab import Lifecycle
+from wizard.vocab import Code, Lifecycle
 
 
 class _Closable:
@@ -123,41 +123,33 @@ class UI:
             self.console.print(mask_secrets(tail), markup=False, style="dim")
 
     def models(self, detection: Detection) -> None:
+        """The models in a table that reads at 80 columns: IDs never split, words for causes
+        (the codes are in --json), the retirement date beside the lifecycle."""
         from rich.table import Table
         from rich.text import Text
 
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-        for column in ("model", "line", "lifecycle", "retires", "access"):
-            table.add_column(column)
+        table.add_column("model", no_wrap=True)
+        table.add_column("line", no_wrap=True)
+        table.add_column("lifecycle", no_wrap=True)
+        table.add_column("retires", no_wrap=True)
+        table.add_column("access")
         shown = detection.shown_models()
         rows = _table_rows(detection, shown)
         for model in rows:
-            if model.callable:
-                access, style = "✓ callable", "green"
-            elif model.callable is False:
-                access, style = f"✗ {model.reason or 'refused'}", "red"
-            elif model.reason:
-                access, style = f"? {model.reason}", "yellow"
-            elif model.lifecycle == Lifecycle.RETIRED:
-                access, style = "✗ retired", "red"
-            else:
-                access, style = (
-                    "· not verified" if detection.verify else "· listed, not verified",
-                    "dim",
-                )
+            access, style = _access(detection, model)
             marks = []
             if model.id == detection.recommended:
                 marks.append("recommended")
             if model.id == detection.configured_model:
                 alias = detection.configured != model.id
                 marks.append(f"configured as {detection.configured}" if alias else "configured")
-            name = model.id + (f"  ({', '.join(marks)})" if marks else "")
             table.add_row(
-                name,
+                model.id,
                 model.line or "-",
-                model.lifecycle,
+                str(model.lifecycle),
                 model.retires_on or "-",
-                Text(access, style=style),
+                Text(", ".join([access, *marks]), style=style),
             )
         self.console.print(table)
         if len(rows) < len(shown):
@@ -192,6 +184,28 @@ def _table_rows(detection: Detection, shown: list[Any]) -> list[Any]:
     keep = {detection.configured_model, detection.recommended, detection.fallback}
     rows = [m for i, m in enumerate(shown) if i < MAX_TABLE_ROWS or m.id in keep]
     return rows
+
+
+def _access(detection: Detection, model: Any) -> tuple[str, str]:
+    if model.callable:
+        return "✓ callable", "green"
+    reason = _reason(model.reason)
+    if model.callable is False:
+        return f"✗ {reason or 'refused'}", "red"
+    if reason:
+        return f"? {reason}", "yellow"
+    if model.lifecycle == Lifecycle.RETIRED:
+        return "✗ retired", "red"
+    return ("· not verified" if detection.verify else "· listed, not verified"), "dim"
+
+
+def _reason(code: str | None) -> str | None:
+    if not code:
+        return None
+    try:
+        return Code(code).short
+    except ValueError:
+        return code.replace("_", " ")
 
 
 def json_dump(payload: dict[str, Any]) -> str:

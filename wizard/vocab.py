@@ -181,6 +181,11 @@ class Code(Word):
         return _EXIT_CODES.get(self)
 
     @property
+    def short(self) -> str:
+        """A few words for a table cell, where the full diagnosis does not fit."""
+        return _SHORT.get(self, self.value.replace("_", " "))
+
+    @property
     def settles_account(self) -> bool:
         """One answer with this code settles it for the whole account: no other model or
         request would escape it."""
@@ -192,6 +197,15 @@ class Code(Word):
         return self in _MODEL_REFUSALS
 
 
+_SHORT = {
+    Code.MODEL_NOT_AVAILABLE: "refused",
+    Code.MODEL_CLOSED_TO_NEW_ADOPTERS: "closed to you",
+    Code.MODEL_UNKNOWN: "unknown model",
+    Code.PERMISSION_DENIED: "workspace forbids",
+    Code.REQUEST_REJECTED: "refused (why unknown)",
+    Code.UNEXPECTED_RESPONSE: "odd answer",
+    Code.NETWORK_ERROR: "no answer",
+}
 _KEY = (Code.KEY_MISSING, Code.KEY_MALFORMED, Code.KEY_WRONG_KIND, Code.KEY_INVALID)
 _ACCOUNT_WIDE = frozenset(
     (

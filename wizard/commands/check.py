@@ -90,7 +90,7 @@ def _tell(ctx: Context, detection: Detection, code: ExitCode, override: Diagnosi
     ui.diagnoses(detection.diagnoses)
     if detection.models:
         ui.say(
-            f"Configured: {describe_configured(detection)} ({detection.configured_status}); "
+            f"Configured: {describe_configured(detection)} ({detection.configured_status.words}); "
             f"recommended: {detection.recommended or 'none'}."
         )
     if override is not None and code == ExitCode.UNAVAILABLE:
