@@ -209,3 +209,16 @@ def test_in_a_mostly_crlf_file_only_the_new_lines_get_crlf(tmp_path):
         '# flux\r\nconfig_version = 2\r\nnote = """a\nb"""\r\nlf_line = 1\n'
         '[model]\r\nid = "claude-opus-5-5"\r\nfallback = "claude-sonnet-5-5"\r\n'
     )
+
+
+def test_migration_keeps_the_inline_comments_of_the_keys_it_moves(tmp_path):
+    (tmp_path / "flux.toml").write_text(
+        '# top\nmodel = "claude-3-haiku-20240307"   # the cheap one\n'
+        'fallback_model = "claude-3-opus-20240229" # backup\n\n[editor]\ntheme = "dark"\n'
+    )
+    cfg = load(locate(tmp_path))
+    migrate(cfg)
+    text = cfg.render().decode()
+    assert 'id = "claude-3-haiku-20240307"   # the cheap one' in text
+    assert 'fallback = "claude-3-opus-20240229" # backup' in text
+    assert text.startswith("# top\n")

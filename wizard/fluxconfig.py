@@ -335,17 +335,34 @@ def _add_table(parent: Any, key: str, table: Any) -> None:
     parent[key] = table
 
 
+def _comment_of(table: Any, key: str) -> tuple[str, str] | None:
+    """The inline comment of a key (and the spaces before it), to travel with its value."""
+    try:
+        trivia = table.item(key).trivia
+    except (KeyError, AttributeError):
+        return None
+    return (trivia.comment, trivia.comment_ws) if trivia.comment else None
+
+
+def _put(section: Any, key: str, value: str, comment: tuple[str, str] | None) -> None:
+    section[key] = value
+    if comment is not None:
+        item = section.item(key)
+        item.trivia.comment, item.trivia.comment_ws = comment
+
+
 def _v1_edit(table: Any) -> None:
     model = table.get("model")
     fallback = table.get("fallback_model")
+    comments = {key: _comment_of(table, key) for key in ("model", "fallback_model")}
     for key in ("model", "fallback_model", "api_key"):
         if key in table:
             table.remove(key)
     section = tomlkit.table()
     if model is not None:
-        section["id"] = str(model)
+        _put(section, "id", str(model), comments["model"])
     if fallback is not None:
-        section["fallback"] = str(fallback)
+        _put(section, "fallback", str(fallback), comments["fallback_model"])
     _put_first(table, "config_version", 2)
     if model is not None or fallback is not None:
         _add_table(table, "model", section)
