@@ -598,3 +598,11 @@ def test_the_models_table_reads_at_80_columns_with_words_not_codes(tmp_path, sce
     for model_id in ("claude-opus-5-5", "claude-sonnet-4-5-20250929", "claude-haiku-5-5"):
         assert any(line.startswith(model_id) for line in table.splitlines()), model_id
     assert "model_not_available" not in table and "model_closed_to_new_adopters" not in table
+
+
+def test_the_spinner_says_when_it_retries_and_why(tmp_path):
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
+    with serve("today", Faults(fail_first=2, fail_status=529, retry_after=0.05)) as running:
+        ctx, out = make_context(tmp_path, environ=ENV, base_url=running.base_url)
+        assert check(ctx).exit_code == ExitCode.OK  # the retries succeeded
+    assert "(529 overloaded: retrying)" in out.getvalue()

@@ -126,6 +126,18 @@ def _retry_after(headers: Any) -> float | None:
         return None
 
 
+def _cause(failure: ApiFailure) -> str:
+    """A retry's cause in a few words, for the spinner."""
+    if failure.kind == FailureKind.STATUS:
+        words = {429: "rate limited", 529: "overloaded"}.get(failure.status or 0, "server error")
+        return f"{failure.status} {words}"
+    return {
+        FailureKind.TIMEOUT: "a request timed out",
+        FailureKind.CONNECTION: "the connection broke",
+        FailureKind.REFUSED: "nothing answered",
+    }.get(FailureKind(failure.kind), "no answer")
+
+
 def _to_failure(exc: BaseException) -> ApiFailure:
     sdk = _sdk()
     if isinstance(exc, sdk.APITimeoutError):
@@ -180,6 +192,8 @@ class ApiClient:
         self.requests = 0
         self._count_lock = threading.Lock()
         self.rejected_ids: list[str] = []
+        # Told of each retry and its cause (the spinner shows it); called from worker threads.
+        self.on_retry: Callable[[str], None] = lambda note: None
 
     def _sdk_client(self) -> anthropic.Anthropic:
         with self._client_lock:
@@ -232,6 +246,7 @@ class ApiClient:
             if wait >= self.remaining() - 0.05:
                 raise ApiCallFailed(failure) from None
             last = failure
+            self.on_retry(f"({_cause(failure)}: retrying)")
             self._sleep(wait)
 
     @staticmethod

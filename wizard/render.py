@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 from wizard.detection import Detection
@@ -89,15 +89,23 @@ class UI:
         self.console.print(f"! {mask_secrets(text)}", style="yellow", markup=False)
 
     @contextlib.contextmanager
-    def spinner(self, text: str) -> Iterator[None]:
+    def spinner(self, text: str) -> Iterator[Callable[[str], None]]:
         """A spinner while the network works; it is stopped before any prompt (it would repaint
-        over it), which the flow guarantees by leaving this block first."""
+        over it), which the flow guarantees by leaving this block first. It yields a function
+        that adds a note (a retry and its cause) to the spinner, or says it once without one."""
         if self.interactive and self.console.is_terminal:
-            with self.console.status(text):
-                yield
+            with self.console.status(text) as status:
+                yield lambda note: status.update(f"{text} {note}")
         else:
             self.say(text)
-            yield
+            said: set[str] = set()
+
+            def once(note: str) -> None:
+                if note not in said:
+                    said.add(note)
+                    self.say(f"  {note}")
+
+            yield once
 
     def diagnoses(self, diagnoses: list[Diagnosis]) -> None:
         """Each cause once: refusals of several models for the same cause are one bullet (the

@@ -34,7 +34,8 @@ def run_detection(
         spinning = "Discovering models..."
     client = api.ApiClient(key, base_url, timeout=o.timeout)
     try:
-        with ctx.ui.spinner(spinning):
+        with ctx.ui.spinner(spinning) as note:
+            client.on_retry = note
             detection = detect(
                 client,
                 key,
