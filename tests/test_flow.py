@@ -606,3 +606,44 @@ def test_the_spinner_says_when_it_retries_and_why(tmp_path):
         ctx, out = make_context(tmp_path, environ=ENV, base_url=running.base_url)
         assert check(ctx).exit_code == ExitCode.OK  # the retries succeeded
     assert "(529 overloaded: retrying)" in out.getvalue()
+
+
+def test_a_change_of_line_offers_the_newest_of_the_current_line_as_the_other_answer(tmp_path, sim):
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-haiku-4-5-20251001\n")
+    prompter = ScriptedPrompter(["", "default", True])
+    ctx, _ = make_context(tmp_path, prompter=prompter, environ=ENV, base_url=sim.base_url)
+    run(ctx)
+    offered = prompter.asked[1][2]
+    assert offered[:2] == ["claude-opus-5-5", "claude-haiku-5-5"]  # move, or stay on haiku
+
+
+def test_an_unverified_model_is_offered_and_verified_once_chosen(tmp_path, sim):
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
+    prompter = ScriptedPrompter(["", "claude-opus-4-8", True])
+    ctx, out = make_context(tmp_path, prompter=prompter, environ=ENV, base_url=sim.base_url)
+    sim.reset_counters()
+    report = run(ctx)
+    assert report.exit_code == ExitCode.OK
+    assert "claude-opus-4-8" in prompter.asked[1][2]  # offered though the walk never called it
+    assert "claude-opus-4-8 answered" in out.getvalue()
+    opus48 = next(m for m in report.to_json()["models"] if m["id"] == "claude-opus-4-8")
+    assert opus48["callable"] is True and opus48["verified"] is True
+    assert "FLUX_MODEL=claude-opus-4-8" in (tmp_path / ".env").read_text()
+
+
+def test_an_unverified_choice_that_is_refused_stops_with_its_cause_and_writes_nothing(
+    tmp_path, sim
+):
+    from wizard.simulator import load
+
+    scenario = load("today")
+    scenario.access.deny.append("claude-haiku-5-5")  # refused, but below what the walk needs
+    sim.use_scenario(scenario)
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
+    prompter = ScriptedPrompter(["", "claude-haiku-5-5"])
+    ctx, _ = make_context(tmp_path, prompter=prompter, environ=ENV, base_url=sim.base_url)
+    with pytest.raises(UsageError, match="claude-haiku-5-5 cannot be used"):
+        run(ctx)
+    assert "claude-haiku-5-5" in prompter.asked[1][2]
+    assert (tmp_path / ".env").read_text() == "FLUX_MODEL=claude-opus-5-5\n"
+    assert not (tmp_path / "flux.toml").exists()

@@ -9,7 +9,7 @@ from wizard.diagnosis import Diagnosis
 from wizard.errors import Cancelled, ExitCode, UsageError
 from wizard.facts import KEY_VAR
 from wizard.flow.key import obtain_key
-from wizard.flow.network import incomplete_reason, run_detection
+from wizard.flow.network import incomplete_reason, run_detection, verify_choice
 from wizard.flow.outputs import check_targets, checklist_change, remember, write_checklist
 from wizard.flow.prepare import Prepared, config_mismatch, env_override, preferred_lines, prepare
 from wizard.flow.session import Context
@@ -55,6 +55,9 @@ def run(ctx: Context) -> Report:
             "No model of your preferred lines is callable with this key; nothing was changed."
         )
         return _close(ctx, report, detection)
+    chosen_model = detection.model(chosen)
+    if detection.verify and chosen_model is not None and chosen_model.callable is None:
+        verify_choice(ctx, key, detection, chosen)  # proven before anything is written
     return _setup(ctx, report, prepared, key, chosen)
 
 
@@ -245,21 +248,33 @@ def _choices(detection: Detection) -> list[Option]:
         options.append(Option(f"{recommended}  ({mark}recommended)", recommended, note=note))
     current = detection.model(configured)
     status = detection.configured_status
-    if current is not None and status in (Status.RETIRED, Status.DEPRECATED, Status.NOT_CALLABLE):
+    leaving = status in (Status.RETIRED, Status.DEPRECATED, Status.NOT_CALLABLE)
+    moving = _line_change(detection, recommended) is not None if recommended else False
+    if current is not None and (leaving or moving):
+        # A change of line is a choice: the newest callable model of the current line is the
+        # other answer (the successor of a model that cannot stay).
         successor = Catalog(detection.models).successor(current)
-        if successor is not None and successor.callable and successor.id != recommended:
-            label = f"{successor.id}  (successor of {configured}, {status})"
-            options.append(Option(label, successor.id))
+        order = {m.id: i for i, m in enumerate(detection.models)}  # the listing: newest first
+        newer = successor is not None and order[successor.id] < order.get(current.id, 0)
+        if successor is not None and successor.id != recommended and (leaving or newer):
+            why = f"successor of {configured}, {status}" if leaving else f"stay on {current.line}"
+            if not successor.callable:
+                why += ", verified if chosen" if detection.verify else ", not verified"
+            options.append(Option(f"{successor.id}  ({why})", successor.id))
     if configured and configured != recommended and detection.usable(configured):
         options.append(Option(f"{configured}  (current: keep it, {status})", configured))
     taken = {o.value for o in options} | {recommended, configured}
     for model in detection.models:
         if model.id in taken or model.lifecycle == Lifecycle.RETIRED:
             continue
-        unverified_ok = not detection.verify and model.lifecycle == Lifecycle.ACTIVE
-        usable = model.callable or (model.callable is None and unverified_ok)
-        if usable and model.line in detection.prefer:
+        if model.line not in detection.prefer or model.callable is False:
+            continue
+        if model.callable:
             options.append(Option(f"{model.id}  ({model.line}, {model.lifecycle})", model.id))
+        elif model.lifecycle == Lifecycle.ACTIVE:
+            # not verified yet: offered all the same, and verified once chosen
+            checked = "verified if chosen" if detection.verify else "not verified"
+            options.append(Option(f"{model.id}  ({model.line}, {checked})", model.id))
     return options
 
 

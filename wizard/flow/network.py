@@ -95,3 +95,35 @@ def describe_configured(detection: Detection) -> str:
     if resolved and resolved != detection.configured:
         return f"{configured} -> {resolved}"
     return configured
+
+
+def verify_choice(ctx: Context, key: ApiKey, detection: Detection, model_id: str) -> None:
+    """A model chosen before it was verified gets its one-token call now: it is proven
+    callable, or the run stops with the refusal's cause and nothing written."""
+    from wizard import api
+    from wizard.catalog import Catalog
+    from wizard.diagnosis import from_failure
+
+    base_url = api.resolve_base_url(ctx.options.base_url, ctx.environ)
+    client = api.ApiClient(key, base_url, timeout=ctx.options.timeout)
+    try:
+        with ctx.ui.spinner(f"Verifying {model_id}...") as note:
+            client.on_retry = note
+            answer = client.verify(model_id)
+    finally:
+        client.close()
+    model = detection.model(model_id)
+    if answer.ok:
+        detection.billed_calls += 1
+        if model is not None:
+            model.callable, model.verified = True, True
+        ctx.ui.ok(f"{model_id} answered: it is callable with this key.")
+        return
+    assert answer.failure is not None
+    cause = from_failure(
+        answer.failure, model_id=model_id, catalog=Catalog(detection.models), base_url=base_url
+    )
+    raise UsageError(
+        f"{model_id} cannot be used: {cause.message}",
+        fix="Choose another model (the recommendation is proven callable); nothing was written.",
+    )
