@@ -29,6 +29,10 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
+def _unreadable(path: Path, exc: OSError) -> FilesError:
+    return FilesError(f"cannot read {path}: {exc.strerror}.", fix="Check its permissions.")
+
+
 def read_optional(path: Path, *, flag: str | None = None) -> bytes | None:
     """The file's bytes, or None when it does not exist; a clear FilesError for anything that
     is not a regular file of at most MAX_FILE_BYTES (a FIFO is never opened: it would block)."""
@@ -38,9 +42,7 @@ def read_optional(path: Path, *, flag: str | None = None) -> bytes | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise FilesError(
-            f"cannot read {path}: {exc.strerror}.", fix="Check its permissions."
-        ) from None
+        raise _unreadable(path, exc) from None
     if not stat.S_ISREG(info.st_mode):
         raise FilesError(
             f"{path} is {_kind(info.st_mode)}, not a file flux-setup reads.", fix=pass_it
@@ -50,9 +52,7 @@ def read_optional(path: Path, *, flag: str | None = None) -> bytes | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise FilesError(
-            f"cannot read {path}: {exc.strerror}.", fix="Check its permissions."
-        ) from None
+        raise _unreadable(path, exc) from None
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):  # replaced between the stat and the open
             raise FilesError(f"{path} is not a regular file.", fix=pass_it)

@@ -69,36 +69,42 @@ def _may_offer_another(ctx: Context) -> bool:
     return ctx.prompter.interactive and o.command == "run" and not o.yes and not o.api_key_stdin
 
 
+def _paste(ctx: Context, question: str) -> tuple[str, ApiKey | None]:
+    """One answer to a key question: what was typed (normalised), and the key when its form
+    is right (said by fingerprint); a wrong form is said with its fix."""
+    value = normalise(ctx.prompter.secret(question, flag="--api-key-stdin"))
+    if not value:
+        return value, None
+    problem = check_form(value)
+    if problem is None:
+        key = ApiKey(value, KeySource.PROMPT)
+        ctx.ui.say(f"Using the key {key.fingerprint} (pasted).")
+        return value, key
+    ctx.ui.warn(f"{problem.message} {problem.next_step}")
+    return value, None
+
+
 def _keep_or_replace(ctx: Context, key: ApiKey) -> ApiKey:
     """Like `aws configure`: the key found is shown by fingerprint; Enter keeps it."""
     question = (
         f"API key [{key.fingerprint} from {key.source.label}] (Enter keeps it, or paste another):"
     )
     for _ in range(3):
-        value = normalise(ctx.prompter.secret(question, flag="--api-key-stdin"))
-        if not value:
-            ctx.ui.say(f"Using the key {key.fingerprint} from {key.source.label}.")
-            return key
-        problem = check_form(value)
-        if problem is None:
-            pasted = ApiKey(value, KeySource.PROMPT)
-            ctx.ui.say(f"Using the key {pasted.fingerprint} (pasted).")
+        value, pasted = _paste(ctx, question)
+        if pasted is not None:
             return pasted
-        ctx.ui.warn(f"{problem.message} {problem.next_step}")
+        if not value:
+            break
     ctx.ui.say(f"Using the key {key.fingerprint} from {key.source.label}.")
     return key
 
 
 def _ask(ctx: Context, attempts: int = 3) -> ApiKey:
     question = f"Paste your Anthropic API key (create one at {KEYS_URL}):"
-    for attempt in range(1, attempts + 1):
-        value = normalise(ctx.prompter.secret(question, flag="--api-key-stdin"))
-        problem = check_form(value)
-        if problem is None:
-            key = ApiKey(value, KeySource.PROMPT)
-            ctx.ui.say(f"Using the key {key.fingerprint} (pasted).")
-            return key
-        ctx.ui.warn(f"{problem.message} {problem.next_step}")
-        if attempt == attempts:
-            raise key_error(problem.code, problem.message, problem.next_step)
-    raise AssertionError("unreachable")
+    for _ in range(attempts):
+        value, pasted = _paste(ctx, question)
+        if pasted is not None:
+            return pasted
+    problem = check_form(value)
+    assert problem is not None  # the last answer was refused
+    raise key_error(problem.code, problem.message, problem.next_step)
