@@ -235,9 +235,11 @@ def test_check_names_the_next_step_when_a_change_is_due(tmp_path, scenario, conf
         ctx, out = make_context(tmp_path, environ=ENV, base_url=running.base_url)
         outcome = check(ctx)
     assert outcome.exit_code == code
-    (line,) = [line for line in out.getvalue().splitlines() if line.startswith("Next: ")]
-    assert line.startswith(f"Next: {step}")
+    (line,) = [line for line in out.getvalue().splitlines() if line.startswith("! Next: ")]
+    assert line.startswith(f"! Next: {step}")
     assert "flux-setup run --model" in line
+    # one verdict: the step itself, not a sentence that repeats the diagnosis before it
+    assert "run `flux-setup run` to" not in out.getvalue()
     assert not (tmp_path / "flux-upgrade-checklist.md").exists()  # no --write-checklist
 
 

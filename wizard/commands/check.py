@@ -86,6 +86,8 @@ def check(ctx: Context) -> Report:
 
 
 def _tell(ctx: Context, detection: Detection, code: ExitCode, override: Diagnosis | None) -> None:
+    """The diagnoses, one line of facts, then one verdict: the next step itself when a change is
+    due (not a sentence that repeats the diagnosis and then the step)."""
     ui = ctx.ui
     ui.diagnoses(detection.diagnoses)
     if detection.models:
@@ -93,6 +95,7 @@ def _tell(ctx: Context, detection: Detection, code: ExitCode, override: Diagnosi
             f"Configured: {describe_configured(detection)} ({detection.configured_status.words}); "
             f"recommended: {detection.recommended or 'none'}."
         )
+    step = checklist.first_open(detection) if override is None and code in CHANGE_DUE else None
     if override is not None and code == ExitCode.UNAVAILABLE:
         ui.warn(f"Flux uses FLUX_MODEL from the environment: {override.next_step}")
     elif code == ExitCode.UNAVAILABLE and detection.configured_status == Status.UNSET:
@@ -104,10 +107,8 @@ def _tell(ctx: Context, detection: Detection, code: ExitCode, override: Diagnosi
             "The configured model is listed, active and the best of your preferred lines; not "
             "verified (--no-verify), so access is not proven."
         )
+    elif step is not None:
+        where = f" {step.url}" if step.url else ""
+        ui.warn(f"Next: {step.title}: {step.next_step or ''}{where}".rstrip())
     elif code in VERDICTS:
         (ui.ok if code == ExitCode.OK else ui.warn)(VERDICTS[code])
-    if override is None and code in CHANGE_DUE:
-        step = checklist.first_open(detection)
-        if step is not None:
-            where = f" {step.url}" if step.url else ""
-            ui.say(f"Next: {step.title}: {step.next_step or ''}{where}".rstrip())
