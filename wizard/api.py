@@ -12,11 +12,17 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from wizard import answers, untrusted
-from wizard.facts import BASE_URL_VAR, DEFAULT_TIMEOUT, OFFICIAL_BASE_URL, SPEND_LIMIT_ERROR_CODE
+from wizard.facts import BASE_URL_VAR, DEFAULT_TIMEOUT, OFFICIAL_BASE_URL
+from wizard.failures import (
+    ApiCallFailed,
+    ApiFailure,
+    Verification,
+    cause_of,
+    retry_after_of,
+)
 from wizard.keys import ApiKey
 from wizard.vocab import FailureKind, Lifecycle
 
@@ -33,7 +39,6 @@ REFUSED_ATTEMPTS = 3
 # A model list longer than this many pages of 1,000 (500,000 models) is a server paginating
 # for ever.
 MAX_PAGES = 500
-TRANSIENT_STATUSES = {408, 409, 429, 500, 502, 503, 504, 529}
 
 T = TypeVar("T")
 
@@ -79,65 +84,6 @@ def resolve_base_url(flag: str | None, environ: Mapping[str, str]) -> str:
     return url
 
 
-@dataclass
-class ApiFailure:
-    """Why a request did not succeed, after the retry policy gave up."""
-
-    kind: FailureKind
-    status: int | None = None
-    type: str | None = None
-    message: str | None = None
-    error_code: str | None = None
-    request_id: str | None = None
-    retry_after: float | None = None
-    details: dict[str, Any] = field(default_factory=dict)
-    attempts: int = 1
-
-    @property
-    def transient(self) -> bool:
-        if self.kind != FailureKind.STATUS:
-            return True
-        if self.error_code == SPEND_LIMIT_ERROR_CODE:
-            return False
-        return self.status in TRANSIENT_STATUSES
-
-
-class ApiCallFailed(Exception):
-    def __init__(self, failure: ApiFailure) -> None:
-        super().__init__(f"{failure.kind} {failure.status or ''}".strip())
-        self.failure = failure
-
-
-@dataclass
-class Verification:
-    model_id: str
-    ok: bool
-    failure: ApiFailure | None = None
-    request_id: str | None = None
-    ratelimits: dict[str, str] = field(default_factory=dict)
-    input_tokens: int = 0
-    output_tokens: int = 0
-
-
-def _retry_after(headers: Any) -> float | None:
-    try:
-        return answers.retry_after(headers.get("retry-after"))
-    except AttributeError:
-        return None
-
-
-def _cause(failure: ApiFailure) -> str:
-    """A retry's cause in a few words, for the spinner."""
-    if failure.kind == FailureKind.STATUS:
-        words = {429: "rate limited", 529: "overloaded"}.get(failure.status or 0, "server error")
-        return f"{failure.status} {words}"
-    return {
-        FailureKind.TIMEOUT: "a request timed out",
-        FailureKind.CONNECTION: "the connection broke",
-        FailureKind.REFUSED: "nothing answered",
-    }.get(FailureKind(failure.kind), "no answer")
-
-
 def _to_failure(exc: BaseException) -> ApiFailure:
     sdk = _sdk()
     if isinstance(exc, sdk.APITimeoutError):
@@ -159,7 +105,7 @@ def _to_failure(exc: BaseException) -> ApiFailure:
             message=exc.api_message,
             error_code=exc.error_code,
             request_id=exc.request_id,
-            retry_after=_retry_after(exc.response.headers),
+            retry_after=retry_after_of(exc.response.headers),
             details=details if isinstance(details, dict) else {},
         )
     raise exc
@@ -246,7 +192,7 @@ class ApiClient:
             if wait >= self.remaining() - 0.05:
                 raise ApiCallFailed(failure) from None
             last = failure
-            self.on_retry(f"({_cause(failure)}: retrying)")
+            self.on_retry(f"({cause_of(failure)}: retrying)")
             self._sleep(wait)
 
     @staticmethod

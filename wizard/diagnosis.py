@@ -11,7 +11,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from wizard.api import ApiFailure
 from wizard.catalog import Catalog, Model
 from wizard.facts import (
     BILLING_URL,
@@ -21,6 +20,7 @@ from wizard.facts import (
     STATUS_URL,
     SUPPORT_URL,
 )
+from wizard.failures import ApiFailure
 from wizard.vocab import Code, FailureKind, Lifecycle
 
 REGAIN_ACCESS = re.compile(r"regain access on ([^.]+)", re.IGNORECASE)

@@ -6,23 +6,21 @@ re-parsed with tomllib and compared with the intended data (tomlkit's dotted-tab
 
 from __future__ import annotations
 
-import difflib
 import math
-import re
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import tomlkit
 from tomlkit.exceptions import ParseError, TOMLKitError
-from tomlkit.items import Comment, Table
+from tomlkit.items import Table
 
 from wizard import untrusted
 from wizard.errors import FilesError
 from wizard.fileio import read_optional
-from wizard.textfile import BOM, decode
+from wizard.migrations import MIGRATIONS, add_table, put_first
+from wizard.textfile import BOM, crlf_for_new_lines, decode
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -142,7 +140,7 @@ class FluxConfig:
     def render(self) -> bytes:
         text = tomlkit.dumps(self.doc)
         if self.newline == "\r\n":
-            text = _crlf_for_new_lines(self._original_text(), text)
+            text = crlf_for_new_lines(self._original_text(), text)
         return ((BOM if self.bom else "") + text).encode("utf-8")
 
     def _original_text(self) -> str:
@@ -153,24 +151,6 @@ class FluxConfig:
     @property
     def needs_migration(self) -> bool:
         return self.location.exists and self.version < LATEST_VERSION
-
-
-def _lines(text: str) -> list[str]:
-    return [line for line in re.split(r"(?<=\n)", text) if line]
-
-
-def _crlf_for_new_lines(original: str, rendered: str) -> str:
-    """tomlkit writes the lines it adds with LF: in a CRLF file, those lines (and only those)
-    get CRLF. Lines kept from the file keep their bytes, LF ones and multi-line strings too."""
-    old, new = _lines(original), _lines(rendered)
-    out: list[str] = []
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
-    for tag, _, _, j1, j2 in matcher.get_opcodes():
-        for line in new[j1:j2]:
-            if tag != "equal" and line.endswith("\n") and not line.endswith("\r\n"):
-                line = line[:-1] + "\r\n"
-            out.append(line)
-    return "".join(out)
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -300,88 +280,6 @@ def _read_v2(cfg: FluxConfig, flux: dict[str, Any]) -> None:
         cfg.api_key = flux["api_key"]
 
 
-# -- migrations ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Migration:
-    """One schema step: the lossless edit of the document and the same change on plain data.
-    After the edits, the document must read as the transformed data, or nothing is written."""
-
-    summary: str
-    edit: Callable[[Any], None]  # the Flux table of the tomlkit document, edited in place
-    transform: Callable[[dict[str, Any]], None]  # the Flux part of the plain data, in place
-
-
-def _put_first(table: Any, key: str, value: Any) -> None:
-    """Put a key before the other keys (after leading comments), where a reader looks first."""
-    container = table.value if isinstance(table, Table) else table
-    body = getattr(container, "body", None)
-    # After the leading comments, before the blank lines that separate them from the rest.
-    index = next(
-        (i for i, (_, item) in enumerate(body or []) if not isinstance(item, Comment)), None
-    )
-    try:
-        if index is None:
-            raise LookupError
-        container._insert_at(index, key, value)  # tomlkit is pinned: this private call is stable
-    except Exception:
-        table[key] = value
-
-
-def _add_table(parent: Any, key: str, table: Any) -> None:
-    if isinstance(parent, Table):
-        table.add(tomlkit.nl())  # keep a blank line before the next [tool.x] header
-    parent[key] = table
-
-
-def _comment_of(table: Any, key: str) -> tuple[str, str] | None:
-    """The inline comment of a key (and the spaces before it), to travel with its value."""
-    try:
-        trivia = table.item(key).trivia
-    except (KeyError, AttributeError):
-        return None
-    return (trivia.comment, trivia.comment_ws) if trivia.comment else None
-
-
-def _put(section: Any, key: str, value: str, comment: tuple[str, str] | None) -> None:
-    section[key] = value
-    if comment is not None:
-        item = section.item(key)
-        item.trivia.comment, item.trivia.comment_ws = comment
-
-
-def _v1_edit(table: Any) -> None:
-    model = table.get("model")
-    fallback = table.get("fallback_model")
-    comments = {key: _comment_of(table, key) for key in ("model", "fallback_model")}
-    for key in ("model", "fallback_model", "api_key"):
-        if key in table:
-            table.remove(key)
-    section = tomlkit.table()
-    if model is not None:
-        _put(section, "id", str(model), comments["model"])
-    if fallback is not None:
-        _put(section, "fallback", str(fallback), comments["fallback_model"])
-    _put_first(table, "config_version", 2)
-    if model is not None or fallback is not None:
-        _add_table(table, "model", section)
-
-
-def _v1_transform(flux: dict[str, Any]) -> None:
-    model, fallback = flux.pop("model", None), flux.pop("fallback_model", None)
-    flux.pop("api_key", None)  # the caller moves it into .env
-    flux["config_version"] = 2
-    if model is not None or fallback is not None:
-        flux["model"] = {k: v for k, v in (("id", model), ("fallback", fallback)) if v is not None}
-
-
-# From each version to the next: schema 3 is one entry away.
-MIGRATIONS: dict[int, Migration] = {
-    1: Migration("model and fallback_model moved into [model]", _v1_edit, _v1_transform),
-}
-
-
 def _plain(cfg: FluxConfig) -> dict[str, Any]:
     data: dict[str, Any] = tomllib.loads(tomlkit.dumps(cfg.doc))
     return data
@@ -445,9 +343,9 @@ def set_model(
         section["prefer"] = list(prefer)
     table = cfg.table()
     if "config_version" not in table:
-        _put_first(table, "config_version", LATEST_VERSION)
+        put_first(table, "config_version", LATEST_VERSION)
     if "model" not in table:
-        _add_table(table, "model", tomlkit.table())
+        add_table(table, "model", tomlkit.table())
     model_table = table["model"]
     if not isinstance(model_table, (Table, dict)):
         raise FilesError(f"{cfg.display}: `model` must be a table.", fix="Make it a [model] table.")

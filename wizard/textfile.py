@@ -4,6 +4,8 @@ as it was, the dominant line ending kept for new lines; and the clear refusals o
 from __future__ import annotations
 
 import codecs
+import difflib
+import re
 from dataclasses import dataclass
 
 from wizard.errors import FilesError
@@ -59,3 +61,21 @@ def dominant_newline(text: str) -> str:
     crlf = text.count("\r\n")
     lf = text.count("\n") - crlf
     return "\r\n" if crlf > lf else "\n"
+
+
+def _lines(text: str) -> list[str]:
+    return [line for line in re.split(r"(?<=\n)", text) if line]
+
+
+def crlf_for_new_lines(original: str, rendered: str) -> str:
+    """tomlkit writes the lines it adds with LF: in a CRLF file, those lines (and only those)
+    get CRLF. Lines kept from the file keep their bytes, LF ones and multi-line strings too."""
+    old, new = _lines(original), _lines(rendered)
+    out: list[str] = []
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for tag, _, _, j1, j2 in matcher.get_opcodes():
+        for line in new[j1:j2]:
+            if tag != "equal" and line.endswith("\n") and not line.endswith("\r\n"):
+                line = line[:-1] + "\r\n"
+            out.append(line)
+    return "".join(out)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from wizard.api import ApiClient, Verification
+from wizard.api import ApiClient
 from wizard.catalog import Catalog
 from wizard.detection.result import Detection
+from wizard.failures import Verification
 from wizard.vocab import FailureKind
 
 # Refusals are not billed, but each costs a round trip: a bound for an account where

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
-from wizard.api import ApiCallFailed, ApiClient, ApiFailure
+from wizard.api import ApiClient
 from wizard.catalog import DEFAULT_PREFER, Catalog, Model
 from wizard.detection.bookkeeping import MAX_VERIFY_REQUESTS, Run
 from wizard.detection.fold import add, fold, scoped_refusals_repeat
@@ -20,6 +20,7 @@ from wizard.diagnosis import (
     model_refusal,
 )
 from wizard.facts import DEFAULT_MAX_VERIFY, SUPPORT_URL
+from wizard.failures import ApiCallFailed, ApiFailure
 from wizard.keys import ApiKey
 from wizard.vocab import Code, Lifecycle, Status
 

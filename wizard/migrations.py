@@ -1,0 +1,91 @@
+"""Config schema migrations: each step a lossless tomlkit edit plus the same change on plain
+data (`fluxconfig.migrate` checks that the edited document reads as the data), and the
+tomlkit helpers the edits and `set_model` share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import tomlkit
+from tomlkit.items import Comment, Table
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One schema step: the lossless edit of the document and the same change on plain data.
+    After the edits, the document must read as the transformed data, or nothing is written."""
+
+    summary: str
+    edit: Callable[[Any], None]  # the Flux table of the tomlkit document, edited in place
+    transform: Callable[[dict[str, Any]], None]  # the Flux part of the plain data, in place
+
+
+def put_first(table: Any, key: str, value: Any) -> None:
+    """Put a key before the other keys (after leading comments), where a reader looks first."""
+    container = table.value if isinstance(table, Table) else table
+    body = getattr(container, "body", None)
+    # After the leading comments, before the blank lines that separate them from the rest.
+    index = next(
+        (i for i, (_, item) in enumerate(body or []) if not isinstance(item, Comment)), None
+    )
+    try:
+        if index is None:
+            raise LookupError
+        container._insert_at(index, key, value)  # tomlkit is pinned: this private call is stable
+    except Exception:
+        table[key] = value
+
+
+def add_table(parent: Any, key: str, table: Any) -> None:
+    if isinstance(parent, Table):
+        table.add(tomlkit.nl())  # keep a blank line before the next [tool.x] header
+    parent[key] = table
+
+
+def _comment_of(table: Any, key: str) -> tuple[str, str] | None:
+    """The inline comment of a key (and the spaces before it), to travel with its value."""
+    try:
+        trivia = table.item(key).trivia
+    except (KeyError, AttributeError):
+        return None
+    return (trivia.comment, trivia.comment_ws) if trivia.comment else None
+
+
+def _put(section: Any, key: str, value: str, comment: tuple[str, str] | None) -> None:
+    section[key] = value
+    if comment is not None:
+        item = section.item(key)
+        item.trivia.comment, item.trivia.comment_ws = comment
+
+
+def _v1_edit(table: Any) -> None:
+    model = table.get("model")
+    fallback = table.get("fallback_model")
+    comments = {key: _comment_of(table, key) for key in ("model", "fallback_model")}
+    for key in ("model", "fallback_model", "api_key"):
+        if key in table:
+            table.remove(key)
+    section = tomlkit.table()
+    if model is not None:
+        _put(section, "id", str(model), comments["model"])
+    if fallback is not None:
+        _put(section, "fallback", str(fallback), comments["fallback_model"])
+    put_first(table, "config_version", 2)
+    if model is not None or fallback is not None:
+        add_table(table, "model", section)
+
+
+def _v1_transform(flux: dict[str, Any]) -> None:
+    model, fallback = flux.pop("model", None), flux.pop("fallback_model", None)
+    flux.pop("api_key", None)  # the caller moves it into .env
+    flux["config_version"] = 2
+    if model is not None or fallback is not None:
+        flux["model"] = {k: v for k, v in (("id", model), ("fallback", fallback)) if v is not None}
+
+
+# From each version to the next: schema 3 is one entry away.
+MIGRATIONS: dict[int, Migration] = {
+    1: Migration("model and fallback_model moved into [model]", _v1_edit, _v1_transform),
+}
