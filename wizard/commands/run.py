@@ -241,16 +241,15 @@ def _choices(detection: Detection) -> list[Option]:
     usable model of the preferred lines."""
     recommended, configured = detection.recommended, detection.configured
     options: list[Option] = []
+    moves = _line_change(detection, recommended) if recommended else None
     if recommended:
-        moves = _line_change(detection, recommended)
         note = _why(detection) + (f". {moves}" if moves else "")
         mark = "current, " if recommended == configured else ""
         options.append(Option(f"{recommended}  ({mark}recommended)", recommended, note=note))
     current = detection.model(configured)
     status = detection.configured_status
     leaving = status in (Status.RETIRED, Status.DEPRECATED, Status.NOT_CALLABLE)
-    moving = _line_change(detection, recommended) is not None if recommended else False
-    if current is not None and (leaving or moving):
+    if current is not None and (leaving or moves is not None):
         # A change of line is a choice: the newest callable model of the current line is the
         # other answer (the successor of a model that cannot stay).
         successor = Catalog(detection.models).successor(current)
