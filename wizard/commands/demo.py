@@ -78,7 +78,10 @@ def demo(ctx: Context) -> Report:
     report.fields["project"] = str(folder)
     report.fields["kept"] = scratch is None or o.keep
     if scratch is not None and not o.keep:
-        ctx.ui.say("Removed the throw-away project (--keep keeps it to look at).")
+        ctx.ui.say(
+            "Removed the throw-away project and its state: the files named above were in it "
+            "(--keep keeps them to look at)."
+        )
         return report
     shown = [
         name
