@@ -129,12 +129,12 @@ class UndoPlan:
     def changeset(self) -> str:
         return str(self.manifest["changeset"])
 
-    def diff(self) -> str:
+    def changes(self) -> list[FileChange]:
         """What undoing writes: from the files as they are to the backups."""
-        return "".join(
-            FileChange(path, read_optional(path), before).diff(str(path))
-            for path, before, _ in self.restores
-        )
+        return [FileChange(path, read_optional(path), before) for path, before, _ in self.restores]
+
+    def diff(self) -> str:
+        return "".join(change.diff(str(change.path)) for change in self.changes())
 
 
 def _restores(
@@ -159,7 +159,8 @@ def _restores(
             except OSError:
                 raise _damaged(folder, f"the backup of {path} ({backup.name}) is missing") from None
         check_target(path)
-        restores.append((path, before, int(entry.get("mode", 0o644))))
+        mode = entry.get("mode")
+        restores.append((path, before, mode if isinstance(mode, int) else 0o644))
     return restores
 
 

@@ -15,12 +15,10 @@ from wizard import envfile, fluxconfig, gitguard
 from wizard.changes import FileChange, Plan
 from wizard.diagnosis import Diagnosis
 from wizard.errors import FilesError
+from wizard.facts import KEY_VAR, MODEL_VAR
 from wizard.fileio import read_optional
 from wizard.keys import ApiKey, fingerprint, normalise
 from wizard.vocab import Code
-
-MODEL_VAR = "FLUX_MODEL"
-KEY_VAR = "ANTHROPIC_API_KEY"
 
 
 @dataclass

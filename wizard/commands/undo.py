@@ -42,14 +42,9 @@ def undo(ctx: Context) -> Report:
 
 
 def _changes(plan: history.UndoPlan) -> list[dict[str, str]]:
-    from wizard.changes import FileChange
-    from wizard.fileio import read_optional
-
-    out = []
-    for path, before, _ in plan.restores:
-        change = FileChange(path, read_optional(path), before)
-        out.append({"path": str(path), "action": str(change.action), "diff": change.diff()})
-    return out
+    return [
+        {"path": str(c.path), "action": str(c.action), "diff": c.diff()} for c in plan.changes()
+    ]
 
 
 def _list(ctx: Context) -> Report:
