@@ -102,7 +102,7 @@ def _dispatch(args: argparse.Namespace, ui: Any) -> Report:
         prompter=QuestionaryPrompter() if interactive else NoInput(),
         ui=ui,
     )
-    if args.command in NETWORK_COMMANDS:
+    if args.command in NETWORK_COMMANDS and not options.offline:
         from wizard import api
 
         context.warm_up = api.preload  # the flow says when: at once, or after a prompt draws

@@ -26,6 +26,9 @@ API_VARS = (KEY_VAR, MODEL_VAR, BASE_URL_VAR)
 DEFAULT_TIMEOUT = 10.0  # seconds per request; the network part ends within 3x this
 DEFAULT_MAX_VERIFY = 4  # verification calls that may be billed
 DEFAULT_SCENARIO = "today"  # the simulator's catalogue and account
+DEFAULT_WARN_DAYS = 30  # check --offline: a retirement this close is a warning
+STALE_DAYS = 14  # check --offline: an older saved catalogue may miss deprecations since
+SCAN_WORKERS = 4  # check --all: detections (one per key and base URL) run at once
 
 # The API's error code for the monthly spend cap of a usage tier (429).
 SPEND_LIMIT_ERROR_CODE = "enforced_spend_limit_reached"

@@ -32,6 +32,8 @@ class Record:
     resolved: str | None = None
     previous: str | None = None
     previous_status: Status | None = None
+    # Aliases the API resolved (`check --offline` reads an alias as the model it names).
+    aliases: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, detection: Detection) -> Record:
@@ -46,6 +48,7 @@ class Record:
             resolved=detection.configured_model,
             previous=detection.previous,
             previous_status=detection.previous_status,
+            aliases=dict(detection.aliases),
         )
 
     @property
@@ -72,6 +75,7 @@ class Record:
             "recommended": self.recommended,
             "prefer": list(self.prefer),
             "models": [m.to_json() for m in self.models],
+            "aliases": self.aliases,
         }
 
     @classmethod
@@ -94,6 +98,11 @@ class Record:
                 resolved=_text(configured.get("resolved")),
                 previous=_text(configured.get("previous")),
                 previous_status=Status(previous_status) if previous_status else None,
+                aliases={
+                    str(k): str(v)
+                    for k, v in (data.get("aliases") or {}).items()
+                    if isinstance(k, str) and isinstance(v, str)
+                },
             )
         except (TypeError, ValueError, KeyError, AttributeError):
             return None
@@ -122,6 +131,20 @@ def load(store: Store, project: Path, fingerprint: str | None = None) -> Record 
     folder = store.project_dir(project) / "detections"
     path = folder / (_name(fingerprint) if fingerprint else "last.json")
     return Record.from_json(store.read_json(path))
+
+
+def load_for_key(store: Store, project: Path, fingerprint: str) -> Record | None:
+    """The newest record of this key: this project's, else any project's (a key's catalogue
+    is the account's, not the project's)."""
+    own = load(store, project, fingerprint)
+    if own is not None:
+        return own
+    found = [
+        Record.from_json(store.read_json(path))
+        for path in store.home.glob(f"projects/*/detections/{_name(fingerprint)}")
+    ]
+    records = [r for r in found if r is not None and r.key_fingerprint == fingerprint]
+    return max(records, key=lambda r: r.checked_at, default=None)
 
 
 def changes_since(previous: Record | None, current: Detection) -> list[str]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from wizard import __version__
 from wizard.errors import ExitCode
-from wizard.facts import DEFAULT_MAX_VERIFY, DEFAULT_SCENARIO, DEFAULT_TIMEOUT
+from wizard.facts import DEFAULT_MAX_VERIFY, DEFAULT_SCENARIO, DEFAULT_TIMEOUT, DEFAULT_WARN_DAYS
 
 COMMANDS = ("run", "check", "status", "migrate", "undo", "demo", "simulator", "completion")
 NETWORK_COMMANDS = ("run", "check", "demo")
@@ -61,6 +61,16 @@ def _count(value: str) -> int:
         raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
     if not 1 <= number <= 50:
         raise argparse.ArgumentTypeError("must be between 1 and 50")
+    return number
+
+
+def _days(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of days") from None
+    if not 0 <= number <= 3650:
+        raise argparse.ArgumentTypeError("must be between 0 and 3650 days")
     return number
 
 
@@ -192,6 +202,42 @@ def _add_check(sub: Any) -> None:
         part(p)
     p.add_argument("--write-checklist", action="store_true", help="also (re)write the checklist")
     _checklist(p)
+    g = p.add_argument_group("many projects and offline")
+    g.add_argument(
+        "--all",
+        action="store_true",
+        help="check every Flux project under the folders DIR (default: the current folder); "
+        "one detection per key",
+    )
+    g.add_argument(
+        "folders",
+        nargs="*",
+        type=Path,
+        metavar="DIR",
+        help="with --all: the folders to search (git-ignored folders, .git, virtual "
+        "environments and node_modules are skipped)",
+    )
+    g.add_argument(
+        "--fix",
+        action="store_true",
+        help="with --all: switch the projects that need it to their recommendation, after one "
+        "combined preview (undo --batch restores them all)",
+    )
+    g.add_argument(
+        "--offline",
+        action="store_true",
+        help="no network: judge the configured model from the catalogue the last online check "
+        "of this key saved",
+    )
+    g.add_argument(
+        "--warn-days",
+        type=_days,
+        default=DEFAULT_WARN_DAYS,
+        metavar="N",
+        help=f"with --offline: a retirement within N days is a warning (default {DEFAULT_WARN_DAYS})",
+    )
+    for part in (_writing,):
+        part(p)
     p.set_defaults(handler="wizard.commands.check:check")
 
 
@@ -240,6 +286,13 @@ def _add_undo(sub: Any) -> None:
     p.add_argument("--force", action="store_true", help="restore even if a file changed since")
     p.add_argument(
         "--list", dest="list_changesets", action="store_true", help="list the change sets on record"
+    )
+    p.add_argument(
+        "--batch",
+        nargs="?",
+        const="last",
+        metavar="BATCH",
+        help="undo every project of a `check --all --fix` batch (default: the last one)",
     )
     p.set_defaults(handler="wizard.commands.undo:undo")
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import IO, Any
 
 from wizard.detection import Detection
@@ -168,6 +170,44 @@ class UI:
                 markup=False,
             )
 
+    def projects(self, rows: list[ProjectRow]) -> None:
+        """`check --all`: one row per project; the exit code says what each needs."""
+        from rich.table import Table
+        from rich.text import Text
+
+        table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+        for name in ("project", "model", "status", "recommended", "key"):
+            table.add_column(name, no_wrap=name != "project", overflow="fold")
+        for row in rows:
+            style = ROW_STYLES.get(int(row.code), "red")
+            table.add_row(
+                mask_secrets(row.project),
+                row.model,
+                Text(row.status, style=style),
+                row.recommended,
+                row.key,
+            )
+        self.console.print(table)
+
+    @contextlib.contextmanager
+    def progress(self, total: int, text: str) -> Iterator[Callable[[str], None]]:
+        """A progress bar on this stream when it is a terminal (stderr under --json); a
+        log or a pipe gets no repaint noise. Yields `advance(note)`."""
+        if not (self.console.is_terminal and total > 1):
+            yield lambda note: None
+            return
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=self.console,
+            transient=True,
+        ) as bar:
+            task = bar.add_task(text, total=total)
+            yield lambda note: bar.update(task, advance=1, description=f"{text} {note}")
+
     def diff(self, text: str) -> None:
         for line in mask_secrets(text).splitlines():
             style = None
@@ -178,6 +218,20 @@ class UI:
             elif line.startswith("@@"):
                 style = "cyan"
             self.console.print(line, style=style, markup=False)
+
+
+@dataclass
+class ProjectRow:
+    project: str
+    model: str
+    status: str
+    recommended: str
+    key: str
+    code: int
+
+
+# Green when nothing is to do, yellow when a change is due, red when it cannot be used.
+ROW_STYLES = {0: "green", 10: "yellow", 11: "yellow", 12: "red", 5: "yellow"}
 
 
 # A person reads a table of a few dozen rows; a catalogue of thousands is for --json.
@@ -214,6 +268,16 @@ def _reason(code: str | None) -> str | None:
         return Code(code).short
     except ValueError:
         return code.replace("_", " ")
+
+
+def shown_path(path: Path, base: Path | None = None) -> str:
+    """A project as a person finds it: relative to the current folder when under it."""
+    base = base or Path.cwd()
+    try:
+        rel = path.relative_to(base)
+    except ValueError:
+        return str(path)
+    return "." if rel == Path() else str(rel)
 
 
 def json_dump(payload: dict[str, Any]) -> str:

@@ -168,6 +168,10 @@ class Code(Word):
     UNEXPECTED_RESPONSE = "unexpected_response"
     LISTING_FAILED = "listing_failed"
     VERIFICATION_INCOMPLETE = "verification_incomplete"
+    # check --offline
+    CATALOG_MISSING = "catalog_missing"
+    CATALOG_STALE = "catalog_stale"
+    MODEL_RETIRING = "model_retiring"
     # the files
     ENV_OVERRIDE = "env_override"
     CONFIG_MISMATCH = "config_mismatch"

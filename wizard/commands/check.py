@@ -9,7 +9,7 @@ from wizard.errors import ExitCode
 from wizard.flow.key import obtain_key
 from wizard.flow.network import describe_configured, incomplete_reason, run_detection
 from wizard.flow.outputs import check_targets, remember, write_checklist
-from wizard.flow.prepare import env_override, preferred_lines, prepare
+from wizard.flow.prepare import Sources, env_override, preferred_lines, prepare
 from wizard.flow.session import Context
 from wizard.report import Report
 from wizard.vocab import Lifecycle, Status
@@ -54,7 +54,35 @@ def verdict(detection: Detection) -> ExitCode:
     return ExitCode.OK
 
 
+def judge(
+    ctx: Context, detection: Detection, sources: Sources
+) -> tuple[ExitCode, Diagnosis | None]:
+    """The exit code for one project's findings, and the environment override that decided
+    it (None when Flux runs the right model anyway)."""
+    code = detection.failure_exit_code() or verdict(detection)
+    if code in (ExitCode.OK, ExitCode.UPGRADE_AVAILABLE) and detection.uncertain():
+        code = ExitCode.NETWORK  # unknown models may hide a better one, or a refusal
+    override = env_override(ctx, sources)
+    if override is not None:
+        detection.diagnoses.insert(0, override)
+        if code in CHANGE_DUE:
+            # A change is due, but Flux runs the environment's model whatever the files say:
+            # `run` cannot fix that, `unset FLUX_MODEL` can.
+            code = ExitCode.UNAVAILABLE
+        else:
+            override = None  # Flux runs the right model; the diagnosis tells of the override
+    return code, override
+
+
 def check(ctx: Context) -> Report:
+    if ctx.options.all:
+        from wizard.commands.check_all import check_all
+
+        return check_all(ctx)
+    if ctx.options.offline:
+        from wizard.commands.offline import check_offline
+
+        return check_offline(ctx)
     prepared = prepare(ctx)
     prefer = preferred_lines(ctx, prepared.files)
     if ctx.options.write_checklist:
@@ -64,18 +92,7 @@ def check(ctx: Context) -> Report:
     detection = run_detection(ctx, key, prepared.configured, prefer)
     for line in memory.changes_since(previous, detection):
         ctx.ui.say(line)
-    code = detection.failure_exit_code() or verdict(detection)
-    if code in (ExitCode.OK, ExitCode.UPGRADE_AVAILABLE) and detection.uncertain():
-        code = ExitCode.NETWORK  # unknown models may hide a better one, or a refusal
-    override = env_override(ctx, prepared.sources)
-    if override is not None:
-        detection.diagnoses.insert(0, override)
-        if code in CHANGE_DUE:
-            # A change is due, but Flux runs the environment's model whatever the files say:
-            # `run` cannot fix that, `unset FLUX_MODEL` can.
-            code = ExitCode.UNAVAILABLE
-        else:
-            override = None  # Flux runs the right model; the diagnosis tells of the override
+    code, override = judge(ctx, detection, prepared.sources)
     report = Report(ctx.options.command, code, detection=detection, sources=prepared.sources)
     _tell(ctx, detection, code, override)
     remember(ctx, detection)

@@ -3,9 +3,14 @@ after showing what it will write; `--list` shows the change sets on record."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 from wizard import history
 from wizard.errors import Cancelled
+from wizard.fleet import batch as batches
 from wizard.flow.session import Context
+from wizard.render import shown_path
 from wizard.report import Report
 
 
@@ -13,6 +18,8 @@ def undo(ctx: Context) -> Report:
     o = ctx.options
     if o.list_changesets:
         return _list(ctx)
+    if o.batch:
+        return _undo_batch(ctx, o.batch)
     plan = history.plan_undo(ctx.store, o.project, name=o.changeset, force=o.force)
     if plan.restores:
         ctx.ui.heading(f"Undo of change set {plan.changeset}:")
@@ -66,3 +73,38 @@ def _list(ctx: Context) -> Report:
             ]
         },
     )
+
+
+def _undo_batch(ctx: Context, name: str) -> Report:
+    """Every project of a `check --all --fix` batch: all checked first (one project edited
+    since stops the lot, unless --force), one diff, one confirmation, then each restored."""
+    o = ctx.options
+    record = batches.find(ctx.store, name)
+    plans = [
+        (Path(project), history.plan_undo(ctx.store, Path(project), name=changeset, force=o.force))
+        for project, changeset in record.entries
+    ]
+    ctx.ui.heading(f"Undo of batch {record.name} ({len(plans)} projects):")
+    ctx.ui.diff("".join(c.diff(shown_path(c.path)) for _, plan in plans for c in plan.changes()))
+    fields: dict[str, Any] = {
+        "batch": record.name,
+        "changes": [change for _, plan in plans for change in _changes(plan)],
+    }
+    if o.dry_run:
+        ctx.ui.say("Dry run: nothing was written.")
+        return Report(o.command, fields={**fields, "restored": [], "removed": []})
+    asks = ctx.prompter.interactive and not o.yes
+    if asks and not ctx.prompter.confirm(
+        f"Restore the files of these {len(plans)} projects?", True, flag="--yes"
+    ):
+        raise Cancelled()
+    restored: list[str] = []
+    removed: list[str] = []
+    for project, plan in plans:
+        undone = history.undo(ctx.store, project, name=plan.changeset, force=o.force)
+        restored += undone.restored
+        removed += undone.removed
+        ctx.ui.ok(f"Restored {shown_path(project)} ({len(undone.restored)} files)")
+    record.status = "undone"
+    batches.save(ctx.store, record)
+    return Report(o.command, fields={**fields, "restored": restored, "removed": removed})

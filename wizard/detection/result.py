@@ -53,6 +53,8 @@ class Detection:
     # After `run` applied a change: the model the files named before, and its status then.
     previous: str | None = None
     previous_status: Status | None = None
+    # The IDs asked (as asked) whose verification call answered: proof even for an unlisted ID.
+    answered: set[str] = field(default_factory=set)
     _index: dict[str, Model] = field(default_factory=dict, init=False, repr=False, compare=False)
     _index_stamp: tuple[int, int] = field(default=(0, -1), init=False, repr=False, compare=False)
 

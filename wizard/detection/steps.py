@@ -147,26 +147,39 @@ def _finish(run: Run) -> None:
     rejected = run.client.rejected_ids
     if rejected:
         add(result, _rejected_ids(rejected, run.client.base_url))
+    result.listed = run.listed
+    result.answered = {asked for asked, v in run.verifications.items() if v.ok}
+    rank(result, catalog)
+    if run.exhausted:
+        add(result, _incomplete(result, run))
+    if run.stop or run.exhausted or not result.settled:
+        result.complete = False
+    judge_configured(result, catalog)
+
+
+def rank(result: Detection, catalog: Catalog) -> None:
+    """The recommendation and the fallback that what was proven supports, for the result's
+    line order; the models in ranking order. Also how `check --all` reads one shared detection
+    for each project's own line order."""
     prefer = result.prefer
     # Without the listing, a model found by ID is only itself: nothing may be ranked.
-    ranking = catalog if run.listed else Catalog([])
+    ranking = catalog if result.listed else Catalog([])
     recommended = ranking.recommend(prefer, unverified_ok=not result.verify)
     fallback = ranking.fallback(prefer, recommended, unverified_ok=not result.verify)
     result.recommended = recommended.id if recommended else None
     result.fallback = fallback.id if fallback else None
     ranked = catalog.ranked(prefer)
     nothing_callable = bool(ranked) and all(m.callable is False for m in ranked)
-    result.listed = run.listed
-    result.settled = run.listed and (recommended is not None or nothing_callable or not ranked)
-    if run.exhausted:
-        add(result, _incomplete(result, run))
-    if run.stop or run.exhausted or not result.settled:
-        result.complete = False
+    result.settled = result.listed and (recommended is not None or nothing_callable or not ranked)
     # Show the preferred lines in ranking order, then every other listed model (newest first).
     shown = {m.id for m in ranked}
     result.models = ranked + [m for m in catalog.models if m.id not in shown]
-    _configured_status(run)
-    _advise_replacement(run)
+
+
+def judge_configured(result: Detection, catalog: Catalog) -> None:
+    """The configured model's status, and what replaces it when it cannot stay."""
+    _configured_status(result, catalog)
+    _advise_replacement(result, catalog)
 
 
 # Lifecycle refusals: nothing brings the model back, so the next step is its replacement. (An
@@ -174,14 +187,13 @@ def _finish(run: Run) -> None:
 REPLACEABLE = {Code.MODEL_RETIRED, Code.MODEL_CLOSED_TO_NEW_ADOPTERS, Code.MODEL_DEPRECATED}
 
 
-def _advise_replacement(run: Run) -> None:
+def _advise_replacement(result: Detection, catalog: Catalog) -> None:
     """One rule for what replaces a configured model that cannot stay: the recommendation, by
     the preference order. Its same-line successor is named beside it when it differs."""
-    result = run.result
-    current = run.catalog.get(result.configured_model)
+    current = catalog.get(result.configured_model)
     if current is None or result.recommended in (None, current.id):
         return
-    successor = run.catalog.successor(current)
+    successor = catalog.successor(current)
     also = (
         f"; {successor.id} is the newest model of the {current.line} line"
         + ("" if successor.callable else " (not verified)")
@@ -224,16 +236,14 @@ def _incomplete(result: Detection, run: Run) -> Diagnosis:
     )
 
 
-def _configured_status(run: Run) -> None:
-    result, catalog = run.result, run.catalog
+def _configured_status(result: Detection, catalog: Catalog) -> None:
     configured = result.configured
     if not configured:
         result.configured_status = Status.UNSET
         return
-    answered = run.verifications.get(configured)
     model = catalog.get(result.configured_model)
     if model is None:
-        if answered is not None and answered.ok:
+        if configured in result.answered:
             result.configured_status = Status.CALLABLE  # an answer proves access, listed or not
         elif not catalog.models:
             result.configured_status = Status.UNVERIFIED

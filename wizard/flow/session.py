@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from wizard.facts import DEFAULT_MAX_VERIFY, DEFAULT_SCENARIO, DEFAULT_TIMEOUT
+from wizard.facts import DEFAULT_MAX_VERIFY, DEFAULT_SCENARIO, DEFAULT_TIMEOUT, DEFAULT_WARN_DAYS
 from wizard.prompts import Prompter
 from wizard.render import UI
 from wizard.state import Store
@@ -44,6 +44,12 @@ class Options:
     list_changesets: bool = False
     changeset: str | None = None
     shell: str = "bash"
+    all: bool = False  # check --all: every project under `folders`
+    folders: list[Path] = field(default_factory=list)
+    fix: bool = False
+    offline: bool = False
+    warn_days: int = DEFAULT_WARN_DAYS
+    batch: str | None = None  # undo --batch: the batch of a `check --all --fix`
 
 
 def _utc_now() -> datetime:

@@ -1,0 +1,280 @@
+"""`check --all`: projects found in generated trees, one detection per key, the exit code of the
+lot, `--fix` as one batch and `undo --batch`; and the finder on hostile trees."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import KEY
+from tests.test_cli import flux, json_of
+from wizard.fleet import fix as fixing
+from wizard.fleet.find import find_projects
+from wizard.simulator import serve
+from wizard.simulator.scenarios import load
+
+OTHER_KEY = "sk-ant-api03-" + "OtherKeyM4" * 9 + "QwEr"
+REVOKED_KEY = "sk-ant-api03-" + "RevokedKey" * 9 + "ZzZz"
+
+
+def config(model: str) -> str:
+    return f'config_version = 2\n\n[model]\nid = "{model}"\n'
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and ".git" not in p.parts
+    }
+
+
+def git_init(root: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+
+
+# -- finding projects -------------------------------------------------------------------------
+
+
+def test_the_finder_finds_every_kind_of_project_and_skips_what_is_not_source(tmp_path):
+    git_init(tmp_path)
+    write(
+        tmp_path,
+        {
+            ".gitignore": "build/\n",
+            "app/flux.toml": config("claude-opus-5-5"),
+            "app/services/worker/flux.toml": config("claude-haiku-5-5"),  # nested
+            "lib/pyproject.toml": '[project]\nname = "lib"\n\n[tool.flux]\nconfig_version = 2\n',
+            "svc/.env": "export FLUX_MODEL=claude-sonnet-5-5\n",
+            "other/.env": "DATABASE_URL=x\n",  # a .env, but not Flux's
+            "plain/pyproject.toml": '[project]\nname = "plain"\n',
+            "build/out/flux.toml": config("claude-opus-5-5"),  # git ignores build/
+            "node_modules/pkg/flux.toml": config("claude-opus-5-5"),
+            "env/pyvenv.cfg": "home = /usr\n",
+            "env/lib/flux.toml": config("claude-opus-5-5"),  # inside a virtual environment
+        },
+    )
+    found = find_projects([tmp_path])
+    names = [str(p.relative_to(tmp_path)) for p in found.projects]
+    assert names == ["app", "app/services/worker", "lib", "svc"]
+    assert found.ignored == 1
+
+
+def test_a_broken_pyproject_that_names_tool_flux_is_still_a_project(tmp_path):
+    # found, so that the scan can say what is wrong with it (not skip it silently)
+    write(tmp_path, {"p/pyproject.toml": "[tool.flux\nconfig_version = 2\n"})
+    assert find_projects([tmp_path]).projects == [tmp_path / "p"]
+
+
+def test_link_loops_fifos_and_unreadable_markers_do_not_trap_the_finder(tmp_path):
+    write(tmp_path, {"a/flux.toml": config("claude-opus-5-5")})
+    (tmp_path / "a" / "loop").symlink_to(tmp_path, target_is_directory=True)
+    (tmp_path / "b").mkdir()
+    os.mkfifo(tmp_path / "b" / ".env")  # opening it would block the walk
+    found = find_projects([tmp_path, tmp_path / "a"])  # a root inside another: found once
+    assert found.projects == [tmp_path / "a"]
+
+
+def test_without_git_the_finder_still_skips_the_usual_folders(tmp_path):
+    write(
+        tmp_path,
+        {
+            "a/flux.toml": config("claude-opus-5-5"),
+            ".git/flux.toml": config("claude-opus-5-5"),
+            "node_modules/x/flux.toml": config("claude-opus-5-5"),
+        },
+    )
+    assert find_projects([tmp_path], use_git=False).projects == [tmp_path / "a"]
+
+
+# -- the scan ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fleet(tmp_path):
+    """Four projects: two share a key, one has its own, one has a broken config."""
+    root = tmp_path / "src"
+    write(
+        root,
+        {
+            "fine/flux.toml": config("claude-opus-5-5"),
+            "fine/.env": f"ANTHROPIC_API_KEY={KEY}\n",
+            "upgrade/flux.toml": config("claude-sonnet-5-5"),
+            "upgrade/.env": f"ANTHROPIC_API_KEY={KEY}\n",
+            "own-key/flux.toml": config("claude-haiku-5-5"),
+            "own-key/.env": f"ANTHROPIC_API_KEY={OTHER_KEY}\n",
+            "broken/flux.toml": '[model\nid = "claude-opus-5-5"\n',
+        },
+    )
+    return root
+
+
+def test_a_scan_detects_once_per_key_and_judges_every_project(fleet, sim):
+    before = snapshot(fleet)
+    result = flux(
+        "check",
+        "--all",
+        str(fleet),
+        "--json",
+        env={"ANTHROPIC_BASE_URL": sim.base_url},
+    )
+    payload = json_of(result)
+    by_name = {Path(p["path"]).name: p for p in payload["projects"]}
+    assert by_name["fine"]["exit_code"] == 0
+    assert by_name["upgrade"]["exit_code"] == 10
+    assert by_name["upgrade"]["recommended"] == "claude-opus-5-5"
+    assert by_name["own-key"]["exit_code"] == 10
+    assert by_name["own-key"]["key"]["source"] == "env_file"
+    # a broken config stops neither the scan nor the others, and says where it is broken
+    assert by_name["broken"]["exit_code"] == 6
+    assert "line 1" in by_name["broken"]["error"]["message"]
+    # two keys: two detections, whatever the number of projects sharing them
+    assert sorted(k["projects"] for k in payload["keys"]) == [1, 2]
+    assert sum(k["requests"] for k in payload["keys"]) == sim.counters.snapshot()["total_requests"]
+    assert payload["exit_code"] == result.returncode == 10
+    assert snapshot(fleet) == before, "a scan without --fix writes nothing"
+
+
+def test_projects_sharing_a_key_cost_the_requests_of_one_check(tmp_path, sim):
+    env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": sim.base_url}
+    write(tmp_path / "one", {"p/flux.toml": config("claude-sonnet-5-5")})
+    flux("check", "--all", str(tmp_path / "one"), env=env)
+    single = sim.counters.snapshot()["total_requests"]
+    many = {f"p{n}/flux.toml": config("claude-sonnet-5-5") for n in range(12)}
+    write(tmp_path / "many", many)
+    flux("check", "--all", str(tmp_path / "many"), env=env)
+    assert sim.counters.snapshot()["total_requests"] - single == single
+
+
+def test_the_exit_code_is_the_highest_of_the_projects(tmp_path):
+    scenario = load("today")
+    scenario.revoked_keys.append(REVOKED_KEY)
+    write(
+        tmp_path,
+        {
+            "fine/flux.toml": config("claude-opus-5-5"),
+            "fine/.env": f"ANTHROPIC_API_KEY={KEY}\n",
+            "retired/flux.toml": config("claude-3-haiku-20240307"),
+            "retired/.env": f"ANTHROPIC_API_KEY={KEY}\n",
+            "revoked/flux.toml": config("claude-opus-5-5"),
+            "revoked/.env": f"ANTHROPIC_API_KEY={REVOKED_KEY}\n",
+        },
+    )
+    with serve(scenario) as running:
+        env = {"ANTHROPIC_BASE_URL": running.base_url}
+        result = flux("check", "--all", str(tmp_path), "--json", env=env)
+        payload = json_of(result)
+        codes = {Path(p["path"]).name: p["exit_code"] for p in payload["projects"]}
+        assert codes == {"fine": 0, "retired": 12, "revoked": 3}
+        assert result.returncode == 12
+        (tmp_path / "retired" / "flux.toml").write_text(config("claude-opus-5-5"))
+        assert flux("check", "--all", str(tmp_path), env=env).returncode == 3
+
+
+def test_the_table_names_each_project_its_model_status_and_key(fleet, sim):
+    result = flux(
+        "check",
+        "--all",
+        str(fleet),
+        env={"ANTHROPIC_BASE_URL": sim.base_url},
+    )
+    lines = result.stdout.splitlines()
+    upgrade = next(line for line in lines if line.startswith("upgrade "))
+    assert "claude-sonnet-5-5" in upgrade and "claude-opus-5-5" in upgrade
+    assert KEY[:12] in upgrade  # the fingerprint, never the key
+    assert "broken: " in result.stdout and "invalid TOML at line 1" in result.stdout
+    assert "`flux-setup check --all --fix`" in result.stdout
+
+
+def test_one_project_options_are_refused_with_all(tmp_path):
+    result = flux("check", "--all", str(tmp_path), "--env-file", str(tmp_path / ".env"))
+    assert result.returncode == 2 and "--env-file cannot be used with --all" in result.stderr
+
+
+def test_no_project_found_is_said_with_the_markers(tmp_path):
+    result = flux("check", "--all", str(tmp_path))
+    assert result.returncode == 6 and "no Flux project under" in result.stderr
+
+
+# -- --fix and undo --batch ------------------------------------------------------------------
+
+
+def test_fix_switches_every_project_in_one_batch_and_undo_restores_it(fleet, sim):
+    env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": sim.base_url}
+    before = snapshot(fleet)
+    result = flux("check", "--all", str(fleet), "--fix", "--yes", "--json", env=env)
+    payload = json_of(result)
+    fixed = {Path(p["path"]).name: p["fix"] for p in payload["projects"] if p["fix"]}
+    assert set(fixed) == {"upgrade", "own-key"}
+    assert 'id = "claude-opus-5-5"' in (fleet / "upgrade" / "flux.toml").read_text()
+    assert (fleet / "fine" / "flux.toml").read_bytes() == before["fine/flux.toml"]
+    assert result.returncode == 6  # the broken project is still broken; the rest are fine
+    # one diff for all, then one undo for all
+    assert result.stderr.count("+++ b/") >= 2
+    undo = flux("undo", "--batch", "--yes", "--project", str(fleet), env=env)
+    assert undo.returncode == 0, undo.stderr
+    assert snapshot(fleet) == before
+
+
+def test_fix_without_a_terminal_needs_yes_and_dry_run_writes_nothing(fleet, sim):
+    env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": sim.base_url}
+    before = snapshot(fleet)
+    refused = flux("check", "--all", str(fleet), "--fix", env=env)
+    assert refused.returncode == 2 and "--yes" in refused.stderr
+    dry = flux("check", "--all", str(fleet), "--fix", "--dry-run", env=env)
+    assert "+++ b/upgrade/flux.toml" in dry.stdout.replace(str(fleet) + "/", "")
+    assert "Dry run: nothing was written." in dry.stdout
+    assert snapshot(fleet) == before
+
+
+def test_a_project_edited_during_the_run_is_skipped_and_the_others_applied(fleet, sim, monkeypatch):
+    env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": sim.base_url}
+    edited = fleet / "upgrade" / "flux.toml"
+    real_apply = fixing.apply
+
+    def edit_then_apply(fixes, store):
+        edited.write_text(config("claude-sonnet-5-5") + "# edited by hand meanwhile\n")
+        return real_apply(fixes, store)
+
+    monkeypatch.setattr(fixing, "apply", edit_then_apply)
+    result = flux("check", "--all", str(fleet), "--fix", "--yes", env=env)
+    assert "upgrade: skipped" in result.stdout and "changed since the preview" in result.stdout
+    assert edited.read_text().endswith("# edited by hand meanwhile\n")
+    assert 'id = "claude-opus-5-5"' in (fleet / "own-key" / "flux.toml").read_text()
+
+
+def test_undo_of_a_batch_refuses_when_a_project_changed_since(fleet, sim):
+    env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": sim.base_url}
+    flux("check", "--all", str(fleet), "--fix", "--yes", env=env)
+    (fleet / "upgrade" / "flux.toml").write_text("# mine now\n")
+    after = snapshot(fleet)
+    undo = flux("undo", "--batch", "--yes", "--project", str(fleet), env=env)
+    assert undo.returncode == 6 and "changed after flux-setup wrote it" in undo.stderr
+    assert snapshot(fleet) == after, "one changed project stops the whole batch before any write"
+
+
+def test_json_of_a_scan_is_one_document_per_the_schema(fleet, sim):
+    result = flux(
+        "check",
+        "--all",
+        str(fleet),
+        "--json",
+        env={"ANTHROPIC_BASE_URL": sim.base_url},
+    )
+    payload = json.loads(result.stdout)
+    assert set(payload) >= {"projects", "keys", "scan"}
+    assert all(
+        set(p) >= {"path", "exit_code", "key", "configured", "recommended"}
+        for p in payload["projects"]
+    )

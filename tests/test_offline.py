@@ -1,0 +1,145 @@
+"""`check --offline`: the verdict from the catalogue the last online check saved; fresh, stale
+and missing catalogues; retirements by date and `--warn-days`; never the network."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from tests.conftest import KEY, assert_no_key
+from tests.helpers import clean_environ, make_context
+from wizard.commands.check import check
+from wizard.errors import WizardError
+from wizard.simulator import serve
+from wizard.vocab import Code, ExitCode
+
+OTHER_KEY = "sk-ant-api03-" + "OtherKeyM4" * 9 + "QwEr"
+ENV = {"ANTHROPIC_API_KEY": KEY}
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
+
+
+def online(project, scenario="today", model="claude-sonnet-4-5-20250929"):
+    """An online check in `project` that saves its catalogue (the simulator is then gone)."""
+    (project / ".env").write_text(f"FLUX_MODEL={model}\n")
+    with serve(scenario) as running:
+        ctx, _ = make_context(project, environ=ENV, base_url=running.base_url)
+        ctx.now = lambda: NOW
+        check(ctx)
+
+
+def offline(project, *, days_later=0, environ=None, model=None, **options):
+    if model:
+        (project / ".env").write_text(f"FLUX_MODEL={model}\n")
+    ctx, out = make_context(
+        project, environ=ENV if environ is None else environ, offline=True, **options
+    )
+    ctx.now = lambda: NOW + timedelta(days=days_later)
+    report = check(ctx)
+    return report, out.getvalue()
+
+
+def codes(report):
+    return [d.code for d in report.all_diagnoses()]
+
+
+def test_a_fresh_catalogue_gives_the_online_verdict(tmp_path):
+    online(tmp_path, model="claude-sonnet-5-5")
+    report, text = offline(tmp_path)
+    assert report.exit_code == ExitCode.UPGRADE_AVAILABLE
+    assert "claude-opus-5-5" in text and "(0 days ago)" in text
+    report, _ = offline(tmp_path, model="claude-opus-5-5")
+    assert report.exit_code == ExitCode.OK
+    assert report.to_json()["catalog"]["stale"] is False
+
+
+def test_a_retirement_within_warn_days_is_flagged_and_beyond_it_is_deprecated(tmp_path):
+    online(tmp_path, scenario="veteran")  # the veteran account may still call deprecated models
+    # claude-sonnet-4-5-20250929 retires on 2026-11-30: 4 days after NOW
+    report, text = offline(tmp_path)
+    assert report.exit_code == ExitCode.DEPRECATED
+    assert Code.MODEL_RETIRING in codes(report) and "retires in 4 days (2026-11-30)" in text
+    report, _ = offline(tmp_path, warn_days=2)
+    assert report.exit_code == ExitCode.DEPRECATED
+    assert Code.MODEL_RETIRING not in codes(report) and Code.MODEL_DEPRECATED in codes(report)
+
+
+def test_a_retirement_date_that_has_passed_counts_even_if_the_catalogue_is_older(tmp_path):
+    online(tmp_path, scenario="veteran")
+    report, text = offline(tmp_path, days_later=10)
+    assert report.exit_code == ExitCode.UNAVAILABLE
+    assert "was retired on 2026-11-30" in text
+
+
+def test_a_stale_catalogue_says_its_age(tmp_path):
+    online(tmp_path, model="claude-opus-5-5")
+    report, text = offline(tmp_path, days_later=40)
+    assert Code.CATALOG_STALE in codes(report)
+    assert "(40 days ago)" in text and "40 days old" in text
+    assert report.exit_code == ExitCode.OK  # age alone changes no verdict
+    assert report.to_json()["catalog"]["age_days"] == 40
+
+
+def test_no_saved_catalogue_is_its_own_message(tmp_path):
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
+    with pytest.raises(WizardError) as caught:
+        offline(tmp_path)
+    assert caught.value.code == ExitCode.NETWORK
+    assert caught.value.diagnosis == Code.CATALOG_MISSING
+    assert "Run `flux-setup check` once" in (caught.value.fix or "")
+
+
+def test_an_unknown_key_is_named_by_its_fingerprint(tmp_path):
+    online(tmp_path, model="claude-opus-5-5")
+    with pytest.raises(WizardError) as caught:
+        offline(tmp_path, environ={"ANTHROPIC_API_KEY": OTHER_KEY})
+    assert caught.value.diagnosis == Code.CATALOG_MISSING
+    assert "OtherKeyM4" not in caught.value.message  # the fingerprint, not the key
+    assert OTHER_KEY[:12] in caught.value.message
+
+
+def test_the_catalogue_of_a_key_is_found_from_another_project(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    online(tmp_path / "a", model="claude-opus-5-5")
+    report, _ = offline(tmp_path / "b", model="claude-sonnet-5-5")
+    assert report.exit_code == ExitCode.UPGRADE_AVAILABLE
+
+
+def test_without_a_key_the_projects_last_check_is_read(tmp_path):
+    online(tmp_path, model="claude-opus-5-5")
+    report, text = offline(tmp_path, environ={})
+    assert report.exit_code == ExitCode.OK
+    assert "No API key found" in text and KEY[:12] in text
+
+
+def test_an_unset_model_is_unavailable_offline_too(tmp_path):
+    online(tmp_path, model="claude-opus-5-5")
+    (tmp_path / ".env").write_text("")
+    report, _ = offline(tmp_path)
+    assert report.exit_code == ExitCode.UNAVAILABLE
+
+
+def test_offline_never_imports_the_sdk_nor_shows_the_key(tmp_path):
+    online(tmp_path, model="claude-opus-5-5")
+    script = (
+        "import sys\n"
+        "from wizard import cli\n"
+        "code = cli.main(['check', '--offline', '--json', '--project', sys.argv[1]])\n"
+        "print('ANTHROPIC LOADED' if 'anthropic' in sys.modules else 'clean', file=sys.stderr)\n"
+        "sys.exit(code)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=clean_environ(**ENV),
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().endswith("clean")
+    assert json.loads(done.stdout)["offline"] is True
+    assert_no_key(done.stdout + done.stderr)

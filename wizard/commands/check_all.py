@@ -1,0 +1,301 @@
+"""`flux-setup check --all [DIR ...]`: every Flux project under the folders, one detection per
+key and base URL, a table, one exit code (the highest of the projects'); with `--fix`, one
+preview and confirmation for all the changes, applied project by project."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from wizard.commands.check import VERDICTS
+from wizard.diagnosis import Diagnosis
+from wizard.errors import Cancelled, FilesError, UsageError
+from wizard.fleet import fix as fixing
+from wizard.fleet.find import Found, find_projects
+from wizard.fleet.scan import Group, Member, detect_all, group, judge_all, load, overall
+from wizard.flow.network import incomplete_reason
+from wizard.flow.session import Context
+from wizard.render import ProjectRow, shown_path
+from wizard.report import Report
+from wizard.vocab import ExitCode, ModelSource, Status
+
+# Options that name one project's files: meaningless over many.
+ONE_PROJECT = {
+    "--project": "project_given",
+    "--env-file": "env_file",
+    "--config": "config",
+    "--checklist": "checklist",
+    "--write-checklist": "write_checklist",
+    "--offline": "offline",
+}
+
+
+def _refuse_options(ctx: Context) -> None:
+    o = ctx.options
+    given = [flag for flag, name in ONE_PROJECT.items() if getattr(o, name)]
+    if given:
+        raise UsageError(
+            f"{', '.join(given)} cannot be used with --all (it names one project's files).",
+            fix="Pass the folders to search after --all, e.g. `flux-setup check --all ~/src`.",
+        )
+    if o.fix and not ctx.prompter.interactive and not (o.yes or o.dry_run):
+        raise UsageError(
+            "--fix previews the changes and asks before writing, and there is no terminal to "
+            "ask on.",
+            fix="Pass --yes to apply them, or --dry-run to preview.",
+        )
+
+
+def _roots(ctx: Context) -> list[Path]:
+    roots = [Path(p).absolute() for p in ctx.options.folders] or [Path.cwd()]
+    for root in roots:
+        if not root.is_dir():
+            raise FilesError(
+                f"{root} is not a folder: `check --all` searches folders for Flux projects.",
+                fix="Pass existing folders after --all.",
+            )
+    return roots
+
+
+def check_all(ctx: Context) -> Report:
+    o = ctx.options
+    _refuse_options(ctx)
+    roots = _roots(ctx)
+    found = find_projects(roots)
+    _say_found(ctx, roots, found)
+    if not found.projects:
+        raise FilesError(
+            f"no Flux project under {', '.join(str(r) for r in roots)} (a folder with "
+            "flux.toml, [tool.flux] in pyproject.toml, or FLUX_MODEL in .env).",
+            fix="Pass the folders that hold the projects after --all.",
+        )
+    stdin_key = ctx.read_stdin() if o.api_key_stdin else None
+    members = [load(ctx, path, stdin_key) for path in found.projects]
+    base = roots[0] if len(roots) == 1 else Path.cwd()
+    for member in members:
+        member.shown = shown_path(member.path, base)
+    groups = group(members)
+    if groups:
+        _detect(ctx, groups)
+    judge_all(ctx, groups)
+    report = Report(o.command)
+    _show(ctx, members, groups)
+    fixes = fixing.plan(members) if o.fix else []
+    if o.fix:
+        _fix(ctx, fixes, report)
+    report.exit_code = overall(members)
+    report.fields.update(_json(ctx, roots, found, members, groups, fixes))
+    _verdict(ctx, members, report.exit_code)
+    return report
+
+
+def _say_found(ctx: Context, roots: list[Path], found: Found) -> None:
+    where = ", ".join(shown_path(r) for r in roots)
+    extra = f"; {found.ignored} folders git ignores were skipped" if found.ignored else ""
+    ctx.ui.say(f"Found {len(found.projects)} Flux projects under {where}{extra}.")
+    for repo in found.no_ignore_rules[:3]:
+        ctx.ui.warn(
+            f"git could not tell which folders it ignores in {shown_path(repo)}: "
+            "they were searched too."
+        )
+
+
+def _detect(ctx: Context, groups: list[Group]) -> None:
+    o = ctx.options
+    ctx.warm_up(0.0)
+    keys = len(groups)
+    if o.verify:
+        ctx.ui.say(
+            f"Checking {keys} key{'s' if keys > 1 else ''}: one detection each, shared by its "
+            f"projects; at most {o.max_verify} billed one-token calls per key, plus one per "
+            "model its projects configure (refusals are free)."
+        )
+    else:
+        ctx.ui.say(f"Checking {keys} key{'s' if keys > 1 else ''} (--no-verify: no billed call).")
+    with ctx.ui.progress(keys, "Detecting") as advance:
+        detect_all(ctx, groups, done=lambda g: advance(g.key.fingerprint))
+
+
+def _row(member: Member) -> ProjectRow:
+    view = member.detection
+    model = member.configured or "-"
+    if member.error is not None:
+        return ProjectRow(member.shown, model, "error", "-", "-", member.code)
+    assert view is not None and member.key is not None
+    return ProjectRow(
+        member.shown,
+        model,
+        view.configured_status.words,
+        view.recommended or "-",
+        member.key.fingerprint,
+        member.code,
+    )
+
+
+def _show(ctx: Context, members: list[Member], groups: list[Group]) -> None:
+    ui = ctx.ui
+    ui.projects([_row(m) for m in members])
+    for g in groups:
+        assert g.detection is not None
+        account = [d for d in g.detection.diagnoses if d.model is None or d.account_wide]
+        if account:
+            ui.say(f"Key {g.key.fingerprint} ({len(g.members)} projects):")
+            ui.diagnoses(account)
+    for member in members:
+        where = member.shown
+        if member.conflict:
+            ui.warn(f"{where}: {member.conflict}")
+        note = _next(member)
+        if note:
+            ui.say(f"{where}: {note}")
+
+
+def _next(member: Member) -> str | None:
+    """The one thing to do about a project, or None when it is fine."""
+    if member.error is not None:
+        fix = f" Fix: {member.error.fix}" if member.error.fix else ""
+        return f"{member.error.message}{fix}"
+    view = member.detection
+    assert view is not None
+    code = member.code
+    if member.override is not None:
+        return member.override.next_step
+    if code == ExitCode.NETWORK:
+        return incomplete_reason(view)
+    if code in (ExitCode.KEY, ExitCode.ACCOUNT):
+        first = next((d for d in view.diagnoses if d.account_wide), None)
+        return first.message if first else VERDICTS.get(code)
+    if code == ExitCode.UNAVAILABLE and view.configured_status == Status.UNSET:
+        return "no model is configured: run `flux-setup run` there."
+    if code in fixing.CHANGE_DUE:
+        if view.recommended and view.recommended != view.configured_model:
+            return (
+                f"{member.configured} is {view.configured_status.words}: switch to "
+                f"{view.recommended}."
+            )
+        return VERDICTS.get(code)
+    return None
+
+
+def _fix(ctx: Context, fixes: list[fixing.Fix], report: Report) -> None:
+    o, ui = ctx.options, ctx.ui
+    if not fixes:
+        ui.ok("Nothing to fix: no project needs a change that switching models makes.")
+        return
+    ui.heading(f"Changes in {len(fixes)} project{'s' if len(fixes) > 1 else ''}:")
+    ui.diff(fixing.diff(fixes))
+    if o.dry_run:
+        ui.say("Dry run: nothing was written.")
+        return
+    asks = not o.yes
+    if asks and not ctx.prompter.confirm(
+        f"Apply these changes to {len(fixes)} projects?", True, flag="--yes"
+    ):
+        raise Cancelled()
+    record = fixing.apply(fixes, ctx.store)
+    for fix in fixes:
+        where = fix.member.shown
+        if fix.skipped:
+            ui.warn(f"{where}: skipped, {fix.skipped}")
+        else:
+            ui.ok(f"{where}: now uses {fix.model}")
+    if record.entries:
+        report.fields["batch"] = record.name
+        ui.say(f"`flux-setup undo --batch {record.name}` restores every project of this batch.")
+
+
+def _json(
+    ctx: Context,
+    roots: list[Path],
+    found: Found,
+    members: list[Member],
+    groups: list[Group],
+    fixes: list[fixing.Fix],
+) -> dict[str, Any]:
+    by_member = {id(f.member): f for f in fixes}
+    return {
+        "scan": {
+            "folders": [str(r) for r in roots],
+            "ignored_folders": found.ignored,
+            "unreadable": [str(p) for p in found.unreadable],
+        },
+        "projects": [_project_json(m, by_member.get(id(m))) for m in members],
+        "keys": [_key_json(g) for g in groups],
+    }
+
+
+def _project_json(member: Member, fix: fixing.Fix | None) -> dict[str, Any]:
+    view = member.detection
+    data: dict[str, Any] = {
+        "path": str(member.path),
+        "exit_code": int(member.code),
+        "key": None,
+        "configured": {
+            "model": member.configured,
+            "resolved": None,
+            "status": str(Status.UNSET),
+            "sources": dict(member.prepared.sources)
+            if member.prepared
+            else {str(source): None for source in ModelSource},
+        },
+        "recommended": None,
+        "diagnosis": [],
+        "error": None,
+        "fix": None,
+    }
+    if member.key is not None:
+        data["key"] = {
+            "source": str(member.key.source),
+            "fingerprint": member.key.fingerprint,
+            "kind": str(member.key.kind),
+        }
+    if view is not None:
+        data["configured"].update(
+            resolved=view.configured_model, status=str(view.configured_status)
+        )
+        data["recommended"] = view.recommended
+        data["diagnosis"] = [d.to_json() for d in view.diagnoses]
+    if member.error is not None:
+        data["error"] = {"message": member.error.message, "fix": member.error.fix}
+        if member.error.diagnosis is not None:
+            cause = Diagnosis(member.error.diagnosis, member.error.message, member.error.fix or "")
+            data["diagnosis"] = [cause.to_json()]
+    if fix is not None:
+        data["fix"] = {"model": fix.model, "changeset": fix.changeset, "skipped": fix.skipped}
+    return data
+
+
+def _key_json(g: Group) -> dict[str, Any]:
+    detection = g.detection
+    assert detection is not None
+    return {
+        "fingerprint": g.key.fingerprint,
+        "base_url": g.base_url,
+        "projects": len(g.members),
+        "requests": detection.requests,
+        "billed_calls": detection.billed_calls,
+        "complete": detection.complete,
+    }
+
+
+def _verdict(ctx: Context, members: list[Member], code: ExitCode) -> None:
+    counts = Counter(m.code for m in members)
+    parts = [
+        f"{counts[c]} {word}"
+        for c, word in (
+            (ExitCode.UNAVAILABLE, "cannot use their model"),
+            (ExitCode.DEPRECATED, "use a deprecated model"),
+            (ExitCode.UPGRADE_AVAILABLE, "can switch to a better model"),
+            (ExitCode.OK, "are fine"),
+        )
+        if counts[c]
+    ]
+    errors = sum(n for c, n in counts.items() if c not in (0, 10, 11, 12))
+    if errors:
+        parts.append(f"{errors} could not be checked")
+    summary = f"{len(members)} projects: {', '.join(parts)} (exit {int(code)})."
+    due = any(m.code in fixing.CHANGE_DUE for m in members)
+    if due and not ctx.options.fix:
+        summary += " `flux-setup check --all --fix` switches them after one preview."
+    (ctx.ui.ok if code == ExitCode.OK else ctx.ui.warn)(summary)

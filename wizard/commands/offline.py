@@ -1,0 +1,256 @@
+"""`flux-setup check --offline`: no network. The configured model judged from the catalogue the
+last online check of this key saved: retired (or its retirement date has passed), retiring
+within `--warn-days`, refused then, or outranked then. Fast enough for a pre-commit hook: it
+never imports the SDK."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Any
+
+from wizard import memory
+from wizard.catalog import Model
+from wizard.diagnosis import Diagnosis
+from wizard.errors import ExitCode, WizardError
+from wizard.facts import STALE_DAYS
+from wizard.flow.prepare import Prepared, env_override, preferred_lines, prepare
+from wizard.flow.session import Context
+from wizard.keys import ApiKey, check_form, discover
+from wizard.report import Report
+from wizard.vocab import Code, Lifecycle, Status
+
+
+@dataclass
+class Judgement:
+    code: ExitCode
+    status: Status
+    model: Model | None
+    recommended: str | None
+    diagnoses: list[Diagnosis]
+
+
+def _day(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text[:10]) if text else None
+    except ValueError:
+        return None
+
+
+def _key(ctx: Context, prepared: Prepared) -> ApiKey | None:
+    """The key Flux would use, checked offline; None when none is found (the project's last
+    check then says whose catalogue to read)."""
+    files = prepared.files
+    stdin = ctx.read_stdin() if ctx.options.api_key_stdin else None
+    key = discover(
+        stdin=stdin,
+        environ=ctx.environ,
+        env_file=files.env_values,
+        config_api_key=files.config.api_key,
+    ).key
+    if key is not None and check_form(key.reveal()) is not None:
+        problem = check_form(key.reveal())
+        assert problem is not None
+        raise WizardError(
+            f"The key from {key.source.label} ({key.fingerprint}): {problem.message}",
+            fix=problem.next_step,
+            code=ExitCode.KEY,
+            diagnosis=problem.code,
+        )
+    return key
+
+
+def _missing(fingerprint: str | None) -> WizardError:
+    whose = f"the key {fingerprint}" if fingerprint else "this project"
+    return WizardError(
+        f"no catalogue is saved for {whose}: `check --offline` judges the configured model by "
+        "what the last online check saved, and none was made here.",
+        fix="Run `flux-setup check` once with network access; `--offline` reads what it saves.",
+        code=ExitCode.NETWORK,
+        diagnosis=Code.CATALOG_MISSING,
+    )
+
+
+def judge(
+    record: memory.Record, configured: str | None, prefer: tuple[str, ...], today: date, warn: int
+) -> Judgement:
+    """The verdict the saved catalogue supports, by the same exit codes as an online check.
+    A retirement date that has passed counts even if the catalogue still says deprecated."""
+    catalog = record.catalog
+    recommended_model = catalog.recommend(prefer)
+    recommended = recommended_model.id if recommended_model else None
+    if not configured:
+        return Judgement(ExitCode.UNAVAILABLE, Status.UNSET, None, recommended, [])
+    model = catalog.get(record.aliases.get(configured, configured))
+    if model is None:
+        cause = Diagnosis(
+            Code.MODEL_UNKNOWN,
+            f"{configured} is not in the catalogue saved on {record.checked_at[:10]}.",
+            "Run `flux-setup check` online: it may be newer than the saved catalogue.",
+            model=configured,
+        )
+        return Judgement(ExitCode.UNAVAILABLE, Status.UNKNOWN_MODEL, None, recommended, [cause])
+    retires = _day(model.retires_at)
+    switch = f"`flux-setup run` switches to {recommended}" if recommended else "`flux-setup run`"
+    if model.lifecycle == Lifecycle.RETIRED or (retires is not None and retires <= today):
+        when = f" on {retires}" if retires else ""
+        cause = Diagnosis(
+            Code.MODEL_RETIRED,
+            f"{model.id} was retired{when}: no one can call it any more.",
+            f"{switch}.",
+            model=model.id,
+        )
+        return Judgement(ExitCode.UNAVAILABLE, Status.RETIRED, model, recommended, [cause])
+    if model.callable is False:
+        cause = Diagnosis(
+            _refusal(model.reason),
+            f"{model.id} was refused to this key at the last online check "
+            f"({record.checked_at[:10]}).",
+            f"{switch}, or run `flux-setup check` online if the account changed.",
+            model=model.id,
+        )
+        return Judgement(ExitCode.UNAVAILABLE, Status.NOT_CALLABLE, model, recommended, [cause])
+    if retires is not None and (retires - today).days <= warn:
+        days = (retires - today).days
+        cause = Diagnosis(
+            Code.MODEL_RETIRING,
+            f"{model.id} retires in {days} day{'s' if days != 1 else ''} ({retires}).",
+            f"Move before then: {switch}.",
+            model=model.id,
+        )
+        return Judgement(ExitCode.DEPRECATED, Status.DEPRECATED, model, recommended, [cause])
+    if model.lifecycle == Lifecycle.DEPRECATED:
+        later = f", retires {retires}" if retires else ""
+        cause = Diagnosis(
+            Code.MODEL_DEPRECATED,
+            f"{model.id} is deprecated{later}.",
+            f"Move to a current model before it retires: {switch}.",
+            model=model.id,
+        )
+        return Judgement(ExitCode.DEPRECATED, Status.DEPRECATED, model, recommended, [cause])
+    status = Status.CALLABLE if model.callable else Status.UNVERIFIED
+    ranked = [m.id for m in catalog.ranked(prefer)]
+    better = (
+        recommended is not None
+        and recommended != model.id
+        and (model.id not in ranked or ranked.index(recommended) < ranked.index(model.id))
+    )
+    code = ExitCode.UPGRADE_AVAILABLE if better else ExitCode.OK
+    return Judgement(code, status, model, recommended, [])
+
+
+def _refusal(reason: str | None) -> Code:
+    """The code the last check refused the model with (a saved word, so checked)."""
+    try:
+        return Code(reason) if reason else Code.MODEL_NOT_AVAILABLE
+    except ValueError:
+        return Code.MODEL_NOT_AVAILABLE
+
+
+def check_offline(ctx: Context) -> Report:
+    o = ctx.options
+    prepared = prepare(ctx)
+    prefer = preferred_lines(ctx, prepared.files)
+    key = _key(ctx, prepared)
+    if key is not None:
+        record = memory.load_for_key(ctx.store, o.project, key.fingerprint)
+        if record is None:
+            raise _missing(key.fingerprint)
+        ctx.ui.say(f"Using the key {key.fingerprint} from {key.source.label} (offline).")
+    else:
+        record = memory.load(ctx.store, o.project)
+        if record is None:
+            raise _missing(None)
+        ctx.ui.say(
+            f"No API key found: reading the last check of this project ({record.key_fingerprint})."
+        )
+    now = ctx.now()
+    today = now.date()
+    checked = _checked_at(record.checked_at)
+    age = (now - checked).days if checked else None
+    verdict = judge(record, prepared.configured, prefer, today, o.warn_days)
+    diagnoses = list(verdict.diagnoses)
+    if age is None or age > STALE_DAYS:
+        diagnoses.append(
+            Diagnosis(
+                Code.CATALOG_STALE,
+                f"The saved catalogue is {age if age is not None else 'of unknown'} days old: "
+                "models deprecated or retired since are not in it.",
+                "Run `flux-setup check` online to refresh it.",
+            )
+        )
+    override = env_override(ctx, prepared.sources)
+    code = verdict.code
+    if override is not None:
+        diagnoses.insert(0, override)
+        if code in (ExitCode.UPGRADE_AVAILABLE, ExitCode.DEPRECATED, ExitCode.UNAVAILABLE):
+            code = ExitCode.UNAVAILABLE
+    _tell(ctx, record, age, prepared.configured, verdict, diagnoses, code)
+    report = Report(o.command, code, diagnoses=diagnoses, sources=prepared.sources)
+    report.fields.update(_fields(record, age, key, prepared, verdict))
+    return report
+
+
+def _checked_at(text: str) -> datetime | None:
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+def _tell(
+    ctx: Context,
+    record: memory.Record,
+    age: int | None,
+    configured: str | None,
+    verdict: Judgement,
+    diagnoses: list[Diagnosis],
+    code: ExitCode,
+) -> None:
+    ui = ctx.ui
+    ago = f"{age} day{'s' if age != 1 else ''} ago" if age is not None else "date unknown"
+    ui.say(f"Catalogue: saved by the online check of {record.checked_at[:10]} ({ago}).")
+    ui.diagnoses(diagnoses)
+    ui.say(
+        f"Configured: {configured or 'none'} ({verdict.status.words}); "
+        f"recommended by that check: {verdict.recommended or 'none'}."
+    )
+    if code == ExitCode.OK:
+        ui.ok("By the saved catalogue, Flux uses the best model of your preferred lines.")
+    elif code == ExitCode.UPGRADE_AVAILABLE:
+        ui.warn(
+            f"A better model was callable then: `flux-setup run` switches to {verdict.recommended}."
+        )
+    elif code == ExitCode.UNAVAILABLE and verdict.status == Status.UNSET:
+        ui.warn("No model is configured for Flux yet: run `flux-setup run`.")
+
+
+def _fields(
+    record: memory.Record,
+    age: int | None,
+    key: ApiKey | None,
+    prepared: Prepared,
+    verdict: Judgement,
+) -> dict[str, Any]:
+    return {
+        "offline": True,
+        "catalog": {
+            "checked_at": record.checked_at,
+            "age_days": age,
+            "stale": age is None or age > STALE_DAYS,
+            "key_fingerprint": record.key_fingerprint,
+        },
+        "key": (
+            {"source": str(key.source), "fingerprint": key.fingerprint, "kind": str(key.kind)}
+            if key
+            else None
+        ),
+        "configured": {
+            "model": prepared.configured,
+            "resolved": verdict.model.id if verdict.model else None,
+            "status": str(verdict.status),
+            "sources": dict(prepared.sources),
+        },
+        "recommended": verdict.recommended,
+    }

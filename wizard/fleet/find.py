@@ -1,0 +1,148 @@
+"""Finding the Flux projects under some folders: a folder with flux.toml, a pyproject.toml with
+[tool.flux], or a .env that sets FLUX_MODEL. Folders that are not source are never entered:
+.git, virtual environments, node_modules, caches, and every folder git ignores."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from wizard.errors import FilesError
+from wizard.fileio import read_optional
+
+# Never a project, never worth entering: tools' folders and caches.
+SKIPPED_NAMES = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "node_modules",
+        "__pycache__",
+        ".tox",
+        ".nox",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".pytest_cache",
+        "site-packages",
+    }
+)
+# A marker must be read to know; a bigger file is not a config anyone wrote by hand.
+TOOL_FLUX = re.compile(
+    rb"^[ \t]*\[[ \t]*tool[ \t]*\.[ \t]*\"?flux\"?[ \t]*(?:[\].]|$)", re.MULTILINE
+)
+FLUX_MODEL_LINE = re.compile(rb"^[ \t]*(?:export[ \t]+)?FLUX_MODEL[ \t]*=", re.MULTILINE)
+
+
+@dataclass
+class Found:
+    """The projects found, in path order, and what the walk could not look into."""
+
+    projects: list[Path] = field(default_factory=list)
+    ignored: int = 0  # folders left out because git ignores them
+    unreadable: list[Path] = field(default_factory=list)
+    # Repositories whose ignore rules git could not tell (git missing, or refused).
+    no_ignore_rules: list[Path] = field(default_factory=list)
+
+
+def marker(folder: Path, names: Iterable[str]) -> str | None:
+    """What makes `folder` a Flux project, or None."""
+    present = set(names)
+    if "flux.toml" in present:
+        return "flux.toml"
+    if "pyproject.toml" in present and _holds(folder / "pyproject.toml", TOOL_FLUX):
+        return "[tool.flux] in pyproject.toml"
+    if ".env" in present and _holds(folder / ".env", FLUX_MODEL_LINE):
+        return "FLUX_MODEL in .env"
+    return None
+
+
+def _holds(path: Path, pattern: re.Pattern[bytes]) -> bool:
+    try:
+        data = read_optional(path)
+    except FilesError:
+        return False  # a FIFO, a device, a huge or unreadable file: not a marker
+    return data is not None and pattern.search(data.lstrip(b"\xef\xbb\xbf")) is not None
+
+
+def git_ignored(repo: Path, timeout: float = 30.0) -> set[Path] | None:
+    """The folders git ignores in `repo` (untracked ones; git does not enter them), or None
+    when git cannot say (not installed, not a repository it trusts, too slow)."""
+    try:
+        done = subprocess.run(
+            [
+                "git",
+                "-C",
+                str(repo),
+                "ls-files",
+                "-z",
+                "--others",
+                "--ignored",
+                "--exclude-standard",
+                "--directory",
+            ],
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"},
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if done.returncode != 0:
+        return None
+    found = set()
+    for entry in done.stdout.split(b"\0"):
+        if entry.endswith(b"/"):
+            found.add(repo / os.fsdecode(entry.rstrip(b"/")))
+    return found
+
+
+def find_projects(roots: Sequence[Path], *, use_git: bool = True) -> Found:
+    """Every Flux project at or under `roots` (nested ones too), each once. Symbolic links to
+    folders are not followed: a link loop cannot trap the walk, and a project is found at its
+    real place only."""
+    found = Found()
+    seen: set[str] = set()
+    ignored: set[Path] = set()
+    for root in roots:
+        for dirpath, dirnames, filenames in os.walk(
+            root, onerror=lambda exc: found.unreadable.append(Path(exc.filename or "?"))
+        ):
+            folder = Path(dirpath)
+            real = os.path.realpath(folder)
+            if real in seen:
+                dirnames[:] = []
+                continue
+            seen.add(real)
+            names = set(dirnames) | set(filenames)
+            if use_git and ".git" in names:
+                rules = git_ignored(folder)
+                if rules is None:
+                    found.no_ignore_rules.append(folder)
+                else:
+                    ignored |= rules
+            kind = marker(folder, filenames)
+            if kind is not None:
+                found.projects.append(folder)
+            kept = []
+            for name in sorted(dirnames):
+                child = folder / name
+                if name in SKIPPED_NAMES:
+                    continue
+                if child in ignored:
+                    found.ignored += 1
+                    continue
+                kept.append(name)
+            dirnames[:] = [n for n in kept if not _venv_at(folder / n)]
+    found.projects.sort()
+    return found
+
+
+def _venv_at(folder: Path) -> bool:
+    try:
+        return (folder / "pyvenv.cfg").is_file()
+    except OSError:
+        return False

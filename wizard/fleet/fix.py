@@ -1,0 +1,88 @@
+"""`check --all --fix`: one plan over every project that needs a change (each switched to its
+proven recommendation, as `run --yes` would), applied project by project, each with its own
+backup and change set, the batch on record for `undo --batch`."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from wizard import changes, project
+from wizard.catalog import Catalog
+from wizard.errors import FilesError
+from wizard.fleet import batch as batches
+from wizard.fleet.scan import Member
+from wizard.state import Store
+from wizard.vocab import ExitCode, Status
+
+CHANGE_DUE = (ExitCode.UPGRADE_AVAILABLE, ExitCode.DEPRECATED, ExitCode.UNAVAILABLE)
+
+
+@dataclass
+class Fix:
+    member: Member
+    model: str
+    plan: changes.Plan
+    changeset: str | None = None
+    skipped: str | None = None  # why it was not applied
+
+
+def plan(members: list[Member]) -> list[Fix]:
+    """A fix for each project whose verdict calls for a change that switching to the
+    recommendation makes: not when the environment's FLUX_MODEL overrides the files (no file
+    change helps), nor when nothing callable is recommended."""
+    fixes = []
+    for member in members:
+        view = member.detection
+        if member.code not in CHANGE_DUE or member.override is not None or view is None:
+            continue
+        recommended = view.recommended
+        if not recommended or recommended == view.configured_model:
+            continue
+        assert member.prepared is not None
+        catalog = Catalog(view.models)
+        fallback = catalog.fallback(
+            view.prefer, catalog.get(recommended), unverified_ok=not view.verify
+        )
+        proposal = project.plan_setup(
+            member.prepared.files,
+            model=recommended,
+            fallback=fallback.id if fallback else None,
+        )
+        if not proposal.plan.empty:
+            fixes.append(Fix(member, recommended, proposal.plan))
+    return fixes
+
+
+def diff(fixes: list[Fix]) -> str:
+    """One diff over every project, each file named from the current folder."""
+    out = []
+    for fix in fixes:
+        base = fix.member.shown or str(fix.member.path)
+        for change in fix.plan.changes:
+            out.append(change.diff(os.path.join(base, fix.plan.label(change))))
+    return "".join(out)
+
+
+def apply(fixes: list[Fix], store: Store) -> batches.Batch:
+    """Each project all or nothing, under its own lock, with its own backup. A project whose
+    files changed since they were read is skipped with the reason; the others go on."""
+    record = batches.new(store)
+    for fix in fixes:
+        try:
+            applied = changes.apply(fix.plan, store)
+        except FilesError as exc:
+            fix.skipped = exc.message
+            continue
+        fix.changeset = applied.changeset
+        view = fix.member.detection
+        assert view is not None
+        fix.member.detection = view.after_change(fix.model)
+        deprecated = fix.member.detection.configured_status == Status.DEPRECATED
+        fix.member.code = ExitCode.DEPRECATED if deprecated else ExitCode.OK
+        record.entries.append((str(fix.member.path), applied.changeset))
+        batches.save(store, record)
+    record.status = "applied"
+    if record.entries:
+        batches.save(store, record)
+    return record

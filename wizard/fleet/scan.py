@@ -1,0 +1,212 @@
+"""`check --all`'s model: each project read like `check` reads one, the projects grouped by key
+and base URL, one detection per group (run a few at a time), and each project judged from
+its view of its group's detection."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from wizard.detection import Detection, detect
+from wizard.detection.view import for_project
+from wizard.diagnosis import Diagnosis
+from wizard.errors import ExitCode, UsageError, WizardError
+from wizard.facts import KEYS_URL, SCAN_WORKERS
+from wizard.flow.key import key_error
+from wizard.flow.prepare import Prepared, preferred_lines, prepare
+from wizard.flow.session import Context
+from wizard.keys import ApiKey, check_form, discover
+from wizard.vocab import Code
+
+
+@dataclass
+class Member:
+    """One project of a scan: what it names, the key it uses, and the verdict on it."""
+
+    path: Path
+    prepared: Prepared | None = None
+    key: ApiKey | None = None
+    base_url: str = ""
+    prefer: tuple[str, ...] = ()
+    error: WizardError | None = None
+    detection: Detection | None = None
+    code: ExitCode = ExitCode.OK
+    override: Diagnosis | None = None
+    # Another key is also found for it (the environment's wins over its .env).
+    conflict: str | None = None
+    shown: str = ""  # its path as the output shows it (from the scanned folder)
+
+    @property
+    def configured(self) -> str | None:
+        return self.prepared.configured if self.prepared else None
+
+    def fail(self, error: WizardError) -> None:
+        self.error, self.code = error, error.code
+
+
+@dataclass
+class Group:
+    """The projects that share a key and a base URL: one detection serves them all."""
+
+    key: ApiKey
+    base_url: str
+    members: list[Member] = field(default_factory=list)
+    detection: Detection | None = None
+
+    @property
+    def prefer(self) -> tuple[str, ...]:
+        """The line order most of its projects use (the walk follows one order; a project
+        with another order is judged from what that walk proved)."""
+        return Counter(m.prefer for m in self.members).most_common(1)[0][0]
+
+    @property
+    def models(self) -> list[str]:
+        """Every model its projects configure: each is verified in the first round."""
+        return sorted({m.configured for m in self.members if m.configured})
+
+
+def project_context(ctx: Context, path: Path) -> Context:
+    """The context `check` would have in that project."""
+    options = dataclasses.replace(
+        ctx.options,
+        project=path,
+        project_given=True,
+        env_file=None,
+        config=None,
+        checklist=None,
+        all=False,
+        folders=[],
+    )
+    return dataclasses.replace(ctx, options=options)
+
+
+def load(ctx: Context, path: Path, stdin_key: str | None) -> Member:
+    """The project as `check` reads it; a project that cannot be read carries its error (the
+    scan goes on with the others)."""
+    from wizard import api  # light: the SDK itself is imported on first use
+
+    member = Member(path)
+    pctx = project_context(ctx, path)
+    try:
+        member.prepared = prepare(pctx)
+        files = member.prepared.files
+        member.prefer = preferred_lines(pctx, files)
+        found = discover(
+            stdin=stdin_key,
+            environ=ctx.environ,
+            env_file=files.env_values,
+            config_api_key=files.config.api_key,
+        )
+        key = found.key
+        member.conflict = found.describe_conflict()
+        if key is None:
+            raise key_error(
+                Code.KEY_MISSING,
+                "No API key found for this project (ANTHROPIC_API_KEY, its .env, its config).",
+                f"Set ANTHROPIC_API_KEY, or pipe the key in with --api-key-stdin. Keys: {KEYS_URL}",
+            )
+        problem = check_form(key.reveal())
+        if problem is not None:
+            raise key_error(
+                problem.code,
+                f"The key from {key.source.label} ({key.fingerprint}): {problem.message}",
+                problem.next_step + (f" {problem.url}" if problem.url else ""),
+            )
+        member.key = key
+        member.base_url = api.resolve_base_url(ctx.options.base_url, ctx.environ)
+    except WizardError as exc:
+        member.fail(exc)
+    return member
+
+
+def group(members: Sequence[Member]) -> list[Group]:
+    """Projects by key and base URL, in the order first seen."""
+    groups: dict[tuple[str, str], Group] = {}
+    for member in members:
+        if member.key is None or member.error is not None:
+            continue
+        slot = (member.key.reveal(), member.base_url)
+        if slot not in groups:
+            groups[slot] = Group(member.key, member.base_url)
+        groups[slot].members.append(member)
+    return list(groups.values())
+
+
+def detect_all(
+    ctx: Context, groups: Sequence[Group], done: Callable[[Group], None] = lambda g: None
+) -> None:
+    """One detection per group, at most SCAN_WORKERS at a time; `done` is told of each."""
+    from wizard import api
+
+    o = ctx.options
+
+    def one(g: Group) -> None:
+        client = api.ApiClient(g.key, g.base_url, timeout=o.timeout)
+        try:
+            g.detection = detect(
+                client,
+                g.key,
+                prefer=g.prefer,
+                verify=o.verify,
+                # the cap is per key, plus one call for each model its projects configure
+                max_billed=o.max_verify + len(g.models),
+                extra=g.models if o.verify else (),
+                now=ctx.now,
+            )
+        finally:
+            client.close()
+        done(g)
+
+    api.concurrently([(lambda g=g: one(g)) for g in groups], SCAN_WORKERS)  # type: ignore[misc]
+
+
+def judge_all(ctx: Context, groups: Sequence[Group]) -> None:
+    """Each project's verdict from its view of its group's detection; its memory saved (the
+    next `check --offline` in that project reads it)."""
+    from wizard.commands.check import judge
+    from wizard.flow.outputs import remember
+
+    for g in groups:
+        shared = g.detection
+        assert shared is not None
+        for member in g.members:
+            pctx = project_context(ctx, member.path)
+            unknown = _unknown_lines(shared, member.prefer)
+            if unknown:
+                member.fail(unknown)
+                continue
+            assert member.prepared is not None and member.key is not None
+            others = [m for m in g.models if m != member.configured]
+            view = for_project(
+                shared,
+                configured=member.configured,
+                prefer=member.prefer,
+                key=member.key,
+                others=others,
+            )
+            member.detection = view
+            member.code, member.override = judge(pctx, view, member.prepared.sources)
+            remember(pctx, view)
+
+
+def _unknown_lines(shared: Detection, prefer: Sequence[str]) -> UsageError | None:
+    if not shared.listed:
+        return None
+    known = sorted({m.line for m in shared.models if m.line})
+    unknown = [line for line in prefer if line not in known]
+    if not unknown:
+        return None
+    return UsageError(
+        f"the project's line order names a line the API does not list: {', '.join(unknown)}. "
+        f"Lines the API lists: {', '.join(known)}.",
+        fix="Correct [model].prefer in its Flux config, e.g. "
+        + ",".join(line for line in ("opus", "sonnet", "haiku") if line in known),
+    )
+
+
+def overall(members: Sequence[Member]) -> ExitCode:
+    """The highest of the projects' codes: 12 > 11 > 10 > an error's code > 0."""
+    return max((m.code for m in members), default=ExitCode.OK, key=int)
