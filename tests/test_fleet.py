@@ -278,3 +278,42 @@ def test_json_of_a_scan_is_one_document_per_the_schema(fleet, sim):
         set(p) >= {"path", "exit_code", "key", "configured", "recommended"}
         for p in payload["projects"]
     )
+
+
+def test_projects_sharing_a_key_with_other_line_orders_are_each_settled(tmp_path, sim):
+    """One detection, but each project's own ranking: the Haiku-first project is recommended
+    the newest Haiku, proven by a call, exactly as a check in that project alone says."""
+    haiku_first = 'config_version = 2\n\n[model]\nid = "claude-haiku-4-5-20251001"\nprefer = ["haiku", "sonnet"]\n'
+    write(
+        tmp_path,
+        {
+            "a/flux.toml": config("claude-opus-5-5"),
+            "b/flux.toml": config("claude-sonnet-5-5"),
+            "c/flux.toml": haiku_first,
+        },
+    )
+    env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": sim.base_url}
+    payload = json_of(flux("check", "--all", str(tmp_path), "--json", env=env))
+    by_name = {Path(p["path"]).name: p for p in payload["projects"]}
+    assert by_name["c"]["recommended"] == "claude-haiku-5-5"
+    assert by_name["c"]["exit_code"] == 10
+    assert by_name["a"]["recommended"] == "claude-opus-5-5"
+    assert len(payload["keys"]) == 1
+    alone = json_of(flux("check", "--project", str(tmp_path / "c"), "--json", env=env))
+    assert (alone["recommended"], alone["exit_code"]) == ("claude-haiku-5-5", 10)
+
+
+def test_a_projects_diagnoses_are_its_own_not_its_neighbours(tmp_path, sim):
+    write(
+        tmp_path,
+        {
+            "old/flux.toml": config("claude-3-haiku-20240307"),
+            "new/flux.toml": config("claude-opus-5-5"),
+        },
+    )
+    env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": sim.base_url}
+    payload = json_of(flux("check", "--all", str(tmp_path), "--json", env=env))
+    by_name = {Path(p["path"]).name: p for p in payload["projects"]}
+    assert [d["code"] for d in by_name["old"]["diagnosis"]] == ["model_retired"]
+    assert "claude-opus-5-5" in by_name["old"]["diagnosis"][0]["next_step"]
+    assert by_name["new"]["diagnosis"] == []

@@ -108,8 +108,8 @@ def _detect(ctx: Context, groups: list[Group]) -> None:
     if o.verify:
         ctx.ui.say(
             f"Checking {keys} key{'s' if keys > 1 else ''}: one detection each, shared by its "
-            f"projects; at most {o.max_verify} billed one-token calls per key, plus one per "
-            "model its projects configure (refusals are free)."
+            f"projects; at most {o.max_verify} billed one-token calls per key and line order, "
+            "plus one per model its projects configure (refusals are free)."
         )
     else:
         ctx.ui.say(f"Checking {keys} key{'s' if keys > 1 else ''} (--no-verify: no billed call).")

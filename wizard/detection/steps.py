@@ -39,10 +39,13 @@ def detect(
     max_billed: int = DEFAULT_MAX_VERIFY,
     extra: Sequence[str] = (),
     now: Callable[[], datetime] = _utc_now,
+    also_prefer: Sequence[Sequence[str]] = (),
 ) -> Detection:
     """Discover the models, verify the ones that decide the recommendation, explain every
     refusal. `extra` names models the user asked for (`--model`): verified like the configured
-    one. `max_billed` is the cap on calls that may be billed (`--max-verify`)."""
+    one. `max_billed` is the cap on calls that may be billed (`--max-verify`). `also_prefer`:
+    other line orders to walk afterwards with what the cap leaves (`check --all`, where
+    projects sharing a key may rank lines differently); the result stays `prefer`'s."""
     result = Detection(
         key_source=key.source,
         key_fingerprint=key.fingerprint,
@@ -69,8 +72,22 @@ def detect(
         result.unknown_lines = [line for line in result.prefer if line not in listed_lines]
     if verify and run.listed and not run.stop and not result.unknown_lines:
         walk(run)
+        _walk_also(run, also_prefer, listed_lines)
     _finish(run)
     return result
+
+
+def _walk_also(run: Run, orders: Sequence[Sequence[str]], listed: set[str]) -> None:
+    """Walk other line orders too, so that each can be settled from the same findings. What
+    stops one of them is that order's concern (its view finds it unsettled), not `prefer`'s."""
+    result = run.result
+    main = (result.prefer, run.exhausted, list(result.unverified))
+    for order in orders:
+        if run.stop or tuple(order) == main[0] or not set(order) <= listed:
+            continue
+        result.prefer = tuple(order)
+        walk(run)
+    result.prefer, run.exhausted, result.unverified = main
 
 
 def _round_one(run: Run, speculative: list[str]) -> list[dict[str, Any]] | ApiFailure:

@@ -58,9 +58,15 @@ class Group:
 
     @property
     def prefer(self) -> tuple[str, ...]:
-        """The line order most of its projects use (the walk follows one order; a project
-        with another order is judged from what that walk proved)."""
+        """The line order most of its projects use: the detection's own (the others are
+        walked after it, with their own share of the cap)."""
         return Counter(m.prefer for m in self.members).most_common(1)[0][0]
+
+    @property
+    def orders(self) -> list[tuple[str, ...]]:
+        """Every line order its projects use, the walk's own first."""
+        first = self.prefer
+        return [first] + sorted({m.prefer for m in self.members} - {first})
 
     @property
     def models(self) -> list[str]:
@@ -151,10 +157,11 @@ def detect_all(
                 g.key,
                 prefer=g.prefer,
                 verify=o.verify,
-                # the cap is per key, plus one call for each model its projects configure
-                max_billed=o.max_verify + len(g.models),
+                # the cap is per key and line order, plus one call per model configured
+                max_billed=o.max_verify * len(g.orders) + len(g.models),
                 extra=g.models if o.verify else (),
                 now=ctx.now,
+                also_prefer=g.orders[1:],
             )
         finally:
             client.close()
