@@ -74,6 +74,17 @@ def _days(value: str) -> int:
     return number
 
 
+def _verdicts(value: str) -> frozenset[int]:
+    codes = set()
+    for part in value.replace(" ", "").split(","):
+        if part not in ("10", "11", "12"):
+            raise argparse.ArgumentTypeError(
+                f"{part!r} is not a verdict: name some of 10, 11, 12, e.g. 11,12"
+            )
+        codes.add(int(part))
+    return frozenset(codes)
+
+
 def _files(parser: argparse.ArgumentParser, *, project_help: str = "") -> None:
     g = parser.add_argument_group("files")
     g.add_argument(
@@ -235,6 +246,13 @@ def _add_check(sub: Any) -> None:
         default=DEFAULT_WARN_DAYS,
         metavar="N",
         help=f"with --offline: a retirement within N days is a warning (default {DEFAULT_WARN_DAYS})",
+    )
+    g.add_argument(
+        "--fail-on",
+        type=_verdicts,
+        metavar="CODES",
+        help="only these of the verdicts 10, 11, 12 make the exit code non-zero, e.g. 11,12 "
+        "(for hooks and CI); errors always do",
     )
     for part in (_writing,):
         part(p)

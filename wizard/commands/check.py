@@ -78,11 +78,33 @@ def check(ctx: Context) -> Report:
     if ctx.options.all:
         from wizard.commands.check_all import check_all
 
-        return check_all(ctx)
+        return failing_on(ctx, check_all(ctx))
     if ctx.options.offline:
         from wizard.commands.offline import check_offline
 
-        return check_offline(ctx)
+        return failing_on(ctx, check_offline(ctx))
+    return failing_on(ctx, _check(ctx))
+
+
+def failing_on(ctx: Context, report: Report) -> Report:
+    """--fail-on: a verdict the user did not choose to fail on exits 0, and says so; the JSON
+    keeps it as `verdict_code`. Errors are never masked."""
+    chosen = ctx.options.fail_on
+    code = report.exit_code
+    if chosen is None or code not in VERDICT_CODES or code in chosen:
+        return report
+    report.fields["verdict_code"] = int(code)
+    report.exit_code = ExitCode.OK
+    ctx.ui.say(
+        f"Exit 0: --fail-on {','.join(str(c) for c in sorted(chosen))} leaves out {int(code)}."
+    )
+    return report
+
+
+VERDICT_CODES = (ExitCode.UPGRADE_AVAILABLE, ExitCode.DEPRECATED, ExitCode.UNAVAILABLE)
+
+
+def _check(ctx: Context) -> Report:
     prepared = prepare(ctx)
     prefer = preferred_lines(ctx, prepared.files)
     if ctx.options.write_checklist:

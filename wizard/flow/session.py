@@ -49,6 +49,7 @@ class Options:
     fix: bool = False
     offline: bool = False
     warn_days: int = DEFAULT_WARN_DAYS
+    fail_on: frozenset[int] | None = None  # check --fail-on: the verdicts that fail
     batch: str | None = None  # undo --batch: the batch of a `check --all --fix`
 
 
