@@ -1,3 +1,3 @@
 """flux-setup: the setup and model-upgrade wizard for Flux."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
