@@ -152,8 +152,12 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def write_atomic(target: Path, data: bytes, mode: int, *, keep_mode: bool = True) -> None:
+def write_atomic(
+    target: Path, data: bytes, mode: int, *, keep_mode: bool = True, durable: bool = True
+) -> None:
     """Temp file in the same folder, fsync, rename: readers see the old or the new file, whole.
+    `durable=False` skips the fsyncs, for caches only (a crash may lose the new content, never
+    leave a half file: the rename is still atomic).
     An existing file keeps its mode and, where the process may, its owner. The temp file is
     created fresh (never through a link someone left in its place) and removed on every path
     that does not rename it, a signal included."""
@@ -177,7 +181,8 @@ def write_atomic(target: Path, data: bytes, mode: int, *, keep_mode: bool = True
             if owner is not None and hasattr(os, "fchown"):
                 with contextlib.suppress(OSError):  # not ours to give away; the mode is kept
                     os.fchown(fd, *owner)
-            os.fsync(fd)
+            if durable:
+                os.fsync(fd)
         finally:
             os.close(fd)
         os.replace(tmp, target)
@@ -190,4 +195,5 @@ def write_atomic(target: Path, data: bytes, mode: int, *, keep_mode: bool = True
                 fix=f"Check that {target.parent} is writable and has room, then rerun.",
             ) from None
         raise
-    _fsync_dir(target.parent)
+    if durable:
+        _fsync_dir(target.parent)

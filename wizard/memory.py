@@ -123,8 +123,9 @@ def _name(fingerprint: str) -> str:
 def save(store: Store, project: Path, detection: Detection) -> None:
     record = Record.of(detection).to_json()
     folder = _folder(store, project)
-    store.write_json(folder / _name(detection.key_fingerprint), record)
-    store.write_json(folder / "last.json", record)
+    # a cache: no fsync (a crash loses at most this record; the rename keeps it whole)
+    store.write_json(folder / _name(detection.key_fingerprint), record, durable=False)
+    store.write_json(folder / "last.json", record, durable=False)
 
 
 def load(store: Store, project: Path, fingerprint: str | None = None) -> Record | None:

@@ -7,9 +7,11 @@ the process environment here.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -42,6 +44,9 @@ class Store:
         """`path` and every folder between the state home and it, 0700 (mkdir's mode applies
         to the last folder only, so each is made and tightened in turn)."""
         root = self.home
+        with contextlib.suppress(OSError):
+            if stat.S_IMODE(os.stat(path).st_mode) == 0o700:
+                return path  # made and tightened before (a scan asks for it hundreds of times)
         try:
             chain = [path]
             if path.is_relative_to(root):
@@ -76,14 +81,17 @@ class Store:
             self.write_private(marker, (real + "\n").encode("utf-8", "surrogateescape"))
         return folder
 
-    def write_private(self, path: Path, data: bytes) -> None:
-        """A 0600 file, written atomically (a full disk is a FilesError: exit 6)."""
-        write_atomic(path, data, 0o600)
+    def write_private(self, path: Path, data: bytes, *, durable: bool = True) -> None:
+        """A 0600 file, written atomically (a full disk is a FilesError: exit 6). Caches pass
+        `durable=False`: no fsync (a scan writes a thousand of them)."""
+        write_atomic(path, data, 0o600, durable=durable)
 
-    def write_json(self, path: Path, data: Any) -> None:
+    def write_json(self, path: Path, data: Any, *, durable: bool = True) -> None:
         # Compact: json's C encoder does not indent, and a catalogue of 100,000 models took
         # seconds through the pure-Python one.
-        self.write_private(path, (json.dumps(data, sort_keys=True) + "\n").encode())
+        self.write_private(
+            path, (json.dumps(data, sort_keys=True) + "\n").encode(), durable=durable
+        )
 
     @staticmethod
     def read_json(path: Path) -> Any:
