@@ -13,6 +13,7 @@ import pytest
 
 from tests.conftest import KEY, assert_no_key
 from tests.helpers import make_context
+from wizard import __version__
 from wizard.commands.check import check
 from wizard.commands.run import run
 from wizard.diagnosis import BILLING_URL, LIMITS_URL, SUPPORT_URL
@@ -160,8 +161,8 @@ def test_a_manual_tick_survives_a_rewrite_and_a_rerun_changes_only_the_date(tmp_
     changed = [(a, b) for a, b in zip(masked_ids(ticked), masked_ids(again), strict=True) if a != b]
     assert changed == [
         (
-            "Made 2026-11-25 12:00 UTC by flux-setup 0.1.0.",
-            "Made 2026-12-01 08:30 UTC by flux-setup 0.1.0.",
+            f"Made 2026-11-25 12:00 UTC by flux-setup {__version__}.",
+            f"Made 2026-12-01 08:30 UTC by flux-setup {__version__}.",
         )
     ]
 
