@@ -317,3 +317,27 @@ def test_a_projects_diagnoses_are_its_own_not_its_neighbours(tmp_path, sim):
     assert [d["code"] for d in by_name["old"]["diagnosis"]] == ["model_retired"]
     assert "claude-opus-5-5" in by_name["old"]["diagnosis"][0]["next_step"]
     assert by_name["new"]["diagnosis"] == []
+
+
+def test_an_offline_scan_judges_each_project_by_its_keys_saved_catalogue(fleet, sim):
+    env = {"ANTHROPIC_BASE_URL": sim.base_url}
+    flux("check", "--all", str(fleet), env=env)  # online: saves each project's memory
+    (fleet / "fresh").mkdir()
+    (fleet / "fresh" / "flux.toml").write_text(config("claude-3-haiku-20240307"))
+    (fleet / "fresh" / ".env").write_text(f"ANTHROPIC_API_KEY={REVOKED_KEY}\n")  # never checked
+    asked = sim.counters.snapshot()["total_requests"]
+    result = flux("check", "--all", str(fleet), "--offline", "--json", env=env)
+    payload = json_of(result)
+    assert sim.counters.snapshot()["total_requests"] == asked, "offline: no request"
+    by_name = {Path(p["path"]).name: p for p in payload["projects"]}
+    assert by_name["fine"]["exit_code"] == 0 and by_name["upgrade"]["exit_code"] == 10
+    assert by_name["fine"]["catalog"]["stale"] is False
+    assert by_name["fresh"]["exit_code"] == 5
+    assert by_name["fresh"]["diagnosis"][0]["code"] == "catalog_missing"
+    assert payload["offline"] is True and payload["keys"] == []
+    assert result.returncode == 10  # the highest: 10 > 6 (broken) > 5 (fresh)
+
+
+def test_fix_needs_the_network(fleet):
+    result = flux("check", "--all", str(fleet), "--offline", "--fix", "--yes")
+    assert result.returncode == 2 and "--fix" in result.stderr

@@ -126,3 +126,22 @@ def test_api_key_stdin_on_a_terminal_asks_without_echo(tmp_path, sim):
     child.sendline(KEY)
     assert finish(child) == 0
     assert KEY not in (tmp_path / "terminal.log").read_text()
+
+
+def test_a_scan_of_many_keys_draws_a_progress_bar_in_the_terminal(tmp_path):
+    from wizard.simulator import Faults, serve
+
+    for n in range(3):  # three keys: three detections to wait for
+        folder = tmp_path / f"p{n}"
+        folder.mkdir()
+        (folder / "flux.toml").write_text('config_version = 2\n\n[model]\nid = "claude-opus-5-5"\n')
+        (folder / ".env").write_text(f"ANTHROPIC_API_KEY={KEY[:-4]}Ab{n}d\n")
+    with serve("today", Faults(latency_ms=400)) as running:
+        child = spawn(
+            ["check", "--all", "--max-verify", "1"],
+            tmp_path,
+            {"ANTHROPIC_BASE_URL": running.base_url},
+        )
+        child.expect(r"Detecting .*\d/3")
+        child.expect("3 projects")
+        assert finish(child) == 0

@@ -62,6 +62,7 @@ class UI:
         color: bool | None = None,
         interactive: bool = False,
         record: bool = False,
+        errors: IO[str] | None = None,
     ) -> None:
         from rich.console import Console
 
@@ -77,6 +78,7 @@ class UI:
             width=100 if not self.stream.isatty() else None,
         )
         self.interactive = interactive
+        self.errors: IO[str] = errors or sys.stderr  # where a progress bar draws
 
     def say(self, text: str = "", style: str | None = None) -> None:
         self.console.print(mask_secrets(text), style=style, markup=False)
@@ -191,18 +193,20 @@ class UI:
 
     @contextlib.contextmanager
     def progress(self, total: int, text: str) -> Iterator[Callable[[str], None]]:
-        """A progress bar on this stream when it is a terminal (stderr under --json); a
-        log or a pipe gets no repaint noise. Yields `advance(note)`."""
-        if not (self.console.is_terminal and total > 1):
+        """A progress bar on stderr when it is a terminal (stdout may be a file, or carry the
+        JSON); a log or a pipe gets no repaint noise. Yields `advance(note)`."""
+        errors = self.errors
+        if not (errors.isatty() and total > 1):
             yield lambda note: None
             return
+        from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
-            console=self.console,
+            console=Console(file=errors, no_color=self.console.no_color),
             transient=True,
         ) as bar:
             task = bar.add_task(text, total=total)

@@ -13,7 +13,16 @@ from wizard.diagnosis import Diagnosis
 from wizard.errors import Cancelled, FilesError, UsageError
 from wizard.fleet import fix as fixing
 from wizard.fleet.find import Found, find_projects
-from wizard.fleet.scan import Group, Member, detect_all, group, judge_all, load, overall
+from wizard.fleet.scan import (
+    Group,
+    Member,
+    detect_all,
+    group,
+    judge_all,
+    judge_offline,
+    load,
+    overall,
+)
 from wizard.flow.network import incomplete_reason
 from wizard.flow.session import Context
 from wizard.render import ProjectRow, shown_path
@@ -27,7 +36,6 @@ ONE_PROJECT = {
     "--config": "config",
     "--checklist": "checklist",
     "--write-checklist": "write_checklist",
-    "--offline": "offline",
 }
 
 
@@ -38,6 +46,12 @@ def _refuse_options(ctx: Context) -> None:
         raise UsageError(
             f"{', '.join(given)} cannot be used with --all (it names one project's files).",
             fix="Pass the folders to search after --all, e.g. `flux-setup check --all ~/src`.",
+        )
+    if o.fix and o.offline:
+        raise UsageError(
+            "--fix switches models only to a recommendation proven in this run: it needs the "
+            "network, not --offline.",
+            fix="Drop --offline to fix, or --fix to report offline.",
         )
     if o.fix and not ctx.prompter.interactive and not (o.yes or o.dry_run):
         raise UsageError(
@@ -75,8 +89,10 @@ def check_all(ctx: Context) -> Report:
     base = roots[0] if len(roots) == 1 else Path.cwd()
     for member in members:
         member.shown = shown_path(member.path, base)
-    groups = group(members)
-    if groups:
+    groups = [] if o.offline else group(members)
+    if o.offline:
+        judge_offline(ctx, members)
+    elif groups:
         _detect(ctx, groups)
     judge_all(ctx, groups)
     report = Report(o.command)
@@ -118,16 +134,15 @@ def _detect(ctx: Context, groups: list[Group]) -> None:
 
 
 def _row(member: Member) -> ProjectRow:
-    view = member.detection
     model = member.configured or "-"
     if member.error is not None:
         return ProjectRow(member.shown, model, "error", "-", "-", member.code)
-    assert view is not None and member.key is not None
+    assert member.key is not None
     return ProjectRow(
         member.shown,
         model,
-        view.configured_status.words,
-        view.recommended or "-",
+        member.status.words,
+        member.recommended or "-",
         member.key.fingerprint,
         member.code,
     )
@@ -156,24 +171,22 @@ def _next(member: Member) -> str | None:
     if member.error is not None:
         fix = f" Fix: {member.error.fix}" if member.error.fix else ""
         return f"{member.error.message}{fix}"
-    view = member.detection
-    assert view is not None
-    code = member.code
+    code, view = member.code, member.detection
     if member.override is not None:
         return member.override.next_step
-    if code == ExitCode.NETWORK:
+    if code == ExitCode.NETWORK and view is not None:
         return incomplete_reason(view)
     if code in (ExitCode.KEY, ExitCode.ACCOUNT):
-        first = next((d for d in view.diagnoses if d.account_wide), None)
+        first = next((d for d in member.diagnoses if d.account_wide), None)
         return first.message if first else VERDICTS.get(code)
-    if code == ExitCode.UNAVAILABLE and view.configured_status == Status.UNSET:
+    if code == ExitCode.UNAVAILABLE and member.status == Status.UNSET:
         return "no model is configured: run `flux-setup run` there."
     if code in fixing.CHANGE_DUE:
-        if view.recommended and view.recommended != view.configured_model:
-            return (
-                f"{member.configured} is {view.configured_status.words}: switch to "
-                f"{view.recommended}."
-            )
+        own = next((d for d in member.diagnoses if d.model), None)
+        if view is None and own is not None:  # offline: the saved catalogue's reason
+            return f"{own.message} {own.next_step}"
+        if member.recommended and member.recommended != member.configured:
+            return f"{member.configured} is {member.status.words}: switch to {member.recommended}."
         return VERDICTS.get(code)
     return None
 
@@ -222,6 +235,7 @@ def _json(
         },
         "projects": [_project_json(m, by_member.get(id(m))) for m in members],
         "keys": [_key_json(g) for g in groups],
+        **({"offline": True} if ctx.options.offline else {}),
     }
 
 
@@ -250,12 +264,12 @@ def _project_json(member: Member, fix: fixing.Fix | None) -> dict[str, Any]:
             "fingerprint": member.key.fingerprint,
             "kind": str(member.key.kind),
         }
-    if view is not None:
-        data["configured"].update(
-            resolved=view.configured_model, status=str(view.configured_status)
-        )
-        data["recommended"] = view.recommended
-        data["diagnosis"] = [d.to_json() for d in view.diagnoses]
+    data["configured"]["status"] = str(member.status)
+    data["configured"]["resolved"] = view.configured_model if view else None
+    data["recommended"] = member.recommended
+    data["diagnosis"] = [d.to_json() for d in member.diagnoses]
+    if member.catalog is not None:
+        data["catalog"] = member.catalog
     if member.error is not None:
         data["error"] = {"message": member.error.message, "fix": member.error.fix}
         if member.error.diagnosis is not None:

@@ -14,9 +14,10 @@ from wizard.catalog import Model
 from wizard.diagnosis import Diagnosis
 from wizard.errors import ExitCode, WizardError
 from wizard.facts import STALE_DAYS
+from wizard.flow.key import found_key
 from wizard.flow.prepare import Prepared, env_override, preferred_lines, prepare
 from wizard.flow.session import Context
-from wizard.keys import ApiKey, check_form, discover
+from wizard.keys import ApiKey
 from wizard.report import Report
 from wizard.vocab import Code, Lifecycle, Status
 
@@ -35,29 +36,6 @@ def _day(text: str | None) -> date | None:
         return date.fromisoformat(text[:10]) if text else None
     except ValueError:
         return None
-
-
-def _key(ctx: Context, prepared: Prepared) -> ApiKey | None:
-    """The key Flux would use, checked offline; None when none is found (the project's last
-    check then says whose catalogue to read)."""
-    files = prepared.files
-    stdin = ctx.read_stdin() if ctx.options.api_key_stdin else None
-    key = discover(
-        stdin=stdin,
-        environ=ctx.environ,
-        env_file=files.env_values,
-        config_api_key=files.config.api_key,
-    ).key
-    if key is not None and check_form(key.reveal()) is not None:
-        problem = check_form(key.reveal())
-        assert problem is not None
-        raise WizardError(
-            f"The key from {key.source.label} ({key.fingerprint}): {problem.message}",
-            fix=problem.next_step,
-            code=ExitCode.KEY,
-            diagnosis=problem.code,
-        )
-    return key
 
 
 def _missing(fingerprint: str | None) -> WizardError:
@@ -147,31 +125,33 @@ def _refusal(reason: str | None) -> Code:
         return Code.MODEL_NOT_AVAILABLE
 
 
-def check_offline(ctx: Context) -> Report:
-    o = ctx.options
-    prepared = prepare(ctx)
-    prefer = preferred_lines(ctx, prepared.files)
-    key = _key(ctx, prepared)
-    if key is not None:
-        record = memory.load_for_key(ctx.store, o.project, key.fingerprint)
-        if record is None:
-            raise _missing(key.fingerprint)
-        ctx.ui.say(f"Using the key {key.fingerprint} from {key.source.label} (offline).")
-    else:
-        record = memory.load(ctx.store, o.project)
-        if record is None:
-            raise _missing(None)
-        ctx.ui.say(
-            f"No API key found: reading the last check of this project ({record.key_fingerprint})."
-        )
+@dataclass
+class Offline:
+    """A project judged offline: the verdict, and what it was judged by."""
+
+    code: ExitCode
+    verdict: Judgement
+    diagnoses: list[Diagnosis]
+    record: memory.Record
+    age: int | None  # days since the catalogue was saved
+
+    @property
+    def stale(self) -> bool:
+        return self.age is None or self.age > STALE_DAYS
+
+
+def judge_saved(
+    ctx: Context, record: memory.Record, prepared: Prepared, prefer: tuple[str, ...]
+) -> Offline:
+    """The verdict from a saved catalogue, its age said, the environment override applied:
+    one step for `check --offline` and `check --all --offline`."""
     now = ctx.now()
-    today = now.date()
     checked = _checked_at(record.checked_at)
     age = (now - checked).days if checked else None
-    verdict = judge(record, prepared.configured, prefer, today, o.warn_days)
-    diagnoses = list(verdict.diagnoses)
-    if age is None or age > STALE_DAYS:
-        diagnoses.append(
+    verdict = judge(record, prepared.configured, prefer, now.date(), ctx.options.warn_days)
+    result = Offline(verdict.code, verdict, list(verdict.diagnoses), record, age)
+    if result.stale:
+        result.diagnoses.append(
             Diagnosis(
                 Code.CATALOG_STALE,
                 f"The saved catalogue is {age if age is not None else 'of unknown'} days old: "
@@ -180,14 +160,45 @@ def check_offline(ctx: Context) -> Report:
             )
         )
     override = env_override(ctx, prepared.sources)
-    code = verdict.code
     if override is not None:
-        diagnoses.insert(0, override)
-        if code in (ExitCode.UPGRADE_AVAILABLE, ExitCode.DEPRECATED, ExitCode.UNAVAILABLE):
-            code = ExitCode.UNAVAILABLE
-    _tell(ctx, record, age, prepared.configured, verdict, diagnoses, code)
-    report = Report(o.command, code, diagnoses=diagnoses, sources=prepared.sources)
-    report.fields.update(_fields(record, age, key, prepared, verdict))
+        result.diagnoses.insert(0, override)
+        if result.code in (ExitCode.UPGRADE_AVAILABLE, ExitCode.DEPRECATED, ExitCode.UNAVAILABLE):
+            result.code = ExitCode.UNAVAILABLE
+    return result
+
+
+def saved_record(ctx: Context, key: ApiKey | None) -> memory.Record:
+    """The catalogue to judge by: the key's, else (no key) the project's last check."""
+    if key is not None:
+        record = memory.load_for_key(ctx.store, ctx.options.project, key.fingerprint)
+        if record is None:
+            raise _missing(key.fingerprint)
+        return record
+    record = memory.load(ctx.store, ctx.options.project)
+    if record is None:
+        raise _missing(None)
+    return record
+
+
+def check_offline(ctx: Context) -> Report:
+    o = ctx.options
+    prepared = prepare(ctx)
+    prefer = preferred_lines(ctx, prepared.files)
+    stdin = ctx.read_stdin() if o.api_key_stdin else None
+    key, conflict = found_key(ctx, prepared.files, stdin)
+    if conflict:
+        ctx.ui.warn(conflict)
+    record = saved_record(ctx, key)
+    if key is not None:
+        ctx.ui.say(f"Using the key {key.fingerprint} from {key.source.label} (offline).")
+    else:
+        ctx.ui.say(
+            f"No API key found: reading the last check of this project ({record.key_fingerprint})."
+        )
+    result = judge_saved(ctx, record, prepared, prefer)
+    _tell(ctx, result, prepared.configured)
+    report = Report(o.command, result.code, diagnoses=result.diagnoses, sources=prepared.sources)
+    report.fields.update(_fields(result, key, prepared))
     return report
 
 
@@ -199,19 +210,11 @@ def _checked_at(text: str) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
-def _tell(
-    ctx: Context,
-    record: memory.Record,
-    age: int | None,
-    configured: str | None,
-    verdict: Judgement,
-    diagnoses: list[Diagnosis],
-    code: ExitCode,
-) -> None:
-    ui = ctx.ui
+def _tell(ctx: Context, result: Offline, configured: str | None) -> None:
+    ui, record, age, verdict, code = ctx.ui, result.record, result.age, result.verdict, result.code
     ago = f"{age} day{'s' if age != 1 else ''} ago" if age is not None else "date unknown"
     ui.say(f"Catalogue: saved by the online check of {record.checked_at[:10]} ({ago}).")
-    ui.diagnoses(diagnoses)
+    ui.diagnoses(result.diagnoses)
     ui.say(
         f"Configured: {configured or 'none'} ({verdict.status.words}); "
         f"recommended by that check: {verdict.recommended or 'none'}."
@@ -226,21 +229,20 @@ def _tell(
         ui.warn("No model is configured for Flux yet: run `flux-setup run`.")
 
 
-def _fields(
-    record: memory.Record,
-    age: int | None,
-    key: ApiKey | None,
-    prepared: Prepared,
-    verdict: Judgement,
-) -> dict[str, Any]:
+def catalog_json(result: Offline) -> dict[str, Any]:
+    return {
+        "checked_at": result.record.checked_at,
+        "age_days": result.age,
+        "stale": result.stale,
+        "key_fingerprint": result.record.key_fingerprint,
+    }
+
+
+def _fields(result: Offline, key: ApiKey | None, prepared: Prepared) -> dict[str, Any]:
+    verdict = result.verdict
     return {
         "offline": True,
-        "catalog": {
-            "checked_at": record.checked_at,
-            "age_days": age,
-            "stale": age is None or age > STALE_DAYS,
-            "key_fingerprint": record.key_fingerprint,
-        },
+        "catalog": catalog_json(result),
         "key": (
             {"source": str(key.source), "fingerprint": key.fingerprint, "kind": str(key.kind)}
             if key

@@ -9,17 +9,18 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from wizard.detection import Detection, detect
 from wizard.detection.view import for_project
 from wizard.diagnosis import Diagnosis
 from wizard.errors import ExitCode, UsageError, WizardError
 from wizard.facts import KEYS_URL, SCAN_WORKERS
-from wizard.flow.key import key_error
+from wizard.flow.key import found_key, key_error
 from wizard.flow.prepare import Prepared, preferred_lines, prepare
 from wizard.flow.session import Context
-from wizard.keys import ApiKey, check_form, discover
-from wizard.vocab import Code
+from wizard.keys import ApiKey
+from wizard.vocab import Code, Status
 
 
 @dataclass
@@ -38,6 +39,11 @@ class Member:
     # Another key is also found for it (the environment's wins over its .env).
     conflict: str | None = None
     shown: str = ""  # its path as the output shows it (from the scanned folder)
+    # The verdict's facts, online (from `detection`) or offline (from the saved catalogue).
+    status: Status = Status.UNSET
+    recommended: str | None = None
+    diagnoses: list[Diagnosis] = field(default_factory=list)
+    catalog: dict[str, Any] | None = None  # offline: the saved catalogue judged by
 
     @property
     def configured(self) -> str | None:
@@ -100,26 +106,12 @@ def load(ctx: Context, path: Path, stdin_key: str | None) -> Member:
         member.prepared = prepare(pctx)
         files = member.prepared.files
         member.prefer = preferred_lines(pctx, files)
-        found = discover(
-            stdin=stdin_key,
-            environ=ctx.environ,
-            env_file=files.env_values,
-            config_api_key=files.config.api_key,
-        )
-        key = found.key
-        member.conflict = found.describe_conflict()
+        key, member.conflict = found_key(pctx, files, stdin_key)
         if key is None:
             raise key_error(
                 Code.KEY_MISSING,
                 "No API key found for this project (ANTHROPIC_API_KEY, its .env, its config).",
                 f"Set ANTHROPIC_API_KEY, or pipe the key in with --api-key-stdin. Keys: {KEYS_URL}",
-            )
-        problem = check_form(key.reveal())
-        if problem is not None:
-            raise key_error(
-                problem.code,
-                f"The key from {key.source.label} ({key.fingerprint}): {problem.message}",
-                problem.next_step + (f" {problem.url}" if problem.url else ""),
             )
         member.key = key
         member.base_url = api.resolve_base_url(ctx.options.base_url, ctx.environ)
@@ -196,7 +188,30 @@ def judge_all(ctx: Context, groups: Sequence[Group]) -> None:
             )
             member.detection = view
             member.code, member.override = judge(pctx, view, member.prepared.sources)
+            member.status, member.recommended = view.configured_status, view.recommended
+            member.diagnoses = view.diagnoses
             remember(pctx, view)
+
+
+def judge_offline(ctx: Context, members: Sequence[Member]) -> None:
+    """`check --all --offline`: each project judged by the catalogue saved for its key."""
+    from wizard.commands.offline import catalog_json, judge_saved, saved_record
+
+    for member in members:
+        if member.error is not None:
+            continue
+        assert member.prepared is not None and member.key is not None
+        pctx = project_context(ctx, member.path)
+        try:
+            record = saved_record(pctx, member.key)
+        except WizardError as exc:
+            member.fail(exc)
+            continue
+        result = judge_saved(pctx, record, member.prepared, member.prefer)
+        member.code = result.code
+        member.status, member.recommended = result.verdict.status, result.verdict.recommended
+        member.diagnoses = result.diagnoses
+        member.catalog = catalog_json(result)
 
 
 def _unknown_lines(shared: Detection, prefer: Sequence[str]) -> UsageError | None:

@@ -33,6 +33,32 @@ def key_error(problem_code: Code, message: str, next_step: str) -> WizardError:
     return WizardError(message, fix=next_step, code=ExitCode.KEY, diagnosis=problem_code)
 
 
+def checked(key: ApiKey) -> ApiKey:
+    """The key, if its form is right; else the KEY error that says what is wrong with it."""
+    problem = check_form(key.reveal())
+    if problem is not None:
+        raise key_error(
+            problem.code,
+            f"The key from {key.source.label} ({key.fingerprint}): {problem.message}",
+            problem.next_step + (f" {problem.url}" if problem.url else ""),
+        )
+    return key
+
+
+def found_key(
+    ctx: Context, files: project.ProjectFiles, stdin: str | None
+) -> tuple[ApiKey | None, str | None]:
+    """The key by precedence without asking (None when there is none), its form checked; and
+    the sentence that says where a different key is also found."""
+    found = discover(
+        stdin=stdin,
+        environ=ctx.environ,
+        env_file=files.env_values,
+        config_api_key=files.config.api_key,
+    )
+    return (checked(found.key) if found.key else None), found.describe_conflict()
+
+
 def obtain_key(ctx: Context, files: project.ProjectFiles, *, allow_prompt: bool) -> ApiKey:
     """The key by precedence, checked offline; a masked prompt when none is found and we may ask."""
     found = key_discovery(ctx, files)
@@ -49,13 +75,7 @@ def obtain_key(ctx: Context, files: project.ProjectFiles, *, allow_prompt: bool)
             )
         ctx.warm_up(0.3)  # import while the person pastes, after the prompt has drawn
         return _ask(ctx)
-    problem = check_form(key.reveal())
-    if problem is not None:
-        raise key_error(
-            problem.code,
-            f"The key from {key.source.label} ({key.fingerprint}): {problem.message}",
-            problem.next_step + (f" {problem.url}" if problem.url else ""),
-        )
+    checked(key)
     ctx.warm_up(0.0)
     if allow_prompt and _may_offer_another(ctx):
         return _keep_or_replace(ctx, key)
