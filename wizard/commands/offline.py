@@ -52,8 +52,7 @@ def _missing(fingerprint: str | None) -> WizardError:
 def judge(
     record: memory.Record, configured: str | None, prefer: tuple[str, ...], today: date, warn: int
 ) -> Judgement:
-    """The verdict the saved catalogue supports, by the same exit codes as an online check.
-    A retirement date that has passed counts even if the catalogue still says deprecated."""
+    """The verdict the saved catalogue supports, by the same exit codes as an online check."""
     catalog = record.catalog
     recommended_model = catalog.recommend(prefer)
     recommended = recommended_model.id if recommended_model else None
@@ -68,44 +67,10 @@ def judge(
             model=configured,
         )
         return Judgement(ExitCode.UNAVAILABLE, Status.UNKNOWN_MODEL, None, recommended, [cause])
-    retires = _day(model.retires_at)
     switch = f"`flux-setup run` switches to {recommended}" if recommended else "`flux-setup run`"
-    if model.lifecycle == Lifecycle.RETIRED or (retires is not None and retires <= today):
-        when = f" on {retires}" if retires else ""
-        cause = Diagnosis(
-            Code.MODEL_RETIRED,
-            f"{model.id} was retired{when}: no one can call it any more.",
-            f"{switch}.",
-            model=model.id,
-        )
-        return Judgement(ExitCode.UNAVAILABLE, Status.RETIRED, model, recommended, [cause])
-    if model.callable is False:
-        cause = Diagnosis(
-            _refusal(model.reason),
-            f"{model.id} was refused to this key at the last online check "
-            f"({record.checked_at[:10]}).",
-            f"{switch}, or run `flux-setup check` online if the account changed.",
-            model=model.id,
-        )
-        return Judgement(ExitCode.UNAVAILABLE, Status.NOT_CALLABLE, model, recommended, [cause])
-    if retires is not None and (retires - today).days <= warn:
-        days = (retires - today).days
-        cause = Diagnosis(
-            Code.MODEL_RETIRING,
-            f"{model.id} retires in {days} day{'s' if days != 1 else ''} ({retires}).",
-            f"Move before then: {switch}.",
-            model=model.id,
-        )
-        return Judgement(ExitCode.DEPRECATED, Status.DEPRECATED, model, recommended, [cause])
-    if model.lifecycle == Lifecycle.DEPRECATED:
-        later = f", retires {retires}" if retires else ""
-        cause = Diagnosis(
-            Code.MODEL_DEPRECATED,
-            f"{model.id} is deprecated{later}.",
-            f"Move to a current model before it retires: {switch}.",
-            model=model.id,
-        )
-        return Judgement(ExitCode.DEPRECATED, Status.DEPRECATED, model, recommended, [cause])
+    stop = _stop(model, record, today, warn, switch)
+    if stop is not None:
+        return Judgement(stop[0], stop[1], model, recommended, [stop[2]])
     status = Status.CALLABLE if model.callable else Status.UNVERIFIED
     ranked = [m.id for m in catalog.ranked(prefer)]
     better = (
@@ -115,6 +80,35 @@ def judge(
     )
     code = ExitCode.UPGRADE_AVAILABLE if better else ExitCode.OK
     return Judgement(code, status, model, recommended, [])
+
+
+def _stop(
+    model: Model, record: memory.Record, today: date, warn: int, switch: str
+) -> tuple[ExitCode, Status, Diagnosis] | None:
+    """Why the configured model must go (retired, refused, retiring, deprecated), or None.
+    A retirement date that has passed counts even if the catalogue still says deprecated."""
+    retires = _day(model.retires_at)
+    days = (retires - today).days if retires is not None else None
+    if model.lifecycle == Lifecycle.RETIRED or (days is not None and days <= 0):
+        when = f" on {retires}" if retires else ""
+        message = f"{model.id} was retired{when}: no one can call it any more."
+        found = (ExitCode.UNAVAILABLE, Status.RETIRED, Code.MODEL_RETIRED, message, f"{switch}.")
+    elif model.callable is False:
+        message = f"{model.id} was refused to this key at the last online check ({record.checked_at[:10]})."
+        step = f"{switch}, or run `flux-setup check` online if the account changed."
+        found = (ExitCode.UNAVAILABLE, Status.NOT_CALLABLE, _refusal(model.reason), message, step)
+    elif days is not None and days <= warn:
+        message = f"{model.id} retires in {days} day{'s' if days != 1 else ''} ({retires})."
+        step = f"Move before then: {switch}."
+        found = (ExitCode.DEPRECATED, Status.DEPRECATED, Code.MODEL_RETIRING, message, step)
+    elif model.lifecycle == Lifecycle.DEPRECATED:
+        message = f"{model.id} is deprecated" + (f", retires {retires}." if retires else ".")
+        step = f"Move to a current model before it retires: {switch}."
+        found = (ExitCode.DEPRECATED, Status.DEPRECATED, Code.MODEL_DEPRECATED, message, step)
+    else:
+        return None
+    code, status, cause, message, step = found
+    return code, status, Diagnosis(cause, message, step, model=model.id)
 
 
 def _refusal(reason: str | None) -> Code:
