@@ -108,13 +108,21 @@ def check_all(ctx: Context) -> Report:
 
 def _say_found(ctx: Context, roots: list[Path], found: Found) -> None:
     where = ", ".join(shown_path(r) for r in roots)
-    extra = f"; {found.ignored} folders git ignores were skipped" if found.ignored else ""
-    ctx.ui.say(f"Found {len(found.projects)} Flux projects under {where}{extra}.")
+    extra = f"; {_count(found.ignored, 'folder')} git ignores skipped" if found.ignored else ""
+    ctx.ui.say(f"Found {_count(len(found.projects), 'Flux project')} under {where}{extra}.")
+    if found.unreadable:
+        shown = ", ".join(str(p) for p in found.unreadable[:3])
+        more = " ..." if len(found.unreadable) > 3 else ""
+        ctx.ui.warn(f"Could not look into {shown}{more} (permission denied): not searched.")
     for repo in found.no_ignore_rules[:3]:
         ctx.ui.warn(
             f"git could not tell which folders it ignores in {shown_path(repo)}: "
             "they were searched too."
         )
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _detect(ctx: Context, groups: list[Group]) -> None:
@@ -123,12 +131,12 @@ def _detect(ctx: Context, groups: list[Group]) -> None:
     keys = len(groups)
     if o.verify:
         ctx.ui.say(
-            f"Checking {keys} key{'s' if keys > 1 else ''}: one detection each, shared by its "
+            f"Checking {_count(keys, 'key')}: one detection each, shared by its "
             f"projects; at most {o.max_verify} billed one-token calls per key and line order, "
             "plus one per model its projects configure (refusals are free)."
         )
     else:
-        ctx.ui.say(f"Checking {keys} key{'s' if keys > 1 else ''} (--no-verify: no billed call).")
+        ctx.ui.say(f"Checking {_count(keys, 'key')} (--no-verify: no billed call).")
     with ctx.ui.progress(keys, "Detecting") as advance:
         detect_all(ctx, groups, done=lambda g: advance(g.key.fingerprint))
 
@@ -185,6 +193,8 @@ def _next(member: Member) -> str | None:
         own = next((d for d in member.diagnoses if d.model), None)
         if view is None and own is not None:  # offline: the saved catalogue's reason
             return f"{own.message} {own.next_step}"
+        if member.recommended and code == ExitCode.UPGRADE_AVAILABLE:
+            return f"{member.recommended} ranks higher and is callable: switch to it."
         if member.recommended and member.recommended != member.configured:
             return f"{member.configured} is {member.status.words}: switch to {member.recommended}."
         return VERDICTS.get(code)
@@ -296,19 +306,23 @@ def _key_json(g: Group) -> dict[str, Any]:
 def _verdict(ctx: Context, members: list[Member], code: ExitCode) -> None:
     counts = Counter(m.code for m in members)
     parts = [
-        f"{counts[c]} {word}"
-        for c, word in (
-            (ExitCode.UNAVAILABLE, "cannot use their model"),
-            (ExitCode.DEPRECATED, "use a deprecated model"),
-            (ExitCode.UPGRADE_AVAILABLE, "can switch to a better model"),
-            (ExitCode.OK, "are fine"),
+        f"{counts[c]} {word if counts[c] > 1 else one}"
+        for c, word, one in (
+            (ExitCode.UNAVAILABLE, "cannot use their model", "cannot use its model"),
+            (ExitCode.DEPRECATED, "use a deprecated model", "uses a deprecated model"),
+            (
+                ExitCode.UPGRADE_AVAILABLE,
+                "can switch to a better model",
+                "can switch to a better model",
+            ),
+            (ExitCode.OK, "are fine", "is fine"),
         )
         if counts[c]
     ]
     errors = sum(n for c, n in counts.items() if c not in (0, 10, 11, 12))
     if errors:
         parts.append(f"{errors} could not be checked")
-    summary = f"{len(members)} projects: {', '.join(parts)} (exit {int(code)})."
+    summary = f"{_count(len(members), 'project')}: {', '.join(parts)} (exit {int(code)})."
     due = any(m.code in fixing.CHANGE_DUE for m in members)
     if due and not ctx.options.fix:
         summary += " `flux-setup check --all --fix` switches them after one preview."
