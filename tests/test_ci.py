@@ -229,3 +229,20 @@ def test_the_report_helper_rejects_what_is_not_a_report(tmp_path):
     assert ci.main([str(bad)]) == 2
     bad.write_text("{}")
     assert ci.main([str(bad), "--fail-on", "x"]) == 2
+
+
+def test_the_action_checks_one_project_when_all_is_false(repo, sim, tmp_path):
+    summary = tmp_path / "summary.md"
+    env = shell_env(
+        sim,
+        tmp_path,
+        GITHUB_STEP_SUMMARY=str(summary),
+        RUNNER_TEMP=str(tmp_path),
+        **_action_step_env({"api-key": KEY, "all": "false"}),
+    )
+    done = bash(f'bash "{ROOT}/scripts/github-action.sh"', repo / "upgrade", env)
+    assert done.returncode == 0, done.stdout + done.stderr  # 10 is not in the default 11,12
+    rows = [line for line in summary.read_text().splitlines() if line.startswith("| ")]
+    assert rows[1:] == [
+        "| . | claude-sonnet-5-5 | callable | claude-opus-5-5 | sk-ant-api03...ZxWv | 10 upgrade available |"
+    ]

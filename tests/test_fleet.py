@@ -325,3 +325,29 @@ def test_an_offline_scan_judges_each_project_by_its_keys_saved_catalogue(fleet, 
 def test_fix_needs_the_network(fleet):
     result = flux("check", "--all", str(fleet), "--offline", "--fix", "--yes")
     assert result.returncode == 2 and "--fix" in result.stderr
+
+
+def test_ctrl_c_in_the_middle_of_a_batch_leaves_whole_projects_and_an_undoable_batch(
+    fleet, sim, monkeypatch
+):
+    from wizard import changes
+
+    env = {"ANTHROPIC_BASE_URL": sim.base_url}
+    before = snapshot(fleet)
+    real_apply = changes.apply
+
+    def signal_during_the_first_write(plan, store, **kwargs):
+        real_apply(plan, store, **kwargs)
+        raise KeyboardInterrupt  # as deferred_signals raises it once the renames are done
+
+    monkeypatch.setattr(changes, "apply", signal_during_the_first_write)
+    result = flux("check", "--all", str(fleet), "--fix", "--yes", env=env)
+    assert result.returncode == 130
+    assert "Interrupted after 1 of 2 projects were changed in full" in result.stderr
+    assert "undo --batch" in result.stderr
+    changed = [name for name, data in snapshot(fleet).items() if before.get(name) != data]
+    assert changed and all(name.startswith("own-key/") for name in changed)  # one whole project
+    monkeypatch.setattr(changes, "apply", real_apply)
+    undo = flux("undo", "--batch", "--yes", "--project", str(fleet), env=env)
+    assert undo.returncode == 0, undo.stderr
+    assert snapshot(fleet) == before

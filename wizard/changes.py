@@ -261,7 +261,13 @@ def _write_all(plan: Plan, seen: dict[Path, _Seen | None], hit: Fault) -> None:
         raise
 
 
-def apply(plan: Plan, store: Store, *, fault: Fault | None = None) -> Applied:
+def apply(
+    plan: Plan,
+    store: Store,
+    *,
+    fault: Fault | None = None,
+    on_applied: Callable[[str], None] | None = None,
+) -> Applied:
     """Apply the plan: lock, check every target and its content, back up, write atomically;
     all or nothing, and not split by Ctrl-C or SIGTERM."""
     hit = fault or (lambda step: None)
@@ -281,6 +287,8 @@ def apply(plan: Plan, store: Store, *, fault: Fault | None = None) -> Applied:
             manifest["status"] = "applied"
             store.write_json(folder / "manifest.json", manifest)
             WRITTEN_THIS_PROCESS.extend(plan.label(c) for c in plan.changes)
+            if on_applied is not None:  # before a deferred signal is raised: a batch records it
+                on_applied(manifest["changeset"])
         hit("done")
         return Applied(manifest["changeset"], [str(c.path) for c in plan.changes], folder)
     finally:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from wizard import changes, project
 from wizard.catalog import Catalog
-from wizard.errors import FilesError
+from wizard.errors import FilesError, WizardError
 from wizard.fleet import batch as batches
 from wizard.fleet.scan import Member
 from wizard.state import Store
@@ -66,23 +66,44 @@ def diff(fixes: list[Fix]) -> str:
 
 def apply(fixes: list[Fix], store: Store) -> batches.Batch:
     """Each project all or nothing, under its own lock, with its own backup. A project whose
-    files changed since they were read is skipped with the reason; the others go on."""
+    files changed since they were read is skipped with the reason; the others go on. The
+    batch record is written as each project is applied, so Ctrl-C leaves it true."""
     record = batches.new(store)
-    for fix in fixes:
-        try:
-            applied = changes.apply(fix.plan, store)
-        except FilesError as exc:
-            fix.skipped = exc.message
-            continue
-        fix.changeset = applied.changeset
-        view = fix.member.detection
-        assert view is not None
-        fix.member.detection = view.after_change(fix.model)
-        deprecated = fix.member.detection.configured_status == Status.DEPRECATED
-        fix.member.code = ExitCode.DEPRECATED if deprecated else ExitCode.OK
-        record.entries.append((str(fix.member.path), applied.changeset))
+
+    def applied(fix: Fix, changeset: str) -> None:
+        fix.changeset = changeset
+        record.entries.append((str(fix.member.path), changeset))
         batches.save(store, record)
+
+    try:
+        for fix in fixes:
+            try:
+                changes.apply(fix.plan, store, on_applied=lambda c, fix=fix: applied(fix, c))  # type: ignore[misc]
+            except FilesError as exc:
+                fix.skipped = exc.message
+                continue
+            _now_uses(fix)
+    except KeyboardInterrupt:
+        if not record.entries:
+            raise
+        done = ", ".join(p for p, _ in record.entries)
+        raise WizardError(
+            f"Interrupted after {len(record.entries)} of {len(fixes)} projects were changed "
+            f"in full ({done}); the others are as they were.",
+            fix=f"`flux-setup undo --batch {record.name}` restores the changed ones.",
+            code=ExitCode.CANCELLED,
+        ) from None
     record.status = "applied"
     if record.entries:
         batches.save(store, record)
     return record
+
+
+def _now_uses(fix: Fix) -> None:
+    """The project's verdict after the change: it names its proven recommendation now."""
+    view = fix.member.detection
+    assert view is not None
+    fix.member.detection = view.after_change(fix.model)
+    fix.member.status = fix.member.detection.configured_status
+    deprecated = fix.member.status == Status.DEPRECATED
+    fix.member.code = ExitCode.DEPRECATED if deprecated else ExitCode.OK
