@@ -41,6 +41,10 @@ def test_a_key_sent_back_in_every_field_is_never_shown_or_stored(
             flux(server, project, "check", "--json", "--write-checklist"),
             flux(server, project, "run", "--yes", "--json"),
             flux(server, project, "run", "--yes", "--debug"),
+            run_main(  # a scan: the same findings, shared, in a table and a projects array
+                ["check", "--all", str(project), "--json", "--base-url", base_url(server)],
+                env=clean_environ(ANTHROPIC_API_KEY=KEY),
+            ),
         ]
     for result in results:
         assert result.returncode == code, result.stderr  # the whole command ran
