@@ -351,3 +351,20 @@ def test_ctrl_c_in_the_middle_of_a_batch_leaves_whole_projects_and_an_undoable_b
     undo = flux("undo", "--batch", "--yes", "--project", str(fleet), env=env)
     assert undo.returncode == 0, undo.stderr
     assert snapshot(fleet) == before
+
+
+def test_a_typo_in_most_projects_line_order_does_not_leave_the_others_unsettled(tmp_path, sim):
+    typo = 'config_version = 2\n\n[model]\nid = "claude-opus-5-5"\nprefer = ["opsu", "sonnet"]\n'
+    write(
+        tmp_path,
+        {
+            "t1/flux.toml": typo,
+            "t2/flux.toml": typo,
+            "ok/flux.toml": config("claude-sonnet-5-5"),
+        },
+    )
+    env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": sim.base_url}
+    payload = json_of(flux("check", "--all", str(tmp_path), "--json", env=env))
+    by_name = {Path(p["path"]).name: p for p in payload["projects"]}
+    assert by_name["t1"]["exit_code"] == 2 and "opsu" in by_name["t1"]["error"]["message"]
+    assert (by_name["ok"]["exit_code"], by_name["ok"]["recommended"]) == (10, "claude-opus-5-5")

@@ -70,9 +70,10 @@ def detect(
     if run.listed:
         listed_lines = {m.line for m in run.catalog.models if m.line}
         result.unknown_lines = [line for line in result.prefer if line not in listed_lines]
-    if verify and run.listed and not run.stop and not result.unknown_lines:
-        walk(run)
-        _walk_also(run, also_prefer, listed_lines)
+    if verify and run.listed and not run.stop:
+        if not result.unknown_lines:
+            walk(run)
+        _walk_also(run, also_prefer, listed_lines)  # a typo in one order stops only that one
     _finish(run)
     return result
 
