@@ -368,3 +368,9 @@ def test_a_typo_in_most_projects_line_order_does_not_leave_the_others_unsettled(
     by_name = {Path(p["path"]).name: p for p in payload["projects"]}
     assert by_name["t1"]["exit_code"] == 2 and "opsu" in by_name["t1"]["error"]["message"]
     assert (by_name["ok"]["exit_code"], by_name["ok"]["recommended"]) == (10, "claude-opus-5-5")
+
+
+@pytest.mark.parametrize("args", [["check", "somewhere"], ["check", "--fix", "--yes"]])
+def test_scan_options_without_all_are_refused_not_ignored(tmp_path, args):
+    result = flux(*args, "--project", str(tmp_path))
+    assert result.returncode == 2 and "with --all only" in result.stderr

@@ -205,7 +205,7 @@ def _add_check(sub: Any) -> None:
     p = sub.add_parser(
         "check",
         help="is a better model callable now? (exit 10/11/12)",
-        description="Read-only: exit 0 when the configured model is the recommended one and "
+        description="Read-only (but --fix): exit 0 when the configured model is the recommended one and "
         "callable; 10 when a better callable model exists; 11 when it is deprecated; 12 when it "
         "cannot be called.",
     )

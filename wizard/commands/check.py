@@ -5,7 +5,7 @@ from __future__ import annotations
 from wizard import checklist, memory
 from wizard.detection import Detection
 from wizard.diagnosis import Diagnosis
-from wizard.errors import ExitCode
+from wizard.errors import ExitCode, UsageError
 from wizard.flow.key import obtain_key
 from wizard.flow.network import describe_configured, incomplete_reason, run_detection
 from wizard.flow.outputs import check_targets, remember, write_checklist
@@ -75,6 +75,15 @@ def judge(
 
 
 def check(ctx: Context) -> Report:
+    o = ctx.options
+    if not o.all and (o.folders or o.fix):
+        what = "Folders to search go" if o.folders else "--fix goes"
+        example = " ".join(str(f) for f in o.folders) or "."
+        raise UsageError(
+            f"{what} with --all only (every project under the folders).",
+            fix=f"e.g. `flux-setup check --all {example}{' --fix' if o.fix else ''}`; "
+            "`--project DIR` checks one project.",
+        )
     if ctx.options.all:
         from wizard.commands.check_all import check_all
 
