@@ -374,3 +374,16 @@ def test_a_typo_in_most_projects_line_order_does_not_leave_the_others_unsettled(
 def test_scan_options_without_all_are_refused_not_ignored(tmp_path, args):
     result = flux(*args, "--project", str(tmp_path))
     assert result.returncode == 2 and "with --all only" in result.stderr
+
+
+def test_a_key_piped_in_serves_every_project_of_the_scan(fleet, sim):
+    env = {"ANTHROPIC_BASE_URL": sim.base_url}
+    result = flux(
+        "check", "--all", str(fleet), "--api-key-stdin", "--json", env=env, stdin=OTHER_KEY + "\n"
+    )
+    payload = json_of(result)
+    keys = {p["key"]["source"] for p in payload["projects"] if p["key"]}
+    assert keys == {"stdin"} and len(payload["keys"]) == 1
+    assert_no_key(result.stdout + result.stderr, OTHER_KEY)
+    empty = flux("check", "--all", str(fleet), "--api-key-stdin", env=env, stdin="")
+    assert empty.returncode == 3 and "standard input was empty" in empty.stderr

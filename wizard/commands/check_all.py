@@ -23,6 +23,7 @@ from wizard.fleet.scan import (
     load,
     overall,
 )
+from wizard.flow.key import stdin_key
 from wizard.flow.network import incomplete_reason
 from wizard.flow.session import Context
 from wizard.render import ProjectRow, shown_path
@@ -84,8 +85,8 @@ def check_all(ctx: Context) -> Report:
             "flux.toml, [tool.flux] in pyproject.toml, or FLUX_MODEL in .env).",
             fix="Pass the folders that hold the projects after --all.",
         )
-    stdin_key = ctx.read_stdin() if o.api_key_stdin else None
-    members = [load(ctx, path, stdin_key) for path in found.projects]
+    piped = stdin_key(ctx)
+    members = [load(ctx, path, piped) for path in found.projects]
     base = roots[0] if len(roots) == 1 else Path.cwd()
     for member in members:
         member.shown = shown_path(member.path, base)

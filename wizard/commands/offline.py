@@ -14,7 +14,7 @@ from wizard.catalog import Model
 from wizard.diagnosis import Diagnosis
 from wizard.errors import ExitCode, WizardError
 from wizard.facts import STALE_DAYS
-from wizard.flow.key import found_key
+from wizard.flow.key import found_key, stdin_key
 from wizard.flow.prepare import Prepared, env_override, preferred_lines, prepare
 from wizard.flow.session import Context
 from wizard.keys import ApiKey
@@ -178,8 +178,7 @@ def check_offline(ctx: Context) -> Report:
     o = ctx.options
     prepared = prepare(ctx)
     prefer = preferred_lines(ctx, prepared.files)
-    stdin = ctx.read_stdin() if o.api_key_stdin else None
-    key, conflict = found_key(ctx, prepared.files, stdin)
+    key, conflict = found_key(ctx, prepared.files, stdin_key(ctx))
     if conflict:
         ctx.ui.warn(conflict)
     record = saved_record(ctx, key)

@@ -10,19 +10,24 @@ from wizard.keys import ApiKey, KeyDiscovery, check_form, discover, normalise
 from wizard.vocab import Code, KeySource
 
 
+def stdin_key(ctx: Context) -> str | None:
+    """The key piped in with --api-key-stdin (read once), or None without the flag."""
+    if not ctx.options.api_key_stdin:
+        return None
+    value = ctx.read_stdin()
+    if not value.strip():
+        raise WizardError(
+            "--api-key-stdin was given but standard input was empty.",
+            fix="Pipe the key in: `printenv ANTHROPIC_API_KEY | flux-setup --api-key-stdin`.",
+            code=ExitCode.KEY,
+            diagnosis=Code.KEY_MISSING,
+        )
+    return value
+
+
 def key_discovery(ctx: Context, files: project.ProjectFiles) -> KeyDiscovery:
-    stdin_value = None
-    if ctx.options.api_key_stdin:
-        stdin_value = ctx.read_stdin()
-        if not stdin_value.strip():
-            raise WizardError(
-                "--api-key-stdin was given but standard input was empty.",
-                fix="Pipe the key in: `printenv ANTHROPIC_API_KEY | flux-setup --api-key-stdin`.",
-                code=ExitCode.KEY,
-                diagnosis=Code.KEY_MISSING,
-            )
     return discover(
-        stdin=stdin_value,
+        stdin=stdin_key(ctx),
         environ=ctx.environ,
         env_file=files.env_values,
         config_api_key=files.config.api_key,
