@@ -123,17 +123,19 @@ def test_an_unset_model_is_unavailable_offline_too(tmp_path):
     assert report.exit_code == ExitCode.UNAVAILABLE
 
 
-def test_offline_never_imports_the_sdk_nor_shows_the_key(tmp_path):
+@pytest.mark.parametrize("scan", [[], ["--all"]])
+def test_offline_never_imports_the_sdk_nor_shows_the_key(tmp_path, scan):
     online(tmp_path, model="claude-opus-5-5")
+    where = ["--all", str(tmp_path)] if scan else ["--project", str(tmp_path)]
     script = (
         "import sys\n"
         "from wizard import cli\n"
-        "code = cli.main(['check', '--offline', '--json', '--project', sys.argv[1]])\n"
+        "code = cli.main(['check', '--offline', '--json', *sys.argv[1:]])\n"
         "print('ANTHROPIC LOADED' if 'anthropic' in sys.modules else 'clean', file=sys.stderr)\n"
         "sys.exit(code)\n"
     )
     done = subprocess.run(
-        [sys.executable, "-c", script, str(tmp_path)],
+        [sys.executable, "-c", script, *where],
         capture_output=True,
         text=True,
         env=clean_environ(**ENV),
