@@ -201,7 +201,7 @@ def test_the_pre_commit_hook_runs_offline_and_fails_on_a_deprecated_model(tmp_pa
 
 
 def test_server_text_cannot_forge_annotations_or_break_the_table():
-    hostile = "Gone.\n::error file=x::forged\r| injected | row |"
+    hostile = "Gone.\n::error file=x::forged\r| injected | row |\x1b[2J"
     report = {
         "exit_code": 12,
         "projects": [
@@ -217,7 +217,9 @@ def test_server_text_cannot_forge_annotations_or_break_the_table():
     }
     lines = ci.workflow_commands(report, {12})
     assert len(lines) == 1 and "\n" not in lines[0] and "\r" not in lines[0]
-    assert "%0A::error file=x::forged%0D" in lines[0] and "50%25 off" in lines[0]
+    assert lines[0].startswith("::error file=/nowhere/p,")  # the forged one never starts a line
+    assert "50%25 off" in lines[0]
+    assert "\x1b" not in lines[0]
     table = ci.summary(report).splitlines()
     row = next(line for line in table if "nowhere" in line)
     assert row.count(" | ") == 5 and "m\\|x" in row

@@ -387,3 +387,15 @@ def test_a_key_piped_in_serves_every_project_of_the_scan(fleet, sim):
     assert_no_key(result.stdout + result.stderr, OTHER_KEY)
     empty = flux("check", "--all", str(fleet), "--api-key-stdin", env=env, stdin="")
     assert empty.returncode == 3 and "standard input was empty" in empty.stderr
+
+
+def test_escape_sequences_in_folder_names_and_model_ids_are_shown_escaped(tmp_path, sim):
+    evil = tmp_path / "evil\x1b]0;pwned\x07"
+    write(evil, {"flux.toml": config("claude-opus-5-5")})
+    write(tmp_path, {"bad-env/.env": 'FLUX_MODEL="claude\x1b[31m-x"\n'})
+    env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": sim.base_url}
+    result = flux("check", "--all", str(tmp_path), env=env)
+    assert "\x1b" not in result.stdout + result.stderr
+    assert "evil\\x1b]0;pwned\\x07" in result.stdout
+    assert "FLUX_MODEL = claude\\x1b[31m-x is not a model ID" in result.stdout
+    assert result.returncode == 6  # the .env project cannot be read; the other is fine

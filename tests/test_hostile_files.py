@@ -255,3 +255,14 @@ def test_a_file_the_user_may_not_write_is_refused_not_replaced(tmp_path, sim, na
     assert "read-only for you" in result.stderr
     assert snapshot(folder) == before
     assert stat.S_IMODE(os.stat(folder / name).st_mode) == mode
+
+
+def test_flux_model_that_is_not_a_model_id_is_refused_escaped(tmp_path):
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude\x1b[2J\n")
+    result = run_main(["status", "--project", str(tmp_path)], env=clean_environ())
+    assert result.returncode == 6 and "\x1b" not in result.stdout + result.stderr
+    assert "FLUX_MODEL = claude\\x1b[2J is not a model ID" in result.stderr
+    exported = run_main(
+        ["status", "--project", str(tmp_path)], env=clean_environ(FLUX_MODEL="x\x07")
+    )
+    assert exported.returncode == 2 and "FLUX_MODEL in the environment" in exported.stderr

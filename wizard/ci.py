@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from wizard import untrusted
 from wizard.vocab import ExitCode
 
 DEFAULT_FAIL_ON = "11,12"  # a deprecated or unusable model fails the job; an upgrade does not
@@ -45,7 +46,7 @@ def projects(report: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _cell(value: Any) -> str:
-    text = "-" if value in (None, "") else str(value)
+    text = "-" if value in (None, "") else untrusted.text(value, limit=300)
     text = " ".join(text.split())  # no newline may end a table row early
     for char in "\\|`*_[]<>":
         text = text.replace(char, "\\" + char)
@@ -132,7 +133,7 @@ def workflow_commands(
         if code == 0:
             continue
         level = "error" if code in fail_on or _always_fails(code) else "warning"
-        message = _message(p)
+        message = untrusted.text(_message(p), limit=2000)
         if not github:
             out.append(
                 f"{level}: {_config_file(str(p.get('path') or '.'))}: {' '.join(message.split())}"

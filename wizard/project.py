@@ -11,7 +11,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wizard import envfile, fluxconfig, gitguard
+from wizard import envfile, fluxconfig, gitguard, untrusted
 from wizard.changes import FileChange, Plan
 from wizard.diagnosis import Diagnosis
 from wizard.errors import FilesError
@@ -34,8 +34,16 @@ class ProjectFiles:
         return self.env.values()
 
     def env_model(self) -> str | None:
-        value = self.env_values.get(MODEL_VAR)
-        return value or None
+        """FLUX_MODEL in the .env file, checked like [model].id in the config: text that is
+        not a model ID (an escape sequence, a stray quote) is never shown raw nor used."""
+        value = self.env_values.get(MODEL_VAR) or None
+        if value is not None and not untrusted.is_model_id(value):
+            raise FilesError(
+                f"{self.env_path.name}: FLUX_MODEL = {untrusted.shown(value, 60)} is not a model "
+                "ID (letters, digits, . - _ : @).",
+                fix="Write it as FLUX_MODEL=claude-... or remove the line.",
+            )
+        return value
 
 
 def load(project: Path, env_file: Path | None = None, config: Path | None = None) -> ProjectFiles:

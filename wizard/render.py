@@ -275,13 +275,16 @@ def _reason(code: str | None) -> str | None:
 
 
 def shown_path(path: Path, base: Path | None = None) -> str:
-    """A project as a person finds it: relative to the current folder when under it."""
+    """A project as a person finds it: relative to the current folder when under it. A folder
+    name in a scanned tree is anyone's text: control characters are shown escaped."""
+    from wizard import untrusted
+
     base = base or Path.cwd()
     try:
         rel = path.relative_to(base)
     except ValueError:
-        return str(path)
-    return "." if rel == Path() else str(rel)
+        return untrusted.text(str(path), limit=1000)
+    return "." if rel == Path() else untrusted.text(str(rel), limit=1000)
 
 
 def json_dump(payload: dict[str, Any]) -> str:

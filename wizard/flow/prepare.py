@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from wizard import project
+from wizard import project, untrusted
 from wizard.catalog import DEFAULT_PREFER, PreferError, parse_prefer
 from wizard.diagnosis import Diagnosis
 from wizard.errors import UsageError
@@ -40,8 +40,15 @@ class Prepared:
 def prepare(ctx: Context) -> Prepared:
     o = ctx.options
     files = project.load(o.project, o.env_file, o.config)
+    exported = ctx.environ.get(MODEL_VAR) or None
+    if exported is not None and not untrusted.is_model_id(exported):
+        raise UsageError(
+            f"FLUX_MODEL in the environment = {untrusted.shown(exported, 60)} is not a model "
+            "ID (letters, digits, . - _ : @).",
+            fix="`unset FLUX_MODEL`, or export a model ID such as claude-opus-5-5.",
+        )
     sources = {
-        str(ModelSource.ENVIRONMENT): ctx.environ.get(MODEL_VAR) or None,
+        str(ModelSource.ENVIRONMENT): exported,
         str(ModelSource.ENV_FILE): files.env_model(),
         str(ModelSource.CONFIG): files.config.model,
     }
