@@ -399,3 +399,15 @@ def test_escape_sequences_in_folder_names_and_model_ids_are_shown_escaped(tmp_pa
     assert "evil\\x1b]0;pwned\\x07" in result.stdout
     assert "FLUX_MODEL = claude\\x1b[31m-x is not a model ID" in result.stdout
     assert result.returncode == 6  # the .env project cannot be read; the other is fine
+
+
+def test_undo_of_a_batch_skips_a_project_already_undone_on_its_own(fleet, sim):
+    env = {"ANTHROPIC_BASE_URL": sim.base_url}
+    before = snapshot(fleet)
+    flux("check", "--all", str(fleet), "--fix", "--yes", env=env)
+    alone = flux("undo", "--yes", "--project", str(fleet / "upgrade"), env=env)
+    assert alone.returncode == 0, alone.stderr
+    undo = flux("undo", "--batch", "--yes", "--project", str(fleet), env=env)
+    assert undo.returncode == 0, undo.stderr
+    assert "is undone; left as it is" in undo.stdout
+    assert snapshot(fleet) == before

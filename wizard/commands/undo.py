@@ -80,10 +80,7 @@ def _undo_batch(ctx: Context, name: str) -> Report:
     since stops the lot, unless --force), one diff, one confirmation, then each restored."""
     o = ctx.options
     record = batches.find(ctx.store, name)
-    plans = [
-        (Path(project), history.plan_undo(ctx.store, Path(project), name=changeset, force=o.force))
-        for project, changeset in record.entries
-    ]
+    plans = _batch_plans(ctx, record)
     ctx.ui.heading(f"Undo of batch {record.name} ({len(plans)} projects):")
     ctx.ui.diff("".join(c.diff(shown_path(c.path)) for _, plan in plans for c in plan.changes()))
     fields: dict[str, Any] = {
@@ -108,3 +105,25 @@ def _undo_batch(ctx: Context, name: str) -> Report:
     record.status = "undone"
     batches.save(ctx.store, record)
     return Report(o.command, fields={**fields, "restored": restored, "removed": removed})
+
+
+def _batch_plans(ctx: Context, record: batches.Batch) -> list[tuple[Path, history.UndoPlan]]:
+    """What undoing each project of the batch restores, all checked before anything is
+    written; a project whose change set was undone on its own since is left as it is."""
+    plans = []
+    for folder, changeset in record.entries:
+        project = Path(folder)
+        state = {e.changeset: e.status for e in history.list_changesets(ctx.store, project)}
+        if state.get(changeset) not in history.UNDOABLE:
+            ctx.ui.say(
+                f"{shown_path(project)}: change set {changeset} is "
+                f"{state.get(changeset, 'not on record')}; left as it is."
+            )
+            continue
+        plans.append(
+            (
+                project,
+                history.plan_undo(ctx.store, project, name=changeset, force=ctx.options.force),
+            )
+        )
+    return plans
