@@ -1,5 +1,6 @@
-"""Startup a person feels: `--help` and `status` against a bare interpreter, and the time to the
-first prompt of `run` in a pseudo-terminal, side by side in one run.
+"""Startup a person feels: `--help`, `status` and `check --offline` (what a pre-commit hook
+runs) against a bare interpreter, and the time to the first prompt of `run` in a
+pseudo-terminal, side by side in one run.
 
     python benchmarks/startup.py [--repeat 7]
 """
@@ -43,6 +44,28 @@ def first_prompt(env: dict[str, str], cwd: str, repeat: int) -> float:
     return statistics.median(samples)
 
 
+def offline_check(env: dict[str, str], repeat: int) -> float:
+    """`check --offline` in a project whose catalogue one online check (not timed) saved."""
+    from wizard.simulator import serve
+
+    project = tempfile.mkdtemp()
+    with open(os.path.join(project, ".env"), "w") as handle:
+        handle.write("FLUX_MODEL=claude-opus-5-5\n")
+    key = {"ANTHROPIC_API_KEY": "sk-ant-api03-" + "StartupKey" * 9 + "AbCd"}
+    with serve("today") as running:
+        online = {**env, **key, "ANTHROPIC_BASE_URL": running.base_url}
+        subprocess.run(
+            [sys.executable, "-m", "wizard", "check"],
+            env=online,
+            cwd=project,
+            check=False,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    command = [sys.executable, "-m", "wizard", "check", "--offline"]
+    return timed(command, {**env, **key}, project, repeat)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=7)
@@ -55,6 +78,7 @@ def main() -> None:
     bare = timed([sys.executable, "-c", "pass"], env, cwd, args.repeat)
     help_ = timed([sys.executable, "-m", "wizard", "--help"], env, cwd, args.repeat)
     status = timed([sys.executable, "-m", "wizard", "status"], env, cwd, args.repeat)
+    offline = offline_check(env, args.repeat)
     sdk = timed([sys.executable, "-c", "import anthropic"], env, cwd, args.repeat)
     prompt = first_prompt(env, cwd, args.repeat)
     print(f"median of {args.repeat} runs")
@@ -63,6 +87,7 @@ def main() -> None:
         f"  flux-setup --help       {help_ * 1000:7.0f} ms  ({help_ / bare:.1f}x bare; goal < 5x)"
     )
     print(f"  flux-setup status       {status * 1000:7.0f} ms  ({status / bare:.1f}x bare)")
+    print(f"  check --offline         {offline * 1000:7.0f} ms  ({offline / bare:.1f}x bare)")
     print(f"  python -c 'import anthropic' {sdk * 1000:5.0f} ms  (what the fast paths avoid)")
     print(f"  run: first prompt       {prompt * 1000:7.0f} ms  (goal < 500 ms)")
 
