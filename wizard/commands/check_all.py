@@ -186,6 +186,8 @@ def _next(member: Member) -> str | None:
     if code == ExitCode.NETWORK and view is not None:
         return incomplete_reason(view)
     if code in (ExitCode.KEY, ExitCode.ACCOUNT):
+        if view is not None:  # said once above, under its key: not once per project
+            return VERDICTS.get(code)
         first = next((d for d in member.diagnoses if d.account_wide), None)
         return first.message if first else VERDICTS.get(code)
     if code == ExitCode.UNAVAILABLE and member.status == Status.UNSET:
