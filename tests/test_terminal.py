@@ -136,7 +136,7 @@ def test_a_scan_of_many_keys_draws_a_progress_bar_in_the_terminal(tmp_path):
         folder.mkdir()
         (folder / "flux.toml").write_text('config_version = 2\n\n[model]\nid = "claude-opus-5-5"\n')
         (folder / ".env").write_text(f"ANTHROPIC_API_KEY={KEY[:-4]}Ab{n}d\n")
-    with serve("today", Faults(latency_ms=400)) as running:
+    with serve("today", Faults(latency_ms=250)) as running:
         child = spawn(
             ["check", "--all", "--max-verify", "1"],
             tmp_path,
