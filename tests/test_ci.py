@@ -248,3 +248,13 @@ def test_the_action_checks_one_project_when_all_is_false(repo, sim, tmp_path):
     assert rows[1:] == [
         "| . | claude-sonnet-5-5 | callable | claude-opus-5-5 | sk-ant-api03...ZxWv | 10 upgrade available |"
     ]
+
+
+def test_the_report_helper_fails_on_any_project_not_just_the_highest_code(tmp_path):
+    report = tmp_path / "r.json"
+    report.write_text(
+        '{"exit_code": 10, "projects": [{"path": "a", "exit_code": 10}, {"path": "b", "exit_code": 6}]}'
+    )
+    assert ci.main([str(report), "--fail-on", "11,12", "--summary", str(tmp_path / "s.md")]) == 1
+    report.write_text('{"exit_code": 10, "projects": [{"path": "a", "exit_code": 10}]}')
+    assert ci.main([str(report), "--fail-on", "11,12", "--summary", str(tmp_path / "s.md")]) == 0

@@ -411,3 +411,14 @@ def test_undo_of_a_batch_skips_a_project_already_undone_on_its_own(fleet, sim):
     assert undo.returncode == 0, undo.stderr
     assert "is undone; left as it is" in undo.stdout
     assert snapshot(fleet) == before
+
+
+def test_fail_on_never_hides_a_broken_project_behind_a_verdict_left_out(fleet, sim):
+    env = {"ANTHROPIC_BASE_URL": sim.base_url}
+    result = flux("check", "--all", str(fleet), "--fail-on", "11,12", "--json", env=env)
+    payload = json_of(result)
+    assert result.returncode == 6  # 10 is left out; the broken project's 6 is not
+    assert payload["verdict_code"] == 10
+    (fleet / "broken" / "flux.toml").write_text(config("claude-opus-5-5"))
+    (fleet / "broken" / ".env").write_text(f"ANTHROPIC_API_KEY={KEY}\n")
+    assert flux("check", "--all", str(fleet), "--fail-on", "11,12", env=env).returncode == 0

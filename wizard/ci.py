@@ -218,7 +218,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     github = os.environ.get("GITHUB_ACTIONS") == "true"
     for line in workflow_commands(report, fail_on, github=github):
         print(line)
-    failed = code in fail_on or _always_fails(code)
+    # every project counts: a scan's exit code 10 may stand above a broken project's 6
+    codes = {code, *(p.get("exit_code") for p in projects(report))}
+    failed = any(c in fail_on or _always_fails(c) for c in codes)
     print(
         f"flux-setup exit code {code}: {'failing' if failed else 'passing'} "
         f"(fail-on {','.join(str(c) for c in sorted(fail_on)) or 'none'})."

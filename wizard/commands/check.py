@@ -96,17 +96,24 @@ def check(ctx: Context) -> Report:
 
 
 def failing_on(ctx: Context, report: Report) -> Report:
-    """--fail-on: a verdict the user did not choose to fail on exits 0, and says so; the JSON
-    keeps it as `verdict_code`. Errors are never masked."""
+    """--fail-on: a verdict the user did not choose to fail on counts as 0, and says so; the
+    JSON keeps the verdict as `verdict_code`. Errors are never masked: in a scan, a broken
+    project's code still counts when a verdict above it is left out."""
     chosen = ctx.options.fail_on
-    code = report.exit_code
-    if chosen is None or code not in VERDICT_CODES or code in chosen:
+    if chosen is None:
         return report
-    report.fields["verdict_code"] = int(code)
-    report.exit_code = ExitCode.OK
+    projects = report.fields.get("projects")
+    codes = [int(p["exit_code"]) for p in projects] if projects else [int(report.exit_code)]
+    kept = [c for c in codes if c not in VERDICT_CODES or c in chosen]
+    code = ExitCode(max(kept, default=0))
+    if code == report.exit_code:
+        return report
+    report.fields["verdict_code"] = int(report.exit_code)
     ctx.ui.say(
-        f"Exit 0: --fail-on {','.join(str(c) for c in sorted(chosen))} leaves out {int(code)}."
+        f"Exit {int(code)}: --fail-on {','.join(str(c) for c in sorted(chosen))} leaves out "
+        f"{int(report.exit_code)}."
     )
+    report.exit_code = code
     return report
 
 
