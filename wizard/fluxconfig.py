@@ -185,8 +185,7 @@ def _expect_str(value: Any, key: str, display: str) -> str | None:
         )
     if not untrusted.is_model_id(value):
         raise FilesError(
-            f"{display}: `{key}` = {untrusted.shown(value, 60)} is not a model ID (letters, "
-            "digits, . - _ : @).",
+            untrusted.not_a_model_id(f"{display}: `{key}`", value),
             fix=f'Write it as {key} = "claude-..." or remove it.',
         )
     return str(value)

@@ -39,8 +39,7 @@ class ProjectFiles:
         value = self.env_values.get(MODEL_VAR) or None
         if value is not None and not untrusted.is_model_id(value):
             raise FilesError(
-                f"{self.env_path.name}: FLUX_MODEL = {untrusted.shown(value, 60)} is not a model "
-                "ID (letters, digits, . - _ : @).",
+                untrusted.not_a_model_id(f"{self.env_path.name}: FLUX_MODEL", value),
                 fix="Write it as FLUX_MODEL=claude-... or remove the line.",
             )
         return value

@@ -21,6 +21,11 @@ def is_model_id(value: object) -> bool:
     return isinstance(value, str) and MODEL_ID.fullmatch(value) is not None
 
 
+def not_a_model_id(where: str, value: object) -> str:
+    """The one sentence for a value that should be a model ID and is not, shown escaped."""
+    return f"{where} = {shown(value, 60)} is not a model ID (letters, digits, . - _ : @)."
+
+
 def text(value: object, limit: int = 500) -> str:
     """A server's words, safe on a terminal and in a Markdown or .env line: control and bidi
     characters escaped (\\x1b, \\u202e), line breaks folded to spaces, at most `limit`."""

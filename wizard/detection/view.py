@@ -27,13 +27,14 @@ def for_project(
     this project's business unless they rank in its own line order."""
     own = shared.resolve(configured)
     ranked = {m.id for m in Catalog(shared.models).ranked(prefer)}
+    elsewhere = {shared.resolve(o) for o in others}
     diagnoses = [
         copy.copy(d)  # the next step is rewritten per project (what replaces its model)
         for d in shared.diagnoses
         if d.model is None
         or d.model == own
         or d.model in ranked
-        or shared.resolve(d.model) not in {shared.resolve(o) for o in others}
+        or shared.resolve(d.model) not in elsewhere
     ]
     view = replace(
         shared,

@@ -15,12 +15,13 @@ from wizard.detection import Detection, detect
 from wizard.detection.view import for_project
 from wizard.diagnosis import Diagnosis
 from wizard.errors import ExitCode, UsageError, WizardError
-from wizard.facts import KEYS_URL, SCAN_WORKERS
-from wizard.flow.key import found_key, key_error
+from wizard.facts import SCAN_WORKERS
+from wizard.flow.key import found_key, no_key
+from wizard.flow.network import unknown_lines
 from wizard.flow.prepare import Prepared, preferred_lines, prepare
 from wizard.flow.session import Context
 from wizard.keys import ApiKey
-from wizard.vocab import Code, Status
+from wizard.vocab import Status
 
 
 @dataclass
@@ -108,11 +109,7 @@ def load(ctx: Context, path: Path, stdin_key: str | None) -> Member:
         member.prefer = preferred_lines(pctx, files)
         key, member.conflict = found_key(pctx, files, stdin_key)
         if key is None:
-            raise key_error(
-                Code.KEY_MISSING,
-                "No API key found for this project (ANTHROPIC_API_KEY, its .env, its config).",
-                f"Set ANTHROPIC_API_KEY, or pipe the key in with --api-key-stdin. Keys: {KEYS_URL}",
-            )
+            raise no_key("its .env, its config")
         member.key = key
         member.base_url = api.resolve_base_url(ctx.options.base_url, ctx.environ)
     except WizardError as exc:
@@ -217,16 +214,12 @@ def judge_offline(ctx: Context, members: Sequence[Member]) -> None:
 def _unknown_lines(shared: Detection, prefer: Sequence[str]) -> UsageError | None:
     if not shared.listed:
         return None
-    known = sorted({m.line for m in shared.models if m.line})
-    unknown = [line for line in prefer if line not in known]
+    listed = {m.line for m in shared.models if m.line}
+    unknown = [line for line in prefer if line not in listed]
     if not unknown:
         return None
-    return UsageError(
-        f"the project's line order names a line the API does not list: {', '.join(unknown)}. "
-        f"Lines the API lists: {', '.join(known)}.",
-        fix="Correct [model].prefer in its Flux config, e.g. "
-        + ",".join(line for line in ("opus", "sonnet", "haiku") if line in known),
-    )
+    fix = "Correct [model].prefer in its Flux config, e.g. "
+    return unknown_lines(shared, unknown, "The project's line order", fix)
 
 
 def overall(members: Sequence[Member]) -> ExitCode:

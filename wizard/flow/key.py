@@ -38,6 +38,15 @@ def key_error(problem_code: Code, message: str, next_step: str) -> WizardError:
     return WizardError(message, fix=next_step, code=ExitCode.KEY, diagnosis=problem_code)
 
 
+def no_key(files: str) -> WizardError:
+    """No key anywhere: where it was looked for, and how to give one."""
+    return key_error(
+        Code.KEY_MISSING,
+        f"No API key found (stdin, ANTHROPIC_API_KEY, {files}).",
+        f"Set ANTHROPIC_API_KEY, or pipe the key in with --api-key-stdin. Keys: {KEYS_URL}",
+    )
+
+
 def checked(key: ApiKey) -> ApiKey:
     """The key, if its form is right; else the KEY error that says what is wrong with it."""
     problem = check_form(key.reveal())
@@ -73,11 +82,7 @@ def obtain_key(ctx: Context, files: project.ProjectFiles, *, allow_prompt: bool)
     key = found.key
     if key is None:
         if not (allow_prompt and ctx.prompter.interactive):
-            raise key_error(
-                Code.KEY_MISSING,
-                "No API key found (stdin, ANTHROPIC_API_KEY, the .env file, the config).",
-                f"Set ANTHROPIC_API_KEY, or pipe the key in with --api-key-stdin. Keys: {KEYS_URL}",
-            )
+            raise no_key("the .env file, the config")
         ctx.warm_up(0.3)  # import while the person pastes, after the prompt has drawn
         return _ask(ctx)
     checked(key)

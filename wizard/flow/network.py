@@ -49,20 +49,26 @@ def run_detection(
     finally:
         client.close()
     if detection.unknown_lines:
-        known = sorted({m.line for m in detection.models if m.line})
         source = "--prefer" if o.prefer else "[model].prefer in the Flux config"
-        raise UsageError(
-            f"{source} names a line the API does not list: "
-            f"{', '.join(detection.unknown_lines)}. Lines the API lists: {', '.join(known)}.",
-            fix="e.g. --prefer "
-            + ",".join(line for line in ("opus", "sonnet", "haiku") if line in known),
-        )
+        raise unknown_lines(detection, detection.unknown_lines, source, "e.g. --prefer ")
     if detection.configured_model != detection.configured:
         ctx.ui.say(
             f"{detection.configured} is an alias: the API resolves it to "
             f"{detection.configured_model}."
         )
     return detection
+
+
+def unknown_lines(
+    detection: Detection, unknown: Sequence[str], source: str, fix: str
+) -> UsageError:
+    """A line order that names a line the listing does not have (a typo like `opsu`)."""
+    known = sorted({m.line for m in detection.models if m.line})
+    return UsageError(
+        f"{source} names a line the API does not list: {', '.join(unknown)}. "
+        f"Lines the API lists: {', '.join(known)}.",
+        fix=fix + ",".join(line for line in ("opus", "sonnet", "haiku") if line in known),
+    )
 
 
 def incomplete_reason(detection: Detection) -> str:

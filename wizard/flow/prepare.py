@@ -43,8 +43,7 @@ def prepare(ctx: Context) -> Prepared:
     exported = ctx.environ.get(MODEL_VAR) or None
     if exported is not None and not untrusted.is_model_id(exported):
         raise UsageError(
-            f"FLUX_MODEL in the environment = {untrusted.shown(exported, 60)} is not a model "
-            "ID (letters, digits, . - _ : @).",
+            untrusted.not_a_model_id("FLUX_MODEL in the environment", exported),
             fix="`unset FLUX_MODEL`, or export a model ID such as claude-opus-5-5.",
         )
     sources = {
