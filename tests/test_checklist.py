@@ -194,6 +194,7 @@ def test_today_then_veteran_with_a_deprecated_model_exits_11(tmp_path):
         assert check(ctx).exit_code == ExitCode.UNAVAILABLE  # closed to a new organisation
         running.use_scenario("veteran")
         ctx, out = make_context(tmp_path, environ=ENV, base_url=running.base_url)
+        ctx.now = lambda: datetime(2026, 11, 26, tzinfo=timezone.utc)  # before it retires
         assert check(ctx).exit_code == ExitCode.DEPRECATED
     assert "retires 2026-11-30" in out.getvalue()
 

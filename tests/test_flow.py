@@ -33,12 +33,13 @@ def files(project):
 
 
 def test_first_setup_asks_selects_confirms_and_writes(tmp_path, sim):
-    prompter = ScriptedPrompter(["", "default", "default"])
+    prompter = ScriptedPrompter(["", "default", "default", "default"])
     ctx, out = make_context(tmp_path, prompter=prompter, environ=ENV, base_url=sim.base_url)
     outcome = run(ctx)
     assert outcome.exit_code == ExitCode.OK
     kinds = [k for k, _, _ in prompter.asked]
-    assert kinds == ["secret", "select", "confirm"]  # keep the key found, the model, apply
+    # keep the key found, the model, its fallback, apply
+    assert kinds == ["secret", "select", "select", "confirm"]
     assert "Enter keeps it" in prompter.asked[0][1]
     offered = prompter.asked[1][2]
     assert offered[0] == "claude-opus-5-5"  # the recommendation first and preselected
@@ -61,7 +62,10 @@ def test_a_rerun_with_nothing_to_do_changes_nothing(tmp_path, sim):
     run(ctx)
     before = files(tmp_path)
     ctx, out = make_context(
-        tmp_path, prompter=ScriptedPrompter(["", "default"]), environ=ENV, base_url=sim.base_url
+        tmp_path,
+        prompter=ScriptedPrompter(["", "default", "default"]),
+        environ=ENV,
+        base_url=sim.base_url,
     )
     outcome = run(ctx)
     assert outcome.exit_code == ExitCode.OK
@@ -96,7 +100,7 @@ def test_the_demo_project_is_migrated_and_the_key_moves_to_env(tmp_path, sim):
 def test_keep_the_current_model_is_offered_and_honoured(tmp_path):
     (tmp_path / ".env").write_text("FLUX_MODEL=claude-sonnet-4-5-20250929\n")
     with serve("veteran") as running:
-        prompter = ScriptedPrompter(["", "claude-sonnet-4-5-20250929", True])
+        prompter = ScriptedPrompter(["", "claude-sonnet-4-5-20250929", "default", True])
         ctx, _ = make_context(tmp_path, prompter=prompter, environ=ENV, base_url=running.base_url)
         run(ctx)
     assert "claude-sonnet-4-5-20250929" in prompter.asked[1][2]
@@ -111,7 +115,7 @@ def test_declining_the_confirmation_cancels_with_nothing_written(tmp_path, sim):
     before = files(tmp_path)
     ctx, _ = make_context(
         tmp_path,
-        prompter=ScriptedPrompter(["", "default", False]),
+        prompter=ScriptedPrompter(["", "default", "default", False]),
         environ=ENV,
         base_url=sim.base_url,
     )
@@ -141,7 +145,9 @@ def test_without_a_terminal_run_needs_yes_and_fails_before_any_request(tmp_path,
 
 
 def test_a_prompted_key_is_checked_and_saved_when_asked(tmp_path, sim):
-    prompter = ScriptedPrompter(["sk-proj-" + "a" * 60, f"  '{KEY}'  ", "default", True, "default"])
+    prompter = ScriptedPrompter(
+        ["sk-proj-" + "a" * 60, f"  '{KEY}'  ", "default", "default", True, "default"]
+    )
     ctx, out = make_context(tmp_path, prompter=prompter, base_url=sim.base_url)
     assert run(ctx).exit_code == ExitCode.OK
     assert "another vendor" in out.getvalue()
@@ -156,8 +162,8 @@ OTHER = "sk-ant-api03-" + "AnotherKey7" * 8 + "QwEr"
 
 def test_a_key_found_can_be_kept_with_enter_or_replaced_by_a_paste(tmp_path, sim):
     (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
-    # the key, the model, save the key?, apply (flux.toml is created)
-    prompter = ScriptedPrompter([OTHER, "default", False, True])
+    # the key, the model, its fallback, save the key?, apply (flux.toml is created)
+    prompter = ScriptedPrompter([OTHER, "default", "default", False, True])
     ctx, out = make_context(tmp_path, prompter=prompter, environ=ENV, base_url=sim.base_url)
     report = run(ctx)
     assert report.exit_code == ExitCode.OK
@@ -395,7 +401,7 @@ def test_undo_without_history_is_a_files_error(tmp_path):
 
 def test_the_successor_of_a_retired_model_is_offered(tmp_path, sim):
     (tmp_path / ".env").write_text("FLUX_MODEL=claude-3-haiku-20240307\n")
-    prompter = ScriptedPrompter(["", "claude-haiku-5-5", True])
+    prompter = ScriptedPrompter(["", "claude-haiku-5-5", "default", True])
     ctx, _ = make_context(tmp_path, prompter=prompter, environ=ENV, base_url=sim.base_url)
     run(ctx)
     offered = prompter.asked[1][2]
@@ -526,7 +532,7 @@ def test_a_move_to_another_line_is_said_with_its_price(tmp_path, sim):
     )
     # in a terminal, the question carries it beside the recommendation
     (tmp_path / ".env").write_text("FLUX_MODEL=claude-haiku-5-5\n")
-    prompter = ScriptedPrompter(["", "claude-haiku-5-5", True])
+    prompter = ScriptedPrompter(["", "claude-haiku-5-5", "default", True])
     ctx, _ = make_context(tmp_path, prompter=prompter, environ=ENV, base_url=sim.base_url)
     run(ctx)
     assert prompter.asked[1][2][:2] == ["claude-opus-5-5", "claude-haiku-5-5"]  # keeping is offered
@@ -610,7 +616,7 @@ def test_the_spinner_says_when_it_retries_and_why(tmp_path):
 
 def test_a_change_of_line_offers_the_newest_of_the_current_line_as_the_other_answer(tmp_path, sim):
     (tmp_path / ".env").write_text("FLUX_MODEL=claude-haiku-4-5-20251001\n")
-    prompter = ScriptedPrompter(["", "default", True])
+    prompter = ScriptedPrompter(["", "default", "default", True])
     ctx, _ = make_context(tmp_path, prompter=prompter, environ=ENV, base_url=sim.base_url)
     run(ctx)
     offered = prompter.asked[1][2]
@@ -619,7 +625,7 @@ def test_a_change_of_line_offers_the_newest_of_the_current_line_as_the_other_ans
 
 def test_an_unverified_model_is_offered_and_verified_once_chosen(tmp_path, sim):
     (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
-    prompter = ScriptedPrompter(["", "claude-opus-4-8", True])
+    prompter = ScriptedPrompter(["", "claude-opus-4-8", "default", True])
     ctx, out = make_context(tmp_path, prompter=prompter, environ=ENV, base_url=sim.base_url)
     sim.reset_counters()
     report = run(ctx)

@@ -67,11 +67,15 @@ def test_a_retirement_within_warn_days_is_flagged_and_beyond_it_is_deprecated(tm
     assert Code.MODEL_RETIRING not in codes(report) and Code.MODEL_DEPRECATED in codes(report)
 
 
-def test_a_retirement_date_that_has_passed_counts_even_if_the_catalogue_is_older(tmp_path):
+def test_a_retirement_date_that_has_passed_is_overdue_not_retired(tmp_path):
+    # The Models API: a past date on a deprecated model means retirement is overdue, not that
+    # it has occurred; `lifecycle` is the signal. The saved catalogue says deprecated.
     online(tmp_path, scenario="veteran")
     report, text = offline(tmp_path, days_later=10)
-    assert report.exit_code == ExitCode.UNAVAILABLE
-    assert "was retired on 2026-11-30" in text
+    assert report.exit_code == ExitCode.DEPRECATED
+    assert Code.MODEL_RETIRED not in codes(report) and Code.MODEL_RETIRING in codes(report)
+    assert "due 2026-11-30, is overdue" in text and "was retired" not in text
+    assert report.to_json()["configured"]["status"] == "deprecated"
 
 
 def test_a_stale_catalogue_says_its_age(tmp_path):

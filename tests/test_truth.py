@@ -55,8 +55,9 @@ def run_in(tmp_path, running, configured, **options):
         ("gated-flagship", "claude-opus-5", "claude-sonnet-5"),
         # every Opus and the newest Sonnet refused: an older Sonnet answers
         ("line-refused", "claude-sonnet-5", "claude-haiku-5-5"),
-        # Haiku only: every Opus and Sonnet refused, each one tried
-        ("haiku-only", "claude-haiku-5-5", None),
+        # Haiku only: every Opus and Sonnet refused, each one tried; no other line is left, so
+        # the fallback is the next model of the same line (docs/detection.md, "The fallback")
+        ("haiku-only", "claude-haiku-5-5", "claude-haiku-4-5-20251001"),
     ],
 )
 def test_refused_flagships_are_walked_past_before_anything_else_is_proven(
@@ -151,7 +152,7 @@ def test_an_alias_of_the_recommendation_is_kept_and_pinning_is_offered(tmp_path)
         assert outcome.exit_code == ExitCode.OK
         outcome, env, _ = run_in(tmp_path, running, "claude-opus-4-1")
         assert env == "FLUX_MODEL=claude-opus-4-1\n"  # --yes never pins
-        prompter = ScriptedPrompter(["", "claude-opus-4-1-20250805", True])
+        prompter = ScriptedPrompter(["", "claude-opus-4-1-20250805", "default", True])
         ctx, _ = make_context(tmp_path, prompter=prompter, environ=ENV, base_url=running.base_url)
         run(ctx)
     offered = prompter.asked[1][2]

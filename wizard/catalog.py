@@ -9,9 +9,10 @@ import difflib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from wizard.vocab import Lifecycle
+from wizard.vocab import Lifecycle, Status
 
 DEFAULT_PREFER: tuple[str, ...] = ("opus", "sonnet", "haiku")
 LINE_NAME = re.compile(r"[a-z][a-z0-9_-]*")
@@ -79,6 +80,29 @@ class Model:
     @property
     def retires_on(self) -> str | None:
         return self.retires_at[:10] if self.retires_at else None
+
+    @property
+    def status(self) -> Status:
+        """What this model is for the key, online and offline alike. `lifecycle` decides, dates
+        only inform: a deprecated model whose `retires_at` has passed is overdue for
+        retirement, not retired (the Models API's own reading), and stays deprecated."""
+        if self.lifecycle == Lifecycle.RETIRED:
+            return Status.RETIRED
+        if self.callable is False:
+            return Status.NOT_CALLABLE
+        if self.callable is None:
+            return Status.UNVERIFIED
+        return Status.DEPRECATED if self.lifecycle == Lifecycle.DEPRECATED else Status.CALLABLE
+
+    def retirement(self, today: date) -> str:
+        """When it retires, in words for a sentence: "retires 2027-01-22", or, for a date
+        that has passed on a model not yet retired, that retirement is overdue."""
+        day = self.retires_on
+        if not day:
+            return ""
+        if self.lifecycle != Lifecycle.RETIRED and day < today.isoformat():
+            return f"its retirement, due {day}, is overdue: it may stop answering any day"
+        return f"retires {day}"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -151,14 +175,28 @@ class Catalog:
         refused."""
         return _first_proven(self.ranked(prefer), unverified_ok)
 
+    def fallback_candidates(self, prefer: Sequence[str], chosen: Model) -> list[Model]:
+        """The models that may stand in for `chosen`, best first: only those ranked below it
+        in the line order (never one the user ranked above it), other lines first, so that
+        one line's outage does not take both; its own line after them."""
+        ranked = self.ranked(prefer)
+        ids = [m.id for m in ranked]
+        if chosen.id not in ids:
+            return []  # outside the line order: nothing is ranked below it
+        below = ranked[ids.index(chosen.id) + 1 :]
+        return [m for m in below if m.line != chosen.line] + [
+            m for m in below if m.line == chosen.line
+        ]
+
     def fallback(
-        self, prefer: Sequence[str], recommended: Model | None, *, unverified_ok: bool = False
+        self, prefer: Sequence[str], chosen: Model | None, *, unverified_ok: bool = False
     ) -> Model | None:
-        """The best callable model of another line than the recommendation's, proven alike."""
-        if recommended is None:
+        """The fallback of the chosen model (docs/detection.md, "The fallback"): the best
+        callable model ranked below it, another line preferred, proven like a
+        recommendation; None when nothing qualifies."""
+        if chosen is None:
             return None
-        others = [m for m in self.ranked(prefer) if m.line != recommended.line]
-        return _first_proven(others, unverified_ok)
+        return _first_proven(self.fallback_candidates(prefer, chosen), unverified_ok)
 
     def successor(self, model: Model) -> Model | None:
         """The newest active model of the same line that is not known to be refused."""

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from wizard import untrusted
+from wizard import verdict as verdicts
 from wizard.vocab import ExitCode
 
 DEFAULT_FAIL_ON = "11,12"  # a deprecated or unusable model fails the job; an upgrade does not
@@ -39,6 +40,7 @@ def projects(report: dict[str, Any]) -> list[dict[str, Any]]:
             "configured": report.get("configured") or {},
             "recommended": report.get("recommended"),
             "diagnosis": report.get("diagnosis") or [],
+            "reason": report.get("reason"),
             "error": report.get("error"),
             "key": report.get("key"),
         }
@@ -132,7 +134,7 @@ def workflow_commands(
         code = p.get("exit_code")
         if code == 0:
             continue
-        level = "error" if code in fail_on or _always_fails(code) else "warning"
+        level = "error" if code in fail_on or verdicts.always_fails(code) else "warning"
         message = untrusted.text(_message(p), limit=2000)
         if not github:
             out.append(
@@ -150,6 +152,9 @@ def _message(project: dict[str, Any]) -> str:
     if isinstance(error, dict):
         fix = f" Fix: {error.get('fix')}" if error.get("fix") else ""
         return f"{error.get('message')}{fix}"
+    reason = project.get("reason")
+    if isinstance(reason, str) and reason:
+        return reason  # the verdict's own sentence: the configured model's cause, not a neighbour's
     diagnoses = [d for d in project.get("diagnosis") or [] if isinstance(d, dict)]
     if diagnoses:
         first = diagnoses[0]
@@ -159,11 +164,6 @@ def _message(project: dict[str, Any]) -> str:
     return f"{configured.get('model')}: {_word(project.get('exit_code'))}" + (
         f"; recommended: {recommended}" if recommended else ""
     )
-
-
-def _always_fails(code: Any) -> bool:
-    """No key, the account, the network, the files, a bug, Ctrl-C: never a pass."""
-    return isinstance(code, int) and (0 < code < 10 or code == 130)
 
 
 def parse_codes(text: str) -> set[int]:
@@ -220,7 +220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(line)
     # every project counts: a scan's exit code 10 may stand above a broken project's 6
     codes = {code, *(p.get("exit_code") for p in projects(report))}
-    failed = any(c in fail_on or _always_fails(c) for c in codes)
+    failed = any(c in fail_on or verdicts.always_fails(c) for c in codes)
     print(
         f"flux-setup exit code {code}: {'failing' if failed else 'passing'} "
         f"(fail-on {','.join(str(c) for c in sorted(fail_on)) or 'none'})."

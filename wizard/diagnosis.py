@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from wizard.catalog import Catalog, Model
@@ -35,8 +36,14 @@ class Diagnosis:
     model: str | None = None
     request_id: str | None = None
     # True when every further request would get the same answer: detection stops, and the
-    # command exits with the code's category (3 key, 4 account).
+    # command exits with the code's category (3 key, 4 account). The code's scope decides it
+    # (`Code.scope`); only a refusal that is the model's or the account's by the evidence
+    # (`Scope.MODEL_OR_ACCOUNT`) is set by whoever saw that evidence.
     account_wide: bool = False
+
+    def __post_init__(self) -> None:
+        if self.code.settles_account:
+            self.account_wide = True
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -166,7 +173,6 @@ def _credential(failure: ApiFailure, model_id: str | None) -> Diagnosis | None:
             "Create an API key (sk-ant-api03-...) in the Console and use it instead.",
             url=KEYS_URL,
             request_id=rid,
-            account_wide=True,
         )
     if status == 401:
         return Diagnosis(
@@ -175,7 +181,6 @@ def _credential(failure: ApiFailure, model_id: str | None) -> Diagnosis | None:
             "Create a new key in the Console and rerun with it.",
             url=KEYS_URL,
             request_id=rid,
-            account_wide=True,
         )
     if status == 400 and "only authorized for use with claude code" in lowered:
         return Diagnosis(
@@ -184,7 +189,6 @@ def _credential(failure: ApiFailure, model_id: str | None) -> Diagnosis | None:
             "Create an API key (sk-ant-api03-...) in the Console.",
             url=KEYS_URL,
             request_id=rid,
-            account_wide=True,
         )
     return None
 
@@ -209,7 +213,6 @@ def _account(failure: ApiFailure, model_id: str | None) -> Diagnosis | None:
             if isinstance(appeal, str) and appeal.startswith("https://")
             else SUPPORT_URL,
             request_id=rid,
-            account_wide=True,
         )
     if status == 400 and "credit balance is too low" in lowered:
         return Diagnosis(
@@ -218,7 +221,6 @@ def _account(failure: ApiFailure, model_id: str | None) -> Diagnosis | None:
             "Add credit or a payment method on the billing page, then rerun `flux-setup check`.",
             url=BILLING_URL,
             request_id=rid,
-            account_wide=True,
         )
     if (status == 400 and "reached your specified" in lowered and "usage limit" in lowered) or (
         status == 429 and failure.error_code == SPEND_LIMIT_ERROR_CODE
@@ -231,7 +233,6 @@ def _account(failure: ApiFailure, model_id: str | None) -> Diagnosis | None:
             "Check the payment method and balance on the billing page.",
             url=BILLING_URL,
             request_id=rid,
-            account_wide=True,
         )
     return None
 
@@ -251,7 +252,6 @@ def _access(failure: ApiFailure, model_id: str | None) -> Diagnosis | None:
             "HTTPS_PROXY); support can confirm which applies.",
             url=SUPPORT_URL,
             request_id=rid,
-            account_wide=True,
         )
     return Diagnosis(
         Code.PERMISSION_DENIED,
@@ -288,7 +288,10 @@ def _not_found(failure: ApiFailure, model_id: str, catalog: Catalog) -> Diagnosi
 
 
 def _transient(failure: ApiFailure, model_id: str | None) -> Diagnosis | None:
-    """Answers that change with time: they say nothing about access."""
+    """Answers that change with time: they say nothing about access. Which answers those are
+    is `ApiFailure.transient`'s call alone (the retry policy reads the same property)."""
+    if not failure.transient:
+        return None
     status, rid, tries = failure.status, failure.request_id, failure.attempts
     if status == 429:
         return Diagnosis(
@@ -310,18 +313,18 @@ def _transient(failure: ApiFailure, model_id: str | None) -> Diagnosis | None:
             model=model_id,
             request_id=rid,
         )
-    if status is not None and status >= 500:
-        what = "timed out" if status == 504 or failure.type == "timeout_error" else "failed"
-        return Diagnosis(
-            Code.SERVER_ERROR,
-            f"The API {what} ({status} {failure.type or 'error'}){_for(model_id)} after "
-            f"{tries} attempt(s); this says nothing about access.",
-            "Rerun in a few minutes; see the status page.",
-            url=STATUS_URL,
-            model=model_id,
-            request_id=rid,
-        )
-    return None
+    # 408, 409 and the other 5xx: the same request may succeed when it is sent again.
+    timed_out = status in (408, 504) or failure.type == "timeout_error"
+    what = "timed out" if timed_out else "failed"
+    return Diagnosis(
+        Code.SERVER_ERROR,
+        f"The API {what} ({status} {failure.type or 'error'}){_for(model_id)} after "
+        f"{tries} attempt(s); this says nothing about access.",
+        "Rerun in a few minutes; see the status page.",
+        url=STATUS_URL,
+        model=model_id,
+        request_id=rid,
+    )
 
 
 def _unknown(failure: ApiFailure, model_id: str | None) -> Diagnosis:
@@ -370,7 +373,6 @@ def _spend_limit(message: str, rid: str | None, *, cap: bool) -> Diagnosis:
         f"{where}.",
         url=LIMITS_URL,
         request_id=rid,
-        account_wide=True,
     )
 
 
@@ -378,11 +380,12 @@ def _for(model_id: str | None) -> str:
     return f" for {model_id}" if model_id else ""
 
 
-def deprecated_but_callable(model: Model, *, proven: bool = True) -> Diagnosis:
+def deprecated_but_callable(model: Model, today: date, *, proven: bool = True) -> Diagnosis:
     answers = "still answers, but it" if proven else "was not verified; it"
+    when = model.retirement(today)
     return Diagnosis(
         Code.MODEL_DEPRECATED,
-        f"{model.id} {answers} is deprecated{_retires(model)}.",
+        f"{model.id} {answers} is deprecated{f' ({when})' if when else ''}.",
         "Move to a current model before it retires: `flux-setup run`.",
         model=model.id,
     )

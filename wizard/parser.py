@@ -41,6 +41,11 @@ def _base_url(value: str) -> str:
     return value.strip()
 
 
+def _fallback_id(value: str) -> str:
+    """--fallback: a model ID, or `none` for no fallback."""
+    return "none" if value.strip().lower() == "none" else _model_id(value)
+
+
 def _model_id(value: str) -> str:
     from wizard.untrusted import MODEL_ID, shown
 
@@ -175,6 +180,13 @@ def _choice(parser: argparse.ArgumentParser) -> None:
         type=_model_id,
         metavar="ID",
         help="use this model instead of the recommendation (still verified)",
+    )
+    g.add_argument(
+        "--fallback",
+        type=_fallback_id,
+        metavar="ID|none",
+        help="the fallback Flux uses when the model fails (default: the best callable model "
+        "ranked below it; still verified), or none",
     )
     g.add_argument(
         "--save-key",

@@ -29,6 +29,12 @@ class ExitCode(enum.IntEnum):
     def meaning(self) -> str:
         return self.name.lower().replace("_", " ")
 
+    @property
+    def is_verdict(self) -> bool:
+        """10, 11, 12: `check`'s verdicts on the configured model (a change is due), as against
+        an error that kept the check from judging it."""
+        return self in (ExitCode.UPGRADE_AVAILABLE, ExitCode.DEPRECATED, ExitCode.UNAVAILABLE)
+
 
 class Word(str, enum.Enum):
     """A `str` that prints as its value on every Python version (3.10's Enum would print
@@ -137,6 +143,19 @@ class Action(Word):
     DELETE = "delete"
 
 
+class Scope(Word):
+    """What a diagnosis is about, and so which views carry it (docs/detection.md, "Scope")."""
+
+    MODEL = "model"  # one model: a project's view carries it only when that model matters there
+    PROJECT = "project"  # one project's files (an override, a mismatch, a key in the config)
+    KEY = "key"  # the credential: every request with it gets the same answer
+    ACCOUNT = "account"  # the organisation or the network: every model is refused alike
+    RUN = "run"  # this run only (the network, a cap, the saved catalogue): time or a rerun helps
+    # A refusal of one model that becomes the key's when every model tried answers the same (a
+    # 403, an unknown refusal): the evidence decides, so `Diagnosis.account_wide` says which.
+    MODEL_OR_ACCOUNT = "model_or_account"
+
+
 class Code(Word):
     """Every diagnosis code the program can emit. `docs/troubleshooting.md` documents each."""
 
@@ -190,10 +209,21 @@ class Code(Word):
         return _SHORT.get(self, self.value.replace("_", " "))
 
     @property
+    def scope(self) -> Scope:
+        """What the code is about: one model, one project, the key, the account, or this run."""
+        return _SCOPES[self]
+
+    @property
     def settles_account(self) -> bool:
         """One answer with this code settles it for the whole account: no other model or
         request would escape it."""
-        return self in _ACCOUNT_WIDE
+        return self.scope in (Scope.KEY, Scope.ACCOUNT)
+
+    @property
+    def transient(self) -> bool:
+        """Time may change the answer (the network, a rate limit, an overload): it never makes
+        a model "not callable" and never stops the walk for the account."""
+        return self in _TRANSIENT
 
     @property
     def refuses_model(self) -> bool:
@@ -240,6 +270,23 @@ _MODEL_REFUSALS = frozenset(
         Code.PERMISSION_DENIED,
     )
 )
+_TRANSIENT = frozenset((Code.NETWORK_ERROR, Code.RATE_LIMITED, Code.OVERLOADED, Code.SERVER_ERROR))
+_PROJECT = (
+    Code.ENV_OVERRIDE,
+    Code.CONFIG_MISMATCH,
+    Code.CONFIG_MIGRATED,
+    Code.KEY_IN_CONFIG,
+    Code.ENV_NOT_IGNORED,
+)
+_MODEL = (*(_MODEL_REFUSALS - {Code.PERMISSION_DENIED}), Code.MODEL_DEPRECATED, Code.MODEL_RETIRING)
+_SCOPES = {
+    **{code: Scope.RUN for code in Code},
+    **{code: Scope.KEY for code in _KEY},
+    **{code: Scope.ACCOUNT for code in _ACCOUNT_WIDE},
+    **{code: Scope.MODEL_OR_ACCOUNT for code in _SCOPED},
+    **{code: Scope.MODEL for code in _MODEL},
+    **{code: Scope.PROJECT for code in _PROJECT},
+}
 _EXIT_CODES = {
     **{code: ExitCode.KEY for code in _KEY},
     **{code: ExitCode.ACCOUNT for code in (*_ACCOUNT_WIDE, *_SCOPED)},

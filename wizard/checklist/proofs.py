@@ -138,6 +138,9 @@ def _target_item(detection: Detection) -> Item:
 
 
 def _limits_item(detection: Detection) -> Item:
+    """Ticked only for what this page shows: the rate limits read from the headers. The spend
+    cap is in no answer of the API (only a refusal says it was reached), so it is never
+    called known; the limits page shows it."""
     limits = detection.ratelimits
     if limits:
         shown = ", ".join(
@@ -151,12 +154,15 @@ def _limits_item(detection: Detection) -> Item:
     cap = diag(detection, {Code.SPEND_LIMIT_REACHED})
     if cap:
         lines.append(f"Spend limit reached: {cap.next_step}")
+    else:
+        lines.append("Spend cap: not in the API's answers; the limits page shows it.")
     return Item(
         "limits",
         bool(limits) and cap is None,
-        "Rate limits and spend cap are known",
+        "Rate limits are known",
         lines,
-        "See or raise them on the limits page (request higher limits there).",
+        "See or raise them, and the monthly spend cap, on the limits page (request higher "
+        "limits there).",
         LIMITS_URL,
     )
 

@@ -3,75 +3,17 @@
 from __future__ import annotations
 
 from wizard import checklist, memory
+from wizard import verdict as verdicts
 from wizard.detection import Detection
 from wizard.diagnosis import Diagnosis
 from wizard.errors import ExitCode, UsageError
 from wizard.flow.key import obtain_key
 from wizard.flow.network import describe_configured, incomplete_reason, run_detection
 from wizard.flow.outputs import check_targets, remember, write_checklist
-from wizard.flow.prepare import Sources, env_override, preferred_lines, prepare
+from wizard.flow.prepare import add_mismatch, env_override, preferred_lines, prepare
 from wizard.flow.session import Context
 from wizard.report import Report
-from wizard.vocab import Lifecycle, Status
-
-VERDICTS = {
-    ExitCode.OK: "Flux uses the best callable model of your preferred lines.",
-    ExitCode.UPGRADE_AVAILABLE: "A better model is callable now: run `flux-setup run` to switch.",
-    ExitCode.DEPRECATED: "The configured model is deprecated: run `flux-setup run` to move before it retires.",
-    ExitCode.UNAVAILABLE: "The configured model cannot be called: run `flux-setup run` to fix it.",
-    ExitCode.ACCOUNT: "The API refuses this account's calls (see above): no model can be proven "
-    "callable until that is fixed.",
-    ExitCode.KEY: "The API refused the key (see above).",
-}
-CHANGE_DUE = (ExitCode.UPGRADE_AVAILABLE, ExitCode.DEPRECATED, ExitCode.UNAVAILABLE)
-
-
-def rank(detection: Detection, model_id: str | None) -> int:
-    ids = [
-        m.id
-        for m in detection.models
-        if m.line in detection.prefer and m.lifecycle != Lifecycle.RETIRED
-    ]
-    wanted = detection.resolve(model_id)
-    return ids.index(wanted) if wanted in ids else len(ids) + 1
-
-
-def verdict(detection: Detection) -> ExitCode:
-    """0 / 10 / 11 / 12 for the configured model; the highest of 12, 11, 10 wins. Whether
-    transient failures make 0 or 10 unsafe to say is `Detection.uncertain`'s call."""
-    status = detection.configured_status
-    if status.unusable:
-        return ExitCode.UNAVAILABLE
-    if status == Status.DEPRECATED:
-        return ExitCode.DEPRECATED
-    recommended = detection.recommended
-    if (
-        recommended
-        and recommended != detection.configured_model
-        and rank(detection, recommended) < rank(detection, detection.configured)
-    ):
-        return ExitCode.UPGRADE_AVAILABLE
-    return ExitCode.OK
-
-
-def judge(
-    ctx: Context, detection: Detection, sources: Sources
-) -> tuple[ExitCode, Diagnosis | None]:
-    """The exit code for one project's findings, and the environment override that decided
-    it (None when Flux runs the right model anyway)."""
-    code = detection.failure_exit_code() or verdict(detection)
-    if code in (ExitCode.OK, ExitCode.UPGRADE_AVAILABLE) and detection.uncertain():
-        code = ExitCode.NETWORK  # unknown models may hide a better one, or a refusal
-    override = env_override(ctx, sources)
-    if override is not None:
-        detection.diagnoses.insert(0, override)
-        if code in CHANGE_DUE:
-            # A change is due, but Flux runs the environment's model whatever the files say:
-            # `run` cannot fix that, `unset FLUX_MODEL` can.
-            code = ExitCode.UNAVAILABLE
-        else:
-            override = None  # Flux runs the right model; the diagnosis tells of the override
-    return code, override
+from wizard.vocab import Status
 
 
 def check(ctx: Context) -> Report:
@@ -104,8 +46,7 @@ def failing_on(ctx: Context, report: Report) -> Report:
         return report
     projects = report.fields.get("projects")
     codes = [int(p["exit_code"]) for p in projects] if projects else [int(report.exit_code)]
-    kept = [c for c in codes if c not in VERDICT_CODES or c in chosen]
-    code = ExitCode(max(kept, default=0))
+    code = verdicts.failing_on(codes, chosen)
     if code == report.exit_code:
         return report
     report.fields["verdict_code"] = int(report.exit_code)
@@ -115,9 +56,6 @@ def failing_on(ctx: Context, report: Report) -> Report:
     )
     report.exit_code = code
     return report
-
-
-VERDICT_CODES = (ExitCode.UPGRADE_AVAILABLE, ExitCode.DEPRECATED, ExitCode.UNAVAILABLE)
 
 
 def _check(ctx: Context) -> Report:
@@ -130,8 +68,16 @@ def _check(ctx: Context) -> Report:
     detection = run_detection(ctx, key, prepared.configured, prefer)
     for line in memory.changes_since(previous, detection):
         ctx.ui.say(line)
-    code, override = judge(ctx, detection, prepared.sources)
+    code, override = verdicts.judge(detection, env_override(ctx, prepared.sources))
+    add_mismatch(prepared, detection)
     report = Report(ctx.options.command, code, detection=detection, sources=prepared.sources)
+    report.fields["reason"] = verdicts.reason(
+        code,
+        detection.diagnoses,
+        detection.configured,
+        detection.configured_model,
+        detection.recommended,
+    )
     _tell(ctx, detection, code, override)
     remember(ctx, detection)
     if ctx.options.write_checklist:
@@ -150,11 +96,11 @@ def _tell(ctx: Context, detection: Detection, code: ExitCode, override: Diagnosi
             f"Configured: {describe_configured(detection)} ({detection.configured_status.words}); "
             f"recommended: {detection.recommended or 'none'}."
         )
-    step = checklist.first_open(detection) if override is None and code in CHANGE_DUE else None
+    step = checklist.first_open(detection) if override is None and code.is_verdict else None
     if override is not None and code == ExitCode.UNAVAILABLE:
         ui.warn(f"Flux uses FLUX_MODEL from the environment: {override.next_step}")
     elif code == ExitCode.UNAVAILABLE and detection.configured_status == Status.UNSET:
-        ui.warn("No model is configured for Flux yet: run `flux-setup run`.")
+        ui.warn(verdicts.NO_MODEL)
     elif code == ExitCode.NETWORK:
         ui.warn(f"The check could not finish. {incomplete_reason(detection)}")
     elif code == ExitCode.OK and not detection.verify:
@@ -165,5 +111,5 @@ def _tell(ctx: Context, detection: Detection, code: ExitCode, override: Diagnosi
     elif step is not None:
         where = f" {step.url}" if step.url else ""
         ui.warn(f"Next: {step.title}: {step.next_step or ''}{where}".rstrip())
-    elif code in VERDICTS:
-        (ui.ok if code == ExitCode.OK else ui.warn)(VERDICTS[code])
+    elif code in verdicts.SENTENCES:
+        (ui.ok if code == ExitCode.OK else ui.warn)(verdicts.SENTENCES[code])

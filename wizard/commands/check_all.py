@@ -8,7 +8,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from wizard.commands.check import VERDICTS
+from wizard import verdict as verdicts
 from wizard.diagnosis import Diagnosis
 from wizard.errors import Cancelled, FilesError, UsageError
 from wizard.fleet import fix as fixing
@@ -181,27 +181,23 @@ def _next(member: Member) -> str | None:
         fix = f" Fix: {member.error.fix}" if member.error.fix else ""
         return f"{member.error.message}{fix}"
     code, view = member.code, member.detection
-    if member.override is not None:
-        return member.override.next_step
     if code == ExitCode.NETWORK and view is not None:
         return incomplete_reason(view)
     if code in (ExitCode.KEY, ExitCode.ACCOUNT):
         if view is not None:  # said once above, under its key: not once per project
-            return VERDICTS.get(code)
+            return verdicts.SENTENCES.get(code)
         first = next((d for d in member.diagnoses if d.account_wide), None)
-        return first.message if first else VERDICTS.get(code)
-    if code == ExitCode.UNAVAILABLE and member.status == Status.UNSET:
-        return "no model is configured: run `flux-setup run` there."
-    if code in fixing.CHANGE_DUE:
-        own = next((d for d in member.diagnoses if d.model), None)
-        if view is None and own is not None:  # offline: the saved catalogue's reason
-            return f"{own.message} {own.next_step}"
-        if member.recommended and code == ExitCode.UPGRADE_AVAILABLE:
-            return f"{member.recommended} ranks higher and is callable: switch to it."
-        if member.recommended and member.recommended != member.configured:
-            return f"{member.configured} is {member.status.words}: switch to {member.recommended}."
-        return VERDICTS.get(code)
-    return None
+        return first.message if first else verdicts.SENTENCES.get(code)
+    return project_reason(member)
+
+
+def project_reason(member: Member) -> str | None:
+    """The project's verdict in one sentence, by the rule a single `check` follows."""
+    view = member.detection
+    resolved = view.configured_model if view is not None else member.configured
+    return verdicts.reason(
+        member.code, member.diagnoses, member.configured, resolved, member.recommended
+    )
 
 
 def _fix(ctx: Context, fixes: list[fixing.Fix], report: Report) -> None:
@@ -210,6 +206,12 @@ def _fix(ctx: Context, fixes: list[fixing.Fix], report: Report) -> None:
         ui.ok("Nothing to fix: no project needs a change that switching models makes.")
         return
     ui.heading(f"Changes in {len(fixes)} project{'s' if len(fixes) > 1 else ''}:")
+    for fix in fixes:  # what `run --yes` there would say, project by project
+        for line in fix.notes.says:
+            ui.say(f"{fix.member.shown}: {line}")
+        for line in fix.notes.warns:
+            ui.warn(f"{fix.member.shown}: {line}")
+        ui.diagnoses(fix.notes.diagnoses)
     ui.diff(fixing.diff(fixes))
     if o.dry_run:
         ui.say("Dry run: nothing was written.")
@@ -267,6 +269,7 @@ def _project_json(member: Member, fix: fixing.Fix | None) -> dict[str, Any]:
             else {str(source): None for source in ModelSource},
         },
         "recommended": None,
+        "fallback": None,
         "diagnosis": [],
         "error": None,
         "fix": None,
@@ -280,7 +283,10 @@ def _project_json(member: Member, fix: fixing.Fix | None) -> dict[str, Any]:
     data["configured"]["status"] = str(member.status)
     data["configured"]["resolved"] = view.configured_model if view else None
     data["recommended"] = member.recommended
+    # the fallback of the recommendation, by the rule `run` writes it (`Detection.fallback_for`)
+    data["fallback"] = view.fallback if view is not None else None
     data["diagnosis"] = [d.to_json() for d in member.diagnoses]
+    data["reason"] = project_reason(member)
     if member.catalog is not None:
         data["catalog"] = member.catalog
     if member.error is not None:
@@ -322,11 +328,11 @@ def _verdict(ctx: Context, members: list[Member], code: ExitCode) -> None:
         )
         if counts[c]
     ]
-    errors = sum(n for c, n in counts.items() if c not in (0, 10, 11, 12))
+    errors = sum(n for c, n in counts.items() if c != ExitCode.OK and not c.is_verdict)
     if errors:
         parts.append(f"{errors} could not be checked")
     summary = f"{_count(len(members), 'project')}: {', '.join(parts)} (exit {int(code)})."
-    due = any(m.code in fixing.CHANGE_DUE for m in members)
+    due = any(m.code.is_verdict for m in members)
     if due and not ctx.options.fix:
         summary += " `flux-setup check --all --fix` switches them after one preview."
     (ctx.ui.ok if code == ExitCode.OK else ctx.ui.warn)(summary)

@@ -10,6 +10,7 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from wizard import memory
+from wizard import verdict as verdicts
 from wizard.catalog import Model
 from wizard.diagnosis import Diagnosis
 from wizard.errors import ExitCode, WizardError
@@ -71,7 +72,7 @@ def judge(
     stop = _stop(model, record, today, warn, switch)
     if stop is not None:
         return Judgement(stop[0], stop[1], model, recommended, [stop[2]])
-    status = Status.CALLABLE if model.callable else Status.UNVERIFIED
+    status = model.status
     ranked = [m.id for m in catalog.ranked(prefer)]
     better = (
         recommended is not None
@@ -86,29 +87,38 @@ def _stop(
     model: Model, record: memory.Record, today: date, warn: int, switch: str
 ) -> tuple[ExitCode, Status, Diagnosis] | None:
     """Why the configured model must go (retired, refused, retiring, deprecated), or None.
-    A retirement date that has passed counts even if the catalogue still says deprecated."""
+    The saved `lifecycle` decides, as online (`Model.status`): a retirement date that has
+    passed on a model the catalogue calls deprecated is overdue, said as such, not retired."""
     retires = _day(model.retires_at)
     days = (retires - today).days if retires is not None else None
-    if model.lifecycle == Lifecycle.RETIRED or (days is not None and days <= 0):
-        when = f" on {retires}" if retires else ""
-        message = f"{model.id} was retired{when}: no one can call it any more."
-        found = (ExitCode.UNAVAILABLE, Status.RETIRED, Code.MODEL_RETIRED, message, f"{switch}.")
-    elif model.callable is False:
+    status = model.status
+    when = model.retirement(today)
+    if status == Status.RETIRED:
+        on = f" on {retires}" if retires else ""
+        message = f"{model.id} was retired{on}: no one can call it any more."
+        found = (ExitCode.UNAVAILABLE, Code.MODEL_RETIRED, message, f"{switch}.")
+    elif status == Status.NOT_CALLABLE:
         message = f"{model.id} was refused to this key at the last online check ({record.checked_at[:10]})."
         step = f"{switch}, or run `flux-setup check` online if the account changed."
-        found = (ExitCode.UNAVAILABLE, Status.NOT_CALLABLE, _refusal(model.reason), message, step)
+        found = (ExitCode.UNAVAILABLE, _refusal(model.reason), message, step)
+    elif days is not None and days < 0:
+        message = f"{model.id} is deprecated and {when}; the saved catalogue cannot tell whether it has retired since."
+        step = f"Run `flux-setup check` online, and move now: {switch}."
+        found = (ExitCode.DEPRECATED, Code.MODEL_RETIRING, message, step)
     elif days is not None and days <= warn:
         message = f"{model.id} retires in {days} day{'s' if days != 1 else ''} ({retires})."
         step = f"Move before then: {switch}."
-        found = (ExitCode.DEPRECATED, Status.DEPRECATED, Code.MODEL_RETIRING, message, step)
+        found = (ExitCode.DEPRECATED, Code.MODEL_RETIRING, message, step)
     elif model.lifecycle == Lifecycle.DEPRECATED:
-        message = f"{model.id} is deprecated" + (f", retires {retires}." if retires else ".")
+        message = f"{model.id} is deprecated" + (f", {when}." if when else ".")
         step = f"Move to a current model before it retires: {switch}."
-        found = (ExitCode.DEPRECATED, Status.DEPRECATED, Code.MODEL_DEPRECATED, message, step)
+        found = (ExitCode.DEPRECATED, Code.MODEL_DEPRECATED, message, step)
     else:
         return None
-    code, status, cause, message, step = found
-    return code, status, Diagnosis(cause, message, step, model=model.id)
+    code, cause, message, step = found
+    # a model due to go is deprecated in words, whatever the last check could prove of it
+    shown = Status.DEPRECATED if code == ExitCode.DEPRECATED else status
+    return code, shown, Diagnosis(cause, message, step, model=model.id)
 
 
 def _refusal(reason: str | None) -> Code:
@@ -154,10 +164,7 @@ def judge_saved(
             )
         )
     override = env_override(ctx, prepared.sources)
-    if override is not None:
-        result.diagnoses.insert(0, override)
-        if result.code in (ExitCode.UPGRADE_AVAILABLE, ExitCode.DEPRECATED, ExitCode.UNAVAILABLE):
-            result.code = ExitCode.UNAVAILABLE
+    result.code, _ = verdicts.overridden(result.code, override, result.diagnoses)
     return result
 
 
@@ -219,7 +226,7 @@ def _tell(ctx: Context, result: Offline, configured: str | None) -> None:
             f"A better model was callable then: `flux-setup run` switches to {verdict.recommended}."
         )
     elif code == ExitCode.UNAVAILABLE and verdict.status == Status.UNSET:
-        ui.warn("No model is configured for Flux yet: run `flux-setup run`.")
+        ui.warn(verdicts.NO_MODEL)
 
 
 def catalog_json(result: Offline) -> dict[str, Any]:
@@ -248,4 +255,11 @@ def _fields(result: Offline, key: ApiKey | None, prepared: Prepared) -> dict[str
             "sources": dict(prepared.sources),
         },
         "recommended": verdict.recommended,
+        "reason": verdicts.reason(
+            result.code,
+            result.diagnoses,
+            prepared.configured,
+            verdict.model.id if verdict.model else None,
+            verdict.recommended,
+        ),
     }

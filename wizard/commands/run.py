@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from wizard import changes, memory, prices, project
+from wizard import changes, memory, project
 from wizard.catalog import Catalog
 from wizard.detection import Detection
 from wizard.diagnosis import Diagnosis
-from wizard.errors import Cancelled, ExitCode, UsageError
+from wizard.errors import Cancelled, ExitCode, FilesError, UsageError, WizardError
 from wizard.facts import KEY_VAR
+from wizard.fileio import check_target
+from wizard.flow import plan_notes
+from wizard.flow.fallback import choose_fallback
 from wizard.flow.key import obtain_key
 from wizard.flow.network import incomplete_reason, run_detection, verify_choice
 from wizard.flow.outputs import check_targets, checklist_change, remember, write_checklist
@@ -16,10 +19,7 @@ from wizard.flow.session import Context
 from wizard.keys import ApiKey
 from wizard.prompts import Option
 from wizard.report import Report
-from wizard.vocab import Lifecycle, Status
-
-# Statuses of a configured model that a run replaces (it says so, and offers the successor).
-LEAVING = (Status.RETIRED, Status.NOT_CALLABLE, Status.UNKNOWN_MODEL, Status.DEPRECATED)
+from wizard.vocab import Lifecycle, ModelSource, Status
 
 
 def run(ctx: Context) -> Report:
@@ -30,8 +30,7 @@ def run(ctx: Context) -> Report:
             fix="Pass --yes to accept the recommendation, or --dry-run to preview.",
         )
     prepared = prepare(ctx)
-    if not o.dry_run:
-        check_targets(ctx, prepared)  # fail before anything is asked or written, not after
+    _said_before_the_network(ctx, prepared)
     prefer = preferred_lines(ctx, prepared.files)
     key = obtain_key(ctx, prepared.files, allow_prompt=True)
     previous = memory.load(ctx.store, o.project, key.fingerprint)
@@ -59,6 +58,23 @@ def run(ctx: Context) -> Report:
     if detection.verify and chosen_model is not None and chosen_model.callable is None:
         verify_choice(ctx, key, detection, chosen)  # proven before anything is written
     return _setup(ctx, report, prepared, key, chosen)
+
+
+def _said_before_the_network(ctx: Context, prepared: Prepared) -> None:
+    """What can be known before a request is sent is said (or stops the run) then: two roles
+    on one file, a target that cannot be written, an environment override of the files."""
+    try:
+        check_targets(ctx, prepared)  # fail before anything is asked or written, not after
+    except WizardError as exc:
+        if not ctx.options.dry_run:
+            raise
+        ctx.ui.warn(f"The change could not be applied as it is: {exc.message}")
+    exported = prepared.sources.get(ModelSource.ENVIRONMENT)
+    if exported and env_override(ctx, prepared.sources) is not None:
+        ctx.ui.warn(
+            f"FLUX_MODEL={exported} is set in your environment and overrides the files: "
+            f"whatever this run writes, Flux uses {exported} until it is unset."
+        )
 
 
 def _stopped(
@@ -102,7 +118,8 @@ def _setup(ctx: Context, report: Report, prepared: Prepared, key: ApiKey, chosen
     o = ctx.options
     detection = report.detection
     assert detection is not None
-    fallback = _fallback_for(detection, chosen)
+    fallback = choose_fallback(ctx, key, detection, chosen)
+    detection.fallback = fallback  # the files, the messages, --json and the checklist agree
     save_key = _save_key(ctx, prepared.files, key)
     proposal = project.plan_setup(
         prepared.files,
@@ -113,23 +130,23 @@ def _setup(ctx: Context, report: Report, prepared: Prepared, key: ApiKey, chosen
         # a --prefer given here is kept, so `check` later ranks by the same order
         prefer=list(detection.prefer) if o.prefer else None,
     )
-    configured = prepared.configured
-    if configured and configured != chosen and detection.configured_status in LEAVING:
-        ctx.ui.say(f"{configured} is {detection.configured_status.words}: switching to {chosen}.")
-    line_change = _line_change(detection, chosen)
-    if line_change:
-        ctx.ui.warn(line_change)
-    for note in proposal.notes:
-        ctx.ui.say(note)
-    ctx.ui.diagnoses(proposal.diagnoses)
+    override = env_override(ctx, prepared.sources, files_model=chosen)
+    notes = plan_notes.for_switch(
+        detection, chosen, fallback, proposal, override, no_fallback_asked=o.fallback == "none"
+    )
+    for line in notes.says:
+        ctx.ui.say(line)
+    for line in notes.warns:
+        ctx.ui.warn(line)
+    ctx.ui.diagnoses(notes.diagnoses)
     plan = proposal.plan
     report.plan = plan
     report.diagnoses += proposal.diagnoses
     report.fields["chosen"] = chosen
-    override = env_override(ctx, prepared.sources, files_model=chosen)
     if override is not None:
         report.diagnoses.append(override)
     _preview(ctx, plan, chosen, override)
+    _writable_or_said(ctx, plan)
     if o.dry_run:
         ctx.ui.say("Dry run: nothing was written.")
         return report
@@ -156,6 +173,18 @@ def _setup(ctx: Context, report: Report, prepared: Prepared, key: ApiKey, chosen
             "did not save it. Export ANTHROPIC_API_KEY where Flux runs, or rerun with --save-key."
         )
     return report
+
+
+def _writable_or_said(ctx: Context, plan: changes.Plan) -> None:
+    """Every file the change would write, checked before the question: a file the user may
+    not write stops the run here (exit 6), not after "Apply?"; a dry run says it and goes on."""
+    for change in plan.changes:
+        try:
+            check_target(change.path, flag=None)
+        except FilesError as exc:
+            if not ctx.options.dry_run:
+                raise
+            ctx.ui.warn(f"The change could not be applied as it is: {exc.message}")
 
 
 def _flux_has_a_key(ctx: Context, prepared: Prepared) -> bool:
@@ -241,7 +270,7 @@ def _choices(detection: Detection) -> list[Option]:
     usable model of the preferred lines."""
     recommended, configured = detection.recommended, detection.configured
     options: list[Option] = []
-    moves = _line_change(detection, recommended) if recommended else None
+    moves = plan_notes.line_change(detection, recommended) if recommended else None
     if recommended:
         note = _why(detection) + (f". {moves}" if moves else "")
         mark = "current, " if recommended == configured else ""
@@ -277,22 +306,6 @@ def _choices(detection: Detection) -> list[Option]:
     return options
 
 
-def _line_change(detection: Detection, chosen: str) -> str | None:
-    """A move to another line than the configured one is said, with what it does to the price
-    (from the dated table: never presented as live)."""
-    old, new = detection.model(detection.configured), detection.model(chosen)
-    if old is None or new is None or not old.line or not new.line or old.line == new.line:
-        return None
-    ratio = prices.relative(new.id, old.id)
-    if ratio is None:
-        cost = f"prices: {prices.PRICING_URL}"
-    else:
-        cost = f"{ratio} the price of {old.id} ({prices.source()})"
-    return (
-        f"This moves Flux from the {old.line} line to the {new.line} line: {new.id} costs {cost}."
-    )
-
-
 def _keep_or_pin(ctx: Context, alias: str, model_id: str) -> str:
     """The configured alias already names the recommendation: keep it unless the person
     chooses to pin the dated ID (an alias follows the API; a pinned ID never moves)."""
@@ -303,14 +316,6 @@ def _keep_or_pin(ctx: Context, alias: str, model_id: str) -> str:
         Option(f"{model_id}  (pin the dated ID)", model_id),
     ]
     return ctx.prompter.select("Which model should Flux use?", options, alias, flag="--model")
-
-
-def _fallback_for(detection: Detection, chosen: str) -> str | None:
-    catalog = Catalog(detection.models)
-    fallback = catalog.fallback(
-        detection.prefer, catalog.get(chosen), unverified_ok=not detection.verify
-    )
-    return fallback.id if fallback else None
 
 
 def _save_key(ctx: Context, files: project.ProjectFiles, key: ApiKey) -> bool:

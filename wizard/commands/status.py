@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wizard import memory
+from wizard import verdict as verdicts
 from wizard.diagnosis import Diagnosis
-from wizard.errors import ExitCode
+from wizard.errors import ExitCode, WizardError
 from wizard.flow.key import key_discovery
-from wizard.flow.prepare import Prepared, config_mismatch, env_override, prepare
+from wizard.flow.prepare import (
+    Prepared,
+    config_mismatch,
+    env_override,
+    preferred_lines,
+    prepare,
+)
 from wizard.flow.session import Context
 from wizard.keys import KeyDiscovery, check_form
 from wizard.report import Report
 from wizard.vocab import Code, ModelSource, Status
+
+if TYPE_CHECKING:
+    from wizard.commands.offline import Offline
 
 
 def _age(iso: str | None, now: datetime) -> str:
@@ -59,14 +69,57 @@ def status(ctx: Context) -> Report:
     diagnoses = _findings(ctx, prepared)
     last = memory.load(ctx.store, ctx.options.project)
     _show(ctx, prepared, found, last)
-    ctx.ui.diagnoses(diagnoses)
     key_ok = found.key is not None and check_form(found.key.reveal()) is None
-    code = _status_code(key_ok, prepared.configured, diagnoses)
-    if code != ExitCode.OK:
-        ctx.ui.warn(f"Flux cannot run as configured (exit {int(code)}): see above.")
-    return Report(
-        ctx.options.command, code, diagnoses=diagnoses, fields=_fields(prepared, found, last)
-    )
+    saved = _saved_verdict(ctx, prepared, found) if key_ok and prepared.configured else None
+    if saved is not None:  # the verdict `check --offline` gives, by the same rules
+        diagnoses = [d for d in diagnoses if d.code != Code.ENV_OVERRIDE] + saved.diagnoses
+    ctx.ui.diagnoses(diagnoses)
+    code = _status_code(key_ok, prepared.configured, diagnoses, saved)
+    _verdict(ctx, code, key_ok, prepared.configured, saved)
+    fields = _fields(prepared, found, last)
+    if saved is not None:
+        fields["verdict"] = {
+            "exit_code": int(saved.code),
+            "status": str(saved.verdict.status),
+            "recommended": saved.verdict.recommended,
+            "checked_at": saved.record.checked_at,
+        }
+    return Report(ctx.options.command, code, diagnoses=diagnoses, fields=fields)
+
+
+def _saved_verdict(ctx: Context, prepared: Prepared, found: KeyDiscovery) -> Offline | None:
+    """The configured model judged by the catalogue the last online check of this key saved:
+    `check --offline`'s own step, so the two cannot disagree. None: no catalogue yet."""
+    from wizard.commands.offline import judge_saved
+
+    assert found.key is not None
+    record = memory.load_for_key(ctx.store, ctx.options.project, found.key.fingerprint)
+    if record is None:
+        return None
+    try:
+        prefer = preferred_lines(ctx, prepared.files)
+    except WizardError:
+        return None  # a line order check cannot read: `check` says so; status shows the files
+    return judge_saved(ctx, record, prepared, prefer)
+
+
+def _verdict(
+    ctx: Context, code: ExitCode, key_ok: bool, model: str | None, saved: Offline | None
+) -> None:
+    """One closing line that says what the code means, never "see above" over nothing."""
+    ui = ctx.ui
+    if not key_ok:
+        ui.warn(f"Flux has no usable API key (exit {int(code)}): `flux-setup run` sets one up.")
+    elif not model:
+        ui.warn(f"{verdicts.NO_MODEL} (exit {int(code)})")
+    elif saved is not None:
+        age = saved.record.checked_at[:10]
+        words = verdicts.SENTENCES.get(code, f"exit {int(code)}")
+        (ui.ok if code == ExitCode.OK else ui.warn)(f"By the check of {age}: {words}")
+    elif code != ExitCode.OK:
+        ui.warn(f"Flux does not run the model the files name (exit {int(code)}): see above.")
+    else:
+        ui.say("Not checked online yet: `flux-setup check` tells whether the model is callable.")
 
 
 def _show(
@@ -140,12 +193,19 @@ def _fields(prepared: Prepared, found: KeyDiscovery, last: memory.Record | None)
     }
 
 
-def _status_code(key_ok: bool, model: str | None, diagnoses: list[Diagnosis]) -> ExitCode:
+def _status_code(
+    key_ok: bool, model: str | None, diagnoses: list[Diagnosis], saved: Offline | None
+) -> ExitCode:
     """Like `gh auth status`: non-zero when Flux could not run as configured. 3: no usable
-    key; 12: no model, or a model other than the files say (environment override, files that
-    disagree)."""
+    key; 12: no model. With a saved catalogue, the verdict `check --offline` gives; without
+    one, 12 when the environment makes Flux run a model other than the files name. Files
+    that disagree are said, but Flux runs the .env model: that alone is no failure."""
     if not key_ok:
         return ExitCode.KEY
-    if not model or any(d.code in (Code.ENV_OVERRIDE, Code.CONFIG_MISMATCH) for d in diagnoses):
+    if not model:
+        return ExitCode.UNAVAILABLE
+    if saved is not None:
+        return saved.code
+    if any(d.code == Code.ENV_OVERRIDE for d in diagnoses):
         return ExitCode.UNAVAILABLE
     return ExitCode.OK

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from wizard import prices
-from wizard.catalog import Model
+from wizard.catalog import Catalog, Model
 from wizard.diagnosis import Diagnosis
 from wizard.errors import ExitCode
 from wizard.facts import DEFAULT_MAX_VERIFY
@@ -76,6 +76,28 @@ class Detection:
             previous=self.configured,
             previous_status=self.configured_status,
         )
+
+    def state_of(self, model_id: str | None) -> str | None:
+        """A few words on a model that is not the configured one (a config the .env beats):
+        "retired", "deprecated", "refused to this key", "not a model the API lists"."""
+        model = self.model(model_id)
+        if model is None:
+            return "not a model the API lists" if self.listed and model_id else None
+        status = model.status
+        if status == Status.NOT_CALLABLE:
+            return "refused to this key"
+        if status in (Status.RETIRED, Status.DEPRECATED) or model.lifecycle != Lifecycle.ACTIVE:
+            return str(model.lifecycle)
+        return None
+
+    def fallback_for(self, chosen: str | None) -> str | None:
+        """The fallback of a chosen model by the one rule (`Catalog.fallback`): what `run`
+        writes, and for the recommendation what every view names."""
+        catalog = Catalog(self.models)
+        found = catalog.fallback(
+            self.prefer, catalog.get(self.resolve(chosen)), unverified_ok=not self.verify
+        )
+        return found.id if found else None
 
     @property
     def estimated_cost_usd(self) -> float:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
 from wizard.api import ApiClient
@@ -19,7 +19,7 @@ from wizard.diagnosis import (
     from_failure,
     model_refusal,
 )
-from wizard.facts import DEFAULT_MAX_VERIFY, SUPPORT_URL
+from wizard.facts import DEFAULT_MAX_VERIFY, KEYS_URL, SUPPORT_URL
 from wizard.failures import ApiCallFailed, ApiFailure
 from wizard.keys import ApiKey
 from wizard.vocab import Code, Lifecycle, Status
@@ -123,17 +123,35 @@ def _listing_failed(run: Run, failure: ApiFailure) -> None:
     if diagnosis.account_wide:
         run.stop = True
     elif not failure.transient:
-        diagnosis = Diagnosis(
+        diagnosis = _listing_refused(failure)
+    add(result, diagnosis)
+
+
+def _listing_refused(failure: ApiFailure) -> Diagnosis:
+    """A listing refused for good (not a transient answer): time will not change it, so the
+    next step is never "rerun later"."""
+    said = api_said(failure.message)
+    kept = "models that answered a call are still callable"
+    if failure.status == 403 and failure.type == "permission_error":
+        return Diagnosis(
             Code.LISTING_FAILED,
-            f"The model listing failed ({failure.status} {failure.type or 'error'}), so which "
-            f"models exist and rank higher is unknown; models that answered a call are still "
-            f"callable.{api_said(failure.message)}",
-            "Rerun later; if it persists, the key may not list models: contact support with "
-            "the request ID.",
-            url=SUPPORT_URL,
+            f"This key may not list models (403 permission_error): a setting of the key or "
+            f"of its workspace withholds the Models API, so which models exist and rank "
+            f"higher is unknown; {kept}.{said}",
+            "Allow the key to list models in the Console (the key's workspace and its "
+            "permissions), or use a key that may; then rerun `flux-setup check`.",
+            url=KEYS_URL,
             request_id=failure.request_id,
         )
-    add(result, diagnosis)
+    return Diagnosis(
+        Code.LISTING_FAILED,
+        f"The model listing was refused ({failure.status} {failure.type or 'error'}), so "
+        f"which models exist and rank higher is unknown; {kept}.{said}",
+        "Contact support with the request ID and the API's message: a refusal like this does "
+        "not pass with time.",
+        url=SUPPORT_URL,
+        request_id=failure.request_id,
+    )
 
 
 def _resolve_unlisted(run: Run, ids: list[str]) -> None:
@@ -269,18 +287,18 @@ def _configured_status(result: Detection, catalog: Catalog) -> None:
             result.configured_status = Status.UNKNOWN_MODEL
             if not any(d.model == configured for d in result.diagnoses):
                 result.diagnoses.insert(0, model_refusal(configured, catalog, None))
-    elif model.lifecycle == Lifecycle.RETIRED:
-        result.configured_status = Status.RETIRED
-        if not any(d.model == model.id for d in result.diagnoses):
-            result.diagnoses.insert(0, model_refusal(model.id, catalog, None))
-    elif model.callable is False:
-        result.configured_status = Status.NOT_CALLABLE
-    elif model.callable and model.lifecycle == Lifecycle.DEPRECATED:
-        result.configured_status = Status.DEPRECATED
-        result.diagnoses.insert(0, deprecated_but_callable(model))
-    elif model.callable:
-        result.configured_status = Status.CALLABLE
-    else:
-        result.configured_status = Status.UNVERIFIED
-        if model.lifecycle == Lifecycle.DEPRECATED:
-            result.diagnoses.insert(0, deprecated_but_callable(model, proven=False))
+        return
+    result.configured_status = status = model.status  # the one lifecycle reading
+    if status == Status.RETIRED and not any(d.model == model.id for d in result.diagnoses):
+        result.diagnoses.insert(0, model_refusal(model.id, catalog, None))
+    elif model.lifecycle == Lifecycle.DEPRECATED and status != Status.NOT_CALLABLE:
+        proven = status == Status.DEPRECATED
+        result.diagnoses.insert(0, deprecated_but_callable(model, _day(result), proven=proven))
+
+
+def _day(result: Detection) -> date:
+    """The day the detection was made: what "overdue" is measured against."""
+    try:
+        return datetime.fromisoformat(result.checked_at).date()
+    except ValueError:
+        return _utc_now().date()

@@ -5,12 +5,13 @@ by the same rules as a detection of its own."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 
 from wizard.catalog import Catalog
 from wizard.detection.result import Detection
 from wizard.detection.steps import judge_configured, rank
+from wizard.diagnosis import Diagnosis
 from wizard.keys import ApiKey
 
 
@@ -20,28 +21,15 @@ def for_project(
     configured: str | None,
     prefer: Sequence[str],
     key: ApiKey,
-    others: Collection[str] = (),
 ) -> Detection:
-    """The shared findings as a detection of this project would have made them. `others` are
-    the models other projects configured (verified in the same run): their refusals are not
-    this project's business unless they rank in its own line order."""
-    own = shared.resolve(configured)
-    ranked = {m.id for m in Catalog(shared.models).ranked(prefer)}
-    elsewhere = {shared.resolve(o) for o in others}
-    diagnoses = [
-        copy.copy(d)  # the next step is rewritten per project (what replaces its model)
-        for d in shared.diagnoses
-        if d.model is None
-        or d.model == own
-        or d.model in ranked
-        or shared.resolve(d.model) not in elsewhere
-    ]
+    """The shared findings as a detection of this project would have made them: its own
+    configured model and line order, and only the diagnoses in its scope (`in_scope`)."""
     view = replace(
         shared,
         key_source=key.source,
         configured=configured,
         prefer=tuple(prefer),
-        diagnoses=diagnoses,
+        diagnoses=[],
         models=list(shared.models),
         complete=shared.complete,
     )
@@ -49,5 +37,26 @@ def for_project(
     rank(view, catalog)
     if not view.settled:
         view.complete = False
+    # the next step is rewritten per project (what replaces its model): copies, not the shared
+    ranked = [m.id for m in catalog.ranked(view.prefer)]
+    view.diagnoses = [copy.copy(d) for d in shared.diagnoses if in_scope(view, d, ranked)]
     judge_configured(view, catalog)
     return view
+
+
+def in_scope(view: Detection, diagnosis: Diagnosis, ranked: Sequence[str]) -> bool:
+    """Whether a project's view carries a diagnosis: the key's, the account's and the run's
+    always; a model's only when it is the project's own model, or ranks in the project's line
+    order above its recommendation (a refusal that explains why the recommendation is not a
+    better model). Another project's model is never this project's business. `ranked`: the
+    IDs of the view's line order, best first."""
+    model = diagnosis.model
+    if model is None or diagnosis.account_wide:
+        return True
+    resolved = view.resolve(model)
+    if resolved == view.configured_model:
+        return True
+    if resolved not in ranked:
+        return False
+    top = ranked.index(view.recommended) if view.recommended in ranked else len(ranked)
+    return ranked.index(resolved) < top

@@ -83,10 +83,10 @@ def _probe_repeat(run: Run, ranked: list[Model]) -> list[Model]:
 
 
 def _secondary(run: Run, ranked: list[Model], recommended: Model) -> list[Model]:
-    """With the recommendation proven, what is left proves the fallback (the best model of
-    another line), then the same-line successor of a configured model that cannot stay, which
+    """With the recommendation proven, what is left proves the fallback (`Catalog.fallback`:
+    ranked below it, another line first), then the same-line successor of a configured model that cannot stay, which
     the choice offers beside the recommendation."""
-    fallback = _chain([m for m in ranked if m.line != recommended.line], run.tried)[0]
+    fallback = _chain(run.catalog.fallback_candidates(run.result.prefer, recommended), run.tried)[0]
     if fallback:
         return fallback
     current = run.catalog.get(run.result.configured_model)

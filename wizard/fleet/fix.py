@@ -5,17 +5,15 @@ backup and change set, the batch on record for `undo --batch`."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from wizard import changes, project
-from wizard.catalog import Catalog
 from wizard.errors import FilesError, WizardError
 from wizard.fleet import batch as batches
 from wizard.fleet.scan import Member
+from wizard.flow import plan_notes
 from wizard.state import Store
 from wizard.vocab import ExitCode, Status
-
-CHANGE_DUE = (ExitCode.UPGRADE_AVAILABLE, ExitCode.DEPRECATED, ExitCode.UNAVAILABLE)
 
 
 @dataclass
@@ -23,6 +21,8 @@ class Fix:
     member: Member
     model: str
     plan: changes.Plan
+    # what `run --yes` in that project would say before writing (line change, fallback, ...)
+    notes: plan_notes.Notes = field(default_factory=plan_notes.Notes)
     changeset: str | None = None
     skipped: str | None = None  # why it was not applied
 
@@ -34,23 +34,17 @@ def plan(members: list[Member]) -> list[Fix]:
     fixes = []
     for member in members:
         view = member.detection
-        if member.code not in CHANGE_DUE or member.override is not None or view is None:
+        if not member.code.is_verdict or member.override is not None or view is None:
             continue
         recommended = view.recommended
         if not recommended or recommended == view.configured_model:
             continue
         assert member.prepared is not None
-        catalog = Catalog(view.models)
-        fallback = catalog.fallback(
-            view.prefer, catalog.get(recommended), unverified_ok=not view.verify
-        )
-        proposal = project.plan_setup(
-            member.prepared.files,
-            model=recommended,
-            fallback=fallback.id if fallback else None,
-        )
+        fallback = view.fallback_for(recommended)
+        proposal = project.plan_setup(member.prepared.files, model=recommended, fallback=fallback)
         if not proposal.plan.empty:
-            fixes.append(Fix(member, recommended, proposal.plan))
+            notes = plan_notes.for_switch(view, recommended, fallback, proposal, None)
+            fixes.append(Fix(member, recommended, proposal.plan, notes))
     return fixes
 
 

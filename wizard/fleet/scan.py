@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wizard import verdict as verdicts
 from wizard.detection import Detection, detect
 from wizard.detection.view import for_project
 from wizard.diagnosis import Diagnosis
@@ -18,7 +19,7 @@ from wizard.errors import ExitCode, UsageError, WizardError
 from wizard.facts import SCAN_WORKERS
 from wizard.flow.key import found_key, no_key
 from wizard.flow.network import unknown_lines
-from wizard.flow.prepare import Prepared, preferred_lines, prepare
+from wizard.flow.prepare import Prepared, add_mismatch, env_override, preferred_lines, prepare
 from wizard.flow.session import Context
 from wizard.keys import ApiKey
 from wizard.vocab import Status
@@ -162,7 +163,6 @@ def detect_all(
 def judge_all(ctx: Context, groups: Sequence[Group]) -> None:
     """Each project's verdict from its view of its group's detection; its memory saved (the
     next `check --offline` in that project reads it)."""
-    from wizard.commands.check import judge
     from wizard.flow.outputs import remember
 
     for g in groups:
@@ -175,16 +175,13 @@ def judge_all(ctx: Context, groups: Sequence[Group]) -> None:
                 member.fail(unknown)
                 continue
             assert member.prepared is not None and member.key is not None
-            others = [m for m in g.models if m != member.configured]
             view = for_project(
-                shared,
-                configured=member.configured,
-                prefer=member.prefer,
-                key=member.key,
-                others=others,
+                shared, configured=member.configured, prefer=member.prefer, key=member.key
             )
             member.detection = view
-            member.code, member.override = judge(pctx, view, member.prepared.sources)
+            override = env_override(pctx, member.prepared.sources)
+            member.code, member.override = verdicts.judge(view, override)
+            add_mismatch(member.prepared, view)
             member.status, member.recommended = view.configured_status, view.recommended
             member.diagnoses = view.diagnoses
             remember(pctx, view)
@@ -224,4 +221,4 @@ def _unknown_lines(shared: Detection, prefer: Sequence[str]) -> UsageError | Non
 
 def overall(members: Sequence[Member]) -> ExitCode:
     """The highest of the projects' codes: 12 > 11 > 10 > an error's code > 0."""
-    return max((m.code for m in members), default=ExitCode.OK, key=int)
+    return verdicts.overall(m.code for m in members)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from wizard.detection import Detection, detect, estimate_cost
+from wizard.diagnosis import Diagnosis
 from wizard.errors import UsageError
 from wizard.flow.session import Context
 from wizard.keys import ApiKey
@@ -106,6 +107,19 @@ def describe_configured(detection: Detection) -> str:
 def verify_choice(ctx: Context, key: ApiKey, detection: Detection, model_id: str) -> None:
     """A model chosen before it was verified gets its one-token call now: it is proven
     callable, or the run stops with the refusal's cause and nothing written."""
+    cause = verify_one(ctx, key, detection, model_id)
+    if cause is None:
+        ctx.ui.ok(f"{model_id} answered: it is callable with this key.")
+        return
+    raise UsageError(
+        f"{model_id} cannot be used: {cause.message}",
+        fix="Choose another model (the recommendation is proven callable); nothing was written.",
+    )
+
+
+def verify_one(ctx: Context, key: ApiKey, detection: Detection, model_id: str) -> Diagnosis | None:
+    """One verification call, its outcome folded into the detection: None when the model
+    answered, else the diagnosis of why not (a lasting refusal marks the model refused)."""
     from wizard import api
     from wizard.catalog import Catalog
     from wizard.diagnosis import from_failure
@@ -123,13 +137,11 @@ def verify_choice(ctx: Context, key: ApiKey, detection: Detection, model_id: str
         detection.billed_calls += 1
         if model is not None:
             model.callable, model.verified = True, True
-        ctx.ui.ok(f"{model_id} answered: it is callable with this key.")
-        return
+        return None
     assert answer.failure is not None
     cause = from_failure(
         answer.failure, model_id=model_id, catalog=Catalog(detection.models), base_url=base_url
     )
-    raise UsageError(
-        f"{model_id} cannot be used: {cause.message}",
-        fix="Choose another model (the recommendation is proven callable); nothing was written.",
-    )
+    if model is not None and cause.code.refuses_model:
+        model.callable, model.verified, model.reason = False, True, str(cause.code)
+    return cause

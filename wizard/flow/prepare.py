@@ -9,6 +9,7 @@ from pathlib import Path
 
 from wizard import project, untrusted
 from wizard.catalog import DEFAULT_PREFER, PreferError, parse_prefer
+from wizard.detection.result import Detection
 from wizard.diagnosis import Diagnosis
 from wizard.errors import UsageError
 from wizard.facts import MODEL_VAR
@@ -65,19 +66,34 @@ def preferred_lines(ctx: Context, files: project.ProjectFiles) -> tuple[str, ...
     return DEFAULT_PREFER
 
 
-def config_mismatch(prepared: Prepared, next_step: str) -> Diagnosis | None:
-    """.env and the config name different models: Flux uses the .env one."""
+def config_mismatch(
+    prepared: Prepared, next_step: str, config_state: str | None = None
+) -> Diagnosis | None:
+    """.env and the config name different models: Flux uses the .env one. `config_state`:
+    what the catalogue says of the config's model ("retired"), where a check knows it."""
     env_model = prepared.sources[ModelSource.ENV_FILE]
     config_model = prepared.sources[ModelSource.CONFIG]
     if not env_model or not config_model or env_model == config_model:
         return None
     files = prepared.files
+    state = f", which is {config_state}" if config_state else ""
     return Diagnosis(
         Code.CONFIG_MISMATCH,
         f"FLUX_MODEL in {files.env_path.name} ({env_model}) and [model].id in "
-        f"{files.config.display} ({config_model}) disagree; Flux uses {prepared.configured}.",
+        f"{files.config.display} ({config_model}{state}) disagree; Flux uses "
+        f"{prepared.configured}.",
         next_step,
     )
+
+
+def add_mismatch(prepared: Prepared, detection: Detection) -> None:
+    """.env and the config disagree: said by every check, with what the config's model is."""
+    config_model = prepared.sources.get(ModelSource.CONFIG)
+    mismatch = config_mismatch(
+        prepared, "`flux-setup run` sets both to one model.", detection.state_of(config_model)
+    )
+    if mismatch is not None:
+        detection.diagnoses.append(mismatch)
 
 
 # Where an exported FLUX_MODEL usually comes from, relative to the home folder or the project.

@@ -26,6 +26,7 @@ class Options:
     api_key_stdin: bool = False
     base_url: str | None = None
     model: str | None = None
+    fallback: str | None = None  # run --fallback: a model ID, or "none"
     prefer: str | None = None
     yes: bool = False
     no_input: bool = False

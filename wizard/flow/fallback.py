@@ -1,0 +1,124 @@
+"""The fallback `run` writes beside the chosen model: by the one rule (`Catalog.fallback`),
+shown with its price, changed by a question or `--fallback ID|none`. The files, the messages,
+`--json` and the checklist then all name the model chosen here."""
+
+from __future__ import annotations
+
+from wizard import prices
+from wizard.catalog import Catalog
+from wizard.detection import Detection
+from wizard.errors import UsageError
+from wizard.flow.network import verify_choice, verify_one
+from wizard.flow.session import Context
+from wizard.keys import ApiKey
+from wizard.prompts import Option
+
+NONE = "none"
+MAX_OFFERED = 5  # answers of the question besides "none": the best few, not the catalogue
+PROVE_AT_MOST = 3  # candidates tried for a fallback the walk did not prove
+
+
+def choose_fallback(ctx: Context, key: ApiKey, detection: Detection, chosen: str) -> str | None:
+    """The fallback for `chosen` (`plan_notes` says it, with its price); None: no fallback."""
+    o = ctx.options
+    if o.fallback == NONE:
+        return None
+    fallback: str | None
+    if o.fallback:
+        fallback = _given(ctx, key, detection, chosen, o.fallback)
+    else:
+        fallback = detection.fallback_for(chosen) or _prove(ctx, key, detection, chosen)
+        offered = candidates(detection, chosen)
+        if ctx.prompter.interactive and not o.yes and offered:
+            fallback = _ask(ctx, detection, chosen, offered, fallback)
+    return fallback
+
+
+def _prove(ctx: Context, key: ApiKey, detection: Detection, chosen: str) -> str | None:
+    """The chosen model's best fallback was not verified (the walk proves the
+    recommendation's): verify down its candidates, within what the billed-call cap leaves,
+    until one answers. A refusal moves on; anything else stops (no fallback is better than an
+    unproven one)."""
+    if not detection.verify:
+        return None
+    catalog = Catalog(detection.models)
+    model = catalog.get(detection.resolve(chosen))
+    if model is None:
+        return None
+    for candidate in catalog.fallback_candidates(detection.prefer, model)[:PROVE_AT_MOST]:
+        if candidate.callable:
+            return candidate.id
+        if candidate.callable is False:
+            continue
+        if detection.billed_calls >= detection.max_verify:
+            return None
+        cause = verify_one(ctx, key, detection, candidate.id)
+        if cause is None:
+            return candidate.id
+        if not cause.code.refuses_model:
+            return None
+    return None
+
+
+def candidates(detection: Detection, chosen: str) -> list[str]:
+    """The models the question offers: callable (proven, or listed under --no-verify) and
+    ranked below the chosen one, other lines first."""
+    catalog = Catalog(detection.models)
+    model = catalog.get(detection.resolve(chosen))
+    if model is None:
+        return []
+    below = catalog.fallback_candidates(detection.prefer, model)
+    usable = [m.id for m in below if m.callable or (not detection.verify and m.callable is None)]
+    return usable[:MAX_OFFERED]
+
+
+def describe(detection: Detection, chosen: str, fallback: str) -> str:
+    """ "claude-haiku-5-5 (haiku; from $0.10 / $0.50 per million tokens, 1/40 of ...)"."""
+    model = detection.model(fallback)
+    line = f"{model.line}; " if model is not None and model.line else ""
+    price = prices.price_of(fallback)
+    if price is None:
+        return f"{fallback} ({line}price not in the table: {prices.PRICING_URL})"
+    ratio = prices.relative(fallback, chosen)
+    versus = f", {ratio} the price of {chosen}" if ratio else ""
+    return f"{fallback} ({line}{price.describe()} per million tokens in/out{versus})"
+
+
+def pricier(chosen: str, fallback: str) -> bool:
+    mine, theirs = prices.price_of(fallback), prices.price_of(chosen)
+    if mine is None or theirs is None:
+        return False
+    return mine.input > theirs.input or mine.output > theirs.output
+
+
+def _given(ctx: Context, key: ApiKey, detection: Detection, chosen: str, wanted: str) -> str:
+    if detection.resolve(wanted) == detection.resolve(chosen):
+        raise UsageError(
+            f"--fallback {wanted} is the model Flux is set to use: a fallback must be another.",
+            fix="Name another callable model, or `--fallback none`.",
+        )
+    if not detection.usable(wanted):
+        resolved = detection.resolve(wanted)
+        cause = next((d for d in detection.diagnoses if d.model in (wanted, resolved)), None)
+        raise UsageError(
+            f"--fallback {wanted} cannot be used: {cause.message if cause else 'it is not callable'}",
+            fix="Pick a callable model from the table, `--fallback none`, or drop --fallback.",
+        )
+    model = detection.model(wanted)
+    if detection.verify and model is not None and model.callable is None:
+        verify_choice(ctx, key, detection, wanted)  # proven before anything is written
+    return wanted
+
+
+def _ask(
+    ctx: Context, detection: Detection, chosen: str, offered: list[str], default: str | None
+) -> str | None:
+    options = [Option(describe(detection, chosen, m), m) for m in offered]
+    options.append(Option("none  (no fallback)", NONE))
+    answer = ctx.prompter.select(
+        f"Fallback when {chosen} fails?",
+        options,
+        default if default in offered else NONE,
+        flag="--fallback ID|none",
+    )
+    return None if answer == NONE else answer

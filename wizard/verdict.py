@@ -1,0 +1,139 @@
+"""The verdict on one project: the one home of `check`'s rules. `check`, `check --all`,
+`check --offline`, `status`, `doctor`-like views and the CI helper all read these functions, so
+two views of one project cannot reach two verdicts (docs/detection.md, "The verdict").
+
+Nothing here imports a command: the commands sit above this module, never below it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+
+from wizard.detection.result import Detection
+from wizard.diagnosis import Diagnosis
+from wizard.vocab import Code, ExitCode, Lifecycle, Scope, Status
+
+# The sentence each verdict ends on, where no more precise next step is known.
+SENTENCES = {
+    ExitCode.OK: "Flux uses the best callable model of your preferred lines.",
+    ExitCode.UPGRADE_AVAILABLE: "A better model is callable now: run `flux-setup run` to switch.",
+    ExitCode.DEPRECATED: "The configured model is deprecated: run `flux-setup run` to move before it retires.",
+    ExitCode.UNAVAILABLE: "The configured model cannot be called: run `flux-setup run` to fix it.",
+    ExitCode.ACCOUNT: "The API refuses this account's calls (see above): no model can be proven "
+    "callable until that is fixed.",
+    ExitCode.KEY: "The API refused the key (see above).",
+}
+NO_MODEL = "No model is configured for Flux yet: run `flux-setup run`."
+
+
+def position(detection: Detection, model_id: str | None) -> int:
+    """Where a model stands in the detection's line order (0 is best); a model outside the
+    order, or retired, stands below every model in it."""
+    ids = [
+        m.id
+        for m in detection.models
+        if m.line in detection.prefer and m.lifecycle != Lifecycle.RETIRED
+    ]
+    wanted = detection.resolve(model_id)
+    return ids.index(wanted) if wanted in ids else len(ids) + 1
+
+
+def verdict(detection: Detection) -> ExitCode:
+    """0 / 10 / 11 / 12 for the configured model; the highest of 12, 11, 10 wins."""
+    status = detection.configured_status
+    if status.unusable:
+        return ExitCode.UNAVAILABLE
+    if status == Status.DEPRECATED:
+        return ExitCode.DEPRECATED
+    recommended = detection.recommended
+    if (
+        recommended
+        and recommended != detection.configured_model
+        and position(detection, recommended) < position(detection, detection.configured)
+    ):
+        return ExitCode.UPGRADE_AVAILABLE
+    return ExitCode.OK
+
+
+def judge(detection: Detection, override: Diagnosis | None) -> tuple[ExitCode, Diagnosis | None]:
+    """The exit code for one project's findings (online: a detection of its own or its view of
+    a shared one). `override` is the environment's FLUX_MODEL beating the files
+    (`flow.prepare.env_override`); the one returned is the override that decided the code."""
+    code = detection.failure_exit_code() or verdict(detection)
+    if code in (ExitCode.OK, ExitCode.UPGRADE_AVAILABLE) and detection.uncertain():
+        code = ExitCode.NETWORK  # unknown models may hide a better one, or a refusal
+    return overridden(code, override, detection.diagnoses)
+
+
+def overridden(
+    code: ExitCode, override: Diagnosis | None, diagnoses: list[Diagnosis]
+) -> tuple[ExitCode, Diagnosis | None]:
+    """The environment override rule, online and offline alike: it is always said; when a
+    change is due, Flux runs the environment's model whatever the files say, so `run` cannot
+    fix it and `unset FLUX_MODEL` can (12). Otherwise it does not decide the code."""
+    if override is None:
+        return code, None
+    diagnoses.insert(0, override)
+    if code.is_verdict:
+        return ExitCode.UNAVAILABLE, override
+    return code, None
+
+
+def overall(codes: Iterable[ExitCode | int]) -> ExitCode:
+    """Many projects, one exit code: the highest (12 > 11 > 10 > an error's code > 0)."""
+    return ExitCode(max((int(c) for c in codes), default=0))
+
+
+def failing_on(codes: Iterable[int], chosen: Collection[int]) -> ExitCode:
+    """`--fail-on`: verdicts the user did not choose count as 0; errors always count."""
+    kept = [c for c in codes if not _is_verdict(c) or c in chosen]
+    return overall(kept)
+
+
+def always_fails(code: object) -> bool:
+    """No key, the account, the network, the files, a bug, Ctrl-C: never a pass in CI."""
+    return isinstance(code, int) and (0 < code < 10 or code == ExitCode.CANCELLED)
+
+
+def _is_verdict(code: int) -> bool:
+    try:
+        return ExitCode(code).is_verdict
+    except ValueError:
+        return False
+
+
+def reason(
+    code: ExitCode,
+    diagnoses: Sequence[Diagnosis],
+    configured: str | None,
+    resolved: str | None,
+    recommended: str | None,
+) -> str | None:
+    """The one sentence that says why a project's verdict is due and what to do about it: the
+    environment override that decides it, else the configured model's own diagnosis (the true
+    cause, the same words a single `check` shows), else the verdict's sentence. None for a
+    project that needs nothing, or that could not be judged (its error says why)."""
+    if not code.is_verdict:
+        return None
+    override = next((d for d in diagnoses if d.code == Code.ENV_OVERRIDE), None)
+    if override is not None and code == ExitCode.UNAVAILABLE:
+        return f"{override.message} {override.next_step}"
+    if not configured:
+        return NO_MODEL
+    own = next(
+        (
+            d
+            for d in diagnoses
+            if d.model in (configured, resolved)
+            and d.code.scope in (Scope.MODEL, Scope.MODEL_OR_ACCOUNT)
+        ),
+        None,
+    )
+    if own is not None:
+        return f"{own.message} {own.next_step}".strip()
+    if code == ExitCode.UPGRADE_AVAILABLE and recommended:
+        return (
+            f"{recommended} ranks higher in your line order and is callable: "
+            f"`flux-setup run` switches to it."
+        )
+    return SENTENCES[code]
