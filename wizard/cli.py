@@ -24,7 +24,7 @@ def _options(args: argparse.Namespace) -> Any:
 
     project, marker = getattr(args, "project", None), None
     if project is None and args.command != "demo":
-        from wizard.fluxconfig import find_root
+        from wizard.markers import find_root
 
         project, marker = find_root(Path.cwd().absolute())
     given = {

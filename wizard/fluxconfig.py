@@ -80,33 +80,6 @@ def locate(project: Path, config: Path | None = None) -> ConfigLocation:
     return ConfigLocation(flux, False, False)
 
 
-def find_root(start: Path) -> tuple[Path, str | None]:
-    """The Flux project that holds `start`, found like git finds a repository: the nearest
-    folder at or above it with flux.toml or a pyproject.toml with [tool.flux], else the nearest
-    with .git, else `start` itself. Returns the folder and what marked it."""
-    folders = [start, *start.parents]
-    for folder in folders:
-        if (folder / "flux.toml").is_file():
-            return folder, "flux.toml"
-        if _has_tool_flux(folder / "pyproject.toml"):
-            return folder, "[tool.flux] in pyproject.toml"
-    for folder in folders:
-        if (folder / ".git").exists():
-            return folder, ".git"
-    return start, None
-
-
-def _has_tool_flux(path: Path) -> bool:
-    try:
-        if not path.is_file() or path.stat().st_size > 5_000_000:
-            return False
-        doc = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return False  # not ours to judge here: loading the project reports it
-    tool = doc.get("tool")
-    return isinstance(tool, dict) and "flux" in tool
-
-
 @dataclass
 class FluxConfig:
     """The Flux settings, read and validated; `doc` is the editable document."""

@@ -1,184 +1,20 @@
 """`flux-setup check --offline`: no network. The configured model judged from the catalogue the
-last online check of this key saved: retired (or its retirement date has passed), retiring
-within `--warn-days`, refused then, or outranked then. Fast enough for a pre-commit hook: it
+last online check of this key saved (`flow.saved`). Fast enough for a pre-commit hook: it
 never imports the SDK."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, timezone
 from typing import Any
 
-from wizard import memory
 from wizard import verdict as verdicts
-from wizard.catalog import Model
-from wizard.diagnosis import Diagnosis
-from wizard.errors import ExitCode, WizardError
-from wizard.facts import STALE_DAYS
+from wizard.errors import ExitCode
 from wizard.flow.key import found_key, stdin_key
-from wizard.flow.prepare import Prepared, env_override, preferred_lines, prepare
+from wizard.flow.prepare import Prepared, preferred_lines, prepare
+from wizard.flow.saved import Offline, catalog_json, judge_saved, saved_record
 from wizard.flow.session import Context
 from wizard.keys import ApiKey
 from wizard.report import Report
-from wizard.vocab import Code, Lifecycle, Status
-
-
-@dataclass
-class Judgement:
-    code: ExitCode
-    status: Status
-    model: Model | None
-    recommended: str | None
-    diagnoses: list[Diagnosis]
-
-
-def _day(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat(text[:10]) if text else None
-    except ValueError:
-        return None
-
-
-def _missing(fingerprint: str | None) -> WizardError:
-    whose = f"the key {fingerprint}" if fingerprint else "this project"
-    return WizardError(
-        f"no catalogue is saved for {whose}: `check --offline` judges the configured model by "
-        "what the last online check saved, and none was made here.",
-        fix="Run `flux-setup check` once with network access; `--offline` reads what it saves.",
-        code=ExitCode.NETWORK,
-        diagnosis=Code.CATALOG_MISSING,
-    )
-
-
-def judge(
-    record: memory.Record, configured: str | None, prefer: tuple[str, ...], today: date, warn: int
-) -> Judgement:
-    """The verdict the saved catalogue supports, by the same exit codes as an online check."""
-    catalog = record.catalog
-    recommended_model = catalog.recommend(prefer)
-    recommended = recommended_model.id if recommended_model else None
-    if not configured:
-        return Judgement(ExitCode.UNAVAILABLE, Status.UNSET, None, recommended, [])
-    model = catalog.get(record.aliases.get(configured, configured))
-    if model is None:
-        cause = Diagnosis(
-            Code.MODEL_UNKNOWN,
-            f"{configured} is not in the catalogue saved on {record.checked_at[:10]}.",
-            "Run `flux-setup check` online: it may be newer than the saved catalogue.",
-            model=configured,
-        )
-        return Judgement(ExitCode.UNAVAILABLE, Status.UNKNOWN_MODEL, None, recommended, [cause])
-    switch = f"`flux-setup run` switches to {recommended}" if recommended else "`flux-setup run`"
-    stop = _stop(model, record, today, warn, switch)
-    if stop is not None:
-        return Judgement(stop[0], stop[1], model, recommended, [stop[2]])
-    status = model.status
-    ranked = [m.id for m in catalog.ranked(prefer)]
-    better = (
-        recommended is not None
-        and recommended != model.id
-        and (model.id not in ranked or ranked.index(recommended) < ranked.index(model.id))
-    )
-    code = ExitCode.UPGRADE_AVAILABLE if better else ExitCode.OK
-    return Judgement(code, status, model, recommended, [])
-
-
-def _stop(
-    model: Model, record: memory.Record, today: date, warn: int, switch: str
-) -> tuple[ExitCode, Status, Diagnosis] | None:
-    """Why the configured model must go (retired, refused, retiring, deprecated), or None.
-    The saved `lifecycle` decides, as online (`Model.status`): a retirement date that has
-    passed on a model the catalogue calls deprecated is overdue, said as such, not retired."""
-    retires = _day(model.retires_at)
-    days = (retires - today).days if retires is not None else None
-    status = model.status
-    when = model.retirement(today)
-    if status == Status.RETIRED:
-        on = f" on {retires}" if retires else ""
-        message = f"{model.id} was retired{on}: no one can call it any more."
-        found = (ExitCode.UNAVAILABLE, Code.MODEL_RETIRED, message, f"{switch}.")
-    elif status == Status.NOT_CALLABLE:
-        message = f"{model.id} was refused to this key at the last online check ({record.checked_at[:10]})."
-        step = f"{switch}, or run `flux-setup check` online if the account changed."
-        found = (ExitCode.UNAVAILABLE, _refusal(model.reason), message, step)
-    elif days is not None and days < 0:
-        message = f"{model.id} is deprecated and {when}; the saved catalogue cannot tell whether it has retired since."
-        step = f"Run `flux-setup check` online, and move now: {switch}."
-        found = (ExitCode.DEPRECATED, Code.MODEL_RETIRING, message, step)
-    elif days is not None and days <= warn:
-        message = f"{model.id} retires in {days} day{'s' if days != 1 else ''} ({retires})."
-        step = f"Move before then: {switch}."
-        found = (ExitCode.DEPRECATED, Code.MODEL_RETIRING, message, step)
-    elif model.lifecycle == Lifecycle.DEPRECATED:
-        message = f"{model.id} is deprecated" + (f", {when}." if when else ".")
-        step = f"Move to a current model before it retires: {switch}."
-        found = (ExitCode.DEPRECATED, Code.MODEL_DEPRECATED, message, step)
-    else:
-        return None
-    code, cause, message, step = found
-    # a model due to go is deprecated in words, whatever the last check could prove of it
-    shown = Status.DEPRECATED if code == ExitCode.DEPRECATED else status
-    return code, shown, Diagnosis(cause, message, step, model=model.id)
-
-
-def _refusal(reason: str | None) -> Code:
-    """The code the last check refused the model with (a saved word, so checked)."""
-    try:
-        return Code(reason) if reason else Code.MODEL_NOT_AVAILABLE
-    except ValueError:
-        return Code.MODEL_NOT_AVAILABLE
-
-
-@dataclass
-class Offline:
-    """A project judged offline: the verdict, and what it was judged by."""
-
-    code: ExitCode
-    verdict: Judgement
-    diagnoses: list[Diagnosis]
-    record: memory.Record
-    age: int | None  # days since the catalogue was saved
-
-    @property
-    def stale(self) -> bool:
-        return self.age is None or self.age > STALE_DAYS
-
-
-def judge_saved(
-    ctx: Context, record: memory.Record, prepared: Prepared, prefer: tuple[str, ...]
-) -> Offline:
-    """The verdict from a saved catalogue, its age said, the environment override applied:
-    one step for `check --offline` and `check --all --offline`."""
-    now = ctx.now()
-    checked = _checked_at(record.checked_at)
-    age = (now - checked).days if checked else None
-    verdict = judge(record, prepared.configured, prefer, now.date(), ctx.options.warn_days)
-    result = Offline(verdict.code, verdict, list(verdict.diagnoses), record, age)
-    if result.stale:
-        result.diagnoses.append(
-            Diagnosis(
-                Code.CATALOG_STALE,
-                f"The saved catalogue is {age if age is not None else 'of unknown'} days old: "
-                "models deprecated or retired since are not in it.",
-                "Run `flux-setup check` online to refresh it.",
-            )
-        )
-    override = env_override(ctx, prepared.sources)
-    result.code, _ = verdicts.overridden(result.code, override, result.diagnoses)
-    return result
-
-
-def saved_record(ctx: Context, key: ApiKey | None) -> memory.Record:
-    """The catalogue to judge by: the key's, else (no key) the project's last check."""
-    if key is not None:
-        record = memory.load_for_key(ctx.store, ctx.options.project, key.fingerprint)
-        if record is None:
-            raise _missing(key.fingerprint)
-        return record
-    record = memory.load(ctx.store, ctx.options.project)
-    if record is None:
-        raise _missing(None)
-    return record
+from wizard.vocab import Status
 
 
 def check_offline(ctx: Context) -> Report:
@@ -202,14 +38,6 @@ def check_offline(ctx: Context) -> Report:
     return report
 
 
-def _checked_at(text: str) -> datetime | None:
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
-
-
 def _tell(ctx: Context, result: Offline, configured: str | None) -> None:
     ui, record, age, verdict, code = ctx.ui, result.record, result.age, result.verdict, result.code
     ago = f"{age} day{'s' if age != 1 else ''} ago" if age is not None else "date unknown"
@@ -227,15 +55,6 @@ def _tell(ctx: Context, result: Offline, configured: str | None) -> None:
         )
     elif code == ExitCode.UNAVAILABLE and verdict.status == Status.UNSET:
         ui.warn(verdicts.NO_MODEL)
-
-
-def catalog_json(result: Offline) -> dict[str, Any]:
-    return {
-        "checked_at": result.record.checked_at,
-        "age_days": result.age,
-        "stale": result.stale,
-        "key_fingerprint": result.record.key_fingerprint,
-    }
 
 
 def _fields(result: Offline, key: ApiKey | None, prepared: Prepared) -> dict[str, Any]:

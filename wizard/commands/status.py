@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from wizard import memory
 from wizard import verdict as verdicts
@@ -17,13 +17,11 @@ from wizard.flow.prepare import (
     preferred_lines,
     prepare,
 )
+from wizard.flow.saved import Offline, judge_saved
 from wizard.flow.session import Context
 from wizard.keys import KeyDiscovery, check_form
 from wizard.report import Report
 from wizard.vocab import Code, ModelSource, Status
-
-if TYPE_CHECKING:
-    from wizard.commands.offline import Offline
 
 
 def _age(iso: str | None, now: datetime) -> str:
@@ -90,8 +88,6 @@ def status(ctx: Context) -> Report:
 def _saved_verdict(ctx: Context, prepared: Prepared, found: KeyDiscovery) -> Offline | None:
     """The configured model judged by the catalogue the last online check of this key saved:
     `check --offline`'s own step, so the two cannot disagree. None: no catalogue yet."""
-    from wizard.commands.offline import judge_saved
-
     assert found.key is not None
     record = memory.load_for_key(ctx.store, ctx.options.project, found.key.fingerprint)
     if record is None:

@@ -5,14 +5,12 @@
 from __future__ import annotations
 
 import os
-import re
 import subprocess
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wizard.errors import FilesError
-from wizard.fileio import read_optional
+from wizard.markers import marker
 
 # Never a project, never worth entering: tools' folders and caches.
 SKIPPED_NAMES = frozenset(
@@ -30,11 +28,6 @@ SKIPPED_NAMES = frozenset(
         "site-packages",
     }
 )
-# A marker must be read to know; a bigger file is not a config anyone wrote by hand.
-TOOL_FLUX = re.compile(
-    rb"^[ \t]*\[[ \t]*tool[ \t]*\.[ \t]*\"?flux\"?[ \t]*(?:[\].]|$)", re.MULTILINE
-)
-FLUX_MODEL_LINE = re.compile(rb"^[ \t]*(?:export[ \t]+)?FLUX_MODEL[ \t]*=", re.MULTILINE)
 
 
 @dataclass
@@ -46,26 +39,6 @@ class Found:
     unreadable: list[Path] = field(default_factory=list)
     # Repositories whose ignore rules git could not tell (git missing, or refused).
     no_ignore_rules: list[Path] = field(default_factory=list)
-
-
-def marker(folder: Path, names: Iterable[str]) -> str | None:
-    """What makes `folder` a Flux project, or None."""
-    present = set(names)
-    if "flux.toml" in present:
-        return "flux.toml"
-    if "pyproject.toml" in present and _holds(folder / "pyproject.toml", TOOL_FLUX):
-        return "[tool.flux] in pyproject.toml"
-    if ".env" in present and _holds(folder / ".env", FLUX_MODEL_LINE):
-        return "FLUX_MODEL in .env"
-    return None
-
-
-def _holds(path: Path, pattern: re.Pattern[bytes]) -> bool:
-    try:
-        data = read_optional(path)
-    except FilesError:
-        return False  # a FIFO, a device, a huge or unreadable file: not a marker
-    return data is not None and pattern.search(data.lstrip(b"\xef\xbb\xbf")) is not None
 
 
 def git_ignored(repo: Path, timeout: float = 30.0) -> set[Path] | None:

@@ -189,7 +189,7 @@ def judge_all(ctx: Context, groups: Sequence[Group]) -> None:
 
 def judge_offline(ctx: Context, members: Sequence[Member]) -> None:
     """`check --all --offline`: each project judged by the catalogue saved for its key."""
-    from wizard.commands.offline import catalog_json, judge_saved, saved_record
+    from wizard.flow.saved import catalog_json, judge_saved, saved_record
 
     for member in members:
         if member.error is not None:
