@@ -265,9 +265,28 @@ def test_a_409_is_transient_in_every_module(tmp_path, sim):
     )
     sim.use_scenario(scenario)
     (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
-    payload = json_of(flux("check", "--project", str(tmp_path), "--json", env=env_with(sim)))
+    # retried until the budget is spent (3 x --timeout): a short timeout keeps it short
+    args = ("check", "--project", str(tmp_path), "--json", "--timeout", "1")
+    payload = json_of(flux(*args, env=env_with(sim)))
     opus = next(m for m in payload["models"] if m["id"] == "claude-opus-5-5")
     assert opus["callable"] is None  # never "refused"
     assert {d["code"] for d in payload["diagnosis"]} & {"server_error"}
     assert "request_rejected" not in {d["code"] for d in payload["diagnosis"]}
     assert payload["exit_code"] == 5
+
+
+def test_a_codes_scope_agrees_with_its_exit_category_and_makes_it_account_wide():
+    from wizard.diagnosis import Diagnosis
+    from wizard.vocab import Code, ExitCode, Scope
+
+    for code in Code:
+        if code.exit_code == ExitCode.KEY:
+            assert code.scope == Scope.KEY, code
+        if code.exit_code == ExitCode.ACCOUNT:
+            assert code.scope in (Scope.ACCOUNT, Scope.MODEL_OR_ACCOUNT), code
+        if code.transient:
+            assert code.exit_code == ExitCode.NETWORK and code.scope == Scope.RUN, code
+        if code.refuses_model:
+            assert code.scope in (Scope.MODEL, Scope.MODEL_OR_ACCOUNT), code
+        # the scope alone makes a diagnosis account-wide: no construction site decides it
+        assert Diagnosis(code, "m", "s").account_wide == code.settles_account, code
