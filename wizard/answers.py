@@ -94,6 +94,18 @@ def message_usage(body: bytes) -> tuple[int, int]:
     return counts[0], counts[1]  # type: ignore[return-value]
 
 
+def retry_after_date(value: str, now: float) -> float | None:
+    """Seconds until an HTTP date (`retry-after: Wed, 21 Oct 2026 07:28:00 GMT`), 0 for one
+    past; None when it is no date."""
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(value.strip()).timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return max(0.0, when - now) if math.isfinite(when) else None
+
+
 def retry_after(value: object) -> float | None:
     """Seconds to wait, from a `retry-after` header; None for anything not a finite, non-negative
     number (nan, -5, a date): the backoff applies instead."""

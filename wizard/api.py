@@ -22,6 +22,7 @@ from wizard.failures import (
     Verification,
     cause_of,
     retry_after_of,
+    should_retry_of,
 )
 from wizard.keys import ApiKey
 from wizard.vocab import FailureKind, Lifecycle
@@ -106,6 +107,7 @@ def _to_failure(exc: BaseException) -> ApiFailure:
             error_code=exc.error_code,
             request_id=exc.request_id,
             retry_after=retry_after_of(exc.response.headers),
+            should_retry=should_retry_of(exc.response.headers),
             details=details if isinstance(details, dict) else {},
         )
     raise exc
@@ -186,9 +188,12 @@ class ApiClient:
             backoff = min(0.25 * 2 ** (attempt - 1), 2.0)
             wait = backoff
             if failure.retry_after is not None:
-                # Honoured within bounds: never sooner than the backoff (`retry-after: 0` made
-                # 174 requests in 6 s), never longer than MAX_RETRY_AFTER.
-                wait = min(max(failure.retry_after, backoff), MAX_RETRY_AFTER)
+                # Honoured, never sooner than the backoff (`retry-after: 0` made 174 requests
+                # in 6 s). A wait longer than MAX_RETRY_AFTER is not waited for: the server
+                # said when, and the message says it (retrying sooner would only be refused).
+                if failure.retry_after > MAX_RETRY_AFTER:
+                    raise ApiCallFailed(failure) from None
+                wait = max(failure.retry_after, backoff)
             if wait >= self.remaining() - 0.05:
                 raise ApiCallFailed(failure) from None
             last = failure
@@ -197,6 +202,9 @@ class ApiClient:
 
     @staticmethod
     def _final(failure: ApiFailure, attempt: int, billed: bool) -> bool:
+        if failure.should_retry is not None and failure.kind == FailureKind.STATUS:
+            # the server's own word comes first, as in the SDK: `false` is never retried
+            return not failure.should_retry  # an error status was answered: never billed
         if not failure.transient or failure.kind == FailureKind.MALFORMED:
             return True  # a portal's page or junk does not change within seconds
         if failure.kind == FailureKind.REFUSED and attempt >= REFUSED_ATTEMPTS:

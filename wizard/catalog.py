@@ -175,6 +175,14 @@ class Catalog:
         refused."""
         return _first_proven(self.ranked(prefer), unverified_ok)
 
+    def settled(self, prefer: Sequence[str], *, unverified_ok: bool = False) -> bool:
+        """Whether the recommendation is proven: one is, or every model of the preferred
+        lines was refused, or there are none. Online and offline alike."""
+        ranked = self.ranked(prefer)
+        if not ranked or self.recommend(prefer, unverified_ok=unverified_ok) is not None:
+            return True
+        return all(m.callable is False for m in ranked)
+
     def fallback_candidates(self, prefer: Sequence[str], chosen: Model) -> list[Model]:
         """The models that may stand in for `chosen`, best first: only those ranked below it
         in the line order (never one the user ranked above it), other lines first, so that

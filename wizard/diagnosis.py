@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from wizard import error_codes
 from wizard.catalog import Catalog, Model
 from wizard.facts import (
     BILLING_URL,
     KEYS_URL,
     LIMITS_URL,
-    SPEND_LIMIT_ERROR_CODE,
     STATUS_URL,
     SUPPORT_URL,
 )
@@ -25,6 +25,9 @@ from wizard.failures import ApiFailure
 from wizard.vocab import Code, FailureKind, Lifecycle
 
 REGAIN_ACCESS = re.compile(r"regain access on ([^.]+)", re.IGNORECASE)
+RELAY_NOT_FOUND = re.compile(
+    r"(the )?model [`'\"]?[\w.:@/-]+[`'\"]? (was )?(not found|does not exist)\.?"
+)
 
 
 @dataclass
@@ -123,12 +126,14 @@ def from_failure(
         return _not_the_api(failure, model_id, base_url)
     if failure.kind != FailureKind.STATUS:
         return _unreachable(failure, model_id, base_url)
-    for rule in (_credential, _account, _access):
+    for rule in (_by_error_code, _credential, _account, _access):
         found = rule(failure, model_id)
         if found is not None:
             return found
     if failure.status == 404 and model_id is not None and catalog is not None:
         return _not_found(failure, model_id, catalog)
+    if failure.status == 413:
+        return _too_large(failure, model_id, base_url)
     return _transient(failure, model_id) or _unknown(failure, model_id)
 
 
@@ -142,6 +147,22 @@ def _not_the_api(failure: ApiFailure, model_id: str | None, base_url: str | None
         "proxy settings (HTTPS_PROXY), then rerun.",
         url=STATUS_URL,
         model=model_id,
+    )
+
+
+def _too_large(failure: ApiFailure, model_id: str | None, base_url: str | None) -> Diagnosis:
+    """A 413 without an error code the SDK knows: flux-setup sends a one-word prompt, so it is
+    a proxy or gateway in front of the API, not the account: never a refusal of anything."""
+    where = f" at {base_url}" if base_url else ""
+    return Diagnosis(
+        Code.UNEXPECTED_RESPONSE,
+        f"Something in front of the API{where} (a proxy or gateway) refused a one-word request "
+        f"as too large (413 {failure.type or 'request_too_large'}): this says nothing about "
+        f"the account or access.{api_said(failure.message)}",
+        "Check the proxy settings (HTTPS_PROXY) or --base-url, then rerun.",
+        url=STATUS_URL,
+        model=model_id,
+        request_id=failure.request_id,
     )
 
 
@@ -160,6 +181,34 @@ def _unreachable(failure: ApiFailure, model_id: str | None, base_url: str | None
         url=STATUS_URL,
         model=model_id,
     )
+
+
+def _by_error_code(failure: ApiFailure, model_id: str | None) -> Diagnosis | None:
+    """An `error_code` the SDK defines, read from its table (`error_codes.RULES`)."""
+    rule = error_codes.rule_for(failure.error_code)
+    if rule is None:
+        return None
+    url = rule.url
+    appeal = failure.details.get("appeal_url") if failure.details else None
+    if isinstance(appeal, str) and appeal.startswith("https://"):
+        url = appeal  # organization_on_hold: where the organisation can appeal
+    return Diagnosis(
+        rule.code,
+        f"{rule.says}{wait_words(failure)}{api_said(failure.message)}",
+        rule.next_step,
+        url=url,
+        model=model_id if rule.transient else None,
+        request_id=failure.request_id,
+        account_wide=rule.whole_request,
+    )
+
+
+def wait_words(failure: ApiFailure) -> str:
+    """When the API asks to wait: "The API asks to wait 3600 s (until 14:05 UTC)"."""
+    seconds = failure.retry_after
+    if seconds is None or not failure.transient:
+        return ""
+    return f" The API asks to wait {seconds:g} s before trying again."
 
 
 def _credential(failure: ApiFailure, model_id: str | None) -> Diagnosis | None:
@@ -197,12 +246,8 @@ def _account(failure: ApiFailure, model_id: str | None) -> Diagnosis | None:
     """The organisation's standing: on hold, out of credit, over a spend limit, unpaid."""
     status, message, rid = failure.status, failure.message or "", failure.request_id
     lowered = message.lower()
-    if failure.error_code == "organization_on_hold" or (
-        status == 400
-        and (
-            "organization has been disabled" in lowered
-            or "organisation has been disabled" in lowered
-        )
+    if status == 400 and (
+        "organization has been disabled" in lowered or "organisation has been disabled" in lowered
     ):
         appeal = failure.details.get("appeal_url") if failure.details else None
         return Diagnosis(
@@ -222,10 +267,8 @@ def _account(failure: ApiFailure, model_id: str | None) -> Diagnosis | None:
             url=BILLING_URL,
             request_id=rid,
         )
-    if (status == 400 and "reached your specified" in lowered and "usage limit" in lowered) or (
-        status == 429 and failure.error_code == SPEND_LIMIT_ERROR_CODE
-    ):
-        return _spend_limit(message, rid, cap=status == 429)
+    if status == 400 and "reached your specified" in lowered and "usage limit" in lowered:
+        return _spend_limit(message, rid)
     if status == 402:
         return Diagnosis(
             Code.BILLING_ERROR,
@@ -297,8 +340,11 @@ def _transient(failure: ApiFailure, model_id: str | None) -> Diagnosis | None:
         return Diagnosis(
             Code.RATE_LIMITED,
             f"Rate limited{_for(model_id)} after {tries} attempt(s); this says nothing "
-            "about which models you may call.",
-            "Wait a minute and rerun; the limits page shows your rate limits.",
+            f"about which models you may call.{wait_words(failure)}",
+            "Wait a minute and rerun; the limits page shows your rate limits."
+            if failure.retry_after is None
+            else f"Rerun `flux-setup check` in {failure.retry_after:g} s or later; the limits "
+            "page shows your rate limits.",
             url=LIMITS_URL,
             model=model_id,
             request_id=rid,
@@ -341,21 +387,18 @@ def _unknown(failure: ApiFailure, model_id: str | None) -> Diagnosis:
 
 
 def _names_the_model(message: str) -> bool:
-    """The standard 404 says `model: <id>`; anything else is a message of its own."""
-    return message.strip().lower().startswith("model:")
+    """The standard 404 says `model: <id>`, relays and gateways `model 'X' not found` or
+    `model X does not exist`; anything else is a message of its own."""
+    text = message.strip().lower()
+    return text.startswith("model:") or RELAY_NOT_FOUND.fullmatch(text) is not None
 
 
-def _spend_limit(message: str, rid: str | None, *, cap: bool) -> Diagnosis:
-    """The monthly spend cap of the usage tier (429 enforced_spend_limit_reached), or a spend
-    limit the organisation or a workspace set itself (400, with the date access returns)."""
+def _spend_limit(message: str, rid: str | None) -> Diagnosis:
+    """A spend limit the organisation or a workspace set itself (400, with the date access
+    returns). The tier's monthly cap has an error code (`error_codes.RULES`)."""
     found = REGAIN_ACCESS.search(message)
     when = f" Access returns on {found.group(1).strip()}." if found else ""
-    if cap:
-        whose, where = (
-            "The monthly spend cap",
-            "Raise the limit on the limits page, or wait for the next month",
-        )
-    elif "workspace" in message.lower():
+    if "workspace" in message.lower():
         whose, where = (
             "The workspace's own spend limit",
             "Raise the workspace's spend limit in the Console (the workspace's settings, "

@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from wizard import answers
-from wizard.facts import SPEND_LIMIT_ERROR_CODE
+from wizard import answers, error_codes
 from wizard.vocab import FailureKind
 
 TRANSIENT_STATUSES = {408, 409, 429, 500, 502, 503, 504, 529}
@@ -26,13 +26,18 @@ class ApiFailure:
     retry_after: float | None = None
     details: dict[str, Any] = field(default_factory=dict)
     attempts: int = 1
+    # The server's own word on retrying (`x-should-retry: true|false`), obeyed first.
+    should_retry: bool | None = None
 
     @property
     def transient(self) -> bool:
+        """Whether time may change the answer: the one definition the retry policy and the
+        diagnoses read. A known `error_code` decides (`error_codes.RULES`), else the status."""
         if self.kind != FailureKind.STATUS:
             return True
-        if self.error_code == SPEND_LIMIT_ERROR_CODE:
-            return False
+        rule = error_codes.rule_for(self.error_code)
+        if rule is not None:
+            return rule.transient
         return self.status in TRANSIENT_STATUSES
 
 
@@ -53,11 +58,31 @@ class Verification:
     output_tokens: int = 0
 
 
-def retry_after_of(headers: Any) -> float | None:
+def retry_after_of(headers: Any, now: float | None = None) -> float | None:
+    """Seconds the server asks to wait, by the SDK's rules (`_base_client.py`):
+    `retry-after-ms` first, then `retry-after` in seconds or as an HTTP date."""
     try:
-        return answers.retry_after(headers.get("retry-after"))
+        millis = answers.retry_after(headers.get("retry-after-ms"))
+        if millis is not None:
+            return millis / 1000
+        value = headers.get("retry-after")
     except AttributeError:
         return None
+    seconds = answers.retry_after(value)
+    if seconds is not None or not isinstance(value, str):
+        return seconds
+    return answers.retry_after_date(value, time.time() if now is None else now)
+
+
+def should_retry_of(headers: Any) -> bool | None:
+    """`x-should-retry: true|false`, the server's own word, which the SDK obeys first."""
+    try:
+        value = headers.get("x-should-retry")
+    except AttributeError:
+        return None
+    if not isinstance(value, str):
+        return None
+    return {"true": True, "false": False}.get(value.strip().lower())
 
 
 def cause_of(failure: ApiFailure) -> str:

@@ -34,6 +34,9 @@ class Record:
     previous_status: Status | None = None
     # Aliases the API resolved (`check --offline` reads an alias as the model it names).
     aliases: dict[str, str] = field(default_factory=dict)
+    # Made with verification calls (not --no-verify): an unverified model in it is unknown,
+    # not "listed, so fine". Records written before this field was kept read as verified.
+    verified: bool = True
 
     @classmethod
     def of(cls, detection: Detection) -> Record:
@@ -49,6 +52,7 @@ class Record:
             previous=detection.previous,
             previous_status=detection.previous_status,
             aliases=dict(detection.aliases),
+            verified=detection.verify,
         )
 
     @property
@@ -76,6 +80,7 @@ class Record:
             "prefer": list(self.prefer),
             "models": [m.to_json() for m in self.models],
             "aliases": self.aliases,
+            "verified": self.verified,
         }
 
     @classmethod
@@ -103,6 +108,7 @@ class Record:
                     for k, v in (data.get("aliases") or {}).items()
                     if isinstance(k, str) and isinstance(v, str)
                 },
+                verified=data.get("verified") is not False,
             )
         except (TypeError, ValueError, KeyError, AttributeError):
             return None

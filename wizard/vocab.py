@@ -170,6 +170,8 @@ class Code(Word):
     SPEND_LIMIT_REACHED = "spend_limit_reached"
     ORGANIZATION_ON_HOLD = "organization_on_hold"
     REGION_BLOCKED = "region_blocked"
+    ORGANIZATION_NOT_SUPPORTED = "organization_not_supported"
+    ENCRYPTION_KEY_DISABLED = "encryption_key_disabled"
     PERMISSION_DENIED = "permission_denied"
     REQUEST_REJECTED = "request_rejected"
     # models
@@ -184,6 +186,7 @@ class Code(Word):
     RATE_LIMITED = "rate_limited"
     OVERLOADED = "overloaded"
     SERVER_ERROR = "server_error"
+    ENCRYPTION_KEY_UNREACHABLE = "encryption_key_unreachable"
     UNEXPECTED_RESPONSE = "unexpected_response"
     LISTING_FAILED = "listing_failed"
     VERIFICATION_INCOMPLETE = "verification_incomplete"
@@ -248,6 +251,8 @@ _ACCOUNT_WIDE = frozenset(
         Code.SPEND_LIMIT_REACHED,
         Code.ORGANIZATION_ON_HOLD,
         Code.REGION_BLOCKED,
+        Code.ORGANIZATION_NOT_SUPPORTED,
+        Code.ENCRYPTION_KEY_DISABLED,
     )
 )
 # Account-wide only when the evidence says so (they repeat for every model tried and no call
@@ -258,6 +263,7 @@ _NETWORK = (
     Code.RATE_LIMITED,
     Code.OVERLOADED,
     Code.SERVER_ERROR,
+    Code.ENCRYPTION_KEY_UNREACHABLE,
     Code.UNEXPECTED_RESPONSE,
 )
 _MODEL_REFUSALS = frozenset(
@@ -270,7 +276,15 @@ _MODEL_REFUSALS = frozenset(
         Code.PERMISSION_DENIED,
     )
 )
-_TRANSIENT = frozenset((Code.NETWORK_ERROR, Code.RATE_LIMITED, Code.OVERLOADED, Code.SERVER_ERROR))
+_TRANSIENT = frozenset(
+    (
+        Code.NETWORK_ERROR,
+        Code.RATE_LIMITED,
+        Code.OVERLOADED,
+        Code.SERVER_ERROR,
+        Code.ENCRYPTION_KEY_UNREACHABLE,
+    )
+)
 _PROJECT = (
     Code.ENV_OVERRIDE,
     Code.CONFIG_MISMATCH,

@@ -88,8 +88,8 @@ def unknown_refusals_repeat(run: Run) -> None:
 
 
 def scoped_refusals_repeat(run: Run) -> None:
-    """A 403 that every model tried answered, with no call answered, is the key's, not any
-    model's."""
+    """A 403 that every model tried answered, of more than one line, with no call answered, is
+    the key's, not any model's."""
     result = run.result
     if any(v.ok for v in run.verifications.values()):
         return
@@ -97,6 +97,11 @@ def scoped_refusals_repeat(run: Run) -> None:
     lasting = [f for f in failures if not f.transient]
     denied = [d for d in result.diagnoses if d.code == Code.PERMISSION_DENIED and d.model]
     if len(denied) < 2 or len(denied) != len(lasting):
+        return
+    lines = {m.line for m in (run.catalog.get(d.model) for d in denied) if m is not None}
+    if len(lines) < 2:
+        # One line refused end to end is that line's restriction (a workspace may forbid
+        # Opus alone): a check that tried only that line cannot say the key calls nothing.
         return
     for d in denied:
         model = run.catalog.get(d.model)

@@ -22,7 +22,7 @@ from wizard.diagnosis import (
 from wizard.facts import DEFAULT_MAX_VERIFY, KEYS_URL, SUPPORT_URL
 from wizard.failures import ApiCallFailed, ApiFailure
 from wizard.keys import ApiKey
-from wizard.vocab import Code, Lifecycle, Status
+from wizard.vocab import Code, FailureKind, Lifecycle, Status
 
 
 def _utc_now() -> datetime:
@@ -64,7 +64,8 @@ def detect(
     else:
         run.catalog = Catalog(Model.from_api(m) for m in listing)
         run.listed = True
-    if not run.stop:
+    unreachable = isinstance(listing, ApiFailure) and listing.kind == FailureKind.REFUSED
+    if not run.stop and not unreachable:  # nothing answers there: no lookups of it either
         _resolve_unlisted(run, [m for m in (configured, *extra) if m])
     fold(run)
     if run.listed:
@@ -205,8 +206,7 @@ def rank(result: Detection, catalog: Catalog) -> None:
     result.recommended = recommended.id if recommended else None
     result.fallback = fallback.id if fallback else None
     ranked = catalog.ranked(prefer)
-    nothing_callable = bool(ranked) and all(m.callable is False for m in ranked)
-    result.settled = result.listed and (recommended is not None or nothing_callable or not ranked)
+    result.settled = result.listed and ranking.settled(prefer, unverified_ok=not result.verify)
     # Show the preferred lines in ranking order, then every other listed model (newest first).
     shown = {m.id for m in ranked}
     result.models = ranked + [m for m in catalog.models if m.id not in shown]
@@ -289,7 +289,11 @@ def _configured_status(result: Detection, catalog: Catalog) -> None:
                 result.diagnoses.insert(0, model_refusal(configured, catalog, None))
         return
     result.configured_status = status = model.status  # the one lifecycle reading
-    if status == Status.RETIRED and not any(d.model == model.id for d in result.diagnoses):
+    retired_said = any(
+        d.model == model.id and d.code == Code.MODEL_RETIRED for d in result.diagnoses
+    )
+    if status == Status.RETIRED and not retired_said:
+        # retired is the true cause, whatever else refused it (a workspace's 403 comes first)
         result.diagnoses.insert(0, model_refusal(model.id, catalog, None))
     elif model.lifecycle == Lifecycle.DEPRECATED and status != Status.NOT_CALLABLE:
         proven = status == Status.DEPRECATED

@@ -78,6 +78,17 @@ def judge(
         and (model.id not in ranked or ranked.index(recommended) < ranked.index(model.id))
     )
     code = ExitCode.UPGRADE_AVAILABLE if better else ExitCode.OK
+    if record.verified and (status == Status.UNVERIFIED or not catalog.settled(prefer)):
+        # as online (`Detection.uncertain`): what the last check could not verify may hide a
+        # refusal or a better model, so neither "all good" nor "switch" is said
+        unknown = Diagnosis(
+            Code.VERIFICATION_INCOMPLETE,
+            f"The online check of {record.checked_at[:10]} could not verify "
+            + (f"{model.id}" if status == Status.UNVERIFIED else "every model ranked above")
+            + " (a transient failure, or the cap), so the saved catalogue cannot settle it.",
+            "Run `flux-setup check` online when the API answers.",
+        )
+        return Judgement(ExitCode.NETWORK, status, model, recommended, [unknown])
     return Judgement(code, status, model, recommended, [])
 
 

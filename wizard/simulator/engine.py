@@ -69,7 +69,7 @@ class ApiError(Exception):
         error_code: str | None = None,
         headers: dict[str, str] | None = None,
         extra_details: dict[str, Any] | None = None,
-        body: dict[str, Any] | None = None,
+        body: dict[str, Any] | str | None = None,
     ) -> None:
         super().__init__(message)
         self.body = body  # a non-standard body, sent as it is

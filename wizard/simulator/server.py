@@ -50,10 +50,12 @@ class _Handler(BaseHTTPRequestHandler):
         pass  # quiet: tests and the demo own the terminal
 
     # -- plumbing ---------------------------------------------------------------------------
-    def _send(self, status: int, body: dict[str, Any], headers: dict[str, str]) -> None:
-        data = json.dumps(body).encode()
+    def _send(self, status: int, body: dict[str, Any] | str, headers: dict[str, str]) -> None:
+        # a text body is a page from something in front of the API (a proxy's HTML)
+        data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
         self.send_response(status)
-        self.send_header("content-type", "application/json")
+        kind = "text/html; charset=utf-8" if isinstance(body, str) else "application/json"
+        self.send_header("content-type", kind)
         self.send_header("content-length", str(len(data)))
         for name, value in headers.items():
             self.send_header(name, value)
