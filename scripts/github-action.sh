@@ -12,7 +12,8 @@ fi
 report="${RUNNER_TEMP:-${TMPDIR:-/tmp}}/flux-setup-report.json"
 args=(check --json --no-input)
 if [ "${INPUT_ALL:-true}" = "true" ]; then
-  read -r -a folders <<< "${INPUT_FOLDERS:-.}"
+  # every word of every line: a YAML block (one folder a line) keeps them all
+  read -r -d "" -a folders <<< "${INPUT_FOLDERS:-.}"
   args+=(--all "${folders[@]}")
 fi
 if [ -n "${INPUT_ARGS:-}" ]; then

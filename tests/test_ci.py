@@ -125,6 +125,21 @@ def test_the_action_passes_when_only_an_upgrade_is_due(repo, sim, tmp_path):
     assert "exit code 10: passing" in done.stdout
 
 
+def test_folders_written_as_a_yaml_block_are_every_one_checked(repo, sim, tmp_path):
+    # `folders: |` gives one folder a line: the retired project sits in the second one
+    block = yaml.safe_load("folders: |\n  fine\n  services\n")["folders"]
+    env = shell_env(
+        sim,
+        tmp_path,
+        GITHUB_STEP_SUMMARY=str(tmp_path / "s.md"),
+        RUNNER_TEMP=str(tmp_path),
+        **_action_step_env({"api-key": KEY, "folders": block}),
+    )
+    done = bash(f'bash "{ROOT}/scripts/github-action.sh"', repo, env)
+    assert done.returncode == 1, done.stdout + done.stderr  # not a false pass
+    assert "services/old" in (tmp_path / "s.md").read_text()
+
+
 def test_the_action_declares_what_its_script_reads():
     script = (ROOT / "scripts" / "github-action.sh").read_text()
     check_step = next(s for s in ACTION["runs"]["steps"] if s.get("id") == "check")

@@ -88,7 +88,7 @@ def summary(report: dict[str, Any]) -> str:
             )
             + " |"
         )
-    code = report.get("exit_code")
+    code = _exit_code(report.get("exit_code"))
     return (
         "### flux-setup check\n\n"
         + "\n".join(rows)
@@ -135,11 +135,12 @@ def workflow_commands(
         if code == 0:
             continue
         level = "error" if code in fail_on or verdicts.always_fails(code) else "warning"
-        message = untrusted.text(_message(p), limit=2000)
+        message = untrusted.no_workflow_commands(untrusted.text(_message(p), limit=2000))
         if not github:
-            out.append(
+            line = (
                 f"{level}: {_config_file(str(p.get('path') or '.'))}: {' '.join(message.split())}"
             )
+            out.append(untrusted.no_workflow_commands(line))
             continue
         where = _escape_property(_config_file(str(p.get("path") or ".")))
         title = _escape_property(f"flux-setup: {_word(code)}")
@@ -164,6 +165,12 @@ def _message(project: dict[str, Any]) -> str:
     return f"{configured.get('model')}: {_word(project.get('exit_code'))}" + (
         f"; recommended: {recommended}" if recommended else ""
     )
+
+
+def _exit_code(value: Any) -> int | None:
+    """A report's exit code as a number, never printed raw (a forged `"12\n::add-mask::x"`);
+    anything else is unknown, which fails the job like an error."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def parse_codes(text: str) -> set[int]:
@@ -199,30 +206,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         fail_on = parse_codes(args.fail_on)
         report = json.loads(args.report.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (OSError, ValueError, RecursionError) as exc:
+        print(untrusted.no_workflow_commands(f"error: {untrusted.text(exc)}"), file=sys.stderr)
         return 2
     if not isinstance(report, dict):
         print("error: the report is not a flux-setup JSON object", file=sys.stderr)
         return 2
-    code = report.get("exit_code")
+    code = _exit_code(report.get("exit_code"))
     target = args.summary or (
         Path(os.environ["GITHUB_STEP_SUMMARY"]) if os.environ.get("GITHUB_STEP_SUMMARY") else None
     )
-    text = summary(report)
+    try:
+        text = summary(report)
+        commands = workflow_commands(
+            report, fail_on, github=os.environ.get("GITHUB_ACTIONS") == "true"
+        )
+    except (TypeError, AttributeError, ValueError, RecursionError):
+        print("error: the report is not shaped like flux-setup's JSON", file=sys.stderr)
+        return 2
     if target is not None:
         with open(target, "a", encoding="utf-8") as handle:
             handle.write(text)
     else:
-        print(text)
-    github = os.environ.get("GITHUB_ACTIONS") == "true"
-    for line in workflow_commands(report, fail_on, github=github):
+        print(untrusted.no_workflow_commands(text))
+    for line in commands:
         print(line)
     # every project counts: a scan's exit code 10 may stand above a broken project's 6
-    codes = {code, *(p.get("exit_code") for p in projects(report))}
-    failed = any(c in fail_on or verdicts.always_fails(c) for c in codes)
+    codes = {code, *(_exit_code(p.get("exit_code")) for p in projects(report))}
+    failed = any(c is None or c in fail_on or verdicts.always_fails(c) for c in codes)
     print(
-        f"flux-setup exit code {code}: {'failing' if failed else 'passing'} "
+        f"flux-setup exit code {'unknown' if code is None else code}: "
+        f"{'failing' if failed else 'passing'} "
         f"(fail-on {','.join(str(c) for c in sorted(fail_on)) or 'none'})."
     )
     return 1 if failed else 0

@@ -41,6 +41,9 @@ def _options(args: argparse.Namespace) -> Any:
     )
 
 
+STDIN_LIMIT = 64 * 1024
+
+
 def _read_stdin() -> str:
     """--api-key-stdin reads a pipe; on a terminal it asks without echo (a key typed or pasted
     there must not show, nor stay in the scrollback)."""
@@ -48,7 +51,9 @@ def _read_stdin() -> str:
         import getpass
 
         return getpass.getpass("Paste your Anthropic API key (not shown): ", stream=sys.stderr)
-    return sys.stdin.read()
+    # bounded: an endless stream (`--api-key-stdin < /dev/zero`) is not read to the end; what
+    # is read is far longer than any key, and the form check says so
+    return sys.stdin.read(STDIN_LIMIT)
 
 
 def _check_project(project: Path) -> None:

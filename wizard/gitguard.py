@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from wizard import gitrun
 from wizard.changes import FileChange
 
 
@@ -22,14 +22,15 @@ class GitVerdict:
 
 
 def _git(project: Path, *args: str) -> subprocess.CompletedProcess[str] | None:
-    if shutil.which("git") is None:
+    done = gitrun.git(project, *args)
+    if done is None:
         return None
-    try:
-        return subprocess.run(
-            ["git", "-C", str(project), *args], capture_output=True, text=True, timeout=10
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
+    return subprocess.CompletedProcess(
+        done.args,
+        done.returncode,
+        done.stdout.decode("utf-8", "replace"),
+        done.stderr.decode("utf-8", "replace"),
+    )
 
 
 def inspect(project: Path, env_path: Path) -> GitVerdict:

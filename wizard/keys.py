@@ -18,6 +18,8 @@ ADMIN_PREFIX = "sk-ant-admin01-"
 OAUTH_PREFIX = "sk-ant-oat01-"
 # Real API keys are 108 characters; anything much shorter was almost surely cut off in a paste.
 MIN_LENGTH = 80
+# ... and far fewer than this: a longer value is no key, and would go out as a huge header.
+MAX_LENGTH = 512
 KEY_BODY = re.compile(r"[A-Za-z0-9_-]+")
 
 
@@ -124,6 +126,13 @@ def check_form(value: str) -> KeyProblem | None:
             Code.KEY_MISSING,
             "The API key is empty.",
             "Paste the whole key, or create one in the Console.",
+        )
+    if len(value) > MAX_LENGTH:
+        return KeyProblem(
+            Code.KEY_MALFORMED,
+            f"The API key is {len(value):,} characters long: a key is about a hundred, so this "
+            "is not one key (a file, or several pastes?).",
+            "Paste the key alone, once.",
         )
     if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in value):
         return KeyProblem(
@@ -261,6 +270,15 @@ def _secret_name(name: str) -> bool:
     return bool(parts & SECRET_NAME_PARTS)
 
 
+# What `fingerprint` makes of a value: masked already (masking twice changes nothing).
+MASKED = re.compile(r"[^.\s]{0,12}\.\.\.[^.\s]{0,4}|\.\.\.|\(empty\)")
+
+
+def _masked(value: str) -> bool:
+    """Only the fingerprint's own shape counts as masked: `supersecretvalue...x` is not."""
+    return MASKED.fullmatch(value) is not None
+
+
 def mask_secrets(text: str) -> str:
     """`text` with every secret it holds shown as a fingerprint (masking twice changes
     nothing): values of variables named like secrets (`*_KEY`, `*_TOKEN`, `*_SECRET`,
@@ -268,7 +286,7 @@ def mask_secrets(text: str) -> str:
 
     def assignment(match: re.Match[str]) -> str:
         value = match["value"].strip()
-        if not _secret_name(match["name"]) or not value or "..." in value or value == "(empty)":
+        if not _secret_name(match["name"]) or not value or _masked(value):
             return match.group(0)
         return f"{match['lead']}{match['q']}{fingerprint(value)}{match['q']}"
 

@@ -144,8 +144,8 @@ def load_for_key(store: Store, project: Path, fingerprint: str) -> Record | None
     """The newest record of this key: this project's, else any project's (a key's catalogue
     is the account's, not the project's)."""
     own = load(store, project, fingerprint)
-    if own is not None:
-        return own
+    if own is not None and own.key_fingerprint == fingerprint:
+        return own  # (a record whose inside names another key is not this key's)
     found = [
         Record.from_json(store.read_json(path))
         for path in store.home.glob(f"projects/*/detections/{_name(fingerprint)}")

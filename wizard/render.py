@@ -15,6 +15,7 @@ from typing import IO, Any
 from wizard.detection import Detection
 from wizard.diagnosis import Diagnosis
 from wizard.keys import mask_secrets
+from wizard.untrusted import no_workflow_commands
 from wizard.vocab import Code, Lifecycle
 
 
@@ -29,7 +30,9 @@ class _Closable:
     def write(self, text: str) -> int:
         if not self.closed_by_reader:
             try:
-                return self._stream.write(text)
+                # every human line: folder names and server text cannot start a CI command
+                self._stream.write(no_workflow_commands(text))
+                return len(text)
             except BrokenPipeError:
                 self.closed_by_reader = True
         return len(text)
@@ -182,12 +185,12 @@ class UI:
             table.add_column(name, no_wrap=name != "project", overflow="fold")
         for row in rows:
             style = ROW_STYLES.get(int(row.code), "red")
-            table.add_row(
-                mask_secrets(row.project),
-                row.model,
+            table.add_row(  # Text, never markup: a folder named `[link=...]` is just a name
+                Text(mask_secrets(row.project)),
+                Text(row.model),
                 Text(row.status, style=style),
-                row.recommended,
-                row.key,
+                Text(row.recommended),
+                Text(row.key),
             )
         self.console.print(table)
 

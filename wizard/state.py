@@ -95,8 +95,13 @@ class Store:
 
     @staticmethod
     def read_json(path: Path) -> Any:
-        """The document, or None when it is missing or unreadable (state is a cache)."""
+        """The document, or None when it is missing, unreadable, not a regular file (a FIFO is
+        never opened) or larger than a record can be (state is a cache)."""
+        from wizard.errors import FilesError
+        from wizard.fileio import read_optional
+
         try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = read_optional(path)
+            return json.loads(data.decode("utf-8")) if data is not None else None
+        except (OSError, ValueError, FilesError, RecursionError):
             return None

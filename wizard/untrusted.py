@@ -18,12 +18,42 @@ _LINE_BREAKS = re.compile(r"[\r\n\t]+")
 
 
 def is_model_id(value: object) -> bool:
-    return isinstance(value, str) and MODEL_ID.fullmatch(value) is not None
+    """A model ID's form, and not a secret's: a key pasted into the model field has the same
+    letters, digits and dashes, and must never be used, shown or stored as a model."""
+    return isinstance(value, str) and MODEL_ID.fullmatch(value) is not None and not is_secret(value)
+
+
+def is_secret(value: str) -> bool:
+    """A key or token wherever it is found (`keys.TOKEN_SHAPES`): a key is a key."""
+    from wizard.keys import TOKEN_SHAPES
+
+    return TOKEN_SHAPES.search(value) is not None
 
 
 def not_a_model_id(where: str, value: object) -> str:
-    """The one sentence for a value that should be a model ID and is not, shown escaped."""
+    """The one sentence for a value that should be a model ID and is not, shown escaped; a
+    key is said to be one, and shown only as its fingerprint."""
+    if isinstance(value, str) and is_secret(value):
+        from wizard.keys import fingerprint
+
+        return (
+            f"{where} holds an API key or token ({fingerprint(value.strip())}), not a model ID: "
+            "a key sits in the model field. Move it to ANTHROPIC_API_KEY (in .env or the "
+            "environment) and put a model ID here."
+        )
     return f"{where} = {shown(value, 60)} is not a model ID (letters, digits, . - _ : @)."
+
+
+_COMMAND_AT_LINE_START = re.compile(r"(?m)^([ \t]*):(?=:)")
+ZWSP = "\u200b"
+
+
+def no_workflow_commands(text: str) -> str:
+    """`text` that no CI runner reads as a command: GitHub Actions takes a line starting with
+    `::` (`::add-mask::`, `::stop-commands::`) or holding `##[` as one. An invisible space
+    breaks each; the words read the same."""
+    text = _COMMAND_AT_LINE_START.sub(lambda m: f"{m.group(1)}:{ZWSP}", text)
+    return text.replace("##[", f"##{ZWSP}[")
 
 
 def text(value: object, limit: int = 500) -> str:

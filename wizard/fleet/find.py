@@ -5,11 +5,11 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from wizard.gitrun import git as _git
 from wizard.markers import marker
 
 # Never a project, never worth entering: tools' folders and caches.
@@ -44,25 +44,9 @@ class Found:
 def git_ignored(repo: Path, timeout: float = 30.0) -> set[Path] | None:
     """The folders git ignores in `repo` (untracked ones; git does not enter them), or None
     when git cannot say (not installed, not a repository it trusts, too slow)."""
-    try:
-        done = subprocess.run(
-            [
-                "git",
-                "-C",
-                str(repo),
-                "ls-files",
-                "-z",
-                "--others",
-                "--ignored",
-                "--exclude-standard",
-                "--directory",
-            ],
-            capture_output=True,
-            timeout=timeout,
-            check=False,
-            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"},
-        )
-    except (OSError, subprocess.SubprocessError):
+    args = ("ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory")
+    done = _git(repo, *args, timeout=timeout)
+    if done is None:
         return None
     if done.returncode != 0:
         return None

@@ -11,7 +11,7 @@ from wizard import project, untrusted
 from wizard.catalog import DEFAULT_PREFER, PreferError, parse_prefer
 from wizard.detection.result import Detection
 from wizard.diagnosis import Diagnosis
-from wizard.errors import UsageError
+from wizard.errors import FilesError, UsageError
 from wizard.facts import MODEL_VAR
 from wizard.flow.session import Context
 from wizard.vocab import Code, ModelSource
@@ -42,6 +42,11 @@ def prepare(ctx: Context) -> Prepared:
     o = ctx.options
     files = project.load(o.project, o.env_file, o.config)
     exported = ctx.environ.get(MODEL_VAR) or None
+    if exported is not None and untrusted.is_secret(exported):
+        raise FilesError(  # a key is a key wherever it is found: exit 6, as in the files
+            untrusted.not_a_model_id("FLUX_MODEL in the environment", exported),
+            fix="`unset FLUX_MODEL`, or export a model ID such as claude-opus-5-5.",
+        )
     if exported is not None and not untrusted.is_model_id(exported):
         raise UsageError(
             untrusted.not_a_model_id("FLUX_MODEL in the environment", exported),

@@ -161,6 +161,8 @@ def judge_saved(
     now = ctx.now()
     checked = _checked_at(record.checked_at)
     age = (now - checked).days if checked else None
+    if age is not None and age < 0:
+        age = None  # a date in the future (a clock off, a hand-edited record): age unknown
     verdict = judge(record, prepared.configured, prefer, now.date(), ctx.options.warn_days)
     result = Offline(verdict.code, verdict, list(verdict.diagnoses), record, age)
     if result.stale:

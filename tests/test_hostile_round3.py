@@ -1,0 +1,185 @@
+"""Hostile round 3: a key in the model field, a scanned tree whose git config runs a program,
+a neighbouring secret that looks masked, workflow commands in what CI prints."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import KEY, assert_no_key
+from tests.helpers import store
+from tests.test_cli import flux
+from wizard import ci
+from wizard.keys import mask_secrets
+
+ENV = {"ANTHROPIC_API_KEY": KEY}
+OTHER = "sk-ant-api03-" + "PastedInto7" * 8 + "QwEr"  # a second key, pasted where a model goes
+
+
+def everything_in(folder: Path) -> str:
+    return "".join(p.read_text(errors="replace") for p in folder.rglob("*") if p.is_file())
+
+
+# -- 1. a key is a key wherever it is found ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "where",
+    ["env_file", "config", "environment"],
+)
+def test_a_key_in_the_model_field_is_refused_masked_and_stored_nowhere(tmp_path, sim, where):
+    env = {**ENV, "ANTHROPIC_BASE_URL": sim.base_url}
+    if where == "env_file":
+        (tmp_path / ".env").write_text(f"FLUX_MODEL={OTHER}\n")
+    elif where == "config":
+        (tmp_path / "flux.toml").write_text(f'config_version = 2\n[model]\nid = "{OTHER}"\n')
+    else:
+        env["FLUX_MODEL"] = OTHER
+    for args in (
+        ("check", "--write-checklist"),
+        ("check", "--json"),
+        ("check", "--offline"),
+        ("status",),
+        ("run", "--yes"),
+    ):
+        result = flux(*args, "--project", str(tmp_path), env=env)
+        said = result.stdout + result.stderr
+        assert result.returncode == 6, (args, said)
+        assert "a key sits in the model field" in said, args
+        assert_no_key(said, OTHER)
+    assert not (tmp_path / "flux-upgrade-checklist.md").exists()
+    assert OTHER[12:-4] not in everything_in(store().home)
+
+
+def test_a_key_given_as_model_on_the_command_line_is_not_echoed(tmp_path):
+    result = flux("run", "--project", str(tmp_path), "--model", OTHER, "--yes")
+    assert result.returncode == 2
+    assert_no_key(result.stdout + result.stderr, OTHER)
+
+
+# -- 2. no code from a scanned tree runs ------------------------------------------------------
+
+
+def test_a_scanned_repository_whose_config_runs_a_program_never_runs_it(tmp_path):
+    tree = tmp_path / "vendor-archive"
+    subprocess.run(["git", "init", "-q", str(tree)], check=True)
+    planted = tmp_path / "PLANTED"
+    hook = tmp_path / "hook.sh"
+    hook.write_text(f"#!/bin/sh\ntouch {planted}\necho\n")
+    hook.chmod(0o755)
+    subprocess.run(["git", "-C", str(tree), "config", "core.fsmonitor", str(hook)], check=True)
+    (tree / "app").mkdir()
+    (tree / "app" / "flux.toml").write_text('config_version = 2\n[model]\nid = "claude-opus-5-5"\n')
+    # the pre-commit hook's command (offline), and the scan that finds git-ignored folders
+    flux("check", "--all", str(tmp_path), "--offline", "--no-input", env=ENV)
+    # the git guard asks the repository too
+    flux("status", "--project", str(tree / "app"), env=ENV)
+    assert not planted.exists(), "a program named by the scanned repository's config ran"
+
+
+# -- 5. a neighbouring secret that merely contains "..." is still masked ----------------------
+
+
+def test_a_secret_with_dots_in_it_is_not_taken_as_already_masked():
+    shown = mask_secrets("DB_PASSWORD=supersecretvalue...x\n")
+    assert "supersecretvalue" not in shown
+    assert mask_secrets(shown) == shown  # masking twice changes nothing
+    assert mask_secrets("ANTHROPIC_API_KEY=sk-ant-api03...ZxWv") == (
+        "ANTHROPIC_API_KEY=sk-ant-api03...ZxWv"
+    )
+
+
+# -- 3. nothing flux-setup prints can start a CI workflow command ---------------------------
+
+
+def test_a_forged_report_cannot_inject_workflow_commands(tmp_path, capsys):
+    report = {
+        "schema": "flux-setup/1",
+        "command": "check",
+        "exit_code": "12\n::add-mask::x",
+        "projects": [
+            {
+                "path": str(tmp_path / "::stop-commands::tok"),
+                "exit_code": 12,
+                "configured": {"model": "claude-opus-5-5", "status": "retired"},
+                "recommended": None,
+                "diagnosis": [],
+                "reason": "##[error]forged\n::error::also forged",
+            }
+        ],
+    }
+    path = tmp_path / "report.json"
+    path.write_text(__import__("json").dumps(report))
+    code = ci.main([str(path), "--summary", str(tmp_path / "summary.md")])
+    out = capsys.readouterr()
+    for line in (out.out + out.err).splitlines():
+        assert not line.lstrip().startswith("::") or line.startswith(
+            ("::error file=", "::warning file=")
+        ), line
+        assert "##[" not in line, line
+        assert "exit code 12" not in line or "add-mask" not in line, line  # never raw
+    assert code in (1, 2)
+
+
+@pytest.mark.parametrize(
+    "name", ["[link=https:evil.example]innocent", "::stop-commands::tok", "[conceal]x"]
+)
+def test_folder_names_are_names_never_markup_or_commands(tmp_path, name):
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / "flux.toml").write_text('config_version = 2\n[model]\nid = "claude-opus-5-5"\n')
+    result = flux("check", "--all", str(tmp_path), "--offline", "--no-input", env=ENV)
+    said = result.stdout + result.stderr
+    assert "\x1b]8;" not in said  # no terminal hyperlink
+    for line in said.splitlines():
+        assert not line.lstrip().startswith("::"), line
+    # the name is shown as it is (rich markup would have eaten the brackets)
+    assert any(line.startswith(name.replace("::", ":\u200b:", 1)) for line in said.splitlines())
+
+
+# -- 8, 10, 11: sizes, special files and dates in the state ---------------------------------
+
+
+def test_a_key_far_longer_than_a_key_is_a_key_problem_not_a_huge_header(tmp_path):
+    huge = "sk-ant-api03-" + "a" * 1_000_000
+    result = flux("check", "--project", str(tmp_path), "--api-key-stdin", stdin=huge)
+    assert result.returncode == 3
+    assert "characters long" in result.stdout + result.stderr
+
+
+def records_of(project: Path) -> list[Path]:
+    from wizard import memory
+
+    return sorted((store().project_dir(project) / "detections").glob("*.json")) or [
+        store().project_dir(project) / "detections" / memory._name("x")
+    ]
+
+
+def test_a_fifo_where_the_saved_record_goes_never_hangs_the_hook(tmp_path, sim):
+    import os
+
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
+    flux("check", "--project", str(tmp_path), env={**ENV, "ANTHROPIC_BASE_URL": sim.base_url})
+    for record in records_of(tmp_path):
+        record.unlink()
+        os.mkfifo(record)  # in the test's own state folder, never a system device
+    result = flux("check", "--project", str(tmp_path), "--offline", "--no-input", env=ENV)
+    assert result.returncode == 5  # no readable catalogue: said, not a hang
+    assert "no catalogue is saved" in result.stdout + result.stderr
+
+
+def test_a_saved_check_dated_in_the_future_is_of_unknown_age_and_stale(tmp_path, sim):
+    import json
+
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
+    flux("check", "--project", str(tmp_path), env={**ENV, "ANTHROPIC_BASE_URL": sim.base_url})
+    for record in records_of(tmp_path):
+        data = json.loads(record.read_text())
+        data["checked_at"] = "2099-01-01T00:00:00+00:00"
+        record.write_text(json.dumps(data))
+    result = flux("check", "--project", str(tmp_path), "--offline", "--json", env=ENV)
+    payload = json.loads(result.stdout)
+    assert payload["catalog"]["age_days"] is None and payload["catalog"]["stale"] is True
+    assert "-" not in str(payload["catalog"]["age_days"])
