@@ -86,6 +86,8 @@ class _Handler(BaseHTTPRequestHandler):
         key = h.key
         parts = urlsplit(self.path)
         mode = h.mode
+        if mode == "redirect":  # to another origin, whose answer must not count
+            return self._send(307, b"", {"location": f"{h.key}{self.path}"})
         if mode == "html":
             page = b"<html><head><title>Hotel WiFi</title></head><body>Log in</body></html>"
             return self._send(200, page, kind="text/html")
@@ -104,6 +106,9 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json(529, body, {"retry-after": value})
         if parts.path.rstrip("/") == "/v1/models":
             return self._list(parse_qs(parts.query))
+        if parts.path.startswith("/v1/models/") and mode == "model-is-message":
+            message = {"type": "message", "id": "msg_1", "role": "assistant", "content": []}
+            return self._json(200, message)  # an answer of the wrong kind for a lookup
         if parts.path.startswith("/v1/models/"):
             wanted = parts.path.rsplit("/", 1)[1]
             found = next((m for m in h.models if m.get("id") == wanted), None)

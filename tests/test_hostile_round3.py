@@ -183,3 +183,44 @@ def test_a_saved_check_dated_in_the_future_is_of_unknown_age_and_stale(tmp_path,
     payload = json.loads(result.stdout)
     assert payload["catalog"]["age_days"] is None and payload["catalog"]["stale"] is True
     assert "-" not in str(payload["catalog"]["age_days"])
+
+
+def test_a_redirect_to_another_origin_is_never_followed(tmp_path):
+    from tests.hostile_server import base_url, hostile
+
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
+    with hostile("ok") as elsewhere, hostile("redirect", key=base_url(elsewhere)) as server:
+        env = {**ENV, "ANTHROPIC_BASE_URL": base_url(server)}
+        result = flux("check", "--project", str(tmp_path), "--json", env=env)
+        assert elsewhere.hostile.requests == 0  # the key never went there
+    payload = __import__("json").loads(result.stdout)
+    assert payload["exit_code"] == 5
+    assert all(m["callable"] is not True for m in payload["models"])
+    assert "does not follow" in result.stderr
+
+
+def test_a_model_lookup_answered_with_a_message_is_not_an_alias(tmp_path):
+    from tests.hostile_server import base_url, hostile
+
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-sonnet-4-5\n")  # not listed: looked up
+    with hostile("model-is-message") as server:
+        env = {**ENV, "ANTHROPIC_BASE_URL": base_url(server)}
+        result = flux("check", "--project", str(tmp_path), "--json", env=env)
+    payload = __import__("json").loads(result.stdout)
+    assert payload["configured"]["resolved"] == "claude-sonnet-4-5"  # not "msg_1"
+    assert "msg_1" not in result.stdout + result.stderr
+
+
+def test_a_server_listing_fewer_lines_never_blames_a_setting_the_user_does_not_have(tmp_path):
+    from tests.hostile_server import GOOD_MODELS, base_url, hostile
+
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
+    only_opus = [m for m in GOOD_MODELS if m.get("line") == "opus"] or [
+        {"id": "claude-opus-5-5", "line": "opus"}
+    ]
+    with hostile("ok", models=[dict(m) for m in only_opus]) as server:
+        env = {**ENV, "ANTHROPIC_BASE_URL": base_url(server)}
+        result = flux("check", "--project", str(tmp_path), env=env)
+    said = result.stdout + result.stderr
+    assert result.returncode == 2
+    assert "[model].prefer" not in said and "default line order" in said

@@ -49,6 +49,8 @@ def model(data: Any, body: bytes = b"") -> dict[str, Any] | None:
     """A model's fields, cleaned; None when its ID is not a model ID."""
     if not isinstance(data, dict):
         raise Junk("a model in the answer is not an object", body)
+    if data.get("type", "model") != "model":  # a message object is not a model (nor an alias)
+        raise Junk("a model in the answer is of another type", body)
     if not untrusted.is_model_id(data.get("id")):
         return None
     line = data.get("line")

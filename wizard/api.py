@@ -97,6 +97,13 @@ def _to_failure(exc: BaseException) -> ApiFailure:
         refused = type(cause).__name__ == "ConnectError"
         kind = FailureKind.REFUSED if refused else FailureKind.CONNECTION
         return ApiFailure(kind, message=detail)
+    if isinstance(exc, sdk.APIStatusError) and 300 <= exc.status_code < 400:
+        where = untrusted.text(exc.response.headers.get("location") or "elsewhere", limit=200)
+        return ApiFailure(
+            FailureKind.MALFORMED,
+            status=exc.status_code,
+            message=f"a redirect ({exc.status_code}) to {where}, which flux-setup does not follow",
+        )
     if isinstance(exc, sdk.APIStatusError):
         details = exc.body.get("error", {}).get("details") if isinstance(exc.body, dict) else None
         return ApiFailure(
@@ -153,6 +160,9 @@ class ApiClient:
                     timeout=self.timeout,
                     max_retries=0,  # our policy below, not the SDK's
                 )
+                # Never follow a redirect: an answer from another place (another origin, or
+                # an unauthenticated one) must not count as the API's, nor get the key.
+                self._client._client.follow_redirects = False
             return self._client
 
     def remaining(self) -> float:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from wizard.catalog import DEFAULT_PREFER
 from wizard.detection import Detection, detect, estimate_cost
 from wizard.diagnosis import Diagnosis
 from wizard.errors import UsageError
@@ -50,7 +51,13 @@ def run_detection(
     finally:
         client.close()
     if detection.unknown_lines:
-        source = "--prefer" if o.prefer else "[model].prefer in the Flux config"
+        source = (
+            "--prefer"
+            if o.prefer
+            else "The default line order"  # not a setting the user has: say so
+            if tuple(prefer) == DEFAULT_PREFER
+            else "[model].prefer in the Flux config"
+        )
         raise unknown_lines(detection, detection.unknown_lines, source, "e.g. --prefer ")
     if detection.configured_model != detection.configured:
         ctx.ui.say(
