@@ -224,3 +224,17 @@ def test_a_server_listing_fewer_lines_never_blames_a_setting_the_user_does_not_h
     said = result.stdout + result.stderr
     assert result.returncode == 2
     assert "[model].prefer" not in said and "default line order" in said
+
+
+def test_a_tree_1100_folders_deep_is_searched_without_a_recursion_error(tmp_path):
+    import os
+
+    deep = tmp_path
+    for _ in range(1100):  # one level at a time: os.makedirs recurses too
+        deep = deep / "d"
+        os.mkdir(deep)
+    (deep / "flux.toml").write_text('config_version = 2\n[model]\nid = "claude-opus-5-5"\n')
+    result = flux("check", "--all", str(tmp_path), "--offline", "--no-input", env=ENV)
+    said = result.stdout + result.stderr
+    assert "RecursionError" not in said and "a bug" not in said
+    assert "Found 1 Flux project" in said
