@@ -234,7 +234,38 @@ def test_a_tree_1100_folders_deep_is_searched_without_a_recursion_error(tmp_path
         deep = deep / "d"
         os.mkdir(deep)
     (deep / "flux.toml").write_text('config_version = 2\n[model]\nid = "claude-opus-5-5"\n')
-    result = flux("check", "--all", str(tmp_path), "--offline", "--no-input", env=ENV)
+    try:
+        result = flux("check", "--all", str(tmp_path), "--offline", "--no-input", env=ENV)
+    finally:
+        # removed here, deepest first: pytest's own cleanup (shutil.rmtree) recurses too
+        (deep / "flux.toml").unlink()
+        while deep != tmp_path:
+            deep.rmdir()
+            deep = deep.parent
     said = result.stdout + result.stderr
     assert "RecursionError" not in said and "a bug" not in said
     assert "Found 1 Flux project" in said
+
+
+# -- 4. a temporary file left by a kill cannot be committed with the key --------------------
+
+
+def test_a_temp_file_a_kill_leaves_beside_the_key_is_ignored_by_git(tmp_path, sim):
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    env = {"ANTHROPIC_BASE_URL": sim.base_url}
+    args = ("run", "--project", str(tmp_path), "--yes", "--api-key-stdin", "--save-key")
+    result = flux(*args, env=env, stdin=KEY)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert KEY in (tmp_path / ".env").read_text()
+    # what SIGKILL between the write and the rename leaves (test_hardening kills for real)
+    left = tmp_path / "..env.flux-setup-4242.tmp"
+    left.write_text(f"ANTHROPIC_API_KEY={KEY}\n")
+    status = subprocess.run(
+        ["git", "-C", str(tmp_path), "status", "--porcelain", "--untracked-files=all"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert left.name not in status and ".env" not in status.replace(".gitignore", "")
+    exclude = (tmp_path / ".git" / "info" / "exclude").read_text()
+    assert "*.flux-setup-*.tmp" in exclude

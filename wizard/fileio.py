@@ -10,6 +10,8 @@ import stat
 from pathlib import Path
 
 from wizard.errors import FilesError, UsageError
+from wizard.gitrun import exclude_temporaries
+from wizard.keys import TOKEN_SHAPES
 
 # .env files and configs are kilobytes; a limit keeps /dev/zero, a log file or a 1 GB mistake
 # from eating memory (the editing benchmark measures files up to it).
@@ -167,6 +169,9 @@ def write_atomic(
         owner = (st.st_uid, st.st_gid)
     except FileNotFoundError:
         owner = None
+    if durable and TOKEN_SHAPES.search(data.decode("utf-8", "replace")):
+        # a kill mid-write leaves the temp file: git must not pick it up with the key in it
+        exclude_temporaries(target.parent)
     tmp = target.with_name(f".{target.name}.flux-setup-{os.getpid()}.tmp")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     try:

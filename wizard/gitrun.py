@@ -46,3 +46,32 @@ def git(
         )
     except (OSError, subprocess.SubprocessError):
         return None
+
+
+# The temporary files of `fileio.write_atomic`: a SIGKILL mid-write can leave one holding a key.
+TEMPORARIES = "*.flux-setup-*.tmp"
+
+
+def exclude_temporaries(folder: Path) -> None:
+    """Make git ignore flux-setup's temporary files in the repository that holds `folder`
+    (its local `info/exclude`, never a tracked file), so that `git add -A` cannot commit a
+    key left in one by a kill. Outside a repository, or when git cannot say, nothing."""
+    done = git(folder, "rev-parse", "--git-path", "info/exclude")
+    if done is None or done.returncode != 0:
+        return
+    path = Path(done.stdout.decode("utf-8", "replace").strip())
+    path = path if path.is_absolute() else folder / path
+    try:
+        if path.is_file() and path.stat().st_size < 1_000_000:
+            if TEMPORARIES in path.read_text(encoding="utf-8", errors="replace").split():
+                return
+        elif path.exists():
+            return  # not a regular file (or a huge one): not ours to touch
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a", encoding="utf-8") as exclude:
+            exclude.write(
+                "\n# flux-setup's temporary files may hold a key: never commit them\n"
+                f"{TEMPORARIES}\n"
+            )
+    except OSError:
+        return
