@@ -269,3 +269,16 @@ def test_a_temp_file_a_kill_leaves_beside_the_key_is_ignored_by_git(tmp_path, si
     assert left.name not in status and ".env" not in status.replace(".gitignore", "")
     exclude = (tmp_path / ".git" / "info" / "exclude").read_text()
     assert "*.flux-setup-*.tmp" in exclude
+
+
+def test_a_fifo_gitignore_never_hangs_saving_the_key(tmp_path, sim):
+    import os
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    os.mkfifo(tmp_path / ".gitignore")  # in the test's own folder
+    env = {"ANTHROPIC_BASE_URL": sim.base_url}
+    args = ("run", "--project", str(tmp_path), "--yes", "--api-key-stdin", "--save-key")
+    result = flux(*args, env=env, stdin=KEY)
+    assert result.returncode == 6  # refused with a message, not a hang
+    assert ".gitignore" in result.stdout + result.stderr
+    assert not (tmp_path / ".env").exists()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from wizard import gitrun
 from wizard.changes import FileChange
+from wizard.fileio import read_optional
 
 
 @dataclass
@@ -60,10 +61,8 @@ def inspect(project: Path, env_path: Path) -> GitVerdict:
 def ignore_change(project: Path, env_path: Path) -> FileChange:
     """Append the .env file's name to the project's .gitignore, keeping its bytes and line ends."""
     gitignore = project / ".gitignore"
-    try:
-        before: bytes | None = gitignore.read_bytes()
-    except FileNotFoundError:
-        before = None
+    # through fileio like every project file: bounded, and a FIFO is refused, never opened
+    before = read_optional(gitignore, flag=None)
     try:
         entry = "/" + env_path.resolve().relative_to(project.resolve()).as_posix()
     except ValueError:
