@@ -282,3 +282,39 @@ def test_a_fifo_gitignore_never_hangs_saving_the_key(tmp_path, sim):
     assert result.returncode == 6  # refused with a message, not a hang
     assert ".gitignore" in result.stdout + result.stderr
     assert not (tmp_path / ".env").exists()
+
+
+# -- 12. Ctrl-C after the work is done --------------------------------------------------------
+
+LATE_CTRL_C = """
+import os, signal, sys
+from wizard import cli
+emit = cli._emit_json
+def interrupted_while_printing(report):
+    os.kill(os.getpid(), signal.SIGINT)  # the result is known; the output is under way
+    emit(report)
+cli._emit_json = interrupted_while_printing
+sys.argv = ["flux-setup", *sys.argv[1:]]
+sys.exit(cli.main())
+"""
+
+
+@pytest.mark.parametrize("env_file,code", [("", 130), ("FLUX_MODEL=claude-opus-5-5\n", 0)])
+def test_ctrl_c_after_the_work_is_done_ends_with_one_line_and_a_code(tmp_path, env_file, code):
+    import os
+    import sys
+
+    from tests.helpers import clean_environ
+
+    (tmp_path / ".env").write_text(env_file)
+    done = subprocess.run(
+        [sys.executable, "-c", LATE_CTRL_C, "status", "--project", str(tmp_path), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**clean_environ(), **ENV, "FLUX_SETUP_HOME": str(tmp_path / "state")},
+        cwd=os.getcwd(),
+    )
+    assert done.returncode == code, done.stderr  # never a death by signal (-2)
+    assert "Traceback" not in done.stderr
+    assert done.stderr.count("Interrupted after the work was done") == 1

@@ -172,10 +172,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if "--json" in raw:  # argparse said it on stderr; scripts read one JSON object
             _emit_json(parsed)
         return int(parsed.exit_code)
-    return _run(parsed)
+    return _run(parsed, for_good=argv is None)
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, *, for_good: bool = False) -> int:
+    """`for_good`: this is the program's own process (the console script), whose exit follows:
+    from the moment the result is known, an interrupt ends it with one line and a code, never
+    a death by signal or a traceback from an exit handler."""
     command = args.command or "run"
     as_json = bool(getattr(args, "json", False))
     from wizard.changes import WRITTEN_THIS_PROCESS
@@ -217,13 +220,41 @@ def _run(args: argparse.Namespace) -> int:
             "rerun with --debug for details",
         )
         return _fail(bug, as_json, color)
+    late = _late_interrupts(int(report.exit_code)) if for_good else None
     if as_json:
         _emit_json(report)
     try:
         sys.stdout.flush()
     except BrokenPipeError:
         _quiet_stdout()
-    return int(report.exit_code)
+    return late() if late is not None else int(report.exit_code)
+
+
+def _late_interrupts(code: int) -> Callable[[], int]:
+    """Ctrl-C once the work is done (the result is known; output, exit handlers and thread
+    joins remain): said in one line, and the exit is 130, or 0 when nothing was left to do. The
+    handler stays for the rest of the process, through its exit handlers."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: code
+    seen: list[int] = []
+
+    def remember(number: int, frame: object) -> None:
+        if not seen:
+            with contextlib.suppress(OSError, ValueError):
+                sys.stderr.write("\nInterrupted after the work was done: nothing was lost.\n")
+        seen.append(number)
+        if code == 0:
+            return
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+        os._exit(int(ExitCode.CANCELLED))
+
+    signal.signal(signal.SIGINT, remember)
+    signal.signal(signal.SIGTERM, remember)
+    return lambda: int(ExitCode.CANCELLED) if seen and code != 0 else code
 
 
 @contextlib.contextmanager
