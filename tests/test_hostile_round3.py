@@ -318,3 +318,24 @@ def test_ctrl_c_after_the_work_is_done_ends_with_one_line_and_a_code(tmp_path, e
     assert done.returncode == code, done.stderr  # never a death by signal (-2)
     assert "Traceback" not in done.stderr
     assert done.stderr.count("Interrupted after the work was done") == 1
+
+
+# -- 10. offline trust -------------------------------------------------------------------------
+
+
+def test_a_state_home_writable_by_others_is_said_and_a_read_only_one_serves_offline(tmp_path, sim):
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
+    flux("check", "--project", str(tmp_path), env={**ENV, "ANTHROPIC_BASE_URL": sim.base_url})
+    home = store().home
+    home.chmod(0o777)
+    result = flux("check", "--project", str(tmp_path), "--offline", env=ENV)
+    assert "writable by others" in result.stdout + result.stderr
+    home.chmod(0o700)
+    # --offline only reads: it creates nothing in the state home (so a read-only one serves)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
+    before = sorted(p.name for p in (home / "projects").iterdir())
+    result = flux("check", "--project", str(other), "--offline", env=ENV)
+    assert sorted(p.name for p in (home / "projects").iterdir()) == before
+    assert result.returncode != 6, result.stdout + result.stderr  # it writes nothing

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from wizard.errors import ExitCode, WizardError
+from wizard.facts import HOME_VAR
 from wizard.parser import COMMANDS, NETWORK_COMMANDS, UnknownCommand, build_parser, normalise_argv
 from wizard.report import Report
 
@@ -107,6 +108,12 @@ def _dispatch(args: argparse.Namespace, ui: Any) -> Report:
         prompter=QuestionaryPrompter() if interactive else NoInput(),
         ui=ui,
     )
+    problem = context.store.trust_problem()
+    if problem is not None:
+        ui.warn(
+            f"{problem}: what it holds (saved catalogues, backups) may not be yours. "
+            f"`chmod 700` it, or set {HOME_VAR} to a folder of your own."
+        )
     if args.command in NETWORK_COMMANDS and not options.offline:
         from wizard import api
 

@@ -135,7 +135,10 @@ def save(store: Store, project: Path, detection: Detection) -> None:
 
 
 def load(store: Store, project: Path, fingerprint: str | None = None) -> Record | None:
-    folder = store.project_dir(project) / "detections"
+    base = store.find_project_dir(project)  # a read creates nothing: a read-only home works
+    if base is None:
+        return None
+    folder = base / "detections"
     path = folder / (_name(fingerprint) if fingerprint else "last.json")
     return Record.from_json(store.read_json(path))
 

@@ -40,6 +40,20 @@ class Store:
     def from_environ(cls, environ: Mapping[str, str]) -> Store:
         return cls(default_home(environ))
 
+    def trust_problem(self) -> str | None:
+        """Why the state home cannot be trusted, as ssh judges its folder: owned by another
+        user, or writable by others (who could plant a record `check --offline` believes)."""
+        try:
+            info = os.stat(self.home)
+        except OSError:
+            return None  # not made yet: it is made 0700
+        if hasattr(os, "geteuid") and info.st_uid != os.geteuid():
+            return f"the state folder {self.home} belongs to another user"
+        if stat.S_IMODE(info.st_mode) & 0o022:
+            mode = stat.S_IMODE(info.st_mode)
+            return f"the state folder {self.home} is writable by others (mode {mode:04o})"
+        return None
+
     def private_dir(self, path: Path) -> Path:
         """`path` and every folder between the state home and it, 0700 (mkdir's mode applies
         to the last folder only, so each is made and tightened in turn)."""
