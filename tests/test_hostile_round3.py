@@ -339,3 +339,13 @@ def test_a_state_home_writable_by_others_is_said_and_a_read_only_one_serves_offl
     result = flux("check", "--project", str(other), "--offline", env=ENV)
     assert sorted(p.name for p in (home / "projects").iterdir()) == before
     assert result.returncode != 6, result.stdout + result.stderr  # it writes nothing
+
+
+def test_an_unclosed_quote_around_the_key_is_said_not_dropped(tmp_path):
+    (tmp_path / ".env").write_text(f'ANTHROPIC_API_KEY="{KEY}\nFLUX_MODEL=claude-opus-5-5\n')
+    for args in (("check", "--offline", "--no-input"), ("status",), ("check",)):
+        result = flux(*args, "--project", str(tmp_path))
+        said = result.stdout + result.stderr
+        assert result.returncode == 6, (args, said)  # the hook does not pass on it
+        assert "line 1 sets ANTHROPIC_API_KEY" in said and "unclosed quote" in said
+        assert_no_key(said)

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import tomllib
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import KEY
@@ -78,7 +78,15 @@ def write_project(root: Path, project: dict[str, Any]) -> Path:
 
 
 def cause(payload: dict[str, Any]) -> set[tuple[str, str | None]]:
-    return {(d["code"], d["model"]) for d in payload.get("diagnosis") or []}
+    """Each lasting diagnosis with its model. A transient one (a rate limit, an overload) is
+    about the moment each view asked, and a shared detection asks more models than one check."""
+    from wizard.vocab import Code
+
+    return {
+        (d["code"], d["model"])
+        for d in payload.get("diagnosis") or []
+        if not Code(d["code"]).transient
+    }
 
 
 @pytest.fixture(scope="module")
@@ -89,6 +97,10 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @settings(
     max_examples=6,
     deadline=None,
+    # the same examples on every run (CI is not a lottery), reported as found: shrinking a
+    # case of whole program runs takes minutes
+    derandomize=True,
+    phases=(Phase.explicit, Phase.reuse, Phase.generate),
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(fleet=fleets())

@@ -26,6 +26,9 @@ BINDING = re.compile(
 )
 
 
+SETS = re.compile(r"[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)[ \t]*=")
+
+
 @dataclass
 class Chunk:
     text: str
@@ -58,6 +61,16 @@ class EnvText:
 
     def unparsable_lines(self) -> list[int]:
         return [c.line for c in self.chunks if c.error]
+
+    def unreadable(self, names: tuple[str, ...]) -> list[tuple[int, str]]:
+        """Lines that set one of `names` but cannot be parsed (an unclosed quote): readers,
+        Flux included, do not see the value. (Line, name); the value is never shown."""
+        found = []
+        for chunk in self.chunks:
+            setting = SETS.match(chunk.text) if chunk.error else None
+            if setting is not None and setting.group(1) in names:
+                found.append((chunk.line, setting.group(1)))
+        return found
 
 
 def parse(data: bytes | None, display: str = ".env") -> EnvText:

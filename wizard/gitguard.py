@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +36,14 @@ def _git(project: Path, *args: str) -> subprocess.CompletedProcess[str] | None:
     )
 
 
+def _special(path: Path) -> bool:
+    """An existing path that is not a regular file (a FIFO, a device, a folder)."""
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
 def inspect(project: Path, env_path: Path) -> GitVerdict:
     """Whether the file the key would land in is tracked or ignored, asked of the repository
     that holds that file: a `.env` that links to a tracked `config/app.env` is tracked."""
@@ -44,6 +54,12 @@ def inspect(project: Path, env_path: Path) -> GitVerdict:
     except ValueError:
         inside_project = False
     folder = target.parent
+    if any(_special(f / ".gitignore") for f in {folder, project}):
+        # git would block reading a FIFO there: not asked; the .gitignore edit then refuses
+        # the file with its reason (exit 6)
+        return GitVerdict(
+            repository=True, ignored=False, target=target, inside_project=inside_project
+        )
     inside = _git(folder, "rev-parse", "--is-inside-work-tree")
     if inside is None or inside.returncode != 0 or inside.stdout.strip() != "true":
         return GitVerdict(repository=False, target=target, inside_project=inside_project)

@@ -65,11 +65,10 @@ def find_projects(roots: Sequence[Path], *, use_git: bool = True) -> Found:
     seen: set[str] = set()
     ignored: set[Path] = set()
     for root in roots:
-        for dirpath, dirnames, filenames in walk(
+        for dirpath, real, dirnames, filenames in walk(
             root, lambda exc: found.unreadable.append(Path(exc.filename or "?"))
         ):
             folder = Path(dirpath)
-            real = os.path.realpath(folder)
             if real in seen:
                 dirnames[:] = []
                 continue
@@ -100,12 +99,14 @@ def find_projects(roots: Sequence[Path], *, use_git: bool = True) -> Found:
 
 def walk(
     root: Path, onerror: Callable[[OSError], None]
-) -> Iterator[tuple[str, list[str], list[str]]]:
+) -> Iterator[tuple[str, str, list[str], list[str]]]:
     """`os.walk(root)` top-down without following links, but with a stack of its own: before
-    Python 3.12 `os.walk` recurses, and a tree 1,100 folders deep ended in RecursionError."""
-    stack = [str(root)]
+    Python 3.12 `os.walk` recurses, and a tree 1,100 folders deep ended in RecursionError.
+    Each folder comes with its real path: its parent's plus its name (links are not entered),
+    so no folder costs a `realpath` as deep as the tree."""
+    stack = [(str(root), os.path.realpath(root))]
     while stack:
-        top = stack.pop()
+        top, real = stack.pop()
         try:
             with os.scandir(top) as entries:
                 listed = list(entries)
@@ -120,8 +121,10 @@ def walk(
             except OSError:
                 is_dir = False
             (dirnames if is_dir else filenames).append(entry.name)
-        yield top, dirnames, filenames  # the caller may prune `dirnames`, as with os.walk
-        stack.extend(os.path.join(top, name) for name in reversed(dirnames))
+        yield top, real, dirnames, filenames  # the caller may prune `dirnames`, as os.walk
+        stack.extend(
+            (os.path.join(top, name), os.path.join(real, name)) for name in reversed(dirnames)
+        )
 
 
 def _venv_at(folder: Path) -> bool:

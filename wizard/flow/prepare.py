@@ -12,7 +12,7 @@ from wizard.catalog import DEFAULT_PREFER, PreferError, parse_prefer
 from wizard.detection.result import Detection
 from wizard.diagnosis import Diagnosis
 from wizard.errors import FilesError, UsageError
-from wizard.facts import MODEL_VAR
+from wizard.facts import KEY_VAR, MODEL_VAR
 from wizard.flow.session import Context
 from wizard.vocab import Code, ModelSource
 
@@ -41,6 +41,12 @@ class Prepared:
 def prepare(ctx: Context) -> Prepared:
     o = ctx.options
     files = project.load(o.project, o.env_file, o.config)
+    for line, name in files.env.unreadable((KEY_VAR, MODEL_VAR)):
+        raise FilesError(
+            f"{files.env_path.name} line {line} sets {name}, but the line cannot be read (an "
+            "unclosed quote?): Flux would not see it either.",
+            fix=f"Fix the quoting on line {line} of {files.env_path.name}, then rerun.",
+        )
     exported = ctx.environ.get(MODEL_VAR) or None
     if exported is not None and untrusted.is_secret(exported):
         raise FilesError(  # a key is a key wherever it is found: exit 6, as in the files
