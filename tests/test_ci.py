@@ -111,16 +111,23 @@ def test_the_documented_workflow_runs_the_actions_step_and_fails_on_the_retired_
         assert_no_key(text)
 
 
-def test_the_action_passes_when_only_an_upgrade_is_due(repo, sim, tmp_path):
-    (repo / "services" / "old" / "flux.toml").write_text(config("claude-opus-5-5"))
+def run_action_script(
+    repo: Path, sim, tmp_path: Path, inputs: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """The action's step script with these inputs, its summary in `tmp_path/s.md`."""
     env = shell_env(
         sim,
         tmp_path,
         GITHUB_STEP_SUMMARY=str(tmp_path / "s.md"),
         RUNNER_TEMP=str(tmp_path),
-        **_action_step_env({"api-key": KEY}),
+        **_action_step_env(inputs),
     )
-    done = bash(f'bash "{ROOT}/scripts/github-action.sh"', repo, env)
+    return bash(f'bash "{ROOT}/scripts/github-action.sh"', repo, env)
+
+
+def test_the_action_passes_when_only_an_upgrade_is_due(repo, sim, tmp_path):
+    (repo / "services" / "old" / "flux.toml").write_text(config("claude-opus-5-5"))
+    done = run_action_script(repo, sim, tmp_path, {"api-key": KEY})
     assert done.returncode == 0, done.stdout + done.stderr
     assert "exit code 10: passing" in done.stdout
 
@@ -128,14 +135,7 @@ def test_the_action_passes_when_only_an_upgrade_is_due(repo, sim, tmp_path):
 def test_folders_written_as_a_yaml_block_are_every_one_checked(repo, sim, tmp_path):
     # `folders: |` gives one folder a line: the retired project sits in the second one
     block = yaml.safe_load("folders: |\n  fine\n  services\n")["folders"]
-    env = shell_env(
-        sim,
-        tmp_path,
-        GITHUB_STEP_SUMMARY=str(tmp_path / "s.md"),
-        RUNNER_TEMP=str(tmp_path),
-        **_action_step_env({"api-key": KEY, "folders": block}),
-    )
-    done = bash(f'bash "{ROOT}/scripts/github-action.sh"', repo, env)
+    done = run_action_script(repo, sim, tmp_path, {"api-key": KEY, "folders": block})
     assert done.returncode == 1, done.stdout + done.stderr  # not a false pass
     assert "services/old" in (tmp_path / "s.md").read_text()
 

@@ -256,10 +256,8 @@ def _choose(ctx: Context, detection: Detection) -> str | None:
 
 def _given_model(detection: Detection, wanted: str) -> str:
     if not detection.usable(wanted):
-        resolved = detection.resolve(wanted)
-        cause = next((d for d in detection.diagnoses if d.model in (wanted, resolved)), None)
         raise UsageError(
-            f"--model {wanted} cannot be used: {cause.message if cause else 'it is not callable'}",
+            f"--model {wanted} cannot be used: {detection.why_unusable(wanted)}",
             fix="Pick a callable model from the table, or drop --model to take the recommendation.",
         )
     return wanted

@@ -143,6 +143,12 @@ class Detection:
             and model.lifecycle != Lifecycle.RETIRED
         )
 
+    def why_unusable(self, model_id: str) -> str:
+        """Why a model the user named cannot be used: its diagnosis, in the API's terms."""
+        resolved = self.resolve(model_id)
+        cause = next((d for d in self.diagnoses if d.model in (model_id, resolved)), None)
+        return cause.message if cause else "it is not callable"
+
     def uncertain(self) -> bool:
         """Whether what is unknown may hide the truth that matters: the configured model's
         status, or a model ranked above the recommendation. Then nothing may be changed."""

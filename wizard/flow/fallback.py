@@ -98,10 +98,8 @@ def _given(ctx: Context, key: ApiKey, detection: Detection, chosen: str, wanted:
             fix="Name another callable model, or `--fallback none`.",
         )
     if not detection.usable(wanted):
-        resolved = detection.resolve(wanted)
-        cause = next((d for d in detection.diagnoses if d.model in (wanted, resolved)), None)
         raise UsageError(
-            f"--fallback {wanted} cannot be used: {cause.message if cause else 'it is not callable'}",
+            f"--fallback {wanted} cannot be used: {detection.why_unusable(wanted)}",
             fix="Pick a callable model from the table, `--fallback none`, or drop --fallback.",
         )
     model = detection.model(wanted)
