@@ -349,3 +349,46 @@ def test_an_unclosed_quote_around_the_key_is_said_not_dropped(tmp_path):
         assert result.returncode == 6, (args, said)  # the hook does not pass on it
         assert "line 1 sets ANTHROPIC_API_KEY" in said and "unclosed quote" in said
         assert_no_key(said)
+
+
+# -- 9. escaping: fingerprints, the job summary, hand-edited records -------------------------
+
+
+def test_a_hostile_keys_fingerprint_shows_no_raw_control_character():
+    from wizard.keys import fingerprint
+
+    shown = fingerprint("sk-ant-\x1b[2J\u202e" + "a" * 40 + "\x00bc")
+    assert "\x1b" not in shown and "\u202e" not in shown and "\x00" not in shown
+    assert "\\x1b" in shown
+
+
+def test_the_job_summary_never_turns_a_name_into_a_link():
+    report = {
+        "exit_code": 12,
+        "projects": [
+            {
+                "path": "www.evil.example",
+                "exit_code": 12,
+                "configured": {"model": "user@evil.example", "status": "unknown_model"},
+                "recommended": "https://evil.example",
+            }
+        ],
+    }
+    text = ci.summary(report)
+    assert "www.evil" not in text and "user@evil" not in text and "https://evil" not in text
+    assert "evil.example" in text  # still there to read
+
+
+def test_a_hand_edited_records_date_and_fingerprint_are_never_printed_raw(tmp_path, sim):
+    import json
+
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
+    flux("check", "--project", str(tmp_path), env={**ENV, "ANTHROPIC_BASE_URL": sim.base_url})
+    for record in records_of(tmp_path):
+        data = json.loads(record.read_text())
+        data["checked_at"] = "\x1b]8;;https://evil.example\x07click"
+        data["key"]["fingerprint"] = "\x1b[31mred"
+        record.write_text(json.dumps(data))
+    result = flux("status", "--project", str(tmp_path), env=ENV)
+    said = result.stdout + result.stderr
+    assert "\x1b" not in said

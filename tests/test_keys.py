@@ -66,8 +66,12 @@ def test_fingerprint_shows_first_12_and_last_4_only():
     assert len(fingerprint(short).replace("...", "")) < 8
 
 
+# printable text: control and bidi characters are shown escaped (tests/test_hostile_round3.py)
+PRINTABLE = st.characters(blacklist_characters=".", blacklist_categories=("Cc", "Cf", "Zl", "Zp"))
+
+
 @settings(deadline=None)  # no timing in tests: shared machines are slow at times
-@given(st.text(alphabet=st.characters(blacklist_characters="."), min_size=0, max_size=200))
+@given(st.text(alphabet=PRINTABLE, min_size=0, max_size=200))
 def test_a_fingerprint_shows_only_the_ends_and_never_more_than_a_quarter_of_a_short_key(value):
     head, _, tail = fingerprint(value).partition("...")
     if not value:

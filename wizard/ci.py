@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -47,12 +48,17 @@ def projects(report: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+AUTOLINK = re.compile(r"(?i)www\.|@|:/")
+
+
 def _cell(value: Any) -> str:
     text = "-" if value in (None, "") else untrusted.text(value, limit=300)
     text = " ".join(text.split())  # no newline may end a table row early
     for char in "\\|`*_[]<>":
         text = text.replace(char, "\\" + char)
-    return text
+    # GitHub links `www.x`, `user@x` and `scheme://x` in plain text: a folder name or an ID
+    # that passes the ID form must not become a link (an invisible space breaks each)
+    return AUTOLINK.sub(lambda m: m.group(0)[:-1] + untrusted.ZWSP + m.group(0)[-1], text)
 
 
 def _word(code: Any) -> str:
@@ -83,7 +89,7 @@ def summary(report: dict[str, Any]) -> str:
                     configured.get("status") if not p.get("error") else "error",
                     p.get("recommended"),
                     key.get("fingerprint"),
-                    f"{p.get('exit_code')} {_word(p.get('exit_code'))}",
+                    f"{_exit_code(p.get('exit_code'))} {_word(p.get('exit_code'))}",
                 )
             )
             + " |"

@@ -239,29 +239,36 @@ def _run(args: argparse.Namespace, *, for_good: bool = False) -> int:
 
 def _late_interrupts(code: int) -> Callable[[], int]:
     """Ctrl-C once the work is done (the result is known; output, exit handlers and thread
-    joins remain): said in one line, and the exit is 130, or 0 when nothing was left to do. The
-    handler stays for the rest of the process, through its exit handlers."""
+    joins remain): said in one line, and the exit is 130, or 0 when nothing was left to do.
+    The output under way is finished first (a script reads whole JSON); the handler stays for
+    the rest of the process, through its exit handlers."""
     import signal
     import threading
 
     if threading.current_thread() is not threading.main_thread():
         return lambda: code
     seen: list[int] = []
+    returned: list[bool] = []
+    final = int(ExitCode.CANCELLED) if code else 0
 
     def remember(number: int, frame: object) -> None:
         if not seen:
             with contextlib.suppress(OSError, ValueError):
                 sys.stderr.write("\nInterrupted after the work was done: nothing was lost.\n")
         seen.append(number)
-        if code == 0:
-            return
-        with contextlib.suppress(Exception):
-            sys.stdout.flush()
-        os._exit(int(ExitCode.CANCELLED))
+        if returned:  # past the exit code: only exit handlers remain, and they may hang
+            with contextlib.suppress(Exception):
+                sys.stdout.flush()
+            os._exit(final)
 
     signal.signal(signal.SIGINT, remember)
     signal.signal(signal.SIGTERM, remember)
-    return lambda: int(ExitCode.CANCELLED) if seen and code != 0 else code
+
+    def exit_code() -> int:
+        returned.append(True)
+        return final if seen else code
+
+    return exit_code
 
 
 @contextlib.contextmanager

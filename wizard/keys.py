@@ -24,11 +24,14 @@ KEY_BODY = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def fingerprint(value: str) -> str:
-    """At most the first 12 and last 4 characters; less of a short value, so it never leaks."""
+    """At most the first 12 and last 4 characters; less of a short value, so it never leaks.
+    A hostile "key" may hold ESC, bidi or NUL characters: they are shown escaped."""
+    from wizard.untrusted import text
+
     if len(value) >= 32:
-        return f"{value[:12]}...{value[-4:]}"
+        return f"{text(value[:12])}...{text(value[-4:])}"
     if len(value) >= 8:
-        return f"{value[: len(value) // 4]}..."
+        return f"{text(value[: len(value) // 4])}..."
     return "..." if value else "(empty)"
 
 

@@ -8,10 +8,12 @@ raw dict apart, and a change to the `--json` output cannot break them.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wizard import untrusted
 from wizard.catalog import Catalog, Model
 from wizard.detection import Detection
 from wizard.state import Store
@@ -93,8 +95,11 @@ class Record:
             configured = data.get("configured") or {}
             previous_status = configured.get("previous_status")
             return cls(
-                checked_at=str(data.get("checked_at") or ""),
-                key_fingerprint=str((data.get("key") or {}).get("fingerprint") or ""),
+                # hand-edited records are anyone's text: a date, and a fingerprint escaped
+                checked_at=_timestamp(data.get("checked_at")),
+                key_fingerprint=untrusted.text(
+                    (data.get("key") or {}).get("fingerprint") or "", 40
+                ),
                 configured=_text(configured.get("model")),
                 status=Status(configured.get("status") or Status.UNSET),
                 recommended=_text(data.get("recommended")),
@@ -112,6 +117,14 @@ class Record:
             )
         except (TypeError, ValueError, KeyError, AttributeError):
             return None
+
+
+STAMP = re.compile(r"\d{4}-\d{2}-\d{2}(T[\d:.]+([+-]\d{2}:\d{2}|Z)?)?")
+
+
+def _timestamp(value: Any) -> str:
+    """An ISO date and time as `checked_at` is written, else "" (read as of unknown age)."""
+    return value if isinstance(value, str) and STAMP.fullmatch(value) else ""
 
 
 def _text(value: Any) -> str | None:
