@@ -84,6 +84,19 @@ def describe(detection: Detection, chosen: str, fallback: str) -> str:
     return f"{fallback} ({line}{price.describe()} per million tokens in/out{versus})"
 
 
+def _answer(detection: Detection, chosen: str, fallback: str) -> str:
+    """An answer short enough for a 60-column terminal: "claude-haiku-5-5  (haiku, from
+    $0.10/$0.50, 1/40 price)"; the long form is `describe`'s."""
+    model = detection.model(fallback)
+    line = model.line if model is not None and model.line else "no line"
+    price = prices.price_of(fallback)
+    if price is None:
+        return f"{fallback}  ({line}, price not in the table)"
+    ratio = prices.relative(fallback, chosen)
+    cost = price.describe().replace(" / ", "/")  # compact: the answer fits 60 columns
+    return f"{fallback}  ({line}, {cost}{f', {ratio} price' if ratio else ''})"
+
+
 def pricier(chosen: str, fallback: str) -> bool:
     mine, theirs = prices.price_of(fallback), prices.price_of(chosen)
     if mine is None or theirs is None:
@@ -111,7 +124,8 @@ def _given(ctx: Context, key: ApiKey, detection: Detection, chosen: str, wanted:
 def _ask(
     ctx: Context, detection: Detection, chosen: str, offered: list[str], default: str | None
 ) -> str | None:
-    options = [Option(describe(detection, chosen, m), m) for m in offered]
+    note = "USD per Mtok in/out; dated list prices"  # fits 60 columns after "Description: "
+    options = [Option(_answer(detection, chosen, m), m, note=note) for m in offered]
     options.append(Option("none  (no fallback)", NONE))
     answer = ctx.prompter.select(
         f"Fallback when {chosen} fails?",
