@@ -392,3 +392,41 @@ def test_a_hand_edited_records_date_and_fingerprint_are_never_printed_raw(tmp_pa
     result = flux("status", "--project", str(tmp_path), env=ENV)
     said = result.stdout + result.stderr
     assert "\x1b" not in said
+
+
+# -- 6. after a kill between two renames ---------------------------------------------------
+
+
+def test_a_run_after_a_kill_between_two_renames_puts_the_files_back_first_and_says_so(
+    tmp_path, sim
+):
+    import os
+    import signal
+    import sys
+
+    from tests.test_hardening import CRASH_SCRIPT, make_project
+    from wizard import history
+
+    make_project(tmp_path)
+    old = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    env = dict(os.environ, FLUX_SETUP_HOME=str(store().home))
+    killed = subprocess.run(
+        [sys.executable, "-c", CRASH_SCRIPT, str(tmp_path), "after-write:0"], env=env, timeout=60
+    )
+    assert killed.returncode == -signal.SIGKILL
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} != old  # half written
+    assert history.interrupted(store(), tmp_path)
+    result = flux(
+        "run", "--project", str(tmp_path), "--yes", "--no-save-key",
+        env={"ANTHROPIC_BASE_URL": sim.base_url, "ANTHROPIC_API_KEY": KEY},
+    )  # fmt: skip
+    said = result.stdout + result.stderr
+    assert result.returncode == 0, said
+    assert "was interrupted while it was written" in said
+    assert not history.interrupted(store(), tmp_path)
+    # one undo takes this run back to the files as they were before the killed change
+    flux("undo", "--project", str(tmp_path), "--yes")
+    now = {
+        p.name: p.read_bytes() for p in tmp_path.iterdir() if p.name != "flux-upgrade-checklist.md"
+    }
+    assert now == {k: v for k, v in old.items() if k != "flux-upgrade-checklist.md"}

@@ -115,6 +115,23 @@ def find_changeset(
     return None
 
 
+def interrupted(store: Store, project: Path) -> list[str]:
+    """Change sets of the project left "applying" by a process that died mid-way (SIGKILL, a
+    power cut): their files may be half old, half new. Newest first."""
+    return [e.changeset for e in list_changesets(store, project) if e.status == "applying"]
+
+
+def roll_back_interrupted(store: Store, project: Path) -> list[str]:
+    """Put back the files of every interrupted change set (what it wrote is undone, what it
+    never reached is left), so that a new change starts from whole files. A file edited since
+    stops it (exit 6, with `undo --force` as the fix); a change set being applied right now by
+    another flux-setup holds the project's lock, which stops it too."""
+    names = interrupted(store, project)
+    for name in names:
+        undo(store, project, name=name)
+    return names
+
+
 def last_changeset(store: Store, project: Path) -> tuple[Path, dict[str, Any]] | None:
     return find_changeset(store, project)
 

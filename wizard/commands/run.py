@@ -29,6 +29,7 @@ def run(ctx: Context) -> Report:
             "`run` asks which model to use and confirms before writing, and there is no terminal to ask on.",
             fix="Pass --yes to accept the recommendation, or --dry-run to preview.",
         )
+    _finish_interrupted(ctx)
     prepared = prepare(ctx)
     _said_before_the_network(ctx, prepared)
     prefer = preferred_lines(ctx, prepared.files)
@@ -58,6 +59,26 @@ def run(ctx: Context) -> Report:
     if detection.verify and chosen_model is not None and chosen_model.callable is None:
         verify_choice(ctx, key, detection, chosen)  # proven before anything is written
     return _setup(ctx, report, prepared, key, chosen)
+
+
+def _finish_interrupted(ctx: Context) -> None:
+    """A change a kill interrupted between two renames is rolled back before anything else,
+    and said: the files are whole again, and this run starts from them."""
+    from wizard import history
+
+    if ctx.options.dry_run:
+        names = history.interrupted(ctx.store, ctx.options.project)
+        if names:
+            ctx.ui.warn(
+                f"The change {names[0]} was interrupted while it was written: a run without "
+                "--dry-run first puts its files back (`flux-setup undo` does too)."
+            )
+        return
+    for name in history.roll_back_interrupted(ctx.store, ctx.options.project):
+        ctx.ui.warn(
+            f"The change {name} was interrupted while it was written (the process was killed): "
+            "its files were put back as they were before it."
+        )
 
 
 def _said_before_the_network(ctx: Context, prepared: Prepared) -> None:
