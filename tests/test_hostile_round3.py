@@ -416,6 +416,8 @@ def test_a_run_after_a_kill_between_two_renames_puts_the_files_back_first_and_sa
     assert killed.returncode == -signal.SIGKILL
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} != old  # half written
     assert history.interrupted(store(), tmp_path)
+    preview = flux("undo", "--project", str(tmp_path), "--dry-run")
+    assert "was interrupted while it was written" in preview.stdout + preview.stderr
     result = flux(
         "run", "--project", str(tmp_path), "--yes", "--no-save-key",
         env={"ANTHROPIC_BASE_URL": sim.base_url, "ANTHROPIC_API_KEY": KEY},
@@ -430,3 +432,41 @@ def test_a_run_after_a_kill_between_two_renames_puts_the_files_back_first_and_sa
         p.name: p.read_bytes() for p in tmp_path.iterdir() if p.name != "flux-upgrade-checklist.md"
     }
     assert now == {k: v for k, v in old.items() if k != "flux-upgrade-checklist.md"}
+
+
+BATCH_KILL = """
+import os, signal, sys
+from pathlib import Path
+from wizard import changes, project
+from wizard.fleet import fix as fixing
+from wizard.fleet.scan import Member
+from wizard.state import Store
+folder = Path(sys.argv[1])
+proposal = project.plan_setup(project.load(folder), model="claude-opus-5-5", fallback="claude-sonnet-5-5")
+apply = changes.apply
+def killed_after_the_last_rename(plan, store, **options):
+    def fault(at):
+        if at == f"after-write:{len(plan.changes) - 1}":
+            os.kill(os.getpid(), signal.SIGKILL)
+    return apply(plan, store, fault=fault, **options)
+changes.apply = killed_after_the_last_rename
+fixing.apply([fixing.Fix(Member(folder), "claude-opus-5-5", proposal.plan)], Store.from_environ(os.environ))
+"""
+
+
+def test_a_kill_after_a_projects_last_rename_leaves_it_on_the_batch_record(tmp_path):
+    import os
+    import signal
+    import sys
+
+    from tests.test_hardening import make_project
+
+    make_project(tmp_path)
+    old = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    env = dict(os.environ, FLUX_SETUP_HOME=str(store().home))
+    killed = subprocess.run([sys.executable, "-c", BATCH_KILL, str(tmp_path)], env=env, timeout=60)
+    assert killed.returncode == -signal.SIGKILL
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} != old  # changed in full
+    result = flux("undo", "--batch", "--yes", env=ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == old  # undo --batch found it

@@ -267,6 +267,7 @@ def apply(
     *,
     fault: Fault | None = None,
     on_applied: Callable[[str], None] | None = None,
+    on_backed_up: Callable[[str], None] | None = None,
 ) -> Applied:
     """Apply the plan: lock, check every target and its content, back up, write atomically;
     all or nothing, and not split by Ctrl-C or SIGTERM."""
@@ -277,6 +278,8 @@ def apply(
             remove_stale_temp(change.target)
         seen = _check(plan)
         folder, manifest = _back_up(plan, store, hit)
+        if on_backed_up is not None:  # before the first rename: a kill after it is on record
+            on_backed_up(manifest["changeset"])
         with deferred_signals():
             try:
                 _write_all(plan, seen, hit)

@@ -21,6 +21,11 @@ def undo(ctx: Context) -> Report:
     if o.batch:
         return _undo_batch(ctx, o.batch)
     plan = history.plan_undo(ctx.store, o.project, name=o.changeset, force=o.force)
+    if plan.manifest.get("status") == "applying":
+        ctx.ui.warn(
+            f"The change {plan.changeset} was interrupted while it was written (the process "
+            "was killed): undo puts back what it wrote and leaves what it never reached."
+        )
     if plan.restores:
         ctx.ui.heading(f"Undo of change set {plan.changeset}:")
         ctx.ui.diff(plan.diff())

@@ -60,29 +60,53 @@ def diff(fixes: list[Fix]) -> str:
 
 def apply(fixes: list[Fix], store: Store) -> batches.Batch:
     """Each project all or nothing, under its own lock, with its own backup. A project whose
-    files changed since they were read is skipped with the reason; the others go on. The
-    batch record is written as each project is applied, so Ctrl-C leaves it true."""
+    files changed since they were read is skipped with the reason; the others go on. A
+    project's entry is on the batch record from its backup on, before its first rename, so
+    neither Ctrl-C nor a kill can leave a changed project out of `undo --batch`."""
     record = batches.new(store)
+
+    def backed_up(fix: Fix, changeset: str) -> None:
+        record.entries.append((str(fix.member.path), changeset))
+        batches.save(store, record)
 
     def applied(fix: Fix, changeset: str) -> None:
         fix.changeset = changeset
-        record.entries.append((str(fix.member.path), changeset))
-        batches.save(store, record)
+
+    def forget(fix: Fix) -> None:
+        """A project that was not applied after all (skipped, or interrupted before its first
+        rename) leaves the record again."""
+        if (
+            fix.changeset is None
+            and record.entries
+            and record.entries[-1][0] == str(fix.member.path)
+        ):
+            record.entries.pop()
+            batches.save(store, record)
 
     try:
         for fix in fixes:
             try:
-                changes.apply(fix.plan, store, on_applied=lambda c, fix=fix: applied(fix, c))  # type: ignore[misc]
+                changes.apply(
+                    fix.plan,
+                    store,
+                    on_backed_up=lambda c, fix=fix: backed_up(fix, c),  # type: ignore[misc]
+                    on_applied=lambda c, fix=fix: applied(fix, c),  # type: ignore[misc]
+                )
             except FilesError as exc:
+                forget(fix)
                 fix.skipped = exc.message
                 continue
+            except KeyboardInterrupt:
+                forget(fix)
+                raise
             _now_uses(fix)
     except KeyboardInterrupt:
-        if not record.entries:
+        changed = [f for f in fixes if f.changeset]
+        if not changed:
             raise
-        done = ", ".join(p for p, _ in record.entries)
+        done = ", ".join(str(f.member.path) for f in changed)
         raise WizardError(
-            f"Interrupted after {len(record.entries)} of {len(fixes)} projects were changed "
+            f"Interrupted after {len(changed)} of {len(fixes)} projects were changed "
             f"in full ({done}); the others are as they were.",
             fix=f"`flux-setup undo --batch {record.name}` restores the changed ones.",
             code=ExitCode.CANCELLED,
