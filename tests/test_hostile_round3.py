@@ -470,3 +470,26 @@ def test_a_kill_after_a_projects_last_rename_leaves_it_on_the_batch_record(tmp_p
     result = flux("undo", "--batch", "--yes", env=ENV)
     assert result.returncode == 0, result.stdout + result.stderr
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == old  # undo --batch found it
+
+
+def test_judging_many_projects_sharing_a_key_is_linear_in_the_projects(tmp_path, sim, monkeypatch):
+    from wizard.fleet import scan
+
+    for n in range(40):
+        (tmp_path / f"p{n}").mkdir()
+        (tmp_path / f"p{n}" / "flux.toml").write_text(
+            'config_version = 2\n[model]\nid = "claude-opus-5-5"\n'
+        )
+    asked: list[int] = []
+    models = scan.Group.models
+
+    def counted(self):  # type: ignore[no-untyped-def]
+        asked.append(1)
+        return models.fget(self)
+
+    monkeypatch.setattr(scan.Group, "models", property(counted))
+    env = {**ENV, "ANTHROPIC_BASE_URL": sim.base_url}
+    result = flux("check", "--all", str(tmp_path), env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    # once per detection, not once per project (5,000 projects made it 50 million calls)
+    assert len(asked) <= 4, len(asked)
