@@ -493,3 +493,17 @@ def test_judging_many_projects_sharing_a_key_is_linear_in_the_projects(tmp_path,
     assert result.returncode == 0, result.stdout + result.stderr
     # once per detection, not once per project (5,000 projects made it 50 million calls)
     assert len(asked) <= 4, len(asked)
+
+
+def test_a_saved_record_that_names_another_key_is_not_this_keys(tmp_path, sim):
+    import json
+
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
+    flux("check", "--project", str(tmp_path), env={**ENV, "ANTHROPIC_BASE_URL": sim.base_url})
+    for record in records_of(tmp_path):
+        data = json.loads(record.read_text())
+        data["key"]["fingerprint"] = "sk-ant-api03...Othr"  # hand-edited: another key's
+        record.write_text(json.dumps(data))
+    result = flux("check", "--project", str(tmp_path), "--offline", env=ENV)
+    assert result.returncode == 5  # no catalogue of this key: not judged by another's
+    assert "no catalogue is saved" in result.stdout + result.stderr
