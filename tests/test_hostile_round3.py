@@ -157,6 +157,23 @@ def records_of(project: Path) -> list[Path]:
     ]
 
 
+def checked_then_edited(project: Path, sim, **fields: object) -> None:
+    """An online check in `project`, then its saved records hand-edited: `checked_at=...`
+    sets that field, `fingerprint=...` the key's."""
+    import json
+
+    (project / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
+    flux("check", "--project", str(project), env={**ENV, "ANTHROPIC_BASE_URL": sim.base_url})
+    for record in records_of(project):
+        data = json.loads(record.read_text())
+        for name, value in fields.items():
+            if name == "fingerprint":
+                data["key"]["fingerprint"] = value
+            else:
+                data[name] = value
+        record.write_text(json.dumps(data))
+
+
 def test_a_fifo_where_the_saved_record_goes_never_hangs_the_hook(tmp_path, sim):
     import os
 
@@ -173,12 +190,7 @@ def test_a_fifo_where_the_saved_record_goes_never_hangs_the_hook(tmp_path, sim):
 def test_a_saved_check_dated_in_the_future_is_of_unknown_age_and_stale(tmp_path, sim):
     import json
 
-    (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
-    flux("check", "--project", str(tmp_path), env={**ENV, "ANTHROPIC_BASE_URL": sim.base_url})
-    for record in records_of(tmp_path):
-        data = json.loads(record.read_text())
-        data["checked_at"] = "2099-01-01T00:00:00+00:00"
-        record.write_text(json.dumps(data))
+    checked_then_edited(tmp_path, sim, checked_at="2099-01-01T00:00:00+00:00")
     result = flux("check", "--project", str(tmp_path), "--offline", "--json", env=ENV)
     payload = json.loads(result.stdout)
     assert payload["catalog"]["age_days"] is None and payload["catalog"]["stale"] is True
@@ -380,15 +392,9 @@ def test_the_job_summary_never_turns_a_name_into_a_link():
 
 
 def test_a_hand_edited_records_date_and_fingerprint_are_never_printed_raw(tmp_path, sim):
-    import json
-
-    (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
-    flux("check", "--project", str(tmp_path), env={**ENV, "ANTHROPIC_BASE_URL": sim.base_url})
-    for record in records_of(tmp_path):
-        data = json.loads(record.read_text())
-        data["checked_at"] = "\x1b]8;;https://evil.example\x07click"
-        data["key"]["fingerprint"] = "\x1b[31mred"
-        record.write_text(json.dumps(data))
+    checked_then_edited(
+        tmp_path, sim, checked_at="\x1b]8;;https://evil.example\x07click", fingerprint="\x1b[31mred"
+    )
     result = flux("status", "--project", str(tmp_path), env=ENV)
     said = result.stdout + result.stderr
     assert "\x1b" not in said
@@ -496,14 +502,7 @@ def test_judging_many_projects_sharing_a_key_is_linear_in_the_projects(tmp_path,
 
 
 def test_a_saved_record_that_names_another_key_is_not_this_keys(tmp_path, sim):
-    import json
-
-    (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
-    flux("check", "--project", str(tmp_path), env={**ENV, "ANTHROPIC_BASE_URL": sim.base_url})
-    for record in records_of(tmp_path):
-        data = json.loads(record.read_text())
-        data["key"]["fingerprint"] = "sk-ant-api03...Othr"  # hand-edited: another key's
-        record.write_text(json.dumps(data))
+    checked_then_edited(tmp_path, sim, fingerprint="sk-ant-api03...Othr")  # another key's
     result = flux("check", "--project", str(tmp_path), "--offline", env=ENV)
     assert result.returncode == 5  # no catalogue of this key: not judged by another's
     assert "no catalogue is saved" in result.stdout + result.stderr

@@ -204,7 +204,7 @@ def _by_error_code(failure: ApiFailure, model_id: str | None) -> Diagnosis | Non
 
 
 def wait_words(failure: ApiFailure) -> str:
-    """When the API asks to wait: "The API asks to wait 3600 s (until 14:05 UTC)"."""
+    """When the API asks to wait, for a transient answer: " The API asks to wait 3600 s ..."."""
     seconds = failure.retry_after
     if seconds is None or not failure.transient:
         return ""

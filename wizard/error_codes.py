@@ -19,13 +19,18 @@ from wizard.vocab import Code
 @dataclass(frozen=True)
 class Rule:
     code: Code
-    transient: bool  # time may change the answer: retried within the budget, never a refusal
     says: str  # what happened, a sentence of its own
     next_step: str
     url: str | None = None
     # Known to concern the request or the workspace as a whole (every model alike), where the
     # code's scope alone would leave it to the evidence.
     whole_request: bool = False
+
+    @property
+    def transient(self) -> bool:
+        """Time may change the answer (retried within the budget, never a refusal): the
+        diagnosis code's own word (`Code.transient`), not a second one kept here."""
+        return self.code.transient
 
 
 _SPEND = "the API refuses inference until it is raised or resets; retrying cannot help."
@@ -35,7 +40,6 @@ RULES: dict[str, Rule] = {
     # -- limits and spend (429, 402) --------------------------------------------------------
     "ramp_limit_exceeded": Rule(
         Code.RATE_LIMITED,
-        True,
         "A ramp limit refused the request (it caps how fast usage can grow): this says "
         "nothing about which models you may call.",
         "Wait the time the API gives, then rerun `flux-setup check`.",
@@ -43,7 +47,6 @@ RULES: dict[str, Rule] = {
     ),
     "enforced_spend_limit_reached": Rule(
         Code.SPEND_LIMIT_REACHED,
-        False,
         "The organisation has crossed the monthly API usage threshold of its API tier (the "
         f"tier's monthly spend cap): {_SPEND}",
         "Raise the limit on the limits page, or wait for the next month.",
@@ -51,14 +54,12 @@ RULES: dict[str, Rule] = {
     ),
     "contract_spend_limit_reached": Rule(
         Code.SPEND_LIMIT_REACHED,
-        False,
         f"The organisation has reached the spend limit of its contract: {_SPEND}",
         "Ask your Anthropic account manager to raise the contract's limit; no wait helps.",
         SUPPORT_URL,
     ),
     "linked_organization_spend_limit_reached": Rule(
         Code.SPEND_LIMIT_REACHED,
-        False,
         "The organisation linked to the request's user profile has reached a spend limit it "
         "set, or lacks credit for the request (the API does not say which).",
         "That organisation's admins raise its spend limit or add credit in its Console "
@@ -67,7 +68,6 @@ RULES: dict[str, Rule] = {
     ),
     "linked_organization_billing_unavailable": Rule(
         Code.BILLING_ERROR,
-        False,
         "Anthropic cannot bill the organisation linked to the request's user profile, for a "
         "reason with that organisation's own account (the API does not say which).",
         "That organisation's admins check its billing page; else contact support with the "
@@ -77,7 +77,6 @@ RULES: dict[str, Rule] = {
     # -- the organisation -------------------------------------------------------------------
     "organization_on_hold": Rule(
         Code.ORGANIZATION_ON_HOLD,
-        False,
         "Anthropic has disabled the organisation (on hold, for trust and safety reasons): the "
         "API refuses every request.",
         "Appeal, or contact support, with the request ID; nothing on this machine can fix it.",
@@ -85,14 +84,12 @@ RULES: dict[str, Rule] = {
     ),
     "workspace_human_review_disabled": Rule(
         Code.ORGANIZATION_NOT_SUPPORTED,
-        False,
         "The key's workspace has Human Review turned off, and this request is not available there.",
         "Use a key from a workspace with Human Review on.",
         KEYS_URL,
     ),
     "parent_organization_required": Rule(
         Code.ORGANIZATION_NOT_SUPPORTED,
-        False,
         "This endpoint serves only organisations that belong to a parent organisation, and "
         "this one belongs to none.",
         "Use a key of an organisation the endpoint serves; support can say which.",
@@ -100,7 +97,6 @@ RULES: dict[str, Rule] = {
     ),
     "organization_type_not_supported": Rule(
         Code.ORGANIZATION_NOT_SUPPORTED,
-        False,
         "This endpoint does not support the organisation's type.",
         "Use a key of an organisation of a supported type; support can say which.",
         SUPPORT_URL,
@@ -108,14 +104,12 @@ RULES: dict[str, Rule] = {
     # -- the workspace's encryption key (CMEK) ----------------------------------------------
     "cmek_key_disabled": Rule(
         Code.ENCRYPTION_KEY_DISABLED,
-        False,
         f"{_CMEK.capitalize()} is disabled or revoked: every request in the workspace is refused.",
         "Re-enable the key in your key management service (or ask the workspace's admins), "
         "then rerun `flux-setup check`.",
     ),
     "cmek_key_network_blocked": Rule(
         Code.ENCRYPTION_KEY_DISABLED,
-        False,
         "The key management service's network rules blocked the request to "
         f"{_CMEK} (the key itself may be healthy): every request in the workspace is refused.",
         "Allow Anthropic's access in the key management service's network rules, then rerun "
@@ -123,7 +117,6 @@ RULES: dict[str, Rule] = {
     ),
     "cmek_key_unreachable": Rule(
         Code.ENCRYPTION_KEY_UNREACHABLE,
-        True,
         f"{_CMEK.capitalize()} could not be reached: this says nothing about access.",
         "Rerun in a few minutes; if it continues, check that the key is available in your key "
         "management service, or contact support with the request ID.",
@@ -131,7 +124,6 @@ RULES: dict[str, Rule] = {
     ),
     "cmek_context_unavailable": Rule(
         Code.ENCRYPTION_KEY_UNREACHABLE,
-        True,
         "The workspace's encryption settings could not be read, so the request was refused: "
         "this says nothing about access.",
         "Rerun in a few minutes.",
@@ -140,7 +132,6 @@ RULES: dict[str, Rule] = {
     # -- the credential ---------------------------------------------------------------------
     "claude_code_key_creator_not_member": Rule(
         Code.KEY_INVALID,
-        False,
         "The key belongs to the Claude Code workspace, and the person who created it is no "
         "longer a member of the organisation or of that workspace: the key is refused.",
         "Create a new API key in the Console and rerun with it.",
@@ -148,7 +139,6 @@ RULES: dict[str, Rule] = {
     ),
     "claude_code_version_too_old": Rule(
         Code.KEY_WRONG_KIND,
-        False,
         "The API takes this request for one from an old Claude Code version: the key is one "
         "Claude Code uses, and flux-setup is not Claude Code.",
         "Create an API key (sk-ant-api03-...) in the Console and use it instead.",
@@ -157,7 +147,6 @@ RULES: dict[str, Rule] = {
     # -- the network and the request itself --------------------------------------------------
     "sandbox_egress_restricted": Rule(
         Code.REGION_BLOCKED,
-        False,
         "The request came from a Claude sandbox with restricted network access, which may not "
         "make it: every request from here is refused.",
         "Run flux-setup outside the sandbox, or from a sandbox with unrestricted network access.",
@@ -165,7 +154,6 @@ RULES: dict[str, Rule] = {
     ),
     "request_body_encoding_invalid": Rule(
         Code.REQUEST_REJECTED,
-        False,
         "The API could not decode the request body (its Content-Encoding is wrong): something "
         "between you and the API, such as a proxy, changed the request.",
         "Check the proxy settings (HTTPS_PROXY) or --base-url, then rerun.",
@@ -173,7 +161,6 @@ RULES: dict[str, Rule] = {
     ),
     "request_body_encoding_unsupported": Rule(
         Code.REQUEST_REJECTED,
-        False,
         "The API does not support the request's Content-Encoding: something between you and "
         "the API, such as a proxy, changed the request.",
         "Check the proxy settings (HTTPS_PROXY) or --base-url, then rerun.",
@@ -181,7 +168,6 @@ RULES: dict[str, Rule] = {
     ),
     "request_body_too_large_after_decoding": Rule(
         Code.REQUEST_REJECTED,
-        False,
         "The API found the request too large once decoded: flux-setup sends a one-word "
         "prompt, so something between you and the API changed it.",
         "Check the proxy settings (HTTPS_PROXY) or --base-url, then rerun.",
@@ -189,14 +175,12 @@ RULES: dict[str, Rule] = {
     ),
     "request_body_timeout": Rule(
         Code.NETWORK_ERROR,
-        True,
         "The request body did not arrive in time: a slow or interrupted connection.",
         "Rerun on a better connection; a slow network may need a larger --timeout.",
         STATUS_URL,
     ),
     "authorization_check_unavailable": Rule(
         Code.SERVER_ERROR,
-        True,
         "One of the organisation's approvals could not be read just now: this says nothing "
         "about access.",
         "Rerun after the delay the API gives.",
@@ -206,7 +190,6 @@ RULES: dict[str, Rule] = {
     **{
         name: Rule(
             Code.BILLING_ERROR,
-            False,
             f"The request bills a user profile, and the API refused that: {why}",
             "flux-setup bills the key's own organisation: check that no proxy adds "
             "`anthropic-user-profile-id` or a billing policy; else contact support with the "

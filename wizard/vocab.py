@@ -258,14 +258,16 @@ _ACCOUNT_WIDE = frozenset(
 # Account-wide only when the evidence says so (they repeat for every model tried and no call
 # succeeded); until then they belong to one model.
 _SCOPED = (Code.PERMISSION_DENIED, Code.REQUEST_REJECTED)
-_NETWORK = (
-    Code.NETWORK_ERROR,
-    Code.RATE_LIMITED,
-    Code.OVERLOADED,
-    Code.SERVER_ERROR,
-    Code.ENCRYPTION_KEY_UNREACHABLE,
-    Code.UNEXPECTED_RESPONSE,
+_TRANSIENT = frozenset(
+    (
+        Code.NETWORK_ERROR,
+        Code.RATE_LIMITED,
+        Code.OVERLOADED,
+        Code.SERVER_ERROR,
+        Code.ENCRYPTION_KEY_UNREACHABLE,
+    )
 )
+_NETWORK = (*_TRANSIENT, Code.UNEXPECTED_RESPONSE)
 _MODEL_REFUSALS = frozenset(
     (
         Code.MODEL_RETIRED,
@@ -274,15 +276,6 @@ _MODEL_REFUSALS = frozenset(
         Code.MODEL_UNKNOWN,
         Code.MODEL_SUSPENDED,
         Code.PERMISSION_DENIED,
-    )
-)
-_TRANSIENT = frozenset(
-    (
-        Code.NETWORK_ERROR,
-        Code.RATE_LIMITED,
-        Code.OVERLOADED,
-        Code.SERVER_ERROR,
-        Code.ENCRYPTION_KEY_UNREACHABLE,
     )
 )
 _PROJECT = (

@@ -109,9 +109,9 @@ def _verdict(
     elif not model:
         ui.warn(f"{verdicts.NO_MODEL} (exit {int(code)})")
     elif saved is not None:
-        age = saved.record.checked_at[:10]
+        day = saved.record.checked_at[:10] or "an unknown date"
         words = verdicts.SENTENCES.get(code, f"exit {int(code)}")
-        (ui.ok if code == ExitCode.OK else ui.warn)(f"By the check of {age}: {words}")
+        (ui.ok if code == ExitCode.OK else ui.warn)(f"By the check of {day}: {words}")
     elif code != ExitCode.OK:
         ui.warn(f"Flux does not run the model the files name (exit {int(code)}): see above.")
     else:

@@ -83,12 +83,9 @@ class Detection:
         model = self.model(model_id)
         if model is None:
             return "not a model the API lists" if self.listed and model_id else None
-        status = model.status
-        if status == Status.NOT_CALLABLE:
+        if model.status == Status.NOT_CALLABLE:
             return "refused to this key"
-        if status in (Status.RETIRED, Status.DEPRECATED) or model.lifecycle != Lifecycle.ACTIVE:
-            return str(model.lifecycle)
-        return None
+        return str(model.lifecycle) if model.lifecycle != Lifecycle.ACTIVE else None
 
     def fallback_for(self, chosen: str | None) -> str | None:
         """The fallback of a chosen model by the one rule (`Catalog.fallback`): what `run`

@@ -84,8 +84,8 @@ def _probe_repeat(run: Run, ranked: list[Model]) -> list[Model]:
 
 def _secondary(run: Run, ranked: list[Model], recommended: Model) -> list[Model]:
     """With the recommendation proven, what is left proves the fallback (`Catalog.fallback`:
-    ranked below it, another line first), then the same-line successor of a configured model that cannot stay, which
-    the choice offers beside the recommendation."""
+    ranked below it, another line first), then the same-line successor of a configured model
+    that cannot stay, which the choice offers beside the recommendation."""
     fallback = _chain(run.catalog.fallback_candidates(run.result.prefer, recommended), run.tried)[0]
     if fallback:
         return fallback

@@ -41,7 +41,9 @@ class Prepared:
 def prepare(ctx: Context) -> Prepared:
     o = ctx.options
     files = project.load(o.project, o.env_file, o.config)
-    for line, name in files.env.unreadable((KEY_VAR, MODEL_VAR)):
+    broken = files.env.unreadable((KEY_VAR, MODEL_VAR))
+    if broken:
+        line, name = broken[0]
         raise FilesError(
             f"{files.env_path.name} line {line} sets {name}, but the line cannot be read (an "
             "unclosed quote?): Flux would not see it either.",
