@@ -39,6 +39,31 @@ def naive(base_url: str) -> dict[str, bool]:
     return answers
 
 
+# The seed procedure this project replaced: five hard-coded IDs probed one after another
+# (docs: platform-facts, "the story this project exists to fix").
+SEED_IDS = (
+    "claude-3-5-sonnet-20240620",
+    "claude-3-5-sonnet-20241022",
+    "claude-3-sonnet-20240229",
+    "claude-3-opus-20240229",
+    "claude-3-haiku-20240307",
+)
+
+
+def seed_procedure(base_url: str) -> dict[str, bool]:
+    client = anthropic.Anthropic(api_key=KEY, base_url=base_url, max_retries=0)
+    answers = {}
+    for model_id in SEED_IDS:
+        try:
+            client.messages.create(
+                model=model_id, max_tokens=1, messages=[{"role": "user", "content": "Hi"}]
+            )
+            answers[model_id] = True
+        except anthropic.APIStatusError:
+            answers[model_id] = False
+    return answers
+
+
 def ours(base_url: str) -> object:
     key = ApiKey(KEY, "env")
     return detect(ApiClient(key, base_url), key, configured="claude-haiku-4-5-20251001")
@@ -66,7 +91,8 @@ def naive_best(answers: dict[str, bool]) -> str | None:
 
 def refusals(latency_ms: float) -> None:
     print(
-        f"\nreaching the truth in the refusal scenarios ({latency_ms:g} ms latency, one run each)"
+        f"\nreaching the truth in the refusal scenarios ({latency_ms:g} ms latency, one run each;"
+        " goal: <= 4 billed calls, <= 5 round trips with the listing's, within ~1.0x of the seed)"
     )
     print(
         f"  {'scenario':21} {'who':10} {'time':>6}  {'requests':>8}  {'billed':>6}  "
@@ -74,23 +100,31 @@ def refusals(latency_ms: float) -> None:
     )
     for name in REFUSAL_SCENARIOS:
         with serve(name, Faults(latency_ms=latency_ms)) as sim:
-            for who in ("flux-setup", "naive"):
+            times = {}
+            for who in ("flux-setup", "seed", "naive"):
                 sim.reset_counters()
                 started = time.perf_counter()
                 if who == "naive":
                     answers = naive(sim.base_url)
                     best, rounds, complete = naive_best(answers), "-", ""
+                elif who == "seed":
+                    answers = seed_procedure(sim.base_url)
+                    best, rounds, complete = naive_best(answers), "5", ""
                 else:
                     result = ours(sim.base_url)
                     best = result.recommended  # type: ignore[attr-defined]
                     rounds = str(result.rounds)  # type: ignore[attr-defined]
                     complete = "" if result.complete else " (incomplete)"  # type: ignore[attr-defined]
                 elapsed = time.perf_counter() - started
+                times[who] = elapsed
                 c = sim.counters.snapshot()
                 print(
                     f"  {name:21} {who:10} {elapsed:5.2f}s  {c['total_requests']:8}  "
                     f"{c['billed_calls']:6}  {rounds:>6}  {best}{complete}"
                 )
+            print(
+                f"  {'':21} {'ratio':10} flux-setup / seed: {times['flux-setup'] / times['seed']:.2f}x"
+            )
 
 
 def main() -> None:

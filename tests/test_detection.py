@@ -65,6 +65,31 @@ def test_today_recommends_opus_5_5_and_never_mythos(sim):
     assert mythos and all(m.callable is None for m in mythos)  # shown, never verified
 
 
+@pytest.mark.parametrize(
+    "scenario,expected",
+    [
+        ("gated-flagship", "claude-opus-5"),
+        ("line-refused", "claude-sonnet-5"),
+        ("haiku-only", "claude-haiku-5-5"),
+        ("workspace-restricted", "claude-sonnet-5-5"),
+        ("model-suspended", "claude-opus-5"),
+    ],
+)
+def test_refusals_are_free_so_each_round_sends_what_the_cap_allows(scenario, expected):
+    """A refusal is not billed: each round after the listing sends as many calls as the billed
+    cap still allows, so a line refused end to end costs few round trips (the haiku-only
+    workspace, 10 refusals, took 9 round trips one call or two at a time) and the cap holds."""
+    with serve(scenario) as running:
+        result = run(running.base_url, configured="claude-haiku-4-5-20251001")
+        billed = running.counters.billed_calls
+    assert result.recommended == expected
+    assert result.complete
+    assert billed == result.billed_calls <= 4
+    # round one (listing + the configured model), then at most 4 rounds of up to 3 calls
+    assert result.rounds <= 5
+    assert result.fallback is not None
+
+
 def test_preferring_mythos_explains_the_refusal_without_a_tier(sim):
     result = run(sim.base_url, prefer=("mythos", "opus"))
     assert result.recommended == "claude-opus-5-5"

@@ -259,3 +259,33 @@ def test_after_connection_refused_on_the_listing_no_model_is_looked_up_there(tmp
     assert payload["exit_code"] == ExitCode.NETWORK
     # the listing and the configured model's call, each tried a few times; no retrieve after
     assert payload["verification"]["requests"] <= 6
+
+
+def test_a_listing_longer_than_the_budget_says_so_and_the_timeout_that_fits(tmp_path):
+    """Pages that keep arriving until the budget is gone are a long list, not an unreachable
+    API: the message says how much arrived and which `--timeout` to rerun with."""
+    from wizard.simulator import serve
+    from wizard.simulator.scenarios import Scenario
+
+    base = load("today")
+    template = {**base.models[0], "line": "filler", "created_at": "2025-01-01T00:00:00Z"}
+    filler = [
+        {**template, "id": f"claude-filler-{i}", "display_name": f"Filler {i}"}
+        for i in range(20_000)
+    ]
+    huge = Scenario("huge", "a very long model list", base.models + filler, base.access)
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
+    with serve(huge, Faults(latency_ms=300)) as running:
+        env = {**ENV, "ANTHROPIC_BASE_URL": running.base_url}
+        result = flux("check", "--project", str(tmp_path), "--json", "--timeout", "1", env=env)
+        pages = running.counters.snapshot()["requests"].get("GET /v1/models", 0)
+    payload = json_of(result)
+    assert payload["exit_code"] == ExitCode.NETWORK
+    (said,) = [d for d in payload["diagnosis"] if d["code"] == "network_error"]
+    assert "still arriving" in said["message"] and "Could not reach" not in said["message"]
+    assert f"{pages - 1} page(s)" in said["message"] or f"{pages} page(s)" in said["message"]
+    assert "--timeout 60" in said["next_step"]
+    # what did answer stays: the configured model's call proved it, and so the key
+    assert payload["configured"]["status"] == "callable"
+    items = {item["id"]: item["done"] for item in payload["checklist_items"]}
+    assert items["key-works"] and items["billing"]

@@ -309,7 +309,13 @@ class ApiClient:
                 raw = client.models.with_raw_response.list(timeout=timeout, **kwargs)
                 return answers.page(raw.http_response.content)
 
-            page = self._call(one_page)
+            try:
+                page = self._call(one_page)
+            except ApiCallFailed as failed:
+                if failed.failure.kind == FailureKind.TIMEOUT and models:
+                    # Pages did arrive: the list is longer than the budget, not unreachable.
+                    failed.failure.details = {"pages": len(cursors) + 1, "models": len(models)}
+                raise
             models.extend(self._scrub_data(m) for m in page.models)
             self.rejected_ids.extend(self.key.scrub(r) for r in page.rejected)
             if not page.has_more or not page.last_id:

@@ -69,6 +69,14 @@ def _key_item(detection: Detection) -> Item:
             "The API key works",
             [f"Key {detection.key_fingerprint} listed {len(detection.models)} models."],
         )
+    if problem is None and detection.billed_calls:
+        # the listing did not arrive, but a call the key made answered: the key is proven
+        return Item(
+            "key-works",
+            True,
+            "The API key works",
+            [f"Key {detection.key_fingerprint} made a call that answered."],
+        )
     if problem is not None:
         return Item(
             "key-works",

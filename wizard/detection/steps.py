@@ -121,11 +121,28 @@ def _listing_failed(run: Run, failure: ApiFailure) -> None:
     result = run.result
     result.complete = False
     diagnosis = from_failure(failure, base_url=run.client.base_url)
+    if failure.kind == FailureKind.TIMEOUT and failure.details.get("pages"):
+        diagnosis = _listing_too_long(failure, run.client.timeout, run.client.budget)
     if diagnosis.account_wide:
         run.stop = True
     elif not failure.transient:
         diagnosis = _listing_refused(failure)
     add(result, diagnosis)
+
+
+def _listing_too_long(failure: ApiFailure, timeout: float, budget: float) -> Diagnosis:
+    """Pages of the model list kept arriving until the budget ran out: the API answered, the
+    list is longer than the budget allows. Not "could not reach": the next step is a larger
+    budget, said as a number."""
+    pages, count = failure.details.get("pages"), failure.details.get("models")
+    return Diagnosis(
+        Code.NETWORK_ERROR,
+        f"The model list was still arriving when the time budget ({budget:g} s) ran out: "
+        f"{pages} page(s) with {count} models had arrived, and the API said there were more. "
+        "Nothing is refused; which models exist and rank higher is unknown.",
+        f"Rerun with a larger budget, e.g. `--timeout {max(timeout * 4, 60):g}` (the network "
+        "steps may take three timeouts).",
+    )
 
 
 def _listing_refused(failure: ApiFailure) -> Diagnosis:

@@ -26,34 +26,31 @@ def _chain(ranked: Sequence[Model], tried: set[str]) -> tuple[list[Model], bool]
 
 
 def walk(run: Run) -> None:
-    """Verify down the ranking until the recommendation is proven, then prove the fallback."""
+    """Verify down the ranking until the recommendation is proven, then prove the fallback.
+
+    Refusals are free and answers are billed, so each round sends as many calls as the billed
+    cap still allows (`Run.room`): however many answer, the cap holds, and a line refused end to
+    end costs few round trips. Until a refusal shows up, the last call of a round proves the
+    likely fallback (the best model of another line) in the same round trip."""
     prefer = run.result.prefer
-    window = 1
-    speculate = True  # until a refusal shows up, prove the likely fallback in the same round
-    refused_rounds = 0
-    line: str | None = None
+    speculate = True
     while not run.stop:
         ranked = run.catalog.ranked(prefer)
         chain, blocked = _chain(ranked, run.tried)
-        if chain and chain[0].line != line:
-            # A new line's newest model is the likeliest to answer: start narrow again.
-            line, window, refused_rounds = chain[0].line, 1, 0
         probe = _probe_repeat(run, ranked) if blocked and not chain else []
         if probe:
             chain, speculate = probe, False
+        room = run.room()
         if chain:
-            batch = [m for m in chain[:window] if m.line == line] or chain[:1]
-            if speculate and not any(d.code == Code.REQUEST_REJECTED for d in run.result.diagnoses):
-                spec = _chain([m for m in ranked if m.line != chain[0].line], run.tried)[0]
-                batch += spec[:1]
+            batch = _round(run, ranked, chain, room, speculate)
         else:
             recommended = next((m for m in ranked if m.callable), None)
             if recommended is None or blocked:
                 return
-            batch = _secondary(run, ranked, recommended)[:window]
+            batch = _secondary(run, ranked, recommended)[: max(1, room)]
             if not batch:
                 return
-        if run.room() <= 0 or run.verify_requests >= MAX_VERIFY_REQUESTS:
+        if room <= 0 or run.verify_requests >= MAX_VERIFY_REQUESTS:
             if chain:
                 run.exhausted = True
                 run.result.unverified = [m.id for m in chain]
@@ -64,10 +61,17 @@ def walk(run: Run) -> None:
         fold(run)
         if any(not v.ok for v in done):
             speculate = False
-            refused_rounds += 1
-            # Each further refused round widens the next: a line refused end to end is
-            # walked in few round trips; answers in one round cost at most the cap.
-            window = min(4, 2 ** max(0, refused_rounds - 1))
+
+
+def _round(
+    run: Run, ranked: list[Model], chain: list[Model], room: int, speculate: bool
+) -> list[Model]:
+    """One round's calls down the chain: `room` of them, the last one spent on the likely
+    fallback while nothing has been refused (a rejected request is not retried that way)."""
+    if not speculate or any(d.code == Code.REQUEST_REJECTED for d in run.result.diagnoses):
+        return chain[: max(1, room)]
+    spec = _chain([m for m in ranked if m.line != chain[0].line], run.tried)[0][:1]
+    return chain[: max(1, room - len(spec))] + spec
 
 
 def _probe_repeat(run: Run, ranked: list[Model]) -> list[Model]:

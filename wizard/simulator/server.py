@@ -12,6 +12,7 @@ import contextlib
 import json
 import socket
 import struct
+import sys
 import threading
 import time
 import uuid
@@ -300,6 +301,13 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], sim: Simulator) -> None:
         super().__init__(address, _Handler)
         self.sim = sim
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up before its answer was sent (a timed-out request, Ctrl-C) is
+        the client's business, not a traceback on the simulator's terminal."""
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return
+        super().handle_error(request, client_address)
 
 
 class RunningSimulator:
