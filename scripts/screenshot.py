@@ -24,6 +24,7 @@ def render(target: Path) -> None:
     folder = Path(tempfile.mkdtemp(prefix="flux-demo-")) / "my-flux-project"
     ui = UI(io.StringIO(), color=True, record=True)
     ui.console.width = 104
+    ui.console.soft_wrap = False  # wrapped between words, as in a terminal
     ui.say("$ flux-setup demo --yes", style="bold")
     options = Options(command="demo", project=folder, project_given=True, yes=True)
     context = Context(

@@ -24,8 +24,12 @@ class ScriptedPrompter:
     answers: list[Any] = field(default_factory=list)
     interactive: bool = True
     asked: list[tuple[str, str, Any]] = field(default_factory=list)
+    offered: list[list[Option]] = field(default_factory=list)  # each select's options, whole
 
     def _next(self, kind: str, message: str, default: Any, options: Iterable[Option] = ()) -> Any:
+        options = list(options)
+        if options:
+            self.offered.append(options)
         self.asked.append((kind, message, [o.value for o in options] or default))
         if not self.answers:
             raise AssertionError(f"unexpected question: {message}")

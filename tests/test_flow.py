@@ -527,9 +527,11 @@ def test_a_move_to_another_line_is_said_with_its_price(tmp_path, sim):
     run(ctx)
     text = out.getvalue()
     assert (
-        "This moves Flux from the haiku line to the opus line: claude-opus-5-5 costs 40x the "
-        "price of claude-haiku-5-5 (published list prices checked 2026-11-25, not live" in text
+        "This moves Flux from the haiku line to the opus line: claude-opus-5-5 costs $4 / $20 "
+        "per million tokens in/out, 40x the price of claude-haiku-5-5 (list prices from "
+        "genai-prices " in text
     )
+    assert "bundled data, not live" in text
     # in a terminal, the question carries it beside the recommendation
     (tmp_path / ".env").write_text("FLUX_MODEL=claude-haiku-5-5\n")
     prompter = ScriptedPrompter(["", "claude-haiku-5-5", "default", True])

@@ -26,6 +26,7 @@ def spawn(args, tmp_path, env_extra=None):
         }
     )
     env.update(env_extra or {})
+    columns = int(env.get("COLUMNS", "120"))
     child = pexpect.spawn(
         sys.executable,
         ["-m", "wizard", *args],
@@ -33,7 +34,7 @@ def spawn(args, tmp_path, env_extra=None):
         cwd=str(tmp_path),
         timeout=60,
         encoding="utf-8",
-        dimensions=(50, 120),
+        dimensions=(50, columns),
     )
     child.logfile_read = open(tmp_path / "terminal.log", "w")  # noqa: SIM115
     return child
@@ -151,3 +152,33 @@ def test_a_scan_of_many_keys_draws_a_progress_bar_in_the_terminal(tmp_path):
         child.expect(r"Detecting .*\d/3")
         child.expect("3 projects")
         assert finish(child) == 0
+
+
+@pytest.mark.parametrize("columns", [60, 80, 120])
+def test_the_models_table_and_prose_fit_the_terminal(tmp_path, sim, columns):
+    """In a real terminal of 60, 80 and 120 columns: no line is longer than the width, the
+    table keeps its model and access columns (the price column joins when there is room), no
+    model ID is split, and prose breaks between words."""
+    import re
+
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-haiku-5-5\n")
+    env = {
+        "ANTHROPIC_API_KEY": KEY,
+        "ANTHROPIC_BASE_URL": sim.base_url,
+        "COLUMNS": str(columns),
+    }
+    child = spawn(["run", "--dry-run", "--yes", "--project", str(tmp_path)], tmp_path, env)
+    child.setwinsize(50, columns)
+    assert finish(child) == 0
+    raw = (tmp_path / "terminal.log").read_text()
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", raw).replace("\r", "")
+    lines = [line.rstrip() for line in text.split("\n")]
+    too_long = [line for line in lines if len(line) > columns]
+    assert not too_long, too_long
+    header = next(line for line in lines if line.startswith("model"))
+    assert "access" in header
+    assert ("price" in header) == (columns >= 100)
+    for model_id in ("claude-opus-5-5", "claude-sonnet-4-5-20250929", "claude-haiku-5-5"):
+        assert any(re.search(rf"(^|\s){model_id}(\s|$)", line) for line in lines), model_id
+    # the program wrapped every line itself (at word boundaries: rich splits only a word
+    # longer than a line), so the terminal never cut one: the raw lines all fit, above

@@ -1,16 +1,25 @@
-"""Published list prices, dated: what more costs, never presented as live.
+"""Published list prices, from genai-prices (pydantic's maintained price database): what more
+costs, never presented as live.
 
-The Models API carries no prices, so this table travels with the package and says when it was
-checked. A model missing from it is "not in the price table" (the pricing page has it): never
-guessed from its line or name.
+The Models API carries no prices. genai-prices carries dated Anthropic prices (tiers, batch,
+sources) in the package itself; flux-setup reads that bundled data and never fetches updates,
+so a price is as old as the installed package, and says so. A model the package does not know
+is "not in the price data" (the pricing page has it): never guessed from its line or name.
+The package costs ~0.15 s to import, so it is imported on the first price asked, not before.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from datetime import datetime, timezone
+from decimal import Decimal
+from importlib import metadata
+from typing import Any
 
-CHECKED = "2026-11-25"
 PRICING_URL = "https://platform.claude.com/docs/en/about-claude/pricing"
+UNIT = "USD per million tokens"
+PROVIDER = "anthropic"
 
 
 @dataclass(frozen=True)
@@ -19,34 +28,93 @@ class Price:
 
     input: float
     output: float
-    starting_at: bool = False  # "from": the cheapest of a range
+    starting_at: bool = False  # "from": tiered, the price up to the first tier
 
     def describe(self) -> str:
         start = "from " if self.starting_at else ""
         return f"{start}${_money(self.input)} / ${_money(self.output)}"
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "input": self.input,
+            "output": self.output,
+            "unit": UNIT,
+            "tiered": self.starting_at,
+            "source": data_source(),
+        }
 
-# Per million input / output tokens, as published on CHECKED.
-TABLE: dict[str, Price] = {
-    "claude-fable-5-2": Price(10.0, 50.0),
-    "claude-fable-5-1": Price(10.0, 50.0),
-    "claude-fable-5": Price(10.0, 50.0),
-    "claude-opus-5-5": Price(4.0, 20.0),
-    "claude-sonnet-5-5": Price(2.0, 10.0),
-    "claude-haiku-5-5": Price(0.10, 0.50, starting_at=True),
-}
+
+def data_source() -> str:
+    """Which data the prices come from: the package and its version (its data's date)."""
+    try:
+        return f"genai-prices {metadata.version('genai-prices')}"
+    except metadata.PackageNotFoundError:  # pragma: no cover - a broken install
+        return "genai-prices"
+
+
+def _snapshot() -> Any:
+    from genai_prices import data_snapshot
+
+    return data_snapshot.get_snapshot()
+
+
+def _base(value: Any) -> tuple[float, bool]:
+    """A per-million price, and whether tiers raise it past a context size."""
+    if isinstance(value, Decimal):
+        return float(value), False
+    base = getattr(value, "base", None)
+    if isinstance(base, Decimal):
+        return float(base), bool(getattr(value, "tiers", None))
+    raise LookupError("no per-token price")
+
+
+@functools.lru_cache(maxsize=1024)
+def _lookup(model_id: str, day: str) -> Price | None:
+    try:
+        _provider, model = _snapshot().find_provider_model(model_id, None, PROVIDER, None)
+    except LookupError:
+        return None
+    when = datetime.fromisoformat(day).replace(tzinfo=timezone.utc)
+    current = model.get_prices(when)
+    try:
+        (inp, tiered_in), (out, tiered_out) = (
+            _base(current.input_mtok),
+            _base(current.output_mtok),
+        )
+    except LookupError:
+        return None
+    return Price(inp, out, starting_at=tiered_in or tiered_out)
+
+
+def price_of(model_id: str | None, when: datetime | None = None) -> Price | None:
+    """The list price of `model_id` on `when` (today), from the package's data; None when the
+    package does not know the model."""
+    if not model_id:
+        return None
+    day = (when or datetime.now(timezone.utc)).date().isoformat()
+    return _lookup(model_id, day)
+
+
+@functools.lru_cache(maxsize=1)
+def _ceiling() -> tuple[float, float]:
+    provider = next(p for p in _snapshot().providers if p.id == PROVIDER)
+    now = datetime.now(timezone.utc)
+    top_in = top_out = 0.0
+    for model in provider.models:
+        try:
+            current = model.get_prices(now)
+            inp, out = _base(current.input_mtok)[0], _base(current.output_mtok)[0]
+        except (LookupError, AttributeError):
+            continue
+        top_in, top_out = max(top_in, inp), max(top_out, out)
+    return top_in, top_out
 
 
 def call_ceiling_usd(input_tokens: int, output_tokens: int) -> float:
-    """What a call of this size costs at most, at the highest published prices: a ceiling
-    for estimates, never a quote."""
-    top_in = max(price.input for price in TABLE.values())
-    top_out = max(price.output for price in TABLE.values())
+    """What a call of this size costs at most, at the highest price the data holds for any
+    Anthropic model: a ceiling for estimates, never a quote."""
+    top_in, top_out = _ceiling()
     return (input_tokens * top_in + output_tokens * top_out) / 1e6
-
-
-def price_of(model_id: str | None) -> Price | None:
-    return TABLE.get(model_id) if model_id else None
 
 
 def relative(model_id: str | None, to: str | None) -> str | None:
@@ -66,8 +134,24 @@ def _times(value: float) -> str:
     return text if text.startswith("1/") else f"{text}x"
 
 
+def brief(model_id: str, current: str | None) -> str:
+    """A choice's cost, for the line under it: "$4 / $20 per million tokens in/out, 40x the
+    price of claude-haiku-5-5", or the one sentence for a price not known."""
+    price = price_of(model_id)
+    if price is None:
+        return unknown(model_id)
+    ratio = relative(model_id, current)
+    versus = f", {ratio} the price of {current}" if ratio else ""
+    return f"{price.describe()} per million tokens in/out{versus}"
+
+
+def unknown(model_id: str) -> str:
+    """The one sentence for a model the price data does not know."""
+    return f"{model_id}'s price is not in the price data ({data_source()}): see {PRICING_URL}"
+
+
 def source() -> str:
-    return f"published list prices checked {CHECKED}, not live: {PRICING_URL}"
+    return f"list prices from {data_source()}'s bundled data, not live: {PRICING_URL}"
 
 
 def _money(value: float) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from wizard import prices
 from wizard.detection import Detection
 from wizard.diagnosis import Diagnosis
 from wizard.keys import mask_secrets
@@ -74,7 +75,10 @@ class UI:
             file=self.stream,
             record=record,  # for docs/demo.svg (scripts/screenshot.py)
             highlight=False,
-            soft_wrap=True,  # never break a path or a command in two
+            # A terminal gets prose wrapped at word boundaries to its width (rich breaks a word
+            # only when it is longer than a line); a pipe or a file gets lines unbroken, so
+            # that a path or a command is never cut in two where nobody sees the width.
+            soft_wrap=not self.stream.isatty(),
             # auto (None) lets rich honour NO_COLOR and FORCE_COLOR; a flag beats both
             no_color=None if color is None else not color,
             force_terminal=None if color is None else color,
@@ -143,14 +147,10 @@ class UI:
         from rich.table import Table
         from rich.text import Text
 
-        table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-        table.add_column("model", no_wrap=True)
-        table.add_column("line", no_wrap=True)
-        table.add_column("lifecycle", no_wrap=True)
-        table.add_column("retires", no_wrap=True)
-        table.add_column("access")
         shown = detection.shown_models()
         rows = _table_rows(detection, shown)
+        cells: dict[str, list[str]] = {name: [] for name in MODEL_COLUMNS}
+        styles = []
         for model in rows:
             access, style = _access(detection, model)
             marks = []
@@ -159,14 +159,30 @@ class UI:
             if model.id == detection.configured_model:
                 alias = detection.configured != model.id
                 marks.append(f"configured as {detection.configured}" if alias else "configured")
+            price = prices.price_of(model.id)
+            cells["model"].append(model.id)
+            cells["line"].append(model.line or "-")
+            cells["lifecycle"].append(str(model.lifecycle))
+            cells["retires"].append(model.retires_on or "-")
+            cells["price in/out"].append(price.describe().replace(" / ", "/") if price else "-")
+            cells["access"].append(", ".join([access, *marks]))
+            styles.append(style)
+        table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+        columns = fit_columns(cells, self.console.width)
+        for name in columns:
+            table.add_column(name, no_wrap=name != "access", overflow="fold")
+        for i in range(len(rows)):
             table.add_row(
-                model.id,
-                model.line or "-",
-                str(model.lifecycle),
-                model.retires_on or "-",
-                Text(", ".join([access, *marks]), style=style),
+                *(
+                    Text(cells[name][i], style=styles[i] if name == "access" else "")
+                    for name in columns
+                )
             )
         self.console.print(table)
+        if "price in/out" in columns:
+            self.console.print(
+                f"Prices per million tokens: {prices.source()}.", style="dim", markup=False
+            )
         if len(rows) < len(shown):
             self.console.print(
                 f"... and {len(shown) - len(rows)} more models of other lines "
@@ -243,6 +259,30 @@ ROW_STYLES = {0: "green", 10: "yellow", 11: "yellow", 12: "red", 5: "yellow"}
 
 # A person reads a table of a few dozen rows; a catalogue of thousands is for --json.
 MAX_TABLE_ROWS = 40
+
+
+# The models table's columns, in the order shown; `model` and `access` are always there (they
+# are what the table is for), the others join in this order while the width allows.
+MODEL_COLUMNS = ("model", "line", "lifecycle", "retires", "price in/out", "access")
+OPTIONAL = ("line", "retires", "lifecycle", "price in/out")
+ACCESS_AT_LEAST = 18  # "✗ not available" and a mark fit; longer access text wraps in its cell
+
+
+def fit_columns(cells: dict[str, list[str]], width: int) -> list[str]:
+    """Which columns fit `width`: model and access always, then the optional ones in order of
+    use while the table stays within the width (columns are 2 characters apart)."""
+
+    def need(name: str) -> int:
+        widest = max([len(name), *(len(c) for c in cells[name])])
+        return min(widest, ACCESS_AT_LEAST) if name == "access" else widest
+
+    chosen = {"model", "access"}
+    used = need("model") + 2 + need("access")
+    for name in OPTIONAL:
+        if used + 2 + need(name) <= width:
+            chosen.add(name)
+            used += 2 + need(name)
+    return [name for name in MODEL_COLUMNS if name in chosen]
 
 
 def _table_rows(detection: Detection, shown: list[Any]) -> list[Any]:

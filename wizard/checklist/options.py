@@ -75,7 +75,7 @@ def _switch_option(detection: Detection) -> Item | None:
 def price_line(model_id: str) -> list[str]:
     price = prices.price_of(model_id)
     if price is None:
-        return [f"Its price is not in the price table: {prices.PRICING_URL}"]
+        return [f"{prices.unknown(model_id)}."]
     return [f"It costs {price.describe()} per million input / output tokens ({prices.source()})."]
 
 

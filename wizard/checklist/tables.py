@@ -29,11 +29,10 @@ def _price_reference(detection: Detection, bests: list[Model]) -> tuple[str | No
         return detection.configured_model, "the configured model"
     if prices.price_of(detection.recommended):
         return detection.recommended, "the recommendation"
-    priced = [m.id for m in bests if prices.price_of(m.id)]
+    priced = [(price.input, m.id) for m in bests if (price := prices.price_of(m.id))]
     if not priced:
         return None, ""
-    cheapest = min(priced, key=lambda i: prices.TABLE[i].input)
-    return cheapest, "the cheapest line"
+    return min(priced)[1], "the cheapest line"
 
 
 def line_table(detection: Detection) -> list[str]:
@@ -60,7 +59,7 @@ def line_table(detection: Detection) -> list[str]:
         versus = f"{ratio} {named(detection, current)}" if ratio else "-"
         rows.append(
             f"| {_cell(line)} | `{_cell(best.id)}` | {_cell(status)} | "
-            f"{price.describe() if price else 'not in the price table'} | {_cell(versus)} |"
+            f"{price.describe() if price else 'not in the price data'} | {_cell(versus)} |"
         )
     compared = f" Relative to {named(detection, current)} ({what})." if current else ""
     rows += ["", f"Prices: {prices.source()}.{compared}"]

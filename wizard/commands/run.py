@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wizard import changes, memory, project
+from wizard import changes, memory, prices, project
 from wizard.catalog import Catalog
 from wizard.detection import Detection
 from wizard.diagnosis import Diagnosis
@@ -322,7 +322,17 @@ def _choices(detection: Detection) -> list[Option]:
             # not verified yet: offered all the same, and verified once chosen
             checked = "verified if chosen" if detection.verify else "not verified"
             options.append(Option(f"{model.id}  ({model.line}, {checked})", model.id))
-    return options
+    return [_priced(o, configured, said=o.value == recommended and moves) for o in options]
+
+
+def _priced(option: Option, current: str | None, *, said: object) -> Option:
+    """Each answer states its cost on the line under it (unless its note says it already)."""
+    if said:
+        return option
+    cost = prices.brief(option.value, current)
+    return Option(
+        option.title, option.value, note=f"{option.note}. {cost}" if option.note else cost
+    )
 
 
 def _keep_or_pin(ctx: Context, alias: str, model_id: str) -> str:

@@ -13,7 +13,6 @@ from wizard.facts import DEFAULT_MAX_VERIFY
 from wizard.vocab import KeyKind, KeySource, Lifecycle, Status
 
 # A verification call sends ~12 input tokens and gets 1 back.
-COST_CEILING_PER_CALL_USD = prices.call_ceiling_usd(input_tokens=12, output_tokens=1)
 
 
 @dataclass
@@ -164,6 +163,14 @@ class Detection:
             return ExitCode.NETWORK
         return None
 
+    def _models_json(self) -> list[dict[str, Any]]:
+        every = len(self.models) <= PRICE_ALL_UP_TO
+        rows = []
+        for m in self.models:
+            price = prices.price_of(m.id) if every or m.line in self.prefer else None
+            rows.append({**m.to_json(), "price": price.to_json() if price else None})
+        return rows
+
     def to_json(self) -> dict[str, Any]:
         return {
             "key": {
@@ -181,7 +188,7 @@ class Detection:
                     else {}
                 ),
             },
-            "models": [m.to_json() for m in self.models],
+            "models": self._models_json(),
             "recommended": self.recommended,
             "fallback": self.fallback,
             "diagnosis": [d.to_json() for d in self.diagnoses],
@@ -202,9 +209,19 @@ class Detection:
         }
 
 
+# Pricing a model the price data does not know takes ~25 us (its match rules are tried in
+# turn): in a catalogue longer than this, only the preferred lines' models are priced.
+PRICE_ALL_UP_TO = 2000
+
+
 def estimate_cost(calls: int = DEFAULT_MAX_VERIFY) -> float:
-    return round(calls * COST_CEILING_PER_CALL_USD, 6)
+    return round(calls * cost_ceiling_per_call_usd(), 6)
 
 
 def _plain(word: Status | None) -> str | None:
     return str(word) if word is not None else None
+
+
+def cost_ceiling_per_call_usd() -> float:
+    """A verification call (about 12 input tokens, 1 output) at the highest price known."""
+    return prices.call_ceiling_usd(input_tokens=12, output_tokens=1)

@@ -78,7 +78,7 @@ def describe(detection: Detection, chosen: str, fallback: str) -> str:
     line = f"{model.line}; " if model is not None and model.line else ""
     price = prices.price_of(fallback)
     if price is None:
-        return f"{fallback} ({line}price not in the table: {prices.PRICING_URL})"
+        return f"{fallback} ({line}{prices.unknown(fallback)})"
     ratio = prices.relative(fallback, chosen)
     versus = f", {ratio} the price of {chosen}" if ratio else ""
     return f"{fallback} ({line}{price.describe()} per million tokens in/out{versus})"
@@ -91,7 +91,7 @@ def _answer(detection: Detection, chosen: str, fallback: str) -> str:
     line = model.line if model is not None and model.line else "no line"
     price = prices.price_of(fallback)
     if price is None:
-        return f"{fallback}  ({line}, price not in the table)"
+        return f"{fallback}  ({line}, price unknown)"
     ratio = prices.relative(fallback, chosen)
     cost = price.describe().replace(" / ", "/")  # compact: the answer fits 60 columns
     return f"{fallback}  ({line}, {cost}{f', {ratio} price' if ratio else ''})"

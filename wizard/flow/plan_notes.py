@@ -32,13 +32,14 @@ def line_change(detection: Detection, chosen: str) -> str | None:
     old, new = detection.model(detection.configured), detection.model(chosen)
     if old is None or new is None or not old.line or not new.line or old.line == new.line:
         return None
-    ratio = prices.relative(new.id, old.id)
-    if ratio is None:
-        cost = f"prices: {prices.PRICING_URL}"
-    else:
-        cost = f"{ratio} the price of {old.id} ({prices.source()})"
+    move = f"This moves Flux from the {old.line} line to the {new.line} line: "
+    price, ratio = prices.price_of(new.id), prices.relative(new.id, old.id)
+    if price is None:
+        return f"{move}{prices.unknown(new.id)}."
+    versus = f", {ratio} the price of {old.id}" if ratio else ""
     return (
-        f"This moves Flux from the {old.line} line to the {new.line} line: {new.id} costs {cost}."
+        f"{move}{new.id} costs {price.describe()} per million tokens in/out{versus} "
+        f"({prices.source()})."
     )
 
 
