@@ -17,6 +17,7 @@ from tests.conftest import KEY, assert_no_key
 from tests.helpers import clean_environ, run_main
 from wizard.commands.demo import make_project
 from wizard.simulator import serve
+from wizard.vocab import ExitCode
 
 SCHEMA = json.loads((resources.files("wizard") / "schema" / "output.schema.json").read_text())
 
@@ -367,3 +368,18 @@ def test_zsh_and_fish_scripts_are_printed(shell, words):
     result = flux("completion", shell)
     assert result.returncode == 0 and words in result.stdout
     assert "write-checklist" in result.stdout
+
+
+def test_a_mistyped_command_gets_a_did_you_mean():
+    result = flux("chekc")
+    assert result.returncode == ExitCode.USAGE
+    assert "Did you mean `flux-setup check`?" in result.stderr
+    far = flux("frobnicate")
+    assert "Did you mean" not in far.stderr
+
+
+def test_a_usage_error_in_json_names_the_command_given():
+    result = flux("check", "--timeout", "nan", "--json")
+    payload = json.loads(result.stdout)
+    assert payload["command"] == "check"
+    assert payload["exit_code"] == ExitCode.USAGE

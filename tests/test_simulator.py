@@ -327,3 +327,59 @@ def test_the_simulator_command_rejects_an_unknown_scenario():
     assert result.returncode == 2
     assert "unknown scenario" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_simulator_list_aligns_long_names_and_survives_a_closed_pipe():
+    import subprocess
+    import sys
+
+    from wizard.simulator import builtin_names
+
+    listed = subprocess.run(
+        [sys.executable, "-m", "wizard", "simulator", "--list"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    rows = listed.stdout.splitlines()
+    assert len(rows) == len(builtin_names())
+    # every description starts in the same column, whatever the name's length
+    starts = {len(row) - len(row.split("  ", 1)[1].lstrip()) for row in rows}
+    assert len(starts) == 1
+    piped = subprocess.run(
+        f"{sys.executable} -m wizard simulator --list | head -2",
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert len(piped.stdout.splitlines()) == 2
+    assert "BrokenPipe" not in piped.stderr and "bug" not in piped.stderr
+
+
+def test_the_simulator_says_how_to_use_it_with_a_key_flux_setup_accepts(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.test_cli import flux, json_of
+    from wizard.keys import check_form
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "wizard", "simulator"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        url = proc.stdout.readline().strip()
+        told = "".join(proc.stderr.readline() for _ in range(3))
+        assert f"ANTHROPIC_BASE_URL={url}" in told and f"--base-url {url}" in told
+        key = told.split("ANTHROPIC_API_KEY=", 1)[1].split()[0]
+        assert check_form(key) is None  # flux-setup takes the key the simulator offers
+        (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
+        env = {"ANTHROPIC_API_KEY": key, "ANTHROPIC_BASE_URL": url}
+        payload = json_of(flux("check", "--project", str(tmp_path), "--json", env=env))
+        assert payload["exit_code"] == 0
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -182,3 +182,23 @@ def test_the_models_table_and_prose_fit_the_terminal(tmp_path, sim, columns):
         assert any(re.search(rf"(^|\s){model_id}(\s|$)", line) for line in lines), model_id
     # the program wrapped every line itself (at word boundaries: rich splits only a word
     # longer than a line), so the terminal never cut one: the raw lines all fit, above
+
+
+def test_declining_the_write_is_a_choice_not_an_error(tmp_path):
+    project = tmp_path / "demo"
+    project.mkdir()
+    (project / "flux.toml").write_text(DEMO_TOML)
+    (project / ".env").write_text(DEMO_ENV)
+    child = spawn(["demo", "--project", str(project), "--keep"], tmp_path)
+    child.expect("Which model should Flux use")
+    child.send("\r")
+    child.expect("Fallback when")
+    child.send("\r")
+    child.expect("Apply these changes")
+    child.send("n")
+    child.expect("you declined")
+    assert finish(child) == 130  # the contract's code for a cancel
+    transcript = (tmp_path / "terminal.log").read_text()
+    assert "error:" not in transcript
+    assert "flux-setup check --write-checklist" in transcript  # what to do next
+    assert (project / "flux.toml").read_text() == DEMO_TOML

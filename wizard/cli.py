@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from wizard.errors import ExitCode, WizardError
+from wizard.errors import Declined, ExitCode, WizardError
 from wizard.facts import HOME_VAR
 from wizard.parser import COMMANDS, NETWORK_COMMANDS, UnknownCommand, build_parser, normalise_argv
 from wizard.report import Report
@@ -128,10 +128,10 @@ def _emit_json(report: Report) -> None:
         sys.stdout.write(json_dump(report.to_json()) + "\n")
         sys.stdout.flush()
     except BrokenPipeError:
-        _quiet_stdout()
+        quiet_stdout()
 
 
-def _quiet_stdout() -> None:
+def quiet_stdout() -> None:
     """The reader closed stdout early: point it at /dev/null so that the interpreter's final
     flush does not complain, and keep the command's exit code."""
     try:
@@ -156,16 +156,40 @@ def _fail(report: Report, as_json: bool, color: bool | None = None) -> int:
     return int(report.exit_code)
 
 
+def _declined(report: Report, as_json: bool, color: bool | None) -> int:
+    """A "no" at a question: what was (not) done and what next, on the human stream."""
+    from wizard.render import UI
+
+    assert report.error is not None
+    message, fix = report.error
+    ui = UI(sys.stderr if as_json else sys.stdout, color=color)
+    ui.say(message)
+    if fix:
+        ui.say(fix)
+    if as_json:
+        _emit_json(report)
+    return int(report.exit_code)
+
+
+def _command_of(raw: list[str]) -> str:
+    """The command a command line names, for a usage error's JSON (the default is `run`)."""
+    return next((word for word in raw if word in COMMANDS), "run")
+
+
 def _parse(raw: list[str]) -> argparse.Namespace | Report:
     parser = build_parser()
     try:
         return parser.parse_args(normalise_argv(raw, parser))
     except UnknownCommand as exc:
-        fix = f"Commands: {', '.join(COMMANDS)}; `flux-setup --help` explains each."
+        import difflib
+
+        close = difflib.get_close_matches(str(exc), COMMANDS, n=1, cutoff=0.6)
+        hint = f"Did you mean `flux-setup {close[0]}`? " if close else ""
+        fix = f"{hint}Commands: {', '.join(COMMANDS)}; `flux-setup --help` explains each."
         return Report.failure("run", ExitCode.USAGE, f"unknown command '{exc}'", fix)
     except SystemExit as exc:  # argparse: 2 on bad flags (said on stderr), 0 on --help
         code = ExitCode(int(exc.code or 0))
-        return Report.failure("run", code, "invalid arguments (see stderr)", None)
+        return Report.failure(_command_of(raw), code, "invalid arguments (see stderr)", None)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -199,6 +223,8 @@ def _run(args: argparse.Namespace, *, for_good: bool = False) -> int:
             report = _dispatch(args, ui)
     except WizardError as err:
         failure = Report.failure(command, err.code, err.message, err.fix, err.diagnosis)
+        if isinstance(err, Declined):
+            return _declined(failure, as_json, color)
         return _fail(failure, as_json, color)
     except KeyboardInterrupt:
         # Say what is on disk: an interrupt after an apply must not claim nothing was written.
@@ -233,7 +259,7 @@ def _run(args: argparse.Namespace, *, for_good: bool = False) -> int:
     try:
         sys.stdout.flush()
     except BrokenPipeError:
-        _quiet_stdout()
+        quiet_stdout()
     return late() if late is not None else int(report.exit_code)
 
 

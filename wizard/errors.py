@@ -38,5 +38,12 @@ class FilesError(WizardError):
 
 
 class Cancelled(WizardError):
-    def __init__(self, message: str = "Cancelled: nothing was written.") -> None:
-        super().__init__(message, code=ExitCode.CANCELLED)
+    def __init__(
+        self, message: str = "Cancelled: nothing was written.", *, fix: str | None = None
+    ) -> None:
+        super().__init__(message, fix=fix, code=ExitCode.CANCELLED)
+
+
+class Declined(Cancelled):
+    """The person answered no: a choice, said as such (not "error:"), with what to do next;
+    the exit code stays the contract's for a cancel."""

@@ -10,7 +10,7 @@ from typing import Any
 
 from wizard import verdict as verdicts
 from wizard.diagnosis import Diagnosis
-from wizard.errors import Cancelled, FilesError, UsageError
+from wizard.errors import Declined, FilesError, UsageError
 from wizard.fleet import fix as fixing
 from wizard.fleet.find import Found, find_projects
 from wizard.fleet.scan import (
@@ -220,7 +220,10 @@ def _fix(ctx: Context, fixes: list[fixing.Fix], report: Report) -> None:
     if asks and not ctx.prompter.confirm(
         f"Apply these changes to {len(fixes)} projects?", True, flag="--yes"
     ):
-        raise Cancelled()
+        raise Declined(
+            "Nothing was written: you declined the changes.",
+            fix="`flux-setup check --all` shows where each project stands; `--fix` asks again.",
+        )
     record = fixing.apply(fixes, ctx.store)
     for fix in fixes:
         where = fix.member.shown

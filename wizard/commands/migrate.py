@@ -5,7 +5,7 @@ from __future__ import annotations
 from wizard import changes, memory, prices, project
 from wizard.catalog import Model
 from wizard.diagnosis import Diagnosis
-from wizard.errors import Cancelled, ExitCode
+from wizard.errors import Declined, ExitCode
 from wizard.flow.prepare import prepare
 from wizard.flow.session import Context
 from wizard.report import Report
@@ -78,7 +78,10 @@ def migrate(ctx: Context) -> Report:
         ctx.ui.say("Dry run: nothing was written.")
         return report
     if not o.yes and not ctx.prompter.confirm("Apply this migration?", True, flag="--yes"):
-        raise Cancelled()
+        raise Declined(
+            "Nothing was written: you declined the migration.",
+            fix="`flux-setup migrate` asks again; `flux-setup status` says what is pending.",
+        )
     applied = changes.apply(plan, ctx.store)
     report.fields["changeset"] = applied.changeset
     ctx.ui.ok("Migrated (`flux-setup undo` restores the previous files).")

@@ -6,7 +6,7 @@ from wizard import changes, memory, prices, project
 from wizard.catalog import Catalog
 from wizard.detection import Detection
 from wizard.diagnosis import Diagnosis
-from wizard.errors import Cancelled, ExitCode, FilesError, UsageError, WizardError
+from wizard.errors import Declined, ExitCode, FilesError, UsageError, WizardError
 from wizard.facts import KEY_VAR
 from wizard.fileio import check_target
 from wizard.flow import plan_notes
@@ -175,7 +175,11 @@ def _setup(ctx: Context, report: Report, prepared: Prepared, key: ApiKey, chosen
         report.checklist = write_checklist(ctx, detection)
     else:
         if _asks(ctx) and not ctx.prompter.confirm("Apply these changes?", True, flag="--yes"):
-            raise Cancelled()
+            raise Declined(
+                "Nothing was written: you declined the changes.",
+                fix="`flux-setup check --write-checklist` writes the checklist of where you "
+                "stand without changing Flux; `flux-setup run` asks again.",
+            )
         detection = detection.after_change(chosen)  # the checklist and memory tell of now
         report.checklist_from = detection
         # The checklist goes in the same change set: one backup, one undo, and no file

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from wizard import history
-from wizard.errors import Cancelled
+from wizard.errors import Declined
 from wizard.fleet import batch as batches
 from wizard.flow.session import Context
 from wizard.render import shown_path
@@ -39,7 +39,7 @@ def undo(ctx: Context) -> Report:
         and plan.restores
         and not ctx.prompter.confirm("Restore these files?", True, flag="--yes")
     ):
-        raise Cancelled()
+        raise Declined("Nothing was restored: you declined.", fix="`flux-setup undo` asks again.")
     undone = history.undo(ctx.store, o.project, name=o.changeset, force=o.force)
     for path in undone.restored:
         if path in undone.removed:
@@ -99,7 +99,9 @@ def _undo_batch(ctx: Context, name: str) -> Report:
     if asks and not ctx.prompter.confirm(
         f"Restore the files of these {len(plans)} projects?", True, flag="--yes"
     ):
-        raise Cancelled()
+        raise Declined(
+            "Nothing was restored: you declined.", fix="`flux-setup undo --batch` asks again."
+        )
     restored: list[str] = []
     removed: list[str] = []
     for project, plan in plans:

@@ -9,6 +9,7 @@ import threading
 
 from wizard.errors import ExitCode, UsageError
 from wizard.facts import DEFAULT_SCENARIO
+from wizard.keys import API_KEY_PREFIX, MIN_LENGTH
 
 
 def _port(value: str) -> int:
@@ -69,8 +70,16 @@ def run(args: argparse.Namespace) -> int:
     from wizard.simulator.server import RunningSimulator
 
     if args.list:
-        for name in builtin_names():
-            print(f"{name:14} {load(name).description}")
+        names = builtin_names()
+        width = max(len(name) for name in names)
+        try:
+            for name in names:
+                print(f"{name:{width}}  {load(name).description}")
+            sys.stdout.flush()
+        except BrokenPipeError:  # `simulator --list | head -2`: the reader has what it wanted
+            from wizard.cli import quiet_stdout
+
+            quiet_stdout()
         return ExitCode.OK
     try:
         scenario = load(args.scenario)
@@ -94,8 +103,16 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(
             f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror}", fix="Pick another --port."
         ) from None
-    print(running.base_url, flush=True)
-    print(f"serving scenario {scenario.name!r}; Ctrl-C to stop", file=sys.stderr, flush=True)
+    print(running.base_url, flush=True)  # alone on stdout: scripts read this line
+    key = API_KEY_PREFIX + "0" * MIN_LENGTH
+    print(
+        f"serving scenario {scenario.name!r}; Ctrl-C to stop. Use it from another terminal:\n"
+        f"  ANTHROPIC_BASE_URL={running.base_url} ANTHROPIC_API_KEY={key} flux-setup check\n"
+        f"  (or `--base-url {running.base_url}`; any sk-ant-api03- key of {MIN_LENGTH}+ "
+        "characters works, none is real)",
+        file=sys.stderr,
+        flush=True,
+    )
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     try:

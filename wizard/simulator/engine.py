@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+# The key's shape has one home: what flux-setup takes offline, the simulator takes too.
+from wizard.keys import API_KEY_PREFIX, MIN_LENGTH
 from wizard.simulator.scenarios import Scenario
 
-API_KEY_PREFIX = "sk-ant-api03-"
-OAUTH_PREFIX = "sk-ant-oat01-"
 KEY_BODY_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 
 CREDIT_MESSAGE = (
@@ -82,7 +82,7 @@ class ApiError(Exception):
 
 
 def key_is_well_formed(key: str) -> bool:
-    if not key.startswith(API_KEY_PREFIX) or len(key) < 40:
+    if not key.startswith(API_KEY_PREFIX) or len(key) < MIN_LENGTH:
         return False
     return set(key[len(API_KEY_PREFIX) :]) <= KEY_BODY_CHARS
 

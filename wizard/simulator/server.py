@@ -22,10 +22,10 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from wizard.facts import DEFAULT_SCENARIO, SPEND_LIMIT_ERROR_CODE, SUPPORT_URL
+from wizard.keys import OAUTH_PREFIX
 from wizard.simulator.engine import (
     CREDIT_MESSAGE,
     OAUTH_MESSAGE,
-    OAUTH_PREFIX,
     ApiError,
     Counters,
     Faults,
