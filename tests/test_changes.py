@@ -207,3 +207,12 @@ def test_an_unwritable_folder_gives_a_clear_error_and_changes_nothing(tmp_path):
         apply(plan, store())
     assert "cannot write" in info.value.message
     assert not (tmp_path / "a.txt").exists()  # the first write was put back
+
+
+def test_a_diff_of_an_absolute_path_never_doubles_the_slash(tmp_path):
+    from wizard.changes import FileChange
+
+    path = tmp_path / "flux.toml"
+    text = FileChange(path, b"a = 1\n", b"a = 2\n").diff()
+    assert f"--- a{path}\n" in text and f"+++ b{path}\n" in text
+    assert "a//" not in text and "b//" not in text

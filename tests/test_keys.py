@@ -164,3 +164,35 @@ def test_same_key_in_two_places_is_no_conflict_and_empty_variables_do_not_count(
     assert found.key is not None and found.key.source == "env_file"
     assert not found.conflict
     assert discover().key is None
+
+
+def test_a_sentence_naming_a_key_kind_keeps_its_prefix():
+    from wizard.keys import check_form, mask_secrets
+
+    problem = check_form("sk-ant-admin01-" + "A" * 90)
+    assert problem is not None
+    assert "(sk-ant-admin01-...)" in mask_secrets(problem.message)
+    # a real key behind the prefix is still masked
+    assert "A" * 20 not in mask_secrets("sk-ant-admin01-" + "A" * 90)
+
+
+def test_a_dns_failure_is_said_as_one():
+    from wizard.diagnosis import from_failure
+    from wizard.failures import ApiFailure
+    from wizard.vocab import FailureKind
+
+    dns = ApiFailure(FailureKind.REFUSED, message="[Errno -2] Name or service not known")
+    said = from_failure(dns, base_url="https://api.example.invalid").message
+    assert "did not resolve (DNS" in said and "nothing answered" not in said
+    refused = ApiFailure(FailureKind.REFUSED, message="[Errno 111] Connection refused")
+    assert "nothing answered there" in from_failure(refused).message
+
+
+def test_a_piped_keys_problem_names_its_source_without_doubled_parentheses(tmp_path):
+    from tests.test_cli import flux
+
+    result = flux(
+        "check", "--api-key-stdin", "--project", str(tmp_path), stdin="sk-proj-" + "x" * 40
+    )
+    said = result.stdout + result.stderr
+    assert ") (" not in said

@@ -149,3 +149,24 @@ def test_offline_never_imports_the_sdk_nor_shows_the_key(tmp_path, scan):
     assert done.stderr.strip().endswith("clean")
     assert json.loads(done.stdout)["offline"] is True
     assert_no_key(done.stdout + done.stderr)
+
+
+def test_warn_days_without_offline_is_refused_like_fix_without_all(tmp_path):
+    from tests.test_cli import flux
+    from wizard.vocab import ExitCode
+
+    result = flux("check", "--warn-days", "30", "--project", str(tmp_path))
+    assert result.returncode == ExitCode.USAGE
+    assert "--warn-days goes with --offline" in result.stderr
+    assert "check --offline --warn-days 30" in result.stderr
+
+
+def test_a_read_only_check_of_invalid_toml_never_speaks_of_writing(tmp_path):
+    from tests.test_cli import flux
+    from wizard.vocab import ExitCode
+
+    (tmp_path / "flux.toml").write_text('[model]\nid = "unclosed\n')
+    result = flux("check", "--offline", "--project", str(tmp_path))
+    assert result.returncode == ExitCode.FILES
+    assert "line 2" in result.stderr
+    assert "written" not in result.stderr and "fix: Fix" not in result.stderr

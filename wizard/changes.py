@@ -56,7 +56,8 @@ class FileChange:
         return Action.DELETE if self.after is None else Action.MODIFY
 
     def diff(self, label: str | None = None) -> str:
-        name = label or str(self.path)
+        # "a/" + an absolute path would read "a//home/...": the prefix joins, never doubles
+        name = (label or str(self.path)).lstrip("/")
         before = (self.before or b"").decode("utf-8", "replace").lstrip("\ufeff")
         after = (self.after or b"").decode("utf-8", "replace").lstrip("\ufeff")
         lines = list(

@@ -166,11 +166,30 @@ def _too_large(failure: ApiFailure, model_id: str | None, base_url: str | None) 
     )
 
 
+# What the resolver says when a host name has no address, on Linux, macOS and Windows.
+_UNRESOLVED = (
+    "name or service not known",
+    "nodename nor servname",
+    "temporary failure in name resolution",
+    "no address associated",
+    "getaddrinfo failed",
+    "name resolution",
+)
+
+
+def unresolved(message: str | None) -> bool:
+    return bool(message) and any(words in str(message).lower() for words in _UNRESOLVED)
+
+
 def _unreachable(failure: ApiFailure, model_id: str | None, base_url: str | None) -> Diagnosis:
     where = f" {base_url}" if base_url else " the API"
     what = {
         FailureKind.TIMEOUT: failure.message or "the request timed out",
-        FailureKind.REFUSED: f"nothing answered there ({failure.message or 'connection refused'})",
+        FailureKind.REFUSED: (
+            f"the host name did not resolve (DNS: {failure.message})"
+            if unresolved(failure.message)
+            else f"nothing answered there ({failure.message or 'connection refused'})"
+        ),
         FailureKind.CONNECTION: f"the connection broke ({failure.message or 'reset'})",
     }[FailureKind(failure.kind)]
     return Diagnosis(

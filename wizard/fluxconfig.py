@@ -50,12 +50,12 @@ def _parse(text: str, display: str) -> tomlkit.TOMLDocument:
             reason = "unexpected end of file (an unclosed bracket or string?)"
         raise FilesError(
             f"{display}: invalid TOML at line {exc.line}, column {exc.col + 1}: {reason}.",
-            fix=f"Fix line {exc.line} of {display}; nothing was written.",
+            fix=f"Correct line {exc.line} of {display}, then rerun.",
         ) from None
     except TOMLKitError as exc:  # e.g. a duplicate key, which is no ParseError
         raise FilesError(
             f"{display}: invalid TOML: {str(exc).rstrip('.')}.",
-            fix=f"Fix {display}; nothing was written.",
+            fix=f"Correct {display}, then rerun.",
         ) from None
 
 

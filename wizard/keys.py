@@ -207,11 +207,13 @@ class KeyDiscovery:
         if not self.conflict or self.key is None:
             return None
         others = ", ".join(
-            f"{c.source.label} ({c.fingerprint})" for c in self.found if c.source != self.key.source
+            f"{c.fingerprint} from {c.source.label}"
+            for c in self.found
+            if c.source != self.key.source
         )
         return (
-            f"Using the key from {self.key.source.label} ({self.key.fingerprint}); "
-            f"a different key is also in {others}."
+            f"Using the key {self.key.fingerprint} from {self.key.source.label}; "
+            f"another key is also set: {others}."
         )
 
 
@@ -297,4 +299,8 @@ def mask_secrets(text: str) -> str:
     text = URL_CREDENTIALS.sub(
         lambda m: f"{m['scheme']}{m['user']}:{'***' if m['pw'] != '***' else m['pw']}@", text
     )
-    return TOKEN_SHAPES.sub(lambda m: fingerprint(m.group(0)), text)
+    # A bare prefix ("sk-ant-admin01-" in a sentence naming the kind) holds no secret.
+    bare = (API_KEY_PREFIX, ADMIN_PREFIX, OAUTH_PREFIX)
+    return TOKEN_SHAPES.sub(
+        lambda m: m.group(0) if m.group(0) in bare else fingerprint(m.group(0)), text
+    )

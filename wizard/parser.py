@@ -257,7 +257,7 @@ def _add_check(sub: Any) -> None:
     g.add_argument(
         "--warn-days",
         type=_days,
-        default=DEFAULT_WARN_DAYS,
+        default=None,  # None: not given (it is refused without --offline)
         metavar="N",
         help=f"with --offline: a retirement within N days is a warning (default {DEFAULT_WARN_DAYS})",
     )

@@ -26,6 +26,12 @@ def check(ctx: Context) -> Report:
             fix=f"e.g. `flux-setup check --all {example}{' --fix' if o.fix else ''}`; "
             "`--project DIR` checks one project.",
         )
+    if o.warn_days is not None and not o.offline:
+        raise UsageError(
+            "--warn-days goes with --offline only (a check online reads the retirement dates "
+            "from the API and says each one).",
+            fix=f"e.g. `flux-setup check --offline --warn-days {o.warn_days}`.",
+        )
     if ctx.options.all:
         from wizard.commands.check_all import check_all
 

@@ -53,7 +53,7 @@ def checked(key: ApiKey) -> ApiKey:
     if problem is not None:
         raise key_error(
             problem.code,
-            f"The key from {key.source.label} ({key.fingerprint}): {problem.message}",
+            f"The key {key.fingerprint} from {key.source.label}: {problem.message}",
             problem.next_step + (f" {problem.url}" if problem.url else ""),
         )
     return key

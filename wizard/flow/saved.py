@@ -14,7 +14,7 @@ from wizard import verdict as verdicts
 from wizard.catalog import Model
 from wizard.diagnosis import Diagnosis
 from wizard.errors import ExitCode, WizardError
-from wizard.facts import STALE_DAYS
+from wizard.facts import DEFAULT_WARN_DAYS, STALE_DAYS
 from wizard.flow.prepare import Prepared, env_override
 from wizard.flow.session import Context
 from wizard.keys import ApiKey
@@ -163,7 +163,14 @@ def judge_saved(
     age = (now - checked).days if checked else None
     if age is not None and age < 0:
         age = None  # a date in the future (a clock off, a hand-edited record): age unknown
-    verdict = judge(record, prepared.configured, prefer, now.date(), ctx.options.warn_days)
+    warn_days = ctx.options.warn_days
+    verdict = judge(
+        record,
+        prepared.configured,
+        prefer,
+        now.date(),
+        DEFAULT_WARN_DAYS if warn_days is None else warn_days,
+    )
     result = Offline(verdict.code, verdict, list(verdict.diagnoses), record, age)
     if result.stale:
         result.diagnoses.append(

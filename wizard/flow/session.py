@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from wizard.facts import DEFAULT_MAX_VERIFY, DEFAULT_SCENARIO, DEFAULT_TIMEOUT, DEFAULT_WARN_DAYS
+from wizard.facts import DEFAULT_MAX_VERIFY, DEFAULT_SCENARIO, DEFAULT_TIMEOUT
 from wizard.prompts import Prompter
 from wizard.render import UI
 from wizard.state import Store
@@ -49,7 +49,7 @@ class Options:
     folders: list[Path] = field(default_factory=list)
     fix: bool = False
     offline: bool = False
-    warn_days: int = DEFAULT_WARN_DAYS
+    warn_days: int | None = None  # --warn-days; DEFAULT_WARN_DAYS when not given
     fail_on: frozenset[int] | None = None  # check --fail-on: the verdicts that fail
     batch: str | None = None  # undo --batch: the batch of a `check --all --fix`
 
