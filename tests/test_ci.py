@@ -199,8 +199,14 @@ def test_the_pre_commit_hook_runs_offline_and_fails_on_a_deprecated_model(tmp_pa
     (project / "flux.toml").write_text(config("claude-sonnet-5-5"))
     env = shell_env(sim, tmp_path, ANTHROPIC_API_KEY=KEY)
     command = shlex.split(hook["entry"])
+    # no online check made here yet: the commit passes, with one line saying how to get one
     missing = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
-    assert missing.returncode == 5 and "flux-setup check` once" in missing.stderr
+    assert missing.returncode == 0, missing.stdout + missing.stderr
+    assert "Run `flux-setup check` once" in missing.stdout
+    # a team that wants it strict appends the flag (pre-commit's `args`): the last one wins
+    strict = command + ["--missing-catalog", "fail"]
+    refused = subprocess.run(strict, cwd=project, env=env, capture_output=True, text=True)
+    assert refused.returncode == 5 and "flux-setup check` once" in refused.stderr
     ctx, _ = make_context(project, environ={"ANTHROPIC_API_KEY": KEY}, base_url=sim.base_url)
     check(ctx)  # the online check that saves the catalogue
     upgrade = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)

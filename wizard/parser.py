@@ -255,6 +255,13 @@ def _add_check(sub: Any) -> None:
         "of this key saved",
     )
     g.add_argument(
+        "--missing-catalog",
+        choices=("fail", "pass"),
+        default="fail",
+        help="with --offline: when no online check was saved yet, fail (exit 5, the default) or "
+        "pass with a note (the pre-commit hook: a commit is never blocked for lack of local state)",
+    )
+    g.add_argument(
         "--warn-days",
         type=_days,
         default=None,  # None: not given (it is refused without --offline)

@@ -26,6 +26,11 @@ def check(ctx: Context) -> Report:
             fix=f"e.g. `flux-setup check --all {example}{' --fix' if o.fix else ''}`; "
             "`--project DIR` checks one project.",
         )
+    if o.missing_catalog == "pass" and not o.offline:
+        raise UsageError(
+            "--missing-catalog goes with --offline only (an online check makes the catalogue).",
+            fix="e.g. `flux-setup check --offline --missing-catalog pass`.",
+        )
     if o.warn_days is not None and not o.offline:
         raise UsageError(
             "--warn-days goes with --offline only (a check online reads the retirement dates "

@@ -7,14 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 from wizard import verdict as verdicts
-from wizard.errors import ExitCode
+from wizard.errors import ExitCode, WizardError
 from wizard.flow.key import found_key, stdin_key
 from wizard.flow.prepare import Prepared, preferred_lines, prepare
 from wizard.flow.saved import Offline, catalog_json, judge_saved, saved_record
 from wizard.flow.session import Context
 from wizard.keys import ApiKey
 from wizard.report import Report
-from wizard.vocab import Status
+from wizard.vocab import Code, Status
 
 
 def check_offline(ctx: Context) -> Report:
@@ -24,7 +24,19 @@ def check_offline(ctx: Context) -> Report:
     key, conflict = found_key(ctx, prepared.files, stdin_key(ctx))
     if conflict:
         ctx.ui.warn(conflict)
-    record = saved_record(ctx, key)
+    try:
+        record = saved_record(ctx, key)
+    except WizardError as err:
+        if err.diagnosis != Code.CATALOG_MISSING or o.missing_catalog != "pass":
+            raise
+        # A hook must not block a commit for lack of local state: nothing to judge by.
+        ctx.ui.say(
+            "No saved catalogue to judge by yet: passing. Run `flux-setup check` once (online); "
+            "this check then judges by what it saves (`--missing-catalog fail` makes it strict)."
+        )
+        report = Report(o.command, ExitCode.OK, sources=prepared.sources)
+        report.fields["catalog"] = None
+        return report
     if key is not None:
         ctx.ui.say(f"Using the key {key.fingerprint} from {key.source.label} (offline).")
     else:

@@ -49,6 +49,7 @@ class Options:
     folders: list[Path] = field(default_factory=list)
     fix: bool = False
     offline: bool = False
+    missing_catalog: str = "fail"  # --missing-catalog: "pass" for the pre-commit hook
     warn_days: int | None = None  # --warn-days; DEFAULT_WARN_DAYS when not given
     fail_on: frozenset[int] | None = None  # check --fail-on: the verdicts that fail
     batch: str | None = None  # undo --batch: the batch of a `check --all --fix`
