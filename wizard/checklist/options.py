@@ -178,7 +178,7 @@ def _rerun_option(rerun: str) -> Item:
         [
             f"`{rerun}` exits 0 (all good), 10 (a better model is callable), 11 (deprecated) or "
             "12 (unavailable); then run `flux-setup run`.",
-            "Cron and CI snippets: docs/upgrading.md in the flux-setup repository.",
+            "Cron and CI snippets: docs/ci.md in the flux-setup repository.",
         ],
         f"`{rerun}`",
     )
