@@ -49,8 +49,9 @@ def test_first_setup_asks_selects_confirms_and_writes(tmp_path, sim):
         "config_version": 2,
         "model": {"id": "claude-opus-5-5", "fallback": "claude-sonnet-5-5"},
     }
-    assert (tmp_path / ".env").read_text() == "FLUX_MODEL=claude-opus-5-5\n"
-    assert (tmp_path / ".env").stat().st_mode & 0o777 == 0o600
+    # the config holds the model: no .env is created only to repeat it (the key stays where
+    # it was found, the environment)
+    assert not (tmp_path / ".env").exists()
     checklist = (tmp_path / "flux-upgrade-checklist.md").read_text()
     assert "- [x] The API key works" in checklist
     assert_no_key(out.getvalue())
@@ -286,7 +287,7 @@ def test_model_flag_is_verified_and_refused_models_are_explained(tmp_path, sim):
         tmp_path, environ=ENV, base_url=sim.base_url, yes=True, model="claude-haiku-5-5"
     )
     assert run(ctx).exit_code == ExitCode.OK
-    assert "FLUX_MODEL=claude-haiku-5-5" in (tmp_path / ".env").read_text()
+    assert 'id = "claude-haiku-5-5"' in (tmp_path / "flux.toml").read_text()
     ctx, _ = make_context(
         tmp_path, environ=ENV, base_url=sim.base_url, yes=True, model="claude-mythos-5-2"
     )
@@ -511,14 +512,41 @@ def test_an_unknown_line_is_a_usage_error_naming_the_known_lines(tmp_path, sim, 
 def test_undo_says_removed_for_a_file_the_change_created(tmp_path, sim):
     ctx, _ = make_context(tmp_path, environ=ENV, base_url=sim.base_url, yes=True)
     run(ctx)
-    assert (tmp_path / ".env").exists()
+    created = tmp_path / "flux.toml"
+    assert created.exists()
     ctx, out = make_context(tmp_path, environ=ENV)
     outcome = undo(ctx)
     text = out.getvalue()
-    assert not (tmp_path / ".env").exists()
-    assert f"Removed {tmp_path / '.env'} (the change had created it)" in text
+    assert not created.exists()
+    assert f"Removed {created} (the change had created it)" in text
     assert "Restored" not in text
-    assert str(tmp_path / ".env") in outcome.to_json()["removed"]
+    assert str(created) in outcome.to_json()["removed"]
+
+
+def test_env_is_written_only_where_the_project_keeps_one(tmp_path, sim):
+    """A project with only a config gets the model in its config, no new .env; a project with
+    a .env gets FLUX_MODEL there too; saving the key creates one."""
+    only_config = tmp_path / "config-only"
+    only_config.mkdir()
+    (only_config / "flux.toml").write_text(
+        'config_version = 2\n\n[model]\nid = "claude-haiku-5-5"\n'
+    )
+    ctx, _ = make_context(only_config, environ=ENV, base_url=sim.base_url, yes=True)
+    assert run(ctx).exit_code == ExitCode.OK
+    assert 'id = "claude-opus-5-5"' in (only_config / "flux.toml").read_text()
+    assert not (only_config / ".env").exists()
+    with_env = tmp_path / "with-env"
+    with_env.mkdir()
+    (with_env / ".env").write_text("FLUX_LOG_LEVEL=info\n")
+    ctx, _ = make_context(with_env, environ=ENV, base_url=sim.base_url, yes=True)
+    run(ctx)
+    assert (with_env / ".env").read_text() == "FLUX_LOG_LEVEL=info\nFLUX_MODEL=claude-opus-5-5\n"
+    saving = tmp_path / "saving"
+    saving.mkdir()
+    ctx, _ = make_context(saving, environ=ENV, base_url=sim.base_url, yes=True, save_key=True)
+    run(ctx)
+    assert "FLUX_MODEL=claude-opus-5-5" in (saving / ".env").read_text()
+    assert (saving / ".env").stat().st_mode & 0o777 == 0o600
 
 
 def test_a_move_to_another_line_is_said_with_its_price(tmp_path, sim):

@@ -192,15 +192,26 @@ def plan_setup(
         files.config, model, fallback, keep_fallback=fallback is not None, prefer=prefer
     )
     proposal.plan.add(_config_change(files, f"[model] id = {model}"))
-    proposal.notes.extend(envfile.set_value(files.env, MODEL_VAR, model))
-    tighten = False
-    if (
+    saving = (
         save_key
         and key is not None
         and normalise(files.env_values.get(KEY_VAR) or "") != key.reveal()
-    ):
+    )
+    if not uses_env_file(files) and not saving:
+        # The config holds the model: a .env created only to repeat it would be one more file
+        # to keep in step (and to keep out of git).
+        return proposal
+    proposal.notes.extend(envfile.set_value(files.env, MODEL_VAR, model))
+    tighten = False
+    if saving and key is not None:
         proposal.notes.extend(envfile.set_value(files.env, KEY_VAR, key.reveal()))
         _guard_key(files, proposal)
         tighten = _tighten(files, proposal)
     proposal.plan.add(_env_change(files, f"{MODEL_VAR}={model}", tighten=tighten))
     return proposal
+
+
+def uses_env_file(files: ProjectFiles) -> bool:
+    """Whether the project keeps a .env (it exists, or this change moves the key into it):
+    only then does `FLUX_MODEL` go there too."""
+    return files.env_before is not None or files.env.to_bytes() != (files.env_before or b"")
