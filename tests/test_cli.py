@@ -383,3 +383,9 @@ def test_a_usage_error_in_json_names_the_command_given():
     payload = json.loads(result.stdout)
     assert payload["command"] == "check"
     assert payload["exit_code"] == ExitCode.USAGE
+
+
+def test_demo_refuses_a_base_url_it_would_ignore():
+    result = flux("demo", "--base-url", "http://127.0.0.1:9")
+    assert result.returncode == ExitCode.USAGE
+    assert "--base-url does not go with demo" in result.stderr

@@ -422,3 +422,17 @@ def test_fail_on_never_hides_a_broken_project_behind_a_verdict_left_out(fleet, s
     (fleet / "broken" / "flux.toml").write_text(config("claude-opus-5-5"))
     (fleet / "broken" / ".env").write_text(f"ANTHROPIC_API_KEY={KEY}\n")
     assert flux("check", "--all", str(fleet), "--fail-on", "11,12", env=env).returncode == 0
+
+
+def test_with_no_key_at_all_the_scan_says_it_once_naming_the_projects(tmp_path):
+    from tests.test_cli import flux
+
+    for name in ("a", "b", "c"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
+    result = flux("check", "--all", ".", cwd=tmp_path)
+    assert result.returncode == 3
+    assert result.stdout.count("No API key found") == 1
+    assert "a, b, c: No API key found" in result.stdout
+    assert "Found 3 Flux projects under this folder." in result.stdout
+    assert ".." not in result.stdout.splitlines()[0]

@@ -85,6 +85,9 @@ def test_ctrl_c_at_the_confirmation_writes_nothing(tmp_path):
 def test_a_pasted_key_is_masked_and_can_be_saved(tmp_path, sim):
     child = spawn(["run", "--base-url", sim.base_url], tmp_path)
     child.expect("Paste your Anthropic API key")
+    child.sendline("")  # an empty paste is said, then asked again
+    child.expect("Nothing was pasted")
+    child.expect("Paste your Anthropic API key")
     child.sendline(KEY)
     child.expect("Which model should Flux use")
     child.send("\x1b[B")  # arrow down: the second choice

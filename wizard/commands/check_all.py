@@ -108,7 +108,9 @@ def check_all(ctx: Context) -> Report:
 
 
 def _say_found(ctx: Context, roots: list[Path], found: Found) -> None:
-    where = ", ".join(shown_path(r) for r in roots)
+    roots_shown = [shown_path(r) for r in roots]
+    # "under ." would end the sentence in "..": the current folder is named in words
+    where = "this folder" if roots_shown == ["."] else ", ".join(roots_shown)
     extra = f"; {_count(found.ignored, 'folder')} git ignores skipped" if found.ignored else ""
     ctx.ui.say(f"Found {_count(len(found.projects), 'Flux project')} under {where}{extra}.")
     if found.unreadable:
@@ -166,13 +168,20 @@ def _show(ctx: Context, members: list[Member], groups: list[Group]) -> None:
         if account:
             ui.say(f"Key {g.key.fingerprint} ({len(g.members)} projects):")
             ui.diagnoses(account)
+    # The same error for several projects (no key at all, say) is said once, naming them.
+    said: dict[str, list[str]] = {}
     for member in members:
         where = member.shown
         if member.conflict:
             ui.warn(f"{where}: {member.conflict}")
         note = _next(member)
         if note:
-            ui.say(f"{where}: {note}")
+            said.setdefault(note, []).append(where)
+    for note, where_all in said.items():
+        names = ", ".join(where_all[:5]) + (
+            f" and {len(where_all) - 5} more" if len(where_all) > 5 else ""
+        )
+        ui.say(f"{names}: {note}")
 
 
 def _next(member: Member) -> str | None:

@@ -45,6 +45,12 @@ def demo(ctx: Context) -> Report:
     from wizard.simulator import ScenarioError, load, serve
 
     o = ctx.options
+    if o.base_url:
+        raise UsageError(
+            "--base-url does not go with demo: the demo serves its own simulator.",
+            fix="`flux-setup run --base-url URL` runs the wizard against another server "
+            "(`flux-setup simulator` serves one).",
+        )
     try:
         scenario = load(o.scenario)
     except ScenarioError as exc:

@@ -135,6 +135,10 @@ def _ask(ctx: Context, attempts: int = 3) -> ApiKey:
         value, pasted = _paste(ctx, question)
         if pasted is not None:
             return pasted
+        if not value:
+            ctx.ui.warn(
+                "Nothing was pasted (the key is not shown as it is typed or pasted); Ctrl-C stops."
+            )
     problem = check_form(value)
     assert problem is not None  # the last answer was refused
     raise key_error(problem.code, problem.message, problem.next_step)
