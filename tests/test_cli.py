@@ -361,6 +361,18 @@ def test_bash_completion_offers_the_commands_and_each_commands_own_options():
     assert "--keep" not in complete_in_bash(script, "run", "--")  # each command its own
 
 
+def test_bash_completion_offers_values_not_help():
+    from wizard.simulator import builtin_names
+
+    script = flux("completion", "bash").stdout
+    assert complete_in_bash(script, "completion", "") == ["bash", "zsh", "fish"]
+    assert complete_in_bash(script, "demo", "--scenario", "") == list(builtin_names())
+    assert complete_in_bash(script, "check", "--color", "") == ["auto", "always", "never"]
+    assert "opus,sonnet,haiku" in complete_in_bash(script, "check", "--prefer", "")
+    fish = flux("completion", "fish").stdout
+    assert "-l scenario -x -a 'cmek-key-disabled" in fish
+
+
 @pytest.mark.parametrize(
     "shell,words", [("zsh", "bashcompinit"), ("fish", "complete -c flux-setup")]
 )

@@ -25,10 +25,49 @@ def _commands() -> dict[str, list[str]]:
     return found
 
 
+def _values() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """The values an option takes (its choices, the scenarios, line orders), and each
+    command's positional choices (`completion bash|zsh|fish`)."""
+    from wizard.catalog import DEFAULT_PREFER
+    from wizard.parser import build_parser
+    from wizard.simulator.scenarios import builtin_names
+
+    options: dict[str, list[str]] = {
+        "--scenario": list(builtin_names()),
+        # the default order, and each of its lines alone: a hint, never a rule
+        "--prefer": [",".join(DEFAULT_PREFER), *DEFAULT_PREFER],
+    }
+    positionals: dict[str, list[str]] = {}
+    for action in build_parser()._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        for name, sub in action.choices.items():
+            for a in sub._actions:
+                if not a.choices or isinstance(a, argparse._SubParsersAction):
+                    continue
+                values = [str(c) for c in a.choices]
+                if a.option_strings:
+                    for flag in a.option_strings:
+                        options.setdefault(flag, values)
+                else:
+                    positionals[name] = values
+    return options, positionals
+
+
 def bash() -> str:
     commands = _commands()
+    values, positionals = _values()
     cases = "\n".join(
         f'        {name}) opts="{" ".join(options)}" ;;' for name, options in commands.items()
+    )
+    value_cases = "\n".join(
+        f'        {flag}) COMPREPLY=( $(compgen -W "{" ".join(v)}" -- "$cur") ); return ;;'
+        for flag, v in sorted(values.items())
+    )
+    positional_cases = "\n".join(
+        f'        {name}) [[ "$cur" != -* ]] && COMPREPLY=( $(compgen -W "{" ".join(v)}" -- '
+        f'"$cur") ) && return ;;'
+        for name, v in sorted(positionals.items())
     )
     return f"""# flux-setup completion for bash: eval "$(flux-setup completion bash)"
 _flux_setup() {{
@@ -42,6 +81,12 @@ _flux_setup() {{
         COMPREPLY=( $(compgen -W "{" ".join(commands)}" -- "$cur") )
         return
     fi
+    case "${{COMP_WORDS[COMP_CWORD-1]}}" in
+{value_cases}
+    esac
+    case "$command" in
+{positional_cases}
+    esac
     case "$command" in
 {cases}
         *) opts="--help --version" ;;
@@ -62,13 +107,17 @@ def zsh() -> str:
 
 def fish() -> str:
     commands = _commands()
+    values, positionals = _values()
     lines = ["# flux-setup completion for fish: flux-setup completion fish | source"]
     lines.append(f"complete -c flux-setup -f -n __fish_use_subcommand -a '{' '.join(commands)}'")
     for name, options in commands.items():
+        seen = f"'__fish_seen_subcommand_from {name}'"
+        if name in positionals:
+            lines.append(f"complete -c flux-setup -f -n {seen} -a '{' '.join(positionals[name])}'")
         for option in options:
-            lines.append(
-                f"complete -c flux-setup -n '__fish_seen_subcommand_from {name}' -l {option[2:]}"
-            )
+            takes = values.get(option)
+            given = f" -x -a '{' '.join(takes)}'" if takes else ""
+            lines.append(f"complete -c flux-setup -n {seen} -l {option[2:]}{given}")
     return "\n".join(lines) + "\n"
 
 
