@@ -254,3 +254,17 @@ def test_check_says_no_next_step_when_all_is_well(tmp_path, sim):
     ctx, out = make_context(tmp_path, environ=ENV, base_url=sim.base_url)
     assert check(ctx).exit_code == ExitCode.OK
     assert "Next: " not in out.getvalue()
+
+
+def test_many_new_models_since_the_last_check_are_summarised_in_one_line(tmp_path):
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-3-haiku-20240307\n")
+    with serve("seed-2025") as running:
+        ctx, _ = make_context(tmp_path, environ=ENV, base_url=running.base_url)
+        check(ctx)
+        running.use_scenario("today")
+        ctx, out = make_context(tmp_path, environ=ENV, base_url=running.base_url)
+        check(ctx)
+    text = out.getvalue()
+    assert "New model:" not in text  # not one line each (there are over 20)
+    (summary,) = [line for line in text.splitlines() if "new models since" in line]
+    assert "and " in summary and summary.count("claude-") == 5

@@ -222,3 +222,11 @@ def test_migration_keeps_the_inline_comments_of_the_keys_it_moves(tmp_path):
     assert 'id = "claude-3-haiku-20240307"   # the cheap one' in text
     assert 'fallback = "claude-3-opus-20240229" # backup' in text
     assert text.startswith("# top\n")
+
+
+def test_a_config_from_a_newer_flux_setup_says_how_to_upgrade_for_every_install(tmp_path):
+    write(tmp_path, "flux.toml", "config_version = 9\n")
+    with pytest.raises(FilesError) as info:
+        load(locate(tmp_path))
+    assert "pipx upgrade flux-setup" in (info.value.fix or "")
+    assert "pip install -U flux-setup" in (info.value.fix or "")

@@ -207,7 +207,8 @@ def _schema_version(flux: dict[str, Any], display: str) -> int:
     if version > LATEST_VERSION:
         raise FilesError(
             f"{display}: config_version {version} was written by a newer flux-setup.",
-            fix="Upgrade flux-setup (in its clone: git pull, then pip install -e .).",
+            fix="Upgrade flux-setup the way you installed it (`pipx upgrade flux-setup`, "
+            "`pip install -U flux-setup`, or in a clone: `git pull`, then `pip install -e .`).",
         )
     return version
 

@@ -170,6 +170,10 @@ def load_for_key(store: Store, project: Path, fingerprint: str) -> Record | None
     return max(records, key=lambda r: r.checked_at, default=None)
 
 
+# More new models than this are summarised in one line.
+MAX_NEW_NAMED = 5
+
+
 def changes_since(previous: Record | None, current: Detection) -> list[str]:
     """Sentences for the user: what the account or the catalogue did since the last run."""
     if previous is None or not current.models:
@@ -177,11 +181,12 @@ def changes_since(previous: Record | None, current: Detection) -> list[str]:
     when = previous.checked_at[:10]
     before = {m.id: m for m in previous.models}
     out: list[str] = []
+    new: list[str] = []
     for model in current.models:
         old = before.get(model.id)
         if old is None:
             if before:
-                out.append(f"New model: {model.id} ({model.lifecycle}).")
+                new.append(f"{model.id} ({model.lifecycle})")
             continue
         if model.callable and old.callable is False:
             out.append(f"{model.id} is now callable (refused on {when}).")
@@ -193,6 +198,13 @@ def changes_since(previous: Record | None, current: Detection) -> list[str]:
                 out.append(f"{model.id} is now deprecated{retires}.")
             elif model.lifecycle == Lifecycle.RETIRED:
                 out.append(f"{model.id} was retired.")
+    if len(new) > MAX_NEW_NAMED:
+        # a catalogue that changed a lot (another scenario, a long absence): a summary
+        named = ", ".join(m.split(" (")[0] for m in new[:MAX_NEW_NAMED])
+        more = len(new) - MAX_NEW_NAMED
+        out.insert(0, f"{len(new)} new models since {when}: {named} and {more} more.")
+    else:
+        out[:0] = [f"New model: {m}." for m in new]
     configured = current.configured
     lost = (Status.RETIRED, Status.NOT_CALLABLE, Status.UNKNOWN_MODEL)
     was_fine = previous.status in (Status.CALLABLE, Status.DEPRECATED)
