@@ -205,3 +205,26 @@ def test_declining_the_write_is_a_choice_not_an_error(tmp_path):
     assert "error:" not in transcript
     assert "flux-setup check --write-checklist" in transcript  # what to do next
     assert (project / "flux.toml").read_text() == DEMO_TOML
+
+
+@pytest.mark.parametrize("columns", [60, 80, 120])
+def test_the_projects_table_never_splits_a_name_or_drops_the_verdict(tmp_path, sim, columns):
+    import re
+
+    names = ["p1-env-current", "p2-flux-toml-retired", "p3-pyproj-deprecated-long-name"]
+    models = ["claude-opus-5-5", "claude-3-haiku-20240307", "claude-sonnet-4-5-20250929"]
+    for name, model in zip(names, models, strict=True):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / ".env").write_text(f"FLUX_MODEL={model}\n")
+    env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": sim.base_url, "COLUMNS": str(columns)}
+    child = spawn(["check", "--all", "."], tmp_path, env)
+    finish(child)
+    raw = (tmp_path / "terminal.log").read_text()
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", raw).replace("\r", "")
+    lines = [line.rstrip() for line in text.split("\n")]
+    assert not [line for line in lines if len(line) > columns]
+    header = next(line for line in lines if line.startswith("project"))
+    assert re.match(r"project\s+(model\s+)?status", header)
+    for name in names:
+        assert any(line.startswith(name + " ") for line in lines), name
+    assert "Found 3 Flux projects under this folder." in text

@@ -196,17 +196,25 @@ class UI:
         from rich.table import Table
         from rich.text import Text
 
+        cells: dict[str, list[str]] = {
+            "project": [mask_secrets(r.project) for r in rows],
+            "model": [r.model for r in rows],
+            "status": [r.status for r in rows],
+            "recommended": [r.recommended for r in rows],
+            "key": [r.key for r in rows],
+        }
+        # project and verdict always; the others join while the width allows
+        columns = fit_columns(
+            cells, self.console.width, order=PROJECT_COLUMNS, required=("project", "status")
+        )
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-        for name in ("project", "model", "status", "recommended", "key"):
+        for name in columns:
+            # a name longer than the whole line folds; otherwise nothing is split
             table.add_column(name, no_wrap=name != "project", overflow="fold")
-        for row in rows:
+        for i, row in enumerate(rows):
             style = ROW_STYLES.get(int(row.code), "red")
             table.add_row(  # Text, never markup: a folder named `[link=...]` is just a name
-                Text(mask_secrets(row.project)),
-                Text(row.model),
-                Text(row.status, style=style),
-                Text(row.recommended),
-                Text(row.key),
+                *(Text(cells[n][i], style=style if n == "status" else "") for n in columns)
             )
         self.console.print(table)
 
@@ -264,25 +272,40 @@ MAX_TABLE_ROWS = 40
 # The models table's columns, in the order shown; `model` and `access` are always there (they
 # are what the table is for), the others join in this order while the width allows.
 MODEL_COLUMNS = ("model", "line", "lifecycle", "retires", "price in/out", "access")
-OPTIONAL = ("line", "retires", "lifecycle", "price in/out")
-ACCESS_AT_LEAST = 18  # "✗ not available" and a mark fit; longer access text wraps in its cell
+# `check --all`: the optional ones join in the order listed after the required ones
+PROJECT_COLUMNS = ("project", "status", "recommended", "model", "key")
+WRAPPING_AT_LEAST = {"access": 18}  # "✗ not available" and a mark fit; more wraps in its cell
 
 
-def fit_columns(cells: dict[str, list[str]], width: int) -> list[str]:
-    """Which columns fit `width`: model and access always, then the optional ones in order of
-    use while the table stays within the width (columns are 2 characters apart)."""
+def fit_columns(
+    cells: dict[str, list[str]],
+    width: int,
+    *,
+    order: tuple[str, ...] = MODEL_COLUMNS,
+    required: tuple[str, ...] = ("model", "access"),
+) -> list[str]:
+    """Which columns fit `width`: the required ones always (what the table is for), then the
+    others in `order` while the table stays within the width (columns are 2 apart)."""
 
     def need(name: str) -> int:
         widest = max([len(name), *(len(c) for c in cells[name])])
-        return min(widest, ACCESS_AT_LEAST) if name == "access" else widest
+        return min(widest, WRAPPING_AT_LEAST.get(name, widest))
 
-    chosen = {"model", "access"}
-    used = need("model") + 2 + need("access")
-    for name in OPTIONAL:
-        if used + 2 + need(name) <= width:
+    chosen = set(required)
+    used = sum(need(n) for n in required) + 2 * (len(required) - 1)
+    for name in order:
+        if name not in chosen and used + 2 + need(name) <= width:
             chosen.add(name)
             used += 2 + need(name)
-    return [name for name in MODEL_COLUMNS if name in chosen]
+    shown = [name for name in order if name in chosen]
+    return sorted(shown, key=_ORDER_SHOWN.get(order, order).index)
+
+
+# The order columns are shown in (the order they join in may differ: check --all adds the
+# recommendation before the model it replaces, but shows the model first).
+_ORDER_SHOWN: dict[tuple[str, ...], tuple[str, ...]] = {
+    PROJECT_COLUMNS: ("project", "model", "status", "recommended", "key")
+}
 
 
 def _table_rows(detection: Detection, shown: list[Any]) -> list[Any]:
