@@ -228,3 +228,27 @@ def test_the_projects_table_never_splits_a_name_or_drops_the_verdict(tmp_path, s
     for name in names:
         assert any(line.startswith(name + " ") for line in lines), name
     assert "Found 3 Flux projects under this folder." in text
+
+
+def test_at_60_columns_the_questions_answers_and_their_detail_are_whole(tmp_path):
+    import re
+
+    project = tmp_path / "demo"
+    child = spawn(["demo", "--project", str(project)], tmp_path, {"COLUMNS": "60"})
+    child.expect("Which model should Flux use")
+    child.expect("recommended")
+    child.send("\r")
+    child.expect("Fallback when")
+    child.send("\r")
+    child.expect("Apply these changes")
+    child.send("\r")
+    assert finish(child) == 0
+    raw = (tmp_path / "terminal.log").read_text()
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", " ", raw)
+    flat = re.sub(r"\s+", " ", text)
+    # the answers, whole
+    assert "claude-opus-5-5 (recommended)" in flat
+    assert "claude-haiku-5-5 (successor)" in flat
+    # the recommended answer's detail, wrapped between words, not cut at the edge: its end
+    # (the price source) is on screen
+    assert "bundled data, not live" in flat

@@ -73,10 +73,21 @@ class QuestionaryPrompter:
         return str(self._ask(questionary.password(message, **self._io)))
 
     def select(self, message: str, options: list[Option], default: str, *, flag: str) -> str:
+        import shutil
+        import textwrap
+
         import questionary
 
+        # A description longer than the terminal is cut by prompt_toolkit: wrap it between
+        # words to the width (the answers themselves are kept short by whoever builds them).
+        width = max(40, shutil.get_terminal_size((80, 24)).columns - 2)
         choices = [
-            questionary.Choice(title=o.title, value=o.value, description=o.note) for o in options
+            questionary.Choice(
+                title=o.title,
+                value=o.value,
+                description=textwrap.fill(o.note, width) if o.note else None,
+            )
+            for o in options
         ]
         chosen = next((c for c in choices if c.value == default), None)
         return str(

@@ -308,10 +308,20 @@ def _choices(detection: Detection) -> list[Option]:
         order = {m.id: i for i, m in enumerate(detection.models)}  # the listing: newest first
         newer = successor is not None and order[successor.id] < order.get(current.id, 0)
         if successor is not None and successor.id != recommended and (leaving or newer):
-            why = f"successor of {configured}, {status}" if leaving else f"stay on {current.line}"
+            # the answer stays short (60 columns); its detail goes on the line under it
+            why = "successor" if leaving else f"stay on {current.line}"
+            detail = (
+                f"The newest {current.line} model, successor of {configured} ({status})"
+                if leaving
+                else f"The newest model of the {current.line} line, which Flux uses now"
+            )
             if not successor.callable:
-                why += ", verified if chosen" if detection.verify else ", not verified"
-            options.append(Option(f"{successor.id}  ({why})", successor.id))
+                detail += (
+                    "; verified with one call if chosen"
+                    if detection.verify
+                    else "; not verified (--no-verify)"
+                )
+            options.append(Option(f"{successor.id}  ({why})", successor.id, note=detail))
     if configured and configured != recommended and detection.usable(configured):
         options.append(Option(f"{configured}  (current: keep it, {status})", configured))
     taken = {o.value for o in options} | {recommended, configured}
