@@ -22,13 +22,14 @@ KEY = "sk-ant-api03-" + "benchmark-key-not-a-secret-" * 3 + "0" * 20
 
 def scenario(extra: int) -> Scenario:
     base = load("today")
+    # each filler a whole model record (the SDK requires every field), only its ID and line new
+    template = {**base.models[0], "created_at": "2025-01-01T00:00:00Z"}
     filler = [
         {
+            **template,
             "id": f"claude-filler-{i}",
             "display_name": f"Filler {i}",
             "line": f"filler{i % 50}",
-            "created_at": "2025-01-01T00:00:00Z",
-            "lifecycle": "active",
         }
         for i in range(extra)
     ]
