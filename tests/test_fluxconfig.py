@@ -230,3 +230,18 @@ def test_a_config_from_a_newer_flux_setup_says_how_to_upgrade_for_every_install(
         load(locate(tmp_path))
     assert "pipx upgrade flux-setup" in (info.value.fix or "")
     assert "pip install -U flux-setup" in (info.value.fix or "")
+
+
+def test_migrating_leaves_no_pile_of_blank_lines_where_keys_were(tmp_path):
+    write(
+        tmp_path,
+        "pyproject.toml",
+        '[project]\nname = "x"\n\n[tool.flux]\nmodel = "claude-3-haiku-20240307"\n\n'
+        'fallback_model = "claude-3-haiku-20240307"\n\n[tool.other]\na = 1\n',
+    )
+    cfg = load(locate(tmp_path))
+    migrate(cfg)
+    text = cfg.render().decode()
+    assert "\n\n\n" not in text
+    assert 'id = "claude-3-haiku-20240307"\nfallback = "claude-3-haiku-20240307"\n' in text
+    assert text.endswith("\n\n[tool.other]\na = 1\n")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import tomlkit
-from tomlkit.items import Comment, Table
+from tomlkit.items import Comment, Null, Table, Whitespace
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,23 @@ def _put(section: Any, key: str, value: str, comment: tuple[str, str] | None) ->
         item.trivia.comment, item.trivia.comment_ws = comment
 
 
+def _squeeze_blank_lines(table: Any) -> None:
+    """The blank lines that stood between keys now removed would pile up: of each run of
+    them only the last is kept (it separates what follows). Blanked in place, as tomlkit
+    indexes its items by position."""
+    container = table.value if isinstance(table, Table) else table
+    run: list[Any] = []
+    for _, item in [*getattr(container, "body", []), (None, None)]:
+        if isinstance(item, Null):
+            continue
+        if isinstance(item, Whitespace) and not item.s.strip():
+            run.append(item)
+            continue
+        for blank in run[:-1]:
+            blank._s = ""  # tomlkit is pinned: its Whitespace keeps its text in `_s`
+        run = []
+
+
 def _v1_edit(table: Any) -> None:
     model = table.get("model")
     fallback = table.get("fallback_model")
@@ -67,6 +84,7 @@ def _v1_edit(table: Any) -> None:
     for key in ("model", "fallback_model", "api_key"):
         if key in table:
             table.remove(key)
+    _squeeze_blank_lines(table)
     section = tomlkit.table()
     if model is not None:
         _put(section, "id", str(model), comments["model"])
