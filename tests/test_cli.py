@@ -191,6 +191,12 @@ def test_demo_without_a_terminal_runs_as_yes(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "claude-opus-5-5" in (tmp_path / "demo" / ".env").read_text()
     assert "flux-upgrade-checklist.md" in result.stdout
+    # the key it names is the demo's own, said before the line that names the variable
+    said, named = (
+        result.stdout.index("a key of its own"),
+        result.stdout.index("ANTHROPIC_API_KEY environment variable"),
+    )
+    assert said < named
 
 
 def test_the_readme_picture_is_made_from_a_real_run(tmp_path):

@@ -71,6 +71,11 @@ def demo(ctx: Context) -> Report:
     try:
         with serve(scenario) as running:
             ctx.ui.say(f"Simulated API ({o.scenario} scenario) at {running.base_url}")
+            # the next line names ANTHROPIC_API_KEY: say whose key that is before it does
+            ctx.ui.say(
+                "The demo sets ANTHROPIC_API_KEY to a key of its own for this run (the "
+                "simulator takes any well-formed key); your own key is not read or used."
+            )
             options = replace(
                 o,
                 project=folder,
