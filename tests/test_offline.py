@@ -170,3 +170,23 @@ def test_a_read_only_check_of_invalid_toml_never_speaks_of_writing(tmp_path):
     assert result.returncode == ExitCode.FILES
     assert "line 2" in result.stderr
     assert "written" not in result.stderr and "fix: Fix" not in result.stderr
+
+
+def test_a_missing_catalogue_passed_by_the_hook_is_said_in_json_too(tmp_path):
+    from tests.conftest import KEY
+    from tests.test_cli import flux, json_of
+
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
+    result = flux(
+        "check",
+        "--offline",
+        "--missing-catalog",
+        "pass",
+        "--json",
+        "--project",
+        str(tmp_path),
+        env={"ANTHROPIC_API_KEY": KEY},
+    )
+    payload = json_of(result)  # valid against the schema
+    assert payload["exit_code"] == 0
+    assert [d["code"] for d in payload["diagnosis"]] == ["catalog_missing"]

@@ -181,12 +181,12 @@ def changes_since(previous: Record | None, current: Detection) -> list[str]:
     when = previous.checked_at[:10]
     before = {m.id: m for m in previous.models}
     out: list[str] = []
-    new: list[str] = []
+    new: list[Model] = []
     for model in current.models:
         old = before.get(model.id)
         if old is None:
             if before:
-                new.append(f"{model.id} ({model.lifecycle})")
+                new.append(model)
             continue
         if model.callable and old.callable is False:
             out.append(f"{model.id} is now callable (refused on {when}).")
@@ -200,11 +200,11 @@ def changes_since(previous: Record | None, current: Detection) -> list[str]:
                 out.append(f"{model.id} was retired.")
     if len(new) > MAX_NEW_NAMED:
         # a catalogue that changed a lot (another scenario, a long absence): a summary
-        named = ", ".join(m.split(" (")[0] for m in new[:MAX_NEW_NAMED])
+        named = ", ".join(m.id for m in new[:MAX_NEW_NAMED])
         more = len(new) - MAX_NEW_NAMED
         out.insert(0, f"{len(new)} new models since {when}: {named} and {more} more.")
     else:
-        out[:0] = [f"New model: {m}." for m in new]
+        out[:0] = [f"New model: {m.id} ({m.lifecycle})." for m in new]
     configured = current.configured
     lost = (Status.RETIRED, Status.NOT_CALLABLE, Status.UNKNOWN_MODEL)
     was_fine = previous.status in (Status.CALLABLE, Status.DEPRECATED)

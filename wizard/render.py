@@ -168,7 +168,7 @@ class UI:
             cells["access"].append(", ".join([access, *marks]))
             styles.append(style)
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-        columns = fit_columns(cells, self.console.width)
+        columns = fit_columns(cells, self.console.width, MODEL_COLUMNS, MODEL_JOINING)
         for name in columns:
             table.add_column(name, no_wrap=name != "access", overflow="fold")
         for i in range(len(rows)):
@@ -204,9 +204,7 @@ class UI:
             "key": [r.key for r in rows],
         }
         # project and verdict always; the others join while the width allows
-        columns = fit_columns(
-            cells, self.console.width, order=PROJECT_COLUMNS, required=("project", "status")
-        )
+        columns = fit_columns(cells, self.console.width, PROJECT_COLUMNS, PROJECT_JOINING)
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
         for name in columns:
             # a name longer than the whole line folds; otherwise nothing is split
@@ -269,43 +267,32 @@ ROW_STYLES = {0: "green", 10: "yellow", 11: "yellow", 12: "red", 5: "yellow"}
 MAX_TABLE_ROWS = 40
 
 
-# The models table's columns, in the order shown; `model` and `access` are always there (they
-# are what the table is for), the others join in this order while the width allows.
+# Each table's columns in the order shown, and the optional ones in the order they join while
+# the width allows; the others are what the table is for and always there.
 MODEL_COLUMNS = ("model", "line", "lifecycle", "retires", "price in/out", "access")
-# `check --all`: the optional ones join in the order listed after the required ones
-PROJECT_COLUMNS = ("project", "status", "recommended", "model", "key")
+MODEL_JOINING = ("line", "retires", "lifecycle", "price in/out")
+PROJECT_COLUMNS = ("project", "model", "status", "recommended", "key")
+PROJECT_JOINING = ("recommended", "model", "key")
 WRAPPING_AT_LEAST = {"access": 18}  # "✗ not available" and a mark fit; more wraps in its cell
 
 
 def fit_columns(
-    cells: dict[str, list[str]],
-    width: int,
-    *,
-    order: tuple[str, ...] = MODEL_COLUMNS,
-    required: tuple[str, ...] = ("model", "access"),
+    cells: dict[str, list[str]], width: int, shown: tuple[str, ...], joining: tuple[str, ...]
 ) -> list[str]:
-    """Which columns fit `width`: the required ones always (what the table is for), then the
-    others in `order` while the table stays within the width (columns are 2 apart)."""
+    """Which columns of `shown` fit `width` (columns are 2 apart): the required ones always,
+    then the `joining` ones in turn while the table stays within the width."""
 
     def need(name: str) -> int:
         widest = max([len(name), *(len(c) for c in cells[name])])
         return min(widest, WRAPPING_AT_LEAST.get(name, widest))
 
-    chosen = set(required)
-    used = sum(need(n) for n in required) + 2 * (len(required) - 1)
-    for name in order:
-        if name not in chosen and used + 2 + need(name) <= width:
+    chosen = {name for name in shown if name not in joining}
+    used = sum(need(n) for n in chosen) + 2 * (len(chosen) - 1)
+    for name in joining:
+        if used + 2 + need(name) <= width:
             chosen.add(name)
             used += 2 + need(name)
-    shown = [name for name in order if name in chosen]
-    return sorted(shown, key=_ORDER_SHOWN.get(order, order).index)
-
-
-# The order columns are shown in (the order they join in may differ: check --all adds the
-# recommendation before the model it replaces, but shows the model first).
-_ORDER_SHOWN: dict[tuple[str, ...], tuple[str, ...]] = {
-    PROJECT_COLUMNS: ("project", "model", "status", "recommended", "key")
-}
+    return [name for name in shown if name in chosen]
 
 
 def _table_rows(detection: Detection, shown: list[Any]) -> list[Any]:

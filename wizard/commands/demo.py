@@ -74,7 +74,7 @@ def demo(ctx: Context) -> Report:
             # the next line names ANTHROPIC_API_KEY: say whose key that is before it does
             ctx.ui.say(
                 "The demo sets ANTHROPIC_API_KEY to a key of its own for this run (the "
-                "simulator takes any well-formed key); your own key is not read or used."
+                "simulator takes any well-formed key); your own key is not used."
             )
             options = replace(
                 o,

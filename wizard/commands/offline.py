@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from wizard import verdict as verdicts
+from wizard.diagnosis import Diagnosis
 from wizard.errors import ExitCode, WizardError
 from wizard.flow.key import found_key, stdin_key
 from wizard.flow.prepare import Prepared, preferred_lines, prepare
@@ -29,14 +30,14 @@ def check_offline(ctx: Context) -> Report:
     except WizardError as err:
         if err.diagnosis != Code.CATALOG_MISSING or o.missing_catalog != "pass":
             raise
-        # A hook must not block a commit for lack of local state: nothing to judge by.
+        # A hook must not block a commit for lack of local state: nothing to judge by. Said
+        # (and in --json, as the diagnosis it would have failed with), then passed.
         ctx.ui.say(
             "No saved catalogue to judge by yet: passing. Run `flux-setup check` once (online); "
             "this check then judges by what it saves (`--missing-catalog fail` makes it strict)."
         )
-        report = Report(o.command, ExitCode.OK, sources=prepared.sources)
-        report.fields["catalog"] = None
-        return report
+        missing = Diagnosis(Code.CATALOG_MISSING, err.message, err.fix or "")
+        return Report(o.command, ExitCode.OK, diagnoses=[missing], sources=prepared.sources)
     if key is not None:
         ctx.ui.say(f"Using the key {key.fingerprint} from {key.source.label} (offline).")
     else:

@@ -336,10 +336,11 @@ def _choices(detection: Detection) -> list[Option]:
             # not verified yet: offered all the same, and verified once chosen
             checked = "verified if chosen" if detection.verify else "not verified"
             options.append(Option(f"{model.id}  ({model.line}, {checked})", model.id))
-    return [_priced(o, configured, said=o.value == recommended and moves) for o in options]
+    said = {recommended} if moves else set()  # its note's line change says the price already
+    return [_priced(o, configured, said=o.value in said) for o in options]
 
 
-def _priced(option: Option, current: str | None, *, said: object) -> Option:
+def _priced(option: Option, current: str | None, *, said: bool) -> Option:
     """Each answer states its cost on the line under it (unless its note says it already)."""
     if said:
         return option
