@@ -179,6 +179,13 @@ RULES: dict[str, Rule] = {
         "Rerun on a better connection; a slow network may need a larger --timeout.",
         STATUS_URL,
     ),
+    "storage_not_ready": Rule(
+        Code.SERVER_ERROR,
+        "The key's workspace is not ready yet (it is still being connected to its storage): "
+        "this says nothing about access.",
+        "Rerun `flux-setup check` in a few minutes.",
+        STATUS_URL,
+    ),
     "authorization_check_unavailable": Rule(
         Code.SERVER_ERROR,
         "One of the organisation's approvals could not be read just now: this says nothing "
