@@ -314,7 +314,8 @@ class ApiClient:
             except ApiCallFailed as failed:
                 if failed.failure.kind == FailureKind.TIMEOUT and models:
                     # Pages did arrive: the list is longer than the budget, not unreachable.
-                    failed.failure.details = {"pages": len(cursors) + 1, "models": len(models)}
+                    # Each page that arrived and said "more" left its cursor: that many pages.
+                    failed.failure.details = {"pages": len(cursors), "models": len(models)}
                 raise
             models.extend(self._scrub_data(m) for m in page.models)
             self.rejected_ids.extend(self.key.scrub(r) for r in page.rejected)
