@@ -6,11 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import KEY
 from wizard.facts import API_VARS
 from wizard.simulator import RunningSimulator, serve
-
-# A distinctive, well-formed key: the canary that tests search for in every output.
-KEY = "sk-ant-api03-" + "CanaryKeyQ7" * 8 + "ZxWv"
 
 
 @pytest.fixture
@@ -34,19 +32,6 @@ def isolated_home(
     for name in (*API_VARS, "ANTHROPIC_AUTH_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     return home
-
-
-def sdk_client(base_url: str, key: str = KEY, **kwargs: object):  # type: ignore[no-untyped-def]
-    import anthropic
-
-    options: dict[str, object] = {"max_retries": 0, "_strict_response_validation": True}
-    options.update(kwargs)
-    return anthropic.Anthropic(api_key=key, base_url=base_url, **options)  # type: ignore[arg-type]
-
-
-def assert_no_key(text: str, key: str = KEY) -> None:
-    assert key not in text
-    assert key[12:-4] not in text
 
 
 os.environ.setdefault("NO_COLOR", "1")

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import io
+import json
 import os
+import subprocess
+import sys
+import textwrap
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
+
+import jsonschema
 
 from wizard.errors import Cancelled
 from wizard.facts import without_api_vars
@@ -15,6 +22,26 @@ from wizard.flow.session import Context, Options
 from wizard.prompts import Option
 from wizard.render import UI
 from wizard.state import Store
+
+# A distinctive, well-formed key: the canary that tests search for in every output.
+KEY = "sk-ant-api03-" + "CanaryKeyQ7" * 8 + "ZxWv"
+
+# The JSON schema users script against, as the package ships it.
+SCHEMA = json.loads((resources.files("wizard") / "schema" / "output.schema.json").read_text())
+
+
+def assert_no_key(text: str, key: str = KEY) -> None:
+    assert key not in text
+    assert key[12:-4] not in text
+
+
+def sdk_client(base_url: str, key: str = KEY, **kwargs: object):  # type: ignore[no-untyped-def]
+    """The real SDK with strict response validation: a simulator answer it cannot parse fails."""
+    import anthropic
+
+    options: dict[str, object] = {"max_retries": 0, "_strict_response_validation": True}
+    options.update(kwargs)
+    return anthropic.Anthropic(api_key=key, base_url=base_url, **options)  # type: ignore[arg-type]
 
 
 @dataclass
@@ -120,3 +147,61 @@ def run_main(
         os.environ.clear()
         os.environ.update(saved_env)
     return Result(code, out.getvalue(), err.getvalue())
+
+
+def flux(
+    *args: str,
+    env: dict[str, str] | None = None,
+    stdin: str | None = None,
+    cwd: Path | None = None,
+    timeout: float = 60,
+    subprocess_run: bool = False,
+):
+    """The program as a user runs it: in this process through `cli.main` (fast), or as a real
+    subprocess (`python -m wizard`) for the smoke tests of the entry point itself."""
+    full_env = clean_environ(**(env or {}))
+    if not subprocess_run:
+        return run_main(args, env=full_env, stdin=stdin or "", cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "wizard", *args],
+        input=stdin if stdin is not None else "",
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd,
+        timeout=timeout,
+    )
+
+
+def json_of(result) -> dict:
+    payload = json.loads(result.stdout)
+    jsonschema.validate(payload, SCHEMA)
+    assert payload["exit_code"] == result.returncode
+    assert_no_key(result.stdout)
+    assert_no_key(result.stderr)
+    return payload
+
+
+# Applies a setup plan in a child process and SIGKILLs it at the step named in argv[2].
+CRASH_SCRIPT = textwrap.dedent(
+    """
+    import os, signal, sys
+    from pathlib import Path
+    from wizard import project, changes
+    from wizard.state import Store
+    folder = Path(sys.argv[1]); step = sys.argv[2]
+    proposal = project.plan_setup(project.load(folder), model="claude-opus-5-5", fallback="claude-sonnet-5-5")
+    def fault(at):
+        if at == step:
+            os.kill(os.getpid(), signal.SIGKILL)
+    original = changes.write_atomic
+    def slow_write(target, data, mode, **options):
+        if step == "mid-write:" + target.name:
+            tmp = target.with_name(f".{target.name}.flux-setup-{os.getpid()}.tmp")
+            tmp.write_bytes(data[: len(data) // 2])
+            os.kill(os.getpid(), signal.SIGKILL)
+        original(target, data, mode, **options)
+    changes.write_atomic = slow_write
+    changes.apply(proposal.plan, Store.from_environ(os.environ), fault=fault)
+    """
+)

@@ -10,8 +10,7 @@ import textwrap
 
 import pytest
 
-from tests.conftest import KEY
-from tests.helpers import store
+from tests.helpers import KEY, store
 from wizard import history
 from wizard.changes import FileChange, Plan, apply
 from wizard.errors import FilesError

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import KEY, assert_no_key
-from tests.helpers import make_context
+from tests.helpers import KEY, assert_no_key, make_context
 from wizard import __version__
 from wizard.commands.check import check
 from wizard.commands.run import run

@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import KEY, assert_no_key
-from tests.helpers import clean_environ, make_context
+from tests.helpers import KEY, assert_no_key, clean_environ, make_context
 from wizard import ci
 from wizard.commands.check import check
 

@@ -7,52 +7,14 @@ import json
 import os
 import subprocess
 import sys
-from importlib import resources
 from pathlib import Path
 
-import jsonschema
 import pytest
 
-from tests.conftest import KEY, assert_no_key
-from tests.helpers import clean_environ, run_main
+from tests.helpers import KEY, clean_environ, flux, json_of
 from wizard.commands.demo import make_project
 from wizard.simulator import serve
 from wizard.vocab import ExitCode
-
-SCHEMA = json.loads((resources.files("wizard") / "schema" / "output.schema.json").read_text())
-
-
-def flux(
-    *args: str,
-    env: dict[str, str] | None = None,
-    stdin: str | None = None,
-    cwd: Path | None = None,
-    timeout: float = 60,
-    subprocess_run: bool = False,
-):
-    """The program as a user runs it: in this process through `cli.main` (fast), or as a real
-    subprocess (`python -m wizard`) for the smoke tests of the entry point itself."""
-    full_env = clean_environ(**(env or {}))
-    if not subprocess_run:
-        return run_main(args, env=full_env, stdin=stdin or "", cwd=cwd)
-    return subprocess.run(
-        [sys.executable, "-m", "wizard", *args],
-        input=stdin if stdin is not None else "",
-        capture_output=True,
-        text=True,
-        env=full_env,
-        cwd=cwd,
-        timeout=timeout,
-    )
-
-
-def json_of(result) -> dict:
-    payload = json.loads(result.stdout)
-    jsonschema.validate(payload, SCHEMA)
-    assert payload["exit_code"] == result.returncode
-    assert_no_key(result.stdout)
-    assert_no_key(result.stderr)
-    return payload
 
 
 def test_help_and_version_work_fast_paths():

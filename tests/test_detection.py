@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.conftest import KEY
+from tests.helpers import KEY
 from wizard.api import ApiClient, resolve_base_url
 from wizard.detection import detect
 from wizard.keys import ApiKey

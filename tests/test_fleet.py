@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import KEY, assert_no_key
-from tests.test_cli import flux, json_of
+from tests.helpers import KEY, assert_no_key, flux, json_of
 from wizard.fleet import fix as fixing
 from wizard.fleet.find import find_projects
 from wizard.simulator import serve
 from wizard.simulator.scenarios import load
+from wizard.vocab import ExitCode
 
 OTHER_KEY = "sk-ant-api03-" + "OtherKeyM4" * 9 + "QwEr"
 REVOKED_KEY = "sk-ant-api03-" + "RevokedKey" * 9 + "ZzZz"
@@ -149,11 +149,14 @@ def test_a_scan_detects_once_per_key_and_judges_every_project(fleet, sim):
 def test_projects_sharing_a_key_cost_the_requests_of_one_check(tmp_path, sim):
     env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": sim.base_url}
     write(tmp_path / "one", {"p/flux.toml": config("claude-sonnet-5-5")})
-    flux("check", "--all", str(tmp_path / "one"), env=env)
+    one = flux("check", "--all", str(tmp_path / "one"), env=env)
     single = sim.counters.snapshot()["total_requests"]
+    assert single > 0 and one.returncode == ExitCode.UPGRADE_AVAILABLE, one.stderr
     many = {f"p{n}/flux.toml": config("claude-sonnet-5-5") for n in range(12)}
     write(tmp_path / "many", many)
-    flux("check", "--all", str(tmp_path / "many"), env=env)
+    twelve = flux("check", "--all", str(tmp_path / "many"), env=env)
+    assert twelve.returncode == ExitCode.UPGRADE_AVAILABLE, twelve.stderr
+    assert "12 projects: 12 can switch to a better model" in twelve.stdout, twelve.stdout
     assert sim.counters.snapshot()["total_requests"] - single == single
 
 
@@ -425,7 +428,7 @@ def test_fail_on_never_hides_a_broken_project_behind_a_verdict_left_out(fleet, s
 
 
 def test_with_no_key_at_all_the_scan_says_it_once_naming_the_projects(tmp_path):
-    from tests.test_cli import flux
+    from tests.helpers import flux
 
     for name in ("a", "b", "c"):
         (tmp_path / name).mkdir()

@@ -8,8 +8,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from tests.conftest import KEY, assert_no_key
-from tests.helpers import ScriptedPrompter, make_context
+from tests.helpers import KEY, ScriptedPrompter, assert_no_key, make_context
 from wizard.commands.check import check
 from wizard.commands.demo import DEMO_ENV, DEMO_KEY, DEMO_TOML, make_project
 from wizard.commands.migrate import migrate

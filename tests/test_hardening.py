@@ -10,15 +10,13 @@ import shutil
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import KEY, assert_no_key
-from tests.helpers import clean_environ, run_main, store
+from tests.helpers import CRASH_SCRIPT, KEY, assert_no_key, clean_environ, run_main, store
 from wizard import cli, history
 from wizard.commands.demo import DEMO_KEY, make_project
 from wizard.errors import ExitCode
@@ -204,30 +202,6 @@ def test_a_storm_on_verification_only_never_downgrades_the_configured_model(
         )
     assert (tmp_path / ".env").read_text() == "FLUX_MODEL=claude-opus-5-5\n"
     assert exit_code == code, err
-
-
-CRASH_SCRIPT = textwrap.dedent(
-    """
-    import os, signal, sys
-    from pathlib import Path
-    from wizard import project, changes
-    from wizard.state import Store
-    folder = Path(sys.argv[1]); step = sys.argv[2]
-    proposal = project.plan_setup(project.load(folder), model="claude-opus-5-5", fallback="claude-sonnet-5-5")
-    def fault(at):
-        if at == step:
-            os.kill(os.getpid(), signal.SIGKILL)
-    original = changes.write_atomic
-    def slow_write(target, data, mode, **options):
-        if step == "mid-write:" + target.name:
-            tmp = target.with_name(f".{target.name}.flux-setup-{os.getpid()}.tmp")
-            tmp.write_bytes(data[: len(data) // 2])
-            os.kill(os.getpid(), signal.SIGKILL)
-        original(target, data, mode, **options)
-    changes.write_atomic = slow_write
-    changes.apply(proposal.plan, Store.from_environ(os.environ), fault=fault)
-    """
-)
 
 
 @pytest.mark.parametrize(

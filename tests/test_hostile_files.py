@@ -13,8 +13,7 @@ import sys
 
 import pytest
 
-from tests.conftest import KEY
-from tests.helpers import clean_environ, run_main, store
+from tests.helpers import KEY, clean_environ, run_main, store
 from wizard import changes, history, project
 from wizard.errors import FilesError
 from wizard.fileio import MAX_FILE_BYTES

@@ -8,9 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import KEY, assert_no_key
-from tests.helpers import store
-from tests.test_cli import flux
+from tests.helpers import KEY, assert_no_key, flux, store
 from wizard import ci
 from wizard.keys import mask_secrets
 
@@ -410,8 +408,9 @@ def test_a_run_after_a_kill_between_two_renames_puts_the_files_back_first_and_sa
     import signal
     import sys
 
-    from tests.test_hardening import CRASH_SCRIPT, make_project
+    from tests.helpers import CRASH_SCRIPT
     from wizard import history
+    from wizard.commands.demo import make_project
 
     make_project(tmp_path)
     old = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
@@ -465,7 +464,7 @@ def test_a_kill_after_a_projects_last_rename_leaves_it_on_the_batch_record(tmp_p
     import signal
     import sys
 
-    from tests.test_hardening import make_project
+    from wizard.commands.demo import make_project
 
     make_project(tmp_path)
     old = {p.name: p.read_bytes() for p in tmp_path.iterdir()}

@@ -8,8 +8,7 @@ import time
 
 import pytest
 
-from tests.conftest import KEY, assert_no_key
-from tests.helpers import clean_environ, run_main
+from tests.helpers import KEY, assert_no_key, clean_environ, run_main
 from tests.hostile_server import GOOD_MODELS, base_url, hostile
 from wizard import answers
 from wizard.keys import mask_secrets

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import KEY
+from tests.helpers import KEY
 from wizard.keys import ApiKey, check_form, discover, fingerprint, normalise
 
 GOOD = KEY
@@ -189,7 +189,7 @@ def test_a_dns_failure_is_said_as_one():
 
 
 def test_a_piped_keys_problem_names_its_source_without_doubled_parentheses(tmp_path):
-    from tests.test_cli import flux
+    from tests.helpers import flux
 
     result = flux(
         "check", "--api-key-stdin", "--project", str(tmp_path), stdin="sk-proj-" + "x" * 40

@@ -10,8 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.conftest import KEY, assert_no_key
-from tests.helpers import clean_environ, make_context
+from tests.helpers import KEY, assert_no_key, clean_environ, make_context
 from wizard.commands.check import check
 from wizard.errors import WizardError
 from wizard.simulator import serve
@@ -152,7 +151,7 @@ def test_offline_never_imports_the_sdk_nor_shows_the_key(tmp_path, scan):
 
 
 def test_warn_days_without_offline_is_refused_like_fix_without_all(tmp_path):
-    from tests.test_cli import flux
+    from tests.helpers import flux
     from wizard.vocab import ExitCode
 
     result = flux("check", "--warn-days", "30", "--project", str(tmp_path))
@@ -162,7 +161,7 @@ def test_warn_days_without_offline_is_refused_like_fix_without_all(tmp_path):
 
 
 def test_a_read_only_check_of_invalid_toml_never_speaks_of_writing(tmp_path):
-    from tests.test_cli import flux
+    from tests.helpers import flux
     from wizard.vocab import ExitCode
 
     (tmp_path / "flux.toml").write_text('[model]\nid = "unclosed\n')
@@ -173,8 +172,7 @@ def test_a_read_only_check_of_invalid_toml_never_speaks_of_writing(tmp_path):
 
 
 def test_a_missing_catalogue_passed_by_the_hook_is_said_in_json_too(tmp_path):
-    from tests.conftest import KEY
-    from tests.test_cli import flux, json_of
+    from tests.helpers import KEY, flux, json_of
 
     (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
     result = flux(

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 import tomllib
 
-from tests.conftest import KEY
-from tests.test_cli import flux, json_of
+from tests.helpers import KEY, flux, json_of
 from wizard import ci
 from wizard.simulator import serve
 

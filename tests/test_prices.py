@@ -4,8 +4,7 @@ each model's price."""
 
 from __future__ import annotations
 
-from tests.conftest import KEY
-from tests.test_cli import flux, json_of
+from tests.helpers import KEY, flux, json_of
 from wizard import prices
 from wizard.simulator.scenarios import builtin_names, load
 

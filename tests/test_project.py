@@ -8,8 +8,7 @@ import sys
 
 import pytest
 
-from tests.conftest import KEY
-from tests.helpers import store
+from tests.helpers import KEY, store
 from wizard import project
 from wizard.changes import apply
 from wizard.errors import FilesError

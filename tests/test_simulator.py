@@ -12,7 +12,7 @@ import urllib.request
 import anthropic
 import pytest
 
-from tests.conftest import KEY, sdk_client
+from tests.helpers import KEY, sdk_client
 from wizard.simulator import Faults, ScenarioError, load, serve
 
 HI = [{"role": "user", "content": "Hi"}]
@@ -361,7 +361,7 @@ def test_the_simulator_says_how_to_use_it_with_a_key_flux_setup_accepts(tmp_path
     import subprocess
     import sys
 
-    from tests.test_cli import flux, json_of
+    from tests.helpers import flux, json_of
     from wizard.keys import check_form
 
     proc = subprocess.Popen(

@@ -7,8 +7,7 @@ import sys
 import pexpect
 import pytest
 
-from tests.conftest import KEY
-from tests.helpers import clean_environ
+from tests.helpers import KEY, clean_environ
 from wizard.commands.demo import DEMO_ENV, DEMO_TOML
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a pty")
@@ -120,7 +119,8 @@ def test_ctrl_c_while_the_network_hangs_exits_at_once(tmp_path):
         child.expect("Discovering models")
         import time
 
-        time.sleep(0.5)
+        while not running.counters.snapshot()["total_requests"]:  # the request is hanging
+            time.sleep(0.02)
         started = time.monotonic()
         child.sendcontrol("c")
         child.expect("nothing was written")

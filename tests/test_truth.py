@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import KEY
-from tests.helpers import ScriptedPrompter, make_context
+from tests.helpers import KEY, ScriptedPrompter, make_context
 from wizard.api import ApiClient
 from wizard.commands.check import check
 from wizard.commands.run import run
@@ -334,7 +333,7 @@ def test_check_json_tells_the_truth_and_counts_every_billed_call(
 
     import jsonschema
 
-    from tests.test_cli import SCHEMA
+    from tests.helpers import SCHEMA
     from wizard.cli import main
 
     (tmp_path / ".env").write_text(f"FLUX_MODEL={configured}\n")
@@ -383,7 +382,7 @@ def test_check_json_tells_the_truth_and_counts_every_billed_call(
 def test_a_key_the_server_echoes_is_never_shown_or_stored(
     tmp_path, monkeypatch, capsys, isolated_home, rule
 ):
-    from tests.conftest import assert_no_key
+    from tests.helpers import assert_no_key
     from wizard.cli import main
 
     (tmp_path / ".env").write_text("FLUX_MODEL=claude-haiku-5-5\n")

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import KEY
+from tests.helpers import KEY
 from wizard.api import ApiClient
 from wizard.detection import detect
 from wizard.keys import ApiKey

@@ -17,8 +17,7 @@ import tomllib
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import KEY
-from tests.test_cli import flux, json_of
+from tests.helpers import KEY, flux, json_of
 from wizard.simulator import load, serve
 
 SCENARIOS = (
