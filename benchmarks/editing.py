@@ -1,7 +1,8 @@
 """Plan and apply on a large project and on one a tenth of its size, side by side in one run.
 
-A 20,000-line .env and a 5,000-line pyproject.toml, then 2,000 and 500 lines; and a normal
-project (20-line .env, 40-line pyproject). Prints the times and the growth ratio.
+A 20,000-line .env and a 5,000-line pyproject.toml, then 2,000 and 500 lines; a normal
+project (20-line .env, 40-line pyproject); a .env just under the 5 MB read limit, and a 10 MB one
+(refused before it is parsed). Prints the times and the growth ratio.
 
     python benchmarks/editing.py
 """
@@ -14,6 +15,8 @@ import time
 from pathlib import Path
 
 from wizard import changes, project
+from wizard.errors import FilesError
+from wizard.fileio import MAX_FILE_BYTES, MAX_FILE_WORDS
 from wizard.state import Store
 
 # A state home of its own: a benchmark never touches the real one.
@@ -49,6 +52,25 @@ def measure(env_lines: int, toml_lines: int, repeat: int = 5) -> tuple[float, fl
     return statistics.median(plans), statistics.median(applies)
 
 
+def lines_under_the_limit() -> int:
+    """As many .env lines as fit under the read limit (the largest file flux-setup edits)."""
+    per_line = len("VAR_100000=value-100000\n")
+    return int(MAX_FILE_BYTES * 0.95) // per_line
+
+
+def refusal_time(env_lines: int) -> float:
+    """A .env over the read limit is refused before it is parsed: how long that takes."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        make_project(folder, env_lines, 40)
+        started = time.perf_counter()
+        try:
+            project.load(folder)
+        except FilesError:
+            return time.perf_counter() - started
+    raise SystemExit(f"a .env of {env_lines} lines was not refused: is the read limit gone?")
+
+
 def main() -> None:
     measure(20, 40, repeat=2)  # warm up imports
     rows = {}
@@ -56,13 +78,15 @@ def main() -> None:
         ("normal", 20, 40),
         ("tenth", 2000, 500),
         ("large", 20000, 5000),
-        ("10 MB", 550_000, 40),  # the file the test suite used to edit (moved here: 7 s)
+        (f"<{MAX_FILE_WORDS}", lines_under_the_limit(), 40),  # the largest file it edits
     ):
-        rows[label] = measure(env_lines, toml_lines, repeat=1 if label == "10 MB" else 5)
+        rows[label] = measure(env_lines, toml_lines, repeat=1 if env_lines > 100_000 else 5)
         plan, applied = rows[label]
         print(
             f"{label:7} .env {env_lines:7} lines, pyproject {toml_lines:5} lines: plan+diff {plan * 1000:8.1f} ms, apply {applied * 1000:7.1f} ms"
         )
+    refused = refusal_time(550_000)
+    print(f"10 MB   .env  550000 lines: refused before parsing in {refused * 1000:.1f} ms")
     ratio = (rows["large"][0] + rows["large"][1]) / (rows["tenth"][0] + rows["tenth"][1])
     print(
         f"growth for 10x the size: {ratio:.1f}x (goal: <= ~10x, linear); normal project plan: {rows['normal'][0] * 1000:.1f} ms (goal: < 50 ms)"

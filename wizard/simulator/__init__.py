@@ -1,17 +1,47 @@
-"""The built-in Anthropic API simulator: `serve()` for tests, `flux-setup simulator` for people."""
+"""The built-in Anthropic API simulator: `serve()` for tests, `flux-setup simulator` for people.
 
-from wizard.simulator.engine import Counters, Faults, Simulator
-from wizard.simulator.scenarios import Scenario, ScenarioError, builtin_names, load
-from wizard.simulator.server import RunningSimulator, serve
+The names below load on first use (PEP 562): `flux-setup --help` declares the simulator's
+options from `wizard.simulator.cli`, and importing this package must not start the HTTP server
+and engine modules for that (~30 ms on every start)."""
 
-__all__ = [
-    "Counters",
-    "Faults",
-    "RunningSimulator",
-    "Scenario",
-    "ScenarioError",
-    "Simulator",
-    "builtin_names",
-    "load",
-    "serve",
-]
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from wizard.simulator.engine import (
+        Counters as Counters,
+        Faults as Faults,
+        Simulator as Simulator,
+    )
+    from wizard.simulator.scenarios import (
+        Scenario as Scenario,
+        ScenarioError as ScenarioError,
+        builtin_names as builtin_names,
+        load as load,
+    )
+    from wizard.simulator.server import RunningSimulator as RunningSimulator, serve as serve
+
+_HOMES = {
+    "Counters": "engine",
+    "Faults": "engine",
+    "Simulator": "engine",
+    "Scenario": "scenarios",
+    "ScenarioError": "scenarios",
+    "builtin_names": "scenarios",
+    "load": "scenarios",
+    "RunningSimulator": "server",
+    "serve": "server",
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'wizard.simulator' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"wizard.simulator.{home}"), name)
+    globals()[name] = value  # once loaded, a plain attribute
+    return value
