@@ -36,11 +36,14 @@ def test_offline_commands_never_import_anthropic(tmp_path, args):
         "from wizard.cli import main\n"
         f"try:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
         "print('ANTHROPIC LOADED' if 'anthropic' in sys.modules else 'clean', file=sys.stderr)\n"
+        # declaring the simulator's options must not start its HTTP server module either
+        "print('SERVER LOADED' if 'wizard.simulator.server' in sys.modules else '', file=sys.stderr)\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=60
     )
     assert "clean" in result.stderr, result.stderr
+    assert "SERVER LOADED" not in result.stderr
 
 
 def test_run_json_end_to_end(tmp_path, sim):
@@ -88,8 +91,9 @@ def test_status_migrate_undo_json(tmp_path):
         (["status"], 0),
         (["migrate", "--check"], 10),
         (["migrate", "--yes"], 0),
-        (["undo"], 0),
-        (["undo"], 6),
+        (["undo"], 2),  # no terminal, no --yes: nothing restored
+        (["undo", "--yes"], 0),
+        (["undo", "--yes"], 6),
     ):
         result = flux(*args, "--project", str(tmp_path), "--json")
         json_of(result)

@@ -91,7 +91,7 @@ def test_the_demo_project_is_migrated_and_the_key_moves_to_env(tmp_path, sim):
     assert f"ANTHROPIC_API_KEY={DEMO_KEY}" in env
     assert DEMO_KEY not in out.getvalue()
     # and undo puts both files back byte for byte
-    ctx, _ = make_context(tmp_path)
+    ctx, _ = make_context(tmp_path, yes=True)
     undo(ctx)
     assert (tmp_path / "flux.toml").read_text() == DEMO_TOML
     assert (tmp_path / ".env").read_text() == DEMO_ENV
@@ -513,7 +513,7 @@ def test_undo_says_removed_for_a_file_the_change_created(tmp_path, sim):
     run(ctx)
     created = tmp_path / "flux.toml"
     assert created.exists()
-    ctx, out = make_context(tmp_path, environ=ENV)
+    ctx, out = make_context(tmp_path, environ=ENV, yes=True)
     outcome = undo(ctx)
     text = out.getvalue()
     assert not created.exists()

@@ -65,8 +65,8 @@ COMMANDS = [
     ["status", "--json"],
     ["migrate", "--check", "--json"],
     ["migrate", "--yes"],
-    ["undo", "--json"],
-    ["undo"],
+    ["undo", "--yes", "--json"],
+    ["undo", "--yes"],
 ]
 
 

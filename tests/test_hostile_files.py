@@ -107,7 +107,7 @@ def test_the_checklist_is_part_of_the_change_set_and_undo_takes_it_back(tmp_path
     result = run_main(run_args(tmp_path, sim.base_url), env=env_with_key())
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "flux-upgrade-checklist.md").exists()
-    undone = run_main(["undo", "--project", str(tmp_path), "--json"], env=env_with_key())
+    undone = run_main(["undo", "--project", str(tmp_path), "--yes", "--json"], env=env_with_key())
     assert undone.returncode == 0, undone.stderr
     assert "flux-upgrade-checklist.md" in " ".join(json.loads(undone.stdout)["removed"])
     assert not (tmp_path / "flux-upgrade-checklist.md").exists()
@@ -183,7 +183,7 @@ def test_a_signal_at_the_commit_point_waits_for_the_whole_change_and_is_told_tru
     assert (tmp_path / "flux.toml").exists()
     assert "written in full" in result.stderr and "nothing was written" not in result.stderr
     assert not list(tmp_path.glob(".*.tmp"))
-    undone = run_main(["undo", "--project", str(tmp_path)], env=env_with_key())
+    undone = run_main(["undo", "--project", str(tmp_path), "--yes"], env=env_with_key())
     assert undone.returncode == 0, undone.stderr
     assert (tmp_path / ".env").read_text() == "FLUX_MODEL=claude-3-haiku-20240307\n"
 

@@ -23,6 +23,7 @@ from wizard.fleet.scan import (
     load,
     overall,
 )
+from wizard.flow import consent
 from wizard.flow.key import stdin_key
 from wizard.flow.network import incomplete_reason
 from wizard.flow.session import Context
@@ -40,6 +41,9 @@ ONE_PROJECT = {
 }
 
 
+_FIX_ASKS = "--fix previews the changes and asks before writing"
+
+
 def _refuse_options(ctx: Context) -> None:
     o = ctx.options
     given = [flag for flag, name in ONE_PROJECT.items() if getattr(o, name)]
@@ -54,12 +58,8 @@ def _refuse_options(ctx: Context) -> None:
             "network, not --offline.",
             fix="Drop --offline to fix, or --fix to report offline.",
         )
-    if o.fix and not ctx.prompter.interactive and not (o.yes or o.dry_run):
-        raise UsageError(
-            "--fix previews the changes and asks before writing, and there is no terminal to "
-            "ask on.",
-            fix="Pass --yes to apply them, or --dry-run to preview.",
-        )
+    if o.fix:
+        consent.require(ctx, _FIX_ASKS)
 
 
 def _roots(ctx: Context) -> list[Path]:
@@ -210,7 +210,7 @@ def project_reason(member: Member) -> str | None:
 
 
 def _fix(ctx: Context, fixes: list[fixing.Fix], report: Report) -> None:
-    o, ui = ctx.options, ctx.ui
+    ui = ctx.ui
     if not fixes:
         ui.ok("Nothing to fix: no project needs a change that switching models makes.")
         return
@@ -222,17 +222,17 @@ def _fix(ctx: Context, fixes: list[fixing.Fix], report: Report) -> None:
             ui.warn(f"{fix.member.shown}: {line}")
         ui.diagnoses(fix.notes.diagnoses)
     ui.diff(fixing.diff(fixes))
-    if o.dry_run:
-        ui.say("Dry run: nothing was written.")
+    if consent.dry_run(ctx):
         return
-    asks = not o.yes
-    if asks and not ctx.prompter.confirm(
-        f"Apply these changes to {len(fixes)} projects?", True, flag="--yes"
-    ):
-        raise Declined(
+    consent.confirm(
+        ctx,
+        f"Apply these changes to {len(fixes)} projects?",
+        Declined(
             "Nothing was written: you declined the changes.",
             fix="`flux-setup check --all` shows where each project stands; `--fix` asks again.",
-        )
+        ),
+        what=_FIX_ASKS,
+    )
     record = fixing.apply(fixes, ctx.store)
     for fix in fixes:
         where = fix.member.shown

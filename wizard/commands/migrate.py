@@ -6,6 +6,7 @@ from wizard import changes, memory, prices, project
 from wizard.catalog import Model
 from wizard.diagnosis import Diagnosis
 from wizard.errors import Declined, ExitCode
+from wizard.flow import consent
 from wizard.flow.prepare import prepare
 from wizard.flow.session import Context
 from wizard.report import Report
@@ -74,14 +75,17 @@ def migrate(ctx: Context) -> Report:
         ctx.ui.say("A migration is pending: run `flux-setup migrate` to apply it.")
         report.exit_code = ExitCode.UPGRADE_AVAILABLE
         return report
-    if o.dry_run:
-        ctx.ui.say("Dry run: nothing was written.")
+    if consent.dry_run(ctx):
         return report
-    if not o.yes and not ctx.prompter.confirm("Apply this migration?", True, flag="--yes"):
-        raise Declined(
+    consent.confirm(
+        ctx,
+        "Apply this migration?",
+        Declined(
             "Nothing was written: you declined the migration.",
             fix="`flux-setup migrate` asks again; `flux-setup status` says what is pending.",
-        )
+        ),
+        what="`migrate` confirms before writing",
+    )
     applied = changes.apply(plan, ctx.store)
     report.fields["changeset"] = applied.changeset
     ctx.ui.ok("Migrated (`flux-setup undo` restores the previous files).")

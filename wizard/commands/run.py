@@ -9,7 +9,7 @@ from wizard.diagnosis import Diagnosis
 from wizard.errors import Declined, ExitCode, FilesError, UsageError, WizardError
 from wizard.facts import KEY_VAR
 from wizard.fileio import check_target
-from wizard.flow import plan_notes
+from wizard.flow import consent, plan_notes
 from wizard.flow.fallback import choose_fallback
 from wizard.flow.key import obtain_key
 from wizard.flow.network import incomplete_reason, run_detection, verify_choice
@@ -21,14 +21,12 @@ from wizard.prompts import Option
 from wizard.report import Report
 from wizard.vocab import Lifecycle, ModelSource, Status
 
+_ASKS = "`run` asks which model to use and confirms before writing"
+
 
 def run(ctx: Context) -> Report:
     o = ctx.options
-    if not ctx.prompter.interactive and not (o.yes or o.dry_run):
-        raise UsageError(
-            "`run` asks which model to use and confirms before writing, and there is no terminal to ask on.",
-            fix="Pass --yes to accept the recommendation, or --dry-run to preview.",
-        )
+    consent.require(ctx, _ASKS)
     _finish_interrupted(ctx)
     prepared = prepare(ctx)
     _said_before_the_network(ctx, prepared)
@@ -168,18 +166,21 @@ def _setup(ctx: Context, report: Report, prepared: Prepared, key: ApiKey, chosen
         report.diagnoses.append(override)
     _preview(ctx, plan, chosen, override)
     _writable_or_said(ctx, plan)
-    if o.dry_run:
-        ctx.ui.say("Dry run: nothing was written.")
+    if consent.dry_run(ctx):
         return report
     if plan.empty:
         report.checklist = write_checklist(ctx, detection)
     else:
-        if _asks(ctx) and not ctx.prompter.confirm("Apply these changes?", True, flag="--yes"):
-            raise Declined(
+        consent.confirm(
+            ctx,
+            "Apply these changes?",
+            Declined(
                 "Nothing was written: you declined the changes.",
                 fix="`flux-setup check --write-checklist` writes the checklist of where you "
                 "stand without changing Flux; `flux-setup run` asks again.",
-            )
+            ),
+            what=_ASKS,
+        )
         detection = detection.after_change(chosen)  # the checklist and memory tell of now
         report.checklist_from = detection
         # The checklist goes in the same change set: one backup, one undo, and no file

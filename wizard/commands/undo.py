@@ -9,6 +9,7 @@ from typing import Any
 from wizard import history
 from wizard.errors import Declined
 from wizard.fleet import batch as batches
+from wizard.flow import consent
 from wizard.flow.session import Context
 from wizard.render import shown_path
 from wizard.report import Report
@@ -30,16 +31,15 @@ def undo(ctx: Context) -> Report:
         ctx.ui.heading(f"Undo of change set {plan.changeset}:")
         ctx.ui.diff(plan.diff())
     fields = {"changeset": plan.changeset, "changes": _changes(plan)}
-    if o.dry_run:
-        ctx.ui.say("Dry run: nothing was written.")
+    if consent.dry_run(ctx):
         return Report(o.command, fields={**fields, "restored": [], "removed": []})
-    asks = ctx.prompter.interactive and not o.yes
-    if (
-        asks
-        and plan.restores
-        and not ctx.prompter.confirm("Restore these files?", True, flag="--yes")
-    ):
-        raise Declined("Nothing was restored: you declined.", fix="`flux-setup undo` asks again.")
+    if plan.restores:
+        consent.confirm(
+            ctx,
+            "Restore these files?",
+            Declined("Nothing was restored: you declined.", fix="`flux-setup undo` asks again."),
+            what="`undo` confirms before it restores or removes files",
+        )
     undone = history.undo(ctx.store, o.project, name=o.changeset, force=o.force)
     for path in undone.restored:
         if path in undone.removed:
@@ -92,16 +92,16 @@ def _undo_batch(ctx: Context, name: str) -> Report:
         "batch": record.name,
         "changes": [change for _, plan in plans for change in _changes(plan)],
     }
-    if o.dry_run:
-        ctx.ui.say("Dry run: nothing was written.")
+    if consent.dry_run(ctx):
         return Report(o.command, fields={**fields, "restored": [], "removed": []})
-    asks = ctx.prompter.interactive and not o.yes
-    if asks and not ctx.prompter.confirm(
-        f"Restore the files of these {len(plans)} projects?", True, flag="--yes"
-    ):
-        raise Declined(
+    consent.confirm(
+        ctx,
+        f"Restore the files of these {len(plans)} projects?",
+        Declined(
             "Nothing was restored: you declined.", fix="`flux-setup undo --batch` asks again."
-        )
+        ),
+        what="`undo --batch` confirms before it restores or removes files",
+    )
     restored: list[str] = []
     removed: list[str] = []
     for project, plan in plans:

@@ -10,18 +10,9 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from wizard.simulator.engine import (
-        Counters as Counters,
-        Faults as Faults,
-        Simulator as Simulator,
-    )
-    from wizard.simulator.scenarios import (
-        Scenario as Scenario,
-        ScenarioError as ScenarioError,
-        builtin_names as builtin_names,
-        load as load,
-    )
-    from wizard.simulator.server import RunningSimulator as RunningSimulator, serve as serve
+    from wizard.simulator.engine import Counters, Faults, Simulator
+    from wizard.simulator.scenarios import Scenario, ScenarioError, builtin_names, load
+    from wizard.simulator.server import RunningSimulator, serve
 
 _HOMES = {
     "Counters": "engine",
@@ -35,7 +26,17 @@ _HOMES = {
     "serve": "server",
 }
 
-__all__ = sorted(_HOMES)
+__all__ = [  # a literal list: type checkers read it as the package's exports
+    "Counters",
+    "Faults",
+    "RunningSimulator",
+    "Scenario",
+    "ScenarioError",
+    "Simulator",
+    "builtin_names",
+    "load",
+    "serve",
+]
 
 
 def __getattr__(name: str) -> Any:
