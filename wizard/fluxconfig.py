@@ -1,4 +1,5 @@
-"""The Flux config: find it, read schema 1 and 2, validate, edit losslessly, migrate.
+"""The Flux config: find it, read it in any schema `wizard/schemas.py` knows, validate, edit
+losslessly, migrate.
 
 Edits go through tomlkit so only the intended tokens change; after every edit the output is
 re-parsed with tomllib and compared with the intended data (tomlkit's dotted-table trap).
@@ -6,6 +7,7 @@ re-parsed with tomllib and compared with the intended data (tomlkit's dotted-tab
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import sys
 from dataclasses import dataclass
@@ -16,18 +18,16 @@ import tomlkit
 from tomlkit.exceptions import ParseError, TOMLKitError
 from tomlkit.items import Table
 
-from wizard import untrusted
+from wizard import schemas
 from wizard.errors import FilesError
 from wizard.fileio import read_optional
-from wizard.migrations import MIGRATIONS, add_table, put_first
+from wizard.migrations import add_table, put_first
 from wizard.textfile import BOM, crlf_for_new_lines, decode
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
-
-LATEST_VERSION = 2
 
 
 @dataclass
@@ -89,7 +89,7 @@ class FluxConfig:
     doc: tomlkit.TOMLDocument
     bom: bool = False
     newline: str = "\n"
-    version: int = LATEST_VERSION
+    version: int = dataclasses.field(default_factory=schemas.latest)
     model: str | None = None
     fallback: str | None = None
     prefer: list[str] | None = None
@@ -123,7 +123,7 @@ class FluxConfig:
 
     @property
     def needs_migration(self) -> bool:
-        return self.location.exists and self.version < LATEST_VERSION
+        return self.location.exists and self.version < schemas.latest()
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -138,32 +138,6 @@ def _same(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-def _type_name(value: Any) -> str:
-    return {
-        str: "a string",
-        int: "an integer",
-        float: "a number",
-        bool: "a boolean",
-        list: "an array",
-    }.get(type(value), "a table" if isinstance(value, dict) else type(value).__name__)
-
-
-def _expect_str(value: Any, key: str, display: str) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise FilesError(
-            f"{display}: `{key}` must be a model ID string, not {_type_name(value)}.",
-            fix=f'Write it as {key} = "claude-..." or remove it.',
-        )
-    if not untrusted.is_model_id(value):
-        raise FilesError(
-            untrusted.not_a_model_id(f"{display}: `{key}`", value),
-            fix=f'Write it as {key} = "claude-..." or remove it.',
-        )
-    return str(value)
-
-
 def load(location: ConfigLocation) -> FluxConfig:
     data = read_optional(location.path, flag="--config") if location.exists else None
     display = location.where
@@ -176,11 +150,10 @@ def load(location: ConfigLocation) -> FluxConfig:
     doc = _parse(text, location.path.name)
     cfg = FluxConfig(location, data, doc, bom=decoded.bom, newline=decoded.newline)
     flux = _flux_table(tomllib.loads(text), location)
-    cfg.version = _schema_version(flux, display)
-    if cfg.version == 1:
-        _read_v1(cfg, flux)
-    else:
-        _read_v2(cfg, flux)
+    cfg.version = schemas.version_of(flux, display)
+    settings = schemas.SCHEMAS[cfg.version].read(flux, display)
+    cfg.model, cfg.fallback = settings.model, settings.fallback
+    cfg.prefer, cfg.api_key = settings.prefer, settings.api_key
     return cfg
 
 
@@ -193,64 +166,6 @@ def _flux_table(plain: dict[str, Any], location: ConfigLocation) -> dict[str, An
             f"{location.where}: [tool.flux] must be a table.", fix="Make it a [tool.flux] table."
         )
     return flux
-
-
-def _schema_version(flux: dict[str, Any], display: str) -> int:
-    version = flux.get("config_version")
-    if version is None:
-        return 1 if flux else LATEST_VERSION
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise FilesError(
-            f"{display}: `config_version` must be 1 or 2, not {version!r}.",
-            fix="Set config_version = 2.",
-        )
-    if version > LATEST_VERSION:
-        raise FilesError(
-            f"{display}: config_version {version} was written by a newer flux-setup.",
-            fix="Upgrade flux-setup the way you installed it (`pipx upgrade flux-setup`, "
-            "`pip install -U flux-setup`, or in a clone: `git pull`, then `pip install -e .`).",
-        )
-    return version
-
-
-def _read_v1(cfg: FluxConfig, flux: dict[str, Any]) -> None:
-    display = cfg.display
-    if isinstance(flux.get("model"), dict):
-        raise FilesError(
-            f"{display}: `model` is a table (config schema 2), but there is no "
-            "`config_version`: schema 2 needs `config_version = 2`.",
-            fix="Add `config_version = 2` above the Flux settings, then rerun.",
-        )
-    cfg.model = _expect_str(flux.get("model"), "model", display)
-    cfg.fallback = _expect_str(flux.get("fallback_model"), "fallback_model", display)
-    cfg.api_key = flux.get("api_key") if isinstance(flux.get("api_key"), str) else None
-    if "api_key" in flux and cfg.api_key is None:
-        raise FilesError(
-            f"{display}: `api_key` must be a string.", fix="Remove it; keys belong in .env."
-        )
-
-
-def _read_v2(cfg: FluxConfig, flux: dict[str, Any]) -> None:
-    display = cfg.display
-    section = flux.get("model")
-    if section is not None and not isinstance(section, dict):
-        raise FilesError(
-            f'{display}: `model` must be a table ([model] with id = "..."), not {_type_name(section)}.',
-            fix='Write it as:\n  [model]\n  id = "claude-..."',
-        )
-    section = section or {}
-    cfg.model = _expect_str(section.get("id"), "model.id", display)
-    cfg.fallback = _expect_str(section.get("fallback"), "model.fallback", display)
-    prefer = section.get("prefer")
-    if prefer is not None:
-        if not isinstance(prefer, list) or not all(isinstance(p, str) for p in prefer):
-            raise FilesError(
-                f"{display}: `model.prefer` must be an array of line names.",
-                fix='Write it as prefer = ["opus", "sonnet", "haiku"].',
-            )
-        cfg.prefer = list(prefer)
-    if isinstance(flux.get("api_key"), str):
-        cfg.api_key = flux["api_key"]
 
 
 def _plain(cfg: FluxConfig) -> dict[str, Any]:
@@ -281,12 +196,20 @@ def migrate(cfg: FluxConfig) -> list[str]:
     if not cfg.needs_migration:
         return done
     expected = _plain(cfg)
-    while cfg.version < LATEST_VERSION:
-        step = MIGRATIONS[cfg.version]
-        step.edit(cfg.table())
-        step.transform(_flux_part(expected, cfg.location.in_pyproject))
-        done.append(f"schema {cfg.version} -> {cfg.version + 1}: {step.summary}")
-        cfg.version += 1
+    for schema in schemas.steps_from(cfg.version):
+        step = schema.upgrade
+        assert step is not None  # steps_from returns only schemas with a step up to them
+        table, plain = cfg.table(), _flux_part(expected, cfg.location.in_pyproject)
+        step.edit(table)
+        step.transform(plain)
+        # the version is the registry's to write, not each step's
+        if "config_version" in table:
+            table["config_version"] = schema.version
+        else:
+            put_first(table, "config_version", schema.version)
+        plain["config_version"] = schema.version
+        done.append(f"schema {cfg.version} -> {schema.version}: {step.summary}")
+        cfg.version = schema.version
     _verify(cfg, expected)
     return done
 
@@ -299,13 +222,13 @@ def set_model(
     keep_fallback: bool = True,
     prefer: list[str] | None = None,
 ) -> None:
-    """Set [model].id (and fallback, and the line order) in a schema-2 config, creating what is
-    missing."""
+    """Set [model].id (and fallback, and the line order) in a config of the newest schema,
+    creating what is missing."""
     if cfg.needs_migration:
         raise ValueError("migrate the config first")
     expected = _plain(cfg)
     flux = _flux_part(expected, cfg.location.in_pyproject)
-    flux.setdefault("config_version", LATEST_VERSION)
+    flux.setdefault("config_version", schemas.latest())
     section = flux.setdefault("model", {})
     section["id"] = model
     if fallback is not None:
@@ -316,7 +239,7 @@ def set_model(
         section["prefer"] = list(prefer)
     table = cfg.table()
     if "config_version" not in table:
-        put_first(table, "config_version", LATEST_VERSION)
+        put_first(table, "config_version", schemas.latest())
     if "model" not in table:
         add_table(table, "model", tomlkit.table())
     model_table = table["model"]

@@ -1,6 +1,6 @@
 """Config schema migrations: each step a lossless tomlkit edit plus the same change on plain
-data (`fluxconfig.migrate` checks that the edited document reads as the data), and the
-tomlkit helpers the edits and `set_model` share."""
+data (`fluxconfig.migrate` checks that the edited document reads as the data, and writes the
+new `config_version` itself), and the tomlkit helpers the edits and `set_model` share."""
 
 from __future__ import annotations
 
@@ -90,7 +90,6 @@ def _v1_edit(table: Any) -> None:
         _put(section, "id", str(model), comments["model"])
     if fallback is not None:
         _put(section, "fallback", str(fallback), comments["fallback_model"])
-    put_first(table, "config_version", 2)
     if model is not None or fallback is not None:
         add_table(table, "model", section)
 
@@ -98,12 +97,9 @@ def _v1_edit(table: Any) -> None:
 def _v1_transform(flux: dict[str, Any]) -> None:
     model, fallback = flux.pop("model", None), flux.pop("fallback_model", None)
     flux.pop("api_key", None)  # the caller moves it into .env
-    flux["config_version"] = 2
     if model is not None or fallback is not None:
         flux["model"] = {k: v for k, v in (("id", model), ("fallback", fallback)) if v is not None}
 
 
-# From each version to the next: schema 3 is one entry away.
-MIGRATIONS: dict[int, Migration] = {
-    1: Migration("model and fallback_model moved into [model]", _v1_edit, _v1_transform),
-}
+# Schema 1 -> 2 (`schemas.SCHEMAS` registers it; `fluxconfig.migrate` sets config_version).
+V1_TO_V2 = Migration("model and fallback_model moved into [model]", _v1_edit, _v1_transform)

@@ -296,7 +296,7 @@ def _add_migrate(sub: Any) -> None:
     p = sub.add_parser(
         "migrate",
         help="config-schema and model-ID migrations only",
-        description="Offline: config schema 1 -> 2, a config api_key moved into .env, and a "
+        description="Offline: the config brought to the newest schema, a config api_key moved into .env, and a "
         "retired or deprecated model replaced by its successor (from the last check), after a "
         "preview.",
     )

@@ -136,7 +136,7 @@ def _guard_key(files: ProjectFiles, proposal: Proposal) -> None:
 
 
 def plan_migration(files: ProjectFiles) -> Proposal:
-    """Schema migrations only: config 1 -> 2, a config api_key moved into .env."""
+    """Schema migrations only: the config to the newest schema, a config api_key moved into .env."""
     proposal = Proposal(Plan(files.project))
     cfg = files.config
     if not cfg.needs_migration:

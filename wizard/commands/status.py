@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from wizard import memory
+from wizard import memory, schemas
 from wizard import verdict as verdicts
 from wizard.diagnosis import Diagnosis
 from wizard.errors import ExitCode, WizardError
@@ -141,7 +141,9 @@ def _show(
     state_word = f"schema {cfg.version}" if cfg.location.exists else "not created yet"
     ui.say(f"  {cfg.location.path} ({cfg.display}, {state_word})")
     if cfg.needs_migration:
-        ui.warn("  Schema 1: `flux-setup migrate` brings it to schema 2.")
+        ui.warn(
+            f"  Schema {cfg.version}: `flux-setup migrate` brings it to schema {schemas.latest()}."
+        )
     ui.heading("Last check")
     if last:
         ui.say(
