@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import KEY, clean_environ, flux, json_of
+from tests.helpers import KEY, SCHEMA, clean_environ, flux, json_of
 from wizard.commands.demo import make_project
 from wizard.simulator import serve
 from wizard.vocab import ExitCode
@@ -373,3 +373,45 @@ def test_demo_refuses_a_base_url_it_would_ignore():
     result = flux("demo", "--base-url", "http://127.0.0.1:9")
     assert result.returncode == ExitCode.USAGE
     assert "--base-url does not go with demo" in result.stderr
+
+
+def _subcommands():
+    import argparse
+
+    from wizard.parser import build_parser
+
+    parser = build_parser()
+    (action,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return action.choices
+
+
+def test_every_flag_of_every_command_reaches_it_and_an_unplaced_one_is_an_error():
+    from wizard import cli
+    from wizard.flow.session import Options
+
+    for name, sub in _subcommands().items():
+        if sub.get_default("handler") is None:
+            continue  # the simulator: a server with options of its own, not a command's
+        dests = {a.dest for a in sub._actions} | set(sub._defaults)
+        assert dests - set(Options.__dataclass_fields__) - cli.NOT_OPTIONS == set(), name
+    # a flag added to a builder without a field in Options is not dropped in silence
+    run = _subcommands()["run"]
+    run.add_argument("--frobnicate", action="store_true")
+    args = run.parse_args(["--frobnicate"])
+    args.command = "run"
+    with pytest.raises(RuntimeError, match="frobnicate"):
+        cli._options(args)
+
+
+def test_the_commands_are_their_builders_and_the_schema_names_each_that_reports():
+    from wizard.parser import build_parser, command_names
+
+    names = command_names(build_parser())
+    assert names[:6] == ("run", "check", "status", "migrate", "undo", "demo")
+    # the JSON contract names every command that prints a report (the other two print a
+    # script or serve)
+    enum = SCHEMA["properties"]["command"]["enum"]
+    assert set(enum) == set(names) - {"completion", "simulator"}
+    # only the commands with the API options warm the SDK up
+    talks = {n for n, sub in _subcommands().items() if sub.get_default("network")}
+    assert talks == {"run", "check", "demo"}

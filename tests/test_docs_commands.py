@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from wizard.cli import normalise_argv
+from wizard.argv import normalise_argv
 from wizard.parser import build_parser
 
 ROOT = Path(__file__).resolve().parent.parent

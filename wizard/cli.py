@@ -14,10 +14,14 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from wizard.argv import UnknownCommand, normalise_argv
 from wizard.errors import Declined, ExitCode, WizardError
 from wizard.facts import HOME_VAR
-from wizard.parser import COMMANDS, NETWORK_COMMANDS, UnknownCommand, build_parser, normalise_argv
+from wizard.parser import build_parser, command_names
 from wizard.report import Report
+
+# What the parser gives that is not an option of the command: read here or by the UI.
+NOT_OPTIONS = frozenset({"handler", "network", "help", "color", "no_verify"})
 
 
 def _options(args: argparse.Namespace) -> Any:
@@ -28,11 +32,12 @@ def _options(args: argparse.Namespace) -> Any:
         from wizard.markers import find_root
 
         project, marker = find_root(Path.cwd().absolute())
-    given = {
-        name: value
-        for name, value in vars(args).items()
-        if name in Options.__dataclass_fields__ and name not in ("project",)
-    }
+    fields = Options.__dataclass_fields__
+    unplaced = sorted(set(vars(args)) - set(fields) - NOT_OPTIONS)
+    if unplaced:  # a flag without a field in Options would be parsed and silently dropped
+        raise RuntimeError(f"parsed options with no field in Options: {', '.join(unplaced)}")
+    given = {name: value for name, value in vars(args).items() if name in fields}
+    given.pop("project", None)
     return Options(
         **given,
         project=(project or Path.cwd()).absolute(),
@@ -114,7 +119,7 @@ def _dispatch(args: argparse.Namespace, ui: Any) -> Report:
             f"{problem}: what it holds (saved catalogues, backups) may not be yours. "
             f"`chmod 700` it, or set {HOME_VAR} to a folder of your own."
         )
-    if args.command in NETWORK_COMMANDS and not options.offline:
+    if args.network and not options.offline:
         from wizard import api
 
         context.warm_up = api.preload  # the flow says when: at once, or after a prompt draws
@@ -171,9 +176,9 @@ def _declined(report: Report, as_json: bool, color: bool | None) -> int:
     return int(report.exit_code)
 
 
-def _command_of(raw: list[str]) -> str:
+def _command_of(raw: list[str], commands: tuple[str, ...]) -> str:
     """The command a command line names, for a usage error's JSON (the default is `run`)."""
-    return next((word for word in raw if word in COMMANDS), "run")
+    return next((word for word in raw if word in commands), "run")
 
 
 def _parse(raw: list[str]) -> argparse.Namespace | Report:
@@ -183,13 +188,15 @@ def _parse(raw: list[str]) -> argparse.Namespace | Report:
     except UnknownCommand as exc:
         import difflib
 
-        close = difflib.get_close_matches(str(exc), COMMANDS, n=1, cutoff=0.6)
+        commands = command_names(parser)
+        close = difflib.get_close_matches(str(exc), commands, n=1, cutoff=0.6)
         hint = f"Did you mean `flux-setup {close[0]}`? " if close else ""
-        fix = f"{hint}Commands: {', '.join(COMMANDS)}; `flux-setup --help` explains each."
+        fix = f"{hint}Commands: {', '.join(commands)}; `flux-setup --help` explains each."
         return Report.failure("run", ExitCode.USAGE, f"unknown command '{exc}'", fix)
     except SystemExit as exc:  # argparse: 2 on bad flags (said on stderr), 0 on --help
         code = ExitCode(int(exc.code or 0))
-        return Report.failure(_command_of(raw), code, "invalid arguments (see stderr)", None)
+        command = _command_of(raw, command_names(parser))
+        return Report.failure(command, code, "invalid arguments (see stderr)", None)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,98 +1,29 @@
-"""The command line's grammar: one builder per command from shared option groups, and the
-argv shaping (no command means `run`; options may come before the command). Parsing only:
-nothing here acts on what it parses."""
+"""The command line's grammar: one builder per command (`@_command`: the builders are the
+registry) from shared option groups; the value types are in `argtypes.py`, the argv shaping in
+`argv.py`. Parsing only: nothing here acts on what it parses."""
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from wizard import __version__
+from wizard import __version__, argtypes
 from wizard.errors import ExitCode
 from wizard.facts import DEFAULT_MAX_VERIFY, DEFAULT_SCENARIO, DEFAULT_TIMEOUT, DEFAULT_WARN_DAYS
 
-COMMANDS = ("run", "check", "status", "migrate", "undo", "demo", "simulator", "completion")
-NETWORK_COMMANDS = ("run", "check", "demo")
+# The commands are their builders: `@_command` registers one (its name is the one it gives
+# `add_parser`; --help lists them in this file's order). Nothing else names the commands.
+_BUILDERS: list[Callable[[Any], None]] = []
 
 
-def _positive(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
-    if not 0 < number <= 600:
-        raise argparse.ArgumentTypeError("must be between 0 and 600 seconds")
-    return number
+def _command(build: Callable[[Any], None]) -> Callable[[Any], None]:
+    _BUILDERS.append(build)
+    return build
 
 
-def _base_url(value: str) -> str:
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(value.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise argparse.ArgumentTypeError(
-            f"{value!r} is not an http(s) URL, e.g. https://api.anthropic.com"
-        )
-    try:
-        parts.port  # noqa: B018  (raises on a port out of range)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} has an invalid port") from None
-    return value.strip()
-
-
-def _fallback_id(value: str) -> str:
-    """--fallback: a model ID, or `none` for no fallback."""
-    return "none" if value.strip().lower() == "none" else _model_id(value)
-
-
-def _model_id(value: str) -> str:
-    from wizard.untrusted import is_model_id, is_secret, not_a_model_id, shown
-
-    if not value.strip():
-        raise argparse.ArgumentTypeError("is empty: name a model, e.g. --model claude-opus-5-5")
-    if not is_model_id(value):
-        if is_secret(value):  # never echoed: a key is shown by its fingerprint only
-            raise argparse.ArgumentTypeError(not_a_model_id("the value", value))
-        raise argparse.ArgumentTypeError(
-            f"{shown(value, 60)!s} is not a model ID (letters, digits, . - _ : @), "
-            "e.g. claude-opus-5-5"
-        )
-    return value
-
-
-def _count(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
-    if not 1 <= number <= 50:
-        raise argparse.ArgumentTypeError("must be between 1 and 50")
-    return number
-
-
-def _days(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of days") from None
-    if not 0 <= number <= 3650:
-        raise argparse.ArgumentTypeError("must be between 0 and 3650 days")
-    return number
-
-
-def _verdicts(value: str) -> frozenset[int]:
-    codes = set()
-    for part in value.replace(" ", "").split(","):
-        if part not in ("10", "11", "12"):
-            raise argparse.ArgumentTypeError(
-                f"{part!r} is not a verdict: name some of 10, 11, 12, e.g. 11,12"
-            )
-        codes.add(int(part))
-    return frozenset(codes)
-
-
-def _files(parser: argparse.ArgumentParser, *, project_help: str = "") -> None:
+def _file_options(parser: argparse.ArgumentParser, *, project_help: str = "") -> None:
     g = parser.add_argument_group("files")
     g.add_argument(
         "--project",
@@ -109,7 +40,7 @@ def _files(parser: argparse.ArgumentParser, *, project_help: str = "") -> None:
     )
 
 
-def _output(parser: argparse.ArgumentParser) -> None:
+def _output_options(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("output")
     g.add_argument(
         "--json", action="store_true", help="one JSON document on stdout; human text on stderr"
@@ -126,12 +57,12 @@ def _output(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _network(parser: argparse.ArgumentParser) -> None:
+def _api_options(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("API")
     g.add_argument("--api-key-stdin", action="store_true", help="read the key from standard input")
     g.add_argument(
         "--base-url",
-        type=_base_url,
+        type=argtypes.base_url,
         metavar="URL",
         help="API base URL (default: ANTHROPIC_BASE_URL, else the official one)",
     )
@@ -139,7 +70,7 @@ def _network(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--no-verify", action="store_true", help="make no billed verification call")
     g.add_argument(
         "--max-verify",
-        type=_count,
+        type=argtypes.verify_count,
         default=DEFAULT_MAX_VERIFY,
         metavar="N",
         help=f"at most N verification calls that may be billed (default {DEFAULT_MAX_VERIFY}; "
@@ -147,14 +78,14 @@ def _network(parser: argparse.ArgumentParser) -> None:
     )
     g.add_argument(
         "--timeout",
-        type=_positive,
+        type=argtypes.timeout_seconds,
         default=DEFAULT_TIMEOUT,
         metavar="SECONDS",
         help=f"per request (default {DEFAULT_TIMEOUT:g}); the network part ends within 3x this",
     )
 
 
-def _writing(parser: argparse.ArgumentParser) -> None:
+def _writing_options(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("writing")
     g.add_argument(
         "-y", "--yes", action="store_true", help="accept the recommendation and every confirmation"
@@ -166,7 +97,7 @@ def _writing(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _checklist(parser: argparse._ActionsContainer) -> None:
+def _checklist_option(parser: argparse._ActionsContainer) -> None:
     parser.add_argument(
         "--checklist",
         type=Path,
@@ -175,17 +106,17 @@ def _checklist(parser: argparse._ActionsContainer) -> None:
     )
 
 
-def _choice(parser: argparse.ArgumentParser) -> None:
+def _model_choice_options(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("run")
     g.add_argument(
         "--model",
-        type=_model_id,
+        type=argtypes.model_id,
         metavar="ID",
         help="use this model instead of the recommendation (still verified)",
     )
     g.add_argument(
         "--fallback",
-        type=_fallback_id,
+        type=argtypes.fallback_id,
         metavar="ID|none",
         help="the fallback Flux uses when the model fails (default: the best callable model "
         "ranked below it; still verified), or none",
@@ -200,9 +131,10 @@ def _choice(parser: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--no-save-key", dest="save_key", action="store_false", help="never write the key"
     )
-    _checklist(g)
+    _checklist_option(g)
 
 
+@_command
 def _add_run(sub: Any) -> None:
     p = sub.add_parser(
         "run",
@@ -210,11 +142,18 @@ def _add_run(sub: Any) -> None:
         description="Find and check the key, discover and verify models, choose, preview, "
         "apply, write the checklist.",
     )
-    for part in (_files, _network, _writing, _choice, _output):
+    for part in (
+        _file_options,
+        _api_options,
+        _writing_options,
+        _model_choice_options,
+        _output_options,
+    ):
         part(p)
     p.set_defaults(handler="wizard.commands.run:run")
 
 
+@_command
 def _add_check(sub: Any) -> None:
     p = sub.add_parser(
         "check",
@@ -223,10 +162,10 @@ def _add_check(sub: Any) -> None:
         "callable; 10 when a better callable model exists; 11 when it is deprecated; 12 when it "
         "cannot be called.",
     )
-    for part in (_files, _network, _output):
+    for part in (_file_options, _api_options, _output_options):
         part(p)
     p.add_argument("--write-checklist", action="store_true", help="also (re)write the checklist")
-    _checklist(p)
+    _checklist_option(p)
     g = p.add_argument_group("many projects and offline")
     g.add_argument(
         "--all",
@@ -263,23 +202,24 @@ def _add_check(sub: Any) -> None:
     )
     g.add_argument(
         "--warn-days",
-        type=_days,
+        type=argtypes.days,
         default=None,  # None: not given (it is refused without --offline)
         metavar="N",
         help=f"with --offline: a retirement within N days is a warning (default {DEFAULT_WARN_DAYS})",
     )
     g.add_argument(
         "--fail-on",
-        type=_verdicts,
+        type=argtypes.verdict_codes,
         metavar="CODES",
         help="only these of the verdicts 10, 11, 12 make the exit code non-zero, e.g. 11,12 "
         "(for hooks and CI); errors always do",
     )
-    for part in (_writing,):
+    for part in (_writing_options,):
         part(p)
     p.set_defaults(handler="wizard.commands.check:check")
 
 
+@_command
 def _add_status(sub: Any) -> None:
     p = sub.add_parser(
         "status",
@@ -287,11 +227,12 @@ def _add_status(sub: Any) -> None:
         description="Offline and fast: key sources, FLUX_MODEL in the environment, .env and "
         "config, the last check.",
     )
-    for part in (_files, _output):
+    for part in (_file_options, _output_options):
         part(p)
     p.set_defaults(handler="wizard.commands.status:status")
 
 
+@_command
 def _add_migrate(sub: Any) -> None:
     p = sub.add_parser(
         "migrate",
@@ -300,7 +241,7 @@ def _add_migrate(sub: Any) -> None:
         "retired or deprecated model replaced by its successor (from the last check), after a "
         "preview.",
     )
-    for part in (_files, _writing, _output):
+    for part in (_file_options, _writing_options, _output_options):
         part(p)
     p.add_argument(
         "--check",
@@ -310,6 +251,7 @@ def _add_migrate(sub: Any) -> None:
     p.set_defaults(handler="wizard.commands.migrate:migrate")
 
 
+@_command
 def _add_undo(sub: Any) -> None:
     p = sub.add_parser(
         "undo",
@@ -320,7 +262,7 @@ def _add_undo(sub: Any) -> None:
     p.add_argument(
         "changeset", nargs="?", metavar="CHANGESET", help="the change set to undo (see --list)"
     )
-    for part in (_files, _writing, _output):
+    for part in (_file_options, _writing_options, _output_options):
         part(p)
     p.add_argument("--force", action="store_true", help="restore even if a file changed since")
     p.add_argument(
@@ -336,6 +278,7 @@ def _add_undo(sub: Any) -> None:
     p.set_defaults(handler="wizard.commands.undo:undo")
 
 
+@_command
 def _add_demo(sub: Any) -> None:
     p = sub.add_parser(
         "demo",
@@ -346,7 +289,7 @@ def _add_demo(sub: Any) -> None:
     p.add_argument(
         "--project", type=Path, metavar="DIR", help="use this folder instead of a new temporary one"
     )
-    for part in (_network, _writing, _choice, _output):
+    for part in (_api_options, _writing_options, _model_choice_options, _output_options):
         part(p)
     p.add_argument(
         "--keep",
@@ -361,6 +304,7 @@ def _add_demo(sub: Any) -> None:
     p.set_defaults(handler="wizard.commands.demo:demo")
 
 
+@_command
 def _add_simulator(sub: Any) -> None:
     from wizard.simulator import cli as simulator_cli
 
@@ -375,6 +319,7 @@ def _add_simulator(sub: Any) -> None:
     p.set_defaults(handler=None)
 
 
+@_command
 def _add_completion(sub: Any) -> None:
     p = sub.add_parser(
         "completion",
@@ -400,48 +345,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-V", "--version", action="version", version=f"flux-setup {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for add in (_add_run, _add_check, _add_status, _add_migrate, _add_undo, _add_demo):
-        add(sub)
-    _add_completion(sub)
-    _add_simulator(sub)
+    for build in _BUILDERS:
+        build(sub)
+    for command in sub.choices.values():
+        # a command with the API options talks to the API: cli.py starts the SDK import early
+        command.set_defaults(
+            network=any("--base-url" in a.option_strings for a in command._actions)
+        )
     return parser
 
 
-class UnknownCommand(Exception):
-    pass
-
-
-def _takes_value(parser: argparse.ArgumentParser) -> set[str]:
-    """Every option string, of any command, that is followed by a value."""
-    found: set[str] = set()
+def command_names(parser: argparse.ArgumentParser) -> tuple[str, ...]:
+    """Every command, from the builders (for did-you-mean, argv shaping, usage errors)."""
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
-            for sub in action.choices.values():
-                found |= _takes_value(sub)
-        elif action.option_strings and action.nargs != 0:
-            found.update(action.option_strings)
-    return found
-
-
-def normalise_argv(argv: list[str], parser: argparse.ArgumentParser) -> list[str]:
-    """No command means `run`; options may come before the command (`--project X status`)."""
-    if not argv:
-        return ["run"]
-    if argv[0] in COMMANDS or argv[0] in ("-h", "--help", "--version", "-V"):
-        return argv
-    values = _takes_value(parser)
-    index, skip = None, False
-    for i, token in enumerate(argv):
-        if skip:
-            skip = False
-            continue
-        if token.startswith("-"):
-            skip = token in values  # `--opt=value` carries its own value
-            continue
-        index = i
-        break
-    if index is None:
-        return ["run", *argv]
-    if argv[index] not in COMMANDS:
-        raise UnknownCommand(argv[index])
-    return [argv[index], *argv[:index], *argv[index + 1 :]]
+            return tuple(action.choices)
+    return ()
