@@ -122,6 +122,33 @@ class KeyProblem:
     url: str | None = KEYS_URL
 
 
+# What a value of another kind than an API key is, said by its kind.
+_KIND_PROBLEMS = {
+    KeyKind.ADMIN_KEY: KeyProblem(
+        Code.KEY_WRONG_KIND,
+        "This is an Admin API key (sk-ant-admin01-...): it manages an organisation and "
+        "cannot call models.",
+        "Create a regular API key (sk-ant-api03-...) in the Console.",
+    ),
+    KeyKind.OAUTH_TOKEN: KeyProblem(
+        Code.KEY_WRONG_KIND,
+        "This is a Claude Code OAuth token (sk-ant-oat01-...): the API refuses it.",
+        "Create an API key (sk-ant-api03-...) in the Console; Claude subscriptions do not "
+        "include API access.",
+    ),
+    KeyKind.OTHER_VENDOR: KeyProblem(
+        Code.KEY_WRONG_KIND,
+        "This looks like another vendor's key (sk-... without 'ant'), not an Anthropic key.",
+        "Use an Anthropic API key: it starts with sk-ant-api03-.",
+    ),
+}
+_NOT_A_KEY = KeyProblem(
+    Code.KEY_MALFORMED,
+    "This does not look like an Anthropic API key (they start with sk-ant-api03-).",
+    "Copy the key from the Console again.",
+)
+
+
 def check_form(value: str) -> KeyProblem | None:
     """Offline checks of a normalised key; None when it looks like an API key."""
     if not value:
@@ -144,32 +171,8 @@ def check_form(value: str) -> KeyProblem | None:
             "Copy the key again in one piece, without line breaks.",
         )
     kind = key_kind(value)
-    if kind == KeyKind.ADMIN_KEY:
-        return KeyProblem(
-            Code.KEY_WRONG_KIND,
-            "This is an Admin API key (sk-ant-admin01-...): it manages an organisation and "
-            "cannot call models.",
-            "Create a regular API key (sk-ant-api03-...) in the Console.",
-        )
-    if kind == KeyKind.OAUTH_TOKEN:
-        return KeyProblem(
-            Code.KEY_WRONG_KIND,
-            "This is a Claude Code OAuth token (sk-ant-oat01-...): the API refuses it.",
-            "Create an API key (sk-ant-api03-...) in the Console; Claude subscriptions do not "
-            "include API access.",
-        )
-    if kind == KeyKind.OTHER_VENDOR:
-        return KeyProblem(
-            Code.KEY_WRONG_KIND,
-            "This looks like another vendor's key (sk-... without 'ant'), not an Anthropic key.",
-            "Use an Anthropic API key: it starts with sk-ant-api03-.",
-        )
     if kind != KeyKind.API_KEY:
-        return KeyProblem(
-            Code.KEY_MALFORMED,
-            "This does not look like an Anthropic API key (they start with sk-ant-api03-).",
-            "Copy the key from the Console again.",
-        )
+        return _KIND_PROBLEMS.get(kind, _NOT_A_KEY)
     if not KEY_BODY.fullmatch(value[len(API_KEY_PREFIX) :]):
         return KeyProblem(
             Code.KEY_MALFORMED,

@@ -153,19 +153,8 @@ def _add_run(sub: Any) -> None:
     p.set_defaults(handler="wizard.commands.run:run")
 
 
-@_command
-def _add_check(sub: Any) -> None:
-    p = sub.add_parser(
-        "check",
-        help="is a better model callable now? (exit 10/11/12)",
-        description="Read-only (but --fix): exit 0 when the configured model is the recommended one and "
-        "callable; 10 when a better callable model exists; 11 when it is deprecated; 12 when it "
-        "cannot be called.",
-    )
-    for part in (_file_options, _api_options, _output_options):
-        part(p)
-    p.add_argument("--write-checklist", action="store_true", help="also (re)write the checklist")
-    _checklist_option(p)
+def _many_and_offline_options(p: argparse.ArgumentParser) -> None:
+    """check's own: --all over folders (and --fix), --offline, and what makes it fail."""
     g = p.add_argument_group("many projects and offline")
     g.add_argument(
         "--all",
@@ -214,6 +203,22 @@ def _add_check(sub: Any) -> None:
         help="only these of the verdicts 10, 11, 12 make the exit code non-zero, e.g. 11,12 "
         "(for hooks and CI); errors always do",
     )
+
+
+@_command
+def _add_check(sub: Any) -> None:
+    p = sub.add_parser(
+        "check",
+        help="is a better model callable now? (exit 10/11/12)",
+        description="Read-only (but --fix): exit 0 when the configured model is the recommended one and "
+        "callable; 10 when a better callable model exists; 11 when it is deprecated; 12 when it "
+        "cannot be called.",
+    )
+    for part in (_file_options, _api_options, _output_options):
+        part(p)
+    p.add_argument("--write-checklist", action="store_true", help="also (re)write the checklist")
+    _checklist_option(p)
+    _many_and_offline_options(p)
     for part in (_writing_options,):
         part(p)
     p.set_defaults(handler="wizard.commands.check:check")

@@ -171,26 +171,7 @@ def _setup(ctx: Context, report: Report, prepared: Prepared, key: ApiKey, chosen
     if plan.empty:
         report.checklist = write_checklist(ctx, detection)
     else:
-        consent.confirm(
-            ctx,
-            "Apply these changes?",
-            Declined(
-                "Nothing was written: you declined the changes.",
-                fix="`flux-setup check --write-checklist` writes the checklist of where you "
-                "stand without changing Flux; `flux-setup run` asks again.",
-            ),
-            what=_ASKS,
-        )
-        detection = detection.after_change(chosen)  # the checklist and memory tell of now
-        report.checklist_from = detection
-        # The checklist goes in the same change set: one backup, one undo, and no file
-        # changed when it cannot be written.
-        sheet = checklist_change(ctx, detection)
-        applied = changes.apply(changes.Plan(plan.project, [*plan.changes, sheet]), ctx.store)
-        labels = ", ".join(plan.label(c) for c in plan.changes)
-        ctx.ui.ok(f"Wrote {labels} (backup kept; `flux-setup undo` restores).")
-        report.fields["changeset"] = applied.changeset
-        report.checklist = sheet.path
+        detection = _apply(ctx, report, plan, detection, chosen)
     remember(ctx, detection)
     _done(ctx, chosen, fallback, override, report)
     if key.source.typed and not save_key and not _flux_has_a_key(ctx, prepared):
@@ -199,6 +180,34 @@ def _setup(ctx: Context, report: Report, prepared: Prepared, key: ApiKey, chosen
             "did not save it. Export ANTHROPIC_API_KEY where Flux runs, or rerun with --save-key."
         )
     return report
+
+
+def _apply(
+    ctx: Context, report: Report, plan: changes.Plan, detection: Detection, chosen: str
+) -> Detection:
+    """With consent, write the plan and the checklist of the result as one change set; returns
+    the detection as it now stands (the checklist and the memory tell of the new state)."""
+    consent.confirm(
+        ctx,
+        "Apply these changes?",
+        Declined(
+            "Nothing was written: you declined the changes.",
+            fix="`flux-setup check --write-checklist` writes the checklist of where you "
+            "stand without changing Flux; `flux-setup run` asks again.",
+        ),
+        what=_ASKS,
+    )
+    detection = detection.after_change(chosen)
+    report.checklist_from = detection
+    # The checklist goes in the same change set: one backup, one undo, and no file changed
+    # when it cannot be written.
+    sheet = checklist_change(ctx, detection)
+    applied = changes.apply(changes.Plan(plan.project, [*plan.changes, sheet]), ctx.store)
+    labels = ", ".join(plan.label(c) for c in plan.changes)
+    ctx.ui.ok(f"Wrote {labels} (backup kept; `flux-setup undo` restores).")
+    report.fields["changeset"] = applied.changeset
+    report.checklist = sheet.path
+    return detection
 
 
 def _writable_or_said(ctx: Context, plan: changes.Plan) -> None:

@@ -8,12 +8,12 @@ tiers set rate limits and spend caps only.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from wizard import error_codes
 from wizard.catalog import Catalog, Model
+from wizard.diagnosis.connection import not_the_api, too_large, unreachable
+from wizard.diagnosis.core import Diagnosis, api_said, for_model, wait_words
 from wizard.facts import (
     BILLING_URL,
     KEYS_URL,
@@ -28,40 +28,6 @@ REGAIN_ACCESS = re.compile(r"regain access on ([^.]+)", re.IGNORECASE)
 RELAY_NOT_FOUND = re.compile(
     r"(the )?model [`'\"]?[\w.:@/-]+[`'\"]? (was )?(not found|does not exist)\.?"
 )
-
-
-@dataclass
-class Diagnosis:
-    code: Code
-    message: str
-    next_step: str
-    url: str | None = None
-    model: str | None = None
-    request_id: str | None = None
-    # True when every further request would get the same answer: detection stops, and the
-    # command exits with the code's category (3 key, 4 account). The code's scope decides it
-    # (`Code.scope`); only a refusal that is the model's or the account's by the evidence
-    # (`Scope.MODEL_OR_ACCOUNT`) is set by whoever saw that evidence.
-    account_wide: bool = False
-
-    def __post_init__(self) -> None:
-        if self.code.settles_account:
-            self.account_wide = True
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "code": str(self.code),
-            "model": self.model,
-            "message": self.message,
-            "next_step": self.next_step,
-            "url": self.url,
-            "request_id": self.request_id,
-        }
-
-
-def api_said(message: str | None) -> str:
-    """The API's own words, quoted after a diagnosis' sentence (empty when it said nothing)."""
-    return f" The API said: “{message.strip()}”" if message and message.strip() else ""
 
 
 def _retires(model: Model) -> str:
@@ -123,9 +89,9 @@ def from_failure(
 ) -> Diagnosis:
     """The one diagnosis that explains an API failure: the first rule that recognises it."""
     if failure.kind == FailureKind.MALFORMED:
-        return _not_the_api(failure, model_id, base_url)
+        return not_the_api(failure, model_id, base_url)
     if failure.kind != FailureKind.STATUS:
-        return _unreachable(failure, model_id, base_url)
+        return unreachable(failure, model_id, base_url)
     for rule in (_by_error_code, _credential, _account, _access):
         found = rule(failure, model_id)
         if found is not None:
@@ -133,73 +99,8 @@ def from_failure(
     if failure.status == 404 and model_id is not None and catalog is not None:
         return _not_found(failure, model_id, catalog)
     if failure.status == 413:
-        return _too_large(failure, model_id, base_url)
+        return too_large(failure, model_id, base_url)
     return _transient(failure, model_id) or _unknown(failure, model_id)
-
-
-def _not_the_api(failure: ApiFailure, model_id: str | None, base_url: str | None) -> Diagnosis:
-    where = f"The server at {base_url}" if base_url else "The server"
-    return Diagnosis(
-        Code.UNEXPECTED_RESPONSE,
-        f"{where} did not answer like the Anthropic API (a captive portal or a proxy?): "
-        f"{failure.message or 'an answer of the wrong shape'}.",
-        "Check --base-url or ANTHROPIC_BASE_URL, log in to the network's portal, or check the "
-        "proxy settings (HTTPS_PROXY), then rerun.",
-        url=STATUS_URL,
-        model=model_id,
-    )
-
-
-def _too_large(failure: ApiFailure, model_id: str | None, base_url: str | None) -> Diagnosis:
-    """A 413 without an error code the SDK knows: flux-setup sends a one-word prompt, so it is
-    a proxy or gateway in front of the API, not the account: never a refusal of anything."""
-    where = f" at {base_url}" if base_url else ""
-    return Diagnosis(
-        Code.UNEXPECTED_RESPONSE,
-        f"Something in front of the API{where} (a proxy or gateway) refused a one-word request "
-        f"as too large (413 {failure.type or 'request_too_large'}): this says nothing about "
-        f"the account or access.{api_said(failure.message)}",
-        "Check the proxy settings (HTTPS_PROXY) or --base-url, then rerun.",
-        url=STATUS_URL,
-        model=model_id,
-        request_id=failure.request_id,
-    )
-
-
-# What the resolver says when a host name has no address, on Linux, macOS and Windows.
-_UNRESOLVED = (
-    "name or service not known",
-    "nodename nor servname",
-    "temporary failure in name resolution",
-    "no address associated",
-    "getaddrinfo failed",
-    "name resolution",
-)
-
-
-def unresolved(message: str | None) -> bool:
-    return bool(message) and any(words in str(message).lower() for words in _UNRESOLVED)
-
-
-def _unreachable(failure: ApiFailure, model_id: str | None, base_url: str | None) -> Diagnosis:
-    where = f" {base_url}" if base_url else " the API"
-    what = {
-        FailureKind.TIMEOUT: failure.message or "the request timed out",
-        FailureKind.REFUSED: (
-            f"the host name did not resolve (DNS: {failure.message})"
-            if unresolved(failure.message)
-            else f"nothing answered there ({failure.message or 'connection refused'})"
-        ),
-        FailureKind.CONNECTION: f"the connection broke ({failure.message or 'reset'})",
-    }[FailureKind(failure.kind)]
-    return Diagnosis(
-        Code.NETWORK_ERROR,
-        f"Could not reach{where}: {what} after {failure.attempts} attempt(s).",
-        "Check the network, proxy settings or --base-url, then rerun; a slow network may "
-        "need a larger --timeout.",
-        url=STATUS_URL,
-        model=model_id,
-    )
 
 
 def _by_error_code(failure: ApiFailure, model_id: str | None) -> Diagnosis | None:
@@ -220,14 +121,6 @@ def _by_error_code(failure: ApiFailure, model_id: str | None) -> Diagnosis | Non
         request_id=failure.request_id,
         account_wide=rule.whole_request,
     )
-
-
-def wait_words(failure: ApiFailure) -> str:
-    """When the API asks to wait, for a transient answer: " The API asks to wait 3600 s ..."."""
-    seconds = failure.retry_after
-    if seconds is None or not failure.transient:
-        return ""
-    return f" The API asks to wait {seconds:g} s before trying again."
 
 
 def _credential(failure: ApiFailure, model_id: str | None) -> Diagnosis | None:
@@ -358,7 +251,7 @@ def _transient(failure: ApiFailure, model_id: str | None) -> Diagnosis | None:
     if status == 429:
         return Diagnosis(
             Code.RATE_LIMITED,
-            f"Rate limited{_for(model_id)} after {tries} attempt(s); this says nothing "
+            f"Rate limited{for_model(model_id)} after {tries} attempt(s); this says nothing "
             f"about which models you may call.{wait_words(failure)}",
             "Wait a minute and rerun; the limits page shows your rate limits."
             if failure.retry_after is None
@@ -371,7 +264,7 @@ def _transient(failure: ApiFailure, model_id: str | None) -> Diagnosis | None:
     if status == 529:
         return Diagnosis(
             Code.OVERLOADED,
-            f"The API is overloaded{_for(model_id)} (529) after {tries} attempt(s); "
+            f"The API is overloaded{for_model(model_id)} (529) after {tries} attempt(s); "
             "this says nothing about access.",
             "Rerun in a few minutes; see the status page.",
             url=STATUS_URL,
@@ -383,7 +276,7 @@ def _transient(failure: ApiFailure, model_id: str | None) -> Diagnosis | None:
     what = "timed out" if timed_out else "failed"
     return Diagnosis(
         Code.SERVER_ERROR,
-        f"The API {what} ({status} {failure.type or 'error'}){_for(model_id)} after "
+        f"The API {what} ({status} {failure.type or 'error'}){for_model(model_id)} after "
         f"{tries} attempt(s); this says nothing about access.",
         "Rerun in a few minutes; see the status page.",
         url=STATUS_URL,
@@ -395,7 +288,7 @@ def _transient(failure: ApiFailure, model_id: str | None) -> Diagnosis | None:
 def _unknown(failure: ApiFailure, model_id: str | None) -> Diagnosis:
     return Diagnosis(
         Code.REQUEST_REJECTED,
-        f"The API refused the request{_for(model_id)} ({failure.status} "
+        f"The API refused the request{for_model(model_id)} ({failure.status} "
         f"{failure.type or 'error'}), for a reason flux-setup does not know; it is not taken as "
         f"a refusal of the model.{api_said(failure.message)}",
         "Contact support with the request ID if this persists.",
@@ -436,10 +329,6 @@ def _spend_limit(message: str, rid: str | None) -> Diagnosis:
         url=LIMITS_URL,
         request_id=rid,
     )
-
-
-def _for(model_id: str | None) -> str:
-    return f" for {model_id}" if model_id else ""
 
 
 def deprecated_but_callable(model: Model, today: date, *, proven: bool = True) -> Diagnosis:
