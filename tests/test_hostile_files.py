@@ -214,7 +214,7 @@ def _as_nobody_possible() -> str | None:
     try:
         probe = subprocess.run(
             [sys.executable, "-c", "import wizard"],
-            preexec_fn=lambda: (os.setgid(NOBODY), os.setuid(NOBODY)),  # noqa: PLW1509
+            preexec_fn=lambda: (os.setgid(NOBODY), os.setuid(NOBODY)),
             capture_output=True,
             cwd="/",
         )
@@ -248,7 +248,7 @@ def test_a_file_the_user_may_not_write_is_refused_not_replaced(tmp_path, sim, na
         text=True,
         timeout=60,
         cwd="/",
-        preexec_fn=(lambda: (os.setgid(NOBODY), os.setuid(NOBODY))) if os.getuid() == 0 else None,  # noqa: PLW1509
+        preexec_fn=(lambda: (os.setgid(NOBODY), os.setuid(NOBODY))) if os.getuid() == 0 else None,
     )
     assert result.returncode == 6, result.stderr
     assert "read-only for you" in result.stderr

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from wizard import verdict as verdicts
+from wizard.concurrency import concurrently
 from wizard.detection import Detection, detect
 from wizard.detection.view import for_project
 from wizard.diagnosis import Diagnosis
@@ -157,7 +158,7 @@ def detect_all(
             client.close()
         done(g)
 
-    api.concurrently([(lambda g=g: one(g)) for g in groups], SCAN_WORKERS)  # type: ignore[misc]
+    concurrently([(lambda g=g: one(g)) for g in groups], SCAN_WORKERS)  # type: ignore[misc]
 
 
 def judge_all(ctx: Context, groups: Sequence[Group]) -> None:

@@ -47,7 +47,7 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server: _Server
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         pass  # quiet: tests and the demo own the terminal
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -122,10 +122,10 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             sim._leave()
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self._handle("GET")
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self._handle("POST")
 
     # -- the API ----------------------------------------------------------------------------
