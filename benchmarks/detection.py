@@ -19,6 +19,7 @@ import anthropic
 
 from wizard.api import ApiClient
 from wizard.detection import detect
+from wizard.environment import utc_now
 from wizard.keys import ApiKey
 from wizard.simulator import Faults, serve
 
@@ -66,7 +67,8 @@ def seed_procedure(base_url: str) -> dict[str, bool]:
 
 def ours(base_url: str) -> object:
     key = ApiKey(KEY, "env")
-    return detect(ApiClient(key, base_url), key, configured="claude-haiku-4-5-20251001")
+    client = ApiClient(key, base_url, now=utc_now)
+    return detect(client, key, configured="claude-haiku-4-5-20251001", now=utc_now)
 
 
 REFUSAL_SCENARIOS = (

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from wizard import changes, project
+from wizard.environment import utc_now
 from wizard.errors import FilesError
 from wizard.fileio import MAX_FILE_BYTES, MAX_FILE_WORDS
 from wizard.state import Store
@@ -45,7 +46,7 @@ def measure(env_lines: int, toml_lines: int, repeat: int = 5) -> tuple[float, fl
             proposal = project.plan_setup(project.load(folder), model="claude-opus-5-5")
             proposal.plan.diff()
             planned = time.perf_counter()
-            changes.apply(proposal.plan, STORE)
+            changes.apply(proposal.plan, STORE, at=utc_now())
             done = time.perf_counter()
             plans.append(planned - started)
             applies.append(done - planned)

@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 from wizard.commands.demo import demo
+from wizard.environment import utc_now
 from wizard.flow.session import Context, Options
 from wizard.prompts import NoInput
 from wizard.render import UI
@@ -33,6 +34,8 @@ def render(target: Path) -> None:
         read_stdin=lambda: "",
         prompter=NoInput(),
         ui=ui,
+        now=utc_now,
+        cwd=folder.parent,
         state_home=Path(tempfile.mkdtemp()),
     )
     demo(context)

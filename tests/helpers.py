@@ -16,6 +16,7 @@ from typing import Any
 
 import jsonschema
 
+from wizard.environment import utc_now
 from wizard.errors import Cancelled
 from wizard.facts import without_api_vars
 from wizard.flow.session import Context, Options
@@ -92,6 +93,8 @@ def make_context(
         read_stdin=lambda: stdin,
         prompter=prompter or ScriptedPrompter(interactive=False),
         ui=ui,
+        now=utc_now,
+        cwd=project,
         state_home=store().home,
     )
     return ctx, out
@@ -124,28 +127,21 @@ def run_main(
     stdin: str = "",
     cwd: Path | None = None,
 ) -> Result:
-    """The whole program in this process through `cli.main`: argv, environment, stdin, cwd and
-    both output streams as a subprocess would have them, without paying the SDK import again."""
-    import contextlib
-    import sys
-
+    """The whole program in this process through `cli.main`, handed an Environment of its own:
+    argv, environment, stdin, folder and both output streams as a subprocess would have them,
+    without paying the SDK import again, and without touching this process's own."""
     from wizard import cli
+    from wizard.environment import Environment
 
     out, err = io.StringIO(), io.StringIO()
-    saved_env, saved_stdin, saved_cwd = dict(os.environ), sys.stdin, Path.cwd()
-    os.environ.clear()
-    os.environ.update(clean_environ() if env is None else env)
-    sys.stdin = io.StringIO(stdin)
-    try:
-        if cwd is not None:
-            os.chdir(cwd)
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = cli.main(list(args))
-    finally:
-        os.chdir(saved_cwd)
-        sys.stdin = saved_stdin
-        os.environ.clear()
-        os.environ.update(saved_env)
+    environment = Environment(
+        stdin=io.StringIO(stdin),
+        stdout=out,
+        stderr=err,
+        environ=clean_environ() if env is None else env,
+        cwd=(cwd or Path.cwd()).absolute(),
+    )
+    code = cli.main(list(args), environment)
     return Result(code, out.getvalue(), err.getvalue())
 
 
@@ -186,6 +182,7 @@ def json_of(result) -> dict:
 CRASH_SCRIPT = textwrap.dedent(
     """
     import os, signal, sys
+    from datetime import datetime, timezone
     from pathlib import Path
     from wizard import project, changes
     from wizard.state import Store
@@ -202,6 +199,6 @@ CRASH_SCRIPT = textwrap.dedent(
             os.kill(os.getpid(), signal.SIGKILL)
         original(target, data, mode, **options)
     changes.write_atomic = slow_write
-    changes.apply(proposal.plan, Store.from_environ(os.environ), fault=fault)
+    changes.apply(proposal.plan, Store.from_environ(os.environ), at=datetime.now(timezone.utc), fault=fault)
     """
 )

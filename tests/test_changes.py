@@ -13,6 +13,7 @@ import pytest
 from tests.helpers import KEY, store
 from wizard import history
 from wizard.changes import FileChange, Plan, apply
+from wizard.environment import utc_now
 from wizard.errors import FilesError
 from wizard.history import undo
 from wizard.keys import mask_secrets
@@ -57,7 +58,7 @@ def test_mask_secrets_catches_keys_anywhere_and_keeps_everything_else():
 
 def test_apply_writes_everything_and_backs_up_privately(tmp_path):
     plan = make_plan(tmp_path)
-    applied = apply(plan, store())
+    applied = apply(plan, store(), at=utc_now())
     assert snapshot(tmp_path) == {
         ".env": b"# mine\nFLUX_MODEL=new\n",
         "flux.toml": b'config_version = 2\n[model]\nid = "new"\n',
@@ -75,7 +76,7 @@ def test_apply_keeps_mode_and_a_new_env_is_0600(tmp_path):
     plan = Plan(tmp_path)
     plan.add(FileChange(tmp_path / "flux.toml", b"a = 1\n", b"a = 2\n"))
     plan.add(FileChange(tmp_path / ".env", None, b"X=1\n", new_mode=0o600))
-    apply(plan, store())
+    apply(plan, store(), at=utc_now())
     assert stat.S_IMODE((tmp_path / "flux.toml").stat().st_mode) == 0o640
     assert stat.S_IMODE((tmp_path / ".env").stat().st_mode) == 0o600
 
@@ -86,7 +87,7 @@ def test_a_symlinked_file_is_edited_through_the_link(tmp_path):
     (tmp_path / ".env").symlink_to(real)
     plan = Plan(tmp_path)
     plan.add(FileChange(tmp_path / ".env", b"A=1\n", b"A=2\n"))
-    apply(plan, store())
+    apply(plan, store(), at=utc_now())
     assert (tmp_path / ".env").is_symlink()
     assert real.read_bytes() == b"A=2\n"
     undo(store(), tmp_path)
@@ -115,7 +116,7 @@ def test_a_failure_at_any_step_leaves_every_file_as_it_was(tmp_path, step):
             raise OSError(f"injected at {at}")
 
     with pytest.raises(OSError):
-        apply(plan, store(), fault=fault)
+        apply(plan, store(), at=utc_now(), fault=fault)
     assert snapshot(tmp_path) == original
     assert history.last_changeset(store(), tmp_path) is None  # nothing to undo: nothing happened
 
@@ -123,7 +124,7 @@ def test_a_failure_at_any_step_leaves_every_file_as_it_was(tmp_path, step):
 def test_undo_restores_byte_for_byte_and_removes_created_files(tmp_path):
     plan = make_plan(tmp_path)
     original = snapshot(tmp_path)
-    apply(plan, store())
+    apply(plan, store(), at=utc_now())
     undone = undo(store(), tmp_path)
     assert snapshot(tmp_path) == original
     assert len(undone.restored) == 3
@@ -134,7 +135,7 @@ def test_undo_restores_byte_for_byte_and_removes_created_files(tmp_path):
 def test_undo_refuses_when_a_file_changed_since_unless_forced(tmp_path):
     plan = make_plan(tmp_path)
     original = snapshot(tmp_path)
-    apply(plan, store())
+    apply(plan, store(), at=utc_now())
     (tmp_path / "flux.toml").write_bytes(b"# edited by hand\n")
     with pytest.raises(FilesError, match="changed after"):
         undo(store(), tmp_path)
@@ -146,7 +147,7 @@ def test_apply_refuses_when_a_file_changed_since_the_preview(tmp_path):
     plan = make_plan(tmp_path)
     (tmp_path / ".env").write_bytes(b"FLUX_MODEL=someone-else\n")
     with pytest.raises(FilesError, match="changed since the preview"):
-        apply(plan, store())
+        apply(plan, store(), at=utc_now())
     assert (tmp_path / ".env").read_bytes() == b"FLUX_MODEL=someone-else\n"
     assert not (tmp_path / "new.txt").exists()
 
@@ -175,17 +176,17 @@ def test_two_concurrent_applies_one_wins_the_other_gets_a_clear_error(tmp_path):
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
         before = snapshot(tmp_path)
         with pytest.raises(FilesError, match="another flux-setup"):
-            apply(plan, store())
+            apply(plan, store(), at=utc_now())
         assert snapshot(tmp_path) == before
     finally:
         assert holder.stdin is not None
         holder.stdin.write("\n")
         holder.stdin.close()
         holder.wait(timeout=10)
-    apply(plan, store())  # the lock is free again
+    apply(plan, store(), at=utc_now())  # the lock is free again
     # the stale plan of a second writer now fails on the content check, not silently
     with pytest.raises(FilesError, match="changed since the preview"):
-        apply(make_plan_like(tmp_path), store())
+        apply(make_plan_like(tmp_path), store(), at=utc_now())
 
 
 def make_plan_like(tmp_path):
@@ -203,7 +204,7 @@ def test_an_unwritable_folder_gives_a_clear_error_and_changes_nothing(tmp_path):
     plan.add(FileChange(tmp_path / "a.txt", None, b"x\n"))
     plan.add(FileChange(__import__("pathlib").Path(target), None, b"X=1\n"))
     with pytest.raises(FilesError) as info:
-        apply(plan, store())
+        apply(plan, store(), at=utc_now())
     assert "cannot write" in info.value.message
     assert not (tmp_path / "a.txt").exists()  # the first write was put back
 

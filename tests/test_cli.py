@@ -400,7 +400,7 @@ def test_every_flag_of_every_command_reaches_it_and_an_unplaced_one_is_an_error(
     args = run.parse_args(["--frobnicate"])
     args.command = "run"
     with pytest.raises(RuntimeError, match="frobnicate"):
-        cli._options(args)
+        cli._options(args, Path("/"))
 
 
 def test_the_commands_are_their_builders_and_the_schema_names_each_that_reports():
@@ -415,3 +415,38 @@ def test_the_commands_are_their_builders_and_the_schema_names_each_that_reports(
     # only the commands with the API options warm the SDK up
     talks = {n for n, sub in _subcommands().items() if sub.get_default("network")}
     assert talks == {"run", "check", "demo"}
+
+
+def test_the_program_reads_only_the_environment_it_is_handed(tmp_path):
+    """cli.main in an Environment of its own: its folder, variables and streams, never the
+    process's (which stay as they were); relative paths are taken from its folder."""
+    import io
+
+    from wizard import cli
+    from wizard.environment import Environment
+
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
+    before_env, before_cwd = dict(os.environ), Path.cwd()
+    out, err = io.StringIO(), io.StringIO()
+    env = Environment(
+        stdin=io.StringIO(""),
+        stdout=out,
+        stderr=err,
+        environ={"FLUX_SETUP_HOME": str(tmp_path / "home"), "FLUX_MODEL": "claude-sonnet-5-5"},
+        cwd=tmp_path,
+    )
+    code = cli.main(["status", "--project", "proj", "--json"], env)
+    payload = json.loads(out.getvalue())
+    assert code == payload["exit_code"]
+    # "proj" from the Environment's folder
+    assert payload["config"]["path"] == str(project / "flux.toml")
+    # the Environment's FLUX_MODEL wins over the .env file, as the process's would
+    assert payload["configured"]["sources"] == {
+        "environment": "claude-sonnet-5-5",
+        "env_file": "claude-opus-5-5",
+        "config": None,
+    }
+    assert "FLUX_MODEL in the environment" in err.getvalue()  # human text on its stderr
+    assert dict(os.environ) == before_env and Path.cwd() == before_cwd

@@ -9,6 +9,7 @@ import pytest
 from tests.helpers import KEY
 from wizard.api import ApiClient, resolve_base_url
 from wizard.detection import detect
+from wizard.environment import utc_now
 from wizard.keys import ApiKey
 from wizard.simulator import Faults, serve
 
@@ -24,8 +25,8 @@ STORY = {
 def run(base_url, configured=None, key=KEY, **kwargs):
     api_key = ApiKey(key, "env")
     timeout = kwargs.pop("timeout", 10.0)
-    client = ApiClient(api_key, base_url, timeout=timeout)
-    return detect(client, api_key, configured=configured, **kwargs)
+    client = ApiClient(api_key, base_url, now=utc_now, timeout=timeout)
+    return detect(client, api_key, configured=configured, now=utc_now, **kwargs)
 
 
 @pytest.fixture(scope="module")

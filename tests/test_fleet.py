@@ -246,9 +246,9 @@ def test_a_project_edited_during_the_run_is_skipped_and_the_others_applied(fleet
     edited = fleet / "upgrade" / "flux.toml"
     real_apply = fixing.apply
 
-    def edit_then_apply(fixes, store):
+    def edit_then_apply(fixes, store, at):
         edited.write_text(config("claude-sonnet-5-5") + "# edited by hand meanwhile\n")
-        return real_apply(fixes, store)
+        return real_apply(fixes, store, at)
 
     monkeypatch.setattr(fixing, "apply", edit_then_apply)
     result = flux("check", "--all", str(fleet), "--fix", "--yes", env=env)

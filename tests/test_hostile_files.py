@@ -15,6 +15,7 @@ import pytest
 
 from tests.helpers import KEY, clean_environ, run_main, store
 from wizard import changes, history, project
+from wizard.environment import utc_now
 from wizard.errors import FilesError
 from wizard.fileio import MAX_FILE_BYTES
 
@@ -153,7 +154,7 @@ def test_an_edit_made_while_writing_is_never_overwritten(tmp_path):
                 handle.write(b"# saved by an editor just now\n")
 
     with pytest.raises(FilesError, match="changed by something else"):
-        changes.apply(plan, store(), fault=racing_editor)
+        changes.apply(plan, store(), at=utc_now(), fault=racing_editor)
     first = plan.changes[0].target
     assert first.read_bytes() == original[first]  # put back
     assert second.read_bytes() == (original[second] or b"") + b"# saved by an editor just now\n"
@@ -173,7 +174,7 @@ def test_a_signal_at_the_commit_point_waits_for_the_whole_change_and_is_told_tru
             if at == step:
                 os.kill(os.getpid(), sig)
 
-        return real_apply(plan, store, fault=fault)
+        return real_apply(plan, store, at=kwargs["at"], fault=fault)
 
     monkeypatch.setattr(changes, "apply", apply_with_a_signal)
     result = run_main(run_args(tmp_path, sim.base_url), env=env_with_key())

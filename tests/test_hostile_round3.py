@@ -300,9 +300,9 @@ LATE_CTRL_C = """
 import os, signal, sys
 from wizard import cli
 emit = cli._emit_json
-def interrupted_while_printing(report):
+def interrupted_while_printing(report, env):
     os.kill(os.getpid(), signal.SIGINT)  # the result is known; the output is under way
-    emit(report)
+    emit(report, env)
 cli._emit_json = interrupted_while_printing
 sys.argv = ["flux-setup", *sys.argv[1:]]
 sys.exit(cli.main())
@@ -442,6 +442,7 @@ def test_a_run_after_a_kill_between_two_renames_puts_the_files_back_first_and_sa
 BATCH_KILL = """
 import os, signal, sys
 from pathlib import Path
+from datetime import datetime, timezone
 from wizard import changes, project
 from wizard.fleet import fix as fixing
 from wizard.fleet.scan import Member
@@ -455,7 +456,7 @@ def killed_after_the_last_rename(plan, store, **options):
             os.kill(os.getpid(), signal.SIGKILL)
     return apply(plan, store, fault=fault, **options)
 changes.apply = killed_after_the_last_rename
-fixing.apply([fixing.Fix(Member(folder), "claude-opus-5-5", proposal.plan)], Store.from_environ(os.environ))
+fixing.apply([fixing.Fix(Member(folder), "claude-opus-5-5", proposal.plan)], Store.from_environ(os.environ), datetime.now(timezone.utc))
 """
 
 

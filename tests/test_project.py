@@ -11,6 +11,7 @@ import pytest
 from tests.helpers import KEY, store
 from wizard import project
 from wizard.changes import apply
+from wizard.environment import utc_now
 from wizard.errors import FilesError
 from wizard.keys import ApiKey
 
@@ -41,7 +42,7 @@ def test_migration_moves_the_key_into_env_and_keeps_the_rest(tmp_path):
     codes = [d.code for d in proposal.diagnoses]
     assert codes == ["config_migrated", "key_in_config"]
     assert KEY not in proposal.plan.diff()
-    apply(proposal.plan, store())
+    apply(proposal.plan, store(), at=utc_now())
     config = tomllib.loads((tmp_path / "flux.toml").read_text())
     assert config == {
         "config_version": 2,
@@ -57,7 +58,7 @@ def test_migration_moves_the_key_into_env_and_keeps_the_rest(tmp_path):
 def test_setup_writes_the_model_to_both_files(tmp_path):
     files = demo(tmp_path)
     proposal = project.plan_setup(files, model="claude-opus-5-5", fallback="claude-sonnet-5-5")
-    apply(proposal.plan, store())
+    apply(proposal.plan, store(), at=utc_now())
     config = tomllib.loads((tmp_path / "flux.toml").read_text())
     assert config["model"] == {"id": "claude-opus-5-5", "fallback": "claude-sonnet-5-5"}
     env = (tmp_path / ".env").read_text()
@@ -78,7 +79,7 @@ def test_nothing_to_do_is_an_empty_plan(tmp_path):
 def test_saving_the_key_creates_a_private_env(tmp_path):
     key = ApiKey(KEY, "prompt")
     proposal = project.plan_setup(project.load(tmp_path), model="m", key=key, save_key=True)
-    apply(proposal.plan, store())
+    apply(proposal.plan, store(), at=utc_now())
     assert (tmp_path / ".env").read_text() == f"FLUX_MODEL=m\nANTHROPIC_API_KEY={KEY}\n"
     assert (tmp_path / ".env").stat().st_mode & 0o777 == 0o600
 
@@ -99,7 +100,7 @@ def test_in_a_git_repo_an_unignored_env_is_added_to_gitignore(tmp_path):
     )
     assert "env_not_ignored" in [d.code for d in proposal.diagnoses]
     assert "+/.env" in proposal.plan.diff()
-    apply(proposal.plan, store())
+    apply(proposal.plan, store(), at=utc_now())
     assert (tmp_path / ".gitignore").read_text() == "__pycache__/\n/.env\n"
 
 

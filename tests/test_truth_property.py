@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from tests.helpers import KEY
 from wizard.api import ApiClient
 from wizard.detection import detect
+from wizard.environment import utc_now
 from wizard.keys import ApiKey
 from wizard.simulator import Faults, Scenario, serve
 from wizard.simulator.scenarios import Access
@@ -123,7 +124,7 @@ def oracle(org: dict[str, Any], base_url: str) -> tuple[str | None, bool]:
     """Call every model of the preferred lines, in ranking order; the first that answers (or
     may answer) is the truth. Returns it and whether its answer is certain."""
     key = ApiKey(KEY, "env")
-    client = ApiClient(key, base_url, timeout=2.0, budget=60.0)
+    client = ApiClient(key, base_url, now=utc_now, timeout=2.0, budget=60.0)
     order = {line: i for i, line in enumerate(org["prefer"])}
     ranked = sorted(
         (m for m in org["models"] if m["line"] in order and m["lifecycle"] != "retired"),
@@ -158,9 +159,14 @@ def test_a_complete_detection_recommends_what_calling_everything_finds(server, o
     server.faults = Faults(fail_first=org["storm"], fail_status=529, retry_after=0.02)
     server.reset_counters()
     key = ApiKey(KEY, "env")
-    client = ApiClient(key, server.base_url, timeout=0.25)
+    client = ApiClient(key, server.base_url, now=utc_now, timeout=0.25)
     result = detect(
-        client, key, configured=org["configured"], prefer=org["prefer"], max_billed=org["cap"]
+        client,
+        key,
+        configured=org["configured"],
+        prefer=org["prefer"],
+        max_billed=org["cap"],
+        now=utc_now,
     )
     client.close()
     billed = server.counters.billed_calls

@@ -12,6 +12,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from wizard import answers, untrusted
@@ -86,7 +87,7 @@ def resolve_base_url(flag: str | None, environ: Mapping[str, str]) -> str:
     return url
 
 
-def _to_failure(exc: BaseException) -> ApiFailure:
+def _to_failure(exc: BaseException, now: float) -> ApiFailure:
     sdk = _sdk()
     if isinstance(exc, sdk.APITimeoutError):
         return ApiFailure(FailureKind.TIMEOUT, message="the request timed out")
@@ -114,7 +115,7 @@ def _to_failure(exc: BaseException) -> ApiFailure:
             message=exc.api_message,
             error_code=exc.error_code,
             request_id=exc.request_id,
-            retry_after=retry_after_of(exc.response.headers),
+            retry_after=retry_after_of(exc.response.headers, now),
             should_retry=should_retry_of(exc.response.headers),
             details=details if isinstance(details, dict) else {},
         )
@@ -129,6 +130,7 @@ class ApiClient:
         key: ApiKey,
         base_url: str,
         *,
+        now: Callable[[], datetime],  # the wall clock, handed in: a retry-after date needs it
         timeout: float = DEFAULT_TIMEOUT,
         budget: float | None = None,
         max_concurrency: int = 4,
@@ -141,6 +143,7 @@ class ApiClient:
         self.budget = budget if budget is not None else timeout * BUDGET_TIMEOUTS
         self.max_concurrency = max_concurrency
         self._clock = clock
+        self._now = now
         self._sleep = sleep
         self._deadline = clock() + self.budget
         self._client: anthropic.Anthropic | None = None
@@ -256,7 +259,7 @@ class ApiClient:
         if isinstance(result, answers.Junk):
             return self._scrubbed(ApiFailure(FailureKind.MALFORMED, message=result.describe()))
         if isinstance(result, sdk.APIError):
-            return self._scrubbed(_to_failure(result))
+            return self._scrubbed(_to_failure(result, self._now().timestamp()))
         if isinstance(result, (ValueError, TypeError, AttributeError, KeyError)):
             # the SDK could not read the answer either: not the API's shape
             what = f"the answer could not be read ({type(result).__name__})"

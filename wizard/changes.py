@@ -14,16 +14,16 @@ import hashlib
 import os
 import signal
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from wizard.errors import FilesError
 from wizard.fileio import check_target, read_optional, write_atomic
 from wizard.keys import mask_secrets
-from wizard.state import Store
+from wizard.state import Store, stamped_id
 from wizard.vocab import Action
 
 Fault = Callable[[str], None]
@@ -213,9 +213,9 @@ def _unchanged(change: FileChange, seen: _Seen | None) -> None:
         )
 
 
-def _back_up(plan: Plan, store: Store, hit: Fault) -> tuple[Path, dict[str, Any]]:
+def _back_up(plan: Plan, store: Store, hit: Fault, at: datetime) -> tuple[Path, dict[str, Any]]:
     """Backups and the manifest, recorded as "applying" before any project file changes."""
-    changeset = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 10**6:06d}"
+    changeset = stamped_id(at)
     folder = store.private_dir(store.project_dir(plan.project) / "changesets" / changeset)
     manifest: dict[str, Any] = {
         "changeset": changeset,
@@ -266,6 +266,7 @@ def apply(
     plan: Plan,
     store: Store,
     *,
+    at: datetime,  # when: the change set's name (the clock is handed in)
     fault: Fault | None = None,
     on_applied: Callable[[str], None] | None = None,
     on_backed_up: Callable[[str], None] | None = None,
@@ -278,7 +279,7 @@ def apply(
         for change in plan.changes:
             remove_stale_temp(change.target)
         seen = _check(plan)
-        folder, manifest = _back_up(plan, store, hit)
+        folder, manifest = _back_up(plan, store, hit, at)
         if on_backed_up is not None:  # before the first rename: a kill after it is on record
             on_backed_up(manifest["changeset"])
         with deferred_signals():

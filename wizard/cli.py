@@ -12,35 +12,49 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wizard.argv import UnknownCommand, normalise_argv
+from wizard.environment import Environment
 from wizard.errors import Declined, ExitCode, WizardError
 from wizard.facts import HOME_VAR
 from wizard.parser import build_parser, command_names
 from wizard.report import Report
 
+if TYPE_CHECKING:
+    from wizard.render import UI
+
 # What the parser gives that is not an option of the command: read here or by the UI.
 NOT_OPTIONS = frozenset({"handler", "network", "help", "color", "no_verify"})
 
 
-def _options(args: argparse.Namespace) -> Any:
+def _against(cwd: Path, value: Any) -> Any:
+    """A path given on the command line, taken from the folder the command started in (the
+    Environment's, not whatever the process's is); other values as they are."""
+    if isinstance(value, Path):
+        return cwd / value if not value.is_absolute() else value
+    if isinstance(value, list) and all(isinstance(v, Path) for v in value):
+        return [_against(cwd, v) for v in value]
+    return value
+
+
+def _options(args: argparse.Namespace, cwd: Path) -> Any:
     from wizard.flow.session import Options
 
     project, marker = getattr(args, "project", None), None
     if project is None and args.command != "demo":
         from wizard.markers import find_root
 
-        project, marker = find_root(Path.cwd().absolute())
+        project, marker = find_root(cwd)
     fields = Options.__dataclass_fields__
     unplaced = sorted(set(vars(args)) - set(fields) - NOT_OPTIONS)
     if unplaced:  # a flag without a field in Options would be parsed and silently dropped
         raise RuntimeError(f"parsed options with no field in Options: {', '.join(unplaced)}")
-    given = {name: value for name, value in vars(args).items() if name in fields}
+    given = {name: _against(cwd, value) for name, value in vars(args).items() if name in fields}
     given.pop("project", None)
     return Options(
         **given,
-        project=(project or Path.cwd()).absolute(),
+        project=_against(cwd, project or cwd),
         project_given=getattr(args, "project", None) is not None,
         project_marker=marker,
         verify=not getattr(args, "no_verify", False),
@@ -50,16 +64,21 @@ def _options(args: argparse.Namespace) -> Any:
 STDIN_LIMIT = 64 * 1024
 
 
-def _read_stdin() -> str:
+def _stdin_reader(env: Environment) -> Callable[[], str]:
     """--api-key-stdin reads a pipe; on a terminal it asks without echo (a key typed or pasted
     there must not show, nor stay in the scrollback)."""
-    if sys.stdin.isatty():
-        import getpass
 
-        return getpass.getpass("Paste your Anthropic API key (not shown): ", stream=sys.stderr)
-    # bounded: an endless stream (`--api-key-stdin < /dev/zero`) is not read to the end; what
-    # is read is far longer than any key, and the form check says so
-    return sys.stdin.read(STDIN_LIMIT)
+    def read() -> str:
+        if env.stdin_isatty:
+            import getpass
+
+            prompt = "Paste your Anthropic API key (not shown): "
+            return getpass.getpass(prompt, stream=env.stderr)  # type: ignore[arg-type]
+        # bounded: an endless stream (`--api-key-stdin < /dev/zero`) is not read to the end;
+        # what is read is far longer than any key, and the form check says so
+        return env.stdin.read(STDIN_LIMIT)
+
+    return read
 
 
 def _check_project(project: Path) -> None:
@@ -87,7 +106,7 @@ def _handler(args: argparse.Namespace) -> Callable[[Any], Report]:
     return handler
 
 
-def _dispatch(args: argparse.Namespace, ui: Any) -> Report:
+def _dispatch(args: argparse.Namespace, ui: UI, env: Environment) -> Report:
     from wizard.flow.session import Context
     from wizard.prompts import NoInput, QuestionaryPrompter
 
@@ -95,23 +114,25 @@ def _dispatch(args: argparse.Namespace, ui: Any) -> Report:
         from wizard.simulator import cli as simulator_cli
 
         return Report(args.command, ExitCode(simulator_cli.run(args)))
-    options = _options(args)
+    options = _options(args, env.cwd)
     if args.command not in ("demo", "completion"):  # the demo makes its folder; others need one
         _check_project(options.project)
     interactive = (
-        sys.stdin.isatty() and sys.stdout.isatty() and not options.no_input and not options.json
+        env.stdin_isatty and env.stdout_isatty and not options.no_input and not options.json
     )
     if options.api_key_stdin:
         interactive = False  # stdin carries the key, not answers
     ui.interactive = interactive
-    if not options.project_given and options.project != Path.cwd().absolute():
+    if not options.project_given and options.project != env.cwd:
         ui.say(f"Project: {options.project} (found {options.project_marker} there)")
     context = Context(
         options=options,
-        environ=dict(os.environ),
-        read_stdin=_read_stdin,
+        environ=dict(env.environ),
+        read_stdin=_stdin_reader(env),
         prompter=QuestionaryPrompter() if interactive else NoInput(),
         ui=ui,
+        now=env.now,
+        cwd=env.cwd,
     )
     problem = context.store.trust_problem()
     if problem is not None:
@@ -126,53 +147,57 @@ def _dispatch(args: argparse.Namespace, ui: Any) -> Report:
     return _handler(args)(context)
 
 
-def _emit_json(report: Report) -> None:
+def _emit_json(report: Report, env: Environment) -> None:
     from wizard.render import json_dump
 
     try:
-        sys.stdout.write(json_dump(report.to_json()) + "\n")
-        sys.stdout.flush()
+        env.stdout.write(json_dump(report.to_json()) + "\n")
+        env.stdout.flush()
     except BrokenPipeError:
-        quiet_stdout()
+        quiet_stdout(env.stdout)
 
 
-def quiet_stdout() -> None:
+def quiet_stdout(stdout: Any) -> None:
     """The reader closed stdout early: point it at /dev/null so that the interpreter's final
     flush does not complain, and keep the command's exit code."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
+        os.dup2(devnull, stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no file descriptor: nothing to quieten
         pass
 
 
-def _fail(report: Report, as_json: bool, color: bool | None = None) -> int:
-    """Say a failure on stderr (and as the one JSON document when asked): the funnel's end."""
+def _ui(env: Environment, stream: Any, color: bool | None) -> UI:
     from wizard.render import UI
+
+    return UI(stream, color=color, errors=env.stderr, environ=env.environ)
+
+
+def _fail(report: Report, env: Environment, as_json: bool, color: bool | None = None) -> int:
+    """Say a failure on stderr (and as the one JSON document when asked): the funnel's end."""
 
     assert report.error is not None
     message, fix = report.error
-    errors = UI(sys.stderr, color=color)  # always stderr, masked like all human text
+    errors = _ui(env, env.stderr, color)  # always stderr, masked like all human text
     errors.say(f"error: {message}", style="bold red")
     if fix:
         errors.say(f"  fix: {fix}")
     if as_json:
-        _emit_json(report)
+        _emit_json(report, env)
     return int(report.exit_code)
 
 
-def _declined(report: Report, as_json: bool, color: bool | None) -> int:
+def _declined(report: Report, env: Environment, as_json: bool, color: bool | None) -> int:
     """A "no" at a question: what was (not) done and what next, on the human stream."""
-    from wizard.render import UI
 
     assert report.error is not None
     message, fix = report.error
-    ui = UI(sys.stderr if as_json else sys.stdout, color=color)
+    ui = _ui(env, env.stderr if as_json else env.stdout, color)
     ui.say(message)
     if fix:
         ui.say(fix)
     if as_json:
-        _emit_json(report)
+        _emit_json(report, env)
     return int(report.exit_code)
 
 
@@ -181,10 +206,12 @@ def _command_of(raw: list[str], commands: tuple[str, ...]) -> str:
     return next((word for word in raw if word in commands), "run")
 
 
-def _parse(raw: list[str]) -> argparse.Namespace | Report:
+def _parse(raw: list[str], env: Environment) -> argparse.Namespace | Report:
     parser = build_parser()
     try:
-        return parser.parse_args(normalise_argv(raw, parser))
+        # argparse prints help, usage and errors to sys.stdout/sys.stderr: these streams
+        with contextlib.redirect_stdout(env.stdout), contextlib.redirect_stderr(env.stderr):
+            return parser.parse_args(normalise_argv(raw, parser))
     except UnknownCommand as exc:
         import difflib
 
@@ -199,40 +226,42 @@ def _parse(raw: list[str]) -> argparse.Namespace | Report:
         return Report.failure(command, code, "invalid arguments (see stderr)", None)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:
+    """The program: `argv` (default: the process's) in `env` (default: the process's own
+    streams, environment, folder and clock; tests hand in their own)."""
     raw = list(sys.argv[1:] if argv is None else argv)
-    parsed = _parse(raw)
+    env = env or Environment.of_process()
+    parsed = _parse(raw, env)
     if isinstance(parsed, Report):
         if parsed.exit_code == ExitCode.OK:
             return 0  # --help or --version
         if parsed.error and parsed.error[0].startswith("unknown command"):
-            return _fail(parsed, "--json" in raw)
+            return _fail(parsed, env, "--json" in raw)
         if "--json" in raw:  # argparse said it on stderr; scripts read one JSON object
-            _emit_json(parsed)
+            _emit_json(parsed, env)
         return int(parsed.exit_code)
-    return _run(parsed, for_good=argv is None)
+    return _run(parsed, env, for_good=argv is None and env.owns_process)
 
 
-def _run(args: argparse.Namespace, *, for_good: bool = False) -> int:
+def _run(args: argparse.Namespace, env: Environment, *, for_good: bool = False) -> int:
     """`for_good`: this is the program's own process (the console script), whose exit follows:
     from the moment the result is known, an interrupt ends it with one line and a code, never
     a death by signal or a traceback from an exit handler."""
     command = args.command or "run"
     as_json = bool(getattr(args, "json", False))
     from wizard.changes import WRITTEN_THIS_PROCESS
-    from wizard.render import UI
 
     WRITTEN_THIS_PROCESS.clear()
     color = {"always": True, "never": False}.get(getattr(args, "color", "auto"))
-    ui = UI(sys.stderr if as_json else sys.stdout, color=color)
+    ui = _ui(env, env.stderr if as_json else env.stdout, color)
     try:
         with _sigterm_as_interrupt():
-            report = _dispatch(args, ui)
+            report = _dispatch(args, ui, env)
     except WizardError as err:
         failure = Report.failure(command, err.code, err.message, err.fix, err.diagnosis)
         if isinstance(err, Declined):
-            return _declined(failure, as_json, color)
-        return _fail(failure, as_json, color)
+            return _declined(failure, env, as_json, color)
+        return _fail(failure, env, as_json, color)
     except KeyboardInterrupt:
         # Say what is on disk: an interrupt after an apply must not claim nothing was written.
         if WRITTEN_THIS_PROCESS:
@@ -242,9 +271,9 @@ def _run(args: argparse.Namespace, *, for_good: bool = False) -> int:
             )
         else:
             message = "Cancelled: nothing was written."
-        UI(sys.stderr, color=color).say(f"\n{message}")
+        _ui(env, env.stderr, color).say(f"\n{message}")
         if as_json:
-            _emit_json(Report.failure(command, ExitCode.CANCELLED, message, None))
+            _emit_json(Report.failure(command, ExitCode.CANCELLED, message, None), env)
         return int(ExitCode.CANCELLED)
     except Exception as exc:  # the funnel: a bug, reported without a traceback unless --debug
         if getattr(args, "debug", False):
@@ -252,21 +281,21 @@ def _run(args: argparse.Namespace, *, for_good: bool = False) -> int:
 
             from wizard.keys import mask_secrets
 
-            sys.stderr.write(mask_secrets(traceback.format_exc()))
+            env.stderr.write(mask_secrets(traceback.format_exc()))
         bug = Report.failure(
             command,
             ExitCode.ERROR,
             f"unexpected {type(exc).__name__} (a bug in flux-setup)",
             "rerun with --debug for details",
         )
-        return _fail(bug, as_json, color)
+        return _fail(bug, env, as_json, color)
     late = _late_interrupts(int(report.exit_code)) if for_good else None
     if as_json:
-        _emit_json(report)
+        _emit_json(report, env)
     try:
-        sys.stdout.flush()
+        env.stdout.flush()
     except BrokenPipeError:
-        quiet_stdout()
+        quiet_stdout(env.stdout)
     return late() if late is not None else int(report.exit_code)
 
 

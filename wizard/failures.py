@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,9 +57,10 @@ class Verification:
     output_tokens: int = 0
 
 
-def retry_after_of(headers: Any, now: float | None = None) -> float | None:
+def retry_after_of(headers: Any, now: float) -> float | None:
     """Seconds the server asks to wait, by the SDK's rules (`_base_client.py`):
-    `retry-after-ms` first, then `retry-after` in seconds or as an HTTP date."""
+    `retry-after-ms` first, then `retry-after` in seconds or as an HTTP date (against `now`,
+    seconds since the epoch)."""
     try:
         millis = answers.retry_after(headers.get("retry-after-ms"))
         if millis is not None:
@@ -71,7 +71,7 @@ def retry_after_of(headers: Any, now: float | None = None) -> float | None:
     seconds = answers.retry_after(value)
     if seconds is not None or not isinstance(value, str):
         return seconds
-    return answers.retry_after_date(value, time.time() if now is None else now)
+    return answers.retry_after_date(value, now)
 
 
 def should_retry_of(headers: Any) -> bool | None:

@@ -6,8 +6,7 @@ With --json the human text goes to stderr so stdout holds one JSON document.
 from __future__ import annotations
 
 import contextlib
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -61,16 +60,17 @@ class UI:
 
     def __init__(
         self,
-        stream: IO[str] | None = None,
+        stream: IO[str],
         *,
         color: bool | None = None,
         interactive: bool = False,
         record: bool = False,
         errors: IO[str] | None = None,
+        environ: Mapping[str, str] | None = None,
     ) -> None:
         from rich.console import Console
 
-        self.stream: IO[str] = _Closable(stream or sys.stdout)  # type: ignore[assignment]
+        self.stream: IO[str] = _Closable(stream)  # type: ignore[assignment]
         self.console = Console(
             file=self.stream,
             record=record,  # for docs/demo.svg (scripts/screenshot.py)
@@ -83,9 +83,16 @@ class UI:
             no_color=None if color is None else not color,
             force_terminal=None if color is None else color,
             width=100 if not self.stream.isatty() else None,
+            # NO_COLOR, FORCE_COLOR, COLUMNS... read from the environment handed in
+            _environ=dict(environ) if environ is not None else {},
         )
         self.interactive = interactive
-        self.errors: IO[str] = errors or sys.stderr  # where a progress bar draws
+        self.errors: IO[str] = errors or self.stream  # where a progress bar draws
+
+    def raw(self, text: str) -> None:
+        """Text as it is (a completion script): past rich, which would wrap and style it."""
+        self.stream.write(text)
+        self.stream.flush()
 
     def say(self, text: str = "", style: str | None = None) -> None:
         self.console.print(mask_secrets(text), style=style, markup=False)
@@ -327,12 +334,12 @@ def _reason(code: str | None) -> str | None:
         return code.replace("_", " ")
 
 
-def shown_path(path: Path, base: Path | None = None) -> str:
-    """A project as a person finds it: relative to the current folder when under it. A folder
-    name in a scanned tree is anyone's text: control characters are shown escaped."""
+def shown_path(path: Path, base: Path) -> str:
+    """A project as a person finds it: relative to `base` (the folder the command started in)
+    when under it. A folder name in a scanned tree is anyone's text: control characters are
+    shown escaped."""
     from wizard import untrusted
 
-    base = base or Path.cwd()
     try:
         rel = path.relative_to(base)
     except ValueError:

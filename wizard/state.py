@@ -12,7 +12,9 @@ import hashlib
 import json
 import os
 import stat
+import time
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -119,3 +121,11 @@ class Store:
             return json.loads(data.decode("utf-8")) if data is not None else None
         except (OSError, ValueError, FilesError, RecursionError):
             return None
+
+
+def stamped_id(at: datetime, *, unique: bool = True) -> str:
+    """The one form of a time-stamped name (change sets, batches): sortable by time
+    (20261202T161013), then this process, then (`unique`) a counter-like suffix, so that two
+    names made in one second by one process differ."""
+    name = f"{at.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
+    return f"{name}-{time.monotonic_ns() % 10**6:06d}" if unique else name

@@ -63,7 +63,7 @@ def _refuse_options(ctx: Context) -> None:
 
 
 def _roots(ctx: Context) -> list[Path]:
-    roots = [Path(p).absolute() for p in ctx.options.folders] or [Path.cwd()]
+    roots = list(ctx.options.folders) or [ctx.cwd]  # cli.py made them absolute
     for root in roots:
         if not root.is_dir():
             raise FilesError(
@@ -87,7 +87,7 @@ def check_all(ctx: Context) -> Report:
         )
     piped = stdin_key(ctx)
     members = [load(ctx, path, piped) for path in found.projects]
-    base = roots[0] if len(roots) == 1 else Path.cwd()
+    base = roots[0] if len(roots) == 1 else ctx.cwd
     for member in members:
         member.shown = shown_path(member.path, base)
     groups = [] if o.offline else group(members)
@@ -108,7 +108,7 @@ def check_all(ctx: Context) -> Report:
 
 
 def _say_found(ctx: Context, roots: list[Path], found: Found) -> None:
-    roots_shown = [shown_path(r) for r in roots]
+    roots_shown = [shown_path(r, ctx.cwd) for r in roots]
     # "under ." would end the sentence in "..": the current folder is named in words
     where = "this folder" if roots_shown == ["."] else ", ".join(roots_shown)
     extra = f"; {_count(found.ignored, 'folder')} git ignores skipped" if found.ignored else ""
@@ -119,7 +119,7 @@ def _say_found(ctx: Context, roots: list[Path], found: Found) -> None:
         ctx.ui.warn(f"Could not look into {shown}{more} (permission denied): not searched.")
     for repo in found.no_ignore_rules[:3]:
         ctx.ui.warn(
-            f"git could not tell which folders it ignores in {shown_path(repo)}: "
+            f"git could not tell which folders it ignores in {shown_path(repo, ctx.cwd)}: "
             "they were searched too."
         )
 
@@ -233,7 +233,7 @@ def _fix(ctx: Context, fixes: list[fixing.Fix], report: Report) -> None:
         ),
         what=_FIX_ASKS,
     )
-    record = fixing.apply(fixes, ctx.store)
+    record = fixing.apply(fixes, ctx.store, ctx.now())
     for fix in fixes:
         where = fix.member.shown
         if fix.skipped:

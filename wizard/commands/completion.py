@@ -4,7 +4,6 @@ so that it never lists an option the program does not have."""
 from __future__ import annotations
 
 import argparse
-import sys
 
 from wizard.flow.session import Context
 from wizard.report import Report
@@ -125,5 +124,5 @@ SHELLS = {"bash": bash, "zsh": zsh, "fish": fish}
 
 
 def completion(ctx: Context) -> Report:
-    sys.stdout.write(SHELLS[ctx.options.shell]())
+    ctx.ui.raw(SHELLS[ctx.options.shell]())  # a script, byte for byte: no wrapping, no style
     return Report(ctx.options.command)

@@ -86,7 +86,7 @@ def migrate(ctx: Context) -> Report:
         ),
         what="`migrate` confirms before writing",
     )
-    applied = changes.apply(plan, ctx.store)
+    applied = changes.apply(plan, ctx.store, at=ctx.now())
     report.fields["changeset"] = applied.changeset
     ctx.ui.ok("Migrated (`flux-setup undo` restores the previous files).")
     return report

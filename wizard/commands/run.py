@@ -202,7 +202,9 @@ def _apply(
     # The checklist goes in the same change set: one backup, one undo, and no file changed
     # when it cannot be written.
     sheet = checklist_change(ctx, detection)
-    applied = changes.apply(changes.Plan(plan.project, [*plan.changes, sheet]), ctx.store)
+    applied = changes.apply(
+        changes.Plan(plan.project, [*plan.changes, sheet]), ctx.store, at=ctx.now()
+    )
     labels = ", ".join(plan.label(c) for c in plan.changes)
     ctx.ui.ok(f"Wrote {labels} (backup kept; `flux-setup undo` restores).")
     report.fields["changeset"] = applied.changeset

@@ -87,7 +87,9 @@ def _undo_batch(ctx: Context, name: str) -> Report:
     record = batches.find(ctx.store, name)
     plans = _batch_plans(ctx, record)
     ctx.ui.heading(f"Undo of batch {record.name} ({len(plans)} projects):")
-    ctx.ui.diff("".join(c.diff(shown_path(c.path)) for _, plan in plans for c in plan.changes()))
+    ctx.ui.diff(
+        "".join(c.diff(shown_path(c.path, ctx.cwd)) for _, plan in plans for c in plan.changes())
+    )
     fields: dict[str, Any] = {
         "batch": record.name,
         "changes": [change for _, plan in plans for change in _changes(plan)],
@@ -108,7 +110,7 @@ def _undo_batch(ctx: Context, name: str) -> Report:
         undone = history.undo(ctx.store, project, name=plan.changeset, force=o.force)
         restored += undone.restored
         removed += undone.removed
-        ctx.ui.ok(f"Restored {shown_path(project)} ({len(undone.restored)} files)")
+        ctx.ui.ok(f"Restored {shown_path(project, ctx.cwd)} ({len(undone.restored)} files)")
     record.status = "undone"
     batches.save(ctx.store, record)
     return Report(o.command, fields={**fields, "restored": restored, "removed": removed})
@@ -123,7 +125,7 @@ def _batch_plans(ctx: Context, record: batches.Batch) -> list[tuple[Path, histor
         state = {e.changeset: e.status for e in history.list_changesets(ctx.store, project)}
         if state.get(changeset) not in history.UNDOABLE:
             ctx.ui.say(
-                f"{shown_path(project)}: change set {changeset} is "
+                f"{shown_path(project, ctx.cwd)}: change set {changeset} is "
                 f"{state.get(changeset, 'not on record')}; left as it is."
             )
             continue

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Any
 
 from wizard.api import ApiClient
@@ -25,10 +25,6 @@ from wizard.keys import ApiKey
 from wizard.vocab import Code, FailureKind, Lifecycle, Status
 
 
-def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def detect(
     client: ApiClient,
     key: ApiKey,
@@ -38,7 +34,7 @@ def detect(
     verify: bool = True,
     max_billed: int = DEFAULT_MAX_VERIFY,
     extra: Sequence[str] = (),
-    now: Callable[[], datetime] = _utc_now,
+    now: Callable[[], datetime],
     also_prefer: Sequence[Sequence[str]] = (),
 ) -> Detection:
     """Discover the models, verify the ones that decide the recommendation, explain every
@@ -319,7 +315,4 @@ def _configured_status(result: Detection, catalog: Catalog) -> None:
 
 def _day(result: Detection) -> date:
     """The day the detection was made: what "overdue" is measured against."""
-    try:
-        return datetime.fromisoformat(result.checked_at).date()
-    except ValueError:
-        return _utc_now().date()
+    return datetime.fromisoformat(result.checked_at).date()  # detect() wrote it

@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-import os
-import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from wizard.errors import FilesError
-from wizard.state import Store
+from wizard.state import Store, stamped_id
 
 
 @dataclass
@@ -32,8 +31,8 @@ def _folder(store: Store) -> Path:
     return store.private_dir(store.home / "batches")
 
 
-def new(store: Store) -> Batch:
-    return Batch(time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}")
+def new(at: datetime) -> Batch:
+    return Batch(stamped_id(at, unique=False))
 
 
 def save(store: Store, batch: Batch) -> None:

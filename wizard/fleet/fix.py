@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from wizard import changes, project
 from wizard.errors import FilesError, WizardError
@@ -58,12 +59,12 @@ def diff(fixes: list[Fix]) -> str:
     return "".join(out)
 
 
-def apply(fixes: list[Fix], store: Store) -> batches.Batch:
+def apply(fixes: list[Fix], store: Store, at: datetime) -> batches.Batch:
     """Each project all or nothing, under its own lock, with its own backup. A project whose
     files changed since they were read is skipped with the reason; the others go on. A
     project's entry is on the batch record from its backup on, before its first rename, so
     neither Ctrl-C nor a kill can leave a changed project out of `undo --batch`."""
-    record = batches.new(store)
+    record = batches.new(at)
 
     def backed_up(fix: Fix, changeset: str) -> None:
         record.entries.append((str(fix.member.path), changeset))
@@ -89,6 +90,7 @@ def apply(fixes: list[Fix], store: Store) -> batches.Batch:
                 changes.apply(
                     fix.plan,
                     store,
+                    at=at,
                     on_backed_up=lambda c, fix=fix: backed_up(fix, c),  # type: ignore[misc]
                     on_applied=lambda c, fix=fix: applied(fix, c),  # type: ignore[misc]
                 )

@@ -141,7 +141,7 @@ def detect_all(
     o = ctx.options
 
     def one(g: Group) -> None:
-        client = api.ApiClient(g.key, g.base_url, timeout=o.timeout)
+        client = api.ApiClient(g.key, g.base_url, now=ctx.now, timeout=o.timeout)
         try:
             g.detection = detect(
                 client,

@@ -34,7 +34,7 @@ def run_detection(
     else:
         ctx.ui.say("--no-verify: no verification call; models are listed, not proven callable.")
         spinning = "Discovering models..."
-    client = api.ApiClient(key, base_url, timeout=o.timeout)
+    client = api.ApiClient(key, base_url, now=ctx.now, timeout=o.timeout)
     try:
         with ctx.ui.spinner(spinning) as note:
             client.on_retry = note
@@ -132,7 +132,7 @@ def verify_one(ctx: Context, key: ApiKey, detection: Detection, model_id: str) -
     from wizard.diagnosis import from_failure
 
     base_url = api.resolve_base_url(ctx.options.base_url, ctx.environ)
-    client = api.ApiClient(key, base_url, timeout=ctx.options.timeout)
+    client = api.ApiClient(key, base_url, now=ctx.now, timeout=ctx.options.timeout)
     try:
         with ctx.ui.spinner(f"Verifying {model_id}...") as note:
             client.on_retry = note

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 from wizard.facts import DEFAULT_MAX_VERIFY, DEFAULT_SCENARIO, DEFAULT_TIMEOUT
@@ -17,7 +17,7 @@ from wizard.state import Store
 @dataclass
 class Options:
     command: str = "run"
-    project: Path = field(default_factory=Path.cwd)
+    project: Path = Path(".")  # cli.py always sets it: the folder found, made absolute
     project_given: bool = False
     project_marker: str | None = None  # what marked the folder found above the current one
     env_file: Path | None = None
@@ -55,10 +55,6 @@ class Options:
     batch: str | None = None  # undo --batch: the batch of a `check --all --fix`
 
 
-def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 @dataclass
 class Context:
     options: Options
@@ -66,7 +62,8 @@ class Context:
     read_stdin: Callable[[], str]
     prompter: Prompter
     ui: UI
-    now: Callable[[], datetime] = _utc_now
+    now: Callable[[], datetime]  # the clock (`environment.utc_now` in the program)
+    cwd: Path  # the folder the command was started in (paths are shown relative to it)
     # Called when the network is next: the CLI starts importing the SDK (delay in seconds).
     warm_up: Callable[[float], None] = lambda delay: None
     # The state home; None: FLUX_SETUP_HOME in `environ`, else the platform's state folder.

@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
         except BrokenPipeError:  # `simulator --list | head -2`: the reader has what it wanted
             from wizard.cli import quiet_stdout
 
-            quiet_stdout()
+            quiet_stdout(sys.stdout)
         return ExitCode.OK
     try:
         scenario = load(args.scenario)
