@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from wizard import cli
-from wizard.facts import without_api_vars
+from wizard.constants import without_api_vars
 from wizard.simulator import load, serve
 from wizard.simulator.scenarios import Scenario
 

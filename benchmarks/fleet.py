@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from wizard.facts import without_api_vars
+from wizard.constants import without_api_vars
 from wizard.simulator import Faults, serve
 
 MODELS = (

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import KEY
-from wizard.facts import API_VARS
+from wizard.constants import API_VARS
 from wizard.simulator import RunningSimulator, serve
 
 

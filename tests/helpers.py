@@ -16,9 +16,9 @@ from typing import Any
 
 import jsonschema
 
+from wizard.constants import without_api_vars
 from wizard.environment import utc_now
 from wizard.errors import Cancelled
-from wizard.facts import without_api_vars
 from wizard.flow.session import Context, Options
 from wizard.prompts import Option
 from wizard.render import UI

@@ -15,8 +15,8 @@ from tests.helpers import KEY, assert_no_key, make_context
 from wizard import __version__
 from wizard.commands.check import check
 from wizard.commands.run import run
+from wizard.constants import BILLING_URL, LIMITS_URL, SUPPORT_URL
 from wizard.errors import ExitCode
-from wizard.facts import BILLING_URL, LIMITS_URL, SUPPORT_URL
 from wizard.prices import PRICING_URL
 from wizard.simulator import builtin_names, load, serve
 

@@ -19,8 +19,8 @@ import pytest
 from tests.helpers import CRASH_SCRIPT, KEY, assert_no_key, clean_environ, run_main, store
 from wizard import cli, history
 from wizard.commands.demo import DEMO_KEY, make_project
+from wizard.constants import API_VARS
 from wizard.errors import ExitCode
-from wizard.facts import API_VARS
 from wizard.simulator import Faults, builtin_names, serve
 
 

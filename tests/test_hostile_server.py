@@ -10,7 +10,7 @@ import pytest
 
 from tests.helpers import KEY, assert_no_key, clean_environ, run_main
 from tests.hostile_server import GOOD_MODELS, base_url, hostile
-from wizard import answers
+from wizard import responses
 from wizard.keys import mask_secrets
 
 
@@ -97,7 +97,7 @@ def test_junk_is_exit_5_naming_the_server_never_a_bug(tmp_path, mode, words):
     ],
 )
 def test_a_retry_after_header_is_a_finite_non_negative_number_or_nothing(value, seconds):
-    assert answers.retry_after(value) == seconds
+    assert responses.retry_after(value) == seconds
 
 
 @pytest.mark.parametrize("value", ["0", "1e9"])

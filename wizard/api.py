@@ -15,9 +15,9 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from wizard import answers, untrusted
+from wizard import responses, untrusted
 from wizard.concurrency import concurrently
-from wizard.facts import BASE_URL_VAR, DEFAULT_TIMEOUT, OFFICIAL_BASE_URL
+from wizard.constants import BASE_URL_VAR, DEFAULT_TIMEOUT, OFFICIAL_BASE_URL
 from wizard.failures import (
     ApiCallFailed,
     ApiFailure,
@@ -256,7 +256,7 @@ class ApiClient:
                 "trickling server)",
             )
         result = outcome[0]
-        if isinstance(result, answers.Junk):
+        if isinstance(result, responses.Junk):
             return self._scrubbed(ApiFailure(FailureKind.MALFORMED, message=result.describe()))
         if isinstance(result, sdk.APIError):
             return self._scrubbed(_to_failure(result, self._now().timestamp()))
@@ -303,7 +303,7 @@ class ApiClient:
 
             def one_page(
                 client: anthropic.Anthropic, timeout: float, after: str | None = after
-            ) -> answers.Page:
+            ) -> responses.Page:
                 kwargs: dict[str, Any] = {
                     "limit": 1000,
                     "lifecycle": [str(word) for word in Lifecycle],
@@ -311,7 +311,7 @@ class ApiClient:
                 if after is not None:
                     kwargs["after_id"] = after
                 raw = client.models.with_raw_response.list(timeout=timeout, **kwargs)
-                return answers.page(raw.http_response.content)
+                return responses.page(raw.http_response.content)
 
             try:
                 page = self._call(one_page)
@@ -342,7 +342,7 @@ class ApiClient:
         def one(client: anthropic.Anthropic, timeout: float) -> dict[str, Any] | None:
             raw = client.models.with_raw_response.retrieve(model_id, timeout=timeout)
             body = raw.http_response.content
-            return answers.model(answers.parse(body), body)
+            return responses.model(responses.parse(body), body)
 
         try:
             found = self._call(one)
@@ -364,7 +364,7 @@ class ApiClient:
                 messages=[{"role": "user", "content": VERIFY_PROMPT}],
                 timeout=timeout,
             )
-            return raw.headers, answers.message_usage(raw.http_response.content)
+            return raw.headers, responses.message_usage(raw.http_response.content)
 
         try:
             headers, (input_tokens, output_tokens) = self._call(create, billed=True)

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wizard.argv import UnknownCommand, normalise_argv
+from wizard.constants import HOME_VAR
 from wizard.environment import Environment
 from wizard.errors import Declined, ExitCode, WizardError
-from wizard.facts import HOME_VAR
 from wizard.parser import build_parser, command_names
 from wizard.report import Report
 

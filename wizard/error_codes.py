@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wizard.facts import BILLING_URL, KEYS_URL, LIMITS_URL, STATUS_URL, SUPPORT_URL
+from wizard.constants import BILLING_URL, KEYS_URL, LIMITS_URL, STATUS_URL, SUPPORT_URL
 from wizard.vocab import Code
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from wizard import answers, error_codes
+from wizard import error_codes, responses
 from wizard.vocab import FailureKind
 
 TRANSIENT_STATUSES = {408, 409, 429, 500, 502, 503, 504, 529}
@@ -62,16 +62,16 @@ def retry_after_of(headers: Any, now: float) -> float | None:
     `retry-after-ms` first, then `retry-after` in seconds or as an HTTP date (against `now`,
     seconds since the epoch)."""
     try:
-        millis = answers.retry_after(headers.get("retry-after-ms"))
+        millis = responses.retry_after(headers.get("retry-after-ms"))
         if millis is not None:
             return millis / 1000
         value = headers.get("retry-after")
     except AttributeError:
         return None
-    seconds = answers.retry_after(value)
+    seconds = responses.retry_after(value)
     if seconds is not None or not isinstance(value, str):
         return seconds
-    return answers.retry_after_date(value, now)
+    return responses.retry_after_date(value, now)
 
 
 def should_retry_of(headers: Any) -> bool | None:

@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from wizard.facts import KEY_VAR, KEYS_URL
+from wizard.constants import KEY_VAR, KEYS_URL
 from wizard.vocab import Code, KeyKind, KeySource
 
 API_KEY_PREFIX = "sk-ant-api03-"

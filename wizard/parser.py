@@ -10,8 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from wizard import __version__, argtypes
+from wizard.constants import (
+    DEFAULT_MAX_VERIFY,
+    DEFAULT_SCENARIO,
+    DEFAULT_TIMEOUT,
+    DEFAULT_WARN_DAYS,
+)
 from wizard.errors import ExitCode
-from wizard.facts import DEFAULT_MAX_VERIFY, DEFAULT_SCENARIO, DEFAULT_TIMEOUT, DEFAULT_WARN_DAYS
 
 # The commands are their builders: `@_command` registers one (its name is the one it gives
 # `add_parser`; --help lists them in this file's order). Nothing else names the commands.

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from wizard import envfile, fluxconfig, gitguard, untrusted
 from wizard.changes import FileChange, Plan
+from wizard.constants import KEY_VAR, MODEL_VAR
 from wizard.diagnosis import Diagnosis
 from wizard.errors import FilesError
-from wizard.facts import KEY_VAR, MODEL_VAR
 from wizard.fileio import read_optional
 from wizard.keys import ApiKey, fingerprint, normalise
 from wizard.vocab import Code

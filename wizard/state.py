@@ -18,8 +18,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from wizard.constants import HOME_VAR
 from wizard.errors import FilesError
-from wizard.facts import HOME_VAR
 from wizard.fileio import write_atomic
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from wizard import prices
 from wizard.checklist.proofs import BILLING_CODES, Item, proofs
+from wizard.constants import BILLING_URL, KEYS_URL, SUPPORT_URL
 from wizard.detection import Detection
 from wizard.diagnosis import Diagnosis
-from wizard.facts import BILLING_URL, KEYS_URL, SUPPORT_URL
 from wizard.vocab import Code, Lifecycle, Status
 
 # Refusals of a listed, active model that support (or another workspace's key) can change.

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wizard.catalog import Model
+from wizard.constants import BILLING_URL, KEYS_URL, LIMITS_URL, STATUS_URL
 from wizard.detection import Detection
 from wizard.diagnosis import Diagnosis
 from wizard.errors import ExitCode
-from wizard.facts import BILLING_URL, KEYS_URL, LIMITS_URL, STATUS_URL
 from wizard.vocab import Code, Lifecycle
 
 STATUS_WORDS = {True: "callable (verified)", False: "refused", None: "not verified"}

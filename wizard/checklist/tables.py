@@ -6,9 +6,9 @@ from wizard import prices
 from wizard.catalog import Model
 from wizard.checklist.options import named
 from wizard.checklist.proofs import best_of_line, model_status
+from wizard.constants import BILLING_URL, LIMITS_URL, STATUS_URL, SUPPORT_URL, USAGE_URL
 from wizard.detection import Detection
 from wizard.errors import ExitCode
-from wizard.facts import BILLING_URL, LIMITS_URL, STATUS_URL, SUPPORT_URL, USAGE_URL
 
 # From the platform facts, checked on the date below; shown with it, never as live.
 TIERS_CHECKED = "2026-11-25"

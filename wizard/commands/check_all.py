@@ -18,7 +18,7 @@ from wizard.fleet.scan import (
     Member,
     detect_all,
     group,
-    judge_all,
+    judge_and_remember,
     judge_offline,
     load,
     overall,
@@ -95,7 +95,7 @@ def check_all(ctx: Context) -> Report:
         judge_offline(ctx, members)
     elif groups:
         _detect(ctx, groups)
-    judge_all(ctx, groups)
+    judge_and_remember(ctx, groups)
     report = Report(o.command)
     _show(ctx, members, groups)
     fixes = fixing.plan(members) if o.fix else []

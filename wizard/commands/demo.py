@@ -9,8 +9,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from wizard.commands.run import run
+from wizard.constants import KEY_VAR, without_api_vars
 from wizard.errors import UsageError
-from wizard.facts import KEY_VAR, without_api_vars
 from wizard.flow.session import Context
 from wizard.report import Report
 

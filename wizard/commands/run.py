@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from wizard import changes, memory, prices, project
 from wizard.catalog import Catalog
+from wizard.constants import KEY_VAR
 from wizard.detection import Detection
 from wizard.diagnosis import Diagnosis
 from wizard.errors import Declined, ExitCode, FilesError, UsageError, WizardError
-from wizard.facts import KEY_VAR
 from wizard.fileio import check_target
 from wizard.flow import consent, plan_notes
 from wizard.flow.fallback import choose_fallback

@@ -3,14 +3,14 @@ that turn out to be the account's, not any one model's."""
 
 from __future__ import annotations
 
-from wizard.detection.bookkeeping import Run
+from wizard.constants import SUPPORT_URL
+from wizard.detection.ledger import Ledger
 from wizard.detection.result import Detection
 from wizard.diagnosis import Diagnosis, api_said, from_failure
-from wizard.facts import SUPPORT_URL
 from wizard.vocab import Code
 
 
-def fold(run: Run) -> None:
+def fold(run: Ledger) -> None:
     """Fold verification outcomes into the catalogue, and diagnose each failure once."""
     result, catalog = run.result, run.catalog
     for asked, v in run.verifications.items():
@@ -59,7 +59,7 @@ def add(result: Detection, diagnosis: Diagnosis) -> None:
     result.diagnoses.append(diagnosis)
 
 
-def unknown_refusals_repeat(run: Run) -> None:
+def unknown_refusals_repeat(run: Ledger) -> None:
     """An unknown refusal that repeats for a second model, with no call answered, is the
     account's: one diagnosis, and no further calls."""
     if any(v.ok for v in run.verifications.values()):
@@ -87,7 +87,7 @@ def unknown_refusals_repeat(run: Run) -> None:
     run.stop = True
 
 
-def scoped_refusals_repeat(run: Run) -> None:
+def scoped_refusals_repeat(run: Ledger) -> None:
     """A 403 that every model tried answered, of more than one line, with no call answered, is
     the key's, not any model's."""
     result = run.result

@@ -7,9 +7,9 @@ from typing import Any
 
 from wizard import prices
 from wizard.catalog import Catalog, Model
+from wizard.constants import DEFAULT_MAX_VERIFY
 from wizard.diagnosis import Diagnosis
 from wizard.errors import ExitCode
-from wizard.facts import DEFAULT_MAX_VERIFY
 from wizard.vocab import KeyKind, KeySource, Lifecycle, Status
 
 # A verification call sends ~12 input tokens and gets 1 back.

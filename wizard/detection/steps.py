@@ -8,8 +8,9 @@ from typing import Any
 
 from wizard.api import ApiClient
 from wizard.catalog import DEFAULT_PREFER, Catalog, Model
-from wizard.detection.bookkeeping import MAX_VERIFY_REQUESTS, Run
+from wizard.constants import DEFAULT_MAX_VERIFY, KEYS_URL, SUPPORT_URL
 from wizard.detection.fold import add, fold, scoped_refusals_repeat
+from wizard.detection.ledger import MAX_VERIFY_REQUESTS, Ledger
 from wizard.detection.result import Detection
 from wizard.detection.walk import walk
 from wizard.diagnosis import (
@@ -19,7 +20,6 @@ from wizard.diagnosis import (
     from_failure,
     model_refusal,
 )
-from wizard.facts import DEFAULT_MAX_VERIFY, KEYS_URL, SUPPORT_URL
 from wizard.failures import ApiCallFailed, ApiFailure
 from wizard.keys import ApiKey
 from wizard.vocab import Code, FailureKind, Lifecycle, Status
@@ -53,7 +53,7 @@ def detect(
         max_verify=max(1, max_billed),
         checked_at=now().isoformat(timespec="seconds"),
     )
-    run = Run(client, result, Catalog([]))
+    run = Ledger(client, result, Catalog([]))
     listing = _round_one(run, [m for m in (configured, *extra) if m] if verify else [])
     if isinstance(listing, ApiFailure):
         _listing_failed(run, listing)
@@ -75,7 +75,7 @@ def detect(
     return result
 
 
-def _walk_also(run: Run, orders: Sequence[Sequence[str]], listed: set[str]) -> None:
+def _walk_also(run: Ledger, orders: Sequence[Sequence[str]], listed: set[str]) -> None:
     """Walk other line orders too, so that each can be settled from the same findings. What
     stops one of them is that order's concern (its view finds it unsettled), not `prefer`'s."""
     result = run.result
@@ -88,7 +88,7 @@ def _walk_also(run: Run, orders: Sequence[Sequence[str]], listed: set[str]) -> N
     result.prefer, run.exhausted, result.unverified = main
 
 
-def _round_one(run: Run, speculative: list[str]) -> list[dict[str, Any]] | ApiFailure:
+def _round_one(run: Ledger, speculative: list[str]) -> list[dict[str, Any]] | ApiFailure:
     """The catalogue, and the configured model verified at the same time."""
     client = run.client
     run.result.rounds += 1
@@ -111,7 +111,7 @@ def _round_one(run: Run, speculative: list[str]) -> list[dict[str, Any]] | ApiFa
     return listing
 
 
-def _listing_failed(run: Run, failure: ApiFailure) -> None:
+def _listing_failed(run: Ledger, failure: ApiFailure) -> None:
     """A listing that failed proves nothing about models, and takes nothing away from what the
     verification calls proved."""
     result = run.result
@@ -168,7 +168,7 @@ def _listing_refused(failure: ApiFailure) -> Diagnosis:
     )
 
 
-def _resolve_unlisted(run: Run, ids: list[str]) -> None:
+def _resolve_unlisted(run: Ledger, ids: list[str]) -> None:
     """IDs outside the listing (an alias, a model listed elsewhere, or a listing that failed)
     are looked up one by one: retrieve resolves aliases to their model."""
     unlisted = [i for i in dict.fromkeys(ids) if run.catalog.get(i) is None]
@@ -190,7 +190,7 @@ def _resolve_unlisted(run: Run, ids: list[str]) -> None:
         run.catalog.add(model)
 
 
-def _finish(run: Run) -> None:
+def _finish(run: Ledger) -> None:
     result, catalog = run.result, run.catalog
     scoped_refusals_repeat(run)
     result.requests = run.client.requests
@@ -269,7 +269,7 @@ def _rejected_ids(rejected: list[str], base_url: str) -> Diagnosis:
     )
 
 
-def _incomplete(result: Detection, run: Run) -> Diagnosis:
+def _incomplete(result: Detection, run: Ledger) -> Diagnosis:
     names = ", ".join(result.unverified[:6]) + (" ..." if len(result.unverified) > 6 else "")
     more = result.max_verify + len(result.unverified) + 1
     if run.verify_requests >= MAX_VERIFY_REQUESTS:

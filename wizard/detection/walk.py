@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from wizard.catalog import Model
-from wizard.detection.bookkeeping import MAX_VERIFY_REQUESTS, Run
 from wizard.detection.fold import fold
+from wizard.detection.ledger import MAX_VERIFY_REQUESTS, Ledger
 from wizard.vocab import Code, Lifecycle
 
 
@@ -25,11 +25,11 @@ def _chain(ranked: Sequence[Model], tried: set[str]) -> tuple[list[Model], bool]
     return chain, False
 
 
-def walk(run: Run) -> None:
+def walk(run: Ledger) -> None:
     """Verify down the ranking until the recommendation is proven, then prove the fallback.
 
     Refusals are free and answers are billed, so each round sends as many calls as the billed
-    cap still allows (`Run.room`): however many answer, the cap holds, and a line refused end to
+    cap still allows (`Ledger.room`): however many answer, the cap holds, and a line refused end to
     end costs few round trips. Until a refusal shows up, the last call of a round proves the
     likely fallback (the best model of another line) in the same round trip."""
     prefer = run.result.prefer
@@ -64,7 +64,7 @@ def walk(run: Run) -> None:
 
 
 def _round(
-    run: Run, ranked: list[Model], chain: list[Model], room: int, speculate: bool
+    run: Ledger, ranked: list[Model], chain: list[Model], room: int, speculate: bool
 ) -> list[Model]:
     """One round's calls down the chain: `room` of them, the last one spent on the likely
     fallback while nothing has been refused (a rejected request is not retried that way)."""
@@ -74,7 +74,7 @@ def _round(
     return chain[: max(1, room - len(spec))] + spec
 
 
-def _probe_repeat(run: Run, ranked: list[Model]) -> list[Model]:
+def _probe_repeat(run: Ledger, ranked: list[Model]) -> list[Model]:
     """A refusal no rule knows blocks the top of the ranking: one more model, tried once,
     tells whether it is that model's or the account's (the same answer for a second model)."""
     if any(v.ok for v in run.verifications.values()):
@@ -86,7 +86,7 @@ def _probe_repeat(run: Run, ranked: list[Model]) -> list[Model]:
     return untried[:1]
 
 
-def _secondary(run: Run, ranked: list[Model], recommended: Model) -> list[Model]:
+def _secondary(run: Ledger, ranked: list[Model], recommended: Model) -> list[Model]:
     """With the recommendation proven, what is left proves the fallback (`Catalog.fallback`:
     ranked below it, another line first), then the same-line successor of a configured model
     that cannot stay, which the choice offers beside the recommendation."""

@@ -4,8 +4,8 @@ request as too large). None of them refuses a model or the account."""
 
 from __future__ import annotations
 
+from wizard.constants import STATUS_URL
 from wizard.diagnosis.core import Diagnosis, api_said
-from wizard.facts import STATUS_URL
 from wizard.failures import ApiFailure
 from wizard.vocab import Code, FailureKind
 

@@ -12,15 +12,15 @@ from datetime import date
 
 from wizard import error_codes
 from wizard.catalog import Catalog, Model
-from wizard.diagnosis.connection import not_the_api, too_large, unreachable
-from wizard.diagnosis.core import Diagnosis, api_said, for_model, wait_words
-from wizard.facts import (
+from wizard.constants import (
     BILLING_URL,
     KEYS_URL,
     LIMITS_URL,
     STATUS_URL,
     SUPPORT_URL,
 )
+from wizard.diagnosis.connection import not_the_api, too_large, unreachable
+from wizard.diagnosis.core import Diagnosis, api_said, for_model, wait_words
 from wizard.failures import ApiFailure
 from wizard.vocab import Code, FailureKind, Lifecycle
 

@@ -13,11 +13,11 @@ from typing import Any
 
 from wizard import verdict as verdicts
 from wizard.concurrency import concurrently
+from wizard.constants import SCAN_WORKERS
 from wizard.detection import Detection, detect
 from wizard.detection.view import for_project
 from wizard.diagnosis import Diagnosis
 from wizard.errors import ExitCode, UsageError, WizardError
-from wizard.facts import SCAN_WORKERS
 from wizard.flow.key import found_key, no_key
 from wizard.flow.network import unknown_lines
 from wizard.flow.prepare import Prepared, add_mismatch, env_override, preferred_lines, prepare
@@ -161,7 +161,7 @@ def detect_all(
     concurrently([(lambda g=g: one(g)) for g in groups], SCAN_WORKERS)  # type: ignore[misc]
 
 
-def judge_all(ctx: Context, groups: Sequence[Group]) -> None:
+def judge_and_remember(ctx: Context, groups: Sequence[Group]) -> None:
     """Each project's verdict from its view of its group's detection; its memory saved (the
     next `check --offline` in that project reads it)."""
     from wizard.flow.outputs import remember

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from wizard import project
+from wizard.constants import KEYS_URL
 from wizard.errors import ExitCode, WizardError
-from wizard.facts import KEYS_URL
 from wizard.flow.session import Context
 from wizard.keys import ApiKey, KeyDiscovery, check_form, discover, normalise
 from wizard.vocab import Code, KeySource

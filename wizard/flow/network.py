@@ -75,7 +75,7 @@ def unknown_lines(
     return UsageError(
         f"{source} names a line the API does not list: {', '.join(unknown)}. "
         f"Lines the API lists: {', '.join(known)}.",
-        fix=fix + ",".join(line for line in ("opus", "sonnet", "haiku") if line in known),
+        fix=fix + ",".join(line for line in DEFAULT_PREFER if line in known),
     )
 
 

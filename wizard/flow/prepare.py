@@ -9,10 +9,10 @@ from pathlib import Path
 
 from wizard import project, untrusted
 from wizard.catalog import DEFAULT_PREFER, PreferError, parse_prefer
+from wizard.constants import KEY_VAR, MODEL_VAR
 from wizard.detection.result import Detection
 from wizard.diagnosis import Diagnosis
 from wizard.errors import FilesError, UsageError
-from wizard.facts import KEY_VAR, MODEL_VAR
 from wizard.flow.session import Context
 from wizard.vocab import Code, ModelSource
 

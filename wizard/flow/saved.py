@@ -12,9 +12,9 @@ from typing import Any
 from wizard import memory
 from wizard import verdict as verdicts
 from wizard.catalog import Model
+from wizard.constants import DEFAULT_WARN_DAYS, STALE_DAYS
 from wizard.diagnosis import Diagnosis
 from wizard.errors import ExitCode, WizardError
-from wizard.facts import DEFAULT_WARN_DAYS, STALE_DAYS
 from wizard.flow.prepare import Prepared, env_override
 from wizard.flow.session import Context
 from wizard.keys import ApiKey
@@ -48,7 +48,7 @@ def _missing(fingerprint: str | None) -> WizardError:
     )
 
 
-def judge(
+def verdict_of(
     record: memory.Record, configured: str | None, prefer: tuple[str, ...], today: date, warn: int
 ) -> Judgement:
     """The verdict the saved catalogue supports, by the same exit codes as an online check."""
@@ -164,7 +164,7 @@ def judge_saved(
     if age is not None and age < 0:
         age = None  # a date in the future (a clock off, a hand-edited record): age unknown
     warn_days = ctx.options.warn_days
-    verdict = judge(
+    verdict = verdict_of(
         record,
         prepared.configured,
         prefer,

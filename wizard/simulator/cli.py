@@ -7,8 +7,8 @@ import signal
 import sys
 import threading
 
+from wizard.constants import DEFAULT_SCENARIO
 from wizard.errors import ExitCode, UsageError
-from wizard.facts import DEFAULT_SCENARIO
 from wizard.keys import API_KEY_PREFIX, MIN_LENGTH
 
 
@@ -108,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"serving scenario {scenario.name!r}; Ctrl-C to stop. Use it from another terminal:\n"
         f"  ANTHROPIC_BASE_URL={running.base_url} ANTHROPIC_API_KEY={key} flux-setup check\n"
-        f"  (or `--base-url {running.base_url}`; any sk-ant-api03- key of {MIN_LENGTH}+ "
+        f"  (or `--base-url {running.base_url}`; any {API_KEY_PREFIX} key of {MIN_LENGTH}+ "
         "characters works, none is real)",
         file=sys.stderr,
         flush=True,

@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from wizard.facts import DEFAULT_SCENARIO, SPEND_LIMIT_ERROR_CODE, SUPPORT_URL
+from wizard.constants import DEFAULT_SCENARIO, SPEND_LIMIT_ERROR_CODE, SUPPORT_URL
 from wizard.keys import OAUTH_PREFIX
 from wizard.simulator.engine import (
     CREDIT_MESSAGE,

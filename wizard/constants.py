@@ -1,4 +1,4 @@
-"""Facts the program states in more than one place, each written once: console pages, the
+"""Constants the program states in more than one place, each written once: console pages, the
 environment variables it reads, its defaults, and the API's words it recognises."""
 
 from __future__ import annotations

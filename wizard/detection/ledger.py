@@ -15,7 +15,7 @@ from wizard.vocab import FailureKind
 MAX_VERIFY_REQUESTS = 40
 
 
-class Run:
+class Ledger:
     """The bookkeeping of one detection: what was verified, what it proved, when to stop."""
 
     def __init__(self, client: ApiClient, result: Detection, catalog: Catalog) -> None:
