@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -12,11 +13,26 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def used_codes() -> set[str]:
-    """The codes the program names (`Code.X` anywhere but where the enum is defined)."""
+    """The codes the program can say: `Code.X` anywhere but where the enum is defined, and not
+    inside a comparison (`code == Code.X`, `code in (Code.X, ...)` reads a code, it says none)."""
     names: set[str] = set()
     for path in (ROOT / "wizard").rglob("*.py"):
-        if path.name != "vocab.py":
-            names |= set(re.findall(r"\bCode\.([A-Z_]+)\b", path.read_text(encoding="utf-8")))
+        if path.name == "vocab.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+        for node in ast.walk(tree):
+            if not (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "Code"
+            ):
+                continue
+            above: ast.AST = node
+            while above in parents and not isinstance(above, (ast.Compare, ast.stmt)):
+                above = parents[above]
+            if not isinstance(above, ast.Compare):
+                names.add(node.attr)
     return {Code[name].value for name in names if name in Code.__members__}
 
 
