@@ -188,3 +188,17 @@ def test_a_missing_catalogue_passed_by_the_hook_is_said_in_json_too(tmp_path):
     payload = json_of(result)  # valid against the schema
     assert payload["exit_code"] == 0
     assert [d["code"] for d in payload["diagnosis"]] == ["catalog_missing"]
+
+
+def test_a_saved_reason_is_read_back_as_a_code_and_an_unknown_word_is_not_trusted():
+    from wizard.catalog import Model
+    from wizard.simulator import load
+    from wizard.vocab import Code
+
+    record = {**load("today").models[0], "callable": False, "verified": True}
+    known = Model.from_record({**record, "reason": "permission_denied"})
+    assert known.reason is Code.PERMISSION_DENIED
+    # a word this version does not know (a newer flux-setup, a hand edit): the generic refusal
+    assert Model.from_record({**record, "reason": "rm -rf"}).reason is Code.MODEL_NOT_AVAILABLE
+    unknown = {**record, "callable": None, "reason": 42}
+    assert Model.from_record(unknown).reason is None

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from wizard.vocab import Lifecycle, Status
+from wizard.vocab import Code, Lifecycle, Status
 
 DEFAULT_PREFER: tuple[str, ...] = ("opus", "sonnet", "haiku")
 LINE_NAME = re.compile(r"[a-z][a-z0-9_-]*")
@@ -52,7 +52,7 @@ class Model:
     retires_at: str | None = None
     callable: bool | None = None  # None: not verified, or a transient error
     verified: bool = False
-    reason: str | None = None  # a diagnosis code when refused
+    reason: Code | None = None  # why it was refused, or why its access is unknown
     request_id: str | None = None
 
     @classmethod
@@ -73,8 +73,7 @@ class Model:
         model = cls.from_api(data)
         model.callable = data.get("callable") if isinstance(data.get("callable"), bool) else None
         model.verified = data.get("verified") is True
-        reason = data.get("reason")
-        model.reason = reason if isinstance(reason, str) else None
+        model.reason = _saved_code(data.get("reason"), refused=model.callable is False)
         return model
 
     @property
@@ -225,3 +224,11 @@ class Catalog:
         """Close IDs that may be meant ('did you mean'), active ones first."""
         ids = [m.id for m in self.models if m.lifecycle != Lifecycle.RETIRED]
         return difflib.get_close_matches(model_id, ids, n=limit, cutoff=0.6)
+
+
+def _saved_code(word: object, *, refused: bool) -> Code | None:
+    """A code read back from the state (anyone's file, so checked): a word this version does
+    not know is, for a refused model, the generic refusal; otherwise nothing."""
+    if isinstance(word, str) and word in Code._value2member_map_:
+        return Code(word)
+    return Code.MODEL_NOT_AVAILABLE if refused else None

@@ -35,6 +35,12 @@ def fingerprint(value: str) -> str:
     return "..." if value else "(empty)"
 
 
+def key_json(source: KeySource, fingerprint: str, kind: KeyKind) -> dict[str, str]:
+    """The key as `--json` shows it, in every command: where it came from, its fingerprint (never
+    more of it), its kind."""
+    return {"source": str(source), "fingerprint": fingerprint, "kind": str(kind)}
+
+
 class ApiKey:
     """A key and where it came from. Only `reveal()` gives the value, for the SDK alone."""
 
@@ -54,6 +60,9 @@ class ApiKey:
     @property
     def kind(self) -> KeyKind:
         return key_kind(self._value)
+
+    def to_json(self) -> dict[str, str]:
+        return key_json(self.source, self.fingerprint, self.kind)
 
     def scrub(self, text: str) -> str:
         """`text` with this key replaced by its fingerprint wherever it sits, whole or as the

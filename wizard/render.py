@@ -325,13 +325,8 @@ def _access(detection: Detection, model: Any) -> tuple[str, str]:
     return ("· not verified" if detection.verify else "· listed, not verified"), "dim"
 
 
-def _reason(code: str | None) -> str | None:
-    if not code:
-        return None
-    try:
-        return Code(code).short
-    except ValueError:
-        return code.replace("_", " ")
+def _reason(code: Code | None) -> str | None:
+    return code.short if code else None
 
 
 def shown_path(path: Path, base: Path) -> str:

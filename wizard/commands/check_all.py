@@ -287,11 +287,7 @@ def _project_json(member: Member, fix: fixing.Fix | None) -> dict[str, Any]:
         "fix": None,
     }
     if member.key is not None:
-        data["key"] = {
-            "source": str(member.key.source),
-            "fingerprint": member.key.fingerprint,
-            "kind": str(member.key.kind),
-        }
+        data["key"] = member.key.to_json()
     data["configured"]["status"] = str(member.status)
     data["configured"]["resolved"] = view.configured_model if view else None
     data["recommended"] = member.recommended

@@ -75,11 +75,7 @@ def _fields(result: Offline, key: ApiKey | None, prepared: Prepared) -> dict[str
     return {
         "offline": True,
         "catalog": catalog_json(result),
-        "key": (
-            {"source": str(key.source), "fingerprint": key.fingerprint, "kind": str(key.kind)}
-            if key
-            else None
-        ),
+        "key": (key.to_json() if key else None),
         "configured": {
             "model": prepared.configured,
             "resolved": verdict.model.id if verdict.model else None,

@@ -158,11 +158,7 @@ def _fields(prepared: Prepared, found: KeyDiscovery, last: memory.Record | None)
     cfg, model = prepared.files.config, prepared.configured
     key = found.key
     return {
-        "key": (
-            {"source": str(key.source), "fingerprint": key.fingerprint, "kind": str(key.kind)}
-            if key
-            else None
-        ),
+        "key": (key.to_json() if key else None),
         "keys_found": [
             {"source": str(c.source), "fingerprint": c.fingerprint} for c in found.found
         ],

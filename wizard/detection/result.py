@@ -10,6 +10,7 @@ from wizard.catalog import Catalog, Model
 from wizard.constants import DEFAULT_MAX_VERIFY
 from wizard.diagnosis import Diagnosis
 from wizard.errors import ExitCode
+from wizard.keys import key_json
 from wizard.vocab import KeyKind, KeySource, Lifecycle, Status
 
 # A verification call sends ~12 input tokens and gets 1 back.
@@ -173,11 +174,7 @@ class Detection:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "key": {
-                "source": str(self.key_source),
-                "fingerprint": self.key_fingerprint,
-                "kind": str(self.key_kind),
-            },
+            "key": key_json(self.key_source, self.key_fingerprint, self.key_kind),
             "configured": {
                 "model": self.configured,
                 "resolved": self.configured_model,

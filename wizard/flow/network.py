@@ -150,5 +150,5 @@ def verify_one(ctx: Context, key: ApiKey, detection: Detection, model_id: str) -
         answer.failure, model_id=model_id, catalog=Catalog(detection.models), base_url=base_url
     )
     if model is not None and cause.code.refuses_model:
-        model.callable, model.verified, model.reason = False, True, str(cause.code)
+        model.callable, model.verified, model.reason = False, True, cause.code
     return cause

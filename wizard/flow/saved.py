@@ -130,12 +130,9 @@ def _stop(
     return code, shown, Diagnosis(cause, message, step, model=model.id)
 
 
-def _refusal(reason: str | None) -> Code:
-    """The code the last check refused the model with (a saved word, so checked)."""
-    try:
-        return Code(reason) if reason else Code.MODEL_NOT_AVAILABLE
-    except ValueError:
-        return Code.MODEL_NOT_AVAILABLE
+def _refusal(reason: Code | None) -> Code:
+    """The code the last check refused the model with (checked when read back)."""
+    return reason or Code.MODEL_NOT_AVAILABLE
 
 
 @dataclass
