@@ -4,6 +4,8 @@ each model's price."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from tests.helpers import KEY, flux, json_of
 from wizard import prices
 from wizard.simulator.scenarios import builtin_names, load
@@ -12,31 +14,34 @@ from wizard.simulator.scenarios import builtin_names, load
 # one-sentence fallback. When the data gains one, this set must shrink (the test says so).
 UNPRICED = {"claude-mythos-5", "claude-mythos-5-1", "claude-mythos-preview"}
 
+# Prices are read as of the check's day (the clock is handed in): a fixed one here.
+DAY = date(2026, 12, 1)
+
 
 def test_the_price_data_knows_every_model_of_every_scenario():
     missing = {
         m["id"]
         for name in builtin_names()
         for m in load(name).models
-        if prices.price_of(m["id"]) is None
+        if prices.price_of(m["id"], DAY) is None
     }
     assert missing == UNPRICED
 
 
 def test_the_library_is_followed_where_the_old_table_disagreed():
     # the hand-kept table said $10 / $50 for Fable 5.2; the maintained data says $8 / $40
-    fable = prices.price_of("claude-fable-5-2")
+    fable = prices.price_of("claude-fable-5-2", DAY)
     assert fable is not None and (fable.input, fable.output) == (8.0, 40.0)
     # a tiered price is "from" its base
-    haiku = prices.price_of("claude-haiku-5-5")
+    haiku = prices.price_of("claude-haiku-5-5", DAY)
     assert haiku is not None and haiku.describe() == "from $0.10 / $0.50"
-    assert prices.relative("claude-opus-5-5", "claude-haiku-5-5") == "40x"
+    assert prices.relative("claude-opus-5-5", "claude-haiku-5-5", DAY) == "40x"
 
 
 def test_a_price_is_never_guessed_from_a_name():
     for made_up in ("claude-opus-9", "claude-filler-1", "claude-sonnet-99-1", "gpt-4o"):
-        assert prices.price_of(made_up) is None
-        assert prices.relative(made_up, "claude-opus-5-5") is None
+        assert prices.price_of(made_up, DAY) is None
+        assert prices.relative(made_up, "claude-opus-5-5", DAY) is None
     sentence = prices.unknown("claude-opus-9")
     assert "not in the price data" in sentence and prices.PRICING_URL in sentence
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from importlib import metadata
 from typing import Any
@@ -86,19 +86,18 @@ def _lookup(model_id: str, day: str) -> Price | None:
     return Price(inp, out, starting_at=tiered_in or tiered_out)
 
 
-def price_of(model_id: str | None, when: datetime | None = None) -> Price | None:
-    """The list price of `model_id` on `when` (today), from the package's data; None when the
-    package does not know the model."""
+def price_of(model_id: str | None, day: date) -> Price | None:
+    """The list price of `model_id` on `day` (the day of the check: the clock is handed in),
+    from the package's data; None when the package does not know the model."""
     if not model_id:
         return None
-    day = (when or datetime.now(timezone.utc)).date().isoformat()
-    return _lookup(model_id, day)
+    return _lookup(model_id, day.isoformat())
 
 
-@functools.lru_cache(maxsize=1)
-def _ceiling() -> tuple[float, float]:
+@functools.lru_cache(maxsize=8)
+def _ceiling(day: date) -> tuple[float, float]:
     provider = next(p for p in _snapshot().providers if p.id == PROVIDER)
-    now = datetime.now(timezone.utc)
+    now = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
     top_in = top_out = 0.0
     for model in provider.models:
         try:
@@ -110,17 +109,17 @@ def _ceiling() -> tuple[float, float]:
     return top_in, top_out
 
 
-def call_ceiling_usd(input_tokens: int, output_tokens: int) -> float:
+def call_ceiling_usd(input_tokens: int, output_tokens: int, day: date) -> float:
     """What a call of this size costs at most, at the highest price the data holds for any
     Anthropic model: a ceiling for estimates, never a quote."""
-    top_in, top_out = _ceiling()
+    top_in, top_out = _ceiling(day)
     return (input_tokens * top_in + output_tokens * top_out) / 1e6
 
 
-def relative(model_id: str | None, to: str | None) -> str | None:
+def relative(model_id: str | None, to: str | None, day: date) -> str | None:
     """ "40x" or "1/40" (or "input 40x, output 30x") of the price of `to`; None when either
     price is unknown."""
-    mine, theirs = price_of(model_id), price_of(to)
+    mine, theirs = price_of(model_id, day), price_of(to, day)
     if mine is None or theirs is None or model_id == to:
         return None
     ratio_in, ratio_out = mine.input / theirs.input, mine.output / theirs.output
@@ -134,13 +133,13 @@ def _times(value: float) -> str:
     return text if text.startswith("1/") else f"{text}x"
 
 
-def brief(model_id: str, current: str | None) -> str:
+def brief(model_id: str, current: str | None, day: date) -> str:
     """A choice's cost, for the line under it: "$4 / $20 per million tokens in/out, 40x the
     price of claude-haiku-5-5", or the one sentence for a price not known."""
-    price = price_of(model_id)
+    price = price_of(model_id, day)
     if price is None:
         return unknown(model_id)
-    ratio = relative(model_id, current)
+    ratio = relative(model_id, current, day)
     versus = f", {ratio} the price of {current}" if ratio else ""
     return f"{price.describe()} per million tokens in/out{versus}"
 

@@ -166,7 +166,7 @@ class UI:
             if model.id == detection.configured_model:
                 alias = detection.configured != model.id
                 marks.append(f"configured as {detection.configured}" if alias else "configured")
-            price = prices.price_of(model.id)
+            price = prices.price_of(model.id, detection.day)
             cells["model"].append(model.id)
             cells["line"].append(model.line or "-")
             cells["lifecycle"].append(str(model.lifecycle))

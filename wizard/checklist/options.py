@@ -3,6 +3,8 @@ refusals worth asking about, another key, keeping the current model, rerunning."
 
 from __future__ import annotations
 
+from datetime import date
+
 from wizard import prices
 from wizard.checklist.proofs import BILLING_CODES, Item, proofs
 from wizard.constants import BILLING_URL, KEYS_URL, SUPPORT_URL
@@ -40,7 +42,7 @@ def named(detection: Detection, model_id: str | None) -> str:
 
 
 def _cost_versus(detection: Detection, model_id: str, other: str | None) -> str:
-    ratio = prices.relative(model_id, other)
+    ratio = prices.relative(model_id, other, detection.day)
     return f" ({ratio} the price of {named(detection, other)})" if ratio else ""
 
 
@@ -66,14 +68,14 @@ def _switch_option(detection: Detection) -> Item | None:
                 if _ranked_above(detection, rec)
                 else "it is the best model of your preferred lines."
             ),
-            *price_line(rec),
+            *price_line(rec, detection.day),
         ],
         f"`flux-setup run --model {rec}`",
     )
 
 
-def price_line(model_id: str) -> list[str]:
-    price = prices.price_of(model_id)
+def price_line(model_id: str, day: date) -> list[str]:
+    price = prices.price_of(model_id, day)
     if price is None:
         return [f"{prices.unknown(model_id)}."]
     return [f"It costs {price.describe()} per million input / output tokens ({prices.source()})."]
@@ -164,7 +166,7 @@ def _keep_option(detection: Detection) -> Item | None:
         "keep",
         False,
         f"Or keep {current}",
-        [*price_line(current), *lacks],
+        [*price_line(current, detection.day), *lacks],
         "Nothing to do; `flux-setup check` tells you when that changes.",
         prices.PRICING_URL,
     )

@@ -25,11 +25,11 @@ TIERS = (
 def _price_reference(detection: Detection, bests: list[Model]) -> tuple[str | None, str]:
     """What prices are compared with: the configured model when its price is known, else the
     recommendation, else the cheapest of the lines' best models."""
-    if prices.price_of(detection.configured_model):
+    if prices.price_of(detection.configured_model, detection.day):
         return detection.configured_model, "the configured model"
-    if prices.price_of(detection.recommended):
+    if prices.price_of(detection.recommended, detection.day):
         return detection.recommended, "the recommendation"
-    priced = [(price.input, m.id) for m in bests if (price := prices.price_of(m.id))]
+    priced = [(price.input, m.id) for m in bests if (price := prices.price_of(m.id, detection.day))]
     if not priced:
         return None, ""
     return min(priced)[1], "the cheapest line"
@@ -54,8 +54,8 @@ def line_table(detection: Detection) -> list[str]:
         )
         if best.callable is not True and callable_below:
             status += f"; `{callable_below}` answers"
-        price = prices.price_of(best.id)
-        ratio = prices.relative(best.id, current)
+        price = prices.price_of(best.id, detection.day)
+        ratio = prices.relative(best.id, current, detection.day)
         versus = f"{ratio} {named(detection, current)}" if ratio else "-"
         rows.append(
             f"| {_cell(line)} | `{_cell(best.id)}` | {_cell(status)} | "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from wizard import changes, memory, prices, project
 from wizard.catalog import Catalog
 from wizard.constants import KEY_VAR
@@ -349,14 +351,14 @@ def _choices(detection: Detection) -> list[Option]:
             checked = "verified if chosen" if detection.verify else "not verified"
             options.append(Option(f"{model.id}  ({model.line}, {checked})", model.id))
     said = {recommended} if moves else set()  # its note's line change says the price already
-    return [_priced(o, configured, said=o.value in said) for o in options]
+    return [_priced(o, configured, detection.day, said=o.value in said) for o in options]
 
 
-def _priced(option: Option, current: str | None, *, said: bool) -> Option:
+def _priced(option: Option, current: str | None, day: date, *, said: bool) -> Option:
     """Each answer states its cost on the line under it (unless its note says it already)."""
     if said:
         return option
-    cost = prices.brief(option.value, current)
+    cost = prices.brief(option.value, current, day)
     return Option(
         option.title, option.value, note=f"{option.note}. {cost}" if option.note else cost
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from typing import Any
 
 from wizard import prices
@@ -97,8 +98,13 @@ class Detection:
         return found.id if found else None
 
     @property
+    def day(self) -> date:
+        """The day of the check (`detect` stamps it): prices and "overdue" are read as of it."""
+        return datetime.fromisoformat(self.checked_at).date()
+
+    @property
     def estimated_cost_usd(self) -> float:
-        return estimate_cost(self.billed_calls)
+        return estimate_cost(self.day, self.billed_calls)
 
     def resolve(self, model_id: str | None) -> str | None:
         """The model an ID names: an alias resolves to its dated ID."""
@@ -168,7 +174,7 @@ class Detection:
         every = len(self.models) <= PRICE_ALL_UP_TO
         rows = []
         for m in self.models:
-            price = prices.price_of(m.id) if every or m.line in self.prefer else None
+            price = prices.price_of(m.id, self.day) if every or m.line in self.prefer else None
             rows.append({**m.to_json(), "price": price.to_json() if price else None})
         return rows
 
@@ -211,14 +217,14 @@ class Detection:
 PRICE_ALL_UP_TO = 2000
 
 
-def estimate_cost(calls: int = DEFAULT_MAX_VERIFY) -> float:
-    return round(calls * cost_ceiling_per_call_usd(), 6)
+def estimate_cost(day: date, calls: int = DEFAULT_MAX_VERIFY) -> float:
+    return round(calls * cost_ceiling_per_call_usd(day), 6)
 
 
 def _plain(word: Status | None) -> str | None:
     return str(word) if word is not None else None
 
 
-def cost_ceiling_per_call_usd() -> float:
+def cost_ceiling_per_call_usd(day: date) -> float:
     """A verification call (about 12 input tokens, 1 output) at the highest price known."""
-    return prices.call_ceiling_usd(input_tokens=12, output_tokens=1)
+    return prices.call_ceiling_usd(input_tokens=12, output_tokens=1, day=day)

@@ -4,6 +4,8 @@ shown with its price, changed by a question or `--fallback ID|none`. The files, 
 
 from __future__ import annotations
 
+from datetime import date
+
 from wizard import prices
 from wizard.catalog import Catalog
 from wizard.detection import Detection
@@ -76,10 +78,10 @@ def describe(detection: Detection, chosen: str, fallback: str) -> str:
     """ "claude-haiku-5-5 (haiku; from $0.10 / $0.50 per million tokens, 1/40 of ...)"."""
     model = detection.model(fallback)
     line = f"{model.line}; " if model is not None and model.line else ""
-    price = prices.price_of(fallback)
+    price = prices.price_of(fallback, detection.day)
     if price is None:
         return f"{fallback} ({line}{prices.unknown(fallback)})"
-    ratio = prices.relative(fallback, chosen)
+    ratio = prices.relative(fallback, chosen, detection.day)
     versus = f", {ratio} the price of {chosen}" if ratio else ""
     return f"{fallback} ({line}{price.describe()} per million tokens in/out{versus})"
 
@@ -89,16 +91,16 @@ def _answer(detection: Detection, chosen: str, fallback: str) -> str:
     $0.10/$0.50, 1/40 price)"; the long form is `describe`'s."""
     model = detection.model(fallback)
     line = model.line if model is not None and model.line else "no line"
-    price = prices.price_of(fallback)
+    price = prices.price_of(fallback, detection.day)
     if price is None:
         return f"{fallback}  ({line}, price unknown)"
-    ratio = prices.relative(fallback, chosen)
+    ratio = prices.relative(fallback, chosen, detection.day)
     cost = price.describe().replace(" / ", "/")  # compact: the answer fits 60 columns
     return f"{fallback}  ({line}, {cost}{f', {ratio} price' if ratio else ''})"
 
 
-def pricier(chosen: str, fallback: str) -> bool:
-    mine, theirs = prices.price_of(fallback), prices.price_of(chosen)
+def pricier(chosen: str, fallback: str, day: date) -> bool:
+    mine, theirs = prices.price_of(fallback, day), prices.price_of(chosen, day)
     if mine is None or theirs is None:
         return False
     return mine.input > theirs.input or mine.output > theirs.output

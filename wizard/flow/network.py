@@ -27,7 +27,7 @@ def run_detection(
     if o.verify:
         ctx.ui.say(
             f"Verifying access with at most {o.max_verify} billed one-token calls "
-            f"(at most ${estimate_cost(o.max_verify):.4f} in all; refusals are free; "
+            f"(at most ${estimate_cost(ctx.now().date(), o.max_verify):.4f} in all; refusals are free; "
             "--no-verify skips them, --max-verify sets the cap)."
         )
         spinning = "Discovering models and verifying access..."

@@ -33,7 +33,8 @@ def line_change(detection: Detection, chosen: str) -> str | None:
     if old is None or new is None or not old.line or not new.line or old.line == new.line:
         return None
     move = f"This moves Flux from the {old.line} line to the {new.line} line: "
-    price, ratio = prices.price_of(new.id), prices.relative(new.id, old.id)
+    day = detection.day
+    price, ratio = prices.price_of(new.id, day), prices.relative(new.id, old.id, day)
     if price is None:
         return f"{move}{prices.unknown(new.id)}."
     versus = f", {ratio} the price of {old.id}" if ratio else ""
@@ -64,10 +65,10 @@ def for_switch(
         if moved:
             notes.warns.append(moved)
     notes.says.append(_fallback_words(detection, chosen, fallback, no_fallback_asked))
-    if fallback is not None and pricier(chosen, fallback):
+    if fallback is not None and pricier(chosen, fallback, detection.day):
         notes.warns.append(
             f"The fallback {fallback} costs more than {chosen}: calls that fall back cost "
-            f"{prices.relative(fallback, chosen)} as much (`--fallback ID|none` changes it)."
+            f"{prices.relative(fallback, chosen, detection.day)} as much (`--fallback ID|none` changes it)."
         )
     notes.says.extend(proposal.notes)
     notes.diagnoses.extend(proposal.diagnoses)
