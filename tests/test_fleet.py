@@ -64,7 +64,7 @@ def test_the_finder_finds_every_kind_of_project_and_skips_what_is_not_source(tmp
             "env/lib/flux.toml": config("claude-opus-5-5"),  # inside a virtual environment
         },
     )
-    found = find_projects([tmp_path])
+    found = find_projects([tmp_path], environ=os.environ)
     names = [str(p.relative_to(tmp_path)) for p in found.projects]
     assert names == ["app", "app/services/worker", "lib", "svc"]
     assert found.ignored == 1
@@ -73,7 +73,7 @@ def test_the_finder_finds_every_kind_of_project_and_skips_what_is_not_source(tmp
 def test_a_broken_pyproject_that_names_tool_flux_is_still_a_project(tmp_path):
     # found, so that the scan can say what is wrong with it (not skip it silently)
     write(tmp_path, {"p/pyproject.toml": "[tool.flux\nconfig_version = 2\n"})
-    assert find_projects([tmp_path]).projects == [tmp_path / "p"]
+    assert find_projects([tmp_path], environ=os.environ).projects == [tmp_path / "p"]
 
 
 def test_link_loops_fifos_and_unreadable_markers_do_not_trap_the_finder(tmp_path):
@@ -81,7 +81,9 @@ def test_link_loops_fifos_and_unreadable_markers_do_not_trap_the_finder(tmp_path
     (tmp_path / "a" / "loop").symlink_to(tmp_path, target_is_directory=True)
     (tmp_path / "b").mkdir()
     os.mkfifo(tmp_path / "b" / ".env")  # opening it would block the walk
-    found = find_projects([tmp_path, tmp_path / "a"])  # a root inside another: found once
+    found = find_projects(
+        [tmp_path, tmp_path / "a"], environ=os.environ
+    )  # a root inside another: found once
     assert found.projects == [tmp_path / "a"]
 
 
@@ -94,7 +96,7 @@ def test_without_git_the_finder_still_skips_the_usual_folders(tmp_path):
             "node_modules/x/flux.toml": config("claude-opus-5-5"),
         },
     )
-    assert find_projects([tmp_path], use_git=False).projects == [tmp_path / "a"]
+    assert find_projects([tmp_path], environ=os.environ, use_git=False).projects == [tmp_path / "a"]
 
 
 # -- the scan ---------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,8 +25,10 @@ class GitVerdict:
     inside_project: bool = True
 
 
-def _git(project: Path, *args: str) -> subprocess.CompletedProcess[str] | None:
-    done = gitrun.git(project, *args)
+def _git(
+    project: Path, environ: Mapping[str, str], *args: str
+) -> subprocess.CompletedProcess[str] | None:
+    done = gitrun.git(project, *args, environ=environ)
     if done is None:
         return None
     return subprocess.CompletedProcess(
@@ -44,7 +47,7 @@ def _special(path: Path) -> bool:
         return False
 
 
-def inspect(project: Path, env_path: Path) -> GitVerdict:
+def inspect(project: Path, env_path: Path, environ: Mapping[str, str]) -> GitVerdict:
     """Whether the file the key would land in is tracked or ignored, asked of the repository
     that holds that file: a `.env` that links to a tracked `config/app.env` is tracked."""
     target = env_path.resolve()
@@ -60,11 +63,11 @@ def inspect(project: Path, env_path: Path) -> GitVerdict:
         return GitVerdict(
             repository=True, ignored=False, target=target, inside_project=inside_project
         )
-    inside = _git(folder, "rev-parse", "--is-inside-work-tree")
+    inside = _git(folder, environ, "rev-parse", "--is-inside-work-tree")
     if inside is None or inside.returncode != 0 or inside.stdout.strip() != "true":
         return GitVerdict(repository=False, target=target, inside_project=inside_project)
-    tracked = _git(folder, "ls-files", "--error-unmatch", "--", target.name)
-    ignored = _git(folder, "check-ignore", "-q", "--", target.name)
+    tracked = _git(folder, environ, "ls-files", "--error-unmatch", "--", target.name)
+    ignored = _git(folder, environ, "check-ignore", "-q", "--", target.name)
     return GitVerdict(
         repository=True,
         tracked=tracked is not None and tracked.returncode == 0,

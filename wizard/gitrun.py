@@ -6,7 +6,6 @@ a timeout."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from collections.abc import Mapping
@@ -29,20 +28,22 @@ def environment(base: Mapping[str, str]) -> dict[str, str]:
 
 
 def git(
-    where: Path, *args: str, timeout: float = TIMEOUT
+    where: Path, *args: str, environ: Mapping[str, str], timeout: float = TIMEOUT
 ) -> subprocess.CompletedProcess[bytes] | None:
-    """`git -C where args...` with what can run a program neutralised; None when git is not
-    installed, fails to start or takes longer than `timeout`."""
-    if shutil.which("git") is None:
+    """`git -C where args...` in `environ` (the command's, handed in) with what can run a
+    program neutralised; None when git is not installed, fails to start or takes longer than
+    `timeout`."""
+    executable = shutil.which("git")  # found once, so an environment without PATH runs it too
+    if executable is None:
         return None
     try:
         return subprocess.run(
-            ["git", *NEUTRAL, "-C", str(where), *args],
+            [executable, *NEUTRAL, "-C", str(where), *args],
             capture_output=True,
             timeout=timeout,
             check=False,
             stdin=subprocess.DEVNULL,
-            env=environment(os.environ),
+            env=environment(environ),
         )
     except (OSError, subprocess.SubprocessError):
         return None
@@ -56,7 +57,8 @@ def exclude_temporaries(folder: Path) -> None:
     """Make git ignore flux-setup's temporary files in the repository that holds `folder`
     (its local `info/exclude`, never a tracked file), so that `git add -A` cannot commit a
     key left in one by a kill. Outside a repository, or when git cannot say, nothing."""
-    done = git(folder, "rev-parse", "--git-path", "info/exclude")
+    # where the repository keeps its excludes depends on nothing of the caller's environment
+    done = git(folder, "rev-parse", "--git-path", "info/exclude", environ={})
     if done is None or done.returncode != 0:
         return
     path = Path(done.stdout.decode("utf-8", "replace").strip())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +29,7 @@ class ProjectFiles:
     env_before: bytes | None
     env: envfile.EnvText
     config: fluxconfig.FluxConfig
+    environ: Mapping[str, str] = field(default_factory=dict)  # the command's, for git
 
     @property
     def env_values(self) -> dict[str, str | None]:
@@ -45,7 +47,15 @@ class ProjectFiles:
         return value
 
 
-def load(project: Path, env_file: Path | None = None, config: Path | None = None) -> ProjectFiles:
+def load(
+    project: Path,
+    env_file: Path | None = None,
+    config: Path | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+) -> ProjectFiles:
+    """The project's files, read once. `environ`: the command's environment, in which git is
+    asked whether the .env file is tracked (none: git runs with only its own settings)."""
     if not project.exists():
         raise FilesError(
             f"the project folder {project} does not exist.",
@@ -59,7 +69,7 @@ def load(project: Path, env_file: Path | None = None, config: Path | None = None
     before = read_optional(env_path, flag="--env-file")
     env = envfile.parse(before, env_path.name)
     cfg = fluxconfig.load(fluxconfig.locate(project, config))
-    return ProjectFiles(project, env_path, before, env, cfg)
+    return ProjectFiles(project, env_path, before, env, cfg, dict(environ or {}))
 
 
 @dataclass
@@ -102,7 +112,7 @@ def _config_change(files: ProjectFiles, why: str) -> FileChange:
 
 def _guard_key(files: ProjectFiles, proposal: Proposal) -> None:
     """The .env file is about to hold a key: never in git."""
-    verdict = gitguard.inspect(files.project, files.env_path)
+    verdict = gitguard.inspect(files.project, files.env_path, files.environ)
     if not verdict.repository:
         return
     name = os.path.relpath(files.env_path, files.project)

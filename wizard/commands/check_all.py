@@ -77,7 +77,7 @@ def check_all(ctx: Context) -> Report:
     o = ctx.options
     _refuse_options(ctx)
     roots = _roots(ctx)
-    found = find_projects(roots)
+    found = find_projects(roots, environ=ctx.environ)
     _say_found(ctx, roots, found)
     if not found.projects:
         raise FilesError(

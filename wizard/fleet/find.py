@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,11 +41,11 @@ class Found:
     no_ignore_rules: list[Path] = field(default_factory=list)
 
 
-def git_ignored(repo: Path, timeout: float = 30.0) -> set[Path] | None:
+def git_ignored(repo: Path, environ: Mapping[str, str], timeout: float = 30.0) -> set[Path] | None:
     """The folders git ignores in `repo` (untracked ones; git does not enter them), or None
     when git cannot say (not installed, not a repository it trusts, too slow)."""
     args = ("ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory")
-    done = _git(repo, *args, timeout=timeout)
+    done = _git(repo, *args, environ=environ, timeout=timeout)
     if done is None:
         return None
     if done.returncode != 0:
@@ -57,7 +57,9 @@ def git_ignored(repo: Path, timeout: float = 30.0) -> set[Path] | None:
     return found
 
 
-def find_projects(roots: Sequence[Path], *, use_git: bool = True) -> Found:
+def find_projects(
+    roots: Sequence[Path], *, environ: Mapping[str, str], use_git: bool = True
+) -> Found:
     """Every Flux project at or under `roots` (nested ones too), each once. Symbolic links to
     folders are not followed: a link loop cannot trap the walk, and a project is found at its
     real place only."""
@@ -75,7 +77,7 @@ def find_projects(roots: Sequence[Path], *, use_git: bool = True) -> Found:
             seen.add(real)
             names = set(dirnames) | set(filenames)
             if use_git and ".git" in names:
-                rules = git_ignored(folder)
+                rules = git_ignored(folder, environ)
                 if rules is None:
                     found.no_ignore_rules.append(folder)
                 else:

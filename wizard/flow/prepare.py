@@ -40,7 +40,7 @@ class Prepared:
 
 def prepare(ctx: Context) -> Prepared:
     o = ctx.options
-    files = project.load(o.project, o.env_file, o.config)
+    files = project.load(o.project, o.env_file, o.config, environ=ctx.environ)
     broken = files.env.unreadable((KEY_VAR, MODEL_VAR))
     if broken:
         line, name = broken[0]

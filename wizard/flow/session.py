@@ -1,5 +1,5 @@
 """What a command is handed: its options and every piece of process I/O (environment, stdin,
-prompts, output, clock, state home). Tests swap any of them; nothing below reads `os.environ`."""
+prompts, output, clock, state home). Tests swap any of them; nothing below reads the process's own."""
 
 from __future__ import annotations
 
