@@ -171,6 +171,7 @@ def test_a_key_found_can_be_kept_with_enter_or_replaced_by_a_paste(tmp_path, sim
         "source": "prompt",
         "fingerprint": OTHER[:12] + "..." + OTHER[-4:],
         "kind": "api_key",
+        "organization_id": sim.sim.scenario.organization,  # the simulator's answers named it
     }
     assert KEY[:12] + "..." + KEY[-4:] in prompter.asked[0][1]  # the key found, as aws shows it
     assert "(pasted)" in out.getvalue()

@@ -1,6 +1,6 @@
 """Anthropic API access: list and retrieve models, verify access with a 1-token call.
 
-The only module that imports `anthropic`, and only when a network step runs (it costs ~2 s).
+With `sdk.py`, the only module that touches `anthropic`, and only when a network step runs.
 The wizard's own retry policy replaces the SDK's: short timeouts, retries of transient
 failures within one time budget, never a retry of a 4xx or of the spend-cap 429.
 Results are data (`ApiFailure`, `Verification`); no SDK exception leaves this module.
@@ -10,21 +10,18 @@ from __future__ import annotations
 
 import threading
 import time
-import warnings
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from wizard import responses, untrusted
+from wizard import responses, sdk, untrusted
 from wizard.concurrency import concurrently
-from wizard.constants import BASE_URL_VAR, DEFAULT_TIMEOUT, OFFICIAL_BASE_URL
+from wizard.constants import BASE_URL_VAR, DEFAULT_TIMEOUT, OFFICIAL_BASE_URL, ORG_HEADER
 from wizard.failures import (
     ApiCallFailed,
     ApiFailure,
     Verification,
     cause_of,
-    retry_after_of,
-    should_retry_of,
 )
 from wizard.keys import ApiKey
 from wizard.vocab import FailureKind, Lifecycle
@@ -46,38 +43,6 @@ MAX_PAGES = 500
 T = TypeVar("T")
 
 
-_preloading = threading.Lock()
-_preload_started = False
-
-
-def preload(delay: float = 0.0) -> None:
-    """Start importing the SDK in the background, so the first network step need not wait.
-
-    The import holds the GIL for ~2 s: `delay` lets a prompt draw first (measured: starting at
-    once pushed the first prompt from ~0.3 s to ~0.6 s)."""
-    global _preload_started
-    with _preloading:
-        if _preload_started:
-            return
-        _preload_started = True
-    if delay > 0:
-        timer = threading.Timer(delay, _sdk)
-        timer.daemon = True
-        timer.start()
-    else:
-        threading.Thread(target=_sdk, name="preload-anthropic", daemon=True).start()
-
-
-def _sdk() -> Any:
-    import anthropic
-
-    # The SDK warns on every call naming a deprecated model; the wizard reports that itself.
-    warnings.filterwarnings(
-        "ignore", message="The model .* is deprecated", category=DeprecationWarning
-    )
-    return anthropic
-
-
 def resolve_base_url(flag: str | None, environ: Mapping[str, str]) -> str:
     """--base-url, else ANTHROPIC_BASE_URL, else the official URL; a trailing /v1 is dropped
     (the SDK would request /v1/v1/...)."""
@@ -85,41 +50,6 @@ def resolve_base_url(flag: str | None, environ: Mapping[str, str]) -> str:
     if url.endswith("/v1"):
         url = url[: -len("/v1")]
     return url
-
-
-def _to_failure(exc: BaseException, now: float) -> ApiFailure:
-    sdk = _sdk()
-    if isinstance(exc, sdk.APITimeoutError):
-        return ApiFailure(FailureKind.TIMEOUT, message="the request timed out")
-    if isinstance(exc, sdk.APIConnectionError):
-        cause = exc.__cause__
-        detail = str(cause) if cause is not None and str(cause) else type(cause).__name__
-        # A connection never made (refused, no such host) is not a connection lost midway:
-        # the first rarely changes within seconds, so it is retried less.
-        refused = type(cause).__name__ == "ConnectError"
-        kind = FailureKind.REFUSED if refused else FailureKind.CONNECTION
-        return ApiFailure(kind, message=detail)
-    if isinstance(exc, sdk.APIStatusError) and 300 <= exc.status_code < 400:
-        where = untrusted.text(exc.response.headers.get("location") or "elsewhere", limit=200)
-        return ApiFailure(
-            FailureKind.MALFORMED,
-            status=exc.status_code,
-            message=f"a redirect ({exc.status_code}) to {where}, which flux-setup does not follow",
-        )
-    if isinstance(exc, sdk.APIStatusError):
-        details = exc.body.get("error", {}).get("details") if isinstance(exc.body, dict) else None
-        return ApiFailure(
-            FailureKind.STATUS,
-            status=exc.status_code,
-            type=exc.type,
-            message=exc.api_message,
-            error_code=exc.error_code,
-            request_id=exc.request_id,
-            retry_after=retry_after_of(exc.response.headers, now),
-            should_retry=should_retry_of(exc.response.headers),
-            details=details if isinstance(details, dict) else {},
-        )
-    raise exc
 
 
 class ApiClient:
@@ -151,14 +81,15 @@ class ApiClient:
         self.requests = 0
         self._count_lock = threading.Lock()
         self.rejected_ids: list[str] = []
+        self.organizations: set[str] = set()
         # Told of each retry and its cause (the spinner shows it); called from worker threads.
         self.on_retry: Callable[[str], None] = lambda note: None
 
     def _sdk_client(self) -> anthropic.Anthropic:
         with self._client_lock:
             if self._client is None:
-                sdk = _sdk()
-                self._client = sdk.Anthropic(
+                anthropic_sdk = sdk.load()
+                self._client = anthropic_sdk.Anthropic(
                     api_key=self.key.reveal(),  # explicit: an ambient variable never wins silently
                     base_url=self.base_url,
                     timeout=self.timeout,
@@ -170,7 +101,24 @@ class ApiClient:
                 http = getattr(self._client, "_client", None)
                 if http is not None:
                     http.follow_redirects = False
+                    # every answer, success or error, names the key's organisation
+                    hooks = dict(http.event_hooks)
+                    hooks["response"] = [*hooks.get("response", []), self._saw_answer]
+                    http.event_hooks = hooks
             return self._client
+
+    def _saw_answer(self, response: Any) -> None:
+        """Note the organisation an answer names (shape-checked: a server's text)."""
+        found = untrusted.organization_id(response.headers.get(ORG_HEADER))
+        if found is not None:
+            with self._count_lock:
+                self.organizations.add(found)
+
+    @property
+    def organization_id(self) -> str | None:
+        """The organisation this key's answers named; None when none did, or when they named
+        more than one (something between us and the API mixes answers: nothing is claimed)."""
+        return next(iter(self.organizations)) if len(self.organizations) == 1 else None
 
     def remaining(self) -> float:
         return self._deadline - self._clock()
@@ -237,7 +185,7 @@ class ApiClient:
         """One request, ended by the command's deadline whatever the server does: a server that
         trickles its answer a byte at a time never resets the SDK's read timeout, so the request
         runs in a thread the deadline abandons."""
-        sdk = _sdk()
+        anthropic_sdk = sdk.load()
         outcome: list[Any] = []
 
         def request() -> None:
@@ -258,8 +206,8 @@ class ApiClient:
         result = outcome[0]
         if isinstance(result, responses.Junk):
             return self._scrubbed(ApiFailure(FailureKind.MALFORMED, message=result.describe()))
-        if isinstance(result, sdk.APIError):
-            return self._scrubbed(_to_failure(result, self._now().timestamp()))
+        if isinstance(result, anthropic_sdk.APIError):
+            return self._scrubbed(sdk.to_failure(result, self._now().timestamp()))
         if isinstance(result, (ValueError, TypeError, AttributeError, KeyError)):
             # the SDK could not read the answer either: not the API's shape
             what = f"the answer could not be read ({type(result).__name__})"

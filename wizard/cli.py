@@ -141,9 +141,9 @@ def _dispatch(args: argparse.Namespace, ui: UI, env: Environment) -> Report:
             f"`chmod 700` it, or set {HOME_VAR} to a folder of your own."
         )
     if args.network and not options.offline:
-        from wizard import api
+        from wizard import sdk
 
-        context.warm_up = api.preload  # the flow says when: at once, or after a prompt draws
+        context.warm_up = sdk.preload  # the flow says when: at once, or after a prompt draws
     return _handler(args)(context)
 
 

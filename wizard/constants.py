@@ -38,3 +38,7 @@ def without_api_vars(environ: Mapping[str, str]) -> dict[str, str]:
     """A copy of `environ` without what points Flux or the SDK at a key, model or API: for runs
     against the simulator (the demo, tests), which must not inherit the user's shell."""
     return {name: value for name, value in environ.items() if name not in API_VARS}
+
+
+# The header every API answer carries: the organisation the key belongs to (and bills).
+ORG_HEADER = "anthropic-organization-id"

@@ -35,10 +35,17 @@ def fingerprint(value: str) -> str:
     return "..." if value else "(empty)"
 
 
-def key_json(source: KeySource, fingerprint: str, kind: KeyKind) -> dict[str, str]:
+def key_json(
+    source: KeySource, fingerprint: str, kind: KeyKind, organization_id: str | None = None
+) -> dict[str, str | None]:
     """The key as `--json` shows it, in every command: where it came from, its fingerprint (never
-    more of it), its kind."""
-    return {"source": str(source), "fingerprint": fingerprint, "kind": str(kind)}
+    more of it), its kind, and the organisation it belongs to (when an answer named it)."""
+    return {
+        "source": str(source),
+        "fingerprint": fingerprint,
+        "kind": str(kind),
+        "organization_id": organization_id,
+    }
 
 
 class ApiKey:
@@ -61,8 +68,8 @@ class ApiKey:
     def kind(self) -> KeyKind:
         return key_kind(self._value)
 
-    def to_json(self) -> dict[str, str]:
-        return key_json(self.source, self.fingerprint, self.kind)
+    def to_json(self, organization_id: str | None = None) -> dict[str, str | None]:
+        return key_json(self.source, self.fingerprint, self.kind, organization_id)
 
     def scrub(self, text: str) -> str:
         """`text` with this key replaced by its fingerprint wherever it sits, whole or as the

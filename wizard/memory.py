@@ -39,6 +39,8 @@ class Record:
     # Made with verification calls (not --no-verify): an unverified model in it is unknown,
     # not "listed, so fine". Records written before this field was kept read as verified.
     verified: bool = True
+    # The organisation the key's answers named (status shows it from here).
+    organization_id: str | None = None
 
     @classmethod
     def of(cls, detection: Detection) -> Record:
@@ -55,6 +57,7 @@ class Record:
             previous_status=detection.previous_status,
             aliases=dict(detection.aliases),
             verified=detection.verify,
+            organization_id=detection.organization_id,
         )
 
     @property
@@ -76,7 +79,7 @@ class Record:
         return {
             "version": VERSION,
             "checked_at": self.checked_at,
-            "key": {"fingerprint": self.key_fingerprint},
+            "key": {"fingerprint": self.key_fingerprint, "organization_id": self.organization_id},
             "configured": self.configured_json(),
             "recommended": self.recommended,
             "prefer": list(self.prefer),
@@ -114,6 +117,9 @@ class Record:
                     if isinstance(k, str) and isinstance(v, str)
                 },
                 verified=data.get("verified") is not False,
+                organization_id=untrusted.organization_id(
+                    (data.get("key") or {}).get("organization_id")
+                ),
             )
         except (TypeError, ValueError, KeyError, AttributeError):
             return None

@@ -56,6 +56,18 @@ def no_workflow_commands(text: str) -> str:
     return text.replace("##[", f"##{ZWSP}[")
 
 
+# An organisation ID as the API sends it in `anthropic-organization-id`: a UUID.
+ORGANIZATION_ID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+
+
+def organization_id(value: object) -> str | None:
+    """The organisation ID a server named, or None for anything not shaped like one (a proxy's
+    junk, an echoed key, a line break): never shown or stored unchecked."""
+    if isinstance(value, str) and ORGANIZATION_ID.fullmatch(value.strip()):
+        return value.strip().lower()
+    return None
+
+
 def text(value: object, limit: int = 500) -> str:
     """A server's words, safe on a terminal and in a Markdown or .env line: control and bidi
     characters escaped (\\x1b, \\u202e), line breaks folded to spaces, at most `limit`."""

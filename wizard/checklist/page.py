@@ -49,7 +49,8 @@ def _summary(detection: Detection, made_at: str) -> list[str]:
         "",
         f"Made {made_at} by flux-setup {__version__}.",
         "",
-        f"- Key: `{detection.key_fingerprint}`",
+        f"- Key: `{detection.key_fingerprint}`"
+        + (f", organisation `{detection.organization_id}`" if detection.organization_id else ""),
         f"- Configured model: `{detection.configured or 'none'}`"
         + (f" (an alias of `{detection.configured_model}`)" if alias else "")
         + f" ({detection.configured_status})"

@@ -165,8 +165,13 @@ def _show(ctx: Context, members: list[Member], groups: list[Group]) -> None:
     for g in groups:
         assert g.detection is not None
         account = [d for d in g.detection.diagnoses if d.model is None or d.account_wide]
-        if account:
-            ui.say(f"Key {g.key.fingerprint} ({len(g.members)} projects):")
+        org = g.detection.organization_id
+        belongs = f", organisation {org}" if org else ""
+        if account or (org and len(groups) > 1):  # which keys belong to which organisation
+            ui.say(
+                f"Key {g.key.fingerprint} ({_count(len(g.members), 'project')}{belongs})"
+                + (":" if account else ".")
+            )
             ui.diagnoses(account)
     # The same error for several projects (no key at all, say) is said once, naming them.
     said: dict[str, list[str]] = {}
@@ -287,7 +292,7 @@ def _project_json(member: Member, fix: fixing.Fix | None) -> dict[str, Any]:
         "fix": None,
     }
     if member.key is not None:
-        data["key"] = member.key.to_json()
+        data["key"] = member.key.to_json(view.organization_id if view else None)
     data["configured"]["status"] = str(member.status)
     data["configured"]["resolved"] = view.configured_model if view else None
     data["recommended"] = member.recommended
@@ -312,6 +317,7 @@ def _key_json(g: Group) -> dict[str, Any]:
     assert detection is not None
     return {
         "fingerprint": g.key.fingerprint,
+        "organization_id": detection.organization_id,
         "base_url": g.base_url,
         "projects": len(g.members),
         "requests": detection.requests,

@@ -132,6 +132,9 @@ def _show(
         problem = check_form(found.key.reveal())
         if problem:
             ui.warn(f"  {problem.message}")
+    organization = _organization(found, last)
+    if organization:
+        ui.say(f"  belongs to organisation {organization} (from the last check)")
     ui.heading("Model")
     for source in ModelSource:
         value = prepared.sources[source]
@@ -154,11 +157,18 @@ def _show(
         ui.say("  never: run `flux-setup check`.")
 
 
+def _organization(found: KeyDiscovery, last: memory.Record | None) -> str | None:
+    """The organisation the last check of this very key saw (another key's is not this one's)."""
+    if last is None or found.key is None or last.key_fingerprint != found.key.fingerprint:
+        return None
+    return last.organization_id
+
+
 def _fields(prepared: Prepared, found: KeyDiscovery, last: memory.Record | None) -> dict[str, Any]:
     cfg, model = prepared.files.config, prepared.configured
     key = found.key
     return {
-        "key": (key.to_json() if key else None),
+        "key": (key.to_json(_organization(found, last)) if key else None),
         "keys_found": [
             {"source": str(c.source), "fingerprint": c.fingerprint} for c in found.found
         ],

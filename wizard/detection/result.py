@@ -49,6 +49,8 @@ class Detection:
     # Aliases the API resolved (`claude-sonnet-4-5` -> `claude-sonnet-4-5-20250929`).
     aliases: dict[str, str] = field(default_factory=dict)
     checked_at: str = ""
+    # The organisation the key's answers named (`anthropic-organization-id`), shape-checked.
+    organization_id: str | None = None
     # Preferred lines the listing does not know (a typo in --prefer or [model].prefer).
     unknown_lines: list[str] = field(default_factory=list)
     # After `run` applied a change: the model the files named before, and its status then.
@@ -180,7 +182,9 @@ class Detection:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "key": key_json(self.key_source, self.key_fingerprint, self.key_kind),
+            "key": key_json(
+                self.key_source, self.key_fingerprint, self.key_kind, self.organization_id
+            ),
             "configured": {
                 "model": self.configured,
                 "resolved": self.configured_model,

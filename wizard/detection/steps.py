@@ -20,6 +20,7 @@ from wizard.diagnosis import (
     from_failure,
     model_refusal,
 )
+from wizard.diagnosis.organization import name_the_organization
 from wizard.failures import ApiCallFailed, ApiFailure
 from wizard.keys import ApiKey
 from wizard.vocab import Code, FailureKind, Lifecycle, Status
@@ -194,6 +195,8 @@ def _finish(run: Ledger) -> None:
     result, catalog = run.result, run.catalog
     scoped_refusals_repeat(run)
     result.requests = run.client.requests
+    result.organization_id = run.client.organization_id
+    name_the_organization(result.diagnoses, result.organization_id)
     rejected = run.client.rejected_ids
     if rejected:
         add(result, _rejected_ids(rejected, run.client.base_url))

@@ -50,6 +50,8 @@ def run_detection(
             )
     finally:
         client.close()
+    if detection.organization_id:
+        ctx.ui.say(f"The key belongs to organisation {detection.organization_id}.")
     if detection.unknown_lines:
         source = (
             "--prefer"

@@ -14,6 +14,8 @@ Fields:
   rate_limits      {"requests": int, "input_tokens": int, "output_tokens": int}
   keys             {"revoked": [keys]}  (by default every well-formed sk-ant-api03 key is valid)
   reply            the default for every model's `sim_reply`
+  organization_id  what every answer's `anthropic-organization-id` header says (default: a
+                   UUID made from the scenario's name; any text, to test what a client accepts)
   responses        error answers that win over everything but authentication, first match wins:
                    {"on": "messages" | "models" | "model" | "*", "models": [ids], "lines": [..],
                     "status": int, "type": str, "message": str, "error_code": str,
@@ -25,6 +27,7 @@ Fields:
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -72,6 +75,12 @@ class Scenario:
     revoked_keys: list[str] = field(default_factory=list)
     responses: list[dict[str, Any]] = field(default_factory=list)
     reply: dict[str, Any] = field(default_factory=dict)
+    organization_id: str = ""  # "" : a UUID made from the name (`organization`)
+
+    @property
+    def organization(self) -> str:
+        """The organisation every answer names: one per scenario, stable across runs."""
+        return self.organization_id or str(uuid.uuid5(uuid.NAMESPACE_URL, f"flux-sim:{self.name}"))
 
     def __post_init__(self) -> None:
         self._by_id: dict[str, dict[str, Any]] = {}
@@ -185,6 +194,7 @@ def load(name_or_path: str) -> Scenario:
         revoked_keys=list(raw.get("keys", {}).get("revoked", [])),
         responses=_responses(name, raw.get("responses", [])),
         reply=dict(raw.get("reply") or {}),
+        organization_id=str(raw.get("organization_id") or ""),
     )
     if "rate_limits" in raw:
         scenario.rate_limits = dict(raw["rate_limits"])

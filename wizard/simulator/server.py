@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from wizard.constants import DEFAULT_SCENARIO, SPEND_LIMIT_ERROR_CODE, SUPPORT_URL
+from wizard.constants import DEFAULT_SCENARIO, ORG_HEADER, SPEND_LIMIT_ERROR_CODE, SUPPORT_URL
 from wizard.keys import OAUTH_PREFIX
 from wizard.simulator.engine import (
     CREDIT_MESSAGE,
@@ -96,7 +96,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._reset()
                 return
             request_id = "req_sim" + uuid.uuid4().hex[:20]
-            headers = {"request-id": request_id}
+            # every answer names the organisation the key belongs to, as the API's do
+            headers = {"request-id": request_id, ORG_HEADER: sim.scenario.organization}
             try:
                 if fault == "fail":
                     raise transient(sim.faults)
