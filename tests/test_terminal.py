@@ -187,6 +187,27 @@ def test_the_models_table_and_prose_fit_the_terminal(tmp_path, sim, columns):
     # longer than a line), so the terminal never cut one: the raw lines all fit, above
 
 
+@pytest.mark.parametrize("columns", [60, 140])
+def test_the_models_command_fits_the_terminal_and_shows_sizes_when_there_is_room(
+    tmp_path, sim, columns
+):
+    import re
+
+    env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": sim.base_url, "COLUMNS": str(columns)}
+    child = spawn(["models", "--verify", "claude-opus-5-5"], tmp_path, env)
+    child.setwinsize(50, columns)
+    assert finish(child) == 0
+    raw = (tmp_path / "terminal.log").read_text()
+    lines = [line.rstrip() for line in re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", raw).split("\n")]
+    lines = [line.replace("\r", "") for line in lines]
+    assert not [line for line in lines if len(line) > columns]
+    header = next(line for line in lines if line.startswith("model"))
+    assert "access" in header
+    assert ("context" in header) == (columns >= 140)
+    opus = next(line for line in lines if line.startswith("claude-opus-5-5 "))
+    assert "callable" in opus  # the one model verified, said on its row
+
+
 def test_declining_the_write_is_a_choice_not_an_error(tmp_path):
     project = tmp_path / "demo"
     project.mkdir()

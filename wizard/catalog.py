@@ -54,6 +54,8 @@ class Model:
     verified: bool = False
     reason: Code | None = None  # why it was refused, or why its access is unknown
     request_id: str | None = None
+    max_input_tokens: int | None = None  # the context window, as the Models API says it
+    max_tokens: int | None = None  # the most output tokens a request may ask for
 
     @classmethod
     def from_api(cls, data: dict[str, Any]) -> Model:
@@ -65,6 +67,8 @@ class Model:
             created_at=str(data.get("created_at") or ""),
             deprecated_at=_date(data.get("deprecated_at")),
             retires_at=_date(data.get("retires_at")),
+            max_input_tokens=_tokens(data.get("max_input_tokens")),
+            max_tokens=_tokens(data.get("max_tokens")),
         )
 
     @classmethod
@@ -113,6 +117,8 @@ class Model:
             "callable": self.callable,
             "verified": self.verified,
             "reason": str(self.reason) if self.reason else None,
+            "max_input_tokens": self.max_input_tokens,
+            "max_tokens": self.max_tokens,
         }
 
 
@@ -232,3 +238,10 @@ def _saved_code(word: object, *, refused: bool) -> Code | None:
     if isinstance(word, str) and word in Code._value2member_map_:
         return Code(word)
     return Code.MODEL_NOT_AVAILABLE if refused else None
+
+
+def _tokens(value: object) -> int | None:
+    """A token count the API gave (anyone's number: a whole, positive, believable one)."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 100_000_000:
+        return value
+    return None

@@ -243,6 +243,33 @@ def _add_status(sub: Any) -> None:
 
 
 @_command
+def _add_models(sub: Any) -> None:
+    p = sub.add_parser(
+        "models",
+        help="which models this key can call: the catalogue as the key sees it",
+        description="Every listed model (retired ones with --all) with its line, lifecycle, "
+        "retirement date, price, context window, maximum output and access: proven callable, "
+        "refused (and why), or not verified. --verify proves access with one-token calls, "
+        "within the --max-verify cap (refusals are free).",
+    )
+    for part in (_file_options, _api_options, _output_options):
+        part(p)
+    g = p.add_argument_group("models")
+    g.add_argument(
+        "--verify",
+        dest="verify_models",
+        nargs="?",
+        const="all",
+        metavar="WHAT",
+        help="prove access: all (every active and deprecated model; the default), a line "
+        "(opus), or model IDs (claude-opus-5-5,claude-haiku-5-5)",
+    )
+    g.add_argument("--line", metavar="LINE", help="only the models of this line")
+    g.add_argument("--all", dest="include_retired", action="store_true", help="retired models too")
+    p.set_defaults(handler="wizard.commands.models:models")
+
+
+@_command
 def _add_migrate(sub: Any) -> None:
     p = sub.add_parser(
         "migrate",

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from wizard import prices
+from wizard.catalog import Model
 from wizard.detection import Detection
 from wizard.diagnosis import Diagnosis
 from wizard.keys import mask_secrets
@@ -148,15 +149,20 @@ class UI:
                 tail += f" (request {first.request_id}{more})"
             self.console.print(mask_secrets(tail), markup=False, style="dim")
 
-    def models(self, detection: Detection) -> None:
+    def models(
+        self, detection: Detection, *, only: list[Model] | None = None, sizes: bool = False
+    ) -> None:
         """The models in a table that reads at 80 columns: IDs never split, words for causes
-        (the codes are in --json), the retirement date beside the lifecycle."""
+        (the codes are in --json), the retirement date beside the lifecycle. `only`: exactly
+        these rows (`flux-setup models`); `sizes`: the context window and maximum output too,
+        while the width allows."""
         from rich.table import Table
         from rich.text import Text
 
-        shown = detection.shown_models()
-        rows = _table_rows(detection, shown)
-        cells: dict[str, list[str]] = {name: [] for name in MODEL_COLUMNS}
+        shown = detection.shown_models() if only is None else only
+        rows = _table_rows(detection, shown) if only is None else only
+        names = MODEL_COLUMNS + (SIZE_COLUMNS if sizes else ())
+        cells: dict[str, list[str]] = {name: [] for name in names}
         styles = []
         for model in rows:
             access, style = _access(detection, model)
@@ -173,9 +179,13 @@ class UI:
             cells["retires"].append(model.retires_on or "-")
             cells["price in/out"].append(price.describe().replace(" / ", "/") if price else "-")
             cells["access"].append(", ".join([access, *marks]))
+            if sizes:
+                cells["context"].append(_tokens(model.max_input_tokens))
+                cells["max out"].append(_tokens(model.max_tokens))
             styles.append(style)
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-        columns = fit_columns(cells, self.console.width, MODEL_COLUMNS, MODEL_JOINING)
+        joining = MODEL_JOINING + (SIZE_COLUMNS if sizes else ())
+        columns = fit_columns(cells, self.console.width, names, joining)
         for name in columns:
             table.add_column(name, no_wrap=name != "access", overflow="fold")
         for i in range(len(rows)):
@@ -278,6 +288,19 @@ MAX_TABLE_ROWS = 40
 # the width allows; the others are what the table is for and always there.
 MODEL_COLUMNS = ("model", "line", "lifecycle", "retires", "price in/out", "access")
 MODEL_JOINING = ("line", "retires", "lifecycle", "price in/out")
+# `flux-setup models` only: joining last, while the width allows.
+SIZE_COLUMNS = ("context", "max out")
+
+
+def _tokens(count: int | None) -> str:
+    """200000 -> "200k", 1000000 -> "1M"; "-" when the API did not say."""
+    if count is None:
+        return "-"
+    if count >= 1_000_000 and count % 100_000 == 0:
+        return f"{count / 1_000_000:g}M"
+    return f"{count / 1000:g}k" if count >= 1000 else str(count)
+
+
 PROJECT_COLUMNS = ("project", "model", "status", "recommended", "key")
 PROJECT_JOINING = ("recommended", "model", "key")
 WRAPPING_AT_LEAST = {"access": 18}  # "✗ not available" and a mark fit; more wraps in its cell

@@ -63,6 +63,9 @@ def model(data: Any, body: bytes = b"") -> dict[str, Any] | None:
     for name in ("created_at", "deprecated_at", "retires_at"):
         value = data.get(name)
         out[name] = value if isinstance(value, str) and DATE.fullmatch(value) else None
+    for name in ("max_input_tokens", "max_tokens"):  # numbers: `catalog` checks them
+        value = data.get(name)
+        out[name] = value if isinstance(value, int) and not isinstance(value, bool) else None
     return out
 
 

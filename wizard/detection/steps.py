@@ -12,7 +12,7 @@ from wizard.constants import DEFAULT_MAX_VERIFY, KEYS_URL, SUPPORT_URL
 from wizard.detection.fold import add, fold, scoped_refusals_repeat
 from wizard.detection.ledger import MAX_VERIFY_REQUESTS, Ledger
 from wizard.detection.result import Detection
-from wizard.detection.walk import walk
+from wizard.detection.walk import verify_these, walk
 from wizard.diagnosis import (
     Diagnosis,
     api_said,
@@ -37,12 +37,15 @@ def detect(
     extra: Sequence[str] = (),
     now: Callable[[], datetime],
     also_prefer: Sequence[Sequence[str]] = (),
+    choose: Callable[[Catalog], Sequence[str]] | None = None,
 ) -> Detection:
     """Discover the models, verify the ones that decide the recommendation, explain every
     refusal. `extra` names models the user asked for (`--model`): verified like the configured
     one. `max_billed` is the cap on calls that may be billed (`--max-verify`). `also_prefer`:
     other line orders to walk afterwards with what the cap leaves (`check --all`, where
-    projects sharing a key may rank lines differently); the result stays `prefer`'s."""
+    projects sharing a key may rank lines differently); the result stays `prefer`'s.
+    `choose`: instead of the walk, verify the models it picks from the listing (`models
+    --verify`)."""
     result = Detection(
         key_source=key.source,
         key_fingerprint=key.fingerprint,
@@ -68,7 +71,9 @@ def detect(
     if run.listed:
         listed_lines = {m.line for m in run.catalog.models if m.line}
         result.unknown_lines = [line for line in result.prefer if line not in listed_lines]
-    if verify and run.listed and not run.stop:
+    if verify and run.listed and not run.stop and choose is not None:
+        verify_these(run, choose(run.catalog))
+    elif verify and run.listed and not run.stop:
         if not result.unknown_lines:
             walk(run)
         _walk_also(run, also_prefer, listed_lines)  # a typo in one order stops only that one

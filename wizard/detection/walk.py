@@ -104,3 +104,20 @@ def _secondary(run: Ledger, ranked: list[Model], recommended: Model) -> list[Mod
         if m.line == current.line and m.lifecycle == Lifecycle.ACTIVE and m.id != current.id
     ]
     return _chain(same_line, run.tried)[0]
+
+
+def verify_these(run: Ledger, ids: Sequence[str]) -> None:
+    """Each model of `ids` verified (`models --verify`): rounds of as many calls as the billed
+    cap still allows (refusals are free), until each answered or was refused, the cap is spent,
+    or an account-wide answer stops the run. What the cap left is `unverified`."""
+    while not run.stop:
+        left = [i for i in dict.fromkeys(ids) if i not in run.verifications]
+        if not left:
+            return
+        if run.room() <= 0 or run.verify_requests >= MAX_VERIFY_REQUESTS:
+            run.exhausted = True
+            run.result.unverified = left
+            return
+        if not run.verify_round(left):
+            return
+        fold(run)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from wizard.catalog import DEFAULT_PREFER
+from wizard.catalog import DEFAULT_PREFER, Catalog
 from wizard.detection import Detection, detect, estimate_cost
 from wizard.diagnosis import Diagnosis
 from wizard.errors import UsageError
@@ -19,12 +19,18 @@ def run_detection(
     configured: str | None,
     prefer: Sequence[str],
     extra: Sequence[str] = (),
+    *,
+    verify: bool | None = None,
+    choose: Callable[[Catalog], Sequence[str]] | None = None,
 ) -> Detection:
+    """The detection of `check` and `run`: listing, verification, the walk. `models` passes
+    `verify` (its --verify, not --no-verify) and `choose` (what to verify instead of the walk)."""
     from wizard import api  # the module is light; the SDK itself is imported on first use
 
     o = ctx.options
     base_url = api.resolve_base_url(o.base_url, ctx.environ)
-    if o.verify:
+    verify = o.verify if verify is None else verify
+    if verify:
         ctx.ui.say(
             f"Verifying access with at most {o.max_verify} billed one-token calls "
             f"(at most ${estimate_cost(ctx.now().date(), o.max_verify):.4f} in all; refusals are free; "
@@ -32,7 +38,8 @@ def run_detection(
         )
         spinning = "Discovering models and verifying access..."
     else:
-        ctx.ui.say("--no-verify: no verification call; models are listed, not proven callable.")
+        if choose is None:
+            ctx.ui.say("--no-verify: no verification call; models are listed, not proven callable.")
         spinning = "Discovering models..."
     client = api.ApiClient(key, base_url, now=ctx.now, timeout=o.timeout)
     try:
@@ -43,30 +50,35 @@ def run_detection(
                 key,
                 configured=configured,
                 prefer=prefer,
-                verify=o.verify,
+                verify=verify,
                 max_billed=o.max_verify,
                 extra=extra,
                 now=ctx.now,
+                choose=choose,
             )
     finally:
         client.close()
     if detection.organization_id:
         ctx.ui.say(f"The key belongs to organisation {detection.organization_id}.")
     if detection.unknown_lines:
-        source = (
-            "--prefer"
-            if o.prefer
-            else "The default line order"  # not a setting the user has: say so
-            if tuple(prefer) == DEFAULT_PREFER
-            else "[model].prefer in the Flux config"
+        raise unknown_lines(
+            detection, detection.unknown_lines, _source(o.prefer, prefer), "e.g. --prefer "
         )
-        raise unknown_lines(detection, detection.unknown_lines, source, "e.g. --prefer ")
     if detection.configured_model != detection.configured:
         ctx.ui.say(
             f"{detection.configured} is an alias: the API resolves it to "
             f"{detection.configured_model}."
         )
     return detection
+
+
+def _source(flag: str | None, prefer: Sequence[str]) -> str:
+    """Where the line order came from, as a message names it."""
+    if flag:
+        return "--prefer"
+    if tuple(prefer) == DEFAULT_PREFER:
+        return "The default line order"  # not a setting the user has: say so
+    return "[model].prefer in the Flux config"
 
 
 def unknown_lines(

@@ -53,6 +53,9 @@ class Options:
     warn_days: int | None = None  # --warn-days; DEFAULT_WARN_DAYS when not given
     fail_on: frozenset[int] | None = None  # check --fail-on: the verdicts that fail
     batch: str | None = None  # undo --batch: the batch of a `check --all --fix`
+    verify_models: str | None = None  # models --verify: "all", a line, or model IDs
+    line: str | None = None  # models --line
+    include_retired: bool = False  # models --all
 
 
 @dataclass

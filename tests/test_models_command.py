@@ -1,0 +1,90 @@
+"""`flux-setup models`: the catalogue as this key sees it, through the real SDK against the
+simulator: every listed model with its facts, and access proven only by `--verify`, within the
+billed-call cap, each refusal by its cause; a failing listing is an error, never an empty
+table."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import KEY, flux, json_of
+from wizard.simulator import load, serve
+from wizard.vocab import ExitCode
+
+
+def models(running, tmp_path, *args):
+    env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": running.base_url}
+    result = flux("models", "--json", *args, env=env, cwd=tmp_path)
+    return result, json_of(result)
+
+
+def test_the_listing_alone_bills_nothing_and_says_no_access_it_did_not_prove(tmp_path, sim):
+    result, payload = models(sim, tmp_path)
+    assert result.returncode == 0
+    listed = [m for m in load("today").models if m["lifecycle"] != "retired"]
+    assert sorted(m["id"] for m in payload["models"]) == sorted(m["id"] for m in listed)
+    assert sim.counters.billed_calls == 0
+    assert all(m["callable"] is None and not m["verified"] for m in payload["models"])
+    opus = next(m for m in payload["models"] if m["id"] == "claude-opus-5-5")
+    assert opus["price"]["input"] == 4.0 and opus["max_input_tokens"] and opus["max_tokens"]
+    assert "`flux-setup models --verify` proves it" in result.stderr
+
+
+def test_verify_proves_each_model_as_the_account_truly_allows(tmp_path):
+    scenario = load("line-refused")
+    with serve(scenario) as running:
+        result, payload = models(running, tmp_path, "--verify", "--max-verify", "20")
+        billed = running.counters.billed_calls
+    assert result.returncode == 0, result.stderr
+    truth = {m["id"]: scenario.may_call(m) for m in scenario.models}
+    for model in payload["models"]:
+        assert model["callable"] is truth[model["id"]], model["id"]
+        if model["callable"] is False:
+            assert model["reason"], model["id"]  # each refusal has its cause
+    assert billed == sum(truth[m["id"]] for m in payload["models"]) <= 20  # refusals are free
+    assert "callable" in result.stderr and "refused" in result.stderr
+
+
+def test_the_cap_holds_and_says_what_it_left_and_how_to_go_on(tmp_path, sim):
+    result, payload = models(sim, tmp_path, "--verify")  # the default cap: 4 billed calls
+    assert sim.counters.billed_calls <= 4
+    unverified = [m for m in payload["models"] if m["callable"] is None]
+    assert unverified and payload["verification"]["unverified"]
+    assert "unverified: rerun with --max-verify" in result.stderr
+
+
+def test_verify_a_line_or_named_models_only(tmp_path, sim):
+    _, by_line = models(sim, tmp_path, "--verify", "haiku", "--max-verify", "10")
+    proven = {m["id"] for m in by_line["models"] if m["verified"]}
+    assert proven and all(m.startswith("claude-haiku") or "haiku" in m for m in proven)
+    sim.reset_counters()
+    _, named = models(sim, tmp_path, "--verify", "claude-opus-5-5,claude-sonnet-5-5")
+    assert {m["id"] for m in named["models"] if m["verified"]} == {
+        "claude-opus-5-5",
+        "claude-sonnet-5-5",
+    }
+    assert sim.counters.billed_calls == 2
+
+
+def test_line_and_all_choose_the_rows(tmp_path, sim):
+    _, haiku = models(sim, tmp_path, "--line", "haiku")
+    assert haiku["models"] and {m["line"] for m in haiku["models"]} == {"haiku"}
+    _, everything = models(sim, tmp_path, "--all")
+    assert any(m["lifecycle"] == "retired" for m in everything["models"])
+    assert len(everything["models"]) == len(load("today").models)
+
+
+@pytest.mark.parametrize("args", [["--verify", "opux"], ["--line", "opux"]])
+def test_a_line_the_api_does_not_list_is_said_with_the_lines_it_does(tmp_path, sim, args):
+    result, payload = models(sim, tmp_path, *args)
+    assert result.returncode in (ExitCode.USAGE, ExitCode.UNAVAILABLE)
+    assert "opus" in payload["error"]["fix"] and "haiku" in payload["error"]["fix"]
+    assert sim.counters.billed_calls == 0
+
+
+def test_a_failing_listing_is_an_error_with_its_cause_never_an_empty_table(tmp_path):
+    with serve("listing-down") as running:
+        result, payload = models(running, tmp_path, "--timeout", "0.2")
+    assert result.returncode != 0
+    assert payload["diagnosis"], "the cause is said"
+    assert "model" not in result.stdout.split("\n")[0]  # no table header was printed

@@ -1,0 +1,135 @@
+"""`flux-setup models`: the catalogue as this key sees it. Every listed model (retired ones with
+--all) with its line, lifecycle, retirement, price, context window and maximum output, and its
+access: proven callable, refused with its cause, or not verified. `--verify` proves access with
+the detection's own rules (the billed-call cap, refusals free, every refusal diagnosed)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from wizard import untrusted
+from wizard.catalog import Catalog, Model
+from wizard.detection import Detection
+from wizard.errors import ExitCode, UsageError, WizardError
+from wizard.flow.key import obtain_key
+from wizard.flow.network import run_detection
+from wizard.flow.prepare import preferred_lines, prepare
+from wizard.flow.session import Context
+from wizard.report import Report
+from wizard.vocab import Lifecycle
+
+
+def models(ctx: Context) -> Report:
+    o = ctx.options
+    if o.verify_models is not None and not o.verify:
+        raise UsageError("--verify and --no-verify say opposite things.", fix="Pass one of them.")
+    prepared = prepare(ctx)
+    prefer = preferred_lines(ctx, prepared.files)
+    key = obtain_key(ctx, prepared.files, allow_prompt=False)
+    named = _named(o.verify_models)
+    detection = run_detection(
+        ctx,
+        key,
+        None,
+        prefer,
+        extra=named,  # IDs given are verified with the listing, in round one
+        verify=o.verify_models is not None,
+        choose=_chooser(o.verify_models, named),
+    )
+    shown = _shown(detection, o.line, o.include_retired)
+    if not detection.listed:
+        # nothing listed is an error with its cause, never an empty table
+        report = Report(o.command, detection=detection, sources=prepared.sources)
+        report.exit_code = detection.failure_exit_code() or ExitCode.NETWORK
+        ctx.ui.diagnoses(detection.diagnoses)
+        return report
+    if not shown:
+        lines = sorted({m.line for m in detection.models if m.line})
+        raise WizardError(
+            f"the API lists no model of the line {untrusted.shown(o.line)!s}"
+            if o.line
+            else "the API listed no model for this key.",
+            fix=f"Lines it lists: {', '.join(lines)}."
+            if lines
+            else "Rerun later; if it continues, contact support with the key's fingerprint.",
+            code=ExitCode.UNAVAILABLE if o.line else ExitCode.NETWORK,
+        )
+    _line_listed(detection, o.verify_models, named)
+    ctx.ui.models(detection, only=shown, sizes=True)
+    ctx.ui.diagnoses(detection.diagnoses)
+    _summary(ctx, detection, shown)
+    report = Report(o.command, detection=detection, sources=prepared.sources)
+    # the same objects as check --json's models (price included), in the listing's order
+    listed = {m["id"]: m for m in detection.to_json()["models"]}
+    report.fields["models"] = [listed.get(m.id) or m.to_json() for m in shown]
+    report.exit_code = detection.failure_exit_code() or ExitCode.OK
+    return report
+
+
+def _named(verify: str | None) -> list[str]:
+    """The model IDs `--verify` names: a list, or one word with a dash (a line name such as
+    `opus`, or `all`, names none)."""
+    if verify is None or verify == "all" or ("," not in verify and "-" not in verify):
+        return []
+    ids = [w.strip() for w in verify.split(",") if w.strip()]
+    bad = [w for w in ids if not untrusted.is_model_id(w)]
+    if bad:
+        raise UsageError(
+            f"--verify: {untrusted.shown(bad[0])!s} is not a model ID.",
+            fix="Name model IDs (claude-opus-5-5,claude-haiku-5-5), a line (opus), or all.",
+        )
+    return ids
+
+
+def _chooser(verify: str | None, named: Sequence[str]) -> Callable[[Catalog], Sequence[str]]:
+    """What `--verify` proves, picked from the listing: the IDs named, one line's models, or
+    every active and deprecated model (a retired one answers no one), best first."""
+
+    def choose(catalog: Catalog) -> Sequence[str]:
+        if named:
+            return list(named)
+        live = [m for m in catalog.models if m.lifecycle != Lifecycle.RETIRED]
+        if verify and verify != "all":
+            return [m.id for m in live if m.line == verify]
+        return [m.id for m in live]
+
+    return choose
+
+
+def _line_listed(detection: Detection, verify: str | None, named: Sequence[str]) -> None:
+    """`--verify LINE` for a line the API does not list is a typo: said, not an empty proof."""
+    if verify is None or verify == "all" or named:
+        return
+    lines = sorted({m.line for m in detection.models if m.line})
+    if verify not in lines:
+        raise UsageError(
+            f"--verify {untrusted.shown(verify)!s}: the API lists no such line.",
+            fix=f"Lines it lists: {', '.join(lines)}; or name model IDs, or all.",
+        )
+
+
+def _shown(detection: Detection, line: str | None, retired: bool) -> list[Model]:
+    return [
+        m
+        for m in detection.models
+        if (retired or m.lifecycle != Lifecycle.RETIRED) and (line is None or m.line == line)
+    ]
+
+
+def _summary(ctx: Context, detection: Detection, shown: list[Model]) -> None:
+    callable_ = [m for m in shown if m.callable]
+    refused = [m for m in shown if m.callable is False]
+    unknown = len(shown) - len(callable_) - len(refused)
+    if not detection.verify:
+        ctx.ui.say(
+            f"{len(shown)} models listed; access not verified: `flux-setup models --verify` "
+            "proves it (one-token calls within --max-verify; refusals are free)."
+        )
+        return
+    left = f", {unknown} not verified" if unknown else ""
+    ctx.ui.say(f"{len(callable_)} callable, {len(refused)} refused{left} of {len(shown)} listed.")
+    if detection.unverified:
+        ctx.ui.say(
+            f"The cap of {detection.max_verify} billed calls left {len(detection.unverified)} "
+            f"unverified: rerun with --max-verify {min(50, detection.max_verify + len(detection.unverified))}."
+        )
