@@ -88,3 +88,28 @@ def test_a_failing_listing_is_an_error_with_its_cause_never_an_empty_table(tmp_p
     assert result.returncode != 0
     assert payload["diagnosis"], "the cause is said"
     assert "model" not in result.stdout.split("\n")[0]  # no table header was printed
+
+
+def test_what_verify_proves_feeds_the_offline_check_and_keeps_the_last_checks_verdict(
+    tmp_path, sim
+):
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-haiku-5-5\n")
+    env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": sim.base_url}
+    assert json_of(flux("check", "--project", str(tmp_path), "--json", env=env))["exit_code"] == 10
+    # Flux now names a model of a line the check never walked: offline, it is not proven
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-fable-5-2\n")
+    offline_env = {"ANTHROPIC_API_KEY": KEY}
+
+    def offline():
+        args = ("check", "--offline", "--project", str(tmp_path), "--json")
+        return json_of(flux(*args, env=offline_env))["configured"]["status"]
+
+    assert offline() != "callable"
+    done = flux(
+        "models", "--project", str(tmp_path), "--verify", "claude-fable-5-2", "--json", env=env
+    )
+    assert json_of(done)["exit_code"] == 0
+    assert offline() == "callable"  # the proof of `models --verify`, read offline
+    # and the record still tells of the last check's judgement, not of a model-less one
+    status = json_of(flux("status", "--project", str(tmp_path), "--json", env=offline_env))
+    assert status["last_check"]["configured"]["model"] == "claude-haiku-5-5"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -146,10 +146,34 @@ def _name(fingerprint: str) -> str:
 
 
 def save(store: Store, project: Path, detection: Detection) -> None:
-    record = Record.of(detection).to_json()
+    _write(store, project, Record.of(detection))
+
+
+def save_proofs(store: Store, project: Path, detection: Detection) -> None:
+    """What `models --verify` proved, kept for `check --offline`: on top of this key's last
+    record, whose judgement of the configured model (and proofs of models not verified now)
+    it keeps; a model verified now takes the new answer."""
+    record = Record.of(detection)
+    earlier = load(store, project, detection.key_fingerprint)
+    if earlier is not None and earlier.key_fingerprint == record.key_fingerprint:
+        before = {m.id: m for m in earlier.models}
+        record.models = [
+            replace(m, callable=old.callable, verified=old.verified, reason=old.reason)
+            if m.callable is None and (old := before.get(m.id)) is not None
+            else m
+            for m in record.models
+        ]
+        record.configured, record.status = earlier.configured, earlier.status
+        record.recommended, record.resolved = earlier.recommended, earlier.resolved
+        record.prefer, record.aliases = earlier.prefer, {**earlier.aliases, **record.aliases}
+    _write(store, project, record)
+
+
+def _write(store: Store, project: Path, kept: Record) -> None:
+    record = kept.to_json()
     folder = _folder(store, project)
     # a cache: no fsync (a crash loses at most this record; the rename keeps it whole)
-    store.write_json(folder / _name(detection.key_fingerprint), record, durable=False)
+    store.write_json(folder / _name(kept.key_fingerprint), record, durable=False)
     store.write_json(folder / "last.json", record, durable=False)
 
 

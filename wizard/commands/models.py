@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from wizard import untrusted
+from wizard import memory, untrusted
 from wizard.catalog import Catalog, Model
 from wizard.detection import Detection
 from wizard.errors import ExitCode, UsageError, WizardError
@@ -57,6 +57,9 @@ def models(ctx: Context) -> Report:
     _line_listed(detection, o.verify_models, named)
     ctx.ui.models(detection, only=shown, sizes=True)
     ctx.ui.diagnoses(detection.diagnoses)
+    if detection.verify and detection.models:
+        # the proofs feed what `check --offline` reads (the last check's judgement kept)
+        memory.save_proofs(ctx.store, o.project, detection)
     _summary(ctx, detection, shown)
     report = Report(o.command, detection=detection, sources=prepared.sources)
     # the same objects as check --json's models (price included), in the listing's order
