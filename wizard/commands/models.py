@@ -18,6 +18,10 @@ from wizard.flow.session import Context
 from wizard.report import Report
 from wizard.vocab import Lifecycle
 
+# Calls in flight at once when every model is verified: twice `check`'s (it verifies a few),
+# still far under any tier's request rate.
+CONCURRENCY = 8
+
 
 def models(ctx: Context) -> Report:
     o = ctx.options
@@ -35,6 +39,7 @@ def models(ctx: Context) -> Report:
         extra=named,  # IDs given are verified with the listing, in round one
         verify=o.verify_models is not None,
         choose=_chooser(o.verify_models, named),
+        concurrency=CONCURRENCY,
     )
     shown = _shown(detection, o.line, o.include_retired)
     if not detection.listed:

@@ -22,6 +22,7 @@ def run_detection(
     *,
     verify: bool | None = None,
     choose: Callable[[Catalog], Sequence[str]] | None = None,
+    concurrency: int = 4,
 ) -> Detection:
     """The detection of `check` and `run`: listing, verification, the walk. `models` passes
     `verify` (its --verify, not --no-verify) and `choose` (what to verify instead of the walk)."""
@@ -41,7 +42,9 @@ def run_detection(
         if choose is None:
             ctx.ui.say("--no-verify: no verification call; models are listed, not proven callable.")
         spinning = "Discovering models..."
-    client = api.ApiClient(key, base_url, now=ctx.now, timeout=o.timeout)
+    client = api.ApiClient(
+        key, base_url, now=ctx.now, timeout=o.timeout, max_concurrency=concurrency
+    )
     try:
         with ctx.ui.spinner(spinning) as note:
             client.on_retry = note
