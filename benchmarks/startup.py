@@ -1,5 +1,5 @@
-"""Startup a person feels: `--help`, `status` and `check --offline` (what a pre-commit hook
-runs) against a bare interpreter, and the time to the first prompt of `run` in a
+"""Startup a person feels: `--help`, `status`, `check --offline` (what a pre-commit hook
+runs) and `doctor --offline` against a bare interpreter (and doctor against status), and the time to the first prompt of `run` in a
 pseudo-terminal, side by side in one run.
 
     python benchmarks/startup.py [--repeat 7]
@@ -44,8 +44,9 @@ def first_prompt(env: dict[str, str], cwd: str, repeat: int) -> float:
     return statistics.median(samples)
 
 
-def offline_check(env: dict[str, str], repeat: int) -> float:
-    """`check --offline` in a project whose catalogue one online check (not timed) saved."""
+def offline_check(env: dict[str, str], repeat: int) -> tuple[float, float, float]:
+    """`check --offline`, `doctor --offline` and `status` in a project whose catalogue one
+    online check (not timed) saved."""
     from wizard.simulator import serve
 
     project = tempfile.mkdtemp()
@@ -62,8 +63,12 @@ def offline_check(env: dict[str, str], repeat: int) -> float:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-    command = [sys.executable, "-m", "wizard", "check", "--offline"]
-    return timed(command, {**env, **key}, project, repeat)
+    wizard = [sys.executable, "-m", "wizard"]
+    return (
+        timed([*wizard, "check", "--offline"], {**env, **key}, project, repeat),
+        timed([*wizard, "doctor", "--offline"], {**env, **key}, project, repeat),
+        timed([*wizard, "status"], {**env, **key}, project, repeat),
+    )
 
 
 def main() -> None:
@@ -78,7 +83,7 @@ def main() -> None:
     bare = timed([sys.executable, "-c", "pass"], env, cwd, args.repeat)
     help_ = timed([sys.executable, "-m", "wizard", "--help"], env, cwd, args.repeat)
     status = timed([sys.executable, "-m", "wizard", "status"], env, cwd, args.repeat)
-    offline = offline_check(env, args.repeat)
+    offline, doctor, status_here = offline_check(env, args.repeat)
     sdk = timed([sys.executable, "-c", "import anthropic"], env, cwd, args.repeat)
     prompt = first_prompt(env, cwd, args.repeat)
     print(f"median of {args.repeat} runs")
@@ -88,6 +93,10 @@ def main() -> None:
     )
     print(f"  flux-setup status       {status * 1000:7.0f} ms  ({status / bare:.1f}x bare)")
     print(f"  check --offline         {offline * 1000:7.0f} ms  ({offline / bare:.1f}x bare)")
+    print(
+        f"  doctor --offline        {doctor * 1000:7.0f} ms  ({doctor / status_here:.2f}x status "
+        f"in the same project, {status_here * 1000:.0f} ms; goal within 1.5x)"
+    )
     print(f"  python -c 'import anthropic' {sdk * 1000:5.0f} ms  (what the fast paths avoid)")
     print(f"  run: first prompt       {prompt * 1000:7.0f} ms  (goal < 500 ms)")
 

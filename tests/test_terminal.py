@@ -208,6 +208,24 @@ def test_the_models_command_fits_the_terminal_and_shows_sizes_when_there_is_room
     assert "callable" in opus  # the one model verified, said on its row
 
 
+def test_doctor_in_a_terminal_reads_top_to_bottom_with_a_fix_under_each_failure(tmp_path, sim):
+    import re
+
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-haiku-5-5\n")
+    env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": sim.base_url, "COLUMNS": "60"}
+    child = spawn(["doctor"], tmp_path, env)
+    child.setwinsize(50, 60)
+    assert finish(child) == 10
+    raw = (tmp_path / "terminal.log").read_text()
+    lines = [re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", line).rstrip("\r") for line in raw.split("\n")]
+    assert not [line for line in lines if len(line) > 60]
+    failing = next(i for i, line in enumerate(lines) if line.startswith("✗"))
+    rest = lines[failing + 1 :]
+    assert any(line.lstrip().startswith("fix:") for line in rest[:4])
+    assert any("checks pass (exit 10)" in line for line in lines)
+    assert KEY not in raw
+
+
 def test_declining_the_write_is_a_choice_not_an_error(tmp_path):
     project = tmp_path / "demo"
     project.mkdir()

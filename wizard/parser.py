@@ -9,12 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from wizard import __version__, argtypes
+from wizard import __version__
+from wizard import option_groups as groups
 from wizard.constants import (
-    DEFAULT_MAX_VERIFY,
     DEFAULT_SCENARIO,
-    DEFAULT_TIMEOUT,
-    DEFAULT_WARN_DAYS,
 )
 from wizard.errors import ExitCode
 
@@ -28,117 +26,6 @@ def _command(build: Callable[[Any], None]) -> Callable[[Any], None]:
     return build
 
 
-def _file_options(parser: argparse.ArgumentParser, *, project_help: str = "") -> None:
-    g = parser.add_argument_group("files")
-    g.add_argument(
-        "--project",
-        type=Path,
-        metavar="DIR",
-        help=project_help or "the Flux project (default: found from the current folder up)",
-    )
-    g.add_argument("--env-file", type=Path, metavar="PATH", help="default: <project>/.env")
-    g.add_argument(
-        "--config",
-        type=Path,
-        metavar="PATH",
-        help="default: flux.toml, else [tool.flux] in pyproject.toml",
-    )
-
-
-def _output_options(parser: argparse.ArgumentParser) -> None:
-    g = parser.add_argument_group("output")
-    g.add_argument(
-        "--json", action="store_true", help="one JSON document on stdout; human text on stderr"
-    )
-    g.add_argument(
-        "--no-input", action="store_true", help="never prompt (implied without a terminal)"
-    )
-    g.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
-    g.add_argument(
-        "--color",
-        choices=("auto", "always", "never"),
-        default="auto",
-        help="colour in human output (default auto: a terminal, unless NO_COLOR is set)",
-    )
-
-
-def _api_options(parser: argparse.ArgumentParser) -> None:
-    g = parser.add_argument_group("API")
-    g.add_argument("--api-key-stdin", action="store_true", help="read the key from standard input")
-    g.add_argument(
-        "--base-url",
-        type=argtypes.base_url,
-        metavar="URL",
-        help="API base URL (default: ANTHROPIC_BASE_URL, else the official one)",
-    )
-    g.add_argument("--prefer", metavar="LINES", help="line order, e.g. opus,sonnet,haiku")
-    g.add_argument("--no-verify", action="store_true", help="make no billed verification call")
-    g.add_argument(
-        "--max-verify",
-        type=argtypes.verify_count,
-        default=DEFAULT_MAX_VERIFY,
-        metavar="N",
-        help=f"at most N verification calls that may be billed (default {DEFAULT_MAX_VERIFY}; "
-        "refusals are free)",
-    )
-    g.add_argument(
-        "--timeout",
-        type=argtypes.timeout_seconds,
-        default=DEFAULT_TIMEOUT,
-        metavar="SECONDS",
-        help=f"per request (default {DEFAULT_TIMEOUT:g}); the network part ends within 3x this",
-    )
-
-
-def _writing_options(parser: argparse.ArgumentParser) -> None:
-    g = parser.add_argument_group("writing")
-    g.add_argument(
-        "-y", "--yes", action="store_true", help="accept the recommendation and every confirmation"
-    )
-    g.add_argument(
-        "--dry-run",
-        action="store_true",
-        help="print the diff of every file that would change; write nothing",
-    )
-
-
-def _checklist_option(parser: argparse._ActionsContainer) -> None:
-    parser.add_argument(
-        "--checklist",
-        type=Path,
-        metavar="PATH",
-        help="default: <project>/flux-upgrade-checklist.md",
-    )
-
-
-def _model_choice_options(parser: argparse.ArgumentParser) -> None:
-    g = parser.add_argument_group("run")
-    g.add_argument(
-        "--model",
-        type=argtypes.model_id,
-        metavar="ID",
-        help="use this model instead of the recommendation (still verified)",
-    )
-    g.add_argument(
-        "--fallback",
-        type=argtypes.fallback_id,
-        metavar="ID|none",
-        help="the fallback Flux uses when the model fails (default: the best callable model "
-        "ranked below it; still verified), or none",
-    )
-    g.add_argument(
-        "--save-key",
-        dest="save_key",
-        action="store_true",
-        default=None,
-        help="write ANTHROPIC_API_KEY into .env",
-    )
-    g.add_argument(
-        "--no-save-key", dest="save_key", action="store_false", help="never write the key"
-    )
-    _checklist_option(g)
-
-
 @_command
 def _add_run(sub: Any) -> None:
     p = sub.add_parser(
@@ -148,66 +35,14 @@ def _add_run(sub: Any) -> None:
         "apply, write the checklist.",
     )
     for part in (
-        _file_options,
-        _api_options,
-        _writing_options,
-        _model_choice_options,
-        _output_options,
+        groups.file_options,
+        groups.api_options,
+        groups.writing_options,
+        groups.model_choice_options,
+        groups.output_options,
     ):
         part(p)
     p.set_defaults(handler="wizard.commands.run:run")
-
-
-def _many_and_offline_options(p: argparse.ArgumentParser) -> None:
-    """check's own: --all over folders (and --fix), --offline, and what makes it fail."""
-    g = p.add_argument_group("many projects and offline")
-    g.add_argument(
-        "--all",
-        action="store_true",
-        help="check every Flux project under the folders DIR (default: the current folder); "
-        "one detection per key",
-    )
-    g.add_argument(
-        "folders",
-        nargs="*",
-        type=Path,
-        metavar="DIR",
-        help="with --all: the folders to search (git-ignored folders, .git, virtual "
-        "environments and node_modules are skipped)",
-    )
-    g.add_argument(
-        "--fix",
-        action="store_true",
-        help="with --all: switch the projects that need it to their recommendation, after one "
-        "combined preview (undo --batch restores them all)",
-    )
-    g.add_argument(
-        "--offline",
-        action="store_true",
-        help="no network: judge the configured model from the catalogue the last online check "
-        "of this key saved",
-    )
-    g.add_argument(
-        "--missing-catalog",
-        choices=("fail", "pass"),
-        default="fail",
-        help="with --offline: when no online check was saved yet, fail (exit 5, the default) or "
-        "pass with a note (the pre-commit hook: a commit is never blocked for lack of local state)",
-    )
-    g.add_argument(
-        "--warn-days",
-        type=argtypes.days,
-        default=None,  # None: not given (it is refused without --offline)
-        metavar="N",
-        help=f"with --offline: a retirement within N days is a warning (default {DEFAULT_WARN_DAYS})",
-    )
-    g.add_argument(
-        "--fail-on",
-        type=argtypes.verdict_codes,
-        metavar="CODES",
-        help="only these of the verdicts 10, 11, 12 make the exit code non-zero, e.g. 11,12 "
-        "(for hooks and CI); errors always do",
-    )
 
 
 @_command
@@ -219,12 +54,12 @@ def _add_check(sub: Any) -> None:
         "callable; 10 when a better callable model exists; 11 when it is deprecated; 12 when it "
         "cannot be called.",
     )
-    for part in (_file_options, _api_options, _output_options):
+    for part in (groups.file_options, groups.api_options, groups.output_options):
         part(p)
     p.add_argument("--write-checklist", action="store_true", help="also (re)write the checklist")
-    _checklist_option(p)
-    _many_and_offline_options(p)
-    for part in (_writing_options,):
+    groups.checklist_option(p)
+    groups.many_and_offline_options(p)
+    for part in (groups.writing_options,):
         part(p)
     p.set_defaults(handler="wizard.commands.check:check")
 
@@ -237,7 +72,7 @@ def _add_status(sub: Any) -> None:
         description="Offline and fast: key sources, FLUX_MODEL in the environment, .env and "
         "config, the last check.",
     )
-    for part in (_file_options, _output_options):
+    for part in (groups.file_options, groups.output_options):
         part(p)
     p.set_defaults(handler="wizard.commands.status:status")
 
@@ -252,7 +87,7 @@ def _add_models(sub: Any) -> None:
         "refused (and why), or not verified. --verify proves access with one-token calls, "
         "within the --max-verify cap (refusals are free).",
     )
-    for part in (_file_options, _api_options, _output_options):
+    for part in (groups.file_options, groups.api_options, groups.output_options):
         part(p)
     g = p.add_argument_group("models")
     g.add_argument(
@@ -270,6 +105,20 @@ def _add_models(sub: Any) -> None:
 
 
 @_command
+def _add_doctor(sub: Any) -> None:
+    p = sub.add_parser(
+        "doctor",
+        help="one pass/fail list: key, project, model, recommendation, limits, versions",
+        description="Everything that decides whether Flux runs the best model it can, each line "
+        "passed or failed with its fix; the exit code is the worst line's.",
+    )
+    for part in (groups.file_options, groups.api_options, groups.output_options):
+        part(p)
+    p.add_argument("--offline", action="store_true", help="no network: the saved catalogue")
+    p.set_defaults(handler="wizard.commands.doctor:doctor")
+
+
+@_command
 def _add_migrate(sub: Any) -> None:
     p = sub.add_parser(
         "migrate",
@@ -278,7 +127,7 @@ def _add_migrate(sub: Any) -> None:
         "retired or deprecated model replaced by its successor (from the last check), after a "
         "preview.",
     )
-    for part in (_file_options, _writing_options, _output_options):
+    for part in (groups.file_options, groups.writing_options, groups.output_options):
         part(p)
     p.add_argument(
         "--check",
@@ -299,7 +148,7 @@ def _add_undo(sub: Any) -> None:
     p.add_argument(
         "changeset", nargs="?", metavar="CHANGESET", help="the change set to undo (see --list)"
     )
-    for part in (_file_options, _writing_options, _output_options):
+    for part in (groups.file_options, groups.writing_options, groups.output_options):
         part(p)
     p.add_argument("--force", action="store_true", help="restore even if a file changed since")
     p.add_argument(
@@ -326,7 +175,12 @@ def _add_demo(sub: Any) -> None:
     p.add_argument(
         "--project", type=Path, metavar="DIR", help="use this folder instead of a new temporary one"
     )
-    for part in (_api_options, _writing_options, _model_choice_options, _output_options):
+    for part in (
+        groups.api_options,
+        groups.writing_options,
+        groups.model_choice_options,
+        groups.output_options,
+    ):
         part(p)
     p.add_argument(
         "--keep",

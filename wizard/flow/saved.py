@@ -156,7 +156,7 @@ def judge_saved(
     """The verdict from a saved catalogue, its age said, the environment override applied:
     one step for `check --offline` and `check --all --offline`."""
     now = ctx.now()
-    checked = _checked_at(record.checked_at)
+    checked = checked_at_of(record.checked_at)
     age = (now - checked).days if checked else None
     if age is not None and age < 0:
         age = None  # a date in the future (a clock off, a hand-edited record): age unknown
@@ -196,7 +196,7 @@ def saved_record(ctx: Context, key: ApiKey | None) -> memory.Record:
     return record
 
 
-def _checked_at(text: str) -> datetime | None:
+def checked_at_of(text: str) -> datetime | None:
     try:
         when = datetime.fromisoformat(text)
     except ValueError:

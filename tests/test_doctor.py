@@ -1,0 +1,75 @@
+"""`flux-setup doctor`: one pass/fail list with a fix on every failing line; its verdict lines
+are `check`'s own (online) and `check --offline`'s (offline), its exit code the worst line's."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from tests.helpers import KEY, flux, json_of
+from wizard.vocab import ExitCode
+
+SHAPE = {"id", "ok", "summary", "fix"}
+
+
+def doctor(tmp_path, running=None, *args, key=KEY):
+    env = {"ANTHROPIC_API_KEY": key} if key else {}
+    if running is not None:
+        env["ANTHROPIC_BASE_URL"] = running.base_url
+    result = flux("doctor", "--project", str(tmp_path), "--json", *args, env=env)
+    payload = json_of(result)
+    assert all(set(c) == SHAPE for c in payload["checks"])
+    assert all(c["fix"] for c in payload["checks"] if not c["ok"]), "a failing line has a fix"
+    return result, payload, {c["id"]: c for c in payload["checks"]}
+
+
+@pytest.mark.parametrize(
+    "model,code",
+    [("claude-opus-5-5", 0), ("claude-haiku-5-5", 10), ("claude-3-haiku-20240307", 12)],
+)
+def test_the_verdict_lines_and_the_exit_code_are_checks_own(tmp_path, sim, model, code):
+    (tmp_path / ".env").write_text(f"FLUX_MODEL={model}\n")
+    env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": sim.base_url}
+    checked = flux("check", "--project", str(tmp_path), "--json", env=env)
+    result, payload, by_id = doctor(tmp_path, sim)
+    assert result.returncode == checked.returncode == code
+    assert by_id["configured"]["ok"] is (code == 0)
+    assert by_id["recommendation"]["summary"] == "Recommended: claude-opus-5-5."
+    assert "requests-limit" in by_id["limits"]["summary"]
+    org = sim.sim.scenario.organization
+    assert org in by_id["key"]["summary"]
+    # and offline, from the catalogue that check saved: the same verdict
+    offline, _, off_by_id = doctor(tmp_path, None, "--offline")
+    assert offline.returncode == code
+    assert "(by the saved catalogue)" in off_by_id["configured"]["summary"]
+
+
+def test_without_a_key_or_a_model_each_line_says_what_to_do(tmp_path):
+    # the worst line by check --all's rule (12 > 11 > 10 > an error's code > 0)
+    result, payload, by_id = doctor(tmp_path, None, "--offline", key=None)
+    assert result.returncode == ExitCode.UNAVAILABLE  # no model configured: 12
+    assert not by_id["key"]["ok"] and "`flux-setup run`" in by_id["key"]["fix"]
+    assert not by_id["model"]["ok"]
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
+    result, _, by_id = doctor(tmp_path, None, "--offline", key=None)
+    assert result.returncode == ExitCode.KEY and by_id["model"]["ok"]
+    assert by_id["versions"]["ok"] and "anthropic " in by_id["versions"]["summary"]
+    assert "checks pass" in result.stdout + result.stderr
+
+
+def test_a_broken_config_is_its_own_failing_line_with_line_and_column(tmp_path):
+    (tmp_path / "flux.toml").write_text("[model\n")
+    result, _, by_id = doctor(tmp_path, None, "--offline")
+    assert result.returncode == ExitCode.FILES
+    assert "line 1" in by_id["project"]["summary"]
+
+
+def test_a_tracked_env_holding_the_key_fails_the_git_line(tmp_path):
+    (tmp_path / ".env").write_text(f"ANTHROPIC_API_KEY={KEY}\nFLUX_MODEL=claude-opus-5-5\n")
+    git = ["git", "-C", str(tmp_path), "-c", "user.email=t@example.com", "-c", "user.name=t"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", ".env"], check=True)
+    result, _, by_id = doctor(tmp_path, None, "--offline", key=None)
+    assert not by_id["git"]["ok"] and "git rm --cached .env" in by_id["git"]["fix"]
+    assert KEY not in result.stdout + result.stderr
