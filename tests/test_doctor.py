@@ -73,3 +73,13 @@ def test_a_tracked_env_holding_the_key_fails_the_git_line(tmp_path):
     result, _, by_id = doctor(tmp_path, None, "--offline", key=None)
     assert not by_id["git"]["ok"] and "git rm --cached .env" in by_id["git"]["fix"]
     assert KEY not in result.stdout + result.stderr
+
+
+def test_a_piped_key_serves_the_key_line_and_the_check_alike(tmp_path, sim):
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
+    args = ("doctor", "--project", str(tmp_path), "--api-key-stdin", "--json")
+    result = flux(*args, env={"ANTHROPIC_BASE_URL": sim.base_url}, stdin=KEY + "\n")
+    by_id = {c["id"]: c for c in json_of(result)["checks"]}
+    assert result.returncode == 0, by_id
+    assert by_id["key"]["ok"] and "standard input" in by_id["key"]["summary"]
+    assert by_id["configured"]["ok"]

@@ -41,6 +41,9 @@ class Check:
 
 
 def doctor(ctx: Context) -> Report:
+    if ctx.options.api_key_stdin:  # read once: the key line and the check both need it
+        piped = ctx.read_stdin()
+        ctx = replace(ctx, read_stdin=lambda: piped)
     checks: list[Check] = []
     try:
         prepared = prepare(ctx)
