@@ -28,7 +28,7 @@ def test_help_and_version_work_fast_paths():
 
 @pytest.mark.parametrize(
     "args",
-    [["--help"], ["status"], ["migrate", "--check"], ["undo"]],
+    [["--help"], ["status"], ["migrate", "--check"], ["undo"], ["doctor", "--offline"]],
 )
 def test_offline_commands_never_import_anthropic(tmp_path, args):
     code = (

@@ -83,3 +83,21 @@ def test_a_piped_key_serves_the_key_line_and_the_check_alike(tmp_path, sim):
     assert result.returncode == 0, by_id
     assert by_id["key"]["ok"] and "standard input" in by_id["key"]["summary"]
     assert by_id["configured"]["ok"]
+
+
+def test_a_last_check_dated_in_the_future_is_of_unknown_age_as_check_offline_reads_it(
+    tmp_path, sim
+):
+    from dataclasses import replace
+    from datetime import datetime, timezone
+
+    from tests.helpers import make_context
+    from wizard.commands.doctor import doctor as run_doctor
+
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
+    env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": sim.base_url}
+    assert flux("check", "--project", str(tmp_path), env=env).returncode == 0
+    ctx, _ = make_context(tmp_path, environ={"ANTHROPIC_API_KEY": KEY}, offline=True)
+    past = replace(ctx, now=lambda: datetime(2020, 1, 1, tzinfo=timezone.utc))
+    checks = {c["id"]: c for c in run_doctor(past).to_json()["checks"]}
+    assert not checks["last-check"]["ok"] and "days ago" not in checks["last-check"]["summary"]

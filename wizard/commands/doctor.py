@@ -13,14 +13,15 @@ import platform
 import sys
 from dataclasses import dataclass, replace
 from importlib import metadata
+from typing import Any
 
 from wizard import __version__, gitguard, memory
 from wizard import verdict as verdicts
-from wizard.constants import KEY_VAR, STALE_DAYS
+from wizard.constants import KEY_VAR
 from wizard.errors import ExitCode, WizardError
 from wizard.flow.key import key_discovery
 from wizard.flow.prepare import Prepared, env_override, prepare
-from wizard.flow.saved import checked_at_of
+from wizard.flow.saved import age_of, is_stale
 from wizard.flow.session import Context
 from wizard.keys import KeyDiscovery, check_form
 from wizard.prompts import NoInput
@@ -57,7 +58,7 @@ def doctor(ctx: Context) -> Report:
     )
     checks += verdict.checks if verdict else []
     last = _last_check(ctx, found)
-    org = _organization(verdict.report if verdict else None, ctx, found)
+    org = _organization(verdict.data if verdict else None, ctx, found)
     if org and checks[0].ok:
         checks[0].summary = checks[0].summary.rstrip(".") + f", organisation {org}."
     checks.append(last)
@@ -65,9 +66,9 @@ def doctor(ctx: Context) -> Report:
     return _finish(ctx, checks, verdict.report if verdict else None)
 
 
-def _organization(report: Report | None, ctx: Context, found: KeyDiscovery) -> str | None:
+def _organization(data: dict[str, Any] | None, ctx: Context, found: KeyDiscovery) -> str | None:
     """The organisation this key belongs to: from the check just made, else its last record."""
-    key = (report.to_json().get("key") or {}) if report is not None else {}
+    key = (data or {}).get("key") or {}
     if key.get("organization_id"):
         return str(key["organization_id"])
     if found.key is None:
@@ -144,6 +145,7 @@ def _project(ctx: Context, prepared: Prepared, found: KeyDiscovery) -> list[Chec
 class _Verdict:
     checks: list[Check]
     report: Report
+    data: dict[str, Any]  # the report's JSON, made once
 
 
 def _verdict(ctx: Context) -> _Verdict | None:
@@ -156,7 +158,8 @@ def _verdict(ctx: Context) -> _Verdict | None:
         report = check(replace(quiet, options=replace(ctx.options, command="check")))
     except WizardError as err:
         line = Check("configured", False, err.message, err.fix, err.code)
-        return _Verdict([line], Report.failure(ctx.options.command, err.code, err.message, err.fix))
+        failed = Report.failure(ctx.options.command, err.code, err.message, err.fix)
+        return _Verdict([line], failed, failed.to_json())
     code = report.exit_code
     data = report.to_json()
     configured = data.get("configured") or {}
@@ -168,7 +171,7 @@ def _verdict(ctx: Context) -> _Verdict | None:
             f"{configured.get('model') or 'No model'} is {configured.get('status')}"
             + (" (by the saved catalogue)" if ctx.options.offline else "")
             + f": {reason}",
-            _first_step(report, code) if code != ExitCode.OK else None,
+            _first_step(data, code) if code != ExitCode.OK else None,
             code,
         )
     ]
@@ -179,13 +182,12 @@ def _verdict(ctx: Context) -> _Verdict | None:
     if limits:
         shown = ", ".join(f"{k} {v}" for k, v in sorted(limits.items()) if k.endswith("-limit"))
         checks.append(Check("limits", True, f"Rate limits (from the API's headers): {shown}."))
-    return _Verdict(checks, report)
+    return _Verdict(checks, report, data)
 
 
-def _first_step(report: Report, code: ExitCode) -> str:
+def _first_step(data: dict[str, Any], code: ExitCode) -> str:
     """The one thing to do: the checklist's first open item, else the first diagnosis' step,
     else what the verdict asks for."""
-    data = report.to_json()
     open_items = [i for i in data.get("checklist_items") or [] if not i.get("done")]
     if open_items:
         return str(open_items[0].get("next_step") or open_items[0].get("title"))
@@ -209,9 +211,8 @@ def _last_check(ctx: Context, found: KeyDiscovery) -> Check:
             "No online check of this key on record: `check --offline` has no catalogue.",
             "`flux-setup check` once with network access.",
         )
-    checked = checked_at_of(record.checked_at)
-    days = (ctx.now() - checked).days if checked else None
-    stale = days is None or days > STALE_DAYS
+    days = age_of(record.checked_at, ctx.now())  # by check --offline's own reading
+    stale = is_stale(days)
     org = f", organisation {record.organization_id}" if record.organization_id else ""
     return Check(
         "last-check",

@@ -147,7 +147,20 @@ class Offline:
 
     @property
     def stale(self) -> bool:
-        return self.age is None or self.age > STALE_DAYS
+        return is_stale(self.age)
+
+
+def age_of(checked_at: str, now: datetime) -> int | None:
+    """Days since a catalogue was saved; None when its time is unreadable or in the future
+    (a clock off, a hand-edited record): its age is unknown then."""
+    checked = checked_at_of(checked_at)
+    age = (now - checked).days if checked else None
+    return age if age is not None and age >= 0 else None
+
+
+def is_stale(age: int | None) -> bool:
+    """A catalogue of unknown age, or older than STALE_DAYS, may miss models changed since."""
+    return age is None or age > STALE_DAYS
 
 
 def judge_saved(
@@ -156,10 +169,7 @@ def judge_saved(
     """The verdict from a saved catalogue, its age said, the environment override applied:
     one step for `check --offline` and `check --all --offline`."""
     now = ctx.now()
-    checked = checked_at_of(record.checked_at)
-    age = (now - checked).days if checked else None
-    if age is not None and age < 0:
-        age = None  # a date in the future (a clock off, a hand-edited record): age unknown
+    age = age_of(record.checked_at, now)
     warn_days = ctx.options.warn_days
     verdict = verdict_of(
         record,
