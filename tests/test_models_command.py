@@ -69,6 +69,13 @@ def test_verify_a_line_or_named_models_only(tmp_path, sim):
 def test_line_and_all_choose_the_rows(tmp_path, sim):
     _, haiku = models(sim, tmp_path, "--line", "haiku")
     assert haiku["models"] and {m["line"] for m in haiku["models"]} == {"haiku"}
+    # --verify with --line proves only the rows shown: nothing billed for a model not printed
+    _, proven = models(sim, tmp_path, "--line", "haiku", "--verify")
+    haikus = [
+        m for m in load("today").models if m["line"] == "haiku" and m["lifecycle"] != "retired"
+    ]
+    assert sim.counters.billed_calls <= len(haikus)
+    assert all(m["verified"] for m in proven["models"] if m["lifecycle"] != "retired")
     _, everything = models(sim, tmp_path, "--all")
     assert any(m["lifecycle"] == "retired" for m in everything["models"])
     assert len(everything["models"]) == len(load("today").models)
@@ -77,7 +84,7 @@ def test_line_and_all_choose_the_rows(tmp_path, sim):
 @pytest.mark.parametrize("args", [["--verify", "opux"], ["--line", "opux"]])
 def test_a_line_the_api_does_not_list_is_said_with_the_lines_it_does(tmp_path, sim, args):
     result, payload = models(sim, tmp_path, *args)
-    assert result.returncode in (ExitCode.USAGE, ExitCode.UNAVAILABLE)
+    assert result.returncode == ExitCode.USAGE
     assert "opus" in payload["error"]["fix"] and "haiku" in payload["error"]["fix"]
     assert sim.counters.billed_calls == 0
 

@@ -38,7 +38,7 @@ def models(ctx: Context) -> Report:
         prefer,
         extra=named,  # IDs given are verified with the listing, in round one
         verify=o.verify_models is not None,
-        choose=_chooser(o.verify_models, named),
+        choose=_chooser(o.verify_models or "all", named, o.line),
         concurrency=CONCURRENCY,
     )
     shown = _shown(detection, o.line, o.include_retired)
@@ -50,14 +50,15 @@ def models(ctx: Context) -> Report:
         return report
     if not shown:
         lines = sorted({m.line for m in detection.models if m.line})
+        if o.line:  # a typo, like --verify opux: a usage error naming the lines it lists
+            raise UsageError(
+                f"--line {untrusted.shown(o.line)!s}: the API lists no such line.",
+                fix=f"Lines it lists: {', '.join(lines)}.",
+            )
         raise WizardError(
-            f"the API lists no model of the line {untrusted.shown(o.line)!s}"
-            if o.line
-            else "the API listed no model for this key.",
-            fix=f"Lines it lists: {', '.join(lines)}."
-            if lines
-            else "Rerun later; if it continues, contact support with the key's fingerprint.",
-            code=ExitCode.UNAVAILABLE if o.line else ExitCode.NETWORK,
+            "the API listed no model for this key.",
+            fix="Rerun later; if it continues, contact support with the key's fingerprint.",
+            code=ExitCode.NETWORK,
         )
     _line_listed(detection, o.verify_models, named)
     ctx.ui.models(detection, only=shown, sizes=True)
@@ -67,7 +68,7 @@ def models(ctx: Context) -> Report:
         memory.save_proofs(ctx.store, o.project, detection)
     _summary(ctx, detection, shown)
     report = Report(o.command, detection=detection, sources=prepared.sources)
-    # the same objects as check --json's models (price included), in the listing's order
+    # the same objects as check --json's models (price included), in the table's order
     listed = {m["id"]: m for m in detection.to_json()["models"]}
     report.fields["models"] = [listed.get(m.id) or m.to_json() for m in shown]
     report.exit_code = detection.failure_exit_code() or ExitCode.OK
@@ -89,17 +90,19 @@ def _named(verify: str | None) -> list[str]:
     return ids
 
 
-def _chooser(verify: str | None, named: Sequence[str]) -> Callable[[Catalog], Sequence[str]]:
+def _chooser(
+    verify: str, named: Sequence[str], shown_line: str | None
+) -> Callable[[Catalog], Sequence[str]]:
     """What `--verify` proves, picked from the listing: the IDs named, one line's models, or
-    every active and deprecated model (a retired one answers no one), best first."""
+    every active and deprecated model (a retired one answers no one); with `--line`, only the
+    models shown (nothing is billed for a row that is not printed)."""
 
     def choose(catalog: Catalog) -> Sequence[str]:
         if named:
             return list(named)
+        line = verify if verify != "all" else shown_line
         live = [m for m in catalog.models if m.lifecycle != Lifecycle.RETIRED]
-        if verify and verify != "all":
-            return [m.id for m in live if m.line == verify]
-        return [m.id for m in live]
+        return [m.id for m in live if line is None or m.line == line]
 
     return choose
 
