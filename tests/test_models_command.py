@@ -120,3 +120,13 @@ def test_what_verify_proves_feeds_the_offline_check_and_keeps_the_last_checks_ve
     # and the record still tells of the last check's judgement, not of a model-less one
     status = json_of(flux("status", "--project", str(tmp_path), "--json", env=offline_env))
     assert status["last_check"]["configured"]["model"] == "claude-haiku-5-5"
+
+
+@pytest.mark.parametrize("junk", ["200000", True, -1, 0, 10**12, 1.5, None])
+def test_a_token_count_of_the_wrong_kind_is_not_shown(junk):
+    from wizard.catalog import Model
+
+    record = {**load("today").models[0], "max_input_tokens": junk, "max_tokens": junk}
+    model = Model.from_api(record)
+    assert model.max_input_tokens is None and model.max_tokens is None
+    assert Model.from_api({**record, "max_tokens": 64000}).max_tokens == 64000
