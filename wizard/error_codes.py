@@ -282,6 +282,8 @@ NOT_OURS = frozenset(
         "organization_level_scoped_api_key_required",
         "organization_not_eligible",
         "organization_not_enrolled_in_beta",
+        # URL image/document sources, web_fetch and mcp_servers: the verification call sends none
+        "organization_url_fetch_disabled",
         "plugin_name_taken",
         "provider_not_allowed",
         "rbac_group_grants_owner_access",
