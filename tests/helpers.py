@@ -26,6 +26,8 @@ from wizard.state import Store
 
 # A distinctive, well-formed key: the canary that tests search for in every output.
 KEY = "sk-ant-api03-" + "CanaryKeyQ7" * 8 + "ZxWv"
+# An admin key's canary: the Admin API's tests search for it in every output and file.
+ADMIN_KEY = "sk-ant-admin01-" + "AdminCanary9" * 8 + "QqRr"
 
 # The JSON schema users script against, as the package ships it.
 SCHEMA = json.loads((resources.files("wizard") / "schema" / "output.schema.json").read_text())

@@ -16,7 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import CRASH_SCRIPT, KEY, assert_no_key, clean_environ, run_main, store
+from tests.helpers import (
+    ADMIN_KEY,
+    CRASH_SCRIPT,
+    KEY,
+    assert_no_key,
+    clean_environ,
+    run_main,
+    store,
+)
 from wizard import cli, history
 from wizard.commands.demo import DEMO_KEY, make_project
 from wizard.constants import API_VARS
@@ -67,7 +75,15 @@ COMMANDS = [
     ["migrate", "--yes"],
     ["undo", "--yes", "--json"],
     ["undo", "--yes"],
+    # with an admin key as well: the Admin API's commands and the reads beside check
+    ["models", "--json", "--verify", "--timeout", "0.25"],
+    ["doctor", "--json", "--timeout", "0.25"],
+    ["limits", "--json", "--timeout", "0.25"],
+    ["limits", "--timeout", "0.25"],
+    ["check", "--write-checklist", "--timeout", "0.25"],
 ]
+NETWORK = ("run", "check", "models", "doctor", "limits")
+ADMIN_FROM = COMMANDS.index(["models", "--json", "--verify", "--timeout", "0.25"])
 
 
 @pytest.mark.parametrize("scenario", builtin_names())
@@ -81,20 +97,23 @@ def test_the_canary_key_never_leaks_from_any_command(
     # scenarios whose faults fill the whole budget (3 x --timeout) get a shorter one
     timeout = "0.1" if scenario in ("listing-down", "gateway-timeout") else "0.25"
     with serve(scenario) as running:
-        for args in COMMANDS:
+        for number, args in enumerate(COMMANDS):
+            admin = {"ANTHROPIC_ADMIN_KEY": ADMIN_KEY} if number >= ADMIN_FROM else {}
             code, out, err = run_cli(
                 [
                     *(timeout if a == "0.25" else a for a in args),
                     "--project",
                     str(project),
                     # only the network commands take it (status would stop at a usage error)
-                    *(["--base-url", running.base_url] if args[0] in ("run", "check") else []),
+                    *(["--base-url", running.base_url] if args[0] in NETWORK else []),
                 ],
                 monkeypatch,
                 capsys,
+                env=admin,
             )
             assert_no_key(out)
             assert_no_key(err)
+            assert_no_key(out + err, ADMIN_KEY)
             assert "Traceback" not in err, (args, err)
             # a command that failed early (a bug, a usage error) would pass the leak checks
             assert code not in (ExitCode.ERROR, ExitCode.USAGE), (args, err)
@@ -120,8 +139,10 @@ def test_the_canary_key_never_leaks_from_any_command(
     checklist = project / "flux-upgrade-checklist.md"
     if checklist.exists():
         assert_no_key(checklist.read_text())
+        assert_no_key(checklist.read_text(), ADMIN_KEY)
     for text in secrets_in_state(isolated_home):
         assert_no_key(text)
+        assert_no_key(text, ADMIN_KEY)
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ import sys
 import pexpect
 import pytest
 
+from tests.helpers import ADMIN_KEY as ADMIN
 from tests.helpers import KEY, clean_environ
 from wizard.commands.demo import DEMO_ENV, DEMO_TOML
 
@@ -291,3 +292,25 @@ def test_at_60_columns_the_questions_answers_and_their_detail_are_whole(tmp_path
     # the recommended answer's detail, wrapped between words, not cut at the edge: its end
     # (the price source) is on screen
     assert "bundled data, not live" in flat
+
+
+def test_limits_asks_for_the_admin_key_masked_and_fits_60_columns(tmp_path, sim):
+    import re
+
+    env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": sim.base_url, "COLUMNS": "60"}
+    child = spawn(["limits"], tmp_path, env)
+    child.setwinsize(50, 60)
+    child.expect("Paste an admin key")
+    child.sendline(KEY)  # the API key where the admin key goes: said, then asked again
+    child.expect("not an admin key")
+    child.expect("Paste an admin key")
+    child.sendline(ADMIN)
+    assert finish(child) == 0
+    raw = (tmp_path / "terminal.log").read_text()
+    lines = [re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", line).rstrip("\r") for line in raw.split("\n")]
+    # the masked paste itself is longer than the terminal, like the key: it wraps
+    said = [line for line in lines if "Paste an admin key" not in line and "***" not in line]
+    assert not [line for line in said if len(line) > 60]
+    assert ADMIN not in raw and ADMIN[12:-4] not in raw and KEY[12:-4] not in raw
+    assert "*" * 20 in raw
+    assert any("Organisation: Simulated Organisation" in line for line in lines)

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wizard.argv import UnknownCommand, normalise_argv
-from wizard.constants import HOME_VAR
+from wizard.constants import ADMIN_KEY_VAR, HOME_VAR, KEY_VAR
 from wizard.environment import Environment
-from wizard.errors import Declined, ExitCode, WizardError
+from wizard.errors import Declined, ExitCode, UsageError, WizardError
 from wizard.parser import build_parser, command_names
 from wizard.report import Report
 
@@ -68,7 +68,15 @@ def _stdin_reader(env: Environment) -> Callable[[], str]:
     """--api-key-stdin reads a pipe; on a terminal it asks without echo (a key typed or pasted
     there must not show, nor stay in the scrollback)."""
 
+    read_once: list[str] = []
+
     def read() -> str:
+        # read once: a command that needs the piped key in two steps gets the same text
+        if not read_once:
+            read_once.append(read_now())
+        return read_once[0]
+
+    def read_now() -> str:
         if env.stdin_isatty:
             import getpass
 
@@ -120,8 +128,13 @@ def _dispatch(args: argparse.Namespace, ui: UI, env: Environment) -> Report:
     interactive = (
         env.stdin_isatty and env.stdout_isatty and not options.no_input and not options.json
     )
-    if options.api_key_stdin:
-        interactive = False  # stdin carries the key, not answers
+    if options.api_key_stdin and options.admin_key_stdin:
+        raise UsageError(
+            "--api-key-stdin and --admin-key-stdin both read standard input: it holds one key.",
+            fix=f"Pipe one of them, and set the other as {KEY_VAR} or {ADMIN_KEY_VAR}.",
+        )
+    if options.api_key_stdin or options.admin_key_stdin:
+        interactive = False  # stdin carries a key, not answers
     ui.interactive = interactive
     if not options.project_given and options.project != env.cwd:
         ui.say(f"Project: {options.project} (found {options.project_marker} there)")

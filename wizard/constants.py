@@ -8,6 +8,7 @@ from collections.abc import Mapping
 # Console pages a next step points at.
 KEYS_URL = "https://platform.claude.com/settings/keys"
 LIMITS_URL = "https://platform.claude.com/settings/limits"
+ADMIN_KEYS_URL = "https://platform.claude.com/settings/admin-keys"
 BILLING_URL = "https://platform.claude.com/settings/billing"
 USAGE_URL = "https://platform.claude.com/usage"
 SUPPORT_URL = "https://support.claude.com"
@@ -18,9 +19,10 @@ OFFICIAL_BASE_URL = "https://api.anthropic.com"
 KEY_VAR = "ANTHROPIC_API_KEY"  # the key (Flux, the SDK)
 MODEL_VAR = "FLUX_MODEL"  # Flux's model: beats .env and the config
 BASE_URL_VAR = "ANTHROPIC_BASE_URL"  # the API's base URL (the SDK's name for it)
+ADMIN_KEY_VAR = "ANTHROPIC_ADMIN_KEY"  # an admin key, for `limits` (read, never written)
 HOME_VAR = "FLUX_SETUP_HOME"  # our state folder, instead of the platform's
 # What a run against the simulator must not inherit from the user's shell.
-API_VARS = (KEY_VAR, MODEL_VAR, BASE_URL_VAR)
+API_VARS = (KEY_VAR, MODEL_VAR, BASE_URL_VAR, ADMIN_KEY_VAR)
 
 # Defaults of options.
 DEFAULT_TIMEOUT = 10.0  # seconds per request; the network part ends within 3x this

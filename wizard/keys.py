@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from wizard.constants import KEY_VAR, KEYS_URL
+from wizard.constants import ADMIN_KEYS_URL, KEY_VAR, KEYS_URL
 from wizard.vocab import Code, KeyKind, KeySource
 
 API_KEY_PREFIX = "sk-ant-api03-"
@@ -202,6 +202,35 @@ def check_form(value: str) -> KeyProblem | None:
             "It was probably cut off when pasted.",
             "Copy the whole key again.",
         )
+    return None
+
+
+def check_admin_form(value: str) -> KeyProblem | None:
+    """Offline checks of a normalised admin key; None when it looks like one. An API key given
+    as the admin key is said as such (the two are easy to swap)."""
+    kind = key_kind(value)
+    if kind == KeyKind.API_KEY:
+        return KeyProblem(
+            Code.KEY_WRONG_KIND,
+            "This is an API key (sk-ant-api03-...), not an admin key: the Admin API refuses it.",
+            "Pass an admin key (sk-ant-admin01-..., created by an organisation admin) as "
+            "ANTHROPIC_ADMIN_KEY or with --admin-key-stdin; the API key stays ANTHROPIC_API_KEY.",
+            ADMIN_KEYS_URL,
+        )
+    if kind != KeyKind.ADMIN_KEY:
+        problem = check_form(value)
+        if problem is not None and problem.code != Code.KEY_WRONG_KIND:
+            return problem
+        return KeyProblem(
+            Code.KEY_MALFORMED,
+            "This does not look like an admin key (they start with sk-ant-admin01-).",
+            "Copy the admin key from the Console again.",
+            ADMIN_KEYS_URL,
+        )
+    problem = check_form(API_KEY_PREFIX + value[len(ADMIN_PREFIX) :])  # the same body rules
+    if problem is not None and problem.code != Code.KEY_WRONG_KIND:
+        return KeyProblem(problem.code, problem.message.replace("API key", "admin key"),
+                          problem.next_step, ADMIN_KEYS_URL)  # fmt: skip
     return None
 
 

@@ -73,6 +73,15 @@ def api_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def admin_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--admin-key-stdin",
+        action="store_true",
+        help="read an admin key (sk-ant-admin01-...) from standard input for the Admin API "
+        "(default: ANTHROPIC_ADMIN_KEY); never written anywhere",
+    )
+
+
 def writing_options(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("writing")
     g.add_argument(

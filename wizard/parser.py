@@ -40,6 +40,7 @@ def _add_run(sub: Any) -> None:
         groups.writing_options,
         groups.model_choice_options,
         groups.output_options,
+        groups.admin_options,
     ):
         part(p)
     p.set_defaults(handler="wizard.commands.run:run")
@@ -59,6 +60,7 @@ def _add_check(sub: Any) -> None:
     p.add_argument("--write-checklist", action="store_true", help="also (re)write the checklist")
     groups.checklist_option(p)
     groups.many_and_offline_options(p)
+    groups.admin_options(p)
     for part in (groups.writing_options,):
         part(p)
     p.set_defaults(handler="wizard.commands.check:check")
@@ -115,7 +117,24 @@ def _add_doctor(sub: Any) -> None:
     for part in (groups.file_options, groups.api_options, groups.output_options):
         part(p)
     p.add_argument("--offline", action="store_true", help="no network: the saved catalogue")
+    groups.admin_options(p)
     p.set_defaults(handler="wizard.commands.doctor:doctor")
+
+
+@_command
+def _add_limits(sub: Any) -> None:
+    p = sub.add_parser(
+        "limits",
+        help="the organisation's rate and spend limits and this key's record (Admin API)",
+        description="Through the Admin API, with an admin key (ANTHROPIC_ADMIN_KEY, "
+        "--admin-key-stdin, or the masked prompt): the organisation, its rate limits per model "
+        "group and the key's workspace's overrides, the spend limits that apply, and this API "
+        "key's record (status, expiry, workspace). Makes no billed call.",
+    )
+    for part in (groups.file_options, groups.api_options, groups.output_options):
+        part(p)
+    groups.admin_options(p)
+    p.set_defaults(handler="wizard.commands.limits:limits")
 
 
 @_command

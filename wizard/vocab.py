@@ -164,6 +164,8 @@ class Code(Word):
     KEY_MALFORMED = "key_malformed"
     KEY_WRONG_KIND = "key_wrong_kind"
     KEY_INVALID = "key_invalid"
+    KEY_INACTIVE = "key_inactive"
+    ORGANIZATION_MISMATCH = "organization_mismatch"
     # the account (exit 4)
     CREDIT_BALANCE_TOO_LOW = "credit_balance_too_low"
     BILLING_ERROR = "billing_error"
@@ -243,7 +245,14 @@ _SHORT = {
     Code.UNEXPECTED_RESPONSE: "odd answer",
     Code.NETWORK_ERROR: "no answer",
 }
-_KEY = (Code.KEY_MISSING, Code.KEY_MALFORMED, Code.KEY_WRONG_KIND, Code.KEY_INVALID)
+_KEY = (
+    Code.KEY_MISSING,
+    Code.KEY_MALFORMED,
+    Code.KEY_WRONG_KIND,
+    Code.KEY_INVALID,
+    Code.KEY_INACTIVE,
+    Code.ORGANIZATION_MISMATCH,
+)
 _ACCOUNT_WIDE = frozenset(
     (
         Code.CREDIT_BALANCE_TOO_LOW,

@@ -10,6 +10,7 @@ from wizard.constants import BILLING_URL, KEYS_URL, LIMITS_URL, STATUS_URL
 from wizard.detection import Detection
 from wizard.diagnosis import Diagnosis
 from wizard.errors import ExitCode
+from wizard.limits.findings import Limits
 from wizard.vocab import Code, Lifecycle
 
 STATUS_WORDS = {True: "callable (verified)", False: "refused", None: "not verified"}
@@ -146,9 +147,13 @@ def _target_item(detection: Detection) -> Item:
 
 
 def _limits_item(detection: Detection) -> Item:
-    """Ticked only for what this page shows: the rate limits read from the headers. The spend
-    cap is in no answer of the API (only a refusal says it was reached), so it is never
-    called known; the limits page shows it."""
+    """Ticked only for what this page shows: the rate limits read from the headers, or the
+    rate and spend limits the Admin API gave (with an admin key). Without the Admin API the
+    spend cap is in no answer (only a refusal says it was reached), so it is never called
+    known; the limits page shows it."""
+    admin = detection.admin_limits
+    if admin is not None and admin.read:
+        return _admin_limits_item(detection, admin)
     limits = detection.ratelimits
     if limits:
         shown = ", ".join(
@@ -163,7 +168,10 @@ def _limits_item(detection: Detection) -> Item:
     if cap:
         lines.append(f"Spend limit reached: {cap.next_step}")
     else:
-        lines.append("Spend cap: not in the API's answers; the limits page shows it.")
+        lines.append(
+            "Spend cap: not in the API's answers; the limits page shows it (`flux-setup limits` "
+            "reads it with an admin key)."
+        )
     return Item(
         "limits",
         bool(limits) and cap is None,
@@ -171,6 +179,31 @@ def _limits_item(detection: Detection) -> Item:
         lines,
         "See or raise them, and the monthly spend cap, on the limits page (request higher "
         "limits there).",
+        LIMITS_URL,
+    )
+
+
+def _admin_limits_item(detection: Detection, admin: Limits) -> Item:
+    """The Admin API's limits: the target model's group, the spend limits, the key's record.
+    Ticked when they were read, belong to this key's organisation, and no cap is reached."""
+    target = detection.configured_model or detection.recommended
+    group = admin.group_of(target)
+    lines = ["Read through the Admin API (an admin key, used in memory only)."]
+    if group is not None:
+        lines.append(f"{target} ({group.name}): {group.describe()}.")
+    lines += [f"Hint: {hint}" for hint in admin.hints]
+    if admin.spend_limits:
+        lines.append("Spend limits: " + "; ".join(s.describe() for s in admin.spend_limits) + ".")
+    elif admin.spend_note:
+        lines.append(admin.spend_note)
+    problems = [d for d in admin.diagnoses if d.code.exit_code is not None]
+    lines += [d.message for d in problems]
+    return Item(
+        "limits",
+        not problems,
+        "Rate and spend limits are known",
+        lines,
+        problems[0].next_step if problems else "Raise them on the limits page if they bind.",
         LIMITS_URL,
     )
 

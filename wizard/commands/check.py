@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from wizard import checklist, memory
 from wizard import verdict as verdicts
-from wizard.detection import Detection
 from wizard.diagnosis import Diagnosis
 from wizard.errors import ExitCode, UsageError
+from wizard.flow.admin_key import read_given_limits
 from wizard.flow.key import obtain_key
 from wizard.flow.network import describe_configured, incomplete_reason, run_detection
 from wizard.flow.outputs import check_targets, remember, write_checklist
@@ -77,11 +77,14 @@ def _check(ctx: Context) -> Report:
     key = obtain_key(ctx, prepared.files, allow_prompt=False)
     previous = memory.load(ctx.store, ctx.options.project, key.fingerprint)
     detection = run_detection(ctx, key, prepared.configured, prefer)
+    detection.admin_limits = read_given_limits(ctx, key, detection)
     for line in memory.changes_since(previous, detection):
         ctx.ui.say(line)
     code, override = verdicts.judge(detection, env_override(ctx, prepared.sources))
     add_mismatch(prepared, detection)
     report = Report(ctx.options.command, code, detection=detection, sources=prepared.sources)
+    if detection.admin_limits is not None:
+        report.diagnoses += detection.admin_limits.beyond(detection.diagnoses)
     report.fields["reason"] = verdicts.reason(
         code,
         detection.diagnoses,
@@ -89,7 +92,7 @@ def _check(ctx: Context) -> Report:
         detection.configured_model,
         detection.recommended,
     )
-    _tell(ctx, detection, code, override)
+    _tell(ctx, report, code, override)
     remember(ctx, detection)
     if ctx.options.write_checklist:
         report.checklist = write_checklist(ctx, detection)
@@ -97,11 +100,13 @@ def _check(ctx: Context) -> Report:
     return report
 
 
-def _tell(ctx: Context, detection: Detection, code: ExitCode, override: Diagnosis | None) -> None:
+def _tell(ctx: Context, report: Report, code: ExitCode, override: Diagnosis | None) -> None:
     """The diagnoses, one line of facts, then one verdict: the next step itself when a change is
     due (not a sentence that repeats the diagnosis and then the step)."""
     ui = ctx.ui
-    ui.diagnoses(detection.diagnoses)
+    detection = report.detection
+    assert detection is not None
+    ui.diagnoses(report.all_diagnoses())
     if detection.models:
         ui.say(
             f"Configured: {describe_configured(detection)} ({detection.configured_status.words}); "

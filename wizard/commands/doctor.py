@@ -24,6 +24,7 @@ from wizard.flow.prepare import Prepared, env_override, prepare
 from wizard.flow.saved import age_of, is_stale
 from wizard.flow.session import Context
 from wizard.keys import KeyDiscovery, check_form
+from wizard.limits.findings import Limits
 from wizard.prompts import NoInput
 from wizard.render import UI
 from wizard.report import Report
@@ -178,11 +179,51 @@ def _verdict(ctx: Context) -> _Verdict | None:
     recommended = data.get("recommended")
     if recommended:
         checks.append(Check("recommendation", True, f"Recommended: {recommended}."))
+    admin = report.detection.admin_limits if report.detection else None
+    if admin is not None:
+        checks += _admin(admin, data)
     limits = data.get("ratelimits") or {}
-    if limits:
+    if limits and not (admin and admin.read):
         shown = ", ".join(f"{k} {v}" for k, v in sorted(limits.items()) if k.endswith("-limit"))
         checks.append(Check("limits", True, f"Rate limits (from the API's headers): {shown}."))
     return _Verdict(checks, report, data)
+
+
+def _admin(admin: Limits, data: dict[str, Any]) -> list[Check]:
+    """The Admin API's lines: the organisation and this key's record, then the limits of the
+    configured model's group and the spend limits; a problem it proves fails its line."""
+    org = f"organisation {admin.organization.name}" if admin.organization else "no organisation"
+    record = admin.api_key
+    said = f"this key's record {record.name!r}, {record.status}" if record else admin.api_key_note
+    problems = [d for d in admin.diagnoses if d.code.exit_code is not None]
+    first = problems[0] if problems else None
+    checks = [
+        Check(
+            "admin",
+            first is None,
+            f"Admin API ({admin.admin_fingerprint}): {org}; {said}."
+            + (f" {first.message}" if first else ""),
+            first.next_step if first else None,
+            first.code.exit_code or ExitCode.OK if first else ExitCode.OK,
+        )
+    ]
+    if admin.read:
+        model = (data.get("configured") or {}).get("model")
+        group = admin.group_of(model)
+        spend = "; ".join(s.describe() for s in admin.spend_limits or []) or admin.spend_note
+        checks.append(
+            Check(
+                "limits",
+                True,
+                (
+                    f"Rate limits of {model} ({group.name}): {group.describe()}."
+                    if group
+                    else "No rate-limit group lists the configured model."
+                )  # fmt: skip
+                + (f" Spend: {spend}" if spend else ""),
+            )
+        )
+    return checks
 
 
 def _first_step(data: dict[str, Any], code: ExitCode) -> str:

@@ -12,6 +12,7 @@ from wizard.diagnosis import Diagnosis
 from wizard.errors import Declined, ExitCode, FilesError, UsageError, WizardError
 from wizard.fileio import check_target
 from wizard.flow import consent, plan_notes
+from wizard.flow.admin_key import read_given_limits
 from wizard.flow.fallback import choose_fallback
 from wizard.flow.key import obtain_key
 from wizard.flow.network import incomplete_reason, run_detection, verify_choice
@@ -38,11 +39,14 @@ def run(ctx: Context) -> Report:
     detection = run_detection(
         ctx, key, prepared.configured, prefer, extra=[o.model] if o.model else []
     )
+    detection.admin_limits = read_given_limits(ctx, key, detection)
     for line in memory.changes_since(previous, detection):
         ctx.ui.say(line)
     if detection.models:
         ctx.ui.models(detection)
     report = Report(o.command, detection=detection, sources=prepared.sources)
+    if detection.admin_limits is not None:
+        report.diagnoses += detection.admin_limits.beyond(detection.diagnoses)
     stopped = _stopped(ctx, detection, report, prepared)
     if stopped is not None:
         return stopped
@@ -106,7 +110,7 @@ def _stopped(
     failure = detection.failure_exit_code()
     if failure is not None:
         report.exit_code = failure
-        ctx.ui.diagnoses(detection.diagnoses)
+        ctx.ui.diagnoses(report.all_diagnoses())
         if detection.models and not ctx.options.dry_run:
             report.checklist = write_checklist(ctx, detection)
             ctx.ui.say(f"Checklist with the next steps: {report.checklist}")
@@ -115,7 +119,7 @@ def _stopped(
     mismatch = config_mismatch(prepared, "This run sets both to the model you choose.")
     if mismatch is not None:
         detection.diagnoses.append(mismatch)
-    ctx.ui.diagnoses(detection.diagnoses)
+    ctx.ui.diagnoses(report.all_diagnoses())
     if detection.uncertain() and not ctx.options.dry_run:
         # Transient failures left models that matter unknown: a choice now could downgrade the
         # configured model because the network failed. Change nothing; the user reruns.

@@ -12,6 +12,7 @@ from wizard.constants import DEFAULT_MAX_VERIFY
 from wizard.diagnosis import Diagnosis
 from wizard.errors import ExitCode
 from wizard.keys import key_json
+from wizard.limits.findings import Limits
 from wizard.vocab import KeyKind, KeySource, Lifecycle, Status
 
 # A verification call sends ~12 input tokens and gets 1 back.
@@ -58,6 +59,9 @@ class Detection:
     previous_status: Status | None = None
     # The IDs asked (as asked) whose verification call answered: proof even for an unlisted ID.
     answered: set[str] = field(default_factory=set)
+    # What the Admin API said (run and check, when an admin key is given): the checklist's
+    # limits item reads it. Never part of the verdict.
+    admin_limits: Limits | None = None
     _index: dict[str, Model] = field(default_factory=dict, init=False, repr=False, compare=False)
     _index_stamp: tuple[int, int] = field(default=(0, -1), init=False, repr=False, compare=False)
 

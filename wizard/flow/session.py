@@ -24,6 +24,7 @@ class Options:
     config: Path | None = None
     checklist: Path | None = None
     api_key_stdin: bool = False
+    admin_key_stdin: bool = False  # limits, doctor, run, check: the admin key on stdin
     base_url: str | None = None
     model: str | None = None
     fallback: str | None = None  # run --fallback: a model ID, or "none"

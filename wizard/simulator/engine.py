@@ -99,6 +99,15 @@ class Simulator:
         self._random = random.Random(seed)
         self.stopping = threading.Event()
         self._listings: dict[frozenset[str], tuple[list[dict[str, Any]], dict[str, int]]] = {}
+        self._seen_keys: dict[str, None] = {}  # the API keys presented, in order
+
+    def saw_key(self, key: str) -> None:
+        with self._lock:
+            self._seen_keys.setdefault(key, None)
+
+    def keys_seen(self) -> list[str]:
+        with self._lock:
+            return list(self._seen_keys)
 
     def listing(self, wanted: frozenset[str]) -> tuple[list[dict[str, Any]], dict[str, int]]:
         """The models of these lifecycles and each one's position, computed once per scenario:

@@ -22,6 +22,24 @@ Fields:
                     "retry_after": seconds, "body": {..}}; without "models"/"lines" a rule
                    applies to every request of its endpoint; "body" replaces the standard error
                    envelope (for the non-standard bodies real proxies and region blocks send)
+  admin            the Admin API, for an admin key (sk-ant-admin01-...); every field optional:
+                   {"available": bool (false: an organisation type without it, every endpoint
+                    answers organization_type_not_supported), "name": str, "organization_id":
+                    str (organizations/me's ID; default: the scenario's), "workspace_id": str,
+                    "this_key": {"status": "active" | "expired" | "archived" | "inactive",
+                                 "expires_at": str | null, "name": str}  (the record of each API
+                    key presented to the simulator; a key not active is refused with a 401),
+                    "api_keys": [APIKey objects: the organisation's other keys],
+                    "rate_limits": [{"group": {"id", "display_name", "type"}, "models": [ids],
+                                     "limits": {"requests_per_minute": int, ...}}]
+                      (default: one model group per line, listing the models the organisation
+                      may call, with `rate_limits` as its values; a line it may not call has no
+                      group),
+                    "workspace_rate_limits": [{"group": group id, "limits": {type: int}}]
+                      (the key's workspace's overrides),
+                    "spend_limits": "unsupported" | [{"period": "monthly", "amount": "50000" |
+                      null, "spent": "1234", "scope": "usage_tier" | "organization" |
+                      "workspace"}]  (the effective limits of the key's user)}
 """
 
 from __future__ import annotations
@@ -49,8 +67,37 @@ MODEL_FIELDS = (
 )
 
 
+KEY_STATUSES = ("active", "archived", "expired", "inactive")
+
+
 class ScenarioError(ValueError):
     pass
+
+
+@dataclass
+class Admin:
+    """The organisation as the Admin API shows it (see the module's doc)."""
+
+    available: bool = True
+    name: str = "Simulated Organisation"
+    # "": the organisation the API's answers name; else another one (an admin key of another
+    # organisation than the API key's)
+    organization_id: str = ""
+    workspace_id: str = "wrkspc_01SimDefaultWorkspace"
+    this_key: dict[str, Any] = field(default_factory=dict)
+    api_keys: list[dict[str, Any]] = field(default_factory=list)
+    rate_limits: list[dict[str, Any]] | None = None
+    workspace_rate_limits: list[dict[str, Any]] = field(default_factory=list)
+    # the Start tier's monthly cap ($500), a little of it spent
+    spend_limits: str | list[dict[str, Any]] = field(
+        default_factory=lambda: [
+            {"period": "monthly", "amount": "50000", "spent": "1234.5", "scope": "usage_tier"}
+        ]
+    )
+
+    @property
+    def key_status(self) -> str:
+        return str(self.this_key.get("status", "active"))
 
 
 @dataclass
@@ -76,6 +123,7 @@ class Scenario:
     responses: list[dict[str, Any]] = field(default_factory=list)
     reply: dict[str, Any] = field(default_factory=dict)
     organization_id: str = ""  # "" : a UUID made from the name (`organization`)
+    admin: Admin = field(default_factory=Admin)
 
     @property
     def organization(self) -> str:
@@ -195,6 +243,7 @@ def load(name_or_path: str) -> Scenario:
         responses=_responses(name, raw.get("responses", [])),
         reply=dict(raw.get("reply") or {}),
         organization_id=str(raw.get("organization_id") or ""),
+        admin=_admin(name, raw.get("admin") or {}),
     )
     if "rate_limits" in raw:
         scenario.rate_limits = dict(raw["rate_limits"])
@@ -210,6 +259,20 @@ def _responses(name: str, rules: Any) -> list[dict[str, Any]]:
         if rule.get("on", "*") not in ("messages", "models", "model", "*"):
             raise ScenarioError(f"scenario {name}: 'on' is messages, models, model or *")
     return rules
+
+
+def _admin(name: str, raw: Any) -> Admin:
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"scenario {name}: 'admin' must be an object")
+    unknown = set(raw) - set(Admin.__dataclass_fields__)
+    if unknown:
+        raise ScenarioError(f"scenario {name}: 'admin' has unknown fields {sorted(unknown)}")
+    admin = Admin(**raw)
+    if admin.key_status not in KEY_STATUSES:
+        raise ScenarioError(f"scenario {name}: admin.this_key.status must be one of {KEY_STATUSES}")
+    if isinstance(admin.spend_limits, str) and admin.spend_limits != "unsupported":
+        raise ScenarioError(f"scenario {name}: admin.spend_limits is a list or 'unsupported'")
+    return admin
 
 
 def public_model(model: dict[str, Any]) -> dict[str, Any]:

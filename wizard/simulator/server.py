@@ -23,6 +23,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from wizard.constants import DEFAULT_SCENARIO, ORG_HEADER, SPEND_LIMIT_ERROR_CODE, SUPPORT_URL
 from wizard.keys import OAUTH_PREFIX
+from wizard.simulator import admin
 from wizard.simulator.engine import (
     CREDIT_MESSAGE,
     OAUTH_MESSAGE,
@@ -144,6 +145,9 @@ class _Handler(BaseHTTPRequestHandler):
             raise ApiError(400, "invalid_request_error", OAUTH_MESSAGE)
         if not key_is_well_formed(key) or key in sim.scenario.revoked_keys:
             raise ApiError(401, "authentication_error", "invalid x-api-key")
+        sim.saw_key(key)  # the Admin API lists a record for each key presented
+        if admin.key_refused(sim.scenario):  # expired, archived or inactive: a 401, as the API
+            raise ApiError(401, "authentication_error", "invalid x-api-key")
         if sim.scenario.billing == "organization_on_hold":
             raise ApiError(
                 400,
@@ -159,6 +163,12 @@ class _Handler(BaseHTTPRequestHandler):
         route = _route(path)
         if route == "unknown":
             raise ApiError(404, "not_found_error", "Not found")
+        if route.startswith(admin.PREFIX):
+            if method != "GET":
+                raise ApiError(405, "invalid_request_error", f"{method} is not allowed on {path}")
+            admin.authenticate(self._key(), self.server.sim.scenario)
+            sim = self.server.sim
+            return 200, admin.answer(sim.scenario, route, path, query, sim.keys_seen()), {}
         self._authenticate()
         scenario = self.server.sim.scenario
         if method == "GET" and route == "/v1/models":
@@ -287,6 +297,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def _route(path: str) -> str:
+    organization = admin.route(path)
+    if organization is not None:
+        return organization
     if path in ("/v1/models", "/v1/messages", "/v1/messages/count_tokens"):
         return path
     if path.startswith("/v1/models/") and len(path) > len("/v1/models/"):

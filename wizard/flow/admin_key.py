@@ -1,0 +1,130 @@
+"""The admin key a command may use for the Admin API: from --admin-key-stdin, the
+ANTHROPIC_ADMIN_KEY variable, or (for `limits` in a terminal) a masked prompt; checked offline.
+It lives in memory only: nothing writes it to a file or the state, and it is shown by
+fingerprint alone."""
+
+from __future__ import annotations
+
+from wizard.constants import ADMIN_KEY_VAR, ADMIN_KEYS_URL
+from wizard.detection import Detection
+from wizard.errors import ExitCode, UsageError, WizardError
+from wizard.flow.session import Context
+from wizard.keys import ApiKey, check_admin_form, normalise
+from wizard.limits.findings import Limits
+from wizard.vocab import Code, KeySource
+
+LABELS = {
+    KeySource.STDIN: "standard input (--admin-key-stdin)",
+    KeySource.ENV: f"the {ADMIN_KEY_VAR} environment variable",
+    KeySource.PROMPT: "the prompt",
+}
+
+
+def label(key: ApiKey) -> str:
+    return LABELS.get(key.source, str(key.source))
+
+
+def _refused(key: ApiKey) -> WizardError | None:
+    problem = check_admin_form(key.reveal())
+    if problem is None:
+        return None
+    return WizardError(
+        f"The admin key {key.fingerprint} from {label(key)}: {problem.message}",
+        fix=problem.next_step + (f" {problem.url}" if problem.url else ""),
+        code=ExitCode.KEY,
+        diagnosis=problem.code,
+    )
+
+
+def given_admin_key(ctx: Context, stdin: str | None = None) -> ApiKey | None:
+    """The admin key given without asking (stdin wins over the variable), its form checked;
+    None when there is none. `stdin`: what --admin-key-stdin piped in, read by the caller."""
+    o = ctx.options
+    if o.admin_key_stdin:
+        raw = stdin if stdin is not None else ctx.read_stdin()
+        key = ApiKey(normalise(raw), KeySource.STDIN)
+        if not key.reveal():
+            raise WizardError(
+                "--admin-key-stdin was given but standard input was empty.",
+                fix=f"Pipe the admin key in: `printenv {ADMIN_KEY_VAR} | flux-setup limits "
+                "--admin-key-stdin`.",
+                code=ExitCode.KEY,
+                diagnosis=Code.KEY_MISSING,
+            )
+    elif normalise(ctx.environ.get(ADMIN_KEY_VAR, "")):
+        key = ApiKey(normalise(ctx.environ[ADMIN_KEY_VAR]), KeySource.ENV)
+    else:
+        return None
+    refused = _refused(key)
+    if refused is not None:
+        raise refused
+    return key
+
+
+def obtain_admin_key(ctx: Context) -> ApiKey:
+    """The admin key for `limits`: given, or asked for (masked) in a terminal; else KEY."""
+    key = given_admin_key(ctx)
+    if key is not None:
+        ctx.ui.say(f"Using the admin key {key.fingerprint} from {label(key)}.")
+        return key
+    if not ctx.prompter.interactive:
+        raise WizardError(
+            "No admin key found (--admin-key-stdin, ANTHROPIC_ADMIN_KEY): the limits are read "
+            "through the Admin API, which only an admin key may use.",
+            fix=f"Set {ADMIN_KEY_VAR}, or pipe it in with --admin-key-stdin (organisation admins "
+            f"create admin keys: {ADMIN_KEYS_URL}). Without one, `flux-setup check` shows the "
+            "rate limits from the API's answers.",
+            code=ExitCode.KEY,
+            diagnosis=Code.KEY_MISSING,
+        )
+    ctx.ui.say(f"The limits are read through the Admin API: organisation admins create admin keys "
+               f"at {ADMIN_KEYS_URL}. The key is kept in memory only.")  # fmt: skip
+    for _ in range(3):
+        value = normalise(
+            ctx.prompter.secret(
+                "Paste an admin key (sk-ant-admin01-...):", flag="--admin-key-stdin"
+            )
+        )
+        pasted = ApiKey(value, KeySource.PROMPT)
+        refused = _refused(pasted) if value else None
+        if value and refused is None:
+            ctx.ui.say(f"Using the admin key {pasted.fingerprint} (pasted).")
+            return pasted
+        ctx.ui.warn(refused.message if refused else "Nothing was pasted; Ctrl-C stops.")
+    raise refused or WizardError(
+        "No admin key was pasted.",
+        fix=f"Set {ADMIN_KEY_VAR} or pipe it in with --admin-key-stdin.",
+        code=ExitCode.KEY,
+        diagnosis=Code.KEY_MISSING,
+    )
+
+
+def read_given_limits(ctx: Context, key: ApiKey, detection: Detection) -> Limits | None:
+    """What the Admin API says, when an admin key is given (never asked for here: `check` and
+    `run` read it on the side). A wrong admin key costs the limits, not the command."""
+    from wizard import api
+    from wizard.limits.client import AdminClient
+    from wizard.limits.read import read_limits
+
+    try:
+        admin = given_admin_key(ctx)
+    except UsageError:
+        raise
+    except WizardError as err:
+        ctx.ui.warn(f"{err.message} The limits are not read. {err.fix or ''}".strip())
+        return None
+    if admin is None:
+        return None
+    ctx.ui.say(f"Reading the limits through the Admin API with the admin key {admin.fingerprint} "
+               f"from {label(admin)}.")  # fmt: skip
+    o = ctx.options
+    client = AdminClient(admin, api.resolve_base_url(o.base_url, ctx.environ), now=ctx.now,
+                         timeout=o.timeout)  # fmt: skip
+    client.also_hide = key
+    try:
+        with ctx.ui.spinner("Reading the Admin API..."):
+            return read_limits(
+                client, key, key_organization=detection.organization_id, models=detection.models
+            )
+    finally:
+        client.close()

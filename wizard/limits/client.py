@@ -1,0 +1,113 @@
+"""The Admin API through the SDK's own `client.organization` resources, with the wizard's
+retry policy and time budget (`api.ApiClient`): the raw answers go to `limits.parse`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from wizard.api import ApiClient
+from wizard.failures import ApiCallFailed, ApiFailure
+from wizard.keys import ApiKey
+from wizard.limits import parse
+from wizard.limits.findings import KeyRecord, Organization, RateLimit, SpendLimit
+from wizard.vocab import FailureKind
+
+if TYPE_CHECKING:
+    import anthropic
+
+# A list longer than this many pages is a server paginating for ever.
+MAX_PAGES = 50
+PAGE_SIZE = 1000
+
+Fetch = Callable[["anthropic.Anthropic", float, "str | None"], Any]
+
+
+class AdminClient(ApiClient):
+    """One command's access to the Admin API with an admin key. Every text kept is scrubbed of
+    the admin key and of the API key (`also_hide`) a server might echo."""
+
+    also_hide: ApiKey | None = None
+
+    def scrub(self, text: str) -> str:
+        text = self.key.scrub(text)
+        return self.also_hide.scrub(text) if self.also_hide else text
+
+    def _pages(self, fetch: Fetch, style: str) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        cursor: str | None = None
+        seen: set[str] = set()
+        for _ in range(MAX_PAGES):
+
+            def one(client: anthropic.Anthropic, timeout: float, at: str | None = cursor) -> Any:
+                raw = fetch(client, timeout, at)
+                return parse.listing(raw.http_response.content, cursor_style=style)
+
+            page = self._call(one)
+            items.extend(page.items)
+            if page.next_cursor is None:
+                return items
+            if page.next_cursor in seen:
+                break  # the same page again: a server that paginates in a circle
+            seen.add(page.next_cursor)
+            cursor = page.next_cursor
+        raise ApiCallFailed(
+            ApiFailure(
+                FailureKind.MALFORMED, message=f"the list did not end after {MAX_PAGES} pages"
+            )
+        )
+
+    def organization(self) -> Organization:
+        def me(client: anthropic.Anthropic, timeout: float) -> Organization:
+            raw = client.organization.with_raw_response.retrieve(timeout=timeout)
+            return parse.organization(raw.http_response.content, self.scrub)
+
+        return self._call(me)
+
+    def rate_limits(self) -> list[RateLimit]:
+        def fetch(client: anthropic.Anthropic, timeout: float, page: str | None) -> Any:
+            extra: dict[str, Any] = {"page": page} if page else {}
+            return client.organization.rate_limits.with_raw_response.list(timeout=timeout, **extra)
+
+        found = (parse.rate_limit(i, self.scrub) for i in self._pages(fetch, "page"))
+        return [g for g in found if g is not None]
+
+    def workspace_overrides(self, workspace_id: str) -> dict[str, dict[str, int]]:
+        """The workspace's own limiter values, by group ID (inherited values left out)."""
+
+        def fetch(client: anthropic.Anthropic, timeout: float, page: str | None) -> Any:
+            extra: dict[str, Any] = {"page": page} if page else {}
+            return client.organization.workspaces.rate_limits.with_raw_response.list(
+                workspace_id, timeout=timeout, **extra
+            )
+
+        found = (parse.workspace_override(i) for i in self._pages(fetch, "page"))
+        return {group: values for group, values in (f for f in found if f) if values}
+
+    def spend_limits(self, user_id: str | None) -> list[SpendLimit]:
+        """The effective spend limits of the key's user (every member's without one)."""
+
+        def fetch(client: anthropic.Anthropic, timeout: float, page: str | None) -> Any:
+            extra: dict[str, Any] = {"page": page} if page else {}
+            if user_id:
+                extra["user_ids"] = [user_id]
+            return client.organization.spend_limits.effective.with_raw_response.list(
+                timeout=timeout, limit=100, **extra
+            )
+
+        found = (parse.spend_limit(i) for i in self._pages(fetch, "page"))
+        unique: dict[tuple[object, ...], SpendLimit] = {}
+        for row in found:
+            if row is not None:
+                unique.setdefault((row.period, row.amount, row.source), row)
+        return list(unique.values())
+
+    def api_keys(self) -> list[KeyRecord]:
+        def fetch(client: anthropic.Anthropic, timeout: float, after: str | None) -> Any:
+            extra: dict[str, Any] = {"after_id": after} if after else {}
+            return client.organization.api_keys.with_raw_response.list(
+                timeout=timeout, limit=PAGE_SIZE, **extra
+            )
+
+        found = (parse.key_record(i, self.scrub) for i in self._pages(fetch, "id"))
+        return [r for r in found if r is not None]

@@ -1,0 +1,262 @@
+"""The simulator's Admin API: `/v1/organizations/...` for an admin key, in the shapes the SDK's
+`types/organization/` define (a test parses every answer with the SDK's strict validation).
+
+Only what flux-setup reads: the organisation, its rate limits per group and a workspace's
+overrides, the effective spend limits of a member, and the API key records (the record of each
+API key presented to the simulator is built from the scenario's `admin.this_key`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, unquote
+
+from wizard.keys import ADMIN_PREFIX, API_KEY_PREFIX, MIN_LENGTH
+from wizard.simulator.engine import KEY_BODY_CHARS, ApiError
+
+if TYPE_CHECKING:
+    from wizard.simulator.scenarios import Scenario
+
+PREFIX = "/v1/organizations/"
+USER_ID = "user_01SimFluxDeveloper"
+CREATED = "2026-01-15T09:30:00Z"
+LIMIT_TYPES = {  # the scenario's header limits, as the Admin API names their limiters
+    "requests": "requests_per_minute",
+    "input_tokens": "input_tokens_per_minute_cache_aware",
+    "output_tokens": "output_tokens_per_minute",
+}
+NOT_SUPPORTED = (
+    "The Admin API is not available for this organization's type (individual accounts have none)."
+)
+
+
+def route(path: str) -> str | None:
+    """The Admin API route of a path, or None when it is not one."""
+    if not path.startswith(PREFIX):
+        return None
+    rest = path[len(PREFIX) :].split("/")
+    if rest in (["me"], ["rate_limits"], ["api_keys"], ["spend_limits", "effective"]):
+        return PREFIX + "/".join(rest)
+    if len(rest) == 3 and rest[0] == "workspaces" and rest[2] == "rate_limits" and rest[1]:
+        return PREFIX + "workspaces/{id}/rate_limits"
+    return "unknown"
+
+
+def hint(key: str) -> str:
+    """A key's `partial_key_hint` as the Admin API gives it: its first 16 and last 4 characters."""
+    return f"{key[:16]}...{key[-4:]}"
+
+
+def authenticate(key: str, scenario: Scenario) -> None:
+    if not key:
+        raise ApiError(401, "authentication_error", "x-api-key header is required")
+    if key.startswith(API_KEY_PREFIX):
+        raise ApiError(
+            403,
+            "permission_error",
+            "The Admin API needs an Admin API key (sk-ant-admin01-...); this is an API key.",
+        )
+    body = key[len(ADMIN_PREFIX) :]
+    if not key.startswith(ADMIN_PREFIX) or len(key) < MIN_LENGTH or set(body) - KEY_BODY_CHARS:
+        raise ApiError(401, "authentication_error", "invalid x-api-key")
+    if key in scenario.revoked_keys:
+        raise ApiError(401, "authentication_error", "invalid x-api-key")
+
+
+def answer(
+    scenario: Scenario, route_name: str, path: str, query: str, seen_keys: list[str]
+) -> dict[str, Any]:
+    """One Admin API answer (the caller has authenticated the admin key)."""
+    admin = scenario.admin
+    if not admin.available:
+        raise ApiError(
+            400,
+            "invalid_request_error",
+            NOT_SUPPORTED,
+            error_code="organization_type_not_supported",
+        )
+    params = parse_qs(query)
+    if route_name == PREFIX + "me":
+        org = admin.organization_id or scenario.organization
+        return {"id": org, "name": admin.name, "type": "organization"}
+    if route_name == PREFIX + "rate_limits":
+        return {"data": _filtered(rate_limits(scenario), params), "next_page": None}
+    if route_name == PREFIX + "workspaces/{id}/rate_limits":
+        workspace = unquote(path[len(PREFIX + "workspaces/") :].split("/")[0])
+        if workspace != admin.workspace_id:
+            raise ApiError(404, "not_found_error", f"workspace: {workspace}")
+        return {"data": _workspace_limits(scenario), "next_page": None}
+    if route_name == PREFIX + "spend_limits/effective":
+        if admin.spend_limits == "unsupported":
+            raise ApiError(
+                400,
+                "invalid_request_error",
+                "Spend limits are not available for this organization's type.",
+                error_code="organization_type_not_supported",
+            )
+        return {"data": _spend(scenario, params), "next_page": None}
+    if route_name == PREFIX + "api_keys":
+        return _api_keys(scenario, seen_keys, params)
+    raise ApiError(404, "not_found_error", "Not found")
+
+
+def key_refused(scenario: Scenario) -> bool:
+    """Whether an API key's inference requests are refused: its record is not active."""
+    return scenario.admin.available and scenario.admin.key_status != "active"
+
+
+def rate_limits(scenario: Scenario) -> list[dict[str, Any]]:
+    """The organisation's rate-limit entries: the scenario's own, or one model group per line
+    whose models the organisation may call (a line it may not call has no group), and a
+    batch group (no models: not a model group)."""
+    admin = scenario.admin
+    if admin.rate_limits is not None:
+        groups = admin.rate_limits
+    else:
+        by_line: dict[str, list[str]] = {}
+        for model in scenario.models:
+            if model.get("line") and scenario.may_call(model):
+                ids = by_line.setdefault(model["line"], [])
+                ids += [model["id"], *(model.get("aliases") or [])]
+        values = {LIMIT_TYPES[k]: v for k, v in scenario.rate_limits.items() if k in LIMIT_TYPES}
+        groups = [
+            {
+                "group": {
+                    "id": f"rlg_sim_{line}",
+                    "display_name": f"Claude {line.title()}",
+                    "type": "model_group",
+                },
+                "models": ids,
+                "limits": values,
+            }
+            for line, ids in by_line.items()
+        ]
+        groups.append({"group": {"id": "rlg_sim_batch", "type": "batch"}, "limits": {}})
+    return [
+        {
+            "id": "rl_" + str(g["group"]["id"]).removeprefix("rlg_"),
+            "type": "rate_limit",
+            "group": g["group"],
+            "limits": [{"type": t, "value": v} for t, v in (g.get("limits") or {}).items()],
+            "models": g.get("models") if g["group"].get("type") == "model_group" else None,
+        }
+        for g in groups
+    ]
+
+
+def _filtered(entries: list[dict[str, Any]], params: dict[str, list[str]]) -> list[dict[str, Any]]:
+    kind = params.get("group_type", [None])[0]
+    model = params.get("model", [None])[0]
+    kept = [e for e in entries if kind is None or e["group"]["type"] == kind]
+    if model is not None:
+        kept = [e for e in kept if model in (e["models"] or [])]
+        if not kept:
+            raise ApiError(404, "not_found_error", f"model: {model}")
+    return kept
+
+
+def _workspace_limits(scenario: Scenario) -> list[dict[str, Any]]:
+    admin = scenario.admin
+    entries = {e["group"]["id"]: e for e in rate_limits(scenario)}
+    out = []
+    for override in admin.workspace_rate_limits:
+        entry = entries.get(override.get("group"))
+        if entry is None:
+            continue
+        org = {v["type"]: v["value"] for v in entry["limits"]}
+        out.append(
+            {
+                "type": "workspace_rate_limit",
+                "workspace_id": admin.workspace_id,
+                "rate_limit_id": entry["id"],
+                "group": entry["group"],
+                "models": entry["models"],
+                "limits": [
+                    {
+                        "type": t,
+                        "value": v,
+                        "org_limit": org.get(t),
+                        "source": {"type": "workspace"},
+                    }
+                    for t, v in (override.get("limits") or {}).items()
+                ],
+            }
+        )
+    return out
+
+
+def _scope(scenario: Scenario, kind: str) -> dict[str, Any]:
+    if kind == "workspace":
+        return {"type": "workspace", "workspace_id": scenario.admin.workspace_id}
+    if kind == "user":
+        return {"type": "user", "user_id": USER_ID}
+    return {"type": kind}
+
+
+def _spend(scenario: Scenario, params: dict[str, list[str]]) -> list[dict[str, Any]]:
+    users = params.get("user_ids", []) + params.get("user_ids[]", [])
+    if users and USER_ID not in users:
+        return []
+    rows = scenario.admin.spend_limits
+    assert isinstance(rows, list)
+    return [
+        {
+            "actor": {
+                "type": "user_actor",
+                "user_id": USER_ID,
+                "deleted": False,
+                "email_address": "developer@example.com",
+                "name": "Flux Developer",
+            },
+            "amount": row.get("amount"),
+            "currency": "USD",
+            "period": row.get("period", "monthly"),
+            "period_to_date_spend": str(row.get("spent", "0")),
+            "scope": _scope(scenario, str(row.get("scope", "usage_tier"))),
+            "source": _scope(scenario, str(row.get("scope", "usage_tier"))),
+            "spend_limit_id": f"spl_sim{i:04d}",
+        }
+        for i, row in enumerate(rows)
+    ]
+
+
+def _record(scenario: Scenario, key: str, index: int) -> dict[str, Any]:
+    this = scenario.admin.this_key
+    return {
+        "id": f"apikey_01Sim{index:04d}",
+        "type": "api_key",
+        "name": this.get("name", "flux"),
+        "status": this.get("status", "active"),
+        "created_at": CREATED,
+        "expires_at": this.get("expires_at"),
+        "created_by": {"id": USER_ID, "type": "user"},
+        "partial_key_hint": hint(key),
+        "principal": {"type": "user_actor", "user_id": USER_ID},
+        "scope": {"type": "workspace", "workspace_id": scenario.admin.workspace_id},
+    }
+
+
+def _api_keys(
+    scenario: Scenario, seen_keys: list[str], params: dict[str, list[str]]
+) -> dict[str, Any]:
+    records = [_record(scenario, k, i) for i, k in enumerate(seen_keys)]
+    records += scenario.admin.api_keys
+    try:
+        limit = int(params.get("limit", ["20"])[0])
+    except ValueError:
+        raise ApiError(400, "invalid_request_error", "limit: must be an integer") from None
+    if not 1 <= limit <= 1000:
+        raise ApiError(400, "invalid_request_error", "limit: must be between 1 and 1000")
+    after = params.get("after_id", [None])[0]
+    start = 0
+    if after is not None:
+        ids = [r["id"] for r in records]
+        if after not in ids:
+            raise ApiError(404, "not_found_error", f"api_key: {after}")
+        start = ids.index(after) + 1
+    page = records[start : start + limit]
+    return {
+        "data": page,
+        "has_more": len(records) > start + limit,
+        "first_id": page[0]["id"] if page else None,
+        "last_id": page[-1]["id"] if page else None,
+    }
