@@ -118,6 +118,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json(200, model(found))
         if parts.path == "/v1/messages":
             return self._message()
+        if parts.path.startswith("/v1/organizations/"):
+            return self._json(200, organization(parts.path, parse_qs(parts.query), h))
         self._json(404, {"type": "error", "error": {"type": "not_found_error", "message": "?"}})
 
     def _list(self, params: dict[str, list[str]]) -> None:
@@ -166,6 +168,44 @@ class _Handler(BaseHTTPRequestHandler):
             "usage": usage,
         }
         self._json(200, body, headers)
+
+
+def organization(path: str, params: dict[str, list[str]], h: Hostile) -> dict[str, Any]:
+    """The Admin API's answers, with the key (`h.key`: the API key or the admin key) in every
+    field a server controls; `endless` pages for ever."""
+    key = h.key
+    more = h.mode == "endless"
+    page = int((params.get("page") or params.get("after_id") or ["0"])[0].rsplit("-", 1)[-1] or 0)
+    cursor = f"page-{page + 1}" if more else None
+    if path.endswith("/me"):
+        return {"id": key, "name": f"Org {key}", "type": "organization"}
+    if path.endswith("/rate_limits"):
+        entry = {
+            "id": f"rl_{key}",
+            "type": "rate_limit",
+            "group": {"id": f"rlg_{key}", "display_name": f"\x1b[31m{key}", "type": "model_group"},
+            "limits": [{"type": "requests_per_minute", "value": 50},
+                       {"type": f"x_{key}", "value": 1}, {"type": "tokens", "value": key}],
+            "models": [key, "claude-opus-5-5", f"claude-{key}"],
+        }  # fmt: skip
+        return {"data": [entry], "next_page": cursor}
+    if path.endswith("/spend_limits/effective"):
+        row = {"period": "monthly", "amount": key, "currency": key, "period_to_date_spend": "1",
+               "source": {"type": key}, "actor": {"type": "user_actor", "user_id": key}}  # fmt: skip
+        return {"data": [row], "next_page": cursor}
+    record = {
+        "id": f"apikey_{page}",
+        "type": "api_key",
+        "name": f"flux {key}",
+        "status": "active",
+        "created_at": key,
+        "expires_at": None,
+        "partial_key_hint": f"{key[:16]}...{key[-4:]}" if key else None,
+        "scope": {"type": "workspace", "workspace_id": key},
+        "principal": {"type": "user_actor", "user_id": key},
+    }
+    return {"data": [record], "has_more": more, "first_id": record["id"],
+            "last_id": f"apikey-{page + 1}" if more else record["id"]}  # fmt: skip
 
 
 class _Server(ThreadingHTTPServer):

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.helpers import KEY, assert_no_key, clean_environ, run_main
+from tests.helpers import ADMIN_KEY, KEY, assert_no_key, clean_environ, run_main
 from tests.hostile_server import GOOD_MODELS, base_url, hostile
 from wizard import responses
 from wizard.keys import mask_secrets
@@ -205,3 +205,71 @@ def test_a_debug_traceback_is_masked(tmp_path, monkeypatch):
     assert result.returncode == 1
     assert "Traceback" in result.stderr and "RuntimeError" in result.stderr
     assert_no_key(result.stderr)
+
+
+def limits(server, tmp_path, *args, api_key=True, timeout="1"):
+    """`flux-setup limits` against the hostile server, with the admin key (and the API key)."""
+    env = clean_environ(ANTHROPIC_ADMIN_KEY=ADMIN_KEY)
+    if api_key:
+        env["ANTHROPIC_API_KEY"] = KEY
+    command = ["limits", *args, "--project", str(tmp_path), "--base-url", base_url(server)]
+    return run_main([*command, "--timeout", timeout], env=env)
+
+
+@pytest.mark.parametrize("echoed", [KEY, ADMIN_KEY], ids=["api key", "admin key"])
+def test_the_admin_api_echoing_a_key_in_every_field_shows_neither(tmp_path, isolated_home, echoed):
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
+    with hostile("echo-ok", key=echoed) as server:
+        results = [
+            limits(server, tmp_path, "--json"),
+            limits(server, tmp_path),
+            run_main(
+                [
+                    "check",
+                    "--json",
+                    "--write-checklist",
+                    "--project",
+                    str(tmp_path),
+                    "--base-url",
+                    base_url(server),
+                ],
+                env=clean_environ(ANTHROPIC_API_KEY=KEY, ANTHROPIC_ADMIN_KEY=ADMIN_KEY),
+            ),  # fmt: skip
+        ]
+    for result in results:
+        assert "Traceback" not in result.stderr and "a bug" not in result.stderr
+        for key in (KEY, ADMIN_KEY):
+            assert_no_key(result.stdout + result.stderr, key)
+        assert "\x1b[31m" not in result.stdout + result.stderr
+    payload = json.loads(results[0].stdout)
+    # what had the key's shape in a field of its own is left out, not shown masked
+    assert payload["organization"] is None  # an ID that is not an organisation's
+    assert payload["spend_limits"] == []  # an amount and a currency that are not
+    (group,) = payload["rate_limits"]
+    assert group["models"] == ["claude-opus-5-5"]
+    assert group["limits"] == {"requests_per_minute": 50}
+    for key in (KEY, ADMIN_KEY):
+        assert_no_key(every_file_text(tmp_path, isolated_home), key)
+
+
+def test_an_admin_list_that_never_ends_is_stopped(tmp_path):
+    # an organisation that answers, then rate limits and key records that page for ever
+    with hostile("endless", key="0f1e2d3c-4b5a-4968-8776-655443322110") as server:
+        result = limits(server, tmp_path, "--json", api_key=False, timeout="5")
+        requests = server.hostile.requests
+    assert result.returncode == 5, result.stderr
+    assert "did not end after 50 pages" in result.stderr, result.stderr
+    assert requests <= 3 * 50 + 2
+
+
+@pytest.mark.parametrize("mode", ["html", "malformed-json", "trickle"])
+def test_junk_or_a_trickle_from_the_admin_api_is_exit_5_within_the_budget(tmp_path, mode):
+    with hostile(mode) as server:
+        started = time.monotonic()
+        result = limits(server, tmp_path, api_key=False, timeout="0.3")
+        elapsed = time.monotonic() - started
+    assert result.returncode == 5, result.stderr
+    assert elapsed < 0.3 * 3 * 2 + 3  # two rounds at most, each within the budget
+    assert "a bug" not in result.stderr and "Traceback" not in result.stderr
+    if mode != "trickle":
+        assert "did not answer like the Anthropic API" in result.stdout

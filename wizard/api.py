@@ -89,6 +89,9 @@ class ApiClient:
         with self._client_lock:
             if self._client is None:
                 anthropic_sdk = sdk.load()
+                # The budget is the network's: it starts once the SDK is imported (~2 s the
+                # first time), not while a command waits for the import.
+                self._deadline = self._clock() + self.budget
                 self._client = anthropic_sdk.Anthropic(
                     api_key=self.key.reveal(),  # explicit: an ambient variable never wins silently
                     base_url=self.base_url,
