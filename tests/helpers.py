@@ -128,6 +128,7 @@ def run_main(
     env: dict[str, str] | None = None,
     stdin: str = "",
     cwd: Path | None = None,
+    now: Any = None,
 ) -> Result:
     """The whole program in this process through `cli.main`, handed an Environment of its own:
     argv, environment, stdin, folder and both output streams as a subprocess would have them,
@@ -142,6 +143,7 @@ def run_main(
         stderr=err,
         environ=clean_environ() if env is None else env,
         cwd=(cwd or Path.cwd()).absolute(),
+        **({"now": now} if now is not None else {}),
     )
     code = cli.main(list(args), environment)
     return Result(code, out.getvalue(), err.getvalue())

@@ -76,7 +76,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         length = int(self.headers.get("content-length") or 0)
-        self.rfile.read(length)
+        self.body = json.loads(self.rfile.read(length) or b"null")
         self._answer()
 
     def _answer(self) -> None:
@@ -140,6 +140,7 @@ class _Handler(BaseHTTPRequestHandler):
             headers = {"request-id": f"req_{h.key}"}
             for m in data:
                 m["display_name"] = f"{m['display_name']} {h.key}"
+                m["echo"] = h.key[15:47]  # a piece of it, as a truncating server might
         first = data[0]["id"] if data else None
         last = data[-1]["id"] if data else None
         body = {"data": data, "has_more": False, "first_id": first, "last_id": last}
@@ -147,6 +148,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _message(self) -> None:
         h = self.server.hostile
+        model = (getattr(self, "body", None) or {}).get("model")
+        if h.mode == "gated" and model == "claude-opus-5-5":  # a flagship for approved customers
+            err = {"type": "not_found_error", "message": f"model: {model}"}
+            return self._json(404, {"type": "error", "error": err, "request_id": "req_gated"})
         usage: Any = {"input_tokens": 8, "output_tokens": 1}
         if h.mode == "bad-usage":
             usage = {"input_tokens": "eight", "output_tokens": None}

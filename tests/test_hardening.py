@@ -81,6 +81,12 @@ COMMANDS = [
     ["limits", "--json", "--timeout", "0.25"],
     ["limits", "--timeout", "0.25"],
     ["check", "--write-checklist", "--timeout", "0.25"],
+    # every exchange recorded, and the support report: files that must hold no key either
+    ["check", "--json", "--timeout", "0.25", "--record", "RECORD"],
+    ["run", "--yes", "--timeout", "0.25", "--record", "RECORD"],
+    ["models", "--verify", "--timeout", "0.25", "--record", "RECORD"],
+    ["limits", "--json", "--timeout", "0.25", "--record", "RECORD"],
+    ["doctor", "--timeout", "0.25", "--report", "RECORD", "--record", "RECORD2"],
 ]
 NETWORK = ("run", "check", "models", "doctor", "limits")
 ADMIN_FROM = COMMANDS.index(["models", "--json", "--verify", "--timeout", "0.25"])
@@ -99,9 +105,11 @@ def test_the_canary_key_never_leaks_from_any_command(
     with serve(scenario) as running:
         for number, args in enumerate(COMMANDS):
             admin = {"ANTHROPIC_ADMIN_KEY": ADMIN_KEY} if number >= ADMIN_FROM else {}
+            named = {"0.25": timeout, "RECORD": str(tmp_path / f"{number}.jsonl"),
+                     "RECORD2": str(tmp_path / f"{number}-2.jsonl")}  # fmt: skip
             code, out, err = run_cli(
                 [
-                    *(timeout if a == "0.25" else a for a in args),
+                    *(named.get(a, a) for a in args),
                     "--project",
                     str(project),
                     # only the network commands take it (status would stop at a usage error)
@@ -143,6 +151,11 @@ def test_the_canary_key_never_leaks_from_any_command(
     for text in secrets_in_state(isolated_home):
         assert_no_key(text)
         assert_no_key(text, ADMIN_KEY)
+    recordings = sorted(tmp_path.glob("*.jsonl"))
+    assert len(recordings) == 6
+    for path in recordings:
+        assert_no_key(path.read_text())
+        assert_no_key(path.read_text(), ADMIN_KEY)
 
 
 @pytest.mark.parametrize(

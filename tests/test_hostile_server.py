@@ -273,3 +273,29 @@ def test_junk_or_a_trickle_from_the_admin_api_is_exit_5_within_the_budget(tmp_pa
     assert "a bug" not in result.stderr and "Traceback" not in result.stderr
     if mode != "trickle":
         assert "did not answer like the Anthropic API" in result.stdout
+
+
+def windows(key: str, size: int = 8) -> set[str]:
+    secret = key.split("-", 3)[3] if key.count("-") >= 3 else key
+    return {secret[i : i + size] for i in range(len(secret) - size + 1)}
+
+
+@pytest.mark.parametrize("echoed", [KEY, ADMIN_KEY], ids=["api key", "admin key"])
+def test_a_recording_of_a_server_echoing_the_key_holds_no_window_of_it(tmp_path, echoed):
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
+    both = clean_environ(ANTHROPIC_API_KEY=KEY, ANTHROPIC_ADMIN_KEY=ADMIN_KEY)
+    with hostile("echo-ok", key=echoed) as server:
+        for command in ("check", "limits"):
+            result = run_main(
+                [command, "--project", str(tmp_path), "--base-url", base_url(server),
+                 "--record", str(tmp_path / f"{command}.jsonl")],
+                env=both,
+            )  # fmt: skip
+            assert "a bug" not in result.stdout + result.stderr
+    for command in ("check", "limits"):
+        text = (tmp_path / f"{command}.jsonl").read_text()
+        assert '"status": 200' in text  # the exchanges are there
+        for window in windows(echoed):
+            assert window not in text, (command, window)
+    # the echo is redacted, the answer otherwise kept: a display name still reads
+    assert "Claude Opus 5.5" in (tmp_path / "check.jsonl").read_text()

@@ -29,6 +29,8 @@ from wizard.vocab import FailureKind, Lifecycle
 if TYPE_CHECKING:
     import anthropic
 
+    from wizard.recording import Recorder
+
 # The whole network part of a command ends within this many per-request timeouts.
 BUDGET_TIMEOUTS = 3.0
 MAX_RETRY_AFTER = 5.0
@@ -66,8 +68,12 @@ class ApiClient:
         max_concurrency: int = 4,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        recorder: Recorder | None = None,
     ) -> None:
         self.key = key
+        self.recorder = recorder  # --record: sees every exchange, redacted as it comes
+        if recorder is not None:
+            recorder.hide(key)
         self.base_url = base_url
         self.timeout = timeout
         self.budget = budget if budget is not None else timeout * BUDGET_TIMEOUTS
@@ -107,6 +113,9 @@ class ApiClient:
                     # every answer, success or error, names the key's organisation
                     hooks = dict(http.event_hooks)
                     hooks["response"] = [*hooks.get("response", []), self._saw_answer]
+                    if self.recorder is not None:
+                        hooks["request"] = [*hooks.get("request", []), self.recorder.on_request]
+                        hooks["response"].append(self.recorder.on_response)
                     http.event_hooks = hooks
             return self._client
 

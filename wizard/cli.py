@@ -157,6 +157,10 @@ def _dispatch(args: argparse.Namespace, ui: UI, env: Environment) -> Report:
         from wizard import sdk
 
         context.warm_up = sdk.preload  # the flow says when: at once, or after a prompt draws
+    if options.record is not None or options.report is not None:
+        from wizard.flow.recorded import run_recorded
+
+        return run_recorded(context, _handler(args))
     return _handler(args)(context)
 
 

@@ -20,6 +20,16 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def clock_from(start: str, wall: Callable[[], datetime] = utc_now) -> Callable[[], datetime]:
+    """A clock that starts at `start` (an ISO time) and runs at the wall clock's pace: a replay
+    judges dates as of its recording, and two change sets still get two names."""
+    began = datetime.fromisoformat(start.strip().replace("Z", "+00:00"))
+    if began.tzinfo is None:
+        began = began.replace(tzinfo=timezone.utc)
+    origin = wall()
+    return lambda: began + (wall() - origin)
+
+
 def _isatty(stream: IO[str]) -> bool:
     try:
         return stream.isatty()
@@ -43,12 +53,21 @@ class Environment:
 
     @classmethod
     def of_process(cls) -> Environment:
+        from wizard.constants import CLOCK_VAR
+
+        now = utc_now
+        if os.environ.get(CLOCK_VAR):
+            try:
+                now = clock_from(os.environ[CLOCK_VAR])
+            except ValueError:
+                sys.stderr.write(f"{CLOCK_VAR} is not an ISO time: the wall clock is used.\n")
         return cls(
             stdin=sys.stdin,
             stdout=sys.stdout,
             stderr=sys.stderr,
             environ=dict(os.environ),
             cwd=Path.cwd().absolute(),
+            now=now,
             stdin_isatty=_isatty(sys.stdin),
             stdout_isatty=_isatty(sys.stdout),
             owns_process=True,

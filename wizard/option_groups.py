@@ -82,6 +82,30 @@ def admin_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def record_options(parser: argparse.ArgumentParser, *, report: bool = False) -> None:
+    g = parser.add_argument_group("recording")
+    g.add_argument(
+        "--record",
+        type=Path,
+        metavar="FILE",
+        help="write every exchange with the API to FILE (JSON lines, mode 0600; every key and "
+        "secret masked): `flux-setup simulator --replay FILE` answers the same again",
+    )
+    g.add_argument(
+        "--redact-org",
+        action="store_true",
+        help="also mask the organisation ID in the recording (and the report)",
+    )
+    if report:
+        g.add_argument(
+            "--report",
+            type=Path,
+            metavar="FILE",
+            help="write one file for a support ticket or a bug report: the checks, the "
+            "recording, the config's shape (never a value), versions and platform; no key",
+        )
+
+
 def writing_options(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("writing")
     g.add_argument(

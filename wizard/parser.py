@@ -41,6 +41,7 @@ def _add_run(sub: Any) -> None:
         groups.model_choice_options,
         groups.output_options,
         groups.admin_options,
+        groups.record_options,
     ):
         part(p)
     p.set_defaults(handler="wizard.commands.run:run")
@@ -61,7 +62,7 @@ def _add_check(sub: Any) -> None:
     groups.checklist_option(p)
     groups.many_and_offline_options(p)
     groups.admin_options(p)
-    for part in (groups.writing_options,):
+    for part in (groups.writing_options, groups.record_options):
         part(p)
     p.set_defaults(handler="wizard.commands.check:check")
 
@@ -103,6 +104,7 @@ def _add_models(sub: Any) -> None:
     )
     g.add_argument("--line", metavar="LINE", help="only the models of this line")
     g.add_argument("--all", dest="include_retired", action="store_true", help="retired models too")
+    groups.record_options(p)
     p.set_defaults(handler="wizard.commands.models:models")
 
 
@@ -118,6 +120,7 @@ def _add_doctor(sub: Any) -> None:
         part(p)
     p.add_argument("--offline", action="store_true", help="no network: the saved catalogue")
     groups.admin_options(p)
+    groups.record_options(p, report=True)
     p.set_defaults(handler="wizard.commands.doctor:doctor")
 
 
@@ -134,6 +137,7 @@ def _add_limits(sub: Any) -> None:
     for part in (groups.file_options, groups.api_options, groups.output_options):
         part(p)
     groups.admin_options(p)
+    groups.record_options(p)
     p.set_defaults(handler="wizard.commands.limits:limits")
 
 

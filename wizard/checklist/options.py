@@ -113,9 +113,11 @@ def _support_option(detection: Detection) -> Item | None:
             f"Write: the key's fingerprint ({detection.key_fingerprint}), its workspace, each "
             "model ID, the error text below, and the request IDs.",
             f"Request IDs to quote: {ids or 'none given'}.",
+            "Attach `flux-setup doctor --report flux-setup-report.json`: the checks and every "
+            "exchange of one run, with no key in it (every key and secret masked).",
             *_error_texts(refused),
         ],
-        "Contact support with the request IDs above.",
+        "Contact support with the request IDs above, and attach the report.",
         SUPPORT_URL,
     )
 

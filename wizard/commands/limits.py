@@ -5,7 +5,7 @@ say which organisation it bills and which lines the groups leave out."""
 
 from __future__ import annotations
 
-from wizard import api, verdict
+from wizard import verdict
 from wizard.detection import Detection
 from wizard.errors import ExitCode, WizardError
 from wizard.flow.admin_key import obtain_admin_key
@@ -14,7 +14,6 @@ from wizard.flow.network import run_detection
 from wizard.flow.prepare import Prepared, preferred_lines, prepare
 from wizard.flow.session import Context
 from wizard.keys import ApiKey
-from wizard.limits.client import AdminClient
 from wizard.limits.findings import Limits
 from wizard.limits.read import read_limits
 from wizard.render import UI
@@ -28,9 +27,7 @@ def limits(ctx: Context) -> Report:
     prepared = prepare(ctx)
     admin_key = obtain_admin_key(ctx)
     key, detection, note = _api_key_side(ctx, prepared)
-    client = AdminClient(admin_key, api.resolve_base_url(o.base_url, ctx.environ), now=ctx.now,
-                         timeout=o.timeout)  # fmt: skip
-    client.also_hide = key
+    client = ctx.admin_client(admin_key, key)
     try:
         with ctx.ui.spinner("Reading the Admin API..."):
             found = read_limits(

@@ -136,12 +136,11 @@ def detect_all(
     ctx: Context, groups: Sequence[Group], done: Callable[[Group], None] = lambda g: None
 ) -> None:
     """One detection per group, at most SCAN_WORKERS at a time; `done` is told of each."""
-    from wizard import api
 
     o = ctx.options
 
     def one(g: Group) -> None:
-        client = api.ApiClient(g.key, g.base_url, now=ctx.now, timeout=o.timeout)
+        client = ctx.api_client(g.key, base_url=g.base_url)
         try:
             g.detection = detect(
                 client,

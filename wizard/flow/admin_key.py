@@ -102,8 +102,6 @@ def obtain_admin_key(ctx: Context) -> ApiKey:
 def read_given_limits(ctx: Context, key: ApiKey, detection: Detection) -> Limits | None:
     """What the Admin API says, when an admin key is given (never asked for here: `check` and
     `run` read it on the side). A wrong admin key costs the limits, not the command."""
-    from wizard import api
-    from wizard.limits.client import AdminClient
     from wizard.limits.read import read_limits
 
     try:
@@ -117,10 +115,7 @@ def read_given_limits(ctx: Context, key: ApiKey, detection: Detection) -> Limits
         return None
     ctx.ui.say(f"Reading the limits through the Admin API with the admin key {admin.fingerprint} "
                f"from {label(admin)}.")  # fmt: skip
-    o = ctx.options
-    client = AdminClient(admin, api.resolve_base_url(o.base_url, ctx.environ), now=ctx.now,
-                         timeout=o.timeout)  # fmt: skip
-    client.also_hide = key
+    client = ctx.admin_client(admin, key)
     try:
         with ctx.ui.spinner("Reading the Admin API..."):
             return read_limits(

@@ -42,9 +42,7 @@ def run_detection(
         if choose is None:
             ctx.ui.say("--no-verify: no verification call; models are listed, not proven callable.")
         spinning = "Discovering models..."
-    client = api.ApiClient(
-        key, base_url, now=ctx.now, timeout=o.timeout, max_concurrency=concurrency
-    )
+    client = ctx.api_client(key, base_url=base_url, concurrency=concurrency)
     try:
         with ctx.ui.spinner(spinning) as note:
             client.on_retry = note
@@ -144,12 +142,10 @@ def verify_choice(ctx: Context, key: ApiKey, detection: Detection, model_id: str
 def verify_one(ctx: Context, key: ApiKey, detection: Detection, model_id: str) -> Diagnosis | None:
     """One verification call, its outcome folded into the detection: None when the model
     answered, else the diagnosis of why not (a lasting refusal marks the model refused)."""
-    from wizard import api
     from wizard.catalog import Catalog
     from wizard.diagnosis import from_failure
 
-    base_url = api.resolve_base_url(ctx.options.base_url, ctx.environ)
-    client = api.ApiClient(key, base_url, now=ctx.now, timeout=ctx.options.timeout)
+    client = ctx.api_client(key)
     try:
         with ctx.ui.spinner(f"Verifying {model_id}...") as note:
             client.on_retry = note
@@ -164,7 +160,10 @@ def verify_one(ctx: Context, key: ApiKey, detection: Detection, model_id: str) -
         return None
     assert answer.failure is not None
     cause = from_failure(
-        answer.failure, model_id=model_id, catalog=Catalog(detection.models), base_url=base_url
+        answer.failure,
+        model_id=model_id,
+        catalog=Catalog(detection.models),
+        base_url=client.base_url,
     )
     if model is not None and cause.code.refuses_model:
         model.callable, model.verified, model.reason = False, True, cause.code

@@ -7,11 +7,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wizard.constants import DEFAULT_MAX_VERIFY, DEFAULT_SCENARIO, DEFAULT_TIMEOUT
 from wizard.prompts import Prompter
 from wizard.render import UI
 from wizard.state import Store
+
+if TYPE_CHECKING:
+    from wizard.api import ApiClient
+    from wizard.keys import ApiKey
+    from wizard.limits.client import AdminClient
+    from wizard.recording import Recorder
 
 
 @dataclass
@@ -57,6 +64,9 @@ class Options:
     verify_models: str | None = None  # models --verify: "all", a line, or model IDs
     line: str | None = None  # models --line
     include_retired: bool = False  # models --all
+    record: Path | None = None  # --record FILE: every exchange with the API
+    redact_org: bool = False  # --redact-org: the organisation ID masked in the recording
+    report: Path | None = None  # doctor --report FILE: one file for a support ticket
 
 
 @dataclass
@@ -72,6 +82,36 @@ class Context:
     warm_up: Callable[[float], None] = lambda delay: None
     # The state home; None: FLUX_SETUP_HOME in `environ`, else the platform's state folder.
     state_home: Path | None = None
+
+    # --record (and doctor --report): every client this command makes reports to it.
+    recorder: Recorder | None = None
+
+    def base_url(self) -> str:
+        from wizard.api import resolve_base_url
+
+        return resolve_base_url(self.options.base_url, self.environ)
+
+    def api_client(
+        self, key: ApiKey, *, base_url: str | None = None, concurrency: int = 4
+    ) -> ApiClient:
+        """A client for this command: its timeout, clock and recorder (the one place that
+        builds them, so no client escapes --record)."""
+        from wizard.api import ApiClient
+
+        return ApiClient(key, base_url or self.base_url(), now=self.now,
+                         timeout=self.options.timeout, max_concurrency=concurrency,
+                         recorder=self.recorder)  # fmt: skip
+
+    def admin_client(self, admin_key: ApiKey, api_key: ApiKey | None) -> AdminClient:
+        """A client of the Admin API: like `api_client`, and it scrubs the API key too."""
+        from wizard.limits.client import AdminClient
+
+        client = AdminClient(admin_key, self.base_url(), now=self.now,
+                             timeout=self.options.timeout, recorder=self.recorder)  # fmt: skip
+        client.also_hide = api_key
+        if api_key is not None and self.recorder is not None:
+            self.recorder.hide(api_key)
+        return client
 
     @property
     def store(self) -> Store:

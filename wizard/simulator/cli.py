@@ -32,6 +32,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--port", type=_port, default=0, help="port on 127.0.0.1 (default: any free one)"
     )
     parser.add_argument("--list", action="store_true", help="list the built-in scenarios and exit")
+    parser.add_argument(
+        "--replay",
+        metavar="FILE",
+        help="serve a recording (`--record FILE`, or a `doctor --report` file) instead of a "
+        "scenario: each request answered as recorded",
+    )
+    parser.add_argument(
+        "--scenario-from",
+        metavar="FILE",
+        help="print a scenario file made from a recording (to edit into a variant) and exit",
+    )
     parser.add_argument("--latency-ms", type=float, default=0.0, help="added to every request")
     parser.add_argument(
         "--jitter-ms", type=float, default=0.0, help="random extra latency, up to this"
@@ -64,23 +75,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _list() -> int:
+    from wizard.simulator import builtin_names, load
+
+    names = builtin_names()
+    width = max(len(name) for name in names)
+    try:
+        for name in names:
+            print(f"{name:{width}}  {load(name).description}")
+        sys.stdout.flush()
+    except BrokenPipeError:  # `simulator --list | head -2`: the reader has what it wanted
+        from wizard.cli import quiet_stdout
+
+        quiet_stdout(sys.stdout)
+    return ExitCode.OK
+
+
 def run(args: argparse.Namespace) -> int:
-    from wizard.simulator import Faults, ScenarioError, builtin_names, load
+    from wizard.simulator import Faults, ScenarioError, load
     from wizard.simulator.engine import Simulator
     from wizard.simulator.server import RunningSimulator
 
     if args.list:
-        names = builtin_names()
-        width = max(len(name) for name in names)
-        try:
-            for name in names:
-                print(f"{name:{width}}  {load(name).description}")
-            sys.stdout.flush()
-        except BrokenPipeError:  # `simulator --list | head -2`: the reader has what it wanted
-            from wizard.cli import quiet_stdout
+        return _list()
+    if args.replay or args.scenario_from:
+        from wizard.simulator.replay_cli import replay_or_convert
 
-            quiet_stdout(sys.stdout)
-        return ExitCode.OK
+        return replay_or_convert(args)
     try:
         scenario = load(args.scenario)
     except ScenarioError as exc:
