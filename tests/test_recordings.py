@@ -71,8 +71,8 @@ def test_record_then_replay_gives_the_same_json(tmp_path, scenario):
 
 def replay_args(recording, project: Path) -> list[str]:
     """The recorded command, asked again the same way (as JSON, with no prompt)."""
-    asked = recording.header.get("invocation") or {}
-    command = recording.header["command"]
+    asked = recording.invocation
+    command = recording.command
     args = [command, "--json", "--project", str(project), "--timeout", str(asked.get("timeout"))]
     if asked.get("prefer"):
         args += ["--prefer", ",".join(asked["prefer"])]
@@ -99,7 +99,7 @@ def test_every_recording_replays_to_its_verdict(tmp_path, path):
     )
     project = tmp_path / "project"
     project.mkdir()
-    configured = (recording.header.get("invocation") or {}).get("configured")
+    configured = recording.invocation.get("configured")
     if configured:
         (project / ".env").write_text(f"FLUX_MODEL={configured}\n")
     admin = {"ANTHROPIC_ADMIN_KEY": ADMIN_KEY} if "/v1/organizations/" in path.read_text() else {}
@@ -184,8 +184,8 @@ def test_an_answer_that_never_came_is_replayed_as_one(tmp_path):
     record, recorded, args, _ = record_check(tmp_path, "today", "--timeout", "0.5",
                                              faults=faults)  # fmt: skip
     recording = parse(record.read_text())
-    waited = [e for e in recording.exchanges if e.get("no_answer")]
-    assert len(waited) == 1 and waited[0]["ms"] >= 400
+    waited = [e for e in recording.exchanges if e.status is None]
+    assert len(waited) == 1 and (waited[0].ms or 0) >= 400
     first = json_of(recorded)
     asked = next(d["message"] for d in first["diagnosis"] if d["code"] == "network_error")
     with RunningReplay(recording) as replay:
@@ -255,7 +255,7 @@ def test_replay_and_scenario_from_refuse_what_is_not_a_recording(tmp_path):
 def test_the_replay_gives_the_admin_apis_record_to_the_key_presented(tmp_path):
     """The Admin API's record of the recorded key matches whichever key replays it."""
     recording = parse((RECORDINGS / "sim-doctor-key-expired.jsonl").read_text())
-    assert THIS_KEY_HINT in json.dumps(recording.exchanges)
+    assert THIS_KEY_HINT in json.dumps([e.to_json() for e in recording.exchanges])
     project = tmp_path / "p"
     project.mkdir()
     (project / ".env").write_text("FLUX_MODEL=claude-sonnet-5-5\n")
@@ -294,4 +294,4 @@ def test_doctor_report_holds_the_checks_the_recording_and_the_shape_never_a_valu
     # the report's recording replays
     recording = parse(text)
     assert recording.outcome["exit_code"] == result.returncode
-    assert any(e["path"] == "/v1/messages" for e in recording.exchanges)
+    assert any(e.path == "/v1/messages" for e in recording.exchanges)

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Literal, Protocol, TypeVar, cast
 
 from wizard import responses, sdk, untrusted
 from wizard.concurrency import concurrently
@@ -23,6 +23,7 @@ from wizard.failures import (
     Verification,
     cause_of,
 )
+from wizard.jsontypes import JsonObject
 from wizard.keys import ApiKey
 from wizard.vocab import FailureKind, Lifecycle
 
@@ -43,6 +44,14 @@ REFUSED_ATTEMPTS = 3
 MAX_PAGES = 500
 
 T = TypeVar("T")
+LifecycleWord = Literal["active", "deprecated", "retired"]
+
+
+class _Answer(Protocol):
+    """What the SDK's HTTP client hands a response hook (its own httpx's Response)."""
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
 
 
 def resolve_base_url(flag: str | None, environ: Mapping[str, str]) -> str:
@@ -119,7 +128,7 @@ class ApiClient:
                     http.event_hooks = hooks
             return self._client
 
-    def _saw_answer(self, response: Any) -> None:
+    def _saw_answer(self, response: _Answer) -> None:
         """Note the organisation an answer names (shape-checked: a server's text)."""
         found = untrusted.organization_id(response.headers.get(ORG_HEADER))
         if found is not None:
@@ -198,7 +207,7 @@ class ApiClient:
         trickles its answer a byte at a time never resets the SDK's read timeout, so the request
         runs in a thread the deadline abandons."""
         anthropic_sdk = sdk.load()
-        outcome: list[Any] = []
+        outcome: list[T | BaseException] = []
 
         def request() -> None:
             try:
@@ -226,7 +235,7 @@ class ApiClient:
             return ApiFailure(FailureKind.MALFORMED, message=what)
         if isinstance(result, BaseException):
             raise result
-        return result  # type: ignore[no-any-return]
+        return result
 
     def _scrubbed(self, failure: ApiFailure) -> ApiFailure:
         """A server may echo the key in any text it controls: none of it is kept unscrubbed."""
@@ -243,20 +252,23 @@ class ApiClient:
         }
         return failure
 
-    def _scrub_data(self, data: Any) -> Any:
-        if isinstance(data, str):
-            return self.key.scrub(data)
-        if isinstance(data, dict):
-            return {self._scrub_data(k): self._scrub_data(v) for k, v in data.items()}
-        if isinstance(data, list):
-            return [self._scrub_data(v) for v in data]
-        return data
+    def _scrub_data(self, data: JsonObject) -> JsonObject:
+        return {self.key.scrub(k): self._scrub_value(v) for k, v in data.items()}
+
+    def _scrub_value(self, value: object) -> object:
+        if isinstance(value, str):
+            return self.key.scrub(value)
+        if isinstance(value, dict):
+            return self._scrub_data(value)
+        if isinstance(value, list):
+            return [self._scrub_value(v) for v in value]
+        return value
 
     # -- the API -------------------------------------------------------------------------------
-    def list_models(self) -> list[dict[str, Any]]:
+    def list_models(self) -> list[JsonObject]:
         """Every model, retired ones included, in as few requests as the API allows; entries
         whose ID is not a model ID are left out and kept in `rejected_ids` (escaped)."""
-        models: list[dict[str, Any]] = []
+        models: list[JsonObject] = []
         after: str | None = None
         cursors: set[str] = set()
         for _ in range(MAX_PAGES):
@@ -264,13 +276,16 @@ class ApiClient:
             def one_page(
                 client: anthropic.Anthropic, timeout: float, after: str | None = after
             ) -> responses.Page:
-                kwargs: dict[str, Any] = {
-                    "limit": 1000,
-                    "lifecycle": [str(word) for word in Lifecycle],
-                }
-                if after is not None:
-                    kwargs["after_id"] = after
-                raw = client.models.with_raw_response.list(timeout=timeout, **kwargs)
+                # every word the vocabulary has (the SDK types them as literals)
+                lifecycles = cast("list[LifecycleWord]", [str(word) for word in Lifecycle])
+                if after is None:
+                    raw = client.models.with_raw_response.list(
+                        timeout=timeout, limit=1000, lifecycle=lifecycles
+                    )
+                else:
+                    raw = client.models.with_raw_response.list(
+                        timeout=timeout, limit=1000, lifecycle=lifecycles, after_id=after
+                    )
                 return responses.page(raw.http_response.content)
 
             try:
@@ -296,10 +311,10 @@ class ApiClient:
             )
         )
 
-    def retrieve(self, model_id: str) -> dict[str, Any] | None:
+    def retrieve(self, model_id: str) -> JsonObject | None:
         """One model by ID (aliases resolve to their model); None when the API does not know it."""
 
-        def one(client: anthropic.Anthropic, timeout: float) -> dict[str, Any] | None:
+        def one(client: anthropic.Anthropic, timeout: float) -> JsonObject | None:
             raw = client.models.with_raw_response.retrieve(model_id, timeout=timeout)
             body = raw.http_response.content
             return responses.model(responses.parse(body), body)
@@ -310,14 +325,15 @@ class ApiClient:
             if failed.failure.status == 404:
                 return None
             raise
-        data: dict[str, Any] | None = self._scrub_data(found) if found else None
-        return data
+        return self._scrub_data(found) if found else None
 
     def verify(self, model_id: str) -> Verification:
         """Prove access with the cheapest real call: max_tokens=1, a one-word prompt, nothing else
         (newer models reject sampling parameters)."""
 
-        def create(client: anthropic.Anthropic, timeout: float) -> tuple[Any, tuple[int, int]]:
+        def create(
+            client: anthropic.Anthropic, timeout: float
+        ) -> tuple[Mapping[str, str], tuple[int, int]]:
             raw = client.messages.with_raw_response.create(
                 model=model_id,
                 max_tokens=1,

@@ -10,8 +10,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
+from wizard.jsontypes import JsonObject, as_str
 from wizard.vocab import Code, Lifecycle, Status
 
 DEFAULT_PREFER: tuple[str, ...] = ("opus", "sonnet", "haiku")
@@ -58,11 +58,13 @@ class Model:
     max_tokens: int | None = None  # the most output tokens a request may ask for
 
     @classmethod
-    def from_api(cls, data: dict[str, Any]) -> Model:
+    def from_api(cls, data: JsonObject) -> Model:
+        """A model from fields `responses.model` checked (or a saved record of them)."""
+        model_id = str(data["id"])
         return cls(
-            id=data["id"],
-            display_name=data.get("display_name") or data["id"],
-            line=data.get("line"),
+            id=model_id,
+            display_name=as_str(data.get("display_name")) or model_id,
+            line=as_str(data.get("line")),
             lifecycle=_lifecycle(data.get("lifecycle")),
             created_at=str(data.get("created_at") or ""),
             deprecated_at=_date(data.get("deprecated_at")),
@@ -72,10 +74,11 @@ class Model:
         )
 
     @classmethod
-    def from_record(cls, data: dict[str, Any]) -> Model:
+    def from_record(cls, data: JsonObject) -> Model:
         """A model as `to_json` wrote it, with what verification found."""
         model = cls.from_api(data)
-        model.callable = data.get("callable") if isinstance(data.get("callable"), bool) else None
+        found = data.get("callable")
+        model.callable = found if isinstance(found, bool) else None
         model.verified = data.get("verified") is True
         model.reason = _saved_code(data.get("reason"), refused=model.callable is False)
         return model
@@ -107,7 +110,7 @@ class Model:
             return f"its retirement, due {day}, is overdue: it may stop answering any day"
         return f"retires {day}"
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             "id": self.id,
             "display_name": self.display_name,
@@ -135,16 +138,16 @@ def _first_proven(ranked: Sequence[Model], unverified_ok: bool) -> Model | None:
     return None
 
 
-def _lifecycle(value: Any) -> Lifecycle:
+def _lifecycle(value: object) -> Lifecycle:
     """The API documents three words; a model listed without one (or with a word it added
     later) is taken as listed for use: verification, not this word, proves access."""
     try:
-        return Lifecycle(value)
+        return Lifecycle(str(value))
     except ValueError:
         return Lifecycle.ACTIVE
 
 
-def _date(value: Any) -> str | None:
+def _date(value: object) -> str | None:
     return str(value) if value else None
 
 

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from wizard import error_codes, responses
 from wizard.vocab import FailureKind
@@ -23,7 +23,7 @@ class ApiFailure:
     error_code: str | None = None
     request_id: str | None = None
     retry_after: float | None = None
-    details: dict[str, Any] = field(default_factory=dict)
+    details: dict[str, object] = field(default_factory=dict)
     attempts: int = 1
     # The server's own word on retrying (`x-should-retry: true|false`), obeyed first.
     should_retry: bool | None = None
@@ -57,29 +57,23 @@ class Verification:
     output_tokens: int = 0
 
 
-def retry_after_of(headers: Any, now: float) -> float | None:
+def retry_after_of(headers: Mapping[str, str], now: float) -> float | None:
     """Seconds the server asks to wait, by the SDK's rules (`_base_client.py`):
     `retry-after-ms` first, then `retry-after` in seconds or as an HTTP date (against `now`,
     seconds since the epoch)."""
-    try:
-        millis = responses.retry_after(headers.get("retry-after-ms"))
-        if millis is not None:
-            return millis / 1000
-        value = headers.get("retry-after")
-    except AttributeError:
-        return None
+    millis = responses.retry_after(headers.get("retry-after-ms"))
+    if millis is not None:
+        return millis / 1000
+    value = headers.get("retry-after")
     seconds = responses.retry_after(value)
     if seconds is not None or not isinstance(value, str):
         return seconds
     return responses.retry_after_date(value, now)
 
 
-def should_retry_of(headers: Any) -> bool | None:
+def should_retry_of(headers: Mapping[str, str]) -> bool | None:
     """`x-should-retry: true|false`, the server's own word, which the SDK obeys first."""
-    try:
-        value = headers.get("x-should-retry")
-    except AttributeError:
-        return None
+    value = headers.get("x-should-retry")
     if not isinstance(value, str):
         return None
     return {"true": True, "false": False}.get(value.strip().lower())

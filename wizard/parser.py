@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TypeAlias
 
 from wizard import __version__
 from wizard import option_groups as groups
@@ -18,16 +18,17 @@ from wizard.errors import ExitCode
 
 # The commands are their builders: `@_command` registers one (its name is the one it gives
 # `add_parser`; --help lists them in this file's order). Nothing else names the commands.
-_BUILDERS: list[Callable[[Any], None]] = []
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+_BUILDERS: list[Callable[[Subparsers], None]] = []
 
 
-def _command(build: Callable[[Any], None]) -> Callable[[Any], None]:
+def _command(build: Callable[[Subparsers], None]) -> Callable[[Subparsers], None]:
     _BUILDERS.append(build)
     return build
 
 
 @_command
-def _add_run(sub: Any) -> None:
+def _add_run(sub: Subparsers) -> None:
     p = sub.add_parser(
         "run",
         help="the wizard (the default)",
@@ -48,7 +49,7 @@ def _add_run(sub: Any) -> None:
 
 
 @_command
-def _add_check(sub: Any) -> None:
+def _add_check(sub: Subparsers) -> None:
     p = sub.add_parser(
         "check",
         help="is a better model callable now? (exit 10/11/12)",
@@ -68,7 +69,7 @@ def _add_check(sub: Any) -> None:
 
 
 @_command
-def _add_status(sub: Any) -> None:
+def _add_status(sub: Subparsers) -> None:
     p = sub.add_parser(
         "status",
         help="offline: what is configured and where it comes from",
@@ -81,7 +82,7 @@ def _add_status(sub: Any) -> None:
 
 
 @_command
-def _add_models(sub: Any) -> None:
+def _add_models(sub: Subparsers) -> None:
     p = sub.add_parser(
         "models",
         help="which models this key can call: the catalogue as the key sees it",
@@ -109,7 +110,7 @@ def _add_models(sub: Any) -> None:
 
 
 @_command
-def _add_doctor(sub: Any) -> None:
+def _add_doctor(sub: Subparsers) -> None:
     p = sub.add_parser(
         "doctor",
         help="one pass/fail list: key, project, model, recommendation, limits, versions",
@@ -125,7 +126,7 @@ def _add_doctor(sub: Any) -> None:
 
 
 @_command
-def _add_limits(sub: Any) -> None:
+def _add_limits(sub: Subparsers) -> None:
     p = sub.add_parser(
         "limits",
         help="the organisation's rate and spend limits and this key's record (Admin API)",
@@ -142,7 +143,7 @@ def _add_limits(sub: Any) -> None:
 
 
 @_command
-def _add_migrate(sub: Any) -> None:
+def _add_migrate(sub: Subparsers) -> None:
     p = sub.add_parser(
         "migrate",
         help="config-schema and model-ID migrations only",
@@ -161,7 +162,7 @@ def _add_migrate(sub: Any) -> None:
 
 
 @_command
-def _add_undo(sub: Any) -> None:
+def _add_undo(sub: Subparsers) -> None:
     p = sub.add_parser(
         "undo",
         help="restore the files of the last applied change",
@@ -188,7 +189,7 @@ def _add_undo(sub: Any) -> None:
 
 
 @_command
-def _add_demo(sub: Any) -> None:
+def _add_demo(sub: Subparsers) -> None:
     p = sub.add_parser(
         "demo",
         help="the wizard against the built-in simulator",
@@ -219,7 +220,7 @@ def _add_demo(sub: Any) -> None:
 
 
 @_command
-def _add_simulator(sub: Any) -> None:
+def _add_simulator(sub: Subparsers) -> None:
     from wizard.simulator import cli as simulator_cli
 
     p = sub.add_parser(
@@ -234,7 +235,7 @@ def _add_simulator(sub: Any) -> None:
 
 
 @_command
-def _add_completion(sub: Any) -> None:
+def _add_completion(sub: Subparsers) -> None:
     p = sub.add_parser(
         "completion",
         help="print a shell completion script (bash, zsh or fish)",

@@ -17,12 +17,14 @@ import platform
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
-from wizard.keys import ADMIN_PREFIX, API_KEY_PREFIX, ApiKey, mask_secrets
+from wizard.jsontypes import JsonObject, as_int, as_list, as_object
+from wizard.keys import ApiKey
+from wizard.redaction import Redactor
 
 FORMAT = "flux-setup-recording/1"
 NOTE = (
@@ -44,9 +46,36 @@ MAX_EXCHANGES = 5_000  # a run that pages for ever is still a file of bounded si
 # Stands where the Admin API's record of the presented API key gives its hint: the replay
 # puts the hint of the key presented to it there, so the record matches that key again.
 THIS_KEY_HINT = "{partial_key_hint of the API key presented}"
-REDACTED_ORG = "00000000-0000-4000-8000-000000000000"
-WINDOW = 8  # no run of this many characters of a key's secret part is ever kept
 _SEQ = "flux_setup_seq"  # the request's own slot (httpx extensions) for its exchange
+
+
+class _Url(Protocol):
+    path: str
+    query: bytes
+
+
+class _Request(Protocol):
+    """What httpx hands a request hook (the SDK's own httpx; only these parts are read)."""
+
+    method: str
+    url: _Url
+    extensions: dict[str, object]
+
+    @property
+    def content(self) -> bytes: ...
+
+
+class _Response(Protocol):
+    status_code: int
+    request: _Request
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+    @property
+    def content(self) -> bytes: ...
+
+    def read(self) -> bytes: ...
 
 
 class RecordingError(ValueError):
@@ -59,16 +88,45 @@ class Exchange:
     method: str
     path: str
     query: str
-    request_body: Any = None
+    request_body: object = None
     started: float = 0.0
     status: int | None = None  # None: no answer (a timeout, a reset, a trickle cut off)
     headers: dict[str, str] = field(default_factory=dict)
-    body: Any = None
+    body: object = None
     body_text: str | None = None
     ms: float | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
+    @classmethod
+    def from_json(cls, row: JsonObject, where: str) -> Exchange:
+        """An exchange as `to_json` wrote it; a row of another shape is a RecordingError."""
+        method, path, seq = row.get("method"), row.get("path"), as_int(row.get("seq"))
+        if not isinstance(method, str) or not isinstance(path, str):
+            raise RecordingError(f"{where}: an exchange without a method and a path")
+        status = None if row.get("no_answer") else as_int(row.get("status"))
+        if status is None and not row.get("no_answer"):
+            raise RecordingError(f"{where}: the exchange {method} {path} has no status")
+        ms = row.get("ms")
+        return cls(
+            seq or 0,
+            method.upper(),
+            path,
+            str(row.get("query") or ""),
+            row.get("request_body"),
+            status=status,
+            headers={str(k): str(v) for k, v in as_object(row.get("headers")).items()},
+            body=row.get("body"),
+            body_text=str(row["body_text"]) if "body_text" in row else None,
+            ms=float(ms) if isinstance(ms, (int, float)) and not isinstance(ms, bool) else None,
+        )
+
+    @property
+    def model(self) -> str | None:
+        """The model a request names (a verification call's body), if any."""
+        model = as_object(self.request_body).get("model")
+        return model if isinstance(model, str) else None
+
+    def to_json(self) -> JsonObject:
+        out: JsonObject = {
             "seq": self.seq,
             "method": self.method,
             "path": self.path,
@@ -86,78 +144,6 @@ class Exchange:
         return out
 
 
-class Redactor:
-    """Masks every secret in a server's or the program's text: key shapes (`mask_secrets`), the
-    keys this command holds (whole, or any window of their secret part), and the organisation
-    with `--redact-org`."""
-
-    def __init__(self, *, redact_org: bool = False) -> None:
-        self.redact_org = redact_org
-        self._keys: list[ApiKey] = []
-        self._windows: set[str] = set()
-        self._organizations: set[str] = set()
-
-    def hide(self, key: ApiKey) -> None:
-        value = key.reveal()
-        if not value or any(k.reveal() == value for k in self._keys):
-            return
-        self._keys.append(key)
-        prefix = next((p for p in (API_KEY_PREFIX, ADMIN_PREFIX) if value.startswith(p)), "")
-        secret = value[len(prefix) :]
-        self._windows |= {secret[i : i + WINDOW] for i in range(len(secret) - WINDOW + 1)}
-
-    def saw_organization(self, organization: str) -> None:
-        if self.redact_org and organization:
-            self._organizations.add(organization)
-
-    def text(self, value: str) -> str:
-        for key in self._keys:
-            value = key.scrub(value)
-        value = mask_secrets(value)
-        value = self._cut_windows(value)
-        for organization in self._organizations:
-            value = value.replace(organization, REDACTED_ORG)
-        return value
-
-    def _cut_windows(self, value: str) -> str:
-        spans: list[tuple[int, int]] = []
-        for window in self._windows:
-            at = value.find(window)
-            while at != -1:
-                spans.append((at, at + WINDOW))
-                at = value.find(window, at + 1)
-        if not spans:
-            return value
-        spans.sort()
-        out, last = [], 0
-        for start, end in spans:
-            if start < last:  # overlapping windows: one cut
-                last = max(last, end)
-                continue
-            out.append(value[last:start] + "[redacted]")
-            last = end
-        return "".join(out) + value[last:]
-
-    def data(self, value: Any) -> Any:
-        """A JSON value with every string (keys of objects too) redacted."""
-        if isinstance(value, str):
-            return self.text(value)
-        if isinstance(value, list):
-            return [self.data(v) for v in value]
-        if isinstance(value, dict):
-            return {self.text(str(k)): self.data(v) for k, v in value.items()}
-        return value
-
-    def matches_hint(self, hint: str) -> bool:
-        """Whether an Admin API `partial_key_hint` is an API key's this command holds."""
-        if hint.count("...") != 1:
-            return False
-        head, tail = hint.split("...")
-        return len(head) >= 7 and any(
-            k.reveal().startswith(head) and k.reveal().endswith(tail) for k in self._keys
-        )
-
-
 class Recorder:
     """Collects the exchanges of one command (every client it makes), redacted as they come."""
 
@@ -173,7 +159,7 @@ class Recorder:
         with self._lock:
             self.redactor.hide(key)
 
-    def on_request(self, request: Any) -> None:
+    def on_request(self, request: _Request) -> None:
         """httpx's request hook (in the request's thread)."""
         with self._lock:
             if len(self._exchanges) >= MAX_EXCHANGES:
@@ -195,7 +181,7 @@ class Recorder:
                 started=self._clock(),
             )
 
-    def on_response(self, response: Any) -> None:
+    def on_response(self, response: _Response) -> None:
         """httpx's response hook: the body is read here (the SDK reads it next anyway)."""
         seq = response.request.extensions.get(_SEQ)
         response.read()
@@ -215,7 +201,7 @@ class Recorder:
             }
             exchange.body, exchange.body_text = self._body(response.content)
 
-    def _body(self, content: bytes) -> tuple[Any, str | None]:
+    def _body(self, content: bytes) -> tuple[object, str | None]:
         text = content.decode("utf-8", "replace")
         if len(text) > MAX_BODY:
             return None, self.redactor.text(text[:MAX_BODY]) + " [cut: the answer was longer]"
@@ -225,17 +211,16 @@ class Recorder:
             return None, self.redactor.text(text)
         return self.redactor.data(self._key_hints(data)), None
 
-    def _key_hints(self, data: Any) -> Any:
+    def _key_hints(self, data: object) -> object:
         """The Admin API's record of a key this command holds: its hint becomes THIS_KEY_HINT
         (the replay gives the key presented to it the same record)."""
-        rows = data.get("data") if isinstance(data, dict) else None
-        for row in rows if isinstance(rows, list) else []:
-            hint = row.get("partial_key_hint") if isinstance(row, dict) else None
-            if isinstance(hint, str) and self.redactor.matches_hint(hint):
+        for row in as_list(as_object(data).get("data")):
+            hint = as_object(row).get("partial_key_hint")
+            if isinstance(row, dict) and isinstance(hint, str) and self.redactor.matches_hint(hint):
                 row["partial_key_hint"] = THIS_KEY_HINT
         return data
 
-    def exchanges(self) -> list[dict[str, Any]]:
+    def exchanges(self) -> list[JsonObject]:
         """In the order they were asked; one never answered says how long it was waited for."""
         now = self._clock()
         with self._lock:
@@ -249,7 +234,7 @@ class Recorder:
             return rows
 
 
-def header(command: str, invocation: dict[str, Any], recorded_at: str) -> dict[str, Any]:
+def header(command: str, invocation: JsonObject, recorded_at: str) -> JsonObject:
     from importlib import metadata
 
     from wizard import __version__
@@ -271,12 +256,12 @@ def header(command: str, invocation: dict[str, Any], recorded_at: str) -> dict[s
     }
 
 
-def lines(head: dict[str, Any], recorder: Recorder, outcome: dict[str, Any]) -> str:
+def lines(head: JsonObject, recorder: Recorder, outcome: JsonObject) -> str:
     """The recording as text: header, exchanges, outcome; every string redacted once more."""
     # Once more, every row: a key the command learnt after an exchange arrived (the admin
     # key, read after the API key's listing) is masked there too.
     redact = recorder.redactor.data
-    rows: list[dict[str, Any]] = [
+    rows: list[object] = [
         redact(head),
         *(redact(row) for row in recorder.exchanges()),
         {"outcome": redact(outcome), "dropped_exchanges": recorder.dropped},
@@ -293,13 +278,21 @@ def write(path: Path, text: str) -> None:
 
 @dataclass
 class Recording:
-    header: dict[str, Any]
-    exchanges: list[dict[str, Any]]
-    outcome: dict[str, Any]
+    header: JsonObject
+    exchanges: list[Exchange]
+    outcome: JsonObject
 
     @property
     def recorded_at(self) -> str:
         return str(self.header.get("recorded_at") or "")
+
+    @property
+    def command(self) -> str:
+        return str(self.header.get("command") or "check")
+
+    @property
+    def invocation(self) -> JsonObject:
+        return as_object(self.header.get("invocation"))
 
 
 def parse(text: str, where: str = "the recording") -> Recording:
@@ -323,19 +316,17 @@ def parse(text: str, where: str = "the recording") -> Recording:
     return _rows(rows, where)
 
 
-def _rows(rows: Iterable[Any], where: str) -> Recording:
+def _rows(rows: Iterable[object], where: str) -> Recording:
     items = list(rows)
     if not items or not isinstance(items[0], dict) or items[0].get("format") != FORMAT:
         raise RecordingError(f"{where} is not a flux-setup recording (no `{FORMAT}` header)")
-    outcome: dict[str, Any] = {}
+    outcome: JsonObject = {}
     exchanges = []
     for row in items[1:]:
         if not isinstance(row, dict):
             raise RecordingError(f"{where}: an entry that is not a JSON object")
         if "outcome" in row:
-            outcome = row["outcome"] if isinstance(row["outcome"], dict) else {}
-        elif isinstance(row.get("method"), str) and isinstance(row.get("path"), str):
-            exchanges.append(row)
+            outcome = as_object(row["outcome"])
         else:
-            raise RecordingError(f"{where}: an exchange without a method and a path")
+            exchanges.append(Exchange.from_json(row, where))
     return Recording(items[0], exchanges, outcome)

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from wizard.diagnosis import Diagnosis
+from wizard.jsontypes import JsonObject
 from wizard.vocab import Code, ExitCode
 
 if TYPE_CHECKING:
@@ -37,7 +38,9 @@ class Report:
     checklist_from: Detection | None = None
     error: tuple[str, str | None] | None = None
     # Fields of one command only (chosen, changeset, restored, last_check, ...).
-    fields: dict[str, Any] = field(default_factory=dict)
+    fields: JsonObject = field(default_factory=dict)
+    # check --all: each project's exit code (what --fail-on weighs), beside its JSON.
+    project_codes: list[ExitCode] | None = None
 
     @classmethod
     def failure(
@@ -55,8 +58,8 @@ class Report:
         found = list(self.detection.diagnoses) if self.detection else []
         return found + [d for d in self.diagnoses if d not in found]
 
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
+    def to_json(self) -> JsonObject:
+        out: JsonObject = {
             "schema": SCHEMA,
             "command": self.command,
             "exit_code": int(self.exit_code),
@@ -73,7 +76,7 @@ class Report:
         out.update(self.fields)
         return out
 
-    def _detection_json(self, detection: Detection) -> dict[str, Any]:
+    def _detection_json(self, detection: Detection) -> JsonObject:
         from wizard import checklist  # the checklist module is only needed with findings
 
         data = detection.to_json()
@@ -93,7 +96,7 @@ class Report:
         }
 
 
-def changes_json(plan: Plan) -> list[dict[str, Any]]:
+def changes_json(plan: Plan) -> list[JsonObject]:
     return [
         {"path": plan.label(c), "action": str(c.action), "diff": c.diff(plan.label(c))}
         for c in plan.changes

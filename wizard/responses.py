@@ -8,9 +8,9 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 from wizard import untrusted
+from wizard.jsontypes import JsonObject, as_int, as_object
 
 LINE = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 DATE = re.compile(r"[0-9][0-9T:.Z+-]{0,39}")
@@ -30,7 +30,7 @@ class Junk(Exception):
         return f"{self.what}{shown}"
 
 
-def parse(body: bytes) -> Any:
+def parse(body: bytes) -> object:
     try:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError):
@@ -39,13 +39,13 @@ def parse(body: bytes) -> Any:
 
 @dataclass
 class Page:
-    models: list[dict[str, Any]]
+    models: list[JsonObject]
     has_more: bool
     last_id: str | None
     rejected: list[str] = field(default_factory=list)  # IDs that are no model IDs, escaped
 
 
-def model(data: Any, body: bytes = b"") -> dict[str, Any] | None:
+def model(data: object, body: bytes = b"") -> JsonObject | None:
     """A model's fields, cleaned; None when its ID is not a model ID."""
     if not isinstance(data, dict):
         raise Junk("a model in the answer is not an object", body)
@@ -54,7 +54,7 @@ def model(data: Any, body: bytes = b"") -> dict[str, Any] | None:
     if not untrusted.is_model_id(data.get("id")):
         return None
     line = data.get("line")
-    out: dict[str, Any] = {
+    out: JsonObject = {
         "id": data["id"],
         "display_name": untrusted.text(data.get("display_name") or data["id"], limit=100),
         "line": line if isinstance(line, str) and LINE.fullmatch(line) else None,
@@ -64,8 +64,7 @@ def model(data: Any, body: bytes = b"") -> dict[str, Any] | None:
         value = data.get(name)
         out[name] = value if isinstance(value, str) and DATE.fullmatch(value) else None
     for name in ("max_input_tokens", "max_tokens"):  # numbers: `catalog` checks them
-        value = data.get(name)
-        out[name] = value if isinstance(value, int) and not isinstance(value, bool) else None
+        out[name] = as_int(data.get(name))
     return out
 
 
@@ -89,14 +88,13 @@ def page(body: bytes) -> Page:
 
 def message_usage(body: bytes) -> tuple[int, int]:
     """The input and output tokens of a message: whole numbers, or Junk."""
-    data = parse(body)
-    usage = data.get("usage") if isinstance(data, dict) else None
+    usage = as_object(parse(body)).get("usage")
     if not isinstance(usage, dict):
         raise Junk("the message has no `usage`", body)
-    counts = usage.get("input_tokens"), usage.get("output_tokens")
-    if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in counts):
+    counts = as_int(usage.get("input_tokens")), as_int(usage.get("output_tokens"))
+    if counts[0] is None or counts[1] is None or min(counts[0], counts[1]) < 0:
         raise Junk("the message's token counts are not whole numbers", body)
-    return counts[0], counts[1]  # type: ignore[return-value]
+    return counts[0], counts[1]
 
 
 def retry_after_date(value: str, now: float) -> float | None:

@@ -55,8 +55,7 @@ def failing_on(ctx: Context, report: Report) -> Report:
     chosen = ctx.options.fail_on
     if chosen is None:
         return report
-    projects = report.fields.get("projects")
-    codes = [int(p["exit_code"]) for p in projects] if projects else [int(report.exit_code)]
+    codes = [int(c) for c in report.project_codes or [report.exit_code]]
     code = verdicts.failing_on(codes, chosen)
     if code == report.exit_code:
         return report

@@ -102,6 +102,7 @@ def check_all(ctx: Context) -> Report:
     if o.fix:
         _fix(ctx, fixes, report)
     report.exit_code = overall(members)
+    report.project_codes = [m.code for m in members]
     report.fields.update(_json(ctx, roots, found, members, groups, fixes))
     _verdict(ctx, members, report.exit_code)
     return report

@@ -13,7 +13,6 @@ import platform
 import sys
 from dataclasses import dataclass, replace
 from importlib import metadata
-from typing import Any
 
 from wizard import __version__, gitguard, memory
 from wizard import verdict as verdicts
@@ -23,6 +22,7 @@ from wizard.flow.key import key_discovery
 from wizard.flow.prepare import Prepared, env_override, prepare
 from wizard.flow.saved import age_of, is_stale
 from wizard.flow.session import Context
+from wizard.jsontypes import JsonObject, as_list, as_object
 from wizard.keys import KeyDiscovery, check_form
 from wizard.limits.findings import Limits
 from wizard.prompts import NoInput
@@ -67,9 +67,9 @@ def doctor(ctx: Context) -> Report:
     return _finish(ctx, checks, verdict.report if verdict else None)
 
 
-def _organization(data: dict[str, Any] | None, ctx: Context, found: KeyDiscovery) -> str | None:
+def _organization(data: JsonObject | None, ctx: Context, found: KeyDiscovery) -> str | None:
     """The organisation this key belongs to: from the check just made, else its last record."""
-    key = (data or {}).get("key") or {}
+    key = as_object((data or {}).get("key"))
     if key.get("organization_id"):
         return str(key["organization_id"])
     if found.key is None:
@@ -146,7 +146,7 @@ def _project(ctx: Context, prepared: Prepared, found: KeyDiscovery) -> list[Chec
 class _Verdict:
     checks: list[Check]
     report: Report
-    data: dict[str, Any]  # the report's JSON, made once
+    data: JsonObject  # the report's JSON, made once
 
 
 def _verdict(ctx: Context) -> _Verdict | None:
@@ -163,7 +163,7 @@ def _verdict(ctx: Context) -> _Verdict | None:
         return _Verdict([line], failed, failed.to_json())
     code = report.exit_code
     data = report.to_json()
-    configured = data.get("configured") or {}
+    configured = as_object(data.get("configured"))
     reason = data.get("reason") or verdicts.SENTENCES.get(code, f"exit {int(code)}")
     checks = [
         Check(
@@ -182,14 +182,14 @@ def _verdict(ctx: Context) -> _Verdict | None:
     admin = report.detection.admin_limits if report.detection else None
     if admin is not None:
         checks += _admin(admin, data)
-    limits = data.get("ratelimits") or {}
+    limits = as_object(data.get("ratelimits"))
     if limits and not (admin and admin.read):
         shown = ", ".join(f"{k} {v}" for k, v in sorted(limits.items()) if k.endswith("-limit"))
         checks.append(Check("limits", True, f"Rate limits (from the API's headers): {shown}."))
     return _Verdict(checks, report, data)
 
 
-def _admin(admin: Limits, data: dict[str, Any]) -> list[Check]:
+def _admin(admin: Limits, data: JsonObject) -> list[Check]:
     """The Admin API's lines: the organisation and this key's record, then the limits of the
     configured model's group and the spend limits; a problem it proves fails its line."""
     org = f"organisation {admin.organization.name}" if admin.organization else "no organisation"
@@ -208,8 +208,8 @@ def _admin(admin: Limits, data: dict[str, Any]) -> list[Check]:
         )
     ]
     if admin.read:
-        model = (data.get("configured") or {}).get("model")
-        group = admin.group_of(model)
+        model = as_object(data.get("configured")).get("model")
+        group = admin.group_of(model if isinstance(model, str) else None)
         spend = "; ".join(s.describe() for s in admin.spend_limits or []) or admin.spend_note
         checks.append(
             Check(
@@ -226,15 +226,16 @@ def _admin(admin: Limits, data: dict[str, Any]) -> list[Check]:
     return checks
 
 
-def _first_step(data: dict[str, Any], code: ExitCode) -> str:
+def _first_step(data: JsonObject, code: ExitCode) -> str:
     """The one thing to do: the checklist's first open item, else the first diagnosis' step,
     else what the verdict asks for."""
-    open_items = [i for i in data.get("checklist_items") or [] if not i.get("done")]
+    items = [as_object(i) for i in as_list(data.get("checklist_items"))]
+    open_items = [i for i in items if not i.get("done")]
     if open_items:
         return str(open_items[0].get("next_step") or open_items[0].get("title"))
-    diagnoses = data.get("diagnosis") or []
+    diagnoses = [as_object(d) for d in as_list(data.get("diagnosis"))]
     if diagnoses:
-        return str(diagnoses[0]["next_step"])
+        return str(diagnoses[0].get("next_step"))
     if code.is_verdict and data.get("recommended"):
         return f"`flux-setup run` switches Flux to {data['recommended']}."
     return "`flux-setup check` says what stands in the way."

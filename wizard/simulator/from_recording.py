@@ -10,10 +10,9 @@ other faults."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from wizard.errors import UsageError
-from wizard.recording import THIS_KEY_HINT, Recording
+from wizard.jsontypes import JsonObject, as_list, as_object
+from wizard.recording import THIS_KEY_HINT, Exchange, Recording
 from wizard.simulator.scenarios import MODEL_FIELDS
 
 RETRY_HEADERS = ("retry-after", "retry-after-ms", "x-should-retry")
@@ -21,85 +20,79 @@ RATE_HEADERS = {"requests": "requests", "input-tokens": "input_tokens", "output-
 ADMIN = "/v1/organizations/"
 
 
-def _answered(recording: Recording, path: str | None = None) -> list[dict[str, Any]]:
-    return [
-        e
-        for e in recording.exchanges
-        if e.get("status") == 200 and (path is None or e["path"] == path)
-    ]
+def _answered(recording: Recording, path: str | None = None) -> list[Exchange]:
+    return [e for e in recording.exchanges if e.status == 200 and (path is None or e.path == path)]
 
 
-def _models(recording: Recording) -> list[dict[str, Any]]:
-    models: dict[str, dict[str, Any]] = {}
+def _models(recording: Recording) -> list[JsonObject]:
+    models: dict[str, JsonObject] = {}
+    aliases: dict[str, list[str]] = {}
     for exchange in _answered(recording, "/v1/models"):
-        for model in (exchange.get("body") or {}).get("data") or []:
-            if isinstance(model, dict) and isinstance(model.get("id"), str):
-                models.setdefault(model["id"], {k: model.get(k) for k in MODEL_FIELDS})
+        for model in map(as_object, as_list(as_object(exchange.body).get("data"))):
+            if isinstance(model.get("id"), str):
+                models.setdefault(str(model["id"]), {k: model.get(k) for k in MODEL_FIELDS})
     for exchange in _answered(recording):
-        asked = exchange["path"].removeprefix("/v1/models/")
-        body = exchange.get("body")
-        if asked == exchange["path"] or not isinstance(body, dict) or "id" not in body:
+        asked = exchange.path.removeprefix("/v1/models/")
+        body = as_object(exchange.body)
+        found = body.get("id")
+        if asked == exchange.path or not isinstance(found, str):
             continue
-        model = models.setdefault(body["id"], {k: body.get(k) for k in MODEL_FIELDS})
-        if asked != body["id"]:  # an alias the API resolved
-            model.setdefault("aliases", [])
-            if asked not in model["aliases"]:
-                model["aliases"].append(asked)
-    for model in models.values():
+        models.setdefault(found, {k: body.get(k) for k in MODEL_FIELDS})
+        if asked != found and asked not in aliases.setdefault(found, []):
+            aliases[found].append(asked)  # an alias the API resolved
+    for model_id, model in models.items():
         model.pop("type", None)
+        if aliases.get(model_id):
+            model["aliases"] = aliases[model_id]
     return list(models.values())
 
 
-def _rule(exchange: dict[str, Any]) -> dict[str, Any] | None:
-    path = exchange["path"]
+def _rule(exchange: Exchange) -> JsonObject | None:
+    path = exchange.path
     if path == "/v1/messages":
-        on, model = "messages", (exchange.get("request_body") or {}).get("model")
+        on, model = "messages", exchange.model
     elif path == "/v1/models":
         on, model = "models", None
     elif path.startswith("/v1/models/"):
         on, model = "model", path.removeprefix("/v1/models/")
     else:
         return None
-    rule: dict[str, Any] = {"on": on, "status": exchange["status"]}
+    rule: JsonObject = {"on": on, "status": exchange.status}
     if model:
         rule["models"] = [model]
-    body = exchange.get("body")
-    error = body.get("error") if isinstance(body, dict) else None
-    details = error.get("details") if isinstance(error, dict) else None
+    body = exchange.body
+    error = as_object(as_object(body).get("error"))
+    details = error.get("details")
     standard = (
-        isinstance(body, dict)
-        and body.get("type") == "error"
-        and isinstance(error, dict)
+        as_object(body).get("type") == "error"
+        and bool(error)
         and set(error) <= {"type", "message", "details"}
         and (details is None or (isinstance(details, dict) and set(details) <= {"error_code"}))
     )
     if standard:
-        assert isinstance(error, dict)
         rule.update(type=error.get("type"), message=error.get("message", ""))
-        if isinstance(details, dict) and details.get("error_code"):
-            rule["error_code"] = details["error_code"]
+        code = as_object(details).get("error_code")
+        if code:
+            rule["error_code"] = code
     else:
-        rule["body"] = body if body is not None else {"text": exchange.get("body_text")}
-    headers = {k: v for k, v in (exchange.get("headers") or {}).items() if k in RETRY_HEADERS}
+        rule["body"] = body if body is not None else {"text": exchange.body_text}
+    headers = {k: v for k, v in exchange.headers.items() if k in RETRY_HEADERS}
     if headers:
         rule["headers"] = headers
     return rule
 
 
-def _responses(recording: Recording) -> list[dict[str, Any]]:
+def _responses(recording: Recording) -> list[JsonObject]:
     """Every refusal, once; a transient one the same request later got past is left out."""
-    rules: list[dict[str, Any]] = []
+    rules: list[JsonObject] = []
     exchanges = recording.exchanges
     for index, exchange in enumerate(exchanges):
-        status = exchange.get("status")
+        status = exchange.status
         if status is None or status == 200:
             continue
         later = exchanges[index + 1 :]
-        same = [e for e in later if e["path"] == exchange["path"]
-                and e.get("request_body") == exchange.get("request_body")]  # fmt: skip
-        if (status >= 500 or status in (408, 409, 429)) and any(
-            e.get("status") == 200 for e in same
-        ):
+        same = [e for e in later if e.path == exchange.path and e.model == exchange.model]
+        if (status >= 500 or status in (408, 409, 429)) and any(e.status == 200 for e in same):
             continue
         rule = _rule(exchange)
         if rule is not None and rule not in rules:
@@ -109,7 +102,7 @@ def _responses(recording: Recording) -> list[dict[str, Any]]:
 
 def _rate_limits(recording: Recording) -> dict[str, int]:
     for exchange in _answered(recording, "/v1/messages"):
-        headers = exchange.get("headers") or {}
+        headers = exchange.headers
         found = {
             name: int(headers[f"anthropic-ratelimit-{header}-limit"])
             for header, name in RATE_HEADERS.items()
@@ -120,39 +113,40 @@ def _rate_limits(recording: Recording) -> dict[str, int]:
     return {}
 
 
-def _admin(recording: Recording) -> dict[str, Any]:
-    admin: dict[str, Any] = {}
+def _admin(recording: Recording) -> JsonObject:
+    admin: JsonObject = {}
     for exchange in recording.exchanges:
-        path, body = exchange["path"], exchange.get("body")
-        if not path.startswith(ADMIN) or not isinstance(body, dict):
+        path, body = exchange.path, as_object(exchange.body)
+        if not path.startswith(ADMIN) or not body:
             continue
-        code = ((body.get("error") or {}).get("details") or {}).get("error_code")
+        error = as_object(body.get("error"))
+        code = as_object(error.get("details")).get("error_code")
         if code == "organization_type_not_supported":
             if path.endswith("/spend_limits/effective"):
                 admin["spend_limits"] = "unsupported"
             else:
                 admin["available"] = False
             continue
-        if exchange.get("status") != 200:
+        if exchange.status != 200:
             continue
-        rows = [r for r in body.get("data") or [] if isinstance(r, dict)]
+        rows = [as_object(r) for r in as_list(body.get("data")) if isinstance(r, dict)]
         _admin_answer(admin, path, body, rows)
     return admin
 
 
-def _admin_answer(
-    admin: dict[str, Any], path: str, body: dict[str, Any], rows: list[dict[str, Any]]
-) -> None:
-    def values(row: dict[str, Any], own: bool = False) -> dict[str, Any]:
-        return {v["type"]: v["value"] for v in row.get("limits") or []
-                if not own or (v.get("source") or {}).get("type") == "workspace"}  # fmt: skip
+def _admin_answer(admin: JsonObject, path: str, body: JsonObject, rows: list[JsonObject]) -> None:
+    def values(row: JsonObject, own: bool = False) -> JsonObject:
+        limits = [as_object(v) for v in as_list(row.get("limits"))]
+        return {str(v.get("type")): v.get("value") for v in limits
+                if not own or as_object(v.get("source")).get("type") == "workspace"}  # fmt: skip
 
     if path.endswith("/me"):
         admin["name"] = body.get("name")
     elif path.startswith(ADMIN + "workspaces/"):
         admin["workspace_id"] = path.split("/")[4]
         admin["workspace_rate_limits"] = [
-            {"group": (r.get("group") or {}).get("id"), "limits": values(r, own=True)} for r in rows
+            {"group": as_object(r.get("group")).get("id"), "limits": values(r, own=True)}
+            for r in rows
         ]
     elif path.endswith("/rate_limits"):
         admin["rate_limits"] = [
@@ -161,30 +155,29 @@ def _admin_answer(
     elif path.endswith("/spend_limits/effective"):
         admin["spend_limits"] = [
             {"period": r.get("period"), "amount": r.get("amount"),
-             "spent": r.get("period_to_date_spend"), "scope": (r.get("source") or {}).get("type")}
+             "spent": r.get("period_to_date_spend"),
+             "scope": as_object(r.get("source")).get("type")}
             for r in rows
         ]  # fmt: skip
     elif path.endswith("/api_keys"):
         for row in rows:
             if row.get("partial_key_hint") == THIS_KEY_HINT:
                 admin["this_key"] = {k: row.get(k) for k in ("status", "expires_at", "name")}
-                scope = row.get("scope") or {}
+                scope = as_object(row.get("scope"))
                 if scope.get("workspace_id"):
                     admin.setdefault("workspace_id", scope["workspace_id"])
 
 
-def scenario_from(recording: Recording, name: str) -> dict[str, Any]:
+def scenario_from(recording: Recording, name: str) -> JsonObject:
     models = _models(recording)
     if not models:
         raise UsageError(
             "the recording has no model the API listed or returned: a scenario needs models.",
             fix="Record a command that lists the models (check, run, models, doctor).",
         )
-    organizations = [
-        (e.get("headers") or {}).get("anthropic-organization-id") for e in recording.exchanges
-    ]
+    organizations = [e.headers.get("anthropic-organization-id") for e in recording.exchanges]
     head = recording.header
-    scenario: dict[str, Any] = {
+    scenario: JsonObject = {
         "name": name,
         "description": f"Made from a recording of `{head.get('command')}` "
         f"({recording.recorded_at or 'undated'}, flux-setup {head.get('flux_setup')}): every "

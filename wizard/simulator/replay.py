@@ -16,16 +16,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from wizard.jsontypes import as_object
 from wizard.keys import API_KEY_PREFIX
-from wizard.recording import THIS_KEY_HINT, Recording
+from wizard.recording import THIS_KEY_HINT, Exchange, Recording
 
 REPLAY_STATUS = 599
 MAX_WAIT = 60.0  # seconds a recorded non-answer is replayed for, at most
 Key = tuple[str, str, "str | None"]
 
 
-def match_key(method: str, path: str, body: Any) -> Key:
-    model = body.get("model") if isinstance(body, dict) else None
+def match_key(method: str, path: str, body: object) -> Key:
+    model = as_object(body).get("model")
     return method.upper(), path, model if isinstance(model, str) else None
 
 
@@ -39,16 +40,16 @@ class Replay:
 
     def __init__(self, recording: Recording) -> None:
         self.recording = recording
-        self._queues: dict[Key, deque[dict[str, Any]]] = defaultdict(deque)
+        self._queues: dict[Key, deque[Exchange]] = defaultdict(deque)
         for exchange in recording.exchanges:
-            key = match_key(exchange["method"], exchange["path"], exchange.get("request_body"))
+            key = (exchange.method, exchange.path, exchange.model)
             self._queues[key].append(exchange)
         self._lock = threading.Lock()
         self.stopping = threading.Event()
         self.api_key = ""  # the last API key presented: the Admin API's record names it
         self.unanswered: list[str] = []
 
-    def next(self, method: str, path: str, body: Any) -> dict[str, Any] | None:
+    def next(self, method: str, path: str, body: object) -> Exchange | None:
         key = match_key(method, path, body)
         with self._lock:
             queue = self._queues.get(key)
@@ -91,21 +92,19 @@ class _Handler(BaseHTTPRequestHandler):
         exchange = replay.next(method, path, body)
         if exchange is None:
             return self._unrecorded(method, path, body)
-        if exchange.get("no_answer"):
-            replay.stopping.wait(min(float(exchange.get("ms") or 0) / 1000, MAX_WAIT))
+        if exchange.status is None:  # no answer came: none comes now either
+            replay.stopping.wait(min((exchange.ms or 0) / 1000, MAX_WAIT))
             return self._reset()
-        headers = {k: str(v) for k, v in (exchange.get("headers") or {}).items()}
-        if "body_text" in exchange:
-            data = str(exchange["body_text"]).encode("utf-8")
+        if exchange.body_text is not None:
+            data = exchange.body_text.encode("utf-8")
         else:
-            text = json.dumps(exchange.get("body"))
+            text = json.dumps(exchange.body)
             data = text.replace(THIS_KEY_HINT, hint(replay.api_key)).encode("utf-8")
-        self._send(int(exchange.get("status") or 500), data, headers)
+        self._send(exchange.status, data, dict(exchange.headers))
 
-    def _unrecorded(self, method: str, path: str, body: Any) -> None:
-        what = f"{method} {path}" + (
-            f" (model {body['model']})" if isinstance(body, dict) and "model" in body else ""
-        )
+    def _unrecorded(self, method: str, path: str, body: object) -> None:
+        model = match_key(method, path, body)[2]
+        what = f"{method} {path}" + (f" (model {model})" if model else "")
         error = {
             "type": "replay_error",
             "message": f"flux-setup replay: the recording has no answer for {what}",

@@ -56,16 +56,17 @@ def _serve(recording: Recording, port: int) -> int:
         ) from None
     print(running.base_url, flush=True)  # alone on stdout: scripts read this line
     head = recording.header
-    asked = head.get("invocation") or {}
+    asked = recording.invocation
+    prefer = asked.get("prefer")
     key = API_KEY_PREFIX + "0" * MIN_LENGTH
     clock = f"{CLOCK_VAR}={recording.recorded_at} " if recording.recorded_at else ""
     print(
-        f"replaying {len(recording.exchanges)} exchanges of `{head.get('command')}` recorded "
+        f"replaying {len(recording.exchanges)} exchanges of `{recording.command}` recorded "
         f"{recording.recorded_at or 'at an unknown time'} with flux-setup "
         f"{head.get('flux_setup')}; Ctrl-C to stop. The same command, as of the same day:\n"
         f"  {clock}ANTHROPIC_BASE_URL={running.base_url} ANTHROPIC_API_KEY={key} "
-        f"FLUX_MODEL={asked.get('configured') or ''} flux-setup {head.get('command') or 'check'}"
-        + (f" --prefer {','.join(asked['prefer'])}" if asked.get("prefer") else ""),
+        f"FLUX_MODEL={asked.get('configured') or ''} flux-setup {recording.command}"
+        + (f" --prefer {','.join(map(str, prefer))}" if isinstance(prefer, list) else ""),
         file=sys.stderr,
         flush=True,
     )
