@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.helpers import KEY, flux
 from wizard.errors import FilesError
 from wizard.fluxconfig import load, locate, migrate, set_model
 
@@ -245,3 +246,23 @@ def test_migrating_leaves_no_pile_of_blank_lines_where_keys_were(tmp_path):
     assert "\n\n\n" not in text
     assert 'id = "claude-3-haiku-20240307"\nfallback = "claude-3-haiku-20240307"\n' in text
     assert text.endswith("\n\n[tool.other]\na = 1\n")
+
+
+def test_a_tool_flux_table_split_by_other_tables_is_refused_clearly_and_left_as_it_was(
+    tmp_path, sim
+):
+    """[tool.flux] and [tool.flux.extra] with [tool.ruff] between them: tomlkit can read it
+    but not edit it without breaking it. Exit 6 with the fix, never a bug, nothing written."""
+    text = (
+        "[tool.black]\nline-length = 100\n\n[tool.flux]\n"
+        'model = "claude-3-haiku-20240307"  # mine\n\n[tool.ruff]\nline-length = 99\n\n'
+        "[tool.flux.extra]\na = 1\n"
+    )
+    (tmp_path / "pyproject.toml").write_text(text)
+    env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": sim.base_url}
+    for args in (["migrate", "--yes"], ["run", "--yes", "--no-verify"]):
+        result = flux(*args, "--project", str(tmp_path), env=env)
+        assert result.returncode == 6, (args, result.stderr, result.stdout)
+        said = result.stdout + result.stderr
+        assert "[tool.flux] is split into parts" in said and "a bug" not in said
+        assert (tmp_path / "pyproject.toml").read_text() == text

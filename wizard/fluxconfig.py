@@ -12,16 +12,17 @@ import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import tomlkit
+from tomlkit.container import OutOfOrderTableProxy
 from tomlkit.exceptions import ParseError, TOMLKitError
 from tomlkit.items import Table
 
 from wizard import schemas
 from wizard.errors import FilesError
 from wizard.fileio import read_optional
-from wizard.migrations import add_table, put_first
+from wizard.jsontypes import as_object
+from wizard.migrations import FluxTable, add_table, put_first
 from wizard.textfile import BOM, crlf_for_new_lines, decode
 
 if sys.version_info >= (3, 11):
@@ -71,7 +72,7 @@ def locate(project: Path, config: Path | None = None) -> ConfigLocation:
     if data is not None:
         text = decode(data, pyproject.name, flag="--config").text
         try:  # tomllib is several times faster than tomlkit, and this is only a peek
-            doc: dict[str, Any] = tomllib.loads(text)
+            doc: dict[str, object] = tomllib.loads(text)
         except tomllib.TOMLDecodeError:
             doc = _parse(text, pyproject.name)  # tomlkit's error names line and column
         tool = doc.get("tool")
@@ -99,16 +100,28 @@ class FluxConfig:
     def display(self) -> str:
         return self.location.where
 
-    def table(self) -> Any:
+    def table(self) -> FluxTable:
         """The Flux table inside the document (the document itself for flux.toml)."""
         if not self.location.in_pyproject:
             return self.doc
         if "tool" not in self.doc:
             self.doc["tool"] = tomlkit.table(is_super_table=True)
-        tool = self.doc["tool"]
+        tool = self.doc["tool"]  # a proxy when the [tool.*] tables stand apart
+        if not isinstance(tool, (Table, OutOfOrderTableProxy)):
+            raise FilesError(f"{self.display}: `tool` must be a table.", fix="Make it [tool.*].")
         if "flux" not in tool:
             tool["flux"] = tomlkit.table()
-        return tool["flux"]
+        flux = tool["flux"]
+        if isinstance(flux, OutOfOrderTableProxy):
+            raise FilesError(
+                f"{self.display}: [tool.flux] is split into parts that other tables stand "
+                "between: flux-setup cannot edit it without moving them; nothing was written.",
+                fix="Put [tool.flux] and its sub-tables ([tool.flux.*]) next to each other, "
+                "then rerun.",
+            )
+        if not isinstance(flux, Table):  # validated on load
+            raise FilesError(f"{self.display}: [tool.flux] must be a table.", fix="Make it one.")
+        return flux
 
     def render(self) -> bytes:
         text = tomlkit.dumps(self.doc)
@@ -126,7 +139,7 @@ class FluxConfig:
         return self.location.exists and self.version < schemas.latest()
 
 
-def _same(a: Any, b: Any) -> bool:
+def _same(a: object, b: object) -> bool:
     """Equal as settings, NaN included (nan never equals itself, and a `nan` in another tool's
     table must not make every edit look wrong)."""
     if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
@@ -157,10 +170,10 @@ def load(location: ConfigLocation) -> FluxConfig:
     return cfg
 
 
-def _flux_table(plain: dict[str, Any], location: ConfigLocation) -> dict[str, Any]:
+def _flux_table(plain: dict[str, object], location: ConfigLocation) -> dict[str, object]:
     if not location.in_pyproject:
         return plain
-    flux = plain.get("tool", {}).get("flux", {})
+    flux = as_object(plain.get("tool")).get("flux", {})
     if not isinstance(flux, dict):
         raise FilesError(
             f"{location.where}: [tool.flux] must be a table.", fix="Make it a [tool.flux] table."
@@ -168,20 +181,29 @@ def _flux_table(plain: dict[str, Any], location: ConfigLocation) -> dict[str, An
     return flux
 
 
-def _plain(cfg: FluxConfig) -> dict[str, Any]:
-    data: dict[str, Any] = tomllib.loads(tomlkit.dumps(cfg.doc))
+def _plain(cfg: FluxConfig) -> dict[str, object]:
+    data: dict[str, object] = tomllib.loads(tomlkit.dumps(cfg.doc))
     return data
 
 
-def _flux_part(data: dict[str, Any], in_pyproject: bool) -> dict[str, Any]:
-    if not in_pyproject:
-        return data
-    flux: dict[str, Any] = data.setdefault("tool", {}).setdefault("flux", {})
-    return flux
+def _sub(data: dict[str, object], key: str) -> dict[str, object]:
+    """The table under `key` of plain data, made when missing (a validated config has no
+    other kind of value there)."""
+    found = data.setdefault(key, {})
+    if not isinstance(found, dict):
+        raise FilesError(f"`{key}` must be a table.", fix=f"Make `{key}` a table.")
+    return found
 
 
-def _verify(cfg: FluxConfig, expected: dict[str, Any]) -> None:
-    actual = tomllib.loads(cfg.render().decode("utf-8").lstrip(BOM))
+def _flux_part(data: dict[str, object], in_pyproject: bool) -> dict[str, object]:
+    return _sub(_sub(data, "tool"), "flux") if in_pyproject else data
+
+
+def _verify(cfg: FluxConfig, expected: dict[str, object]) -> None:
+    try:
+        actual: object = tomllib.loads(cfg.render().decode("utf-8").lstrip(BOM))
+    except tomllib.TOMLDecodeError:
+        actual = None  # tomlkit produced TOML that does not read: never written
     if not _same(actual, expected):  # tomlkit produced something else than intended
         raise FilesError(
             f"{cfg.display}: the edit would not produce the intended settings; nothing was written.",
@@ -229,7 +251,7 @@ def set_model(
     expected = _plain(cfg)
     flux = _flux_part(expected, cfg.location.in_pyproject)
     flux.setdefault("config_version", schemas.latest())
-    section = flux.setdefault("model", {})
+    section = _sub(flux, "model")
     section["id"] = model
     if fallback is not None:
         section["fallback"] = fallback

@@ -6,10 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeAlias
 
 import tomlkit
-from tomlkit.items import Comment, Null, Table, Whitespace
+from tomlkit.container import Container
+from tomlkit.items import Comment, Item, Null, Table, Whitespace
+
+# Where Flux's settings sit: a flux.toml document (its top level) or `[tool.flux]`.
+FluxTable: TypeAlias = Container | Table
 
 
 @dataclass(frozen=True)
@@ -18,11 +22,11 @@ class Migration:
     After the edits, the document must read as the transformed data, or nothing is written."""
 
     summary: str
-    edit: Callable[[Any], None]  # the Flux table of the tomlkit document, edited in place
-    transform: Callable[[dict[str, Any]], None]  # the Flux part of the plain data, in place
+    edit: Callable[[FluxTable], None]  # the Flux table of the tomlkit document, edited in place
+    transform: Callable[[dict[str, object]], None]  # the Flux part of the plain data, in place
 
 
-def put_first(table: Any, key: str, value: Any) -> None:
+def put_first(table: FluxTable, key: str, value: object) -> None:
     """Put a key before the other keys (after leading comments), where a reader looks first."""
     container = table.value if isinstance(table, Table) else table
     body = getattr(container, "body", None)
@@ -31,41 +35,44 @@ def put_first(table: Any, key: str, value: Any) -> None:
         (i for i, (_, item) in enumerate(body or []) if not isinstance(item, Comment)), None
     )
     try:
-        if index is None:
+        if index is None or not isinstance(container, Container):
             raise LookupError
         container._insert_at(index, key, value)  # tomlkit is pinned: this private call is stable
     except Exception:
         table[key] = value
 
 
-def add_table(parent: Any, key: str, table: Any) -> None:
+def add_table(parent: FluxTable, key: str, table: Table) -> None:
     if isinstance(parent, Table):
         table.add(tomlkit.nl())  # keep a blank line before the next [tool.x] header
     parent[key] = table
 
 
-def _comment_of(table: Any, key: str) -> tuple[str, str] | None:
+def _comment_of(table: FluxTable, key: str) -> tuple[str, str] | None:
     """The inline comment of a key (and the spaces before it), to travel with its value."""
     try:
-        trivia = table.item(key).trivia
-    except (KeyError, AttributeError):
+        item = table[key]
+    except KeyError:
         return None
+    if not isinstance(item, Item):  # a table split across the file has no one comment
+        return None
+    trivia = item.trivia
     return (trivia.comment, trivia.comment_ws) if trivia.comment else None
 
 
-def _put(section: Any, key: str, value: str, comment: tuple[str, str] | None) -> None:
+def _put(section: Table, key: str, value: str, comment: tuple[str, str] | None) -> None:
     section[key] = value
-    if comment is not None:
-        item = section.item(key)
+    item = section[key]
+    if comment is not None and isinstance(item, Item):
         item.trivia.comment, item.trivia.comment_ws = comment
 
 
-def _squeeze_blank_lines(table: Any) -> None:
+def _squeeze_blank_lines(table: FluxTable) -> None:
     """The blank lines that stood between keys now removed would pile up: of each run of
     them only the last is kept (it separates what follows). Blanked in place, as tomlkit
     indexes its items by position."""
     container = table.value if isinstance(table, Table) else table
-    run: list[Any] = []
+    run: list[Whitespace] = []
     for _, item in [*getattr(container, "body", []), (None, None)]:
         if isinstance(item, Null):
             continue
@@ -77,13 +84,13 @@ def _squeeze_blank_lines(table: Any) -> None:
         run = []
 
 
-def _v1_edit(table: Any) -> None:
+def _v1_edit(table: FluxTable) -> None:
     model = table.get("model")
     fallback = table.get("fallback_model")
     comments = {key: _comment_of(table, key) for key in ("model", "fallback_model")}
     for key in ("model", "fallback_model", "api_key"):
         if key in table:
-            table.remove(key)
+            del table[key]
     _squeeze_blank_lines(table)
     section = tomlkit.table()
     if model is not None:
@@ -94,7 +101,7 @@ def _v1_edit(table: Any) -> None:
         add_table(table, "model", section)
 
 
-def _v1_transform(flux: dict[str, Any]) -> None:
+def _v1_transform(flux: dict[str, object]) -> None:
     model, fallback = flux.pop("model", None), flux.pop("fallback_model", None)
     flux.pop("api_key", None)  # the caller moves it into .env
     if model is not None or fallback is not None:

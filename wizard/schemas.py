@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from wizard import untrusted
 from wizard.errors import FilesError
@@ -26,7 +25,7 @@ class Settings:
 
 
 # the Flux table as plain data (tomllib), and the file's name as messages show it
-Reader = Callable[[dict[str, Any], str], Settings]
+Reader = Callable[[dict[str, object], str], Settings]
 
 
 @dataclass(frozen=True)
@@ -36,7 +35,7 @@ class Schema:
     upgrade: Migration | None = None  # from version - 1 to this one (None for the first)
 
 
-def type_name(value: Any) -> str:
+def type_name(value: object) -> str:
     return {
         str: "a string",
         int: "an integer",
@@ -46,7 +45,7 @@ def type_name(value: Any) -> str:
     }.get(type(value), "a table" if isinstance(value, dict) else type(value).__name__)
 
 
-def expect_model_id(value: Any, key: str, display: str) -> str | None:
+def expect_model_id(value: object, key: str, display: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not value.strip():
@@ -62,7 +61,7 @@ def expect_model_id(value: Any, key: str, display: str) -> str | None:
     return str(value)
 
 
-def _read_v1(flux: dict[str, Any], display: str) -> Settings:
+def _read_v1(flux: dict[str, object], display: str) -> Settings:
     if isinstance(flux.get("model"), dict):
         raise FilesError(
             f"{display}: `model` is a table (a newer config schema), but there is no "
@@ -82,7 +81,7 @@ def _read_v1(flux: dict[str, Any], display: str) -> Settings:
     return settings
 
 
-def _read_v2(flux: dict[str, Any], display: str) -> Settings:
+def _read_v2(flux: dict[str, object], display: str) -> Settings:
     section = flux.get("model")
     if section is not None and not isinstance(section, dict):
         raise FilesError(
@@ -102,8 +101,9 @@ def _read_v2(flux: dict[str, Any], display: str) -> Settings:
                 fix='Write it as prefer = ["opus", "sonnet", "haiku"].',
             )
         settings.prefer = list(prefer)
-    if isinstance(flux.get("api_key"), str):
-        settings.api_key = flux["api_key"]
+    api_key = flux.get("api_key")
+    if isinstance(api_key, str):
+        settings.api_key = api_key
     return settings
 
 
@@ -127,7 +127,7 @@ def versions_said() -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
-def version_of(flux: dict[str, Any], display: str) -> int:
+def version_of(flux: dict[str, object], display: str) -> int:
     """The schema a Flux table is written in: its `config_version`, or the oldest schema (which
     had none) when it holds settings; an empty or missing table is the newest."""
     version = flux.get("config_version")

@@ -4,10 +4,11 @@ retry policy and time budget (`api.ApiClient`): the raw answers go to `limits.pa
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Protocol
 
 from wizard.api import ApiClient
 from wizard.failures import ApiCallFailed, ApiFailure
+from wizard.jsontypes import JsonObject
 from wizard.keys import ApiKey
 from wizard.limits import parse
 from wizard.limits.findings import KeyRecord, Organization, RateLimit, SpendLimit
@@ -20,7 +21,21 @@ if TYPE_CHECKING:
 MAX_PAGES = 50
 PAGE_SIZE = 1000
 
-Fetch = Callable[["anthropic.Anthropic", float, "str | None"], Any]
+
+
+class _Body(Protocol):
+    @property
+    def content(self) -> bytes: ...
+
+
+class _Raw(Protocol):
+    """What the SDK's `with_raw_response` gives: the HTTP answer, read by `limits.parse`."""
+
+    @property
+    def http_response(self) -> _Body: ...
+
+
+Fetch = Callable[["anthropic.Anthropic", float, "str | None"], _Raw]
 
 
 class AdminClient(ApiClient):
@@ -33,13 +48,15 @@ class AdminClient(ApiClient):
         text = self.key.scrub(text)
         return self.also_hide.scrub(text) if self.also_hide else text
 
-    def _pages(self, fetch: Fetch, style: str) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
+    def _pages(self, fetch: Fetch, style: str) -> list[JsonObject]:
+        items: list[JsonObject] = []
         cursor: str | None = None
         seen: set[str] = set()
         for _ in range(MAX_PAGES):
 
-            def one(client: anthropic.Anthropic, timeout: float, at: str | None = cursor) -> Any:
+            def one(
+                client: anthropic.Anthropic, timeout: float, at: str | None = cursor
+            ) -> parse.Listing:
                 raw = fetch(client, timeout, at)
                 return parse.listing(raw.http_response.content, cursor_style=style)
 
@@ -65,9 +82,10 @@ class AdminClient(ApiClient):
         return self._call(me)
 
     def rate_limits(self) -> list[RateLimit]:
-        def fetch(client: anthropic.Anthropic, timeout: float, page: str | None) -> Any:
-            extra: dict[str, Any] = {"page": page} if page else {}
-            return client.organization.rate_limits.with_raw_response.list(timeout=timeout, **extra)
+        def fetch(client: anthropic.Anthropic, timeout: float, page: str | None) -> _Raw:
+            return client.organization.rate_limits.with_raw_response.list(
+                timeout=timeout, page=page
+            )
 
         found = (parse.rate_limit(i, self.scrub) for i in self._pages(fetch, "page"))
         return [g for g in found if g is not None]
@@ -75,10 +93,9 @@ class AdminClient(ApiClient):
     def workspace_overrides(self, workspace_id: str) -> dict[str, dict[str, int]]:
         """The workspace's own limiter values, by group ID (inherited values left out)."""
 
-        def fetch(client: anthropic.Anthropic, timeout: float, page: str | None) -> Any:
-            extra: dict[str, Any] = {"page": page} if page else {}
+        def fetch(client: anthropic.Anthropic, timeout: float, page: str | None) -> _Raw:
             return client.organization.workspaces.rate_limits.with_raw_response.list(
-                workspace_id, timeout=timeout, **extra
+                workspace_id, timeout=timeout, page=page
             )
 
         found = (parse.workspace_override(i) for i in self._pages(fetch, "page"))
@@ -87,12 +104,9 @@ class AdminClient(ApiClient):
     def spend_limits(self, user_id: str | None) -> list[SpendLimit]:
         """The effective spend limits of the key's user (every member's without one)."""
 
-        def fetch(client: anthropic.Anthropic, timeout: float, page: str | None) -> Any:
-            extra: dict[str, Any] = {"page": page} if page else {}
-            if user_id:
-                extra["user_ids"] = [user_id]
+        def fetch(client: anthropic.Anthropic, timeout: float, page: str | None) -> _Raw:
             return client.organization.spend_limits.effective.with_raw_response.list(
-                timeout=timeout, limit=100, **extra
+                timeout=timeout, limit=100, page=page, user_ids=[user_id] if user_id else None
             )
 
         found = (parse.spend_limit(i) for i in self._pages(fetch, "page"))
@@ -103,10 +117,13 @@ class AdminClient(ApiClient):
         return list(unique.values())
 
     def api_keys(self) -> list[KeyRecord]:
-        def fetch(client: anthropic.Anthropic, timeout: float, after: str | None) -> Any:
-            extra: dict[str, Any] = {"after_id": after} if after else {}
+        def fetch(client: anthropic.Anthropic, timeout: float, after: str | None) -> _Raw:
+            if after is None:
+                return client.organization.api_keys.with_raw_response.list(
+                    timeout=timeout, limit=PAGE_SIZE
+                )
             return client.organization.api_keys.with_raw_response.list(
-                timeout=timeout, limit=PAGE_SIZE, **extra
+                timeout=timeout, limit=PAGE_SIZE, after_id=after
             )
 
         found = (parse.key_record(i, self.scrub) for i in self._pages(fetch, "id"))

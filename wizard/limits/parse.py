@@ -8,9 +8,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from wizard import untrusted
+from wizard.jsontypes import JsonObject, as_object
 from wizard.limits.findings import KeyRecord, Organization, RateLimit, SpendLimit
 from wizard.responses import DATE, Junk, parse
 
@@ -26,11 +26,11 @@ MAX_LIMIT = 10**12
 class Listing:
     """One page of a list: its items (as read) and the cursor to the next, if any."""
 
-    items: list[dict[str, Any]]
+    items: list[JsonObject]
     next_cursor: str | None
 
 
-def _object(body: bytes) -> dict[str, Any]:
+def _object(body: bytes) -> JsonObject:
     data = parse(body)
     if not isinstance(data, dict):
         raise Junk("the answer is not a JSON object", body)
@@ -51,16 +51,11 @@ def listing(body: bytes, *, cursor_style: str) -> Listing:
     return Listing(kept, untrusted.token(cursor) if isinstance(cursor, str) and cursor else None)
 
 
-def _mapping(value: Any) -> dict[str, Any]:
-    """An object field, or an empty one when it is absent or of another kind."""
-    return value if isinstance(value, dict) else {}
-
-
-def _text(value: Any, scrub: Scrub, limit: int = 120) -> str | None:
+def _text(value: object, scrub: Scrub, limit: int = 120) -> str | None:
     return untrusted.text(scrub(value), limit) if isinstance(value, str) and value else None
 
 
-def _date(value: Any) -> str | None:
+def _date(value: object) -> str | None:
     return value if isinstance(value, str) and DATE.fullmatch(value) else None
 
 
@@ -72,7 +67,7 @@ def organization(body: bytes, scrub: Scrub) -> Organization:
     return Organization(org_id, _text(data.get("name"), scrub) or "(no name)")
 
 
-def _limiters(values: Any, with_source: bool = False) -> dict[str, int]:
+def _limiters(values: object, with_source: bool = False) -> dict[str, int]:
     out: dict[str, int] = {}
     for value in values if isinstance(values, list) else []:
         if not isinstance(value, dict):
@@ -82,19 +77,19 @@ def _limiters(values: Any, with_source: bool = False) -> dict[str, int]:
             continue
         if isinstance(number, bool) or not isinstance(number, int) or not 0 <= number < MAX_LIMIT:
             continue
-        if with_source and _mapping(value.get("source")).get("type") != "workspace":
+        if with_source and as_object(value.get("source")).get("type") != "workspace":
             continue  # inherited from the organisation: not an override
         out[kind] = number
     return out
 
 
-def _models(value: Any) -> tuple[str, ...] | None:
+def _models(value: object) -> tuple[str, ...] | None:
     if not isinstance(value, list):
         return None
     return tuple(m for m in value if untrusted.is_model_id(m))
 
 
-def rate_limit(item: dict[str, Any], scrub: Scrub) -> RateLimit | None:
+def rate_limit(item: JsonObject, scrub: Scrub) -> RateLimit | None:
     group = item.get("group")
     if not isinstance(group, dict):
         return None
@@ -110,7 +105,7 @@ def rate_limit(item: dict[str, Any], scrub: Scrub) -> RateLimit | None:
     )
 
 
-def workspace_override(item: dict[str, Any]) -> tuple[str, dict[str, int]] | None:
+def workspace_override(item: JsonObject) -> tuple[str, dict[str, int]] | None:
     """A workspace's entry: the group it overrides and its own values (inherited left out)."""
     group = item.get("group")
     group_id = untrusted.token(group.get("id")) if isinstance(group, dict) else None
@@ -119,7 +114,7 @@ def workspace_override(item: dict[str, Any]) -> tuple[str, dict[str, int]] | Non
     return group_id, _limiters(item.get("limits"), with_source=True)
 
 
-def _amount(value: Any) -> Decimal | None:
+def _amount(value: object) -> Decimal | None:
     if isinstance(value, str) and AMOUNT.fullmatch(value):
         try:
             return Decimal(value)
@@ -128,11 +123,11 @@ def _amount(value: Any) -> Decimal | None:
     return None
 
 
-def spend_limit(item: dict[str, Any]) -> SpendLimit | None:
+def spend_limit(item: JsonObject) -> SpendLimit | None:
     period = item.get("period")
     currency = item.get("currency")
     spent = _amount(item.get("period_to_date_spend"))
-    source = _mapping(item.get("source")).get("type")
+    source = as_object(item.get("source")).get("type")
     if period not in ("daily", "weekly", "monthly") or spent is None:
         return None
     if not (isinstance(currency, str) and CURRENCY.fullmatch(currency)):
@@ -145,7 +140,7 @@ def spend_limit(item: dict[str, Any]) -> SpendLimit | None:
     return SpendLimit(str(period), cap, spent, currency, kind)
 
 
-def key_record(item: dict[str, Any], scrub: Scrub) -> KeyRecord | None:
+def key_record(item: JsonObject, scrub: Scrub) -> KeyRecord | None:
     record_id = untrusted.token(item.get("id"))
     status = item.get("status")
     hint = item.get("partial_key_hint")
@@ -154,8 +149,8 @@ def key_record(item: dict[str, Any], scrub: Scrub) -> KeyRecord | None:
     head, tail = "", ""
     if isinstance(hint, str) and hint.count("...") == 1:
         head, tail = hint.split("...")
-    scope = _mapping(item.get("scope"))
-    principal = _mapping(item.get("principal"))
+    scope = as_object(item.get("scope"))
+    principal = as_object(item.get("principal"))
     workspace = scope.get("workspace_id") if scope.get("type") == "workspace" else None
     user = principal.get("user_id") if principal.get("type") == "user_actor" else None
     return KeyRecord(
