@@ -18,13 +18,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from wizard.errors import FilesError
 from wizard.fileio import check_target, read_optional, write_atomic
 from wizard.keys import mask_secrets
+from wizard.manifest import FileEntry, Manifest
 from wizard.state import Store, stamped_id
 from wizard.vocab import Action
+
+if TYPE_CHECKING:
+    from filelock import BaseFileLock
 
 Fault = Callable[[str], None]
 
@@ -132,7 +136,7 @@ class Applied:
     backup_dir: Path
 
 
-def lock_project(store: Store, project: Path) -> Any:
+def lock_project(store: Store, project: Path) -> BaseFileLock:
     from filelock import FileLock, Timeout
 
     lock = FileLock(str(store.project_dir(project) / "apply.lock"), timeout=0, mode=0o600)
@@ -213,31 +217,26 @@ def _unchanged(change: FileChange, seen: _Seen | None) -> None:
         )
 
 
-def _back_up(plan: Plan, store: Store, hit: Fault, at: datetime) -> tuple[Path, dict[str, Any]]:
+def _back_up(plan: Plan, store: Store, hit: Fault, at: datetime) -> tuple[Path, Manifest]:
     """Backups and the manifest, recorded as "applying" before any project file changes."""
     changeset = stamped_id(at)
     folder = store.private_dir(store.project_dir(plan.project) / "changesets" / changeset)
-    manifest: dict[str, Any] = {
-        "changeset": changeset,
-        "project": str(plan.project),
-        "status": "applying",
-        "files": [],
-    }
+    manifest = Manifest(changeset, str(plan.project), "applying")
     for n, change in enumerate(plan.changes):
         hit(f"backup:{n}")
         if change.before is not None:
             store.write_private(folder / f"{n}.orig", change.before)
-        manifest["files"].append(
-            {
-                "path": str(change.target),
-                "existed": change.before is not None,
-                "backup": f"{n}.orig" if change.before is not None else None,
-                "sha_before": sha(change.before),
-                "sha_after": sha(change.after),
-                "mode": change.new_mode,
-            }
+        manifest.files.append(
+            FileEntry(
+                str(change.target),
+                existed=change.before is not None,
+                backup=f"{n}.orig" if change.before is not None else None,
+                sha_before=sha(change.before),
+                sha_after=sha(change.after),
+                mode=change.new_mode,
+            )
         )
-    store.write_json(folder / "manifest.json", manifest)
+    store.write_json(folder / "manifest.json", manifest.to_json())
     return folder, manifest
 
 
@@ -281,20 +280,20 @@ def apply(
         seen = _check(plan)
         folder, manifest = _back_up(plan, store, hit, at)
         if on_backed_up is not None:  # before the first rename: a kill after it is on record
-            on_backed_up(manifest["changeset"])
+            on_backed_up(manifest.changeset)
         with deferred_signals():
             try:
                 _write_all(plan, seen, hit)
             except BaseException:
-                manifest["status"] = "rolled-back"
-                store.write_json(folder / "manifest.json", manifest)
+                manifest.status = "rolled-back"
+                store.write_json(folder / "manifest.json", manifest.to_json())
                 raise
-            manifest["status"] = "applied"
-            store.write_json(folder / "manifest.json", manifest)
+            manifest.status = "applied"
+            store.write_json(folder / "manifest.json", manifest.to_json())
             WRITTEN_THIS_PROCESS.extend(plan.label(c) for c in plan.changes)
             if on_applied is not None:  # before a deferred signal is raised: a batch records it
-                on_applied(manifest["changeset"])
+                on_applied(manifest.changeset)
         hit("done")
-        return Applied(manifest["changeset"], [str(c.path) for c in plan.changes], folder)
+        return Applied(manifest.changeset, [str(c.path) for c in plan.changes], folder)
     finally:
         lock.release()

@@ -15,10 +15,10 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from wizard import untrusted
 from wizard import verdict as verdicts
+from wizard.jsontypes import JsonObject, as_list, as_object
 from wizard.vocab import ExitCode
 
 DEFAULT_FAIL_ON = "11,12"  # a deprecated or unusable model fails the job; an upgrade does not
@@ -30,10 +30,10 @@ VERDICT_WORDS = {
 }
 
 
-def projects(report: dict[str, Any]) -> list[dict[str, Any]]:
+def projects(report: JsonObject) -> list[JsonObject]:
     """The report's projects: `check --all`'s array, or the one project of a plain `check`."""
     if isinstance(report.get("projects"), list):
-        return [p for p in report["projects"] if isinstance(p, dict)]
+        return [p for p in as_list(report["projects"]) if isinstance(p, dict)]
     return [
         {
             "path": report.get("project") or ".",
@@ -51,7 +51,7 @@ def projects(report: dict[str, Any]) -> list[dict[str, Any]]:
 AUTOLINK = re.compile(r"(?i)www\.|@|:/")
 
 
-def _cell(value: Any) -> str:
+def _cell(value: object) -> str:
     text = "-" if value in (None, "") else untrusted.text(value, limit=300)
     text = " ".join(text.split())  # no newline may end a table row early
     for char in "\\|`*_[]<>":
@@ -61,8 +61,10 @@ def _cell(value: Any) -> str:
     return AUTOLINK.sub(lambda m: m.group(0)[:-1] + untrusted.ZWSP + m.group(0)[-1], text)
 
 
-def _word(code: Any) -> str:
-    if isinstance(code, int) and code in VERDICT_WORDS:
+def _word(code: object) -> str:
+    if not isinstance(code, int) or isinstance(code, bool):
+        return str(code)
+    if code in VERDICT_WORDS:
         return VERDICT_WORDS[code]
     try:
         return ExitCode(code).meaning
@@ -70,15 +72,15 @@ def _word(code: Any) -> str:
         return str(code)
 
 
-def summary(report: dict[str, Any]) -> str:
+def summary(report: JsonObject) -> str:
     """A Markdown table, one row per project, and the overall exit code."""
     rows = [
         "| project | model | status | recommended | key | exit |",
         "|---|---|---|---|---|---|",
     ]
     for p in projects(report):
-        configured = p.get("configured") or {}
-        key = p.get("key") or {}
+        configured = as_object(p.get("configured"))
+        key = as_object(p.get("key"))
         rows.append(
             "| "
             + " | ".join(
@@ -102,7 +104,7 @@ def summary(report: dict[str, Any]) -> str:
     )
 
 
-def _shown(path: Any) -> str:
+def _shown(path: object) -> str:
     """A project path relative to the workspace (the repository's root in a CI job)."""
     if not isinstance(path, str):
         return "."
@@ -130,9 +132,7 @@ def _config_file(path: str) -> str:
     return folder
 
 
-def workflow_commands(
-    report: dict[str, Any], fail_on: set[int], *, github: bool = True
-) -> list[str]:
+def workflow_commands(report: JsonObject, fail_on: set[int], *, github: bool = True) -> list[str]:
     """One line per project that needs attention: an error when its code fails the job, a
     warning otherwise; as GitHub workflow commands (annotations), or plain lines elsewhere."""
     out = []
@@ -154,7 +154,7 @@ def workflow_commands(
     return out
 
 
-def _message(project: dict[str, Any]) -> str:
+def _message(project: JsonObject) -> str:
     error = project.get("error")
     if isinstance(error, dict):
         fix = f" Fix: {error.get('fix')}" if error.get("fix") else ""
@@ -162,18 +162,18 @@ def _message(project: dict[str, Any]) -> str:
     reason = project.get("reason")
     if isinstance(reason, str) and reason:
         return reason  # the verdict's own sentence: the configured model's cause, not a neighbour's
-    diagnoses = [d for d in project.get("diagnosis") or [] if isinstance(d, dict)]
+    diagnoses = [as_object(d) for d in as_list(project.get("diagnosis")) if isinstance(d, dict)]
     if diagnoses:
         first = diagnoses[0]
         return f"{first.get('message')} {first.get('next_step') or ''}".strip()
-    configured = project.get("configured") or {}
+    configured = as_object(project.get("configured"))
     recommended = project.get("recommended")
     return f"{configured.get('model')}: {_word(project.get('exit_code'))}" + (
         f"; recommended: {recommended}" if recommended else ""
     )
 
 
-def _exit_code(value: Any) -> int | None:
+def _exit_code(value: object) -> int | None:
     """A report's exit code as a number, never printed raw (a forged `"12\n::add-mask::x"`);
     anything else is unknown, which fails the job like an error."""
     return value if isinstance(value, int) and not isinstance(value, bool) else None

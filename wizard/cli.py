@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING
 
 from wizard.argv import UnknownCommand, normalise_argv
 from wizard.constants import ADMIN_KEY_VAR, HOME_VAR, KEY_VAR
@@ -22,23 +23,28 @@ from wizard.parser import build_parser, command_names
 from wizard.report import Report
 
 if TYPE_CHECKING:
+    from wizard.flow.session import Context, Options
     from wizard.render import UI
 
 # What the parser gives that is not an option of the command: read here or by the UI.
 NOT_OPTIONS = frozenset({"handler", "network", "help", "color", "no_verify"})
 
 
-def _against(cwd: Path, value: Any) -> Any:
+def _against(cwd: Path, value: object) -> object:
     """A path given on the command line, taken from the folder the command started in (the
     Environment's, not whatever the process's is); other values as they are."""
     if isinstance(value, Path):
-        return cwd / value if not value.is_absolute() else value
+        return _path(cwd, value)
     if isinstance(value, list) and all(isinstance(v, Path) for v in value):
-        return [_against(cwd, v) for v in value]
+        return [_path(cwd, v) for v in value]
     return value
 
 
-def _options(args: argparse.Namespace, cwd: Path) -> Any:
+def _path(cwd: Path, value: Path) -> Path:
+    return cwd / value if not value.is_absolute() else value
+
+
+def _options(args: argparse.Namespace, cwd: Path) -> Options:
     from wizard.flow.session import Options
 
     project, marker = getattr(args, "project", None), None
@@ -52,13 +58,14 @@ def _options(args: argparse.Namespace, cwd: Path) -> Any:
         raise RuntimeError(f"parsed options with no field in Options: {', '.join(unplaced)}")
     given = {name: _against(cwd, value) for name, value in vars(args).items() if name in fields}
     given.pop("project", None)
-    return Options(
-        **given,
-        project=_against(cwd, project or cwd),
+    options = Options(
+        project=_path(cwd, project or cwd),
         project_given=getattr(args, "project", None) is not None,
         project_marker=marker,
         verify=not getattr(args, "no_verify", False),
     )
+    # each parsed flag onto its field (argparse's types made each value what its field holds)
+    return dataclasses.replace(options, **given)  # type: ignore[arg-type]
 
 
 STDIN_LIMIT = 64 * 1024
@@ -105,12 +112,12 @@ def _check_project(project: Path) -> None:
         )
 
 
-def _handler(args: argparse.Namespace) -> Callable[[Any], Report]:
+def _handler(args: argparse.Namespace) -> Callable[[Context], Report]:
     """The command's function, imported only now: `--help` and `status` never pay for `run`."""
     import importlib
 
     module, name = str(args.handler).split(":")
-    handler: Callable[[Any], Report] = getattr(importlib.import_module(module), name)
+    handler: Callable[[Context], Report] = getattr(importlib.import_module(module), name)
     return handler
 
 
@@ -174,7 +181,7 @@ def _emit_json(report: Report, env: Environment) -> None:
         quiet_stdout(env.stdout)
 
 
-def quiet_stdout(stdout: Any) -> None:
+def quiet_stdout(stdout: IO[str]) -> None:
     """The reader closed stdout early: point it at /dev/null so that the interpreter's final
     flush does not complain, and keep the command's exit code."""
     try:
@@ -184,7 +191,7 @@ def quiet_stdout(stdout: Any) -> None:
         pass
 
 
-def _ui(env: Environment, stream: Any, color: bool | None) -> UI:
+def _ui(env: Environment, stream: IO[str], color: bool | None) -> UI:
     from wizard.render import UI
 
     return UI(stream, color=color, errors=env.stderr, environ=env.environ)

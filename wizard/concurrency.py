@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 T = TypeVar("T")
 
@@ -16,7 +16,7 @@ def concurrently(calls: Iterable[Callable[[], T]], limit: int) -> list[T]:
     tasks = list(calls)
     if len(tasks) <= 1:
         return [task() for task in tasks]
-    results: list[Any] = [None] * len(tasks)
+    results: dict[int, T] = {}
     errors: list[BaseException | None] = [None] * len(tasks)
     slots = threading.Semaphore(max(1, limit))
 
@@ -38,4 +38,4 @@ def concurrently(calls: Iterable[Callable[[], T]], limit: int) -> list[T]:
     for error in errors:
         if error is not None:
             raise error
-    return results
+    return [results[i] for i in range(len(tasks))]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from wizard.changes import (
     FileChange,
@@ -17,6 +16,7 @@ from wizard.changes import (
 )
 from wizard.errors import FilesError
 from wizard.fileio import check_target, read_optional
+from wizard.manifest import Manifest, damaged
 from wizard.state import Store
 
 UNDOABLE = ("applied", "applying")
@@ -39,28 +39,6 @@ class Entry:
     files: list[str]
 
 
-def _damaged(folder: Path, what: str) -> FilesError:
-    return FilesError(
-        f"the record of change set {folder.name} is damaged ({what}): undo cannot trust it.",
-        fix=f"Restore the files by hand from the backups in {folder}, or rerun `flux-setup run`.",
-    )
-
-
-def _valid_manifest(folder: Path, manifest: Any) -> dict[str, Any]:
-    files = manifest.get("files") if isinstance(manifest, dict) else None
-    entry_keys = {"path": str, "existed": bool}
-    if not isinstance(files, list) or not isinstance(manifest.get("changeset"), str):
-        raise _damaged(folder, "manifest.json is not a change set")
-    for entry in files:
-        if not isinstance(entry, dict) or not all(
-            isinstance(entry.get(k), t) for k, t in entry_keys.items()
-        ):
-            raise _damaged(folder, "a file entry of manifest.json is incomplete")
-        if not Path(entry["path"]).is_absolute():
-            raise _damaged(folder, f"{entry['path']!r} is not an absolute path")
-    return manifest  # type: ignore[no-any-return]
-
-
 def _folders(store: Store, project: Path) -> list[Path]:
     base = store.find_project_dir(project)
     folder = base / "changesets" if base else None
@@ -69,13 +47,13 @@ def _folders(store: Store, project: Path) -> list[Path]:
     return sorted((p for p in folder.iterdir() if p.is_dir()), reverse=True)
 
 
-def _manifest(store: Store, entry: Path) -> dict[str, Any] | None:
+def _manifest(store: Store, entry: Path) -> Manifest | None:
     manifest = store.read_json(entry / "manifest.json")
     if manifest is None:
         if (entry / "manifest.json").exists():
-            raise _damaged(entry, "manifest.json cannot be read")
+            raise damaged(entry, "manifest.json cannot be read")
         return None  # a change set that died before its record: nothing was written
-    return _valid_manifest(entry, manifest)
+    return Manifest.from_json(manifest, entry)
 
 
 def list_changesets(store: Store, project: Path) -> list[Entry]:
@@ -84,14 +62,14 @@ def list_changesets(store: Store, project: Path) -> list[Entry]:
     for entry in _folders(store, project):
         manifest = _manifest(store, entry)
         if manifest is not None:
-            files = [str(f["path"]) for f in manifest["files"]]
-            found.append(Entry(entry.name, str(manifest.get("status")), files))
+            files = [f.path for f in manifest.files]
+            found.append(Entry(entry.name, manifest.status, files))
     return found
 
 
 def find_changeset(
     store: Store, project: Path, name: str | None = None
-) -> tuple[Path, dict[str, Any]] | None:
+) -> tuple[Path, Manifest] | None:
     """The named change set, or the newest that was applied (or was being applied when the
     process died); a damaged record on the way is said, not skipped."""
     for entry in _folders(store, project):
@@ -100,11 +78,11 @@ def find_changeset(
         manifest = _manifest(store, entry)
         if manifest is None:
             continue
-        if manifest.get("status") in UNDOABLE:
+        if manifest.status in UNDOABLE:
             return entry, manifest
         if name is not None:
             raise FilesError(
-                f"change set {name} is {manifest.get('status')}: there is nothing of it to undo.",
+                f"change set {name} is {manifest.status}: there is nothing of it to undo.",
                 fix="`flux-setup undo --list` shows the change sets and their state.",
             )
     if name is not None:
@@ -132,19 +110,19 @@ def roll_back_interrupted(store: Store, project: Path) -> list[str]:
     return names
 
 
-def last_changeset(store: Store, project: Path) -> tuple[Path, dict[str, Any]] | None:
+def last_changeset(store: Store, project: Path) -> tuple[Path, Manifest] | None:
     return find_changeset(store, project)
 
 
 @dataclass
 class UndoPlan:
     folder: Path
-    manifest: dict[str, Any]
+    manifest: Manifest
     restores: list[tuple[Path, bytes | None, int]]
 
     @property
     def changeset(self) -> str:
-        return str(self.manifest["changeset"])
+        return self.manifest.changeset
 
     def changes(self) -> list[FileChange]:
         """What undoing writes: from the files as they are to the backups."""
@@ -155,29 +133,28 @@ class UndoPlan:
 
 
 def _restores(
-    folder: Path, manifest: dict[str, Any], force: bool
+    folder: Path, manifest: Manifest, force: bool
 ) -> list[tuple[Path, bytes | None, int]]:
     restores: list[tuple[Path, bytes | None, int]] = []
-    for entry in manifest["files"]:
-        path = Path(entry["path"])
+    for entry in manifest.files:
+        path = Path(entry.path)
         now = sha(read_optional(path))
-        if now == entry.get("sha_before"):
+        if now == entry.sha_before:
             continue  # never written (a crash before it), nothing to restore
-        if now != entry.get("sha_after") and not force:
+        if now != entry.sha_after and not force:
             raise FilesError(
                 f"{path} changed after flux-setup wrote it; undo would lose those edits.",
                 fix="Rerun with `flux-setup undo --force` to restore it anyway.",
             )
         before = None
-        if entry["existed"]:
-            backup = folder / str(entry.get("backup"))
+        if entry.existed:
+            backup = folder / str(entry.backup)
             try:
                 before = backup.read_bytes()
             except OSError:
-                raise _damaged(folder, f"the backup of {path} ({backup.name}) is missing") from None
+                raise damaged(folder, f"the backup of {path} ({backup.name}) is missing") from None
         check_target(path)
-        mode = entry.get("mode")
-        restores.append((path, before, mode if isinstance(mode, int) else 0o644))
+        restores.append((path, before, entry.mode if entry.mode is not None else 0o644))
     return restores
 
 
@@ -199,13 +176,13 @@ def undo(store: Store, project: Path, *, name: str | None = None, force: bool = 
     lock = lock_project(store, project)
     try:
         plan = plan_undo(store, project, name=name, force=force)  # again, under the lock
-        for entry in plan.manifest["files"]:
-            remove_stale_temp(Path(entry["path"]))
+        for entry in plan.manifest.files:
+            remove_stale_temp(Path(entry.path))
         with deferred_signals():
             for path, before, mode in plan.restores:
                 put_back(FileChange(path, before, None, new_mode=mode))
-            plan.manifest["status"] = "undone"
-            store.write_json(plan.folder / "manifest.json", plan.manifest)
+            plan.manifest.status = "undone"
+            store.write_json(plan.folder / "manifest.json", plan.manifest.to_json())
         return Undone(
             plan.changeset,
             [str(p) for p, _, _ in plan.restores],

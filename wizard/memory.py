@@ -11,11 +11,11 @@ import hashlib
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from wizard import untrusted
 from wizard.catalog import Catalog, Model
 from wizard.detection import Detection
+from wizard.jsontypes import JsonObject, as_list, as_object
 from wizard.state import Store
 from wizard.vocab import Lifecycle, Status
 
@@ -64,8 +64,8 @@ class Record:
     def catalog(self) -> Catalog:
         return Catalog(self.models)
 
-    def configured_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
+    def configured_json(self) -> JsonObject:
+        data: JsonObject = {
             "model": self.configured,
             "resolved": self.resolved,
             "status": str(self.status),
@@ -75,7 +75,7 @@ class Record:
             data["previous_status"] = str(self.previous_status) if self.previous_status else None
         return data
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             "version": VERSION,
             "checked_at": self.checked_at,
@@ -89,37 +89,34 @@ class Record:
         }
 
     @classmethod
-    def from_json(cls, data: Any) -> Record | None:
+    def from_json(cls, data: object) -> Record | None:
         """The record, or None for anything this version cannot read (a cache: never fatal).
         Records without a version were written by 0.1 in the same shape."""
         try:
             if not isinstance(data, dict) or data.get("version", VERSION) != VERSION:
                 return None
-            configured = data.get("configured") or {}
+            configured = as_object(data.get("configured"))
+            key = as_object(data.get("key"))
             previous_status = configured.get("previous_status")
             return cls(
                 # hand-edited records are anyone's text: a date, and a fingerprint escaped
                 checked_at=_timestamp(data.get("checked_at")),
-                key_fingerprint=untrusted.text(
-                    (data.get("key") or {}).get("fingerprint") or "", 40
-                ),
+                key_fingerprint=untrusted.text(key.get("fingerprint") or "", 40),
                 configured=_text(configured.get("model")),
-                status=Status(configured.get("status") or Status.UNSET),
+                status=Status(str(configured.get("status") or Status.UNSET)),
                 recommended=_text(data.get("recommended")),
-                prefer=tuple(str(line) for line in data.get("prefer") or ()),
-                models=[Model.from_record(m) for m in data.get("models") or ()],
+                prefer=tuple(str(line) for line in as_list(data.get("prefer"))),
+                models=[Model.from_record(as_object(m)) for m in as_list(data.get("models"))],
                 resolved=_text(configured.get("resolved")),
                 previous=_text(configured.get("previous")),
-                previous_status=Status(previous_status) if previous_status else None,
+                previous_status=Status(str(previous_status)) if previous_status else None,
                 aliases={
                     str(k): str(v)
-                    for k, v in (data.get("aliases") or {}).items()
+                    for k, v in as_object(data.get("aliases")).items()
                     if isinstance(k, str) and isinstance(v, str)
                 },
                 verified=data.get("verified") is not False,
-                organization_id=untrusted.organization_id(
-                    (data.get("key") or {}).get("organization_id")
-                ),
+                organization_id=untrusted.organization_id(key.get("organization_id")),
             )
         except (TypeError, ValueError, KeyError, AttributeError):
             return None
@@ -128,12 +125,12 @@ class Record:
 STAMP = re.compile(r"\d{4}-\d{2}-\d{2}(T[\d:.]+([+-]\d{2}:\d{2}|Z)?)?")
 
 
-def _timestamp(value: Any) -> str:
+def _timestamp(value: object) -> str:
     """An ISO date and time as `checked_at` is written, else "" (read as of unknown age)."""
     return value if isinstance(value, str) and STAMP.fullmatch(value) else ""
 
 
-def _text(value: Any) -> str | None:
+def _text(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 

@@ -15,7 +15,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING
+
+from wizard.jsontypes import JsonObject
+
+if TYPE_CHECKING:
+    from genai_prices.data_snapshot import DataSnapshot
 
 PRICING_URL = "https://platform.claude.com/docs/en/about-claude/pricing"
 UNIT = "USD per million tokens"
@@ -34,7 +39,7 @@ class Price:
         start = "from " if self.starting_at else ""
         return f"{start}${_money(self.input)} / ${_money(self.output)}"
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             "input": self.input,
             "output": self.output,
@@ -52,13 +57,13 @@ def data_source() -> str:
         return "genai-prices"
 
 
-def _snapshot() -> Any:
+def _snapshot() -> DataSnapshot:
     from genai_prices import data_snapshot
 
     return data_snapshot.get_snapshot()
 
 
-def _base(value: Any) -> tuple[float, bool]:
+def _base(value: object) -> tuple[float, bool]:
     """A per-million price, and whether tiers raise it past a context size."""
     if isinstance(value, Decimal):
         return float(value), False

@@ -7,9 +7,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from wizard.errors import Cancelled, UsageError
+
+if TYPE_CHECKING:
+    from prompt_toolkit.input import Input
+    from prompt_toolkit.output import Output
 
 
 @dataclass(frozen=True)
@@ -50,15 +54,21 @@ class NoInput:
         raise self._refuse(message, flag)
 
 
+class _Question(Protocol):
+    """A questionary question (the library is untyped): asked once, Ctrl-C raised."""
+
+    def unsafe_ask(self) -> object: ...
+
+
 class QuestionaryPrompter:
     """Real prompts. `unsafe_ask` so Ctrl-C is ours to handle (ask() would read it as "no")."""
 
     interactive = True
 
-    def __init__(self, input: Any = None, output: Any = None) -> None:
-        self._io = {k: v for k, v in (("input", input), ("output", output)) if v is not None}
+    def __init__(self, input: Input | None = None, output: Output | None = None) -> None:
+        self._input, self._output = input, output  # None: the terminal's own
 
-    def _ask(self, question: Any) -> Any:
+    def _ask(self, question: _Question) -> object:
         try:
             answer = question.unsafe_ask()
         except (KeyboardInterrupt, EOFError):
@@ -70,7 +80,7 @@ class QuestionaryPrompter:
     def secret(self, message: str, *, flag: str) -> str:
         import questionary
 
-        return str(self._ask(questionary.password(message, **self._io)))
+        return str(self._ask(questionary.password(message, input=self._input, output=self._output)))
 
     def select(self, message: str, options: list[Option], default: str, *, flag: str) -> str:
         import shutil
@@ -97,7 +107,8 @@ class QuestionaryPrompter:
                     choices=choices,
                     default=chosen,
                     instruction="(arrows, Enter)",
-                    **self._io,
+                    input=self._input,
+                    output=self._output,
                 )
             )
         )
@@ -105,4 +116,10 @@ class QuestionaryPrompter:
     def confirm(self, message: str, default: bool, *, flag: str) -> bool:
         import questionary
 
-        return bool(self._ask(questionary.confirm(message, default=default, **self._io)))
+        return bool(
+            self._ask(
+                questionary.confirm(
+                    message, default=default, input=self._input, output=self._output
+                )
+            )
+        )

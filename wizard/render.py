@@ -9,12 +9,13 @@ import contextlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from wizard import prices
 from wizard.catalog import Model
 from wizard.detection import Detection
 from wizard.diagnosis import Diagnosis
+from wizard.jsontypes import JsonObject, as_list
 from wizard.keys import mask_secrets
 from wizard.untrusted import no_workflow_commands
 from wizard.vocab import Code, Lifecycle
@@ -325,7 +326,7 @@ def fit_columns(
     return [name for name in shown if name in chosen]
 
 
-def _table_rows(detection: Detection, shown: list[Any]) -> list[Any]:
+def _table_rows(detection: Detection, shown: list[Model]) -> list[Model]:
     """The preferred lines' models (they come first), then others up to the limit; the
     configured and recommended models always."""
     if len(shown) <= MAX_TABLE_ROWS:
@@ -335,7 +336,7 @@ def _table_rows(detection: Detection, shown: list[Any]) -> list[Any]:
     return rows
 
 
-def _access(detection: Detection, model: Any) -> tuple[str, str]:
+def _access(detection: Detection, model: Model) -> tuple[str, str]:
     if model.callable:
         return "✓ callable", "green"
     reason = _reason(model.reason)
@@ -365,10 +366,10 @@ def shown_path(path: Path, base: Path) -> str:
     return "." if rel == Path() else untrusted.text(str(rel), limit=1000)
 
 
-def json_dump(payload: dict[str, Any]) -> str:
+def json_dump(payload: JsonObject) -> str:
     import json
 
     # Indented for a person reading it, unless the catalogue is huge: json's C encoder does not
     # indent, and the pure-Python one takes seconds for 100,000 models.
-    huge = len(payload.get("models") or ()) > 2000
+    huge = len(as_list(payload.get("models"))) > 2000
     return mask_secrets(json.dumps(payload, indent=None if huge else 2, sort_keys=False))

@@ -82,7 +82,7 @@ class Report:
         data = detection.to_json()
         return {
             "key": data["key"],
-            "configured": {**data["configured"], "sources": dict(self.sources or {})},
+            "configured": {**detection.configured_json(), "sources": dict(self.sources or {})},
             "models": data["models"],
             "recommended": data["recommended"],
             "fallback": data["fallback"],

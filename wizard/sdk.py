@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 import warnings
-from typing import Any
+from types import ModuleType
 
 from wizard import untrusted
 from wizard.failures import ApiFailure, retry_after_of, should_retry_of
@@ -34,7 +34,7 @@ def preload(delay: float = 0.0) -> None:
         threading.Thread(target=load, name="preload-anthropic", daemon=True).start()
 
 
-def load() -> Any:
+def load() -> ModuleType:
     import anthropic
 
     # The SDK warns on every call naming a deprecated model; the wizard reports that itself.

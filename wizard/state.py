@@ -16,7 +16,6 @@ import time
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from wizard.constants import HOME_VAR
 from wizard.errors import FilesError
@@ -102,7 +101,7 @@ class Store:
         `durable=False`: no fsync (a scan writes a thousand of them)."""
         write_atomic(path, data, 0o600, durable=durable)
 
-    def write_json(self, path: Path, data: Any, *, durable: bool = True) -> None:
+    def write_json(self, path: Path, data: object, *, durable: bool = True) -> None:
         # Compact: json's C encoder does not indent, and a catalogue of 100,000 models took
         # seconds through the pure-Python one.
         self.write_private(
@@ -110,7 +109,7 @@ class Store:
         )
 
     @staticmethod
-    def read_json(path: Path) -> Any:
+    def read_json(path: Path) -> object:
         """The document, or None when it is missing, unreadable, not a regular file (a FIFO is
         never opened) or larger than a record can be (state is a cache)."""
         from wizard.errors import FilesError

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from wizard.catalog import Model
 from wizard.constants import BILLING_URL, KEYS_URL, LIMITS_URL, STATUS_URL
 from wizard.detection import Detection
 from wizard.diagnosis import Diagnosis
 from wizard.errors import ExitCode
+from wizard.jsontypes import JsonObject
 from wizard.limits.findings import Limits
 from wizard.vocab import Code, Lifecycle
 
@@ -31,7 +31,7 @@ class Item:
     next_step: str | None = None
     url: str | None = None
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             "id": self.id,
             "done": self.done,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 from wizard import verdict as verdicts
 from wizard.diagnosis import Diagnosis
@@ -27,9 +26,10 @@ from wizard.flow import consent
 from wizard.flow.key import stdin_key
 from wizard.flow.network import incomplete_reason
 from wizard.flow.session import Context
+from wizard.jsontypes import JsonObject
 from wizard.render import ProjectRow, shown_path
 from wizard.report import Report
-from wizard.vocab import ExitCode, ModelSource, Status
+from wizard.vocab import ExitCode, ModelSource
 
 # Options that name one project's files: meaningless over many.
 ONE_PROJECT = {
@@ -258,7 +258,7 @@ def _json(
     members: list[Member],
     groups: list[Group],
     fixes: list[fixing.Fix],
-) -> dict[str, Any]:
+) -> JsonObject:
     by_member = {id(f.member): f for f in fixes}
     return {
         "scan": {
@@ -272,16 +272,16 @@ def _json(
     }
 
 
-def _project_json(member: Member, fix: fixing.Fix | None) -> dict[str, Any]:
+def _project_json(member: Member, fix: fixing.Fix | None) -> JsonObject:
     view = member.detection
-    data: dict[str, Any] = {
+    data: JsonObject = {
         "path": str(member.path),
         "exit_code": int(member.code),
         "key": None,
         "configured": {
             "model": member.configured,
-            "resolved": None,
-            "status": str(Status.UNSET),
+            "resolved": view.configured_model if view else None,
+            "status": str(member.status),
             "sources": dict(member.prepared.sources)
             if member.prepared
             else {str(source): None for source in ModelSource},
@@ -294,8 +294,6 @@ def _project_json(member: Member, fix: fixing.Fix | None) -> dict[str, Any]:
     }
     if member.key is not None:
         data["key"] = member.key.to_json(view.organization_id if view else None)
-    data["configured"]["status"] = str(member.status)
-    data["configured"]["resolved"] = view.configured_model if view else None
     data["recommended"] = member.recommended
     # the fallback of the recommendation, by the rule `run` writes it (`Detection.fallback_for`)
     data["fallback"] = view.fallback if view is not None else None
@@ -313,7 +311,7 @@ def _project_json(member: Member, fix: fixing.Fix | None) -> dict[str, Any]:
     return data
 
 
-def _key_json(g: Group) -> dict[str, Any]:
+def _key_json(g: Group) -> JsonObject:
     detection = g.detection
     assert detection is not None
     return {

@@ -69,7 +69,7 @@ def models(ctx: Context) -> Report:
     _summary(ctx, detection, shown)
     report = Report(o.command, detection=detection, sources=prepared.sources)
     # the same objects as check --json's models (price included), in the table's order
-    listed = {m["id"]: m for m in detection.to_json()["models"]}
+    listed = {m["id"]: m for m in detection.models_json()}
     report.fields["models"] = [listed.get(m.id) or m.to_json() for m in shown]
     report.exit_code = detection.failure_exit_code() or ExitCode.OK
     return report

@@ -4,8 +4,6 @@ never imports the SDK."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from wizard import verdict as verdicts
 from wizard.diagnosis import Diagnosis
 from wizard.errors import ExitCode, WizardError
@@ -13,6 +11,7 @@ from wizard.flow.key import found_key, stdin_key
 from wizard.flow.prepare import Prepared, preferred_lines, prepare
 from wizard.flow.saved import Offline, catalog_json, judge_saved, saved_record
 from wizard.flow.session import Context
+from wizard.jsontypes import JsonObject
 from wizard.keys import ApiKey
 from wizard.report import Report
 from wizard.vocab import Code, Status
@@ -70,7 +69,7 @@ def _tell(ctx: Context, result: Offline, configured: str | None) -> None:
         ui.warn(verdicts.NO_MODEL)
 
 
-def _fields(result: Offline, key: ApiKey | None, prepared: Prepared) -> dict[str, Any]:
+def _fields(result: Offline, key: ApiKey | None, prepared: Prepared) -> JsonObject:
     verdict = result.verdict
     return {
         "offline": True,

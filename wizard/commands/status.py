@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
 
 from wizard import memory, schemas
 from wizard import verdict as verdicts
@@ -19,6 +18,7 @@ from wizard.flow.prepare import (
 )
 from wizard.flow.saved import Offline, judge_saved
 from wizard.flow.session import Context
+from wizard.jsontypes import JsonObject
 from wizard.keys import KeyDiscovery, check_form
 from wizard.report import Report
 from wizard.vocab import Code, ModelSource, Status
@@ -164,7 +164,7 @@ def _organization(found: KeyDiscovery, last: memory.Record | None) -> str | None
     return last.organization_id
 
 
-def _fields(prepared: Prepared, found: KeyDiscovery, last: memory.Record | None) -> dict[str, Any]:
+def _fields(prepared: Prepared, found: KeyDiscovery, last: memory.Record | None) -> JsonObject:
     cfg, model = prepared.files.config, prepared.configured
     key = found.key
     return {

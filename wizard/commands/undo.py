@@ -4,13 +4,13 @@ after showing what it will write; `--list` shows the change sets on record."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from wizard import history
 from wizard.errors import Declined
 from wizard.fleet import batch as batches
 from wizard.flow import consent
 from wizard.flow.session import Context
+from wizard.jsontypes import JsonObject
 from wizard.render import shown_path
 from wizard.report import Report
 
@@ -22,7 +22,7 @@ def undo(ctx: Context) -> Report:
     if o.batch:
         return _undo_batch(ctx, o.batch)
     plan = history.plan_undo(ctx.store, o.project, name=o.changeset, force=o.force)
-    if plan.manifest.get("status") == "applying":
+    if plan.manifest.status == "applying":
         ctx.ui.warn(
             f"The change {plan.changeset} was interrupted while it was written (the process "
             "was killed): undo puts back what it wrote and leaves what it never reached."
@@ -90,7 +90,7 @@ def _undo_batch(ctx: Context, name: str) -> Report:
     ctx.ui.diff(
         "".join(c.diff(shown_path(c.path, ctx.cwd)) for _, plan in plans for c in plan.changes())
     )
-    fields: dict[str, Any] = {
+    fields: JsonObject = {
         "batch": record.name,
         "changes": [change for _, plan in plans for change in _changes(plan)],
     }

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Any
 
 from wizard import prices
 from wizard.catalog import Catalog, Model
 from wizard.constants import DEFAULT_MAX_VERIFY
 from wizard.diagnosis import Diagnosis
 from wizard.errors import ExitCode
+from wizard.jsontypes import JsonObject
 from wizard.keys import key_json
 from wizard.limits.findings import Limits
 from wizard.vocab import KeyKind, KeySource, Lifecycle, Status
@@ -176,7 +176,7 @@ class Detection:
             return ExitCode.NETWORK
         return None
 
-    def _models_json(self) -> list[dict[str, Any]]:
+    def models_json(self) -> list[JsonObject]:
         every = len(self.models) <= PRICE_ALL_UP_TO
         rows = []
         for m in self.models:
@@ -184,22 +184,25 @@ class Detection:
             rows.append({**m.to_json(), "price": price.to_json() if price else None})
         return rows
 
-    def to_json(self) -> dict[str, Any]:
+    def configured_json(self) -> JsonObject:
+        return {
+            "model": self.configured,
+            "resolved": self.configured_model,
+            "status": str(self.configured_status),
+            **(
+                {"previous": self.previous, "previous_status": _plain(self.previous_status)}
+                if self.previous is not None
+                else {}
+            ),
+        }
+
+    def to_json(self) -> JsonObject:
         return {
             "key": key_json(
                 self.key_source, self.key_fingerprint, self.key_kind, self.organization_id
             ),
-            "configured": {
-                "model": self.configured,
-                "resolved": self.configured_model,
-                "status": str(self.configured_status),
-                **(
-                    {"previous": self.previous, "previous_status": _plain(self.previous_status)}
-                    if self.previous is not None
-                    else {}
-                ),
-            },
-            "models": self._models_json(),
+            "configured": self.configured_json(),
+            "models": self.models_json(),
             "recommended": self.recommended,
             "fallback": self.fallback,
             "diagnosis": [d.to_json() for d in self.diagnoses],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from typing import Any
+from functools import partial
 
 from wizard.api import ApiClient
 from wizard.catalog import DEFAULT_PREFER, Catalog, Model
@@ -21,7 +21,8 @@ from wizard.diagnosis import (
     model_refusal,
 )
 from wizard.diagnosis.organization import name_the_organization
-from wizard.failures import ApiCallFailed, ApiFailure
+from wizard.failures import ApiCallFailed, ApiFailure, Verification
+from wizard.jsontypes import JsonObject
 from wizard.keys import ApiKey
 from wizard.vocab import Code, FailureKind, Lifecycle, Status
 
@@ -94,12 +95,12 @@ def _walk_also(run: Ledger, orders: Sequence[Sequence[str]], listed: set[str]) -
     result.prefer, run.exhausted, result.unverified = main
 
 
-def _round_one(run: Ledger, speculative: list[str]) -> list[dict[str, Any]] | ApiFailure:
+def _round_one(run: Ledger, speculative: list[str]) -> list[JsonObject] | ApiFailure:
     """The catalogue, and the configured model verified at the same time."""
     client = run.client
     run.result.rounds += 1
 
-    def list_all() -> list[dict[str, Any]] | ApiFailure:
+    def list_all() -> list[JsonObject] | ApiFailure:
         try:
             return client.list_models()
         except ApiCallFailed as failed:
@@ -107,13 +108,11 @@ def _round_one(run: Ledger, speculative: list[str]) -> list[dict[str, Any]] | Ap
 
     asked = list(dict.fromkeys(speculative))[: run.result.max_verify]
     run.verify_requests += len(asked)
-    calls: list[Callable[[], Any]] = [list_all] + [
-        (lambda i=i: client.verify(i))  # type: ignore[misc]
-        for i in asked
-    ]
-    outcomes = client.run_concurrently(calls)
-    run.record(outcomes[1:])
-    listing: list[dict[str, Any]] | ApiFailure = outcomes[0]
+    calls: list[Callable[[], list[JsonObject] | ApiFailure | Verification]] = [list_all]
+    calls += [partial(client.verify, model_id) for model_id in asked]
+    listing, *verified = client.run_concurrently(calls)
+    run.record([v for v in verified if isinstance(v, Verification)])
+    assert not isinstance(listing, Verification)
     return listing
 
 

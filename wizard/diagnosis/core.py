@@ -5,9 +5,9 @@ wait)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from wizard.failures import ApiFailure
+from wizard.jsontypes import JsonObject
 from wizard.vocab import Code
 
 
@@ -29,7 +29,7 @@ class Diagnosis:
         if self.code.settles_account:
             self.account_wide = True
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             "code": str(self.code),
             "model": self.model,

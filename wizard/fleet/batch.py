@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from wizard.errors import FilesError
+from wizard.jsontypes import JsonObject, as_object
 from wizard.state import Store, stamped_id
 
 
@@ -19,7 +19,7 @@ class Batch:
     entries: list[tuple[str, str]] = field(default_factory=list)
     status: str = "applying"
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             "batch": self.name,
             "status": self.status,
@@ -49,8 +49,8 @@ def _damaged(name: str) -> FilesError:
 
 
 def _read(path: Path) -> Batch:
-    data = Store.read_json(path)
-    projects = data.get("projects") if isinstance(data, dict) else None
+    data = as_object(Store.read_json(path))
+    projects = data.get("projects")
     if not isinstance(projects, list):
         raise _damaged(path.stem)
     entries = []

@@ -9,7 +9,6 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from wizard import verdict as verdicts
 from wizard.concurrency import concurrently
@@ -22,6 +21,7 @@ from wizard.flow.key import found_key, no_key
 from wizard.flow.network import unknown_lines
 from wizard.flow.prepare import Prepared, add_mismatch, env_override, preferred_lines, prepare
 from wizard.flow.session import Context
+from wizard.jsontypes import JsonObject
 from wizard.keys import ApiKey
 from wizard.vocab import Status
 
@@ -46,7 +46,7 @@ class Member:
     status: Status = Status.UNSET
     recommended: str | None = None
     diagnoses: list[Diagnosis] = field(default_factory=list)
-    catalog: dict[str, Any] | None = None  # offline: the saved catalogue judged by
+    catalog: JsonObject | None = None  # offline: the saved catalogue judged by
 
     @property
     def configured(self) -> str | None:

@@ -7,11 +7,11 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from wizard.errors import ExitCode, UsageError, WizardError
 from wizard.fileio import check_target
 from wizard.flow.session import Context
+from wizard.jsontypes import JsonObject, as_list, as_object
 from wizard.report import Report
 
 
@@ -73,7 +73,7 @@ def _save(ctx: Context, report: Report) -> None:
         )
 
 
-def invocation(ctx: Context, report: Report) -> dict[str, Any]:
+def invocation(ctx: Context, report: Report) -> JsonObject:
     """What a replay needs to ask the same questions: the configured model and line order the
     command judged by, and the options that change which requests it makes."""
     o = ctx.options
@@ -93,9 +93,13 @@ def invocation(ctx: Context, report: Report) -> dict[str, Any]:
     }
 
 
-def outcome(data: dict[str, Any]) -> dict[str, Any]:
+def outcome(data: JsonObject) -> JsonObject:
     """What the command concluded, in the terms a replay is held to."""
-    configured = data.get("configured") or {}
+    configured = as_object(data.get("configured"))
+
+    def rows(name: str) -> list[JsonObject]:
+        return [as_object(row) for row in as_list(data.get(name))]
+
     return {
         "exit_code": data.get("exit_code"),
         "configured": {"model": configured.get("model"), "status": configured.get("status")}
@@ -103,8 +107,8 @@ def outcome(data: dict[str, Any]) -> dict[str, Any]:
         else None,
         "recommended": data.get("recommended"),
         "fallback": data.get("fallback"),
-        "diagnosis": [[d.get("code"), d.get("model")] for d in data.get("diagnosis") or []],
-        "models": {m["id"]: m.get("callable") for m in data.get("models") or []},
-        "checks": {c["id"]: c["ok"] for c in data.get("checks") or []},
-        "error": (data.get("error") or {}).get("message"),
+        "diagnosis": [[d.get("code"), d.get("model")] for d in rows("diagnosis")],
+        "models": {str(m.get("id")): m.get("callable") for m in rows("models")},
+        "checks": {str(c.get("id")): c.get("ok") for c in rows("checks")},
+        "error": as_object(data.get("error")).get("message"),
     }

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from typing import Any
 
 from wizard import memory
 from wizard import verdict as verdicts
@@ -17,6 +16,7 @@ from wizard.diagnosis import Diagnosis
 from wizard.errors import ExitCode, WizardError
 from wizard.flow.prepare import Prepared, env_override
 from wizard.flow.session import Context
+from wizard.jsontypes import JsonObject
 from wizard.keys import ApiKey
 from wizard.vocab import Code, Lifecycle, Status
 
@@ -214,7 +214,7 @@ def checked_at_of(text: str) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
-def catalog_json(result: Offline) -> dict[str, Any]:
+def catalog_json(result: Offline) -> JsonObject:
     return {
         "checked_at": result.record.checked_at,
         "age_days": result.age,

@@ -6,11 +6,11 @@ key: every string passes the recording's redaction, and values are never read in
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from wizard.constants import API_VARS
 from wizard.errors import WizardError
 from wizard.flow.session import Context
+from wizard.jsontypes import JsonObject
 
 FORMAT = "flux-setup-report/1"
 NOTE = (
@@ -22,7 +22,7 @@ NOTE = (
 KNOWN_ENV = (*API_VARS, "ANTHROPIC_AUTH_TOKEN")
 
 
-def project_shape(ctx: Context) -> dict[str, Any]:
+def project_shape(ctx: Context) -> JsonObject:
     """The project's files as names and which settings they set, never a value."""
     from wizard import project
 
@@ -61,7 +61,7 @@ def project_shape(ctx: Context) -> dict[str, Any]:
     }
 
 
-def support_report(ctx: Context, data: dict[str, Any], recording: str) -> str:
+def support_report(ctx: Context, data: JsonObject, recording: str) -> str:
     """The report's text: one JSON document (the recording inside it, line by line)."""
     assert ctx.recorder is not None
     rows = [json.loads(line) for line in recording.splitlines() if line.strip()]

@@ -22,7 +22,6 @@ MAX_PAGES = 50
 PAGE_SIZE = 1000
 
 
-
 class _Body(Protocol):
     @property
     def content(self) -> bytes: ...

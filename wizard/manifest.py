@@ -1,0 +1,84 @@
+"""A change set's record in the state home (`manifest.json`): which files it wrote, their
+backups and hashes, and how far it got. `changes.apply` writes it, `history` (undo) reads it
+back, checked: a damaged record is said, never half-trusted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from wizard.errors import FilesError
+from wizard.jsontypes import JsonObject, as_int, as_list, as_object, as_str
+
+
+def damaged(folder: Path, what: str) -> FilesError:
+    return FilesError(
+        f"the record of change set {folder.name} is damaged ({what}): undo cannot trust it.",
+        fix=f"Restore the files by hand from the backups in {folder}, or rerun `flux-setup run`.",
+    )
+
+
+@dataclass
+class FileEntry:
+    path: str  # absolute
+    existed: bool
+    backup: str | None  # the backup's name in the change set's folder
+    sha_before: str | None
+    sha_after: str | None
+    mode: int | None
+
+    def to_json(self) -> JsonObject:
+        return {
+            "path": self.path,
+            "existed": self.existed,
+            "backup": self.backup,
+            "sha_before": self.sha_before,
+            "sha_after": self.sha_after,
+            "mode": self.mode,
+        }
+
+    @classmethod
+    def from_json(cls, data: object, folder: Path) -> FileEntry:
+        entry = as_object(data)
+        path, existed = entry.get("path"), entry.get("existed")
+        if not isinstance(path, str) or not isinstance(existed, bool):
+            raise damaged(folder, "a file entry of manifest.json is incomplete")
+        if not Path(path).is_absolute():
+            raise damaged(folder, f"{path!r} is not an absolute path")
+        return cls(
+            path,
+            existed,
+            as_str(entry.get("backup")),
+            as_str(entry.get("sha_before")),
+            as_str(entry.get("sha_after")),
+            as_int(entry.get("mode")),
+        )
+
+
+@dataclass
+class Manifest:
+    changeset: str
+    project: str
+    status: str  # applying, applied, rolled-back, undone
+    files: list[FileEntry] = field(default_factory=list)
+
+    def to_json(self) -> JsonObject:
+        return {
+            "changeset": self.changeset,
+            "project": self.project,
+            "status": self.status,
+            "files": [f.to_json() for f in self.files],
+        }
+
+    @classmethod
+    def from_json(cls, data: object, folder: Path) -> Manifest:
+        manifest = as_object(data)
+        changeset = manifest.get("changeset")
+        if not isinstance(manifest.get("files"), list) or not isinstance(changeset, str):
+            raise damaged(folder, "manifest.json is not a change set")
+        return cls(
+            changeset,
+            str(manifest.get("project") or ""),
+            str(manifest.get("status")),
+            [FileEntry.from_json(f, folder) for f in as_list(manifest.get("files"))],
+        )
