@@ -7,9 +7,11 @@ API key presented to the simulator is built from the scenario's `admin.this_key`
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote
 
+from wizard.jsontypes import JsonObject, as_list, as_object
 from wizard.keys import ADMIN_PREFIX, API_KEY_PREFIX, MIN_LENGTH
 from wizard.simulator.engine import KEY_BODY_CHARS, ApiError
 
@@ -64,7 +66,7 @@ def authenticate(key: str, scenario: Scenario) -> None:
 
 def answer(
     scenario: Scenario, route_name: str, path: str, query: str, seen_keys: list[str]
-) -> dict[str, Any]:
+) -> JsonObject:
     """One Admin API answer (the caller has authenticated the admin key)."""
     admin = scenario.admin
     if not admin.available:
@@ -104,87 +106,112 @@ def key_refused(scenario: Scenario) -> bool:
     return scenario.admin.available and scenario.admin.key_status != "active"
 
 
-def rate_limits(scenario: Scenario) -> list[dict[str, Any]]:
+@dataclass
+class _Entry:
+    """One rate-limit entry of the organisation: its group, the models it covers (model
+    groups only) and its limiter values."""
+
+    group: JsonObject  # {"id", "display_name", "type"}, as the SDK's group types
+    models: list[str] | None
+    limits: dict[str, object]
+
+    @property
+    def group_id(self) -> str:
+        return str(self.group.get("id"))
+
+    @property
+    def id(self) -> str:
+        return "rl_" + self.group_id.removeprefix("rlg_")
+
+    def to_json(self) -> JsonObject:
+        model_group = self.group.get("type") == "model_group"
+        return {
+            "id": self.id,
+            "type": "rate_limit",
+            "group": self.group,
+            "limits": [{"type": t, "value": v} for t, v in self.limits.items()],
+            "models": self.models if model_group else None,
+        }
+
+
+def rate_limits(scenario: Scenario) -> list[_Entry]:
     """The organisation's rate-limit entries: the scenario's own, or one model group per line
     whose models the organisation may call (a line it may not call has no group), and a
     batch group (no models: not a model group)."""
     admin = scenario.admin
     if admin.rate_limits is not None:
-        groups = admin.rate_limits
-    else:
-        by_line: dict[str, list[str]] = {}
-        for model in scenario.models:
-            if model.get("line") and scenario.may_call(model):
-                ids = by_line.setdefault(model["line"], [])
-                ids += [model["id"], *(model.get("aliases") or [])]
-        values = {LIMIT_TYPES[k]: v for k, v in scenario.rate_limits.items() if k in LIMIT_TYPES}
-        groups = [
-            {
-                "group": {
-                    "id": f"rlg_sim_{line}",
-                    "display_name": f"Claude {line.title()}",
-                    "type": "model_group",
-                },
-                "models": ids,
-                "limits": values,
-            }
-            for line, ids in by_line.items()
+        return [
+            _Entry(
+                as_object(g.get("group")),
+                [str(m) for m in as_list(g.get("models"))],
+                as_object(g.get("limits")),
+            )
+            for g in admin.rate_limits
         ]
-        groups.append({"group": {"id": "rlg_sim_batch", "type": "batch"}, "limits": {}})
-    return [
-        {
-            "id": "rl_" + str(g["group"]["id"]).removeprefix("rlg_"),
-            "type": "rate_limit",
-            "group": g["group"],
-            "limits": [{"type": t, "value": v} for t, v in (g.get("limits") or {}).items()],
-            "models": g.get("models") if g["group"].get("type") == "model_group" else None,
-        }
-        for g in groups
+    by_line: dict[str, list[str]] = {}
+    for model in scenario.models:
+        line = model.get("line")
+        if line and scenario.may_call(model):
+            by_line.setdefault(line, []).extend([model["id"], *model.get("aliases", [])])
+    values: dict[str, object] = {
+        LIMIT_TYPES[k]: v for k, v in scenario.rate_limits.items() if k in LIMIT_TYPES
+    }
+    entries = [
+        _Entry(
+            {
+                "id": f"rlg_sim_{line}",
+                "display_name": f"Claude {line.title()}",
+                "type": "model_group",
+            },
+            ids,
+            values,
+        )  # fmt: skip
+        for line, ids in by_line.items()
     ]
+    return [*entries, _Entry({"id": "rlg_sim_batch", "type": "batch"}, None, {})]
 
 
-def _filtered(entries: list[dict[str, Any]], params: dict[str, list[str]]) -> list[dict[str, Any]]:
+def _filtered(entries: list[_Entry], params: dict[str, list[str]]) -> list[JsonObject]:
     kind = params.get("group_type", [None])[0]
     model = params.get("model", [None])[0]
-    kept = [e for e in entries if kind is None or e["group"]["type"] == kind]
+    kept = [e for e in entries if kind is None or e.group.get("type") == kind]
     if model is not None:
-        kept = [e for e in kept if model in (e["models"] or [])]
+        kept = [e for e in kept if model in (e.models or [])]
         if not kept:
             raise ApiError(404, "not_found_error", f"model: {model}")
-    return kept
+    return [e.to_json() for e in kept]
 
 
-def _workspace_limits(scenario: Scenario) -> list[dict[str, Any]]:
+def _workspace_limits(scenario: Scenario) -> list[JsonObject]:
     admin = scenario.admin
-    entries = {e["group"]["id"]: e for e in rate_limits(scenario)}
-    out = []
+    entries = {e.group_id: e for e in rate_limits(scenario)}
+    out: list[JsonObject] = []
     for override in admin.workspace_rate_limits:
-        entry = entries.get(override.get("group"))
+        entry = entries.get(str(override.get("group")))
         if entry is None:
             continue
-        org = {v["type"]: v["value"] for v in entry["limits"]}
         out.append(
             {
                 "type": "workspace_rate_limit",
                 "workspace_id": admin.workspace_id,
-                "rate_limit_id": entry["id"],
-                "group": entry["group"],
-                "models": entry["models"],
+                "rate_limit_id": entry.id,
+                "group": entry.group,
+                "models": entry.to_json()["models"],
                 "limits": [
                     {
                         "type": t,
                         "value": v,
-                        "org_limit": org.get(t),
+                        "org_limit": entry.limits.get(t),
                         "source": {"type": "workspace"},
                     }
-                    for t, v in (override.get("limits") or {}).items()
+                    for t, v in as_object(override.get("limits")).items()
                 ],
             }
         )
     return out
 
 
-def _scope(scenario: Scenario, kind: str) -> dict[str, Any]:
+def _scope(scenario: Scenario, kind: str) -> JsonObject:
     if kind == "workspace":
         return {"type": "workspace", "workspace_id": scenario.admin.workspace_id}
     if kind == "user":
@@ -192,7 +219,7 @@ def _scope(scenario: Scenario, kind: str) -> dict[str, Any]:
     return {"type": kind}
 
 
-def _spend(scenario: Scenario, params: dict[str, list[str]]) -> list[dict[str, Any]]:
+def _spend(scenario: Scenario, params: dict[str, list[str]]) -> list[JsonObject]:
     users = params.get("user_ids", []) + params.get("user_ids[]", [])
     if users and USER_ID not in users:
         return []
@@ -219,7 +246,7 @@ def _spend(scenario: Scenario, params: dict[str, list[str]]) -> list[dict[str, A
     ]
 
 
-def _record(scenario: Scenario, key: str, index: int) -> dict[str, Any]:
+def _record(scenario: Scenario, key: str, index: int) -> JsonObject:
     this = scenario.admin.this_key
     return {
         "id": f"apikey_01Sim{index:04d}",
@@ -235,9 +262,7 @@ def _record(scenario: Scenario, key: str, index: int) -> dict[str, Any]:
     }
 
 
-def _api_keys(
-    scenario: Scenario, seen_keys: list[str], params: dict[str, list[str]]
-) -> dict[str, Any]:
+def _api_keys(scenario: Scenario, seen_keys: list[str], params: dict[str, list[str]]) -> JsonObject:
     records = [_record(scenario, k, i) for i, k in enumerate(seen_keys)]
     records += scenario.admin.api_keys
     try:

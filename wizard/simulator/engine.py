@@ -9,11 +9,12 @@ import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any
+
+from wizard.jsontypes import JsonObject, as_list, as_object
 
 # The key's shape has one home: what flux-setup takes offline, the simulator takes too.
 from wizard.keys import API_KEY_PREFIX, MIN_LENGTH
-from wizard.simulator.scenarios import Scenario
+from wizard.simulator.scenarios import Rule, Scenario, SimModel
 
 KEY_BODY_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 
@@ -48,7 +49,7 @@ class Counters:
     max_concurrency: int = 0
     current: int = 0
 
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self) -> JsonObject:
         return {
             "requests": dict(self.requests),
             "total_requests": sum(self.requests.values()),
@@ -68,8 +69,8 @@ class ApiError(Exception):
         *,
         error_code: str | None = None,
         headers: dict[str, str] | None = None,
-        extra_details: dict[str, Any] | None = None,
-        body: dict[str, Any] | str | None = None,
+        extra_details: JsonObject | None = None,
+        body: JsonObject | str | None = None,
     ) -> None:
         super().__init__(message)
         self.body = body  # a non-standard body, sent as it is
@@ -98,7 +99,7 @@ class Simulator:
         self._arrivals = 0
         self._random = random.Random(seed)
         self.stopping = threading.Event()
-        self._listings: dict[frozenset[str], tuple[list[dict[str, Any]], dict[str, int]]] = {}
+        self._listings: dict[frozenset[str], tuple[list[SimModel], dict[str, int]]] = {}
         self._seen_keys: dict[str, None] = {}  # the API keys presented, in order
 
     def saw_key(self, key: str) -> None:
@@ -109,7 +110,7 @@ class Simulator:
         with self._lock:
             return list(self._seen_keys)
 
-    def listing(self, wanted: frozenset[str]) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    def listing(self, wanted: frozenset[str]) -> tuple[list[SimModel], dict[str, int]]:
         """The models of these lifecycles and each one's position, computed once per scenario:
         a page is then a slice, and 100 pages of a 100,000-model catalogue stay linear."""
         key = wanted
@@ -168,7 +169,7 @@ class Simulator:
             self.counters.billed_output_tokens += output_tokens
 
 
-def scripted(rule: dict[str, Any] | None, key: str = "") -> None:
+def scripted(rule: Rule | None, key: str = "") -> None:
     """Raise the error answer a scenario scripts for this request, if any. `{key}` in its
     message or headers is the key the request presented: a server that echoes it."""
     if rule is None:
@@ -176,7 +177,7 @@ def scripted(rule: dict[str, Any] | None, key: str = "") -> None:
     headers = {
         name: str(value).replace("{key}", key) for name, value in rule.get("headers", {}).items()
     }
-    if rule.get("retry_after") is not None:
+    if "retry_after" in rule:
         headers["retry-after"] = f"{rule['retry_after']:g}"
     raise ApiError(
         rule["status"],
@@ -205,7 +206,7 @@ def transient(faults: Faults) -> ApiError:
     return ApiError(status, "api_error", "Internal server error", headers=headers)
 
 
-def json_body(body: bytes) -> dict[str, Any]:
+def json_body(body: bytes) -> JsonObject:
     try:
         request = json.loads(body or b"{}")
     except json.JSONDecodeError:
@@ -215,17 +216,15 @@ def json_body(body: bytes) -> dict[str, Any]:
     return request
 
 
-def count_tokens(request: dict[str, Any]) -> int:
+def count_tokens(request: JsonObject) -> int:
     """About what the real tokenizer charges for a short prompt: framing plus ~4 chars a token."""
     chars = 0
-    for message in request.get("messages") or []:
-        content = message.get("content") if isinstance(message, dict) else None
+    for message in as_list(request.get("messages")):
+        content = as_object(message).get("content")
         if isinstance(content, str):
             chars += len(content)
         elif isinstance(content, list):
-            chars += sum(
-                len(str(block.get("text", ""))) for block in content if isinstance(block, dict)
-            )
+            chars += sum(len(str(as_object(block).get("text", ""))) for block in content)
     return 7 + max(1, (chars + 3) // 4)
 
 

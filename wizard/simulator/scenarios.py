@@ -49,7 +49,9 @@ import uuid
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TypedDict, cast
+
+from wizard.jsontypes import JsonObject, as_list, as_object
 
 BILLING_STATES = ("ok", "credit_balance_too_low", "spend_limit_reached", "organization_on_hold")
 MODEL_FIELDS = (
@@ -70,6 +72,50 @@ MODEL_FIELDS = (
 KEY_STATUSES = ("active", "archived", "expired", "inactive")
 
 
+# The Start tier's monthly cap ($500), a little of it spent: the default spend limit.
+START_TIER: JsonObject = {
+    "period": "monthly",
+    "amount": "50000",
+    "spent": "1234.5",
+    "scope": "usage_tier",
+}
+
+
+class SimModel(TypedDict, total=False):
+    """A model of a scenario: the ModelInfo fields, plus the simulator's own (`aliases`,
+    `sim_rejects`, `sim_reply`). `load` checks the four it cannot do without."""
+
+    type: str
+    id: str
+    display_name: str
+    created_at: str
+    lifecycle: str
+    deprecated_at: str | None
+    retires_at: str | None
+    line: str | None
+    max_input_tokens: int
+    max_tokens: int
+    capabilities: object
+    aliases: list[str]
+    sim_rejects: list[str]
+    sim_reply: JsonObject
+
+
+class Rule(TypedDict, total=False):
+    """A scripted error answer (`responses`): which requests, and what is answered."""
+
+    on: str
+    status: int
+    type: str
+    message: str
+    error_code: str
+    retry_after: float
+    headers: dict[str, str]
+    body: JsonObject | str
+    models: list[str]
+    lines: list[str]
+
+
 class ScenarioError(ValueError):
     pass
 
@@ -84,16 +130,11 @@ class Admin:
     # organisation than the API key's)
     organization_id: str = ""
     workspace_id: str = "wrkspc_01SimDefaultWorkspace"
-    this_key: dict[str, Any] = field(default_factory=dict)
-    api_keys: list[dict[str, Any]] = field(default_factory=list)
-    rate_limits: list[dict[str, Any]] | None = None
-    workspace_rate_limits: list[dict[str, Any]] = field(default_factory=list)
-    # the Start tier's monthly cap ($500), a little of it spent
-    spend_limits: str | list[dict[str, Any]] = field(
-        default_factory=lambda: [
-            {"period": "monthly", "amount": "50000", "spent": "1234.5", "scope": "usage_tier"}
-        ]
-    )
+    this_key: JsonObject = field(default_factory=dict)
+    api_keys: list[JsonObject] = field(default_factory=list)
+    rate_limits: list[JsonObject] | None = None
+    workspace_rate_limits: list[JsonObject] = field(default_factory=list)
+    spend_limits: str | list[JsonObject] = field(default_factory=lambda: [dict(START_TIER)])
 
     @property
     def key_status(self) -> str:
@@ -113,15 +154,15 @@ class Access:
 class Scenario:
     name: str
     description: str
-    models: list[dict[str, Any]]
+    models: list[SimModel]
     access: Access
     billing: str = "ok"
     rate_limits: dict[str, int] = field(
         default_factory=lambda: {"requests": 50, "input_tokens": 30000, "output_tokens": 8000}
     )
     revoked_keys: list[str] = field(default_factory=list)
-    responses: list[dict[str, Any]] = field(default_factory=list)
-    reply: dict[str, Any] = field(default_factory=dict)
+    responses: list[Rule] = field(default_factory=list)
+    reply: JsonObject = field(default_factory=dict)
     organization_id: str = ""  # "" : a UUID made from the name (`organization`)
     admin: Admin = field(default_factory=Admin)
 
@@ -131,18 +172,18 @@ class Scenario:
         return self.organization_id or str(uuid.uuid5(uuid.NAMESPACE_URL, f"flux-sim:{self.name}"))
 
     def __post_init__(self) -> None:
-        self._by_id: dict[str, dict[str, Any]] = {}
+        self._by_id: dict[str, SimModel] = {}
         for model in self.models:
             self._by_id.setdefault(model["id"], model)
         for model in self.models:
             for alias in model.get("aliases") or []:
                 self._by_id.setdefault(alias, model)
 
-    def find(self, model_id: str) -> dict[str, Any] | None:
+    def find(self, model_id: str) -> SimModel | None:
         """A model by its ID or one of its aliases."""
         return self._by_id.get(model_id)
 
-    def response_for(self, endpoint: str, model: dict[str, Any] | None) -> dict[str, Any] | None:
+    def response_for(self, endpoint: str, model: SimModel | None) -> Rule | None:
         """The scripted error answer for a request, if a rule of the scenario matches it."""
         for rule in self.responses:
             if rule.get("on", "*") not in (endpoint, "*"):
@@ -156,7 +197,7 @@ class Scenario:
                 return rule
         return None
 
-    def may_call(self, model: dict[str, Any]) -> bool:
+    def may_call(self, model: SimModel) -> bool:
         """Whether this organisation's inference request naming `model` succeeds."""
         access = self.access
         if model["lifecycle"] == "retired":
@@ -180,7 +221,7 @@ def builtin_names() -> list[str]:
     return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".json"))
 
 
-def _read_raw(name_or_path: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
+def _read_raw(name_or_path: str, seen: tuple[str, ...] = ()) -> JsonObject:
     if name_or_path in seen:
         raise ScenarioError(f"scenario {name_or_path!r} extends itself")
     path = Path(name_or_path)
@@ -213,44 +254,46 @@ def _read_raw(name_or_path: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
 def load(name_or_path: str) -> Scenario:
     """Load a built-in scenario by name, or a user's scenario file by path."""
     raw = _read_raw(name_or_path)
-    name = raw.get("name") or Path(name_or_path).stem
+    name = str(raw.get("name") or Path(name_or_path).stem)
     models = raw.get("models")
     if not isinstance(models, list) or not models:
         raise ScenarioError(f"scenario {name}: 'models' must be a non-empty list")
-    cleaned = []
-    for model in models:
-        missing = [k for k in ("id", "display_name", "created_at", "lifecycle") if k not in model]
-        if missing:
-            raise ScenarioError(f"scenario {name}: model {model.get('id')!r} lacks {missing}")
-        entry: dict[str, Any] = {"type": "model", "deprecated_at": None, "retires_at": None}
-        entry["line"] = None
-        entry.update({"max_input_tokens": 200000, "max_tokens": 64000, "capabilities": None})
-        entry.update(model)
-        cleaned.append(entry)
+    cleaned = [_model(name, as_object(model)) for model in models]
     # The real API lists newest first.
     cleaned.sort(key=lambda m: m["created_at"], reverse=True)
-    billing = raw.get("billing", "ok")
+    billing = str(raw.get("billing", "ok"))
     if billing not in BILLING_STATES:
         raise ScenarioError(f"scenario {name}: billing must be one of {BILLING_STATES}")
-    access_raw = raw.get("access", {})
     scenario = Scenario(
         name=name,
-        description=raw.get("description", ""),
+        description=str(raw.get("description", "")),
         models=cleaned,
-        access=Access(**access_raw),
+        access=Access(**as_object(raw.get("access"))),  # type: ignore[arg-type]
         billing=billing,
-        revoked_keys=list(raw.get("keys", {}).get("revoked", [])),
+        revoked_keys=[str(k) for k in as_list(as_object(raw.get("keys")).get("revoked"))],
         responses=_responses(name, raw.get("responses", [])),
-        reply=dict(raw.get("reply") or {}),
+        reply=as_object(raw.get("reply")),
         organization_id=str(raw.get("organization_id") or ""),
         admin=_admin(name, raw.get("admin") or {}),
     )
     if "rate_limits" in raw:
-        scenario.rate_limits = dict(raw["rate_limits"])
+        limits = as_object(raw["rate_limits"])
+        scenario.rate_limits = {str(k): int(str(v)) for k, v in limits.items()}
     return scenario
 
 
-def _responses(name: str, rules: Any) -> list[dict[str, Any]]:
+def _model(name: str, model: JsonObject) -> SimModel:
+    """A scenario's model with the ModelInfo fields it leaves out at their defaults."""
+    missing = [k for k in ("id", "display_name", "created_at", "lifecycle") if k not in model]
+    if missing or not all(isinstance(model[k], str) for k in ("id", "created_at", "lifecycle")):
+        raise ScenarioError(f"scenario {name}: model {model.get('id')!r} lacks {missing}")
+    entry: JsonObject = {"type": "model", "deprecated_at": None, "retires_at": None, "line": None}
+    entry.update({"max_input_tokens": 200000, "max_tokens": 64000, "capabilities": None})
+    entry.update(model)
+    return cast(SimModel, entry)  # the fields a model needs, checked above
+
+
+def _responses(name: str, rules: object) -> list[Rule]:
     if not isinstance(rules, list):
         raise ScenarioError(f"scenario {name}: 'responses' must be a list")
     for rule in rules:
@@ -258,10 +301,10 @@ def _responses(name: str, rules: Any) -> list[dict[str, Any]]:
             raise ScenarioError(f"scenario {name}: each response needs an integer 'status'")
         if rule.get("on", "*") not in ("messages", "models", "model", "*"):
             raise ScenarioError(f"scenario {name}: 'on' is messages, models, model or *")
-    return rules
+    return cast("list[Rule]", rules)  # each one's status and endpoint checked above
 
 
-def _admin(name: str, raw: Any) -> Admin:
+def _admin(name: str, raw: object) -> Admin:
     if not isinstance(raw, dict):
         raise ScenarioError(f"scenario {name}: 'admin' must be an object")
     unknown = set(raw) - set(Admin.__dataclass_fields__)
@@ -275,6 +318,6 @@ def _admin(name: str, raw: Any) -> Admin:
     return admin
 
 
-def public_model(model: dict[str, Any]) -> dict[str, Any]:
+def public_model(model: SimModel) -> JsonObject:
     """A model as the API sends it: only the public ModelInfo fields."""
     return {k: model.get(k) for k in MODEL_FIELDS}

@@ -18,10 +18,10 @@ import time
 import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from wizard.constants import DEFAULT_SCENARIO, ORG_HEADER, SPEND_LIMIT_ERROR_CODE, SUPPORT_URL
+from wizard.jsontypes import JsonObject
 from wizard.keys import OAUTH_PREFIX
 from wizard.simulator import admin
 from wizard.simulator.engine import (
@@ -38,7 +38,7 @@ from wizard.simulator.engine import (
     scripted,
     transient,
 )
-from wizard.simulator.scenarios import Scenario, load, public_model
+from wizard.simulator.scenarios import Scenario, SimModel, load, public_model
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -48,11 +48,11 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server: _Server
 
-    def log_message(self, format: str, *args: Any) -> None:
+    def log_message(self, format: str, *args: object) -> None:
         pass  # quiet: tests and the demo own the terminal
 
     # -- plumbing ---------------------------------------------------------------------------
-    def _send(self, status: int, body: dict[str, Any] | str, headers: dict[str, str]) -> None:
+    def _send(self, status: int, body: JsonObject | str, headers: dict[str, str]) -> None:
         # a text body is a page from something in front of the API (a proxy's HTML)
         data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
         self.send_response(status)
@@ -110,9 +110,9 @@ class _Handler(BaseHTTPRequestHandler):
                 if err.body is not None:
                     self._send(err.status, err.body, headers)
                     return
-                error: dict[str, Any] = {"type": err.err_type, "message": err.message}
+                error: JsonObject = {"type": err.err_type, "message": err.message}
                 if err.error_code or err.extra_details:
-                    details: dict[str, Any] = dict(err.extra_details)
+                    details: JsonObject = dict(err.extra_details)
                     if err.error_code:
                         details["error_code"] = err.error_code
                     error["details"] = details
@@ -159,7 +159,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _dispatch(
         self, method: str, path: str, query: str, body: bytes
-    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+    ) -> tuple[int, JsonObject, dict[str, str]]:
         route = _route(path)
         if route == "unknown":
             raise ApiError(404, "not_found_error", "Not found")
@@ -185,11 +185,11 @@ class _Handler(BaseHTTPRequestHandler):
             return self._messages(body)
         if method == "POST" and route == "/v1/messages/count_tokens":
             request = json_body(body)
-            model = self._callable_model(request)
+            self._callable_model(request)  # a model this organisation may call, or refused
             return 200, {"input_tokens": count_tokens(request)}, {}
         raise ApiError(405, "invalid_request_error", f"{method} is not allowed on {path}")
 
-    def _list_models(self, params: dict[str, list[str]]) -> dict[str, Any]:
+    def _list_models(self, params: dict[str, list[str]]) -> JsonObject:
         lifecycles: list[str] = []
         for name in ("lifecycle", "lifecycle[]"):
             for value in params.get(name, []):
@@ -227,7 +227,7 @@ class _Handler(BaseHTTPRequestHandler):
             "last_id": page[-1]["id"] if page else None,
         }
 
-    def _callable_model(self, request: dict[str, Any]) -> dict[str, Any]:
+    def _callable_model(self, request: JsonObject) -> SimModel:
         sim = self.server.sim
         model_id = request.get("model")
         if not isinstance(model_id, str) or not model_id:
@@ -237,7 +237,7 @@ class _Handler(BaseHTTPRequestHandler):
             raise ApiError(404, "not_found_error", f"model: {model_id}")
         return model
 
-    def _messages(self, body: bytes) -> tuple[int, dict[str, Any], dict[str, str]]:
+    def _messages(self, body: bytes) -> tuple[int, JsonObject, dict[str, str]]:
         sim = self.server.sim
         request = json_body(body)
         max_tokens = request.get("max_tokens")
@@ -316,7 +316,9 @@ class _Server(ThreadingHTTPServer):
         super().__init__(address, _Handler)
         self.sim = sim
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
+    def handle_error(
+        self, request: socket.socket | tuple[bytes, socket.socket], client_address: object
+    ) -> None:
         """A client that hung up before its answer was sent (a timed-out request, Ctrl-C) is
         the client's business, not a traceback on the simulator's terminal."""
         if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
