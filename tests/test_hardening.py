@@ -64,7 +64,7 @@ def secrets_in_state(home: Path) -> list[str]:
 # for as long as it is asked) spend the whole budget of 3 x --timeout.
 COMMANDS = [
     ["run", "--yes", "--timeout", "0.25"],
-    ["run", "--yes", "--json", "--save-key", "--timeout", "0.25"],
+    ["run", "--yes", "--json", "--save-key", "--timeout", "0.25", "--record", "RECORD"],
     ["run", "--dry-run", "--json", "--timeout", "0.25"],
     ["run", "--yes", "--debug", "--no-verify", "--timeout", "0.25"],
     ["check", "--write-checklist", "--timeout", "0.25"],
@@ -75,21 +75,16 @@ COMMANDS = [
     ["migrate", "--yes"],
     ["undo", "--yes", "--json"],
     ["undo", "--yes"],
-    # with an admin key as well: the Admin API's commands and the reads beside check
-    ["models", "--json", "--verify", "--timeout", "0.25"],
-    ["doctor", "--json", "--timeout", "0.25"],
-    ["limits", "--json", "--timeout", "0.25"],
-    ["limits", "--timeout", "0.25"],
-    ["check", "--write-checklist", "--timeout", "0.25"],
-    # every exchange recorded, and the support report: files that must hold no key either
-    ["check", "--json", "--timeout", "0.25", "--record", "RECORD"],
-    ["run", "--yes", "--timeout", "0.25", "--record", "RECORD"],
-    ["models", "--verify", "--timeout", "0.25", "--record", "RECORD"],
+    # with an admin key as well (the Admin API's commands, and its reads beside check), each
+    # recorded: the human text (on stderr with --json), the JSON, the recordings and the
+    # support report must hold no key
+    ["models", "--json", "--verify", "--timeout", "0.25", "--record", "RECORD"],
+    ["doctor", "--json", "--timeout", "0.25", "--report", "RECORD", "--record", "RECORD2"],
     ["limits", "--json", "--timeout", "0.25", "--record", "RECORD"],
-    ["doctor", "--timeout", "0.25", "--report", "RECORD", "--record", "RECORD2"],
+    ["check", "--json", "--write-checklist", "--timeout", "0.25", "--record", "RECORD"],
 ]
 NETWORK = ("run", "check", "models", "doctor", "limits")
-ADMIN_FROM = COMMANDS.index(["models", "--json", "--verify", "--timeout", "0.25"])
+ADMIN_FROM = [c[0] for c in COMMANDS].index("models")
 
 
 @pytest.mark.parametrize("scenario", builtin_names())
