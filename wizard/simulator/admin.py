@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, unquote
 
 from wizard.jsontypes import JsonObject, as_list, as_object
 from wizard.keys import ADMIN_PREFIX, API_KEY_PREFIX, MIN_LENGTH
-from wizard.simulator.engine import KEY_BODY_CHARS, ApiError
+from wizard.simulator.engine import KEY_BODY_CHARS, ApiError, page_limit
 
 if TYPE_CHECKING:
     from wizard.simulator.scenarios import Scenario
@@ -265,12 +265,7 @@ def _record(scenario: Scenario, key: str, index: int) -> JsonObject:
 def _api_keys(scenario: Scenario, seen_keys: list[str], params: dict[str, list[str]]) -> JsonObject:
     records = [_record(scenario, k, i) for i, k in enumerate(seen_keys)]
     records += scenario.admin.api_keys
-    try:
-        limit = int(params.get("limit", ["20"])[0])
-    except ValueError:
-        raise ApiError(400, "invalid_request_error", "limit: must be an integer") from None
-    if not 1 <= limit <= 1000:
-        raise ApiError(400, "invalid_request_error", "limit: must be between 1 and 1000")
+    limit = page_limit(params)
     after = params.get("after_id", [None])[0]
     start = 0
     if after is not None:

@@ -6,6 +6,7 @@ import argparse
 import signal
 import sys
 import threading
+from collections.abc import Callable
 
 from wizard.constants import DEFAULT_SCENARIO
 from wizard.errors import ExitCode, UsageError
@@ -134,6 +135,12 @@ def run(args: argparse.Namespace) -> int:
         file=sys.stderr,
         flush=True,
     )
+    serve_until_stopped(running.stop)
+    return ExitCode.OK
+
+
+def serve_until_stopped(stop: Callable[[], None]) -> None:
+    """Serve until Ctrl-C or SIGTERM, then stop the server."""
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     try:
@@ -141,5 +148,4 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        running.stop()
-    return ExitCode.OK
+        stop()

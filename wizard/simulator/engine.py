@@ -206,6 +206,17 @@ def transient(faults: Faults) -> ApiError:
     return ApiError(status, "api_error", "Internal server error", headers=headers)
 
 
+def page_limit(params: dict[str, list[str]]) -> int:
+    """A list's `limit` query parameter: 1 to 1000, 20 when not given, else a 400."""
+    try:
+        limit = int(params.get("limit", ["20"])[0])
+    except ValueError:
+        raise ApiError(400, "invalid_request_error", "limit: must be an integer") from None
+    if not 1 <= limit <= 1000:
+        raise ApiError(400, "invalid_request_error", "limit: must be between 1 and 1000")
+    return limit
+
+
 def json_body(body: bytes) -> JsonObject:
     try:
         request = json.loads(body or b"{}")

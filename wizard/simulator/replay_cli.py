@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
-import threading
 from pathlib import Path
 
 from wizard.constants import CLOCK_VAR
 from wizard.errors import ExitCode, UsageError
 from wizard.keys import API_KEY_PREFIX, MIN_LENGTH
 from wizard.recording import Recording, RecordingError, parse
+from wizard.simulator.cli import serve_until_stopped
 
 
 def read_recording(name: str) -> Recording:
@@ -70,14 +69,7 @@ def _serve(recording: Recording, port: int) -> int:
         file=sys.stderr,
         flush=True,
     )
-    done = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
-    try:
-        done.wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        running.stop()
+    serve_until_stopped(running.stop)
     for what in running.replay.unanswered:
         print(f"not in the recording (answered 599): {what}", file=sys.stderr)
     return ExitCode.OK

@@ -34,6 +34,7 @@ from wizard.simulator.engine import (
     count_tokens,
     json_body,
     key_is_well_formed,
+    page_limit,
     ratelimit_headers,
     scripted,
     transient,
@@ -201,12 +202,7 @@ class _Handler(BaseHTTPRequestHandler):
             )
         wanted = frozenset(lifecycles) if lifecycles else frozenset({"active", "deprecated"})
         selected, positions = self.server.sim.listing(wanted)
-        try:
-            limit = int(params.get("limit", ["20"])[0])
-        except ValueError:
-            raise ApiError(400, "invalid_request_error", "limit: must be an integer") from None
-        if not 1 <= limit <= 1000:
-            raise ApiError(400, "invalid_request_error", "limit: must be between 1 and 1000")
+        limit = page_limit(params)
         after = params.get("after_id", [None])[0]
         before = params.get("before_id", [None])[0]
         for cursor in (after, before):
