@@ -332,9 +332,7 @@ def test_check_json_tells_the_truth_and_counts_every_billed_call(
 ):
     import json
 
-    import jsonschema
-
-    from tests.helpers import SCHEMA
+    from tests.helpers import VALIDATOR
     from wizard.cli import main
 
     (tmp_path / ".env").write_text(f"FLUX_MODEL={configured}\n")
@@ -345,7 +343,7 @@ def test_check_json_tells_the_truth_and_counts_every_billed_call(
         )
         billed = running.counters.billed_calls
     payload = json.loads(capsys.readouterr().out)
-    jsonschema.validate(payload, SCHEMA)
+    VALIDATOR.validate(payload)
     assert exit_code == payload["exit_code"] == code
     assert payload["verification"]["billed_calls"] == billed
     assert payload["verification"]["max_verify"] == 4
