@@ -49,6 +49,7 @@ class Price:
         }
 
 
+@functools.cache  # the installed version: read once (each read scans every installed package)
 def data_source() -> str:
     """Which data the prices come from: the package and its version (its data's date)."""
     try:
