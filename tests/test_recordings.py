@@ -295,3 +295,19 @@ def test_doctor_report_holds_the_checks_the_recording_and_the_shape_never_a_valu
     recording = parse(text)
     assert recording.outcome["exit_code"] == result.returncode
     assert any(e.path == "/v1/messages" for e in recording.exchanges)
+
+
+def test_a_recording_written_through_a_symlink_keeps_the_link(tmp_path, sim):
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
+    real = tmp_path / "kept" / "check.jsonl"
+    real.parent.mkdir()
+    real.write_text("old\n")
+    link = tmp_path / "check.jsonl"
+    link.symlink_to(real)
+    result = flux("check", "--json", "--project", str(tmp_path), "--record", str(link),
+                  base_url=sim.base_url)  # fmt: skip
+    assert result.returncode == 0
+    assert link.is_symlink() and parse(real.read_text()).outcome["exit_code"] == 0
+    both = flux("doctor", "--json", "--project", str(tmp_path), "--record", str(link),
+                "--report", str(real), base_url=sim.base_url)  # fmt: skip
+    assert both.returncode == 2 and "name the same file" in both.stderr

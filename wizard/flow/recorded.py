@@ -19,23 +19,38 @@ def run_recorded(ctx: Context, handler: Callable[[Context], Report]) -> Report:
     from wizard.recording import Recorder
 
     o = ctx.options
-    targets = {flag: path for flag, path in (("--record", o.record), ("--report", o.report))
-               if path is not None}  # fmt: skip
-    for flag, path in targets.items():
-        check_target(path, flag=flag)
-        _not_a_project_file(ctx, flag, path)
+    where = _targets(ctx)
     ctx.recorder = Recorder(redact_org=o.redact_org)
     try:
         report = handler(ctx)
     except WizardError as err:
-        _save(ctx, Report.failure(o.command, err.code, err.message, err.fix, err.diagnosis))
+        failed = Report.failure(o.command, err.code, err.message, err.fix, err.diagnosis)
+        _save(ctx, failed, where)
         raise
     except Exception as exc:  # a bug: the recording is what a bug report needs most
         bug = f"unexpected {type(exc).__name__} (a bug in flux-setup)"
-        _save(ctx, Report.failure(o.command, ExitCode.ERROR, bug, None))
+        _save(ctx, Report.failure(o.command, ExitCode.ERROR, bug, None), where)
         raise
-    _save(ctx, report)
+    _save(ctx, report, where)
     return report
+
+
+def _targets(ctx: Context) -> dict[str, Path]:
+    """Where each file goes, checked before anything is asked: a regular file or a new one (a
+    symlink is followed, and stays a link), none of the project's own, and not both in one."""
+    o = ctx.options
+    given = [(flag, path) for flag, path in (("--record", o.record), ("--report", o.report))
+             if path is not None]  # fmt: skip
+    where: dict[str, Path] = {}
+    for flag, path in given:
+        _not_a_project_file(ctx, flag, path)
+        where[flag] = check_target(path, flag=flag)
+    if len(set(where.values())) < len(where):
+        raise UsageError(
+            "--record and --report name the same file: one would overwrite the other.",
+            fix="Name two files (the report holds the recording too).",
+        )
+    return where
 
 
 def _not_a_project_file(ctx: Context, flag: str, path: Path) -> None:
@@ -52,7 +67,7 @@ def _not_a_project_file(ctx: Context, flag: str, path: Path) -> None:
         )
 
 
-def _save(ctx: Context, report: Report) -> None:
+def _save(ctx: Context, report: Report, where: dict[str, Path]) -> None:
     from wizard import recording
 
     assert ctx.recorder is not None
@@ -60,13 +75,13 @@ def _save(ctx: Context, report: Report) -> None:
     data = report.to_json()
     head = recording.header(o.command, invocation(ctx, report), ctx.now().isoformat())
     text = recording.lines(head, ctx.recorder, outcome(data))
-    if o.record is not None:
-        recording.write(o.record, text)
+    if "--record" in where:
+        recording.write(where["--record"], text)
         ctx.ui.say(f"Recording: {o.record} (every exchange, no key; mode 0600).")
-    if o.report is not None:
+    if "--report" in where:
         from wizard.flow.support import support_report
 
-        recording.write(o.report, support_report(ctx, data, text))
+        recording.write(where["--report"], support_report(ctx, data, text))
         ctx.ui.say(
             f"Report for support: {o.report} (the checks, the recording, the config's shape; "
             "no key). Attach it to your ticket or bug report."
