@@ -8,14 +8,13 @@ from __future__ import annotations
 from wizard import verdict
 from wizard.detection import Detection
 from wizard.errors import ExitCode, WizardError
-from wizard.flow.admin_key import obtain_admin_key
+from wizard.flow.admin_key import obtain_admin_key, read_admin_api
 from wizard.flow.key import found_key, stdin_key
 from wizard.flow.network import run_detection
 from wizard.flow.prepare import Prepared, preferred_lines, prepare
 from wizard.flow.session import Context
 from wizard.keys import ApiKey
 from wizard.limits.findings import Limits
-from wizard.limits.read import read_limits
 from wizard.render import UI
 from wizard.report import Report
 
@@ -27,17 +26,7 @@ def limits(ctx: Context) -> Report:
     prepared = prepare(ctx)
     admin_key = obtain_admin_key(ctx)
     key, detection, note = _api_key_side(ctx, prepared)
-    client = ctx.admin_client(admin_key, key)
-    try:
-        with ctx.ui.spinner("Reading the Admin API..."):
-            found = read_limits(
-                client,
-                key,
-                key_organization=detection.organization_id if detection else None,
-                models=detection.models if detection else (),
-            )
-    finally:
-        client.close()
+    found = read_admin_api(ctx, admin_key, key, detection)
     if note:
         found.api_key_note = note
     show(ctx.ui, found)

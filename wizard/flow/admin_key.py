@@ -102,8 +102,6 @@ def obtain_admin_key(ctx: Context) -> ApiKey:
 def read_given_limits(ctx: Context, key: ApiKey, detection: Detection) -> Limits | None:
     """What the Admin API says, when an admin key is given (never asked for here: `check` and
     `run` read it on the side). A wrong admin key costs the limits, not the command."""
-    from wizard.limits.read import read_limits
-
     try:
         admin = given_admin_key(ctx)
     except UsageError:
@@ -115,11 +113,24 @@ def read_given_limits(ctx: Context, key: ApiKey, detection: Detection) -> Limits
         return None
     ctx.ui.say(f"Reading the limits through the Admin API with the admin key {admin.fingerprint} "
                f"from {label(admin)}.")  # fmt: skip
+    return read_admin_api(ctx, admin, key, detection)
+
+
+def read_admin_api(
+    ctx: Context, admin: ApiKey, key: ApiKey | None, detection: Detection | None
+) -> Limits:
+    """The Admin API read with `admin`, for the API key (when there is one) and what its
+    detection found: the organisation its answers named, the lines its listing has."""
+    from wizard.limits.read import read_limits
+
     client = ctx.admin_client(admin, key)
     try:
         with ctx.ui.spinner("Reading the Admin API..."):
             return read_limits(
-                client, key, key_organization=detection.organization_id, models=detection.models
+                client,
+                key,
+                key_organization=detection.organization_id if detection else None,
+                models=detection.models if detection else (),
             )
     finally:
         client.close()
