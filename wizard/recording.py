@@ -256,17 +256,21 @@ def header(command: str, invocation: JsonObject, recorded_at: str) -> JsonObject
     }
 
 
-def lines(head: JsonObject, recorder: Recorder, outcome: JsonObject) -> str:
-    """The recording as text: header, exchanges, outcome; every string redacted once more."""
-    # Once more, every row: a key the command learnt after an exchange arrived (the admin
-    # key, read after the API key's listing) is masked there too.
+def rows(head: JsonObject, recorder: Recorder, outcome: JsonObject) -> list[object]:
+    """The recording's rows: header, exchanges, outcome; every string redacted once more (a
+    key the command learnt after an exchange arrived, the admin key read after the API key's
+    listing, is masked there too)."""
     redact = recorder.redactor.data
-    rows: list[object] = [
+    return [
         redact(head),
         *(redact(row) for row in recorder.exchanges()),
         {"outcome": redact(outcome), "dropped_exchanges": recorder.dropped},
     ]
-    return "".join(json.dumps(row, ensure_ascii=True, sort_keys=False) + "\n" for row in rows)
+
+
+def lines(rows: list[object]) -> str:
+    """The recording as a file holds it: one JSON object a line."""
+    return "".join(json.dumps(row, ensure_ascii=True) + "\n" for row in rows)
 
 
 def write(path: Path, text: str) -> None:

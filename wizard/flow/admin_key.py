@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from wizard.constants import ADMIN_KEY_VAR, ADMIN_KEYS_URL
 from wizard.detection import Detection
-from wizard.errors import ExitCode, UsageError, WizardError
+from wizard.errors import ExitCode, WizardError
 from wizard.flow.session import Context
 from wizard.keys import ApiKey, check_admin_form, normalise
 from wizard.limits.findings import Limits
@@ -104,8 +104,6 @@ def read_given_limits(ctx: Context, key: ApiKey, detection: Detection) -> Limits
     `run` read it on the side). A wrong admin key costs the limits, not the command."""
     try:
         admin = given_admin_key(ctx)
-    except UsageError:
-        raise
     except WizardError as err:
         ctx.ui.warn(f"{err.message} The limits are not read. {err.fix or ''}".strip())
         return None

@@ -74,14 +74,14 @@ def _save(ctx: Context, report: Report, where: dict[str, Path]) -> None:
     o = ctx.options
     data = report.to_json()
     head = recording.header(o.command, invocation(ctx, report), ctx.now().isoformat())
-    text = recording.lines(head, ctx.recorder, outcome(data))
+    rows = recording.rows(head, ctx.recorder, outcome(data))
     if "--record" in where:
-        recording.write(where["--record"], text)
+        recording.write(where["--record"], recording.lines(rows))
         ctx.ui.say(f"Recording: {o.record} (every exchange, no key; mode 0600).")
     if "--report" in where:
         from wizard.flow.support import support_report
 
-        recording.write(where["--report"], support_report(ctx, data, text))
+        recording.write(where["--report"], support_report(ctx, data, rows))
         ctx.ui.say(
             f"Report for support: {o.report} (the checks, the recording, the config's shape; "
             "no key). Attach it to your ticket or bug report."

@@ -10,7 +10,7 @@ import json
 from wizard.constants import API_VARS
 from wizard.errors import WizardError
 from wizard.flow.session import Context
-from wizard.jsontypes import JsonObject
+from wizard.jsontypes import JsonObject, as_object
 
 FORMAT = "flux-setup-report/1"
 NOTE = (
@@ -61,11 +61,10 @@ def project_shape(ctx: Context) -> JsonObject:
     }
 
 
-def support_report(ctx: Context, data: JsonObject, recording: str) -> str:
-    """The report's text: one JSON document (the recording inside it, line by line)."""
+def support_report(ctx: Context, data: JsonObject, rows: list[object]) -> str:
+    """The report's text: one JSON document, the recording's rows (redacted already) in it."""
     assert ctx.recorder is not None
-    rows = [json.loads(line) for line in recording.splitlines() if line.strip()]
-    head = rows[0] if rows else {}
+    head = as_object(rows[0]) if rows else {}
     document = {
         "report": FORMAT,
         "note": NOTE,
@@ -78,9 +77,10 @@ def support_report(ctx: Context, data: JsonObject, recording: str) -> str:
         "diagnosis": data.get("diagnosis") or [],
         "project": project_shape(ctx),
         "environment": {name: bool(ctx.environ.get(name)) for name in KNOWN_ENV},
-        "recording": rows,
     }
-    text = json.dumps(ctx.recorder.redactor.data(document), indent=1, ensure_ascii=True)
+    # the recording's rows were redacted as they were made: only the rest is redacted here
+    redacted = {**as_object(ctx.recorder.redactor.data(document)), "recording": rows}
+    text = json.dumps(redacted, indent=1, ensure_ascii=True)
     return _without_paths(ctx, text) + "\n"
 
 
