@@ -4,12 +4,16 @@ never imports the SDK."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from wizard import memory
 from wizard import verdict as verdicts
 from wizard.diagnosis import Diagnosis
 from wizard.errors import ExitCode, WizardError
+from wizard.export import snapshot
 from wizard.flow.key import found_key, stdin_key
 from wizard.flow.prepare import Prepared, preferred_lines, prepare
-from wizard.flow.saved import Offline, catalog_json, judge_saved, saved_record
+from wizard.flow.saved import Offline, catalog_json, judge_saved, missing_catalog, saved_record
 from wizard.flow.session import Context
 from wizard.jsontypes import JsonObject
 from wizard.keys import ApiKey
@@ -24,37 +28,97 @@ def check_offline(ctx: Context) -> Report:
     key, conflict = found_key(ctx, prepared.files, stdin_key(ctx))
     if conflict:
         ctx.ui.warn(conflict)
-    try:
-        record = saved_record(ctx, key)
-    except WizardError as err:
-        if err.diagnosis != Code.CATALOG_MISSING or o.missing_catalog != "pass":
-            raise
+    record, snapshot_path = _catalogue(ctx, key)
+    if record is None:
         # A hook must not block a commit for lack of local state: nothing to judge by. Said
         # (and in --json, as the diagnosis it would have failed with), then passed.
         ctx.ui.say(
             "No saved catalogue to judge by yet: passing. Run `flux-setup check` once (online); "
             "this check then judges by what it saves (`--missing-catalog fail` makes it strict)."
         )
-        missing = Diagnosis(Code.CATALOG_MISSING, err.message, err.fix or "")
+        missing = _missing(key)
         return Report(o.command, ExitCode.OK, diagnoses=[missing], sources=prepared.sources)
-    if key is not None:
+    if snapshot_path is not None:
+        ctx.ui.say(
+            f"No catalogue in the state home: judging by the snapshot {snapshot.DEFAULT_PATH} "
+            "(lifecycles and retirements; not what a key may call)."
+        )
+    elif key is not None:
         ctx.ui.say(f"Using the key {key.fingerprint} from {key.source.label} (offline).")
     else:
         ctx.ui.say(
             f"No API key found: reading the last check of this project ({record.key_fingerprint})."
         )
     result = judge_saved(ctx, record, prepared, prefer)
-    _tell(ctx, result, prepared.configured)
+    too_old(result, o.max_age)
+    _tell(ctx, result, prepared.configured, snapshot=snapshot_path is not None)
     report = Report(o.command, result.code, diagnoses=result.diagnoses, sources=prepared.sources)
     report.fields.update(_fields(result, key, prepared))
+    catalog = report.fields["catalog"]
+    assert isinstance(catalog, dict)
+    catalog.update(
+        source="snapshot" if snapshot_path else "state",
+        path=str(snapshot_path) if snapshot_path else None,
+        max_age_days=o.max_age,
+    )
+    if snapshot_path is not None:
+        catalog["key_fingerprint"] = None  # a snapshot names no key
     return report
 
 
-def _tell(ctx: Context, result: Offline, configured: str | None) -> None:
+def _catalogue(ctx: Context, key: ApiKey | None) -> tuple[memory.Record | None, Path | None]:
+    """The state home's catalogue (this key's, else the project's last); else the snapshot the
+    repository committed (`export catalog`) with its path; else, with `--missing-catalog
+    pass`, none (without it, the missing catalogue is the error)."""
+    try:
+        return saved_record(ctx, key), None
+    except WizardError as err:
+        if err.diagnosis != Code.CATALOG_MISSING:
+            raise
+        path = snapshot.default_path(ctx.options.project)
+        committed = snapshot.load(path)
+        if committed is not None:
+            return committed, path
+        if ctx.options.missing_catalog != "pass":
+            raise
+        return None, None
+
+
+def _missing(key: ApiKey | None) -> Diagnosis:
+    err = missing_catalog(key.fingerprint if key else None)
+    return Diagnosis(Code.CATALOG_MISSING, err.message, err.fix or "")
+
+
+def too_old(result: Offline, max_age: int | None) -> None:
+    """--max-age: a catalogue older than that (or of unknown age) fails, exit 5 (an error, not
+    a verdict: --fail-on never leaves it out); it replaces the note a stale one carries."""
+    if max_age is None or (result.age is not None and result.age <= max_age):
+        return
+    age = f"{result.age} days old" if result.age is not None else "of unknown age"
+    result.diagnoses[:] = [d for d in result.diagnoses if d.code != Code.CATALOG_STALE]
+    result.diagnoses.append(
+        Diagnosis(
+            Code.CATALOG_STALE,
+            f"The catalogue is {age}; --max-age {max_age} allows {max_age} days.",
+            "Refresh it: `flux-setup check` online, or commit a new `flux-setup export catalog`.",
+        )
+    )
+    result.code = ExitCode.NETWORK
+
+
+def _tell(ctx: Context, result: Offline, configured: str | None, *, snapshot: bool) -> None:
     ui, record, age, verdict, code = ctx.ui, result.record, result.age, result.verdict, result.code
     ago = f"{age} day{'s' if age != 1 else ''} ago" if age is not None else "date unknown"
-    ui.say(f"Catalogue: saved by the online check of {record.checked_at[:10]} ({ago}).")
+    made = (
+        "Snapshot: made by the online check" if snapshot else "Catalogue: saved by the online check"
+    )
+    ui.say(f"{made} of {record.checked_at[:10]} ({ago}).")
     ui.diagnoses(result.diagnoses)
+    if snapshot:
+        ui.say(f"Configured: {configured or 'none'}.")
+        if code == ExitCode.OK:
+            ui.ok("By the snapshot, the configured model is current: not retired or retiring soon.")
+        return
     ui.say(
         f"Configured: {configured or 'none'} ({verdict.status.words}); "
         f"recommended by that check: {verdict.recommended or 'none'}."

@@ -37,7 +37,7 @@ def _day(text: str | None) -> date | None:
         return None
 
 
-def _missing(fingerprint: str | None) -> WizardError:
+def missing_catalog(fingerprint: str | None) -> WizardError:
     whose = f"the key {fingerprint}" if fingerprint else "this project"
     return WizardError(
         f"no catalogue is saved for {whose}: `check --offline` judges the configured model by "
@@ -198,11 +198,11 @@ def saved_record(ctx: Context, key: ApiKey | None) -> memory.Record:
     if key is not None:
         record = memory.load_for_key(ctx.store, ctx.options.project, key.fingerprint)
         if record is None:
-            raise _missing(key.fingerprint)
+            raise missing_catalog(key.fingerprint)
         return record
     record = memory.load(ctx.store, ctx.options.project)
     if record is None:
-        raise _missing(None)
+        raise missing_catalog(None)
     return record
 
 
