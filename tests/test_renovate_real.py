@@ -1,5 +1,5 @@
 """The real Renovate (npm, installed by scripts/install-renovate.sh; .ci/run does it) reading
-the preset in renovate/ and the datasource `export renovate` wrote, served on loopback. From
+the preset in renovate/ and the datasource `export renovate` wrote, both served on loopback. From
 Renovate's own output: each fixture project is offered exactly what `run --yes` switches it to,
 never a model the key did not prove callable, never one of another line; and Renovate reaches
 nothing beyond loopback (its proxy is a listener that counts every connection)."""
@@ -64,33 +64,41 @@ def renovate_binary() -> Path:
     pytest.skip(why)
 
 
-class _Datasource(BaseHTTPRequestHandler):
-    body = b""
+class _Published(BaseHTTPRequestHandler):
+    """What the scheduled job publishes: the preset (the repository's own file) and the
+    datasource, each at its path; anything else is a 404."""
+
+    files: dict[str, bytes] = {}
 
     def do_GET(self) -> None:
-        self.send_response(200)
+        body = self.files.get(self.path)
+        self.send_response(200 if body is not None else 404)
         self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(self.body)))
+        self.send_header("Content-Length", str(len(body or b"")))
         self.end_headers()
-        self.wfile.write(self.body)
+        self.wfile.write(body or b"")
 
     def log_message(self, *args: object) -> None:
         pass
 
 
 @pytest.fixture
-def datasource_url(sim, tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    """`export renovate` against the simulator, served on loopback as Renovate fetches it."""
+def published(sim, tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """`export renovate` against the simulator, and the preset, served on loopback; the
+    `extends` entry a repository's renovate.json names them with."""
     out = tmp_path / "published" / "flux-models.json"
     env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": sim.base_url}
     assert flux("export", "renovate", "--out", str(out), "--project", str(tmp_path),
                 env=env).returncode == 0  # fmt: skip
-    handler = type("Handler", (_Datasource,), {"body": out.read_bytes()})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    files = {"/renovate/flux.json": (REPO / "renovate" / "flux.json").read_bytes(),
+             "/flux-models.json": out.read_bytes()}  # fmt: skip
+    server = ThreadingHTTPServer(("127.0.0.1", 0), type("Handler", (_Published,), {"files": files}))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/flux-models.json"
+        # as `github>OWNER/REPO//renovate/flux(URL)` names it, from loopback instead of GitHub
+        yield f"{base}/renovate/flux.json({base}/flux-models.json)"
     finally:
         server.shutdown()
         server.server_close()
@@ -120,19 +128,16 @@ class CountingProxy:
         self.sock.close()
 
 
-def fixture_repository(root: Path, url: str) -> Path:
-    """One git repository holding the four fixture projects, and the preset as a repository's
-    renovate.json would extend it (its `{{arg0}}`: the datasource URL)."""
+def fixture_repository(root: Path, preset: str) -> Path:
+    """One git repository holding the four fixture projects, and a renovate.json that extends
+    the preset with the datasource's URL (its `{{arg0}}`), as a user's repository does."""
     repo = root / "fixtures"
     for name, files in FIXTURES.items():
         (repo / name).mkdir(parents=True)
         for filename, text in files.items():
             (repo / name / filename).write_text(text)
-    preset = (REPO / "renovate" / "flux.json").read_text().replace("{{arg0}}", url)
-    config = json.loads(preset)
-    config.pop("$schema")
     # only the preset's managers: Renovate's own (npm, pip...) would look up public registries
-    config["enabledManagers"] = ["custom.regex"]
+    config = {"extends": [preset], "enabledManagers": ["custom.regex"]}
     (repo / "renovate.json").write_text(json.dumps(config, indent=2))
     git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com"]
     quiet = {"check": True, "capture_output": True}
@@ -184,10 +189,10 @@ def after_run_yes(project: Path, base_url: str) -> dict[str, str | None]:
 
 
 def test_the_real_renovate_proposes_what_run_yes_switches_to_and_nothing_unproven(
-    sim, tmp_path, datasource_url
+    sim, tmp_path, published
 ):
     binary = renovate_binary()
-    repo = fixture_repository(tmp_path, datasource_url)
+    repo = fixture_repository(tmp_path, published)
     proxy = CountingProxy()
     try:
         deps = run_renovate(binary, repo, proxy, tmp_path)
