@@ -195,3 +195,14 @@ def test_the_presets_versioning_is_the_one_the_export_orders_by():
 def test_export_renovate_with_no_verify_is_a_usage_error(tmp_path):
     result = export(project(tmp_path), "http://127.0.0.1:9", "renovate", "--no-verify")
     assert result.returncode == 2
+
+
+def test_a_flux_setup_folder_that_is_a_link_out_of_the_project_is_refused(tmp_path):
+    folder = project(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (folder / ".flux-setup").symlink_to(elsewhere)
+    result = export(folder, "http://127.0.0.1:9", "catalog")
+    assert result.returncode == 6
+    assert "symbolic link" in json_of(result)["error"]["message"]
+    assert list(elsewhere.iterdir()) == []

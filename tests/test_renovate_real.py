@@ -230,7 +230,7 @@ def test_the_real_renovate_proposes_what_run_yes_switches_to_and_nothing_unprove
             assert proposed[(name, ".env.example:id")] == want["id"]
     assert not any(project == "current" for project, _ in proposed)
     # one pull request per repository: the model and the fallback together
-    assert all(len(names) == 1 for names in branches.values()), branches
+    assert all(names == {"renovate/flux-claude-models"} for names in branches.values()), branches
 
 
 def _value(text: str, key: str) -> str | None:

@@ -46,7 +46,7 @@ def export(ctx: Context) -> Report:
             fix="Drop --no-verify, or pass --offline to export what the last check proved.",
         )
     default = RENOVATE_DEFAULT if o.export_kind == "renovate" else snapshot.DEFAULT_PATH
-    target = check_export_target(o.out or o.project / default, force=o.force)
+    target = check_export_target(o.out or o.project / default, project=o.project, force=o.force)
     prepared = prepare(ctx)
     prefer = preferred_lines(ctx, prepared.files)
     source = _saved(ctx, prepared) if o.offline else _checked(ctx, prepared, prefer)

@@ -54,11 +54,7 @@ def load(path: Path) -> memory.Record | None:
         return None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         return None
-    models = [
-        {name: as_object(m).get(name) for name in FIELDS}
-        for m in as_list(data.get("models"))
-        if untrusted.is_model_id(as_object(m).get("id"))
-    ]
+    models = [m for m in (_read(as_object(m)) for m in as_list(data.get("models"))) if m]
     record = memory.Record.from_json(
         {
             "checked_at": data.get("checked_at"),
@@ -69,3 +65,14 @@ def load(path: Path) -> memory.Record | None:
         }
     )
     return record if record is not None and record.models else None
+
+
+def _read(model: JsonObject) -> JsonObject:
+    """One model of the file, checked: an ID of a model's form, words escaped."""
+    if not untrusted.is_model_id(model.get("id")):
+        return {}
+    data = {name: model.get(name) for name in FIELDS}
+    for name in ("display_name", "line"):
+        if isinstance(data[name], str):
+            data[name] = untrusted.text(data[name], 80)
+    return data

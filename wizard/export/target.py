@@ -20,17 +20,19 @@ GENERATOR_PREFIX = "flux-setup export"
 MODE = 0o644
 
 
-def check_export_target(path: Path, *, force: bool, flag: str = "--out") -> Path:
-    """Where the export may go, or exit 6 saying why not: never through a symlink, never onto
-    `.gitignore` or into `.git/`, never over a file `export` did not write (without --force);
-    a folder that does not exist yet is made when written (`.flux-setup/`)."""
+def check_export_target(path: Path, *, project: Path, force: bool, flag: str = "--out") -> Path:
+    """Where the export may go, or exit 6 saying why not: never through a symlink (the file,
+    or a folder of the project on the way to it), never onto `.gitignore` or into `.git/`,
+    never over a file `export` did not write (without --force); a folder that does not exist
+    yet is made when written (`.flux-setup/`)."""
     shown = f"{flag} {path}"
     if path.name == ".gitignore" or ".git" in path.parts:
         raise FilesError(
             f"{shown}: flux-setup never writes an export onto .gitignore or into .git/.",
             fix="Pass another path; nothing was written.",
         )
-    for link in (path, *path.parents):
+    inside = [p for p in path.parents if project in p.parents]  # the folders above are not ours
+    for link in (path, *inside):
         if link.is_symlink():
             raise FilesError(
                 f"{shown}: {link} is a symbolic link; an export is never written through one.",
