@@ -206,3 +206,10 @@ def test_a_flux_setup_folder_that_is_a_link_out_of_the_project_is_refused(tmp_pa
     assert result.returncode == 6
     assert "symbolic link" in json_of(result)["error"]["message"]
     assert list(elsewhere.iterdir()) == []
+
+
+def test_the_snapshot_is_made_from_the_listing_alone_with_no_billed_call(sim, tmp_path):
+    result = export(project(tmp_path), sim.base_url, "catalog")
+    assert result.returncode == 0, result.stderr
+    assert sim.counters.snapshot()["billed_calls"] == 0
+    assert "no billed call" in result.stderr

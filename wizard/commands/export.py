@@ -76,9 +76,16 @@ def _checked(ctx: Context, prepared: Prepared, prefer: tuple[str, ...]) -> Sourc
     line's best is proven by the walk's own rules. --max-verify is per line here (the walk
     spends what it is given on the first line's models, whose refusals are free)."""
     key = obtain_key(ctx, prepared.files, allow_prompt=False)
-    also = [(line,) for line in prefer[1:]]
-    per_line = replace(ctx.options, max_verify=ctx.options.max_verify * len(prefer))
-    detection = run_detection(replace(ctx, options=per_line), key, None, prefer, also_prefer=also)
+    if ctx.options.export_kind == "catalog":
+        # a snapshot holds lifecycles and dates, not access: the listing alone, nothing billed
+        ctx.ui.say("Listing the models (a snapshot holds no proof of access: no billed call).")
+        detection = run_detection(ctx, key, None, prefer, verify=False, choose=_nothing)
+    else:
+        also = [(line,) for line in prefer[1:]]
+        per_line = replace(ctx.options, max_verify=ctx.options.max_verify * len(prefer))
+        detection = run_detection(
+            replace(ctx, options=per_line), key, None, prefer, also_prefer=also
+        )
     failed = detection.failure_exit_code()
     if failed is not None or not detection.listed:
         ctx.ui.diagnoses(detection.diagnoses)
@@ -94,6 +101,10 @@ def _checked(ctx: Context, prepared: Prepared, prefer: tuple[str, ...]) -> Sourc
     if detection.verify and detection.models:
         memory.save_proofs(ctx.store, ctx.options.project, detection)  # for --offline later
     return Source(list(detection.models), detection.checked_at, saved=False, age_days=0)
+
+
+def _nothing(catalog: Catalog) -> list[str]:
+    return []
 
 
 def _saved(ctx: Context, prepared: Prepared) -> Source:
