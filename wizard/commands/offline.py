@@ -34,7 +34,8 @@ def check_offline(ctx: Context) -> Report:
         # (and in --json, as the diagnosis it would have failed with), then passed.
         ctx.ui.say(
             "No saved catalogue to judge by yet: passing. Run `flux-setup check` once (online); "
-            "this check then judges by what it saves (`--missing-catalog fail` makes it strict)."
+            "this check then judges by what it saves, or by a snapshot the repository commits "
+            "(`flux-setup export catalog`); `--missing-catalog fail` makes it strict."
         )
         missing = _missing(key)
         return Report(o.command, ExitCode.OK, diagnoses=[missing], sources=prepared.sources)
