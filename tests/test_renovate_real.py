@@ -1,6 +1,6 @@
 """The real Renovate (npm, installed by scripts/install-renovate.sh; .ci/run does it) reading
 the preset in renovate/ and the datasource `export renovate` wrote, both served on loopback. From
-Renovate's own output: each fixture project is offered exactly what `run --yes` switches it to,
+Renovate's own output: each fixture repository is offered exactly what `run --yes` switches it to,
 never a model the key did not prove callable, never one of another line; and Renovate reaches
 nothing beyond loopback (its proxy is a listener that counts every connection)."""
 
@@ -128,14 +128,13 @@ class CountingProxy:
         self.sock.close()
 
 
-def fixture_repository(root: Path, preset: str) -> Path:
-    """One git repository holding the four fixture projects, and a renovate.json that extends
-    the preset with the datasource's URL (its `{{arg0}}`), as a user's repository does."""
-    repo = root / "fixtures"
-    for name, files in FIXTURES.items():
-        (repo / name).mkdir(parents=True)
-        for filename, text in files.items():
-            (repo / name / filename).write_text(text)
+def fixture_repository(root: Path, name: str, preset: str) -> Path:
+    """A git repository holding one fixture project, and a renovate.json that extends the
+    preset with the datasource's URL (its `{{arg0}}`), as a user's repository does."""
+    repo = root / name
+    repo.mkdir(parents=True)
+    for filename, text in FIXTURES[name].items():
+        (repo / filename).write_text(text)
     # only the preset's managers: Renovate's own (npm, pip...) would look up public registries
     config = {"extends": [preset], "enabledManagers": ["custom.regex"]}
     (repo / "renovate.json").write_text(json.dumps(config, indent=2))
@@ -147,14 +146,16 @@ def fixture_repository(root: Path, preset: str) -> Path:
     return repo
 
 
-def run_renovate(binary: Path, repo: Path, proxy: CountingProxy, tmp: Path) -> list[dict]:
+def start_renovate(binary: Path, repo: Path, proxy: CountingProxy) -> subprocess.Popen[str]:
+    """Renovate's dry run of one repository, its folders its own (the runs go side by side)."""
+    own = repo.parent / f"{repo.name}-renovate"
     env = {
         "PATH": os.environ.get("PATH", ""),
-        "HOME": str(tmp / "renovate-home"),
+        "HOME": str(own / "home"),
         "LOG_LEVEL": "debug",
         "LOG_FORMAT": "json",
-        "RENOVATE_BASE_DIR": str(tmp / "renovate-base"),
-        "RENOVATE_CACHE_DIR": str(tmp / "renovate-cache"),
+        "RENOVATE_BASE_DIR": str(own / "base"),
+        "RENOVATE_CACHE_DIR": str(own / "cache"),
         "HTTP_PROXY": proxy.url,
         "HTTPS_PROXY": proxy.url,
         "NO_PROXY": "127.0.0.1,localhost",
@@ -162,12 +163,21 @@ def run_renovate(binary: Path, repo: Path, proxy: CountingProxy, tmp: Path) -> l
     }
     argv = [str(binary), "--platform=local", "--dry-run=lookup", "--onboarding=false",
             "--require-config=optional"]  # fmt: skip
-    done = subprocess.run(argv, cwd=repo, env=env, capture_output=True, text=True, timeout=300)
-    lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    return subprocess.Popen(argv, cwd=repo, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+
+
+def renovate_proposals(run: subprocess.Popen[str]) -> list[dict]:
+    """Each dependency Renovate found, with its updates, from its own debug log."""
+    try:
+        stdout, stderr = run.communicate(timeout=300)
+    finally:
+        run.kill()
+    lines = [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
     errors = [entry["msg"] for entry in lines if entry.get("level", 0) >= 50]
-    assert done.returncode == 0 and not errors, (errors, done.stderr[-2000:])
+    assert run.returncode == 0 and not errors, (errors, stderr[-2000:])
     found = [e["config"] for e in lines if e.get("msg") == "packageFiles with updates"]
-    assert len(found) == 1, done.stdout[-3000:]
+    assert len(found) == 1, stdout[-3000:]
     return [
         {**dep, "packageFile": file["packageFile"]}
         for file in found[0].get("regex", [])
@@ -192,10 +202,13 @@ def test_the_real_renovate_proposes_what_run_yes_switches_to_and_nothing_unprove
     sim, tmp_path, published
 ):
     binary = renovate_binary()
-    repo = fixture_repository(tmp_path, published)
+    repos = {name: fixture_repository(tmp_path, name, published) for name in FIXTURES}
     proxy = CountingProxy()
     try:
-        deps = run_renovate(binary, repo, proxy, tmp_path)
+        runs = {name: start_renovate(binary, repo, proxy) for name, repo in repos.items()}
+        deps = [
+            {**d, "project": name} for name, run in runs.items() for d in renovate_proposals(run)
+        ]
     finally:
         proxy.close()
     assert proxy.connections == 0  # nothing beyond loopback
@@ -207,7 +220,7 @@ def test_the_real_renovate_proposes_what_run_yes_switches_to_and_nothing_unprove
     proposed: dict[tuple[str, str], str] = {}
     branches: dict[str, set[str]] = {}
     for dep in deps:
-        project, file = dep["packageFile"].split("/", 1)
+        project, file = dep["project"], dep["packageFile"]
         key = "id" if dep["depName"].endswith(("id", "FLUX_MODEL")) else "fallback"
         for update in dep.get("updates", []):
             new = update["newValue"]
@@ -219,7 +232,7 @@ def test_the_real_renovate_proposes_what_run_yes_switches_to_and_nothing_unprove
     for name in FIXTURES:
         before = FIXTURES[name]
         files = [f for f in before if f != ".env.example"]
-        want = after_run_yes(repo / name, sim.base_url)
+        want = after_run_yes(repos[name], sim.base_url)
         for key in ("id", "fallback"):
             was = _value(before[files[0]], key)
             if was is None:
@@ -229,7 +242,7 @@ def test_the_real_renovate_proposes_what_run_yes_switches_to_and_nothing_unprove
         if ".env.example" in before:
             assert proposed[(name, ".env.example:id")] == want["id"]
     assert not any(project == "current" for project, _ in proposed)
-    # one pull request per repository: the model and the fallback together
+    # one pull request per repository: the model, the fallback (and .env.example) together
     assert all(names == {"renovate/flux-claude-models"} for names in branches.values()), branches
 
 
