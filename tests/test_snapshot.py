@@ -106,6 +106,18 @@ def test_an_unreadable_snapshot_is_no_catalogue(tmp_path):
     assert json_of(result)["diagnosis"][0]["code"] == "catalog_missing"
 
 
+def test_a_scan_offline_judges_each_project_by_its_own_snapshot(sim, tmp_path):
+    clone = committed_repository(tmp_path, sim.base_url, "claude-opus-4-1-20250805")
+    # a scan groups projects by key: it needs one (the state home has no catalogue for it)
+    env = clean_environ(ANTHROPIC_API_KEY=KEY, FLUX_SETUP_HOME=str(tmp_path / "never-used-home"))
+    result = run_main(["check", "--all", str(clone), "--offline", "--json"], env=env)
+    payload = json_of(result)
+    assert result.returncode == 12, result.stderr
+    (project,) = payload["projects"]
+    assert project["catalog"]["source"] == "snapshot"
+    assert project["catalog"]["key_fingerprint"] is None
+
+
 def test_max_age_without_offline_is_a_usage_error(tmp_path):
     result = flux("check", "--max-age", "7", "--project", str(tmp_path))
     assert result.returncode == 2

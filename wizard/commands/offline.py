@@ -13,7 +13,13 @@ from wizard.errors import ExitCode, WizardError
 from wizard.export import snapshot
 from wizard.flow.key import found_key, stdin_key
 from wizard.flow.prepare import Prepared, preferred_lines, prepare
-from wizard.flow.saved import Offline, catalog_json, judge_saved, missing_catalog, saved_record
+from wizard.flow.saved import (
+    Offline,
+    catalog_json,
+    find_catalogue,
+    judge_saved,
+    missing_catalog,
+)
 from wizard.flow.session import Context
 from wizard.jsontypes import JsonObject
 from wizard.keys import ApiKey
@@ -50,37 +56,20 @@ def check_offline(ctx: Context) -> Report:
         ctx.ui.say(
             f"No API key found: reading the last check of this project ({record.key_fingerprint})."
         )
-    result = judge_saved(ctx, record, prepared, prefer)
-    too_old(result, o.max_age)
+    result = judge_saved(ctx, record, prepared, prefer, snapshot_path)
     _tell(ctx, result, prepared.configured, snapshot=snapshot_path is not None)
     report = Report(o.command, result.code, diagnoses=result.diagnoses, sources=prepared.sources)
     report.fields.update(_fields(result, key, prepared))
-    catalog = report.fields["catalog"]
-    assert isinstance(catalog, dict)
-    catalog.update(
-        source="snapshot" if snapshot_path else "state",
-        path=str(snapshot_path) if snapshot_path else None,
-        max_age_days=o.max_age,
-    )
-    if snapshot_path is not None:
-        catalog["key_fingerprint"] = None  # a snapshot names no key
     return report
 
 
 def _catalogue(ctx: Context, key: ApiKey | None) -> tuple[memory.Record | None, Path | None]:
-    """The state home's catalogue (this key's, else the project's last); else the snapshot the
-    repository committed (`export catalog`) with its path; else, with `--missing-catalog
-    pass`, none (without it, the missing catalogue is the error)."""
+    """The catalogue and the snapshot it came from (`find_catalogue`); none at all, with
+    `--missing-catalog pass` (without it, the missing catalogue is the error)."""
     try:
-        return saved_record(ctx, key), None
+        return find_catalogue(ctx, key)
     except WizardError as err:
-        if err.diagnosis != Code.CATALOG_MISSING:
-            raise
-        path = snapshot.default_path(ctx.options.project)
-        committed = snapshot.load(path)
-        if committed is not None:
-            return committed, path
-        if ctx.options.missing_catalog != "pass":
+        if err.diagnosis != Code.CATALOG_MISSING or ctx.options.missing_catalog != "pass":
             raise
         return None, None
 
@@ -88,23 +77,6 @@ def _catalogue(ctx: Context, key: ApiKey | None) -> tuple[memory.Record | None, 
 def _missing(key: ApiKey | None) -> Diagnosis:
     err = missing_catalog(key.fingerprint if key else None)
     return Diagnosis(Code.CATALOG_MISSING, err.message, err.fix or "")
-
-
-def too_old(result: Offline, max_age: int | None) -> None:
-    """--max-age: a catalogue older than that (or of unknown age) fails, exit 5 (an error, not
-    a verdict: --fail-on never leaves it out); it replaces the note a stale one carries."""
-    if max_age is None or (result.age is not None and result.age <= max_age):
-        return
-    age = f"{result.age} days old" if result.age is not None else "of unknown age"
-    result.diagnoses[:] = [d for d in result.diagnoses if d.code != Code.CATALOG_STALE]
-    result.diagnoses.append(
-        Diagnosis(
-            Code.CATALOG_STALE,
-            f"The catalogue is {age}; --max-age {max_age} allows {max_age} days.",
-            "Refresh it: `flux-setup check` online, or commit a new `flux-setup export catalog`.",
-        )
-    )
-    result.code = ExitCode.NETWORK
 
 
 def _tell(ctx: Context, result: Offline, configured: str | None, *, snapshot: bool) -> None:
