@@ -57,6 +57,8 @@ def export(ctx: Context) -> Report:
     else:
         document = snapshot.snapshot(source.models, source.checked_at)
         fields = {"models": len(source.models)}
+    # checked again: a file someone put there during the check is not replaced either
+    check_export_target(target, project=o.project, force=o.force)
     write_export(target, json.dumps(document, indent=2) + "\n")
     fields.update(
         kind=o.export_kind,
