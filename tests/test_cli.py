@@ -414,7 +414,7 @@ def test_the_commands_are_their_builders_and_the_schema_names_each_that_reports(
     assert set(enum) == set(names) - {"completion", "simulator"}
     # only the commands with the API options warm the SDK up
     talks = {n for n, sub in _subcommands().items() if sub.get_default("network")}
-    assert talks == {"run", "check", "demo", "models", "doctor", "limits"}
+    assert talks == {"run", "check", "demo", "models", "doctor", "limits", "export"}
 
 
 def test_the_program_reads_only_the_environment_it_is_handed(tmp_path):

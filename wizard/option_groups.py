@@ -199,6 +199,14 @@ def many_and_offline_options(p: argparse.ArgumentParser) -> None:
         help=f"with --offline: a retirement within N days is a warning (default {DEFAULT_WARN_DAYS})",
     )
     g.add_argument(
+        "--max-age",
+        type=argtypes.days,
+        default=None,
+        metavar="DAYS",
+        help="with --offline: a catalogue (saved, or the committed snapshot) older than DAYS is "
+        "a failure (exit 5)",
+    )
+    g.add_argument(
         "--fail-on",
         type=argtypes.verdict_codes,
         metavar="CODES",

@@ -110,6 +110,33 @@ def _add_models(sub: Subparsers) -> None:
 
 
 @_command
+def _add_export(sub: Subparsers) -> None:
+    p = sub.add_parser(
+        "export",
+        help="write what this key proved for other tools: renovate, catalog",
+        description="renovate: Renovate's custom datasource of the models this key proved "
+        "callable (renovate/flux.json reads it). catalog: a snapshot of the catalogue a "
+        "repository commits, for `check --offline` where no check was saved. From a check "
+        "made now, or --offline from the saved catalogue.",
+    )
+    p.add_argument("export_kind", choices=("renovate", "catalog"), metavar="WHAT",
+                   help="renovate or catalog")  # fmt: skip
+    for part in (groups.file_options, groups.api_options, groups.output_options):
+        part(p)
+    g = p.add_argument_group("export")
+    g.add_argument(
+        "--out",
+        type=Path,
+        metavar="FILE",
+        help="where to write (default: .flux-setup/renovate-datasource.json or "
+        ".flux-setup/catalog.json in the project)",
+    )
+    g.add_argument("--offline", action="store_true", help="no network: the saved catalogue")
+    g.add_argument("--force", action="store_true", help="replace a file that export did not write")
+    p.set_defaults(handler="wizard.commands.export:export")
+
+
+@_command
 def _add_doctor(sub: Subparsers) -> None:
     p = sub.add_parser(
         "doctor",

@@ -37,6 +37,12 @@ def check(ctx: Context) -> Report:
             "from the API and says each one).",
             fix=f"e.g. `flux-setup check --offline --warn-days {o.warn_days}`.",
         )
+    if o.max_age is not None and not o.offline:
+        raise UsageError(
+            "--max-age goes with --offline only (it bounds the age of the catalogue an "
+            "offline check judges by).",
+            fix=f"e.g. `flux-setup check --offline --max-age {o.max_age}`.",
+        )
     if ctx.options.all:
         from wizard.commands.check_all import check_all
 

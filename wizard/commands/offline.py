@@ -4,12 +4,22 @@ never imports the SDK."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from wizard import memory
 from wizard import verdict as verdicts
 from wizard.diagnosis import Diagnosis
 from wizard.errors import ExitCode, WizardError
+from wizard.export import snapshot
 from wizard.flow.key import found_key, stdin_key
 from wizard.flow.prepare import Prepared, preferred_lines, prepare
-from wizard.flow.saved import Offline, catalog_json, judge_saved, saved_record
+from wizard.flow.saved import (
+    Offline,
+    catalog_json,
+    find_catalogue,
+    judge_saved,
+    missing_catalog,
+)
 from wizard.flow.session import Context
 from wizard.jsontypes import JsonObject
 from wizard.keys import ApiKey
@@ -24,37 +34,64 @@ def check_offline(ctx: Context) -> Report:
     key, conflict = found_key(ctx, prepared.files, stdin_key(ctx))
     if conflict:
         ctx.ui.warn(conflict)
-    try:
-        record = saved_record(ctx, key)
-    except WizardError as err:
-        if err.diagnosis != Code.CATALOG_MISSING or o.missing_catalog != "pass":
-            raise
+    record, snapshot_path = _catalogue(ctx, key)
+    if record is None:
         # A hook must not block a commit for lack of local state: nothing to judge by. Said
         # (and in --json, as the diagnosis it would have failed with), then passed.
         ctx.ui.say(
             "No saved catalogue to judge by yet: passing. Run `flux-setup check` once (online); "
-            "this check then judges by what it saves (`--missing-catalog fail` makes it strict)."
+            "this check then judges by what it saves, or by a snapshot the repository commits "
+            "(`flux-setup export catalog`); `--missing-catalog fail` makes it strict."
         )
-        missing = Diagnosis(Code.CATALOG_MISSING, err.message, err.fix or "")
+        missing = _missing(key)
         return Report(o.command, ExitCode.OK, diagnoses=[missing], sources=prepared.sources)
-    if key is not None:
+    if snapshot_path is not None:
+        ctx.ui.say(
+            f"No catalogue in the state home: judging by the snapshot {snapshot.DEFAULT_PATH} "
+            "(lifecycles and retirements; not what a key may call)."
+        )
+    elif key is not None:
         ctx.ui.say(f"Using the key {key.fingerprint} from {key.source.label} (offline).")
     else:
         ctx.ui.say(
             f"No API key found: reading the last check of this project ({record.key_fingerprint})."
         )
-    result = judge_saved(ctx, record, prepared, prefer)
-    _tell(ctx, result, prepared.configured)
+    result = judge_saved(ctx, record, prepared, prefer, snapshot_path)
+    _tell(ctx, result, prepared.configured, snapshot=snapshot_path is not None)
     report = Report(o.command, result.code, diagnoses=result.diagnoses, sources=prepared.sources)
     report.fields.update(_fields(result, key, prepared))
     return report
 
 
-def _tell(ctx: Context, result: Offline, configured: str | None) -> None:
+def _catalogue(ctx: Context, key: ApiKey | None) -> tuple[memory.Record | None, Path | None]:
+    """The catalogue and the snapshot it came from (`find_catalogue`); none at all, with
+    `--missing-catalog pass` (without it, the missing catalogue is the error)."""
+    try:
+        return find_catalogue(ctx, key)
+    except WizardError as err:
+        if err.diagnosis != Code.CATALOG_MISSING or ctx.options.missing_catalog != "pass":
+            raise
+        return None, None
+
+
+def _missing(key: ApiKey | None) -> Diagnosis:
+    err = missing_catalog(key.fingerprint if key else None)
+    return Diagnosis(Code.CATALOG_MISSING, err.message, err.fix or "")
+
+
+def _tell(ctx: Context, result: Offline, configured: str | None, *, snapshot: bool) -> None:
     ui, record, age, verdict, code = ctx.ui, result.record, result.age, result.verdict, result.code
     ago = f"{age} day{'s' if age != 1 else ''} ago" if age is not None else "date unknown"
-    ui.say(f"Catalogue: saved by the online check of {record.checked_at[:10]} ({ago}).")
+    made = (
+        "Snapshot: made by the online check" if snapshot else "Catalogue: saved by the online check"
+    )
+    ui.say(f"{made} of {record.checked_at[:10]} ({ago}).")
     ui.diagnoses(result.diagnoses)
+    if snapshot:
+        ui.say(f"Configured: {configured or 'none'}.")
+        if code == ExitCode.OK:
+            ui.ok("By the snapshot, the configured model is current: not retired or retiring soon.")
+        return
     ui.say(
         f"Configured: {configured or 'none'} ({verdict.status.words}); "
         f"recommended by that check: {verdict.recommended or 'none'}."

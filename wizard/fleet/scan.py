@@ -188,8 +188,9 @@ def judge_and_remember(ctx: Context, groups: Sequence[Group]) -> None:
 
 
 def judge_offline(ctx: Context, members: Sequence[Member]) -> None:
-    """`check --all --offline`: each project judged by the catalogue saved for its key."""
-    from wizard.flow.saved import catalog_json, judge_saved, saved_record
+    """`check --all --offline`: each project judged by the catalogue saved for its key, else
+    by the snapshot it commits."""
+    from wizard.flow.saved import catalog_json, find_catalogue, judge_saved
 
     for member in members:
         if member.error is not None:
@@ -197,11 +198,11 @@ def judge_offline(ctx: Context, members: Sequence[Member]) -> None:
         assert member.prepared is not None and member.key is not None
         pctx = project_context(ctx, member.path)
         try:
-            record = saved_record(pctx, member.key)
+            record, snapshot = find_catalogue(pctx, member.key)
         except WizardError as exc:
             member.fail(exc)
             continue
-        result = judge_saved(pctx, record, member.prepared, member.prefer)
+        result = judge_saved(pctx, record, member.prepared, member.prefer, snapshot)
         member.code = result.code
         member.status, member.recommended = result.verdict.status, result.verdict.recommended
         member.diagnoses = result.diagnoses

@@ -23,9 +23,10 @@ def run_detection(
     verify: bool | None = None,
     choose: Callable[[Catalog], Sequence[str]] | None = None,
     concurrency: int = 4,
+    also_prefer: Sequence[Sequence[str]] = (),
 ) -> Detection:
     """The detection of `check` and `run`: listing, verification, the walk. `models` passes
-    `verify` (its --verify, not --no-verify) and `choose` (what to verify instead of the walk)."""
+    `verify` and `choose` (what to verify instead); `export` `also_prefer` (lines walked alone)."""
     from wizard import api  # the module is light; the SDK itself is imported on first use
 
     o = ctx.options
@@ -56,6 +57,7 @@ def run_detection(
                 extra=extra,
                 now=ctx.now,
                 choose=choose,
+                also_prefer=also_prefer,
             )
     finally:
         client.close()

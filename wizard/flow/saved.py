@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from pathlib import Path
 
 from wizard import memory
 from wizard import verdict as verdicts
@@ -14,6 +15,7 @@ from wizard.catalog import Model
 from wizard.constants import DEFAULT_WARN_DAYS, STALE_DAYS
 from wizard.diagnosis import Diagnosis
 from wizard.errors import ExitCode, WizardError
+from wizard.export import snapshot as snapshot_file
 from wizard.flow.prepare import Prepared, env_override
 from wizard.flow.session import Context
 from wizard.jsontypes import JsonObject
@@ -37,7 +39,7 @@ def _day(text: str | None) -> date | None:
         return None
 
 
-def _missing(fingerprint: str | None) -> WizardError:
+def missing_catalog(fingerprint: str | None) -> WizardError:
     whose = f"the key {fingerprint}" if fingerprint else "this project"
     return WizardError(
         f"no catalogue is saved for {whose}: `check --offline` judges the configured model by "
@@ -144,6 +146,8 @@ class Offline:
     diagnoses: list[Diagnosis]
     record: memory.Record
     age: int | None  # days since the catalogue was saved
+    snapshot: Path | None = None  # the committed snapshot judged by, when not the state's
+    max_age: int | None = None  # --max-age: older fails
 
     @property
     def stale(self) -> bool:
@@ -164,10 +168,15 @@ def is_stale(age: int | None) -> bool:
 
 
 def judge_saved(
-    ctx: Context, record: memory.Record, prepared: Prepared, prefer: tuple[str, ...]
+    ctx: Context,
+    record: memory.Record,
+    prepared: Prepared,
+    prefer: tuple[str, ...],
+    snapshot: Path | None = None,
 ) -> Offline:
-    """The verdict from a saved catalogue, its age said, the environment override applied:
-    one step for `check --offline` and `check --all --offline`."""
+    """The verdict from a saved catalogue (or the committed `snapshot`), its age said, the
+    environment override and --max-age applied: one step for `check --offline` and `check
+    --all --offline`."""
     now = ctx.now()
     age = age_of(record.checked_at, now)
     warn_days = ctx.options.warn_days
@@ -178,7 +187,8 @@ def judge_saved(
         now.date(),
         DEFAULT_WARN_DAYS if warn_days is None else warn_days,
     )
-    result = Offline(verdict.code, verdict, list(verdict.diagnoses), record, age)
+    result = Offline(verdict.code, verdict, list(verdict.diagnoses), record, age, snapshot,
+                     ctx.options.max_age)  # fmt: skip
     if result.stale:
         result.diagnoses.append(
             Diagnosis(
@@ -190,7 +200,42 @@ def judge_saved(
         )
     override = env_override(ctx, prepared.sources)
     result.code, _ = verdicts.overridden(result.code, override, result.diagnoses)
+    _too_old(result)
     return result
+
+
+def _too_old(result: Offline) -> None:
+    """--max-age: a catalogue older than that (or of unknown age) fails, exit 5 (an error, not
+    a verdict: --fail-on never leaves it out); it replaces the note a stale one carries."""
+    limit = result.max_age
+    if limit is None or (result.age is not None and result.age <= limit):
+        return
+    age = f"{result.age} days old" if result.age is not None else "of unknown age"
+    result.diagnoses[:] = [d for d in result.diagnoses if d.code != Code.CATALOG_STALE]
+    result.diagnoses.append(
+        Diagnosis(
+            Code.CATALOG_STALE,
+            f"The catalogue is {age}; --max-age {limit} allows {limit} days.",
+            "Refresh it: `flux-setup check` online, or commit a new `flux-setup export catalog`.",
+        )
+    )
+    result.code = ExitCode.NETWORK
+
+
+def find_catalogue(ctx: Context, key: ApiKey | None) -> tuple[memory.Record, Path | None]:
+    """The catalogue to judge by: the state home's (`saved_record`), else the snapshot the
+    project commits (`export catalog`, for fresh clones and hooks without network) and its
+    path; neither is `catalog_missing`."""
+    try:
+        return saved_record(ctx, key), None
+    except WizardError as err:
+        if err.diagnosis != Code.CATALOG_MISSING:
+            raise
+        path = snapshot_file.default_path(ctx.options.project)
+        committed = snapshot_file.load(path)
+        if committed is None:
+            raise
+        return committed, path
 
 
 def saved_record(ctx: Context, key: ApiKey | None) -> memory.Record:
@@ -198,11 +243,11 @@ def saved_record(ctx: Context, key: ApiKey | None) -> memory.Record:
     if key is not None:
         record = memory.load_for_key(ctx.store, ctx.options.project, key.fingerprint)
         if record is None:
-            raise _missing(key.fingerprint)
+            raise missing_catalog(key.fingerprint)
         return record
     record = memory.load(ctx.store, ctx.options.project)
     if record is None:
-        raise _missing(None)
+        raise missing_catalog(None)
     return record
 
 
@@ -215,9 +260,14 @@ def checked_at_of(text: str) -> datetime | None:
 
 
 def catalog_json(result: Offline) -> JsonObject:
+    snapshot = result.snapshot
     return {
         "checked_at": result.record.checked_at,
         "age_days": result.age,
         "stale": result.stale,
-        "key_fingerprint": result.record.key_fingerprint,
+        # a snapshot names no key
+        "key_fingerprint": None if snapshot else result.record.key_fingerprint,
+        "source": "snapshot" if snapshot else "state",
+        "path": str(snapshot) if snapshot else None,
+        "max_age_days": result.max_age,
     }

@@ -59,6 +59,7 @@ class Options:
     offline: bool = False
     missing_catalog: str = "fail"  # --missing-catalog: "pass" for the pre-commit hook
     warn_days: int | None = None  # --warn-days; DEFAULT_WARN_DAYS when not given
+    max_age: int | None = None  # check --offline --max-age: an older catalogue fails
     fail_on: frozenset[int] | None = None  # check --fail-on: the verdicts that fail
     batch: str | None = None  # undo --batch: the batch of a `check --all --fix`
     verify_models: str | None = None  # models --verify: "all", a line, or model IDs
@@ -67,6 +68,8 @@ class Options:
     record: Path | None = None  # --record FILE: every exchange with the API
     redact_org: bool = False  # --redact-org: the organisation ID masked in the recording
     report: Path | None = None  # doctor --report FILE: one file for a support ticket
+    export_kind: str = "renovate"  # export renovate|catalog
+    out: Path | None = None  # export --out FILE
 
 
 @dataclass

@@ -1,0 +1,124 @@
+"""The committed catalogue snapshot (`export catalog`) as `check --offline` and the pre-commit
+hook read it where the state home has none: a fresh clone, pre-commit.ci."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import subprocess
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import yaml
+
+from tests.helpers import KEY, clean_environ, flux, json_of, run_main
+
+REPO = Path(__file__).resolve().parent.parent
+HOOK = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())[0]
+
+
+def git(folder: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(folder), *args], check=True, capture_output=True,
+                   env=clean_environ(GIT_CONFIG_GLOBAL="/dev/null", GIT_CONFIG_NOSYSTEM="1"))  # fmt: skip
+
+
+def committed_repository(tmp_path: Path, base_url: str, model: str) -> Path:
+    """A repository whose flux.toml names `model`, with the snapshot an online job exported
+    (made in a state home of its own, which the clone never sees)."""
+    origin = tmp_path / "origin"
+    origin.mkdir()
+    (origin / "flux.toml").write_text(f'config_version = 2\n[model]\nid = "{model}"\n')
+    env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": base_url,
+           "FLUX_SETUP_HOME": str(tmp_path / "job-home")}  # fmt: skip
+    assert flux("export", "catalog", "--project", str(origin), env=env).returncode == 0
+    git(origin, "init", "-q")
+    git(origin, "add", "flux.toml", ".flux-setup/catalog.json")
+    git(origin, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "flux")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(origin), str(clone))
+    return clone
+
+
+def hook(clone: Path, tmp_path: Path, *, days_later: int = 0, extra: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
+    """The hook's own entry, as pre-commit runs it: in the clone, no key, an empty state home."""
+    argv = shlex.split(HOOK["entry"])[1:] + list(extra)
+    fresh = tmp_path / "never-used-home"
+    when = datetime.now(timezone.utc) + timedelta(days=days_later)
+    return run_main(argv + ["--json"], env=clean_environ(FLUX_SETUP_HOME=str(fresh)),
+                    cwd=clone, now=lambda: when)  # fmt: skip
+
+
+def test_on_a_fresh_clone_the_hook_fails_a_retired_model_by_the_committed_snapshot(sim, tmp_path):
+    clone = committed_repository(tmp_path, sim.base_url, "claude-opus-4-1-20250805")
+    result = hook(clone, tmp_path, days_later=2)
+    payload = json_of(result)
+    assert result.returncode == 12
+    assert payload["diagnosis"][0]["code"] == "model_retired"
+    assert payload["catalog"]["source"] == "snapshot"
+    assert payload["catalog"]["age_days"] == 2
+    assert "(2 days ago)" in result.stderr
+    assert not list((tmp_path / "never-used-home").rglob("*.json"))  # a read writes no state
+
+
+def test_on_a_fresh_clone_the_hook_passes_a_current_model_and_says_the_snapshots_age(sim, tmp_path):
+    clone = committed_repository(tmp_path, sim.base_url, "claude-opus-5-5")
+    result = hook(clone, tmp_path, days_later=1)
+    assert result.returncode == 0, result.stderr
+    assert "Snapshot: made by the online check of" in result.stderr
+    assert "(1 day ago)" in result.stderr
+    assert json_of(result)["catalog"]["key_fingerprint"] is None
+
+
+def test_a_deprecated_model_past_its_retirement_date_fails_the_hook_by_the_snapshot(sim, tmp_path):
+    clone = committed_repository(tmp_path, sim.base_url, "claude-sonnet-4-5-20250929")
+    result = hook(clone, tmp_path)
+    assert result.returncode == 11
+    assert json_of(result)["diagnosis"][0]["code"] == "model_retiring"
+
+
+def test_max_age_makes_a_stale_snapshot_a_failure_that_fail_on_does_not_hide(sim, tmp_path):
+    clone = committed_repository(tmp_path, sim.base_url, "claude-opus-5-5")
+    assert hook(clone, tmp_path, days_later=10, extra=("--max-age", "14")).returncode == 0
+    result = hook(clone, tmp_path, days_later=20, extra=("--max-age", "14"))
+    payload = json_of(result)
+    assert result.returncode == 5
+    stale = [d for d in payload["diagnosis"] if d["code"] == "catalog_stale"]
+    assert len(stale) == 1 and "20 days old" in stale[0]["message"]
+
+
+def test_the_state_homes_catalogue_wins_over_the_snapshot(sim, tmp_path):
+    clone = committed_repository(tmp_path, sim.base_url, "claude-opus-5-5")
+    home = tmp_path / "dev-home"
+    env = clean_environ(ANTHROPIC_API_KEY=KEY, ANTHROPIC_BASE_URL=sim.base_url,
+                        FLUX_SETUP_HOME=str(home))  # fmt: skip
+    assert run_main(["check", "--project", str(clone)], env=env).returncode == 0
+    result = run_main(["check", "--offline", "--project", str(clone), "--json"], env=env)
+    assert json_of(result)["catalog"]["source"] == "state"
+
+
+def test_an_unreadable_snapshot_is_no_catalogue(tmp_path):
+    folder = tmp_path / "app"
+    (folder / ".flux-setup").mkdir(parents=True)
+    (folder / "flux.toml").write_text('config_version = 2\n[model]\nid = "claude-opus-5-5"\n')
+    (folder / ".flux-setup" / "catalog.json").write_text(json.dumps({"format": 99}))
+    result = flux("check", "--offline", "--project", str(folder), "--json")
+    assert result.returncode == 5
+    assert json_of(result)["diagnosis"][0]["code"] == "catalog_missing"
+
+
+def test_a_scan_offline_judges_each_project_by_its_own_snapshot(sim, tmp_path):
+    clone = committed_repository(tmp_path, sim.base_url, "claude-opus-4-1-20250805")
+    # a scan groups projects by key: it needs one (the state home has no catalogue for it)
+    env = clean_environ(ANTHROPIC_API_KEY=KEY, FLUX_SETUP_HOME=str(tmp_path / "never-used-home"))
+    result = run_main(["check", "--all", str(clone), "--offline", "--json"], env=env)
+    payload = json_of(result)
+    assert result.returncode == 12, result.stderr
+    (project,) = payload["projects"]
+    assert project["catalog"]["source"] == "snapshot"
+    assert project["catalog"]["key_fingerprint"] is None
+
+
+def test_max_age_without_offline_is_a_usage_error(tmp_path):
+    result = flux("check", "--max-age", "7", "--project", str(tmp_path))
+    assert result.returncode == 2
+    assert "--offline" in result.stderr

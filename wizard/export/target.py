@@ -1,0 +1,79 @@
+"""The one place `export` writes a file (a swap point: the safe-target rule of files
+flux-setup creates outside the project's three files will live in one function for every
+command; this module is export's until then). Checked before any network step, written
+atomically at the end."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+from wizard.errors import FilesError
+from wizard.fileio import MAX_FILE_BYTES, check_target, write_atomic
+
+# Every file `export` writes names its maker here; a file without it is someone else's.
+GENERATOR_KEY = "generator"
+GENERATOR_PREFIX = "flux-setup export"
+# Exports are meant to be read and committed: rw-r--r--.
+MODE = 0o644
+
+
+def check_export_target(path: Path, *, project: Path, force: bool, flag: str = "--out") -> Path:
+    """Where the export may go, or exit 6 saying why not: never through a symlink (the file,
+    or a folder of the project on the way to it), never onto `.gitignore` or into `.git/`,
+    never over a file `export` did not write (without --force); a folder that does not exist
+    yet is made when written (`.flux-setup/`)."""
+    shown = f"{flag} {path}"
+    if path.name == ".gitignore" or ".git" in path.parts:
+        raise FilesError(
+            f"{shown}: flux-setup never writes an export onto .gitignore or into .git/.",
+            fix="Pass another path; nothing was written.",
+        )
+    inside = [p for p in path.parents if project in p.parents]  # the folders above are not ours
+    for link in (path, *inside):
+        if link.is_symlink():
+            raise FilesError(
+                f"{shown}: {link} is a symbolic link; an export is never written through one.",
+                fix="Pass the real path; nothing was written.",
+            )
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        if path.parent.exists():
+            return check_target(path, flag=flag)
+        # a folder to make first (`.flux-setup/`): where it would go must take a new folder
+        nearest = next(p for p in path.parents if p.exists())
+        check_target(nearest / ".flux-setup-export-probe", flag=flag)
+        return path
+    if stat.S_ISREG(info.st_mode) and not force and not is_own_output(path):
+        raise FilesError(
+            f"{shown}: the file exists and flux-setup did not write it; it is not replaced.",
+            fix="Pass another path, or --force to replace it; nothing was written.",
+        )
+    return check_target(path, flag=flag)
+
+
+def is_own_output(path: Path) -> bool:
+    """Whether `export` wrote this file: JSON whose `generator` names it."""
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return False
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return False
+    maker = data.get(GENERATOR_KEY) if isinstance(data, dict) else None
+    return isinstance(maker, str) and maker.startswith(GENERATOR_PREFIX)
+
+
+def write_export(path: Path, text: str) -> None:
+    """Atomically (a reader sees the old file or the new one, whole), its folder made."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FilesError(
+            f"cannot create the folder {path.parent}: {exc.strerror}.",
+            fix="Create it, or pass another path with --out; nothing was written.",
+        ) from None
+    write_atomic(path, text.encode(), MODE, keep_mode=False)
