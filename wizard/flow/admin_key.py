@@ -24,7 +24,7 @@ def label(key: ApiKey) -> str:
     return LABELS.get(key.source, str(key.source))
 
 
-def _refused(key: ApiKey) -> WizardError | None:
+def refused_admin(key: ApiKey) -> WizardError | None:
     problem = check_admin_form(key.reveal())
     if problem is None:
         return None
@@ -55,7 +55,7 @@ def given_admin_key(ctx: Context, stdin: str | None = None) -> ApiKey | None:
         key = ApiKey(normalise(ctx.environ[ADMIN_KEY_VAR]), KeySource.ENV)
     else:
         return None
-    refused = _refused(key)
+    refused = refused_admin(key)
     if refused is not None:
         raise refused
     return key
@@ -86,7 +86,7 @@ def obtain_admin_key(ctx: Context) -> ApiKey:
             )
         )
         pasted = ApiKey(value, KeySource.PROMPT)
-        refused = _refused(pasted) if value else None
+        refused = refused_admin(pasted) if value else None
         if value and refused is None:
             ctx.ui.say(f"Using the admin key {pasted.fingerprint} (pasted).")
             return pasted
