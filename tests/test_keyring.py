@@ -211,13 +211,26 @@ def test_key_move_then_undo_restores_the_env_byte_for_byte_and_leaks_the_key_now
     assert b"FLUX_SETUP_KEYRING_ENTRY=ANTHROPIC_API_KEY\r\n" in moved
     assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
     assert_no_key(out + err)
-    # The backup of the .env holds the key (0600 in 0700, as every .env backup); no other file.
-    backups = [p for p in every_file(isolated_home) if KEY.encode() in p.read_bytes()]
-    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in backups)
-    assert_key_in_no_file(tmp_path)
+    # Not even the backup holds it: undo reads it back from the keyring.
+    assert_key_in_no_file(tmp_path, isolated_home)
     code, out, err = main(["undo", "--project", str(tmp_path), "--yes"], env=environ)
     assert code == ExitCode.OK, err
     assert env_file.read_bytes() == original
+    assert_no_key(out + err)
+
+
+def test_undo_of_a_key_move_refuses_when_the_keyring_no_longer_holds_that_key(
+    tmp_path, keyring_env
+):
+    env_file = tmp_path / ".env"
+    env_file.write_text(f"ANTHROPIC_API_KEY={KEY}\n")
+    environ = {**os.environ, **keyring_env}
+    assert main(["key", "move", "--project", str(tmp_path), "--yes"], env=environ)[0] == 0
+    moved = env_file.read_bytes()
+    Keystore(keyring_env).write("ANTHROPIC_API_KEY", OTHER)  # replaced since
+    code, out, err = main(["undo", "--project", str(tmp_path), "--yes"], env=environ)
+    assert code == ExitCode.FILES and "no longer holds the key" in err
+    assert env_file.read_bytes() == moved  # nothing half-restored
 
 
 def test_key_move_without_a_keyring_changes_nothing(tmp_path):

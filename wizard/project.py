@@ -220,7 +220,10 @@ def plan_setup(
         proposal.notes.extend(envfile.set_value(files.env, KEY_VAR, key.reveal()))
         _guard_key(files, proposal)
         tighten = _tighten(files, proposal)
-    proposal.plan.add(_env_change(files, f"{MODEL_VAR}={model}", tighten=tighten))
+    change = _env_change(files, f"{MODEL_VAR}={model}", tighten=tighten)
+    if keyring_entry is not None and key is not None:
+        change.keyring = (keyring_entry, key.reveal())  # its backup keeps no copy of the key
+    proposal.plan.add(change)
     return proposal
 
 
@@ -246,9 +249,12 @@ def name_keyring_entry(files: ProjectFiles, entry: str) -> None:
     envfile.set_value(files.env, KEYRING_ENTRY_VAR, entry)
 
 
-def env_change(files: ProjectFiles, why: str) -> FileChange:
-    """The .env as planned, as a change (its mode kept; a new one is 0600)."""
-    return _env_change(files, why)
+def env_change(files: ProjectFiles, why: str, keyring: tuple[str, str] | None = None) -> FileChange:
+    """The .env as planned, as a change (its mode kept; a new one is 0600); `keyring`: the
+    entry and the key moved there, which its backup does not keep."""
+    change = _env_change(files, why)
+    change.keyring = keyring
+    return change
 
 
 def drop_keyring_reference(files: ProjectFiles) -> bool:

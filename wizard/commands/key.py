@@ -187,7 +187,8 @@ def key_move(ctx: Context) -> Report:
     entry = project_entry(files) or API_ENTRY
     plan = changes.Plan(files.project)
     project.point_at_keyring(files, entry)
-    plan.add(project.env_change(files, f"the key moved to the keyring ({entry_label(entry)})"))
+    why = f"the key moved to the keyring ({entry_label(entry)})"
+    plan.add(project.env_change(files, why, keyring=(entry, moving.reveal())))
     report = Report(ctx.options.command, plan=plan)
     consent.require(ctx, _ASKS)
     ctx.ui.say(f"Moves the key {moving.fingerprint} from {name} into {entry_label(entry)}.")

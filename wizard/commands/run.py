@@ -15,7 +15,7 @@ from wizard.flow import consent, plan_notes
 from wizard.flow.admin_key import read_given_limits
 from wizard.flow.fallback import choose_fallback
 from wizard.flow.key import obtain_key
-from wizard.flow.key_store import KEPT_AS, choose_keeping, keep_in_keyring
+from wizard.flow.key_store import KEPT_AS, choose_keeping, keep_in_keyring, keyring_reader
 from wizard.flow.network import incomplete_reason, run_detection, verify_choice
 from wizard.flow.outputs import check_targets, checklist_change, remember, write_checklist
 from wizard.flow.prepare import Prepared, config_mismatch, env_override, preferred_lines, prepare
@@ -80,7 +80,7 @@ def _finish_interrupted(ctx: Context) -> None:
                 "--dry-run first puts its files back (`flux-setup undo` does too)."
             )
         return
-    for name in history.roll_back_interrupted(ctx.store, ctx.options.project):
+    for name in history.roll_back_interrupted(ctx.store, ctx.options.project, keyring_reader(ctx)):
         ctx.ui.warn(
             f"The change {name} was interrupted while it was written (the process was killed): "
             "its files were put back as they were before it."

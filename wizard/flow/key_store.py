@@ -7,6 +7,7 @@ git-ignored .env); the key itself stays in the OS keyring.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from wizard import project
@@ -25,6 +26,12 @@ def project_entry(files: project.ProjectFiles) -> str | None:
     """The keyring entry the project's .env names; None when it names none."""
     raw = (files.env_values.get(KEYRING_ENTRY_VAR) or "").strip()
     return checked_entry(raw, files.env_path.name) if raw else None
+
+
+def keyring_reader(ctx: Context) -> Callable[[str], str | None]:
+    """A keyring entry's value, for undo of a change that moved the key there: the keyring is
+    touched only when such a change is undone."""
+    return lambda entry: ctx.keystore().read(entry)
 
 
 def keyring_key(ctx: Context, files: project.ProjectFiles) -> str | None:
