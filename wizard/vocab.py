@@ -111,6 +111,13 @@ class KeyStored(Word):
     CONFIG = "config"  # the legacy api_key of a schema-1 config (a migration moves it)
 
     @property
+    def words(self) -> str:
+        return {"keyring": "the OS keyring", "env_file": ".env (plaintext)",
+                "environment": "the environment", "stdin": "no file (stdin)",
+                "prompt": "no file (the prompt)", "config": "the Flux config (plaintext)",
+                }[self.value]  # fmt: skip
+
+    @property
     def plaintext(self) -> bool:
         """Kept in a file in the clear: `status` and `doctor` warn, with `key move` as fix."""
         return self in (KeyStored.ENV_FILE, KeyStored.CONFIG)

@@ -59,7 +59,7 @@ def key_status(ctx: Context) -> Report:
         found, trouble = tolerant_discovery(ctx, files)
         kept = storage(found, files, trouble)
         # (never "Key: ...": a line shaped like an assignment to a secret name is masked)
-        (ctx.ui.warn if kept.plaintext or trouble else ctx.ui.say)(
+        (ctx.ui.warn if kept.warns else ctx.ui.say)(
             f"API key {found.key.fingerprint}, kept in {kept.line}"
             if found.key
             else f"No API key found: {kept.line}"

@@ -58,6 +58,11 @@ class Storage:
     line: str
     plaintext: bool = False
     fix: str | None = None
+    failed: bool = False  # the keyring the project names could not give the key
+
+    @property
+    def warns(self) -> bool:
+        return self.plaintext or self.failed
 
     def to_json(self) -> JsonObject:
         return {"stored": str(self.stored) if self.stored else None, "plaintext": self.plaintext,
@@ -69,7 +74,8 @@ def storage(found: KeyDiscovery, files: project.ProjectFiles, problem: str | Non
     keyring's problem, when reading the entry failed)."""
     entry = project_entry(files)
     if problem is not None:
-        return Storage(KeyStored.KEYRING, f"the OS keyring: {problem}", fix="`flux-setup key set`")
+        return Storage(KeyStored.KEYRING, f"the OS keyring: {problem}",
+                       fix="`flux-setup key status` says more", failed=True)  # fmt: skip
     key = found.key
     if key is None:
         return Storage(None, "nowhere: no key found", fix="`flux-setup key set` keeps one")
