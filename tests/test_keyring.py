@@ -285,3 +285,8 @@ def test_an_admin_key_is_kept_in_the_keyring_never_in_env_and_limits_finds_it(
     code, out, err = main(["key", "status", "--admin", "--project", str(tmp_path)], env=env)
     assert ADMIN_KEY[:12] in out and "ANTHROPIC_ADMIN_KEY" in out
     assert_no_key(out + err, ADMIN_KEY)
+    args = ["limits", "--project", str(tmp_path), "--base-url", sim.base_url, "--json"]
+    code, out, err = main(args, env={**env, "ANTHROPIC_API_KEY": KEY})
+    assert code == ExitCode.OK, err
+    assert "admin key" in err and "from the OS keyring" in err
+    assert_no_key(out + err, ADMIN_KEY)
