@@ -15,8 +15,15 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from tests.helpers import KEY, assert_no_key, clean_environ, run_main
-from tests.test_keyring import FAIL, OTHER, assert_key_in_no_file
+from tests.helpers import (
+    KEY,
+    KEYRING_FAIL,
+    OTHER_KEY,
+    assert_key_in_no_file,
+    assert_no_key,
+    clean_environ,
+    run_main,
+)
 
 CHILD = """\
 import hashlib, os, sys, time
@@ -139,11 +146,11 @@ def test_a_key_already_in_the_environment_is_left_as_it_is(tmp_path, child_scrip
     done = subprocess.run(
         [sys.executable, "-m", "wizard", "exec", "--project", str(tmp_path), "--",
          sys.executable, str(child_script), "0"],
-        env=clean_environ(ANTHROPIC_API_KEY=OTHER, **FAIL), capture_output=True, text=True,
+        env=clean_environ(ANTHROPIC_API_KEY=OTHER_KEY, **KEYRING_FAIL), capture_output=True, text=True,
         timeout=60,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert f"key-sha256 {digest(OTHER)}" in done.stdout  # the keyring was not even asked
+    assert f"key-sha256 {digest(OTHER_KEY)}" in done.stdout  # the keyring was not even asked
 
 
 def test_a_missing_keyring_entry_is_exit_3_before_cmd_starts(tmp_path, keyring_env):
@@ -165,7 +172,7 @@ def test_a_locked_or_absent_keyring_is_exit_3_with_its_fix_before_cmd_starts(tmp
     done = run_main(
         ["exec", "--project", str(tmp_path), "--", sys.executable, "-c",
          f"open({str(marker)!r}, 'w')"],
-        env={**os.environ, **FAIL},
+        env={**os.environ, **KEYRING_FAIL},
     )  # fmt: skip
     assert done.returncode == 3 and "No OS keyring is available" in done.stderr
     assert not marker.exists()

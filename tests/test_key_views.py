@@ -6,8 +6,7 @@ from __future__ import annotations
 import json
 import os
 
-from tests.helpers import KEY, VALIDATOR, assert_no_key
-from tests.test_keyring import main
+from tests.helpers import KEY, VALIDATOR, assert_no_key, cli
 
 MODEL = "FLUX_MODEL=claude-opus-5-5\n"
 
@@ -18,17 +17,17 @@ def in_plaintext_and_in_keyring(tmp_path, env):
     for project in (plain, ring):
         project.mkdir()
         (project / ".env").write_text(f"{MODEL}ANTHROPIC_API_KEY={KEY}\n")
-    assert main(["key", "move", "--project", str(ring), "--yes"], env=env)[0] == 0
+    assert cli(["key", "move", "--project", str(ring), "--yes"], env=env)[0] == 0
     return plain, ring
 
 
 def test_status_says_where_the_key_is_kept_and_warns_about_plaintext(tmp_path, keyring_env):
     env = {**os.environ, **keyring_env}
     plain, ring = in_plaintext_and_in_keyring(tmp_path, env)
-    code, out, err = main(["status", "--project", str(plain)], env=env)
+    code, out, err = cli(["status", "--project", str(plain)], env=env)
     assert "! " in out and "kept in .env, in plaintext" in out
     assert "key move --to keyring" in out
-    code, out, err = main(["status", "--project", str(ring), "--json"], env=env)
+    code, out, err = cli(["status", "--project", str(ring), "--json"], env=env)
     data = json.loads(out)
     VALIDATOR.validate(data)
     assert data["key"]["source"] == "keyring" and data["key"]["stored"] == "keyring"
@@ -44,9 +43,9 @@ def test_status_says_where_the_key_is_kept_and_warns_about_plaintext(tmp_path, k
 def test_doctor_has_a_key_storage_line_in_text_and_json(tmp_path, keyring_env):
     env = {**os.environ, **keyring_env}
     plain, ring = in_plaintext_and_in_keyring(tmp_path, env)
-    code, out, err = main(["doctor", "--offline", "--project", str(plain)], env=env)
+    code, out, err = cli(["doctor", "--offline", "--project", str(plain)], env=env)
     assert "! The key is kept in .env, in plaintext." in out
-    code, out, err = main(["doctor", "--offline", "--project", str(ring), "--json"], env=env)
+    code, out, err = cli(["doctor", "--offline", "--project", str(ring), "--json"], env=env)
     data = json.loads(out)
     VALIDATOR.validate(data)
     line = [c for c in data["checks"] if c["id"] == "key_storage"][0]
@@ -58,7 +57,7 @@ def test_doctor_has_a_key_storage_line_in_text_and_json(tmp_path, keyring_env):
 def test_doctor_fails_the_storage_line_when_the_keyring_cannot_give_the_key(tmp_path):
     (tmp_path / ".env").write_text(f"{MODEL}FLUX_SETUP_KEYRING_ENTRY=ANTHROPIC_API_KEY\n")
     env = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
-    code, out, err = main(["doctor", "--offline", "--project", str(tmp_path), "--json"], env=env)
+    code, out, err = cli(["doctor", "--offline", "--project", str(tmp_path), "--json"], env=env)
     line = [c for c in json.loads(out)["checks"] if c["id"] == "key_storage"][0]
     assert not line["ok"] and "No OS keyring" in line["summary"]
     assert code == 3
@@ -68,10 +67,10 @@ def test_check_all_says_where_each_projects_key_is_kept(tmp_path, sim, keyring_e
     env = {**os.environ, **keyring_env}
     plain, ring = in_plaintext_and_in_keyring(tmp_path, env)
     args = ["check", "--all", str(tmp_path), "--base-url", sim.base_url]
-    code, out, err = main(args, env=env)
+    code, out, err = cli(args, env=env)
     assert "Keys kept in the OS keyring: ring." in out
     assert "Keys kept in .env (plaintext): plain." in out and "key move --to keyring" in out
-    code, out, err = main([*args, "--json"], env=env)
+    code, out, err = cli([*args, "--json"], env=env)
     data = json.loads(out)
     VALIDATOR.validate(data)
     stored = {p["path"].split("/")[-1]: p["key"]["stored"] for p in data["projects"]}

@@ -11,37 +11,21 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import KEY, VALIDATOR, ScriptedPrompter, assert_no_key, make_context, run_main
-from tests.keyring_service import BACKEND, SERVICE
+from tests.helpers import (
+    KEY,
+    KEYRING_FAIL,
+    OTHER_KEY,
+    VALIDATOR,
+    ScriptedPrompter,
+    assert_key_in_no_file,
+    assert_no_key,
+    cli,
+    make_context,
+    stored_entry,
+)
 from wizard.commands.run import run
 from wizard.errors import ExitCode
 from wizard.keystore import KeyringProblem, Keystore
-
-FAIL = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
-OTHER = "sk-ant-api03-" + "KeyringOther5" * 7 + "PlMn"
-
-
-def main(args: list[str], **given: object) -> tuple[int, str, str]:
-    done = run_main(args, **given)  # type: ignore[arg-type]
-    return done.returncode, done.stdout, done.stderr
-
-
-def stored_entry(name: str = "ANTHROPIC_API_KEY") -> str | None:
-    from keyring.core import load_keyring
-
-    return load_keyring(BACKEND).get_password(SERVICE, name)
-
-
-def every_file(*folders: Path) -> dict[Path, bytes]:
-    return {p: p.read_bytes() for f in folders for p in f.rglob("*") if p.is_file()}
-
-
-def assert_key_in_no_file(*folders: Path, key: str = KEY) -> None:
-    """No file under the folders holds the key, or any 8-character window of its secret part."""
-    windows = {key[i : i + 8].encode() for i in range(13, len(key) - 8)}
-    for path, data in every_file(*folders).items():
-        assert key.encode() not in data, path
-        assert not [w for w in windows if w in data], path
 
 
 def test_the_secret_service_keeps_reads_and_forgets_a_key(keyring_env):
@@ -58,7 +42,7 @@ def test_the_secret_service_keeps_reads_and_forgets_a_key(keyring_env):
 
 
 def test_without_a_keyring_backend_the_reason_says_headless_and_storing_fails_with_exit_3():
-    ring = Keystore(FAIL)
+    ring = Keystore(KEYRING_FAIL)
     assert "No OS keyring is available here" in (ring.unavailable() or "")
     with pytest.raises(KeyringProblem) as raised:
         ring.write("ANTHROPIC_API_KEY", KEY)
@@ -109,7 +93,9 @@ def test_a_new_user_on_a_desktop_ends_the_wizard_with_the_key_in_the_keyring_onl
 
 def test_on_a_headless_machine_the_wizard_says_why_the_keyring_is_not_offered(tmp_path, sim):
     prompter = ScriptedPrompter([KEY, "default", "default", "default", True])
-    ctx, out = make_context(tmp_path, prompter=prompter, environ=FAIL, base_url=sim.base_url)
+    ctx, out = make_context(
+        tmp_path, prompter=prompter, environ=KEYRING_FAIL, base_url=sim.base_url
+    )
     assert run(ctx).exit_code == ExitCode.OK
     where = [o for o in prompter.offered if o[0].value == "env"][0]
     assert [o.value for o in where] == ["env", "none"]
@@ -120,8 +106,8 @@ def test_on_a_headless_machine_the_wizard_says_why_the_keyring_is_not_offered(tm
 
 
 def test_save_key_keyring_without_a_keyring_stops_before_anything_is_written(tmp_path, sim):
-    code, out, err = main(["run", "--project", str(tmp_path), "--yes", "--api-key-stdin", "--save-key", "keyring",
-        "--base-url", sim.base_url], stdin=KEY, env={**os.environ, **FAIL},
+    code, out, err = cli(["run", "--project", str(tmp_path), "--yes", "--api-key-stdin", "--save-key", "keyring",
+        "--base-url", sim.base_url], stdin=KEY, env={**os.environ, **KEYRING_FAIL},
     )  # fmt: skip
     assert code == ExitCode.KEY
     assert "--save-key keyring: No OS keyring" in err
@@ -132,12 +118,12 @@ def test_run_save_key_keyring_keeps_a_piped_key_and_check_finds_it_there(
     tmp_path, sim, keyring_env
 ):
     env = {**os.environ, **keyring_env}
-    code, out, err = main(["run", "--project", str(tmp_path), "--yes", "--api-key-stdin", "--save-key", "keyring",
+    code, out, err = cli(["run", "--project", str(tmp_path), "--yes", "--api-key-stdin", "--save-key", "keyring",
         "--base-url", sim.base_url, "--json"], stdin=KEY, env=env,
     )  # fmt: skip
     assert code == ExitCode.OK, err
     assert json.loads(out)["key"]["stored"] == "keyring"
-    code, out, err = main(
+    code, out, err = cli(
         ["check", "--project", str(tmp_path), "--base-url", sim.base_url, "--json"], env=env
     )
     data = json.loads(out)
@@ -148,7 +134,7 @@ def test_run_save_key_keyring_keeps_a_piped_key_and_check_finds_it_there(
 
 def test_a_project_naming_a_missing_entry_is_exit_3_with_key_set_as_fix(tmp_path, keyring_env):
     (tmp_path / ".env").write_text("FLUX_SETUP_KEYRING_ENTRY=ANTHROPIC_API_KEY\n")
-    code, out, err = main(["models", "--project", str(tmp_path)], env={**os.environ, **keyring_env})
+    code, out, err = cli(["models", "--project", str(tmp_path)], env={**os.environ, **keyring_env})
     assert code == ExitCode.KEY
     assert "has no such entry" in err and "flux-setup key set" in err
 
@@ -162,9 +148,9 @@ def test_key_set_keeps_the_key_and_names_the_entry_in_env_as_an_undoable_change(
     env = {**os.environ, **keyring_env}
     (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
     args = ("key", "set", "--project", str(tmp_path), "--api-key-stdin", "--base-url", sim.base_url)
-    code, out, err = main([*args], stdin=KEY, env=env)
+    code, out, err = cli([*args], stdin=KEY, env=env)
     assert code == ExitCode.USAGE and stored_entry() is None  # no terminal, no --yes
-    code, out, err = main([*args, "--yes", "--json"], stdin=KEY, env=env)
+    code, out, err = cli([*args, "--yes", "--json"], stdin=KEY, env=env)
     assert code == ExitCode.OK, err
     data = json.loads(out)
     VALIDATOR.validate(data)
@@ -179,10 +165,10 @@ def test_key_set_keeps_the_key_and_names_the_entry_in_env_as_an_undoable_change(
 def test_key_set_refuses_a_malformed_key_and_a_key_the_api_rejects(tmp_path, sim, keyring_env):
     env = {**os.environ, **keyring_env}
     args = ("key", "set", "--project", str(tmp_path), "--api-key-stdin", "--yes")
-    code, _, err = main([*args, "--base-url", sim.base_url], stdin="sk-ant-api03-short", env=env)
+    code, _, err = cli([*args, "--base-url", sim.base_url], stdin="sk-ant-api03-short", env=env)
     assert code == ExitCode.KEY and "cut off" in err
     sim.sim.scenario.revoked_keys = [KEY]  # the API refuses this key (401)
-    code, _, err = main([*args, "--base-url", sim.base_url], stdin=KEY, env=env)
+    code, _, err = cli([*args, "--base-url", sim.base_url], stdin=KEY, env=env)
     assert code == ExitCode.KEY
     assert stored_entry() is None
 
@@ -198,7 +184,7 @@ def test_key_move_then_undo_restores_the_env_byte_for_byte_and_leaks_the_key_now
     env_file.write_bytes(original)
     env_file.chmod(0o600)
     environ = {**os.environ, **keyring_env}
-    code, out, err = main(
+    code, out, err = cli(
         ["key", "move", "--to", "keyring", "--project", str(tmp_path), "--yes", "--json"],
         env=environ,
     )
@@ -213,7 +199,7 @@ def test_key_move_then_undo_restores_the_env_byte_for_byte_and_leaks_the_key_now
     assert_no_key(out + err)
     # Not even the backup holds it: undo reads it back from the keyring.
     assert_key_in_no_file(tmp_path, isolated_home)
-    code, out, err = main(["undo", "--project", str(tmp_path), "--yes"], env=environ)
+    code, out, err = cli(["undo", "--project", str(tmp_path), "--yes"], env=environ)
     assert code == ExitCode.OK, err
     assert env_file.read_bytes() == original
     assert_no_key(out + err)
@@ -225,10 +211,10 @@ def test_undo_of_a_key_move_refuses_when_the_keyring_no_longer_holds_that_key(
     env_file = tmp_path / ".env"
     env_file.write_text(f"ANTHROPIC_API_KEY={KEY}\n")
     environ = {**os.environ, **keyring_env}
-    assert main(["key", "move", "--project", str(tmp_path), "--yes"], env=environ)[0] == 0
+    assert cli(["key", "move", "--project", str(tmp_path), "--yes"], env=environ)[0] == 0
     moved = env_file.read_bytes()
-    Keystore(keyring_env).write("ANTHROPIC_API_KEY", OTHER)  # replaced since
-    code, out, err = main(["undo", "--project", str(tmp_path), "--yes"], env=environ)
+    Keystore(keyring_env).write("ANTHROPIC_API_KEY", OTHER_KEY)  # replaced since
+    code, out, err = cli(["undo", "--project", str(tmp_path), "--yes"], env=environ)
     assert code == ExitCode.FILES and "no longer holds the key" in err
     assert env_file.read_bytes() == moved  # nothing half-restored
 
@@ -236,7 +222,7 @@ def test_undo_of_a_key_move_refuses_when_the_keyring_no_longer_holds_that_key(
 def test_key_move_without_a_keyring_changes_nothing(tmp_path):
     (tmp_path / ".env").write_text(f"ANTHROPIC_API_KEY={KEY}\n")
     before = (tmp_path / ".env").read_bytes()
-    code, _, err = main(["key", "move", "--project", str(tmp_path), "--yes"], env={**os.environ, **FAIL})  # fmt: skip
+    code, _, err = cli(["key", "move", "--project", str(tmp_path), "--yes"], env={**os.environ, **KEYRING_FAIL})  # fmt: skip
     assert code == ExitCode.KEY and "No OS keyring" in err
     assert (tmp_path / ".env").read_bytes() == before
 
@@ -244,15 +230,15 @@ def test_key_move_without_a_keyring_changes_nothing(tmp_path):
 def test_key_status_says_where_the_key_lives_its_fingerprint_and_the_backend(tmp_path, keyring_env):
     env = {**os.environ, **keyring_env}
     (tmp_path / ".env").write_text(f"ANTHROPIC_API_KEY={KEY}\n")
-    code, out, err = main(["key", "status", "--project", str(tmp_path), "--json"], env=env)
+    code, out, err = cli(["key", "status", "--project", str(tmp_path), "--json"], env=env)
     data = json.loads(out)
     VALIDATOR.validate(data)
     assert data["storage"]["stored"] == "env_file" and data["storage"]["plaintext"] is True
     assert "key move --to keyring" in data["storage"]["fix"]
     assert "SecretService" in data["keyring"]["backend"]
     assert data["key"]["fingerprint"] == KEY[:12] + "..." + KEY[-4:]
-    main(["key", "move", "--project", str(tmp_path), "--yes"], env=env)
-    code, out, err = main(["key", "status", "--project", str(tmp_path)], env=env)
+    cli(["key", "move", "--project", str(tmp_path), "--yes"], env=env)
+    code, out, err = cli(["key", "status", "--project", str(tmp_path)], env=env)
     assert code == ExitCode.OK
     assert (
         f"API key {KEY[:12]}...{KEY[-4:]}, kept in the OS keyring (flux-setup/ANTHROPIC_API_KEY)"
@@ -264,8 +250,8 @@ def test_key_status_says_where_the_key_lives_its_fingerprint_and_the_backend(tmp
 def test_key_remove_deletes_the_entry_and_the_projects_pointer(tmp_path, keyring_env):
     env = {**os.environ, **keyring_env}
     (tmp_path / ".env").write_text(f"FLUX_MODEL=claude-opus-5-5\nANTHROPIC_API_KEY={KEY}\n")
-    main(["key", "move", "--project", str(tmp_path), "--yes"], env=env)
-    code, out, err = main(["key", "remove", "--project", str(tmp_path), "--yes"], env=env)
+    cli(["key", "move", "--project", str(tmp_path), "--yes"], env=env)
+    code, out, err = cli(["key", "remove", "--project", str(tmp_path), "--yes"], env=env)
     assert code == ExitCode.OK, err
     assert stored_entry() is None
     assert (tmp_path / ".env").read_text() == "FLUX_MODEL=claude-opus-5-5\n"
@@ -277,16 +263,16 @@ def test_an_admin_key_is_kept_in_the_keyring_never_in_env_and_limits_finds_it(
     from tests.helpers import ADMIN_KEY
 
     env = {**os.environ, **keyring_env}
-    code, out, err = main(["key", "set", "--admin", "--admin-key-stdin", "--no-verify", "--project", str(tmp_path)], stdin=ADMIN_KEY, env=env,
+    code, out, err = cli(["key", "set", "--admin", "--admin-key-stdin", "--no-verify", "--project", str(tmp_path)], stdin=ADMIN_KEY, env=env,
     )  # fmt: skip
     assert code == ExitCode.OK, err
     assert stored_entry("ANTHROPIC_ADMIN_KEY") == ADMIN_KEY
     assert not (tmp_path / ".env").exists()
-    code, out, err = main(["key", "status", "--admin", "--project", str(tmp_path)], env=env)
+    code, out, err = cli(["key", "status", "--admin", "--project", str(tmp_path)], env=env)
     assert ADMIN_KEY[:12] in out and "ANTHROPIC_ADMIN_KEY" in out
     assert_no_key(out + err, ADMIN_KEY)
     args = ["limits", "--project", str(tmp_path), "--base-url", sim.base_url, "--json"]
-    code, out, err = main(args, env={**env, "ANTHROPIC_API_KEY": KEY})
+    code, out, err = cli(args, env={**env, "ANTHROPIC_API_KEY": KEY})
     assert code == ExitCode.OK, err
     assert "admin key" in err and "from the OS keyring" in err
     assert_no_key(out + err, ADMIN_KEY)

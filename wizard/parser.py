@@ -219,7 +219,12 @@ def _add_key(sub: Subparsers) -> None:
         "status: where this project's key lives, its fingerprint, the keyring backend.",
     )
     p.add_argument(
-        "key_action", choices=("set", "move", "remove", "status"), metavar="set|move|remove|status"
+        "key_action",
+        nargs="?",
+        default="status",
+        choices=("set", "move", "remove", "status"),
+        metavar="set|move|remove|status",
+        help="what to do (default: status)",
     )
     groups.file_options(p)
     groups.api_options(p)
