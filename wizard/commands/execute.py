@@ -22,7 +22,11 @@ from wizard.report import Report
 
 # Passed on to CMD as they arrive. SIGINT too, unless the terminal already gave CMD its own
 # (Ctrl-C reaches the whole foreground process group: CMD must not get it twice).
-FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
+FORWARDED = tuple(
+    getattr(signal, name)
+    for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT")
+    if hasattr(signal, name)  # Windows has no SIGHUP, SIGQUIT
+)
 NOT_FOUND, NOT_RUNNABLE = 127, 126  # as shells and env(1) say it
 
 
