@@ -47,7 +47,7 @@ def key_json(
     answer named it)."""
     return {
         "source": str(source),
-        "stored": str(stored or source.stored),
+        "stored": str(stored or KeySource(source).stored),
         "fingerprint": fingerprint,
         "kind": str(kind),
         "organization_id": organization_id,
