@@ -276,3 +276,11 @@ def test_an_admin_key_is_kept_in_the_keyring_never_in_env_and_limits_finds_it(
     assert code == ExitCode.OK, err
     assert "admin key" in err and "from the OS keyring" in err
     assert_no_key(out + err, ADMIN_KEY)
+
+
+def test_the_demo_never_puts_its_key_into_the_users_keyring(keyring_env):
+    code, out, err = cli(
+        ["demo", "--yes", "--save-key", "keyring"], env={**os.environ, **keyring_env}
+    )
+    assert code == ExitCode.KEY and "turned off" in err
+    assert stored_entry() is None

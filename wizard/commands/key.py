@@ -55,6 +55,8 @@ def key_status(ctx: Context) -> Report:
         ctx.ui.say(f"Admin key {admin.fingerprint}, kept in {line}" if admin
                    else f"No admin key {line}")  # fmt: skip
         report.fields["admin_key"] = admin.to_json() if admin else None
+        if admin is None:
+            report.exit_code = ExitCode.KEY
     else:
         found, trouble = tolerant_discovery(ctx, files)
         kept = storage(found, files, trouble)
