@@ -209,6 +209,7 @@ def key_move(ctx: Context) -> Report:
 def key_remove(ctx: Context) -> Report:
     files = _files(ctx)
     ring = ctx.keystore()
+    ring.backend()  # no keyring to remove from: said (exit 3) before anything is asked
     entry = _entry(ctx, files)
     plan = _pointer_plan(files, None) if not ctx.options.admin else changes.Plan(files.project)
     report = Report(ctx.options.command, plan=plan)
