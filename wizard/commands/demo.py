@@ -63,8 +63,7 @@ def demo(ctx: Context) -> Report:
     folder = o.project if scratch is None else scratch / "project"
     make_project(folder)
     ctx.ui.say(f"Demo project: {folder}")
-    # The simulator accepts any well-formed key: the demo's own, whatever the project holds.
-    # Its key never goes near the user's keyring (it would replace their own key's entry).
+    # The simulator takes any well-formed key: the demo's own, never into the user's keyring.
     environ = {**without_api_vars(ctx.environ), KEY_VAR: DEMO_KEY, KEYRING_VAR: "0"}
     session = replace(
         ctx, environ=environ, state_home=scratch / "state" if scratch else ctx.state_home
