@@ -78,7 +78,7 @@ def admin_options(parser: argparse._ActionsContainer) -> None:
         "--admin-key-stdin",
         action="store_true",
         help="read an admin key (sk-ant-admin01-...) from standard input for the Admin API "
-        "(default: ANTHROPIC_ADMIN_KEY); never written anywhere",
+        "(default: ANTHROPIC_ADMIN_KEY); never written to a file",
     )
 
 
