@@ -10,6 +10,9 @@ from tests.helpers import KEY
 from wizard.constants import API_VARS
 from wizard.simulator import RunningSimulator, serve
 
+# The real Secret Service fixtures (`secret_service`, `keyring_env`).
+pytest_plugins = ["tests.keyring_service"]
+
 
 @pytest.fixture
 def api_key() -> str:
@@ -29,8 +32,11 @@ def isolated_home(
     """Every test gets its own state directory and no ambient key or base URL."""
     home = tmp_path_factory.mktemp("state")
     monkeypatch.setenv("FLUX_SETUP_HOME", str(home))
-    for name in (*API_VARS, "ANTHROPIC_AUTH_TOKEN"):
+    for name in (*API_VARS, "ANTHROPIC_AUTH_TOKEN", "FLUX_SETUP_KEYRING"):
         monkeypatch.delenv(name, raising=False)
+    # No test touches the user's keyring: keyring's own fail backend answers, unless a test
+    # starts its own Secret Service (tests/keyring_service.py) and names that backend.
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     return home
 
 

@@ -210,3 +210,31 @@ CRASH_SCRIPT = textwrap.dedent(
     changes.apply(proposal.plan, Store.from_environ(os.environ), at=datetime.now(timezone.utc), fault=fault)
     """
 )
+
+
+# The keyring: keyring's own fail backend (a machine without one), and another well-formed key.
+KEYRING_FAIL = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+OTHER_KEY = "sk-ant-api03-" + "KeyringOther5" * 7 + "PlMn"
+
+
+def cli(args: list[str], **given: Any) -> tuple[int, str, str]:
+    """`run_main`, unpacked: exit code, stdout, stderr."""
+    done = run_main(args, **given)
+    return done.returncode, done.stdout, done.stderr
+
+
+def stored_entry(name: str = "ANTHROPIC_API_KEY") -> str | None:
+    """What the test's own Secret Service holds for flux-setup (tests/keyring_service.py)."""
+    from keyring.core import load_keyring
+
+    return load_keyring("keyring.backends.SecretService.Keyring").get_password("flux-setup", name)
+
+
+def assert_key_in_no_file(*folders: Path, key: str = KEY) -> None:
+    """No file under the folders holds the key, or any 8-character window of its secret part."""
+    windows = {key[i : i + 8].encode() for i in range(13, len(key) - 8)}
+    for folder in folders:
+        for path in (p for p in folder.rglob("*") if p.is_file()):
+            data = path.read_bytes()
+            assert key.encode() not in data, path
+            assert not [w for w in windows if w in data], path

@@ -38,12 +38,16 @@ def test_offline_commands_never_import_anthropic(tmp_path, args):
         "print('ANTHROPIC LOADED' if 'anthropic' in sys.modules else 'clean', file=sys.stderr)\n"
         # declaring the simulator's options must not start its HTTP server module either
         "print('SERVER LOADED' if 'wizard.simulator.server' in sys.modules else '', file=sys.stderr)\n"
+        # nor the keyring library, in a project that names no keyring entry (it may talk to
+        # a session bus, or ask to unlock a keyring)
+        "print('KEYRING LOADED' if 'keyring' in sys.modules else '', file=sys.stderr)\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=60
     )
     assert "clean" in result.stderr, result.stderr
     assert "SERVER LOADED" not in result.stderr
+    assert "KEYRING LOADED" not in result.stderr
 
 
 def test_run_json_end_to_end(tmp_path, sim):
@@ -408,13 +412,13 @@ def test_the_commands_are_their_builders_and_the_schema_names_each_that_reports(
 
     names = command_names(build_parser())
     assert {"run", "check", "status", "models", "migrate", "undo", "demo"} <= set(names)
-    # the JSON contract names every command that prints a report (the other two print a
-    # script or serve)
+    # the JSON contract names every command that prints a report (the other three print a
+    # script, serve, or hand stdout to the command they start)
     enum = SCHEMA["properties"]["command"]["enum"]
-    assert set(enum) == set(names) - {"completion", "simulator"}
-    # only the commands with the API options warm the SDK up
+    assert set(enum) == set(names) - {"completion", "simulator", "exec"}
+    # only the commands with the API options warm the SDK up (key: `key set` verifies)
     talks = {n for n, sub in _subcommands().items() if sub.get_default("network")}
-    assert talks == {"run", "check", "demo", "models", "doctor", "limits", "export"}
+    assert talks == {"run", "check", "demo", "models", "doctor", "limits", "export", "key"}
 
 
 def test_the_program_reads_only_the_environment_it_is_handed(tmp_path):

@@ -146,7 +146,7 @@ def test_without_a_terminal_run_needs_yes_and_fails_before_any_request(tmp_path,
 
 def test_a_prompted_key_is_checked_and_saved_when_asked(tmp_path, sim):
     prompter = ScriptedPrompter(
-        ["sk-proj-" + "a" * 60, f"  '{KEY}'  ", "default", "default", True, "default"]
+        ["sk-proj-" + "a" * 60, f"  '{KEY}'  ", "default", "default", "env", "default"]
     )
     ctx, out = make_context(tmp_path, prompter=prompter, base_url=sim.base_url)
     assert run(ctx).exit_code == ExitCode.OK
@@ -162,17 +162,21 @@ OTHER = "sk-ant-api03-" + "AnotherKey7" * 8 + "QwEr"
 
 def test_a_key_found_can_be_kept_with_enter_or_replaced_by_a_paste(tmp_path, sim):
     (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
-    # the key, the model, its fallback, save the key?, apply (flux.toml is created)
-    prompter = ScriptedPrompter([OTHER, "default", "default", False, True])
+    # the key, the model, its fallback, where to keep the key, apply (flux.toml is created)
+    prompter = ScriptedPrompter([OTHER, "default", "default", "none", True])
     ctx, out = make_context(tmp_path, prompter=prompter, environ=ENV, base_url=sim.base_url)
     report = run(ctx)
     assert report.exit_code == ExitCode.OK
-    assert report.to_json()["key"] == {
-        "source": "prompt",
-        "fingerprint": OTHER[:12] + "..." + OTHER[-4:],
-        "kind": "api_key",
-        "organization_id": sim.sim.scenario.organization,  # the simulator's answers named it
-    }
+    assert (
+        report.to_json()["key"]
+        == {
+            "source": "prompt",
+            "stored": "prompt",  # kept nowhere: it was given at the prompt
+            "fingerprint": OTHER[:12] + "..." + OTHER[-4:],
+            "kind": "api_key",
+            "organization_id": sim.sim.scenario.organization,  # the simulator's answers named it
+        }
+    )
     assert KEY[:12] + "..." + KEY[-4:] in prompter.asked[0][1]  # the key found, as aws shows it
     assert "(pasted)" in out.getvalue()
     assert OTHER not in out.getvalue()
@@ -187,7 +191,7 @@ def test_a_key_saved_into_a_readable_env_file_tightens_it_and_says_so(tmp_path, 
         environ={},
         stdin=KEY,
         api_key_stdin=True,
-        save_key=True,
+        save_key="env",
         yes=True,
         base_url=sim.base_url,
     )
@@ -421,7 +425,7 @@ def test_an_env_file_outside_the_project_is_not_added_to_gitignore(tmp_path, sim
     subprocess.run(["git", "-C", str(project), "init", "-q"], check=True)
     outside = tmp_path / "secrets.env"
     ctx, _ = make_context(
-        project, environ=ENV, base_url=sim.base_url, yes=True, env_file=outside, save_key=True
+        project, environ=ENV, base_url=sim.base_url, yes=True, env_file=outside, save_key="env"
     )
     run(ctx)
     assert not (project / ".gitignore").exists()
@@ -543,7 +547,7 @@ def test_env_is_written_only_where_the_project_keeps_one(tmp_path, sim):
     assert (with_env / ".env").read_text() == "FLUX_LOG_LEVEL=info\nFLUX_MODEL=claude-opus-5-5\n"
     saving = tmp_path / "saving"
     saving.mkdir()
-    ctx, _ = make_context(saving, environ=ENV, base_url=sim.base_url, yes=True, save_key=True)
+    ctx, _ = make_context(saving, environ=ENV, base_url=sim.base_url, yes=True, save_key="env")
     run(ctx)
     assert "FLUX_MODEL=claude-opus-5-5" in (saving / ".env").read_text()
     assert (saving / ".env").stat().st_mode & 0o777 == 0o600
@@ -578,7 +582,7 @@ def test_every_folder_of_the_state_directory_is_private_and_every_file_too(
 ):
     project = tmp_path / "p"
     project.mkdir()
-    ctx, _ = make_context(project, environ=ENV, base_url=sim.base_url, yes=True, save_key=True)
+    ctx, _ = make_context(project, environ=ENV, base_url=sim.base_url, yes=True, save_key="env")
     run(ctx)
     paths = [isolated_home, *isolated_home.rglob("*")]
     assert any(p.name == "changesets" for p in paths) and any(p.name == "apply.lock" for p in paths)

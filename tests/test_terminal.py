@@ -94,8 +94,10 @@ def test_a_pasted_key_is_masked_and_can_be_saved(tmp_path, sim):
     child.send("\r")
     child.expect("Fallback when")
     child.send("\r")
-    child.expect("Save the key")
-    child.send("y")
+    # no keyring here (keyring's fail backend): said, and .env is the first answer
+    child.expect("The OS keyring is not offered")
+    child.expect("Where should the key be kept")
+    child.send("\r")
     child.expect("Apply these changes")
     child.send("\r")
     assert finish(child) == 0
@@ -105,6 +107,40 @@ def test_a_pasted_key_is_masked_and_can_be_saved(tmp_path, sim):
     env = (tmp_path / ".env").read_text()
     assert f"ANTHROPIC_API_KEY={KEY}" in env
     assert "FLUX_MODEL=claude-opus-5-5" not in env  # the second choice was taken
+
+
+def test_a_new_user_on_a_desktop_keeps_the_key_in_the_keyring_and_exec_starts_flux_with_it(
+    tmp_path, sim, keyring_env, isolated_home
+):
+    import hashlib
+
+    from tests.helpers import assert_key_in_no_file
+
+    project = tmp_path / "project"
+    project.mkdir()
+    child = spawn(["run", "--project", str(project), "--base-url", sim.base_url], tmp_path,
+                  keyring_env)  # fmt: skip
+    child.expect("Paste your Anthropic API key")
+    child.sendline(KEY)
+    child.expect("Which model should Flux use")
+    child.send("\r")
+    child.expect("Fallback when")
+    child.send("\r")
+    child.expect("Where should the key be kept")
+    child.expect("the OS keyring")
+    child.send("\r")  # the default: the keyring
+    child.expect("Apply these changes")
+    child.send("\r")
+    child.expect("flux-setup exec -- flux")
+    assert finish(child) == 0
+    assert_key_in_no_file(project, isolated_home)
+    # "flux" here: a child that says which key it was given
+    flux = [sys.executable, "-c", "import hashlib, os; "
+            "print(hashlib.sha256(os.environ['ANTHROPIC_API_KEY'].encode()).hexdigest())"]  # fmt: skip
+    child = spawn(["exec", "--project", str(project), "--", *flux], tmp_path, keyring_env)
+    child.expect(hashlib.sha256(KEY.encode()).hexdigest())
+    assert finish(child) == 0
+    assert KEY not in (tmp_path / "terminal.log").read_text()
 
 
 def test_ctrl_c_while_the_network_hangs_exits_at_once(tmp_path):

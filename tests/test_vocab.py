@@ -7,7 +7,7 @@ from importlib import resources
 
 import pytest
 
-from wizard.vocab import Action, Code, ExitCode, KeySource, Lifecycle, Status
+from wizard.vocab import Action, Code, ExitCode, KeySource, KeyStored, Lifecycle, Status
 
 SCHEMA = json.loads((resources.files("wizard") / "schema" / "output.schema.json").read_text())
 PROPS = SCHEMA["properties"]
@@ -17,12 +17,20 @@ PROPS = SCHEMA["properties"]
     ("where", "enum"),
     [
         (PROPS["key"]["properties"]["source"], KeySource),
+        (PROPS["key"]["properties"]["stored"], KeyStored),
         (PROPS["configured"]["properties"]["status"], Status),
         (PROPS["models"]["items"]["properties"]["lifecycle"], Lifecycle),
         (PROPS["changes"]["items"]["properties"]["action"], Action),
         (PROPS["diagnosis"]["items"]["properties"]["code"], Code),
     ],
-    ids=["key source", "configured status", "lifecycle", "change action", "diagnosis code"],
+    ids=[
+        "key source",
+        "key stored",
+        "configured status",
+        "lifecycle",
+        "change action",
+        "diagnosis code",
+    ],
 )
 def test_the_schema_lists_exactly_the_programs_words(where, enum):
     assert sorted(where["enum"]) == sorted(member.value for member in enum)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from wizard.errors import FilesError
 from wizard.fileio import check_target, read_optional, write_atomic
 from wizard.keys import mask_secrets
-from wizard.manifest import FileEntry, Manifest
+from wizard.manifest import KEYRING_PLACEHOLDER, FileEntry, Manifest
 from wizard.state import Store, stamped_id
 from wizard.vocab import Action
 
@@ -47,6 +47,14 @@ class FileChange:
     # False: the new file gets `new_mode` even over an existing file's (a .env that now holds a
     # key and was readable by others is tightened to 0600).
     keep_mode: bool = True
+    # (entry, key): the key is being moved into that keyring entry, so the backup keeps a
+    # placeholder in its place and undo reads the key back from the keyring (no file holds it).
+    keyring: tuple[str, str] | None = field(default=None, repr=False)
+
+    def backup_bytes(self) -> bytes | None:
+        if self.before is None or self.keyring is None:
+            return self.before
+        return self.before.replace(self.keyring[1].encode(), KEYRING_PLACEHOLDER)
 
     @property
     def target(self) -> Path:
@@ -224,8 +232,9 @@ def _back_up(plan: Plan, store: Store, hit: Fault, at: datetime) -> tuple[Path, 
     manifest = Manifest(changeset, str(plan.project), "applying")
     for n, change in enumerate(plan.changes):
         hit(f"backup:{n}")
-        if change.before is not None:
-            store.write_private(folder / f"{n}.orig", change.before)
+        backup = change.backup_bytes()
+        if backup is not None:
+            store.write_private(folder / f"{n}.orig", backup)
         manifest.files.append(
             FileEntry(
                 str(change.target),
@@ -234,6 +243,9 @@ def _back_up(plan: Plan, store: Store, hit: Fault, at: datetime) -> tuple[Path, 
                 sha_before=sha(change.before),
                 sha_after=sha(change.after),
                 mode=change.new_mode,
+                keyring_entry=change.keyring[0]
+                if backup != change.before and change.keyring
+                else None,
             )
         )
     store.write_json(folder / "manifest.json", manifest.to_json())

@@ -277,7 +277,8 @@ def _run(args: argparse.Namespace, env: Environment, *, for_good: bool = False) 
 
     WRITTEN_THIS_PROCESS.clear()
     color = {"always": True, "never": False}.get(getattr(args, "color", "auto"))
-    ui = _ui(env, env.stderr if as_json else env.stdout, color)
+    # exec: stdout is CMD's; what flux-setup says goes to stderr, as with --json
+    ui = _ui(env, env.stderr if as_json or command == "exec" else env.stdout, color)
     try:
         with _sigterm_as_interrupt():
             report = _dispatch(args, ui, env)
@@ -313,14 +314,15 @@ def _run(args: argparse.Namespace, env: Environment, *, for_good: bool = False) 
             "rerun with --debug for details",
         )
         return _fail(bug, env, as_json, color)
-    late = _late_interrupts(int(report.exit_code)) if for_good else None
+    code = report.exit_status if report.exit_status is not None else int(report.exit_code)
+    late = _late_interrupts(code) if for_good else None
     if as_json:
         _emit_json(report, env)
     try:
         env.stdout.flush()
     except BrokenPipeError:
         quiet_stdout(env.stdout)
-    return late() if late is not None else int(report.exit_code)
+    return late() if late is not None else code
 
 
 def _late_interrupts(code: int) -> Callable[[], int]:

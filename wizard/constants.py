@@ -21,6 +21,10 @@ MODEL_VAR = "FLUX_MODEL"  # Flux's model: beats .env and the config
 BASE_URL_VAR = "ANTHROPIC_BASE_URL"  # the API's base URL (the SDK's name for it)
 ADMIN_KEY_VAR = "ANTHROPIC_ADMIN_KEY"  # an admin key, for `limits` (read, never written)
 HOME_VAR = "FLUX_SETUP_HOME"  # our state folder, instead of the platform's
+KEYRING_VAR = "FLUX_SETUP_KEYRING"  # "0": never touch the OS keyring (CI: keys from secrets)
+# In a project's .env: the keyring entry that holds its key (an entry's name, never a key).
+KEYRING_ENTRY_VAR = "FLUX_SETUP_KEYRING_ENTRY"
+KEYRING_SERVICE = "flux-setup"  # the keyring entries' service: find them by this name
 # The clock starts at this ISO time instead of now: a replay judges as of the recording's day.
 CLOCK_VAR = "FLUX_SETUP_CLOCK"
 # What a run against the simulator must not inherit from the user's shell.

@@ -3,6 +3,7 @@ not split by a signal), after showing what undoing would write."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,10 +17,11 @@ from wizard.changes import (
 )
 from wizard.errors import FilesError
 from wizard.fileio import check_target, read_optional
-from wizard.manifest import Manifest, damaged
+from wizard.manifest import KEYRING_PLACEHOLDER, FileEntry, Manifest, damaged
 from wizard.state import Store
 
 UNDOABLE = ("applied", "applying")
+Secrets = Callable[[str], "str | None"]  # a keyring entry's value, read only when needed
 
 
 @dataclass
@@ -99,14 +101,14 @@ def interrupted(store: Store, project: Path) -> list[str]:
     return [e.changeset for e in list_changesets(store, project) if e.status == "applying"]
 
 
-def roll_back_interrupted(store: Store, project: Path) -> list[str]:
+def roll_back_interrupted(store: Store, project: Path, secrets: Secrets | None = None) -> list[str]:
     """Put back the files of every interrupted change set (what it wrote is undone, what it
     never reached is left), so that a new change starts from whole files. A file edited since
     stops it (exit 6, with `undo --force` as the fix); a change set being applied right now by
     another flux-setup holds the project's lock, which stops it too."""
     names = interrupted(store, project)
     for name in names:
-        undo(store, project, name=name)
+        undo(store, project, name=name, secrets=secrets)
     return names
 
 
@@ -132,8 +134,24 @@ class UndoPlan:
         return "".join(change.diff(str(change.path)) for change in self.changes())
 
 
+def _with_key(backup: bytes, entry: FileEntry, secrets: Secrets | None, path: Path) -> bytes:
+    """The backup of a file whose key went into the keyring, with the key read back from there:
+    the file as it was, byte for byte (its hash proves it), or a refusal that says why."""
+    name = str(entry.keyring_entry)
+    value = secrets(name) if secrets is not None else None
+    restored = backup.replace(KEYRING_PLACEHOLDER, value.encode()) if value else None
+    if restored is None or sha(restored) != entry.sha_before:
+        raise FilesError(
+            f"undo would put the key back into {path}, but the keyring entry {name} no longer "
+            "holds the key that was moved (changed or removed since).",
+            fix="Put the key back into the keyring (`flux-setup key set`) first, or edit "
+            f"{path.name} by hand.",
+        )
+    return restored
+
+
 def _restores(
-    folder: Path, manifest: Manifest, force: bool
+    folder: Path, manifest: Manifest, force: bool, secrets: Secrets | None = None
 ) -> list[tuple[Path, bytes | None, int]]:
     restores: list[tuple[Path, bytes | None, int]] = []
     for entry in manifest.files:
@@ -153,29 +171,44 @@ def _restores(
                 before = backup.read_bytes()
             except OSError:
                 raise damaged(folder, f"the backup of {path} ({backup.name}) is missing") from None
+            if entry.keyring_entry:
+                before = _with_key(before, entry, secrets, path)
         check_target(path)
         restores.append((path, before, entry.mode if entry.mode is not None else 0o644))
     return restores
 
 
 def plan_undo(
-    store: Store, project: Path, *, name: str | None = None, force: bool = False
+    store: Store,
+    project: Path,
+    *,
+    name: str | None = None,
+    force: bool = False,
+    secrets: Secrets | None = None,
 ) -> UndoPlan:
-    """What undoing the change set would restore, checked; nothing is written."""
+    """What undoing the change set would restore, checked; nothing is written. `secrets`
+    reads a keyring entry, for a change that moved a key there."""
     found = find_changeset(store, project, name)
     if found is None:
         raise FilesError("there is no applied change to undo in this project.", fix=None)
     folder, manifest = found
-    return UndoPlan(folder, manifest, _restores(folder, manifest, force))
+    return UndoPlan(folder, manifest, _restores(folder, manifest, force, secrets))
 
 
-def undo(store: Store, project: Path, *, name: str | None = None, force: bool = False) -> Undone:
+def undo(
+    store: Store,
+    project: Path,
+    *,
+    name: str | None = None,
+    force: bool = False,
+    secrets: Secrets | None = None,
+) -> Undone:
     """Restore the files of a change set (the last applied one by default), refusing if one
     changed since. A project flux-setup never changed gets no state folder from asking."""
-    plan_undo(store, project, name=name, force=force)  # refuse before taking the lock
+    plan_undo(store, project, name=name, force=force, secrets=secrets)  # refuse before the lock
     lock = lock_project(store, project)
     try:
-        plan = plan_undo(store, project, name=name, force=force)  # again, under the lock
+        plan = plan_undo(store, project, name=name, force=force, secrets=secrets)  # again
         for entry in plan.manifest.files:
             remove_stale_temp(Path(entry.path))
         with deferred_signals():

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from wizard.constants import ADMIN_KEYS_URL, KEY_VAR, KEYS_URL
-from wizard.vocab import Code, KeyKind, KeySource
+from wizard.vocab import Code, KeyKind, KeySource, KeyStored
 
 API_KEY_PREFIX = "sk-ant-api03-"
 ADMIN_PREFIX = "sk-ant-admin01-"
@@ -36,12 +36,18 @@ def fingerprint(value: str) -> str:
 
 
 def key_json(
-    source: KeySource, fingerprint: str, kind: KeyKind, organization_id: str | None = None
+    source: KeySource,
+    fingerprint: str,
+    kind: KeyKind,
+    organization_id: str | None = None,
+    stored: KeyStored | None = None,
 ) -> dict[str, str | None]:
-    """The key as `--json` shows it, in every command: where it came from, its fingerprint (never
-    more of it), its kind, and the organisation it belongs to (when an answer named it)."""
+    """The key as `--json` shows it, in every command: where it came from, where it is kept,
+    its fingerprint (never more of it), its kind, and the organisation it belongs to (when an
+    answer named it)."""
     return {
         "source": str(source),
+        "stored": str(stored or KeySource(source).stored),
         "fingerprint": fingerprint,
         "kind": str(kind),
         "organization_id": organization_id,
@@ -51,11 +57,12 @@ def key_json(
 class ApiKey:
     """A key and where it came from. Only `reveal()` gives the value, for the SDK alone."""
 
-    __slots__ = ("_value", "source")
+    __slots__ = ("_value", "source", "stored")
 
     def __init__(self, value: str, source: KeySource) -> None:
         self._value = value
         self.source = source
+        self.stored: KeyStored | None = None  # set once a command keeps it somewhere else
 
     def reveal(self) -> str:
         return self._value
@@ -69,7 +76,7 @@ class ApiKey:
         return key_kind(self._value)
 
     def to_json(self, organization_id: str | None = None) -> dict[str, str | None]:
-        return key_json(self.source, self.fingerprint, self.kind, organization_id)
+        return key_json(self.source, self.fingerprint, self.kind, organization_id, self.stored)
 
     def scrub(self, text: str) -> str:
         """`text` with this key replaced by its fingerprint wherever it sits, whole or as the
@@ -269,13 +276,16 @@ def discover(
     *,
     stdin: str | None = None,
     environ: Mapping[str, str] | None = None,
+    keyring: str | None = None,
     env_file: Mapping[str, str | None] | None = None,
     config_api_key: str | None = None,
 ) -> KeyDiscovery:
-    """Pick the key by precedence: stdin, environment, .env file, legacy config. Values handed in."""
+    """Pick the key by precedence: stdin, environment, the OS keyring entry the project names,
+    .env file, legacy config. Values handed in."""
     raw_values = [
         (KeySource.STDIN, stdin),
         (KeySource.ENV, (environ or {}).get(KEY_VAR)),
+        (KeySource.KEYRING, keyring),
         (KeySource.ENV_FILE, (env_file or {}).get(KEY_VAR)),
         (KeySource.CONFIG, config_api_key),
     ]

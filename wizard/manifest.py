@@ -10,6 +10,9 @@ from pathlib import Path
 from wizard.errors import FilesError
 from wizard.jsontypes import JsonObject, as_int, as_list, as_object, as_str
 
+# What a backup holds instead of a key that went into the keyring (no .env line holds a NUL).
+KEYRING_PLACEHOLDER = b"\x00flux-setup: the key is in the OS keyring\x00"
+
 
 def damaged(folder: Path, what: str) -> FilesError:
     return FilesError(
@@ -26,6 +29,8 @@ class FileEntry:
     sha_before: str | None
     sha_after: str | None
     mode: int | None
+    # The backup holds KEYRING_PLACEHOLDER where the key was: undo reads it from this entry.
+    keyring_entry: str | None = None
 
     def to_json(self) -> JsonObject:
         return {
@@ -35,6 +40,7 @@ class FileEntry:
             "sha_before": self.sha_before,
             "sha_after": self.sha_after,
             "mode": self.mode,
+            **({"keyring_entry": self.keyring_entry} if self.keyring_entry else {}),
         }
 
     @classmethod
@@ -52,6 +58,7 @@ class FileEntry:
             as_str(entry.get("sha_before")),
             as_str(entry.get("sha_after")),
             as_int(entry.get("mode")),
+            as_str(entry.get("keyring_entry")),
         )
 
 

@@ -73,12 +73,12 @@ def api_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def admin_options(parser: argparse.ArgumentParser) -> None:
+def admin_options(parser: argparse._ActionsContainer) -> None:
     parser.add_argument(
         "--admin-key-stdin",
         action="store_true",
         help="read an admin key (sk-ant-admin01-...) from standard input for the Admin API "
-        "(default: ANTHROPIC_ADMIN_KEY); never written anywhere",
+        "(default: ANTHROPIC_ADMIN_KEY); never written to a file",
     )
 
 
@@ -145,14 +145,32 @@ def model_choice_options(parser: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--save-key",
         dest="save_key",
-        action="store_true",
+        nargs="?",
+        const="env",
+        choices=("keyring", "env", "none"),
         default=None,
-        help="write ANTHROPIC_API_KEY into .env",
+        metavar="keyring|env|none",
+        help="where run keeps a pasted key: the OS keyring, .env (plaintext, 0600; --save-key "
+        "alone), or nowhere (default: asked; keyring where one is available)",
     )
     g.add_argument(
-        "--no-save-key", dest="save_key", action="store_false", help="never write the key"
+        "--no-save-key",
+        dest="save_key",
+        action="store_const",
+        const="none",
+        help="keep the key nowhere (= --save-key none)",
     )
+    keyring_option(g)
     checklist_option(g)
+
+
+def keyring_option(parser: argparse._ActionsContainer) -> None:
+    parser.add_argument(
+        "--allow-plaintext-keyring",
+        action="store_true",
+        help="let a keyring backend that keeps secrets in a plain file (keyrings.alt) hold the "
+        "key; refused without it",
+    )
 
 
 def many_and_offline_options(p: argparse.ArgumentParser) -> None:

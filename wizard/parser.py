@@ -216,6 +216,60 @@ def _add_undo(sub: Subparsers) -> None:
 
 
 @_command
+def _add_exec(sub: Subparsers) -> None:
+    p = sub.add_parser(
+        "exec",
+        help="run a command with the project's key in its environment only",
+        description="Run CMD with ANTHROPIC_API_KEY from the OS keyring (or wherever the "
+        "project keeps it) in CMD's environment only: never in argv, on screen or in a file. "
+        "A key already in the environment is left as it is. CMD's exit code is flux-setup's; "
+        "signals reach CMD. Example: flux-setup exec -- flux",
+    )
+    groups.file_options(p)
+    p.add_argument("--verbose", action="store_true", help="say on stderr where the key came from")
+    p.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
+    p.add_argument(
+        "exec_command", nargs=argparse.REMAINDER, metavar="-- CMD [ARGS...]", help="the command"
+    )
+    p.set_defaults(handler="wizard.commands.execute:execute")
+
+
+@_command
+def _add_key(sub: Subparsers) -> None:
+    p = sub.add_parser(
+        "key",
+        help="where the key is kept: set, move --to keyring, remove, status",
+        description="set: keep a key in the OS keyring (from --api-key-stdin or a masked "
+        "prompt; checked offline and, unless --no-verify, with one call) and point the project "
+        "at it. move --to keyring: take the key out of .env into the keyring (a change set: "
+        "undo puts it back). remove: delete the keyring entry and the project's pointer. "
+        "status: where this project's key lives, its fingerprint, the keyring backend.",
+    )
+    p.add_argument(
+        "key_action",
+        nargs="?",
+        default="status",
+        choices=("set", "move", "remove", "status"),
+        metavar="set|move|remove|status",
+        help="what to do (default: status)",
+    )
+    groups.file_options(p)
+    groups.api_options(p)
+    groups.writing_options(p)
+    groups.output_options(p)
+    g = p.add_argument_group("key")
+    g.add_argument("--to", choices=("keyring",), default="keyring", help="move: where to")
+    g.add_argument(
+        "--admin",
+        action="store_true",
+        help="set, remove, status: the admin key's entry (for `limits`; never in .env)",
+    )
+    groups.admin_options(g)
+    groups.keyring_option(g)
+    p.set_defaults(handler="wizard.commands.key:key")
+
+
+@_command
 def _add_demo(sub: Subparsers) -> None:
     p = sub.add_parser(
         "demo",

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from wizard import envfile, fluxconfig, gitguard, untrusted
 from wizard.changes import FileChange, Plan
-from wizard.constants import KEY_VAR, MODEL_VAR
+from wizard.constants import KEY_VAR, KEYRING_ENTRY_VAR, MODEL_VAR
 from wizard.diagnosis import Diagnosis
 from wizard.errors import FilesError
 from wizard.fileio import read_optional
@@ -195,8 +195,10 @@ def plan_setup(
     prefer: list[str] | None = None,
     key: ApiKey | None = None,
     save_key: bool = False,
+    keyring_entry: str | None = None,
 ) -> Proposal:
-    """Everything `run` writes: migrations, the model in the config and in .env, maybe the key."""
+    """Everything `run` writes: migrations, the model in the config and in .env, maybe the key
+    (`save_key`), or the name of the keyring entry that holds it (`keyring_entry`)."""
     proposal = plan_migration(files)
     fluxconfig.set_model(
         files.config, model, fallback, keep_fallback=fallback is not None, prefer=prefer
@@ -207,17 +209,21 @@ def plan_setup(
         and key is not None
         and normalise(files.env_values.get(KEY_VAR) or "") != key.reveal()
     )
-    if not uses_env_file(files) and not saving:
+    if not uses_env_file(files) and not saving and keyring_entry is None:
         # The config holds the model: a .env created only to repeat it would be one more file
         # to keep in step (and to keep out of git).
         return proposal
     proposal.notes.extend(envfile.set_value(files.env, MODEL_VAR, model))
+    point_at_keyring(files, keyring_entry)
     tighten = False
     if saving and key is not None:
         proposal.notes.extend(envfile.set_value(files.env, KEY_VAR, key.reveal()))
         _guard_key(files, proposal)
         tighten = _tighten(files, proposal)
-    proposal.plan.add(_env_change(files, f"{MODEL_VAR}={model}", tighten=tighten))
+    change = _env_change(files, f"{MODEL_VAR}={model}", tighten=tighten)
+    if keyring_entry is not None and key is not None:
+        change.keyring = (keyring_entry, key.reveal())  # its backup keeps no copy of the key
+    proposal.plan.add(change)
     return proposal
 
 
@@ -225,3 +231,32 @@ def uses_env_file(files: ProjectFiles) -> bool:
     """Whether the project keeps a .env (it exists, or this change moves the key into it):
     only then does `FLUX_MODEL` go there too."""
     return files.env_before is not None or files.env.to_bytes() != (files.env_before or b"")
+
+
+def point_at_keyring(files: ProjectFiles, entry: str | None) -> bool:
+    """The .env edited to name the keyring entry that holds the key, the key itself taken out
+    of it (`entry` None: nothing to do); True when anything changed. Planning only."""
+    if entry is None:
+        return False
+    before = files.env.to_bytes()
+    envfile.remove(files.env, KEY_VAR)
+    name_keyring_entry(files, entry)
+    return files.env.to_bytes() != before
+
+
+def name_keyring_entry(files: ProjectFiles, entry: str) -> None:
+    """The .env edited to name the keyring entry (and nothing else changed). Planning only."""
+    envfile.set_value(files.env, KEYRING_ENTRY_VAR, entry)
+
+
+def env_change(files: ProjectFiles, why: str, keyring: tuple[str, str] | None = None) -> FileChange:
+    """The .env as planned, as a change (its mode kept; a new one is 0600); `keyring`: the
+    entry and the key moved there, which its backup does not keep."""
+    change = _env_change(files, why)
+    change.keyring = keyring
+    return change
+
+
+def drop_keyring_reference(files: ProjectFiles) -> bool:
+    """The .env edited to name no keyring entry; True when it named one. Planning only."""
+    return envfile.remove(files.env, KEYRING_ENTRY_VAR)

@@ -41,6 +41,8 @@ class Report:
     fields: JsonObject = field(default_factory=dict)
     # check --all: each project's exit code (what --fail-on weighs), beside its JSON.
     project_codes: list[ExitCode] | None = None
+    # exec: CMD's own exit code, which is flux-setup's (any number, not one of ours).
+    exit_status: int | None = None
 
     @classmethod
     def failure(

@@ -79,6 +79,7 @@ class KeySource(Word):
 
     STDIN = "stdin"
     ENV = "env"
+    KEYRING = "keyring"  # the OS keyring entry the project's .env names (never the key)
     ENV_FILE = "env_file"
     CONFIG = "config"
     PROMPT = "prompt"
@@ -92,10 +93,42 @@ class KeySource(Word):
         """Given by hand this run (not read from a place Flux looks in)."""
         return self in (KeySource.STDIN, KeySource.PROMPT)
 
+    @property
+    def stored(self) -> KeyStored:
+        """Where a key found here is kept (the JSON's `key.stored`)."""
+        return KeyStored(_STORED_AS.get(self, self.value))
+
+
+class KeyStored(Word):
+    """Where the key is kept after the command (`key.stored`): a run that saves a pasted key
+    says where it saved it; a key kept nowhere says how it was given."""
+
+    KEYRING = "keyring"
+    ENV_FILE = "env_file"
+    ENVIRONMENT = "environment"
+    STDIN = "stdin"
+    PROMPT = "prompt"
+    CONFIG = "config"  # the legacy api_key of a schema-1 config (a migration moves it)
+
+    @property
+    def words(self) -> str:
+        return {"keyring": "the OS keyring", "env_file": ".env (plaintext)",
+                "environment": "the environment", "stdin": "no file (stdin)",
+                "prompt": "no file (the prompt)", "config": "the Flux config (plaintext)",
+                }[self.value]  # fmt: skip
+
+    @property
+    def plaintext(self) -> bool:
+        """Kept in a file in the clear: `status` and `doctor` warn, with `key move` as fix."""
+        return self in (KeyStored.ENV_FILE, KeyStored.CONFIG)
+
+
+_STORED_AS = {"env": "environment"}
 
 _KEY_SOURCE_LABELS = {
     KeySource.STDIN: "standard input (--api-key-stdin)",
     KeySource.ENV: "the ANTHROPIC_API_KEY environment variable",
+    KeySource.KEYRING: "the OS keyring",
     KeySource.ENV_FILE: "ANTHROPIC_API_KEY in the .env file",
     KeySource.CONFIG: "api_key in the Flux config (legacy)",
     KeySource.PROMPT: "the prompt",

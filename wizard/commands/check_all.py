@@ -24,12 +24,13 @@ from wizard.fleet.scan import (
 )
 from wizard.flow import consent
 from wizard.flow.key import stdin_key
+from wizard.flow.key_store import MOVE_FIX
 from wizard.flow.network import incomplete_reason
 from wizard.flow.session import Context
 from wizard.jsontypes import JsonObject
 from wizard.render import ProjectRow, shown_path
 from wizard.report import Report
-from wizard.vocab import ExitCode, ModelSource
+from wizard.vocab import ExitCode, KeyStored, ModelSource
 
 # Options that name one project's files: meaningless over many.
 ONE_PROJECT = {
@@ -163,6 +164,7 @@ def _row(member: Member) -> ProjectRow:
 def _show(ctx: Context, members: list[Member], groups: list[Group]) -> None:
     ui = ctx.ui
     ui.projects([_row(m) for m in members])
+    _where_kept(ctx, members)
     for g in groups:
         assert g.detection is not None
         account = [d for d in g.detection.diagnoses if d.model is None or d.account_wide]
@@ -309,6 +311,20 @@ def _project_json(member: Member, fix: fixing.Fix | None) -> JsonObject:
     if fix is not None:
         data["fix"] = {"model": fix.model, "changeset": fix.changeset, "skipped": fix.skipped}
     return data
+
+
+def _where_kept(ctx: Context, members: list[Member]) -> None:
+    """Where each project's key is kept (a key in a plaintext file is a warning, with its fix)."""
+    kept: dict[KeyStored, list[str]] = {}
+    for member in members:
+        if member.key is not None and member.error is None:
+            kept.setdefault(member.key.stored or member.key.source.stored, []).append(member.shown)
+    for stored, shown in kept.items():
+        line = f"Keys kept in {stored.words}: {', '.join(shown)}"
+        if stored.plaintext:
+            ctx.ui.warn(f"{line}. {MOVE_FIX}")
+        else:
+            ctx.ui.say(f"{line}.")
 
 
 def _key_json(g: Group) -> JsonObject:

@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from wizard.commands.run import run
-from wizard.constants import KEY_VAR, without_api_vars
+from wizard.constants import KEY_VAR, KEYRING_VAR, without_api_vars
 from wizard.errors import UsageError
 from wizard.flow.session import Context
 from wizard.report import Report
@@ -63,8 +63,8 @@ def demo(ctx: Context) -> Report:
     folder = o.project if scratch is None else scratch / "project"
     make_project(folder)
     ctx.ui.say(f"Demo project: {folder}")
-    # The simulator accepts any well-formed key: the demo's own, whatever the project holds.
-    environ = {**without_api_vars(ctx.environ), KEY_VAR: DEMO_KEY}
+    # The simulator takes any well-formed key: the demo's own, never into the user's keyring.
+    environ = {**without_api_vars(ctx.environ), KEY_VAR: DEMO_KEY, KEYRING_VAR: "0"}
     session = replace(
         ctx, environ=environ, state_home=scratch / "state" if scratch else ctx.state_home
     )

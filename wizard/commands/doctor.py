@@ -18,7 +18,8 @@ from wizard import __version__, gitguard, memory
 from wizard import verdict as verdicts
 from wizard.constants import KEY_VAR
 from wizard.errors import ExitCode, WizardError
-from wizard.flow.key import key_discovery
+from wizard.flow.key import tolerant_discovery
+from wizard.flow.key_store import Storage, storage
 from wizard.flow.prepare import Prepared, env_override, prepare
 from wizard.flow.saved import age_of, is_stale
 from wizard.flow.session import Context
@@ -52,8 +53,9 @@ def doctor(ctx: Context) -> Report:
     except WizardError as err:  # a broken file: said as its line, the rest still told
         checks.append(Check("project", False, err.message, err.fix, err.code))
         return _finish(ctx, checks, None)
-    found = key_discovery(ctx, prepared.files)
-    checks += [_key(found), *_project(ctx, prepared, found)]
+    found, trouble = tolerant_discovery(ctx, prepared.files)
+    kept = storage(found, prepared.files, trouble)
+    checks += [_key(found), _kept(kept), *_project(ctx, prepared, found)]
     verdict = (
         _verdict(ctx) if found.key is not None and check_form(found.key.reveal()) is None else None
     )
@@ -64,7 +66,16 @@ def doctor(ctx: Context) -> Report:
         checks[0].summary = checks[0].summary.rstrip(".") + f", organisation {org}."
     checks.append(last)
     checks.append(_versions())
-    return _finish(ctx, checks, verdict.report if verdict else None)
+    report = _finish(ctx, checks, verdict.report if verdict else None)
+    report.fields["storage"] = kept.to_json()
+    return report
+
+
+def _kept(kept: Storage) -> Check:
+    """Where the key is kept: a keyring that fails is a failure; plaintext is advice (!)."""
+    return Check("key_storage", not kept.failed, f"The key is kept in {kept.line}.",
+                 kept.fix if kept.warns else None,
+                 ExitCode.KEY if kept.failed else ExitCode.OK)  # fmt: skip
 
 
 def _organization(data: JsonObject | None, ctx: Context, found: KeyDiscovery) -> str | None:
@@ -284,7 +295,10 @@ def _versions() -> Check:
 def _finish(ctx: Context, checks: list[Check], verdict: Report | None) -> Report:
     ui = ctx.ui
     for c in checks:
-        if c.ok:
+        if c.ok and c.fix:  # passed, with advice (a key in plaintext)
+            ui.warn(c.summary)
+            ui.say(f"  fix: {c.fix}")
+        elif c.ok:
             ui.ok(c.summary)
         else:
             ui.say(f"✗ {c.summary}", style="red")

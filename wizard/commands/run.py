@@ -15,11 +15,13 @@ from wizard.flow import consent, plan_notes
 from wizard.flow.admin_key import read_given_limits
 from wizard.flow.fallback import choose_fallback
 from wizard.flow.key import obtain_key
+from wizard.flow.key_store import KEPT_AS, choose_keeping, keep_in_keyring, keyring_reader
 from wizard.flow.network import incomplete_reason, run_detection, verify_choice
 from wizard.flow.outputs import check_targets, checklist_change, remember, write_checklist
 from wizard.flow.prepare import Prepared, config_mismatch, env_override, preferred_lines, prepare
 from wizard.flow.session import Context
 from wizard.keys import ApiKey
+from wizard.keystore import API_ENTRY
 from wizard.prompts import Option
 from wizard.report import Report
 from wizard.vocab import Lifecycle, ModelSource, Status
@@ -78,7 +80,7 @@ def _finish_interrupted(ctx: Context) -> None:
                 "--dry-run first puts its files back (`flux-setup undo` does too)."
             )
         return
-    for name in history.roll_back_interrupted(ctx.store, ctx.options.project):
+    for name in history.roll_back_interrupted(ctx.store, ctx.options.project, keyring_reader(ctx)):
         ctx.ui.warn(
             f"The change {name} was interrupted while it was written (the process was killed): "
             "its files were put back as they were before it."
@@ -145,13 +147,14 @@ def _setup(ctx: Context, report: Report, prepared: Prepared, key: ApiKey, chosen
     assert detection is not None
     fallback = choose_fallback(ctx, key, detection, chosen)
     detection.fallback = fallback  # the files, the messages, --json and the checklist agree
-    save_key = _save_key(ctx, prepared.files, key)
+    keep = choose_keeping(ctx, prepared.files, key)
     proposal = project.plan_setup(
         prepared.files,
         model=chosen,
         fallback=fallback,
         key=key,
-        save_key=save_key,
+        save_key=keep == "env",
+        keyring_entry=API_ENTRY if keep == "keyring" else None,
         # a --prefer given here is kept, so `check` later ranks by the same order
         prefer=list(detection.prefer) if o.prefer else None,
     )
@@ -177,22 +180,31 @@ def _setup(ctx: Context, report: Report, prepared: Prepared, key: ApiKey, chosen
     if plan.empty:
         report.checklist = write_checklist(ctx, detection)
     else:
-        detection = _apply(ctx, report, plan, detection, chosen)
+        detection = _apply(ctx, report, plan, detection, chosen, (key, keep))
     remember(ctx, detection)
     _done(ctx, chosen, fallback, override, report)
-    if key.source.typed and not save_key and not _flux_has_a_key(ctx, prepared):
+    if keep == "keyring":
+        ctx.ui.say("Flux reads no keyring: start it with `flux-setup exec -- flux`.")
+    elif key.source.typed and keep == "none" and not _flux_has_a_key(ctx, prepared):
         ctx.ui.warn(
             f"Flux itself has no API key: this run used the key from {key.source.label} and "
-            "did not save it. Export ANTHROPIC_API_KEY where Flux runs, or rerun with --save-key."
+            "did not save it. Export ANTHROPIC_API_KEY where Flux runs, or rerun with "
+            "--save-key keyring (or env)."
         )
     return report
 
 
 def _apply(
-    ctx: Context, report: Report, plan: changes.Plan, detection: Detection, chosen: str
+    ctx: Context,
+    report: Report,
+    plan: changes.Plan,
+    detection: Detection,
+    chosen: str,
+    keeping: tuple[ApiKey, str],
 ) -> Detection:
-    """With consent, write the plan and the checklist of the result as one change set; returns
-    the detection as it now stands (the checklist and the memory tell of the new state)."""
+    """With consent, write the plan and the checklist of the result as one change set (a key
+    kept in the keyring goes there first: the .env then names it); returns the detection as it
+    now stands (the checklist and the memory tell of the new state)."""
     consent.confirm(
         ctx,
         "Apply these changes?",
@@ -203,6 +215,10 @@ def _apply(
         ),
         what=_ASKS,
     )
+    key, keep = keeping
+    if keep == "keyring":
+        keep_in_keyring(ctx, key)
+    detection.key_stored = KEPT_AS.get(keep, detection.key_stored)  # the report's, then a copy
     detection = detection.after_change(chosen)
     report.checklist_from = detection
     # The checklist goes in the same change set: one backup, one undo, and no file changed
@@ -378,16 +394,3 @@ def _keep_or_pin(ctx: Context, alias: str, model_id: str) -> str:
         Option(f"{model_id}  (pin the dated ID)", model_id),
     ]
     return ctx.prompter.select("Which model should Flux use?", options, alias, flag="--model")
-
-
-def _save_key(ctx: Context, files: project.ProjectFiles, key: ApiKey) -> bool:
-    o = ctx.options
-    if o.save_key is not None:
-        return o.save_key
-    if not key.source.typed or not _asks(ctx):
-        return False
-    return ctx.prompter.confirm(
-        f"Save the key in {files.env_path.name} so Flux finds it? (kept out of git)",
-        True,
-        flag="--save-key / --no-save-key",
-    )

@@ -8,7 +8,8 @@ from wizard import memory, schemas
 from wizard import verdict as verdicts
 from wizard.diagnosis import Diagnosis
 from wizard.errors import ExitCode, WizardError
-from wizard.flow.key import key_discovery
+from wizard.flow.key import tolerant_discovery
+from wizard.flow.key_store import Storage, storage
 from wizard.flow.prepare import (
     Prepared,
     config_mismatch,
@@ -63,10 +64,11 @@ def _findings(ctx: Context, prepared: Prepared) -> list[Diagnosis]:
 
 def status(ctx: Context) -> Report:
     prepared = prepare(ctx)
-    found = key_discovery(ctx, prepared.files)
+    found, trouble = tolerant_discovery(ctx, prepared.files)
+    kept = storage(found, prepared.files, trouble)
     diagnoses = _findings(ctx, prepared)
     last = memory.load(ctx.store, ctx.options.project)
-    _show(ctx, prepared, found, last)
+    _show(ctx, prepared, found, last, kept)
     key_ok = found.key is not None and check_form(found.key.reveal()) is None
     saved = _saved_verdict(ctx, prepared, found) if key_ok and prepared.configured else None
     if saved is not None:  # the verdict `check --offline` gives, by the same rules
@@ -74,7 +76,7 @@ def status(ctx: Context) -> Report:
     ctx.ui.diagnoses(diagnoses)
     code = _status_code(key_ok, prepared.configured, diagnoses, saved)
     _verdict(ctx, code, key_ok, prepared.configured, saved)
-    fields = _fields(prepared, found, last)
+    fields = {**_fields(prepared, found, last), "storage": kept.to_json()}
     if saved is not None:
         fields["verdict"] = {
             "exit_code": int(saved.code),
@@ -119,7 +121,11 @@ def _verdict(
 
 
 def _show(
-    ctx: Context, prepared: Prepared, found: KeyDiscovery, last: memory.Record | None
+    ctx: Context,
+    prepared: Prepared,
+    found: KeyDiscovery,
+    last: memory.Record | None,
+    kept: Storage,
 ) -> None:
     ui, cfg = ctx.ui, prepared.files.config
     ui.heading("Key")
@@ -128,6 +134,10 @@ def _show(
     for candidate in found.found:
         mark = "  (used)" if found.key and candidate.source == found.key.source else ""
         ui.say(f"  {candidate.fingerprint}  from {candidate.source.label}{mark}")
+    if found.key is not None or kept.stored is not None:
+        (ui.warn if kept.warns else ui.say)(f"  kept in {kept.line}")
+        if kept.fix:
+            ui.say(f"  fix: {kept.fix}")
     if found.key is not None:
         problem = check_form(found.key.reveal())
         if problem:

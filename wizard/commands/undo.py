@@ -9,6 +9,7 @@ from wizard import history
 from wizard.errors import Declined
 from wizard.fleet import batch as batches
 from wizard.flow import consent
+from wizard.flow.key_store import keyring_reader
 from wizard.flow.session import Context
 from wizard.jsontypes import JsonObject
 from wizard.render import shown_path
@@ -21,7 +22,8 @@ def undo(ctx: Context) -> Report:
         return _list(ctx)
     if o.batch:
         return _undo_batch(ctx, o.batch)
-    plan = history.plan_undo(ctx.store, o.project, name=o.changeset, force=o.force)
+    secrets = keyring_reader(ctx)
+    plan = history.plan_undo(ctx.store, o.project, name=o.changeset, force=o.force, secrets=secrets)
     if plan.manifest.status == "applying":
         ctx.ui.warn(
             f"The change {plan.changeset} was interrupted while it was written (the process "
@@ -40,7 +42,7 @@ def undo(ctx: Context) -> Report:
             Declined("Nothing was restored: you declined.", fix="`flux-setup undo` asks again."),
             what="`undo` confirms before it restores or removes files",
         )
-    undone = history.undo(ctx.store, o.project, name=o.changeset, force=o.force)
+    undone = history.undo(ctx.store, o.project, name=o.changeset, force=o.force, secrets=secrets)
     for path in undone.restored:
         if path in undone.removed:
             ctx.ui.ok(f"Removed {path} (the change had created it)")

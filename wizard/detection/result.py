@@ -13,7 +13,7 @@ from wizard.errors import ExitCode
 from wizard.jsontypes import JsonObject
 from wizard.keys import key_json
 from wizard.limits.findings import Limits
-from wizard.vocab import KeyKind, KeySource, Lifecycle, Status
+from wizard.vocab import KeyKind, KeySource, KeyStored, Lifecycle, Status
 
 # A verification call sends ~12 input tokens and gets 1 back.
 
@@ -52,6 +52,8 @@ class Detection:
     checked_at: str = ""
     # The organisation the key's answers named (`anthropic-organization-id`), shape-checked.
     organization_id: str | None = None
+    # Where the key is kept, when `run` saved it elsewhere than it came from (`key.stored`).
+    key_stored: KeyStored | None = None
     # Preferred lines the listing does not know (a typo in --prefer or [model].prefer).
     unknown_lines: list[str] = field(default_factory=list)
     # After `run` applied a change: the model the files named before, and its status then.
@@ -199,7 +201,11 @@ class Detection:
     def to_json(self) -> JsonObject:
         return {
             "key": key_json(
-                self.key_source, self.key_fingerprint, self.key_kind, self.organization_id
+                self.key_source,
+                self.key_fingerprint,
+                self.key_kind,
+                self.organization_id,
+                self.key_stored,
             ),
             "configured": self.configured_json(),
             "models": self.models_json(),

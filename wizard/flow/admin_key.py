@@ -5,7 +5,7 @@ fingerprint alone."""
 
 from __future__ import annotations
 
-from wizard.constants import ADMIN_KEY_VAR, ADMIN_KEYS_URL
+from wizard.constants import ADMIN_KEY_VAR, ADMIN_KEYS_URL, KEYRING_SERVICE
 from wizard.detection import Detection
 from wizard.errors import ExitCode, WizardError
 from wizard.flow.session import Context
@@ -16,6 +16,7 @@ from wizard.vocab import Code, KeySource
 LABELS = {
     KeySource.STDIN: "standard input (--admin-key-stdin)",
     KeySource.ENV: f"the {ADMIN_KEY_VAR} environment variable",
+    KeySource.KEYRING: f"the OS keyring ({KEYRING_SERVICE}/{ADMIN_KEY_VAR})",
     KeySource.PROMPT: "the prompt",
 }
 
@@ -24,7 +25,7 @@ def label(key: ApiKey) -> str:
     return LABELS.get(key.source, str(key.source))
 
 
-def _refused(key: ApiKey) -> WizardError | None:
+def refused_admin(key: ApiKey) -> WizardError | None:
     problem = check_admin_form(key.reveal())
     if problem is None:
         return None
@@ -55,22 +56,45 @@ def given_admin_key(ctx: Context, stdin: str | None = None) -> ApiKey | None:
         key = ApiKey(normalise(ctx.environ[ADMIN_KEY_VAR]), KeySource.ENV)
     else:
         return None
-    refused = _refused(key)
+    refused = refused_admin(key)
+    if refused is not None:
+        raise refused
+    return key
+
+
+def kept_admin_key(ctx: Context) -> ApiKey | None:
+    """The admin key `key set --admin` kept in the OS keyring, when there is a keyring and it
+    holds one (a keyring that cannot answer is said, and the other ways remain)."""
+    from wizard.keystore import ADMIN_ENTRY, KeyringProblem
+
+    ring = ctx.keystore()
+    if ring.turned_off:
+        return None
+    try:
+        value = ring.read(ADMIN_ENTRY) if ring.unavailable() is None else None
+    except KeyringProblem as exc:
+        ctx.ui.warn(exc.message)
+        return None
+    if not value:
+        return None
+    key = ApiKey(normalise(value), KeySource.KEYRING)
+    refused = refused_admin(key)
     if refused is not None:
         raise refused
     return key
 
 
 def obtain_admin_key(ctx: Context) -> ApiKey:
-    """The admin key for `limits`: given, or asked for (masked) in a terminal; else KEY."""
-    key = given_admin_key(ctx)
+    """The admin key for `limits`: given, kept in the keyring, or asked for (masked) in a
+    terminal; else KEY."""
+    key = given_admin_key(ctx) or kept_admin_key(ctx)
     if key is not None:
         ctx.ui.say(f"Using the admin key {key.fingerprint} from {label(key)}.")
         return key
     if not ctx.prompter.interactive:
         raise WizardError(
-            "No admin key found (--admin-key-stdin, ANTHROPIC_ADMIN_KEY): the limits are read "
-            "through the Admin API, which only an admin key may use.",
+            "No admin key found (--admin-key-stdin, ANTHROPIC_ADMIN_KEY, the OS keyring): the "
+            "limits are read through the Admin API, which only an admin key may use.",
             fix=f"Set {ADMIN_KEY_VAR}, or pipe it in with --admin-key-stdin (organisation admins "
             f"create admin keys: {ADMIN_KEYS_URL}). Without one, `flux-setup check` shows the "
             "rate limits from the API's answers.",
@@ -86,7 +110,7 @@ def obtain_admin_key(ctx: Context) -> ApiKey:
             )
         )
         pasted = ApiKey(value, KeySource.PROMPT)
-        refused = _refused(pasted) if value else None
+        refused = refused_admin(pasted) if value else None
         if value and refused is None:
             ctx.ui.say(f"Using the admin key {pasted.fingerprint} (pasted).")
             return pasted

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from wizard import project
-from wizard.constants import KEYS_URL
+from wizard.constants import KEY_VAR, KEYS_URL
 from wizard.errors import ExitCode, WizardError
+from wizard.flow.key_store import keyring_key
 from wizard.flow.session import Context
 from wizard.keys import ApiKey, KeyDiscovery, check_form, discover, normalise
+from wizard.keystore import KeyringProblem
 from wizard.vocab import Code, KeySource
 
 
@@ -26,12 +28,34 @@ def stdin_key(ctx: Context) -> str | None:
 
 
 def key_discovery(ctx: Context, files: project.ProjectFiles) -> KeyDiscovery:
+    return _discover(ctx, files, stdin_key(ctx))
+
+
+def _discover(ctx: Context, files: project.ProjectFiles, stdin: str | None) -> KeyDiscovery:
+    """Every source by precedence. The keyring is read only when neither stdin nor the
+    environment gives a key (a locked keyring may ask to be unlocked: never for nothing)."""
+    given = stdin is not None or bool(normalise(ctx.environ.get(KEY_VAR) or ""))
     return discover(
-        stdin=stdin_key(ctx),
+        stdin=stdin,
         environ=ctx.environ,
+        keyring=None if given else keyring_key(ctx, files),
         env_file=files.env_values,
         config_api_key=files.config.api_key,
     )
+
+
+def tolerant_discovery(
+    ctx: Context, files: project.ProjectFiles
+) -> tuple[KeyDiscovery, str | None]:
+    """For the views that report rather than use the key (status, doctor): what is found, and
+    the keyring's problem as a sentence instead of an error."""
+    try:
+        return key_discovery(ctx, files), None
+    except KeyringProblem as exc:
+        found = discover(
+            environ=ctx.environ, env_file=files.env_values, config_api_key=files.config.api_key
+        )
+        return found, exc.message
 
 
 def key_error(problem_code: Code, message: str, next_step: str) -> WizardError:
@@ -43,7 +67,8 @@ def no_key(files: str) -> WizardError:
     return key_error(
         Code.KEY_MISSING,
         f"No API key found (stdin, ANTHROPIC_API_KEY, {files}).",
-        f"Set ANTHROPIC_API_KEY, or pipe the key in with --api-key-stdin. Keys: {KEYS_URL}",
+        "Set ANTHROPIC_API_KEY, pipe the key in with --api-key-stdin, or keep it in the OS "
+        f"keyring with `flux-setup key set`. Keys: {KEYS_URL}",
     )
 
 
@@ -64,12 +89,7 @@ def found_key(
 ) -> tuple[ApiKey | None, str | None]:
     """The key by precedence without asking (None when there is none), its form checked; and
     the sentence that says where a different key is also found."""
-    found = discover(
-        stdin=stdin,
-        environ=ctx.environ,
-        env_file=files.env_values,
-        config_api_key=files.config.api_key,
-    )
+    found = _discover(ctx, files, stdin)
     return (checked(found.key) if found.key else None), found.describe_conflict()
 
 

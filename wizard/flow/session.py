@@ -17,6 +17,7 @@ from wizard.state import Store
 if TYPE_CHECKING:
     from wizard.api import ApiClient
     from wizard.keys import ApiKey
+    from wizard.keystore import Keystore
     from wizard.limits.client import AdminClient
     from wizard.recording import Recorder
 
@@ -40,7 +41,13 @@ class Options:
     no_input: bool = False
     dry_run: bool = False
     verify: bool = True
-    save_key: bool | None = None
+    save_key: str | None = None  # run --save-key keyring|env|none (None: asked, or none)
+    allow_plaintext_keyring: bool = False  # a keyrings.alt file backend may keep the key
+    key_action: str = "status"  # key set|move|remove|status
+    to: str = "keyring"  # key move --to
+    admin: bool = False  # key set/remove/status --admin: the admin key's entry
+    verbose: bool = False  # exec --verbose: where the key came from, on stderr
+    exec_command: list[str] = field(default_factory=list)  # exec -- CMD [ARGS...]
     json: bool = False
     timeout: float = DEFAULT_TIMEOUT
     max_verify: int = DEFAULT_MAX_VERIFY
@@ -115,6 +122,12 @@ class Context:
         if api_key is not None and self.recorder is not None:
             self.recorder.hide(api_key)
         return client
+
+    def keystore(self) -> Keystore:
+        """The OS keyring as this command may use it (its environment decides the backend)."""
+        from wizard.keystore import Keystore
+
+        return Keystore(self.environ, allow_plaintext=self.options.allow_plaintext_keyring)
 
     @property
     def store(self) -> Store:

@@ -1,0 +1,131 @@
+"""Where a project's key is kept: the keyring entry its .env names, and the one line (and JSON
+field) that `status`, `doctor` and `key status` show about it.
+
+The project keeps only the entry's name (`FLUX_SETUP_KEYRING_ENTRY=ANTHROPIC_API_KEY` in its
+git-ignored .env); the key itself stays in the OS keyring.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from wizard import project
+from wizard.constants import KEYRING_ENTRY_VAR
+from wizard.flow.session import Context
+from wizard.jsontypes import JsonObject
+from wizard.keys import ApiKey, KeyDiscovery
+from wizard.keystore import API_ENTRY, KeyringProblem, checked_entry, entry_label
+from wizard.prompts import Option
+from wizard.vocab import KeyStored
+
+MOVE_FIX = "`flux-setup key move --to keyring` takes it out of the file (`undo` puts it back)."
+
+
+def project_entry(files: project.ProjectFiles) -> str | None:
+    """The keyring entry the project's .env names; None when it names none."""
+    raw = (files.env_values.get(KEYRING_ENTRY_VAR) or "").strip()
+    return checked_entry(raw, files.env_path.name) if raw else None
+
+
+def keyring_reader(ctx: Context) -> Callable[[str], str | None]:
+    """A keyring entry's value, for undo of a change that moved the key there: the keyring is
+    touched only when such a change is undone."""
+    return lambda entry: ctx.keystore().read(entry)
+
+
+def keyring_key(ctx: Context, files: project.ProjectFiles) -> str | None:
+    """The key from the entry the project names (None when it names none); a KeyringProblem
+    (exit 3) when the keyring is off, absent, locked, or has no such entry."""
+    entry = project_entry(files)
+    if entry is None:
+        return None
+    value = ctx.keystore().read(entry)
+    if value is None:
+        raise KeyringProblem(
+            f"{files.env_path.name} says the key is in the OS keyring as {entry_label(entry)}, "
+            "but the keyring has no such entry (removed, or another machine's keyring).",
+            "Store the key there again: `flux-setup key set` (or pipe it in with --api-key-stdin).",
+        )
+    return value
+
+
+@dataclass(frozen=True)
+class Storage:
+    """Where the key in use is kept, said in one line; `plaintext` earns a warning and a fix."""
+
+    stored: KeyStored | None
+    line: str
+    plaintext: bool = False
+    fix: str | None = None
+    failed: bool = False  # the keyring the project names could not give the key
+
+    @property
+    def warns(self) -> bool:
+        return self.plaintext or self.failed
+
+    def to_json(self) -> JsonObject:
+        return {"stored": str(self.stored) if self.stored else None, "plaintext": self.plaintext,
+                "summary": self.line, "fix": self.fix}  # fmt: skip
+
+
+def storage(found: KeyDiscovery, files: project.ProjectFiles, problem: str | None) -> Storage:
+    """The key-storage line of `status` and `doctor`: from what discovery found (and the
+    keyring's problem, when reading the entry failed)."""
+    entry = project_entry(files)
+    if problem is not None:
+        return Storage(KeyStored.KEYRING, f"the OS keyring: {problem}",
+                       fix="`flux-setup key status` says more", failed=True)  # fmt: skip
+    key = found.key
+    if key is None:
+        return Storage(None, "nowhere: no key found", fix="`flux-setup key set` keeps one")
+    stored = key.stored or key.source.stored
+    name = files.env_path.name
+    if stored == KeyStored.KEYRING:
+        return Storage(stored, f"the OS keyring ({entry_label(entry or API_ENTRY)})")
+    if stored == KeyStored.ENV_FILE:
+        return Storage(stored, f"{name}, in plaintext", plaintext=True, fix=MOVE_FIX)
+    if stored == KeyStored.CONFIG:
+        return Storage(stored, "the Flux config, in plaintext", True, "`flux-setup migrate`")
+    return Storage(stored, f"{key.source.label} (not stored by flux-setup)")
+
+
+KEEP_FLAG = "--save-key keyring|env|none"
+KEPT_AS = {"keyring": KeyStored.KEYRING, "env": KeyStored.ENV_FILE}  # run's choice, applied
+
+
+def choose_keeping(ctx: Context, files: project.ProjectFiles, key: ApiKey) -> str:
+    """Where `run` keeps the key: `keyring`, `env` or `none`. --save-key says it; else a key
+    typed this run is asked about (the keyring first, where one can keep it); else none."""
+    o = ctx.options
+    if o.save_key is not None:
+        if o.save_key == "keyring":
+            refused = ctx.keystore().unavailable(storing=True)
+            if refused is not None:  # said before anything is written, with what remains
+                raise KeyringProblem(
+                    f"--save-key keyring: {refused}", "Use --save-key env or --save-key none."
+                )
+        return o.save_key
+    if not key.source.typed or not ctx.prompter.interactive or o.yes:
+        return "none"
+    why = ctx.keystore().problem(storing=True)
+    options = [
+        Option(f"{files.env_path.name}  (plaintext, 0600, git-ignored)", "env",
+               note="Flux reads it from there"),
+        Option("nowhere  (you export ANTHROPIC_API_KEY)", "none"),
+    ]  # fmt: skip
+    if why is None:
+        options.insert(0, Option("the OS keyring  (recommended)", "keyring",
+                                 note="Start Flux with `flux-setup exec -- flux`"))  # fmt: skip
+    else:
+        ctx.ui.warn(f"The OS keyring is not offered. {why.message} {why.fix}")
+    return ctx.prompter.select(
+        "Where should the key be kept?", options, options[0].value, flag=KEEP_FLAG
+    )
+
+
+def keep_in_keyring(ctx: Context, key: ApiKey, entry: str = API_ENTRY) -> None:
+    """Write the key into the keyring entry (after consent, before the files that name it)."""
+    ctx.keystore().write(entry, key.reveal())
+    key.stored = KeyStored.KEYRING
+    ctx.ui.ok(f"Kept the key {key.fingerprint} in the OS keyring ({entry_label(entry)}).")
