@@ -97,7 +97,19 @@ def _stdin_reader(env: Environment) -> Callable[[], str]:
 
 
 def _check_project(project: Path) -> None:
-    """Before anything reads, writes or creates state for it: the project is a folder."""
+    """Before anything reads, writes or creates state for it: the project is a folder, and
+    one this user may enter (a parent folder they cannot enter hides it from every read)."""
+    try:
+        project.stat()
+    except PermissionError:
+        raise WizardError(
+            f"the project folder {project} cannot be reached: a folder on its path is closed "
+            "to you.",
+            fix="Ask its owner for access, or pass a folder of your own with --project.",
+            code=ExitCode.FILES,
+        ) from None
+    except OSError:
+        pass  # a missing folder (or a loop) is said just below
     if not project.exists():
         raise WizardError(
             f"the project folder {project} does not exist.",
