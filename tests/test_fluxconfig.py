@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sys
+import tomllib
 
 import pytest
 from hypothesis import given, settings
@@ -11,11 +11,6 @@ from hypothesis import strategies as st
 from tests.helpers import KEY, flux
 from wizard.errors import FilesError
 from wizard.fluxconfig import load, locate, migrate, set_model
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 
 def write(tmp_path, name, text):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import sys
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,11 +24,6 @@ from wizard.fileio import read_optional
 from wizard.jsontypes import as_object
 from wizard.migrations import FluxTable, add_table, put_first
 from wizard.textfile import BOM, crlf_for_new_lines, decode
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 
 @dataclass
