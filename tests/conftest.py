@@ -6,14 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import KEY
 from wizard.constants import API_VARS
 from wizard.simulator import RunningSimulator, serve
-
-
-@pytest.fixture
-def api_key() -> str:
-    return KEY
 
 
 @pytest.fixture

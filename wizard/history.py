@@ -110,10 +110,6 @@ def roll_back_interrupted(store: Store, project: Path) -> list[str]:
     return names
 
 
-def last_changeset(store: Store, project: Path) -> tuple[Path, Manifest] | None:
-    return find_changeset(store, project)
-
-
 @dataclass
 class UndoPlan:
     folder: Path
