@@ -155,10 +155,12 @@ def test_a_key_far_longer_than_a_key_is_a_key_problem_not_a_huge_header(tmp_path
 
 
 def records_of(project: Path) -> list[Path]:
+    """The project's saved records (not last.json, which names the last of them)."""
     from wizard import memory
 
-    return sorted((store().project_dir(project) / "detections").glob("*.json")) or [
-        store().project_dir(project) / "detections" / memory._name("x")
+    folder = store().project_dir(project) / "detections"
+    return sorted(p for p in folder.glob("*.json") if p.name != "last.json") or [
+        folder / memory._name("x")
     ]
 
 
