@@ -72,7 +72,64 @@ def refusal_time(env_lines: int) -> float:
     raise SystemExit(f"a .env of {env_lines} lines was not refused: is the read limit gone?")
 
 
+def _fill_to(size: int, line: str) -> list[str]:
+    return [line.format(i=i) for i in range(size // len(line.format(i=100000)))]
+
+
+def one_large_file(kind: str) -> None:
+    """In a fresh process: plan and apply on a project whose `kind` file (pyproject or env) is
+    4.9 MB; prints seconds and the peak memory the edit added, in MB."""
+    import resource
+
+    size = int(MAX_FILE_BYTES * 0.98)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        make_project(folder, 20, 40)
+        if kind == "pyproject":
+            tables = "".join(_fill_to(size, "[tool.other{i}]\na = {i}\nb = 'x{i}'\n"))
+            (folder / "pyproject.toml").write_text(
+                tables + '[tool.flux]\nmodel = "claude-3-5-sonnet-20240620"\n'
+            )
+        else:
+            (folder / ".env").write_text(
+                "".join(_fill_to(size, "VAR_{i}=value-{i}\n")) + "FLUX_MODEL=claude-3-haiku\n"
+            )
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        started = time.perf_counter()
+        proposal = project.plan_setup(project.load(folder), model="claude-opus-5-5")
+        proposal.plan.diff()
+        changes.apply(proposal.plan, STORE, at=utc_now())
+        took = time.perf_counter() - started
+        grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+        print(f"{took:.3f} {grown:.1f} {size / 1e6:.2f}")
+
+
+def large_files_side_by_side() -> None:
+    import subprocess
+    import sys
+
+    got = {}
+    for kind in ("env", "pyproject"):
+        out = subprocess.run(
+            [sys.executable, __file__, "--one", kind], capture_output=True, text=True, check=True
+        ).stdout.split()
+        got[kind] = (float(out[0]), float(out[1]), float(out[2]))
+        print(f"a {out[2]} MB {kind:9}: edited in {got[kind][0]:6.2f} s, peak +{out[1]} MB")
+    ratio = got["pyproject"][0] / got["env"][0]
+    memory = got["pyproject"][1] / got["pyproject"][2]
+    print(
+        f"pyproject vs .env of the same size: {ratio:.1f}x the time (goal: <= 3x), "
+        f"memory {memory:.1f}x the file (goal: < 10x)"
+    )
+
+
 def main() -> None:
+    import sys
+
+    if sys.argv[1:2] == ["--one"]:
+        one_large_file(sys.argv[2])
+        return
+    large_files_side_by_side()
     measure(20, 40, repeat=2)  # warm up imports
     rows = {}
     for label, env_lines, toml_lines in (

@@ -6,17 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import KEY
 from wizard.constants import API_VARS
 from wizard.simulator import RunningSimulator, serve
 
 # The real Secret Service fixtures (`secret_service`, `keyring_env`).
 pytest_plugins = ["tests.keyring_service"]
-
-
-@pytest.fixture
-def api_key() -> str:
-    return KEY
 
 
 @pytest.fixture

@@ -118,7 +118,7 @@ def test_a_failure_at_any_step_leaves_every_file_as_it_was(tmp_path, step):
     with pytest.raises(OSError):
         apply(plan, store(), at=utc_now(), fault=fault)
     assert snapshot(tmp_path) == original
-    assert history.last_changeset(store(), tmp_path) is None  # nothing to undo: nothing happened
+    assert history.find_changeset(store(), tmp_path) is None  # nothing to undo: nothing happened
 
 
 def test_undo_restores_byte_for_byte_and_removes_created_files(tmp_path):

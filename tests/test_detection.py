@@ -13,6 +13,7 @@ from wizard.detection import detect
 from wizard.environment import utc_now
 from wizard.keys import ApiKey
 from wizard.simulator import Faults, serve
+from wizard.vocab import Code, Status
 
 STORY = {
     "claude-3-5-sonnet-20240620": ("retired", "model_retired"),
@@ -251,11 +252,11 @@ def test_only_transient_failures_that_matter_make_a_detection_uncertain(sim):
     result.complete = False
     low = result.model("claude-haiku-5-5")
     assert low is not None
-    low.callable, low.reason = None, "overloaded"
+    low.callable, low.reason = None, Code.OVERLOADED
     assert not result.uncertain()
     # the configured model's status unknown: uncertain, nothing may be changed
     result.configured = "claude-sonnet-5-5"
-    result.configured_status = "unverified"
+    result.configured_status = Status.UNVERIFIED
     assert result.uncertain()
 
 

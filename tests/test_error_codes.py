@@ -293,3 +293,6 @@ def test_a_listing_longer_than_the_budget_says_so_and_the_timeout_that_fits(tmp_
     assert payload["configured"]["status"] == "callable"
     items = {item["id"]: item["done"] for item in payload["checklist_items"]}
     assert items["key-works"] and items["billing"]
+    # and the closing words agree: a long list, never "could not be reached"
+    assert "could not be reached" not in result.stderr
+    assert f"({got_pages} page" in result.stderr and "still arriving" in result.stderr

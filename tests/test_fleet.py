@@ -202,6 +202,15 @@ def test_the_table_names_each_project_its_model_status_and_key(fleet, sim):
     assert "`flux-setup check --all --fix`" in result.stdout
 
 
+def test_with_json_the_projects_are_in_the_json_and_no_table_is_drawn(fleet, sim):
+    result = flux("check", "--all", str(fleet), "--json", env={"ANTHROPIC_BASE_URL": sim.base_url})
+    shown = {p["path"].rsplit("/", 1)[-1]: p for p in json_of(result)["projects"]}
+    assert "claude-sonnet-5-5" in str(shown["upgrade"])
+    # the table's rows are not drawn (5,000 of them took 9 s); the verdict line still is
+    assert not any(line.startswith("upgrade ") for line in result.stderr.splitlines())
+    assert "can switch to a better model" in result.stderr
+
+
 def test_one_project_options_are_refused_with_all(tmp_path):
     result = flux("check", "--all", str(tmp_path), "--env-file", str(tmp_path / ".env"))
     assert result.returncode == 2 and "--env-file cannot be used with --all" in result.stderr

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import sys
-from datetime import datetime, timezone
+import tomllib
+from datetime import UTC, datetime
 
 import pytest
 
@@ -18,11 +18,6 @@ from wizard.commands.undo import undo
 from wizard.errors import Cancelled, ExitCode, UsageError, WizardError
 from wizard.prompts import NoInput
 from wizard.simulator import Faults, serve
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 ENV = {"ANTHROPIC_API_KEY": KEY}
 
@@ -347,10 +342,10 @@ def test_status_reports_sources_mismatch_and_last_check(tmp_path, sim):
     text = out.getvalue()
     assert DEMO_KEY not in text and KEY not in text
     ctx, _ = make_context(tmp_path, environ=ENV, base_url=sim.base_url)
-    ctx.now = lambda: datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+    ctx.now = lambda: datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
     check(ctx)
     ctx, out = make_context(tmp_path, environ=ENV)
-    ctx.now = lambda: datetime(2026, 11, 25, 15, 10, tzinfo=timezone.utc)
+    ctx.now = lambda: datetime(2026, 11, 25, 15, 10, tzinfo=UTC)
     assert status(ctx).to_json()["last_check"]["recommended"] == "claude-opus-5-5"
     assert "3 hours ago: claude-3-haiku-20240307 was " in out.getvalue()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sys
+import tomllib
 
 import pytest
 from hypothesis import given, settings
@@ -11,11 +11,6 @@ from hypothesis import strategies as st
 from tests.helpers import KEY, flux
 from wizard.errors import FilesError
 from wizard.fluxconfig import load, locate, migrate, set_model
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 
 def write(tmp_path, name, text):
@@ -266,3 +261,62 @@ def test_a_tool_flux_table_split_by_other_tables_is_refused_clearly_and_left_as_
         said = result.stdout + result.stderr
         assert "[tool.flux] is split into parts" in said and "a bug" not in said
         assert (tmp_path / "pyproject.toml").read_text() == text
+
+
+# -- a large pyproject.toml: tomlkit reads only its [tool.flux] tables -------------------------
+
+AROUND = [
+    ("", ""),
+    ('[project]\nname = "x"\n\n', "\n# ruff\n[tool.ruff]\nline-length = 100\n"),
+    ("[tool.black]\nx = 1 # c\n[[tool.mypy.overrides]]\nmodule = 'a'\n", ""),
+    ('s = """\n[tool.flux]\nmodel = "in-a-string"\n"""\n', '[tool.z]\nq = """\n[tool.flux]\n"""\n'),
+    ("", '[tool."flux.other"]\na = 1\n'),
+]
+FLUX_PARTS = [
+    '[tool.flux]\nmodel = "claude-3-haiku-20240307" # mine\n',
+    '[tool.flux]\nconfig_version = 2\n\n[tool.flux.model]\nid = "claude-3-haiku-20240307"\n',
+    '[tool . flux]\nconfig_version = 2\n[tool.flux.model]\nid = "x"\nfallback = "y"\n# end\n',
+    '[tool.flux]\nmodel = "m"\n[[tool.flux.hooks]]\nname = "a"\n[[tool.flux.hooks]]\nname = "b"\n',
+]
+
+
+def _edited(path, monkeypatch, whole: bool) -> bytes:
+    import wizard.fluxconfig as fluxconfig
+
+    if whole:
+        monkeypatch.setattr(fluxconfig, "flux_span", lambda *_: None)
+    cfg = load(locate(path.parent, path))
+    if cfg.needs_migration:
+        migrate(cfg)
+    set_model(cfg, "claude-opus-5-5", "claude-haiku-5-5", prefer=["opus", "haiku"])
+    monkeypatch.undo()
+    return cfg.render()
+
+
+@pytest.mark.parametrize("before,after", AROUND)
+@pytest.mark.parametrize("part", FLUX_PARTS)
+def test_a_pyproject_edited_through_its_flux_part_is_byte_for_byte_the_whole_files_edit(
+    tmp_path, monkeypatch, before, after, part
+):
+    path = write(tmp_path, "pyproject.toml", before + part + after)
+    sliced = _edited(path, monkeypatch, whole=False)
+    try:
+        whole = _edited(path, monkeypatch, whole=True)
+    except FilesError:  # tomlkit cannot add [tool.flux.model] to the whole file's layout
+        whole = None
+    if whole is not None:
+        assert sliced == whole
+    data = tomllib.loads(sliced.decode())
+    assert data["tool"]["flux"]["model"]["id"] == "claude-opus-5-5"
+    assert sliced.decode().startswith(before)
+    expected = tomllib.loads(before + part + after)
+    expected["tool"].pop("flux")
+    data["tool"].pop("flux")
+    assert data == expected  # nothing outside [tool.flux] changed
+
+
+def test_the_flux_part_is_used_for_a_plain_layout_and_not_for_a_header_in_a_string(tmp_path):
+    plain = write(tmp_path, "pyproject.toml", AROUND[1][0] + FLUX_PARTS[1] + AROUND[1][1])
+    assert load(locate(tmp_path, plain)).outside is not None  # only [tool.flux] was parsed
+    tricky = write(tmp_path, "pyproject.toml", AROUND[3][0] + FLUX_PARTS[1] + AROUND[3][1])
+    assert load(locate(tmp_path, tricky)).outside is None  # read whole: the strings decide

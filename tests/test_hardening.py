@@ -3,7 +3,6 @@ process leaves every file whole, and bad input gets a clear message."""
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import shutil
@@ -25,22 +24,17 @@ from tests.helpers import (
     run_main,
     store,
 )
-from wizard import cli, history, sdk
+from wizard import history, sdk
 from wizard.commands.demo import DEMO_KEY, make_project
-from wizard.constants import API_VARS
 from wizard.errors import ExitCode
 from wizard.simulator import Faults, builtin_names, serve
 
 
-def run_cli(args, monkeypatch, capsys, *, env=None, stdin=""):
-    for name in API_VARS:
-        monkeypatch.delenv(name, raising=False)
-    for name, value in (env or {}).items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-    code = cli.main(args)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+def run_cli(args, *, env=None, stdin=""):
+    """The program in this process with an Environment of its own: the key from `env` only
+    (none of the person's running the tests), nothing of this process patched."""
+    result = run_main(args, env=clean_environ(**(env or {})), stdin=stdin)
+    return result.returncode, result.stdout, result.stderr
 
 
 def secrets_in_state(home: Path) -> list[str]:
@@ -88,9 +82,7 @@ ADMIN_FROM = [c[0] for c in COMMANDS].index("models")
 
 
 @pytest.mark.parametrize("scenario", builtin_names())
-def test_the_canary_key_never_leaks_from_any_command(
-    tmp_path, monkeypatch, capsys, isolated_home, scenario
-):
+def test_the_canary_key_never_leaks_from_any_command(tmp_path, isolated_home, scenario):
     project = tmp_path / "p"
     project.mkdir()
     (project / "flux.toml").write_text(f'model = "claude-3-haiku-20240307"\napi_key = "{KEY}"\n')
@@ -110,8 +102,6 @@ def test_the_canary_key_never_leaks_from_any_command(
                     # only the network commands take it (status would stop at a usage error)
                     *(["--base-url", running.base_url] if args[0] in NETWORK else []),
                 ],
-                monkeypatch,
-                capsys,
                 env=admin,
             )
             assert_no_key(out)
@@ -132,8 +122,6 @@ def test_the_canary_key_never_leaks_from_any_command(
                 "--base-url",
                 running.base_url,
             ],
-            monkeypatch,
-            capsys,
             stdin=KEY,
         )
         assert_no_key(out + err)
@@ -165,9 +153,7 @@ def test_the_canary_key_never_leaks_from_any_command(
     ids=["529", "429", "500", "reset", "hang"],
 )
 @pytest.mark.parametrize("command", [["check"], ["run", "--yes"], ["run", "--yes", "--json"]])
-def test_faults_end_within_the_budget_with_exit_5_and_nothing_changed(
-    tmp_path, monkeypatch, capsys, faults, command
-):
+def test_faults_end_within_the_budget_with_exit_5_and_nothing_changed(tmp_path, faults, command):
     (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     with serve("today", faults) as running:
@@ -183,8 +169,6 @@ def test_faults_end_within_the_budget_with_exit_5_and_nothing_changed(
                 "--timeout",
                 "0.1",
             ],
-            monkeypatch,
-            capsys,
             env={"ANTHROPIC_API_KEY": KEY},
         )
         elapsed = time.monotonic() - started
@@ -207,7 +191,7 @@ def test_faults_end_within_the_budget_with_exit_5_and_nothing_changed(
     ids=["recovers", "lasts"],
 )
 def test_a_storm_on_verification_only_never_downgrades_the_configured_model(
-    tmp_path, monkeypatch, capsys, failures, timeout, code
+    tmp_path, failures, timeout, code
 ):
     (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
     with serve("today") as running:
@@ -226,8 +210,6 @@ def test_a_storm_on_verification_only_never_downgrades_the_configured_model(
                 "--timeout",
                 timeout,
             ],
-            monkeypatch,
-            capsys,
             env={"ANTHROPIC_API_KEY": KEY},
         )
     assert (tmp_path / ".env").read_text() == "FLUX_MODEL=claude-opus-5-5\n"
@@ -295,13 +277,9 @@ MALFORMED_KEYS = [
 
 
 @pytest.mark.parametrize("bad", MALFORMED_KEYS)
-def test_malformed_keys_get_a_clear_message_exit_3_and_no_request(
-    tmp_path, monkeypatch, capsys, sim, bad
-):
+def test_malformed_keys_get_a_clear_message_exit_3_and_no_request(tmp_path, sim, bad):
     code, out, err = run_cli(
         ["check", "--project", str(tmp_path), "--base-url", sim.base_url, "--api-key-stdin"],
-        monkeypatch,
-        capsys,
         stdin=bad,
     )
     assert code == 3, err
@@ -320,14 +298,10 @@ def test_malformed_keys_get_a_clear_message_exit_3_and_no_request(
         (b'A="abc\nFLUX_MODEL=x\nC="d"\n', "line 2"),
     ],
 )
-def test_bad_env_files_exit_6_and_stay_untouched(
-    tmp_path, monkeypatch, capsys, sim, content, words
-):
+def test_bad_env_files_exit_6_and_stay_untouched(tmp_path, sim, content, words):
     (tmp_path / ".env").write_bytes(content)
     code, _, err = run_cli(
         ["run", "--yes", "--project", str(tmp_path), "--base-url", sim.base_url],
-        monkeypatch,
-        capsys,
         env={"ANTHROPIC_API_KEY": KEY},
     )
     assert code == 6, err
@@ -336,7 +310,7 @@ def test_bad_env_files_exit_6_and_stay_untouched(
     assert not (tmp_path / "flux.toml").exists()
 
 
-def test_a_one_megabyte_env_file_is_edited_in_place(tmp_path, monkeypatch, capsys, sim):
+def test_a_one_megabyte_env_file_is_edited_in_place(tmp_path, sim):
     # larger files (10 MB, 50 MB) are measured in benchmarks/editing.py, not here
     lines = [f"VAR_{i}=value-{i}" for i in range(50_000)]
     data = ("\n".join(lines) + "\n").encode()
@@ -344,8 +318,6 @@ def test_a_one_megabyte_env_file_is_edited_in_place(tmp_path, monkeypatch, capsy
     (tmp_path / ".env").write_bytes(data)
     code, _, err = run_cli(
         ["run", "--yes", "--project", str(tmp_path), "--base-url", sim.base_url],
-        monkeypatch,
-        capsys,
         env={"ANTHROPIC_API_KEY": KEY},
     )
     assert code == 0, err
@@ -362,24 +334,22 @@ def test_a_one_megabyte_env_file_is_edited_in_place(tmp_path, monkeypatch, capsy
         ("[tool\n", "line 1, column"),
     ],
 )
-def test_bad_toml_exits_6_naming_the_place(tmp_path, monkeypatch, capsys, toml, words):
+def test_bad_toml_exits_6_naming_the_place(tmp_path, toml, words):
     (tmp_path / "flux.toml").write_text(toml)
     for args in (["status"], ["migrate"], ["run", "--yes"]):
-        code, _, err = run_cli(
-            [*args, "--project", str(tmp_path)], monkeypatch, capsys, env={"ANTHROPIC_API_KEY": KEY}
-        )
+        code, _, err = run_cli([*args, "--project", str(tmp_path)], env={"ANTHROPIC_API_KEY": KEY})
         assert code == 6 and words in err, (args, err)
     assert (tmp_path / "flux.toml").read_text() == toml
 
 
 @pytest.mark.parametrize("command", ["status", "migrate", "undo", "check", "run"])
 def test_project_folder_missing_or_a_file_is_exit_6_and_creates_nothing(
-    tmp_path, monkeypatch, capsys, isolated_home, command
+    tmp_path, isolated_home, command
 ):
-    code, _, err = run_cli([command, "--project", str(tmp_path / "nope")], monkeypatch, capsys)
+    code, _, err = run_cli([command, "--project", str(tmp_path / "nope")])
     assert code == 6 and "does not exist" in err
     (tmp_path / "f").write_text("")
-    code, _, err = run_cli([command, "--project", str(tmp_path / "f")], monkeypatch, capsys)
+    code, _, err = run_cli([command, "--project", str(tmp_path / "f")])
     assert code == 6 and "is not a folder" in err
     assert not (tmp_path / "nope").exists()
     assert list(isolated_home.iterdir()) == []  # no state folder made for a non-project
@@ -413,9 +383,7 @@ def test_a_damaged_change_set_is_said_not_a_crash(tmp_path, sim, isolated_home, 
     assert (tmp_path / ".env").read_bytes() == before
 
 
-def test_a_checklist_path_in_a_missing_folder_fails_before_anything_is_written(
-    tmp_path, monkeypatch, capsys, sim
-):
+def test_a_checklist_path_in_a_missing_folder_fails_before_anything_is_written(tmp_path, sim):
     (tmp_path / ".env").write_text("A=1\n")
     code, _, err = run_cli(
         [
@@ -428,8 +396,6 @@ def test_a_checklist_path_in_a_missing_folder_fails_before_anything_is_written(
             "--checklist",
             str(tmp_path / "no" / "c.md"),
         ],
-        monkeypatch,
-        capsys,
         env={"ANTHROPIC_API_KEY": KEY},
     )
     assert code == 6 and "does not exist" in err
@@ -477,10 +443,8 @@ def test_a_read_only_project_gives_a_clear_error_and_changes_nothing(tmp_path):
     assert sorted(p.name for p in project.iterdir()) == [".env", "flux.toml"]
 
 
-def test_the_demo_key_never_leaks_either(tmp_path, monkeypatch, capsys):
-    code, out, err = run_cli(
-        ["demo", "--project", str(tmp_path / "d"), "--json"], monkeypatch, capsys
-    )
+def test_the_demo_key_never_leaks_either(tmp_path):
+    code, out, err = run_cli(["demo", "--project", str(tmp_path / "d"), "--json"])
     assert code == 0
     assert DEMO_KEY not in out + err
 

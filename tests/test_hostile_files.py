@@ -10,6 +10,8 @@ import signal
 import stat
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -158,7 +160,7 @@ def test_an_edit_made_while_writing_is_never_overwritten(tmp_path):
     first = plan.changes[0].target
     assert first.read_bytes() == original[first]  # put back
     assert second.read_bytes() == (original[second] or b"") + b"# saved by an editor just now\n"
-    assert history.last_changeset(store(), tmp_path) is None  # nothing applied to undo
+    assert history.find_changeset(store(), tmp_path) is None  # nothing applied to undo
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
@@ -226,35 +228,73 @@ def _as_nobody_possible() -> str | None:
     return None
 
 
-@pytest.mark.parametrize("name,mode", [(".env", 0o400), ("flux.toml", 0o444)])
-def test_a_file_the_user_may_not_write_is_refused_not_replaced(tmp_path, sim, name, mode):
-    reason = _as_nobody_possible()
-    if reason:
-        pytest.skip(reason)
-    folder = tmp_path / "proj"
-    folder.mkdir()
-    (folder / ".env").write_text("FLUX_MODEL=claude-3-haiku-20240307\n")
-    (folder / "flux.toml").write_text('config_version = 2\n[model]\nid = "claude-opus-4-8"\n')
-    home = tmp_path / "home"
-    home.mkdir()
-    if os.getuid() == 0:
-        for path in (tmp_path, folder, folder / ".env", folder / "flux.toml", home):
-            os.chown(path, NOBODY, NOBODY)
-    os.chmod(folder / name, mode)
-    before = snapshot(folder)
-    result = subprocess.run(
-        [sys.executable, "-m", "wizard", *run_args(folder, sim.base_url)],
-        env=env_with_key(FLUX_SETUP_HOME=str(home)),
+def _as_nobody(argv, env):
+    """Run flux-setup as the unprivileged user (root here: as `nobody`), from `/`."""
+    return subprocess.run(
+        [sys.executable, "-m", "wizard", *argv],
+        env=env,
         capture_output=True,
         text=True,
         timeout=60,
         cwd="/",
         preexec_fn=(lambda: (os.setgid(NOBODY), os.setuid(NOBODY))) if os.getuid() == 0 else None,
     )
+
+
+@pytest.fixture
+def open_tmp():
+    """A temp folder of this test's own that an unprivileged user can reach: pytest's
+    tmp_path lies under a 0700 folder of root's, which hides everything in it from `nobody`."""
+    reason = _as_nobody_possible()
+    if reason:
+        pytest.skip(reason)
+    folder = Path(tempfile.mkdtemp(prefix="flux-setup-test-"))
+    os.chmod(folder, 0o755)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _give_to_nobody(*paths):
+    if os.getuid() == 0:
+        for path in paths:
+            os.chown(path, NOBODY, NOBODY)
+
+
+@pytest.mark.parametrize("name,mode", [(".env", 0o400), ("flux.toml", 0o444)])
+def test_a_file_the_user_may_not_write_is_refused_not_replaced(open_tmp, sim, name, mode):
+    folder = open_tmp / "proj"
+    folder.mkdir()
+    (folder / ".env").write_text("FLUX_MODEL=claude-3-haiku-20240307\n")
+    (folder / "flux.toml").write_text('config_version = 2\n[model]\nid = "claude-opus-4-8"\n')
+    home = open_tmp / "home"
+    home.mkdir()
+    _give_to_nobody(folder, folder / ".env", folder / "flux.toml", home)
+    os.chmod(folder / name, mode)
+    before = snapshot(folder)
+    result = _as_nobody(run_args(folder, sim.base_url), env_with_key(FLUX_SETUP_HOME=str(home)))
     assert result.returncode == 6, result.stderr
     assert "read-only for you" in result.stderr
     assert snapshot(folder) == before
     assert stat.S_IMODE(os.stat(folder / name).st_mode) == mode
+
+
+@pytest.mark.parametrize("command", ["status", "run"])
+def test_a_project_behind_a_folder_the_user_cannot_enter_is_a_files_error_with_its_fix(
+    open_tmp, command
+):
+    closed = open_tmp / "closed"
+    (closed / "inner" / "proj").mkdir(parents=True)
+    os.chmod(closed, 0o700)  # root's, and closed to everyone else
+    home = open_tmp / "home"
+    home.mkdir()
+    _give_to_nobody(home)
+    argv = [command, "--no-input", "--project", str(closed / "inner" / "proj")]
+    result = _as_nobody(argv, env_with_key(FLUX_SETUP_HOME=str(home)))
+    assert result.returncode == 6, result.stderr
+    assert "cannot be reached" in result.stderr and "--project" in result.stderr
+    assert "a bug" not in result.stderr
 
 
 def test_flux_model_that_is_not_a_model_id_is_refused_escaped(tmp_path):

@@ -71,10 +71,17 @@ def test_a_scanned_repository_whose_config_runs_a_program_never_runs_it(tmp_path
     (tree / "app").mkdir()
     (tree / "app" / "flux.toml").write_text('config_version = 2\n[model]\nid = "claude-opus-5-5"\n')
     # the pre-commit hook's command (offline), and the scan that finds git-ignored folders
-    flux("check", "--all", str(tmp_path), "--offline", "--no-input", env=ENV)
+    scan = flux("check", "--all", str(tmp_path), "--offline", "--no-input", env=ENV)
+    # found (the scan looked inside the tree), and judged by nothing: no catalogue saved yet
+    assert scan.returncode == 5, scan.stdout + scan.stderr
+    assert "Found 1 Flux project" in scan.stdout + scan.stderr
     # the git guard asks the repository too
-    flux("status", "--project", str(tree / "app"), env=ENV)
+    status = flux("status", "--project", str(tree / "app"), env=ENV)
+    assert status.returncode == 0, status.stderr
     assert not planted.exists(), "a program named by the scanned repository's config ran"
+    # the positive control: git itself, asked the ordinary way, does run the planted program
+    subprocess.run(["git", "-C", str(tree), "status"], check=True, capture_output=True)
+    assert planted.exists(), "the planted hook would never have fired: this test proves nothing"
 
 
 # -- 5. a neighbouring secret that merely contains "..." is still masked ----------------------
@@ -148,10 +155,12 @@ def test_a_key_far_longer_than_a_key_is_a_key_problem_not_a_huge_header(tmp_path
 
 
 def records_of(project: Path) -> list[Path]:
+    """The project's saved records (not last.json, which names the last of them)."""
     from wizard import memory
 
-    return sorted((store().project_dir(project) / "detections").glob("*.json")) or [
-        store().project_dir(project) / "detections" / memory._name("x")
+    folder = store().project_dir(project) / "detections"
+    return sorted(p for p in folder.glob("*.json") if p.name != "last.json") or [
+        folder / memory._name("x")
     ]
 
 

@@ -195,4 +195,9 @@ def test_a_piped_keys_problem_names_its_source_without_doubled_parentheses(tmp_p
         "check", "--api-key-stdin", "--project", str(tmp_path), stdin="sk-proj-" + "x" * 40
     )
     said = result.stdout + result.stderr
-    assert ") (" not in said
+    assert result.returncode == 3
+    # the source named once, in one pair of parentheses, and the cause after it
+    assert "from standard input (--api-key-stdin): " in said
+    assert said.count("(--api-key-stdin)") == 1
+    assert ") (" not in said and "((" not in said and "))" not in said
+    assert "another vendor's key" in said

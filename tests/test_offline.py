@@ -202,3 +202,36 @@ def test_a_saved_reason_is_read_back_as_a_code_and_an_unknown_word_is_not_truste
     assert Model.from_record({**record, "reason": "rm -rf"}).reason is Code.MODEL_NOT_AVAILABLE
     unknown = {**record, "callable": None, "reason": 42}
     assert Model.from_record(unknown).reason is None
+
+
+def test_projects_of_one_key_share_one_saved_catalogue_and_its_loss_is_no_catalogue(tmp_path):
+    from tests.helpers import store
+    from wizard import memory
+
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        online(tmp_path / name, model="claude-opus-5-5")
+    catalogs = list((store().home / memory.CATALOGS).glob("*.json"))
+    assert len(catalogs) == 1  # one copy for both projects, not two per project
+    record = memory.load(store(), tmp_path / "a")
+    assert record is not None and "claude-opus-5-5" in {m.id for m in record.models}
+    catalogs[0].unlink()  # a record without its catalogue judges nothing
+    with pytest.raises(WizardError, match="no catalogue is saved"):
+        offline(tmp_path / "a")
+
+
+def test_a_record_saved_by_the_last_version_with_its_catalogue_inline_still_reads(tmp_path):
+    from tests.helpers import store
+    from wizard import memory
+
+    online(tmp_path, model="claude-opus-5-5")
+    folder = store().project_dir(tmp_path) / "detections"
+    pointer = json.loads((folder / "last.json").read_text())
+    saved = json.loads((folder / pointer["last"]).read_text())
+    catalog = store().home / memory.CATALOGS / f"{saved.pop('catalog')}.json"
+    saved["models"] = json.loads(catalog.read_text())["models"]
+    (folder / "last.json").write_text(json.dumps(saved))  # 0.2's layout: a whole record
+    (folder / pointer["last"]).write_text(json.dumps(saved))
+    catalog.unlink()
+    report, _ = offline(tmp_path)
+    assert report.exit_code == ExitCode.OK

@@ -4,10 +4,10 @@ messages, JSON, files and checklist) and the CI helper give one answer for one p
 from __future__ import annotations
 
 import json
+import tomllib
 from pathlib import Path
 
 import pytest
-import tomllib
 
 from tests.helpers import KEY, flux, json_of
 from wizard import ci

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
+import tomllib
 
 import pytest
 
@@ -14,11 +14,6 @@ from wizard.changes import apply
 from wizard.environment import utc_now
 from wizard.errors import FilesError
 from wizard.keys import ApiKey
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 DEMO_TOML = f'''# Flux settings
 model = "claude-3-5-sonnet-20240620"  # the best one, they said

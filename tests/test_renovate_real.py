@@ -12,12 +12,12 @@ import shutil
 import socket
 import subprocess
 import threading
+import tomllib
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-import tomllib
 
 from tests.helpers import KEY, flux, json_of
 from wizard.export import renovate

@@ -156,7 +156,9 @@ def test_ctrl_c_while_the_network_hangs_exits_at_once(tmp_path):
         child.expect("Discovering models")
         import time
 
+        waited_until = time.monotonic() + 60  # bounded: a request that never comes fails here
         while not running.counters.snapshot()["total_requests"]:  # the request is hanging
+            assert time.monotonic() < waited_until, "check never sent its first request"
             time.sleep(0.02)
         started = time.monotonic()
         child.sendcontrol("c")

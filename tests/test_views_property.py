@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 import shutil
+import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
-import tomllib
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 

@@ -21,6 +21,7 @@ from wizard.environment import Environment
 from wizard.errors import Declined, ExitCode, UsageError, WizardError
 from wizard.parser import build_parser, command_names
 from wizard.report import Report
+from wizard.streams import quiet_stdout
 
 if TYPE_CHECKING:
     from wizard.flow.session import Context, Options
@@ -97,7 +98,19 @@ def _stdin_reader(env: Environment) -> Callable[[], str]:
 
 
 def _check_project(project: Path) -> None:
-    """Before anything reads, writes or creates state for it: the project is a folder."""
+    """Before anything reads, writes or creates state for it: the project is a folder, and
+    one this user may enter (a parent folder they cannot enter hides it from every read)."""
+    try:
+        project.stat()
+    except PermissionError:
+        raise WizardError(
+            f"the project folder {project} cannot be reached: a folder on its path is closed "
+            "to you.",
+            fix="Ask its owner for access, or pass a folder of your own with --project.",
+            code=ExitCode.FILES,
+        ) from None
+    except OSError:
+        pass  # a missing folder (or a loop) is said just below
     if not project.exists():
         raise WizardError(
             f"the project folder {project} does not exist.",
@@ -179,16 +192,6 @@ def _emit_json(report: Report, env: Environment) -> None:
         env.stdout.flush()
     except BrokenPipeError:
         quiet_stdout(env.stdout)
-
-
-def quiet_stdout(stdout: IO[str]) -> None:
-    """The reader closed stdout early: point it at /dev/null so that the interpreter's final
-    flush does not complain, and keep the command's exit code."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, stdout.fileno())
-    except (OSError, ValueError, AttributeError):  # no file descriptor: nothing to quieten
-        pass
 
 
 def _ui(env: Environment, stream: IO[str], color: bool | None) -> UI:

@@ -8,8 +8,9 @@ re-parsed with tomllib and compared with the intended data (tomlkit's dotted-tab
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
-import sys
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,11 +25,7 @@ from wizard.fileio import read_optional
 from wizard.jsontypes import as_object
 from wizard.migrations import FluxTable, add_table, put_first
 from wizard.textfile import BOM, crlf_for_new_lines, decode
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+from wizard.tomlslice import flux_span
 
 
 @dataclass
@@ -60,6 +57,14 @@ def _parse(text: str, display: str) -> tomlkit.TOMLDocument:
         ) from None
 
 
+@functools.lru_cache(maxsize=2)
+def _loads(text: str) -> dict[str, object]:
+    """tomllib's reading of a whole file, made once for `locate` and `load` alike (a 5 MB
+    pyproject takes seconds each time). Shared: never mutated by its readers."""
+    data: dict[str, object] = tomllib.loads(text)
+    return data
+
+
 def locate(project: Path, config: Path | None = None) -> ConfigLocation:
     """--config; else flux.toml; else pyproject.toml when it has [tool.flux]; else a new flux.toml."""
     if config is not None:
@@ -72,7 +77,7 @@ def locate(project: Path, config: Path | None = None) -> ConfigLocation:
     if data is not None:
         text = decode(data, pyproject.name, flag="--config").text
         try:  # tomllib is several times faster than tomlkit, and this is only a peek
-            doc: dict[str, object] = tomllib.loads(text)
+            doc: dict[str, object] = _loads(text)
         except tomllib.TOMLDecodeError:
             doc = _parse(text, pyproject.name)  # tomlkit's error names line and column
         tool = doc.get("tool")
@@ -95,6 +100,11 @@ class FluxConfig:
     fallback: str | None = None
     prefer: list[str] | None = None
     api_key: str | None = None
+    # A large pyproject.toml: `doc` holds only its [tool.flux] tables, `head` and `tail` the
+    # text around them, byte for byte, and `outside` the settings outside them (tomlslice.py).
+    head: str = ""
+    tail: str = ""
+    outside: dict[str, object] | None = None
 
     @property
     def display(self) -> str:
@@ -124,7 +134,7 @@ class FluxConfig:
         return flux
 
     def render(self) -> bytes:
-        text = tomlkit.dumps(self.doc)
+        text = self.head + tomlkit.dumps(self.doc) + self.tail
         if self.newline == "\r\n":
             text = crlf_for_new_lines(self._original_text(), text)
         return ((BOM if self.bom else "") + text).encode("utf-8")
@@ -160,9 +170,25 @@ def load(location: ConfigLocation) -> FluxConfig:
         return cfg
     decoded = decode(data, location.path.name, flag="--config")
     text = decoded.text
-    doc = _parse(text, location.path.name)
-    cfg = FluxConfig(location, data, doc, bom=decoded.bom, newline=decoded.newline)
-    flux = _flux_table(tomllib.loads(text), location)
+    try:
+        plain = _loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        _parse(text, location.path.name)  # tomlkit's error names the line and column
+        raise FilesError(  # tomllib refused what tomlkit reads: say tomllib's words
+            f"{location.path.name}: invalid TOML: {exc}.", fix="Correct it, then rerun."
+        ) from None
+    span = flux_span(text, plain, _same) if location.in_pyproject else None
+    if span is None:
+        doc = _parse(text, location.path.name)
+        cfg = FluxConfig(location, data, doc, bom=decoded.bom, newline=decoded.newline)
+    else:
+        start, end = span
+        doc = _parse(text[start:end], location.path.name)
+        tool = as_object(plain.get("tool"))  # a table: flux_span found [tool.flux] in it
+        outside = {**plain, "tool": {k: v for k, v in tool.items() if k != "flux"}}
+        cfg = FluxConfig(location, data, doc, bom=decoded.bom, newline=decoded.newline)
+        cfg.head, cfg.tail, cfg.outside = text[:start], text[end:], outside
+    flux = _flux_table(plain, location)
     cfg.version = schemas.version_of(flux, display)
     settings = schemas.SCHEMAS[cfg.version].read(flux, display)
     cfg.model, cfg.fallback = settings.model, settings.fallback
@@ -183,7 +209,10 @@ def _flux_table(plain: dict[str, object], location: ConfigLocation) -> dict[str,
 
 def _plain(cfg: FluxConfig) -> dict[str, object]:
     data: dict[str, object] = tomllib.loads(tomlkit.dumps(cfg.doc))
-    return data
+    if cfg.outside is None:
+        return data
+    tool = {**_sub(cfg.outside, "tool"), "flux": _sub(_sub(data, "tool"), "flux")}
+    return {**cfg.outside, "tool": tool}
 
 
 def _sub(data: dict[str, object], key: str) -> dict[str, object]:
@@ -200,8 +229,18 @@ def _flux_part(data: dict[str, object], in_pyproject: bool) -> dict[str, object]
 
 
 def _verify(cfg: FluxConfig, expected: dict[str, object]) -> None:
+    if cfg.outside is None:
+        text = cfg.render().decode("utf-8").lstrip(BOM)
+    else:
+        # Only [tool.flux] was parsed and edited: every table header of the file outside it is
+        # untouched text, and none of them holds a flux setting (tomlslice.flux_span), so the
+        # edited part read alone decides. It must end a line, or it would run into the next.
+        text = tomlkit.dumps(cfg.doc)
+        expected = {"tool": {"flux": _flux_part(expected, True)}}
+        if cfg.tail and not text.endswith("\n"):
+            text = "= not TOML"
     try:
-        actual: object = tomllib.loads(cfg.render().decode("utf-8").lstrip(BOM))
+        actual: object = tomllib.loads(text)
     except tomllib.TOMLDecodeError:
         actual = None  # tomlkit produced TOML that does not read: never written
     if not _same(actual, expected):  # tomlkit produced something else than intended

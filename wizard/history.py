@@ -112,10 +112,6 @@ def roll_back_interrupted(store: Store, project: Path, secrets: Secrets | None =
     return names
 
 
-def last_changeset(store: Store, project: Path) -> tuple[Path, Manifest] | None:
-    return find_changeset(store, project)
-
-
 @dataclass
 class UndoPlan:
     folder: Path

@@ -47,6 +47,8 @@ class Detection:
     unverified: list[str] = field(default_factory=list)
     # The listing answered: which models exist, and their ranking, is known.
     listed: bool = False
+    # The listing's pages kept arriving until the budget ran out: (pages, models) that had.
+    listing_cut: tuple[int, int] | None = None
     # Aliases the API resolved (`claude-sonnet-4-5` -> `claude-sonnet-4-5-20250929`).
     aliases: dict[str, str] = field(default_factory=dict)
     checked_at: str = ""

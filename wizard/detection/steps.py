@@ -124,6 +124,9 @@ def _listing_failed(run: Ledger, failure: ApiFailure) -> None:
     diagnosis = from_failure(failure, base_url=run.client.base_url)
     if failure.kind == FailureKind.TIMEOUT and failure.details.get("pages"):
         diagnosis = _listing_too_long(failure, run.client.timeout, run.client.budget)
+        pages, models = failure.details.get("pages"), failure.details.get("models")
+        if isinstance(pages, int) and isinstance(models, int):
+            result.listing_cut = (pages, models)
     if diagnosis.account_wide:
         run.stop = True
     elif not failure.transient:

@@ -99,6 +99,13 @@ def unknown_lines(
 def incomplete_reason(detection: Detection) -> str:
     """Why the picture is incomplete, in a sentence that says what settles it."""
     codes = {d.code for d in detection.diagnoses}
+    if detection.listing_cut is not None:  # the API answered: the list is longer than the budget
+        pages, models = detection.listing_cut
+        return (
+            f"The model list was still arriving when the time budget ran out ({pages} "
+            f"{'page' if pages == 1 else 'pages'}, {models} models so far): rerun with the "
+            "larger --timeout named above."
+        )
     if Code.NETWORK_ERROR in codes and not detection.models:
         return "The API could not be reached (see above): rerun when it answers."
     if Code.VERIFICATION_INCOMPLETE in codes:

@@ -86,7 +86,7 @@ def _list() -> int:
             print(f"{name:{width}}  {load(name).description}")
         sys.stdout.flush()
     except BrokenPipeError:  # `simulator --list | head -2`: the reader has what it wanted
-        from wizard.cli import quiet_stdout
+        from wizard.streams import quiet_stdout
 
         quiet_stdout(sys.stdout)
     return ExitCode.OK
