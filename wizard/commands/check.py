@@ -8,7 +8,12 @@ from wizard.diagnosis import Diagnosis
 from wizard.errors import ExitCode, UsageError
 from wizard.flow.admin_key import read_given_limits
 from wizard.flow.key import obtain_key
-from wizard.flow.network import describe_configured, incomplete_reason, run_detection
+from wizard.flow.network import (
+    describe_configured,
+    describe_fallback,
+    incomplete_reason,
+    run_detection,
+)
 from wizard.flow.outputs import check_targets, remember, write_checklist
 from wizard.flow.prepare import add_mismatch, env_override, preferred_lines, prepare
 from wizard.flow.session import Context
@@ -75,7 +80,9 @@ def _check(ctx: Context) -> Report:
         check_targets(ctx, prepared)  # before the network, not after it
     key = obtain_key(ctx, prepared.files, allow_prompt=False)
     previous = memory.load(ctx.store, ctx.options.project, key.fingerprint)
-    detection = run_detection(ctx, key, prepared.configured, prefer)
+    detection = run_detection(
+        ctx, key, prepared.configured, prefer, fallback=prepared.fallback, prove_fallback=False
+    )
     detection.admin_limits = read_given_limits(ctx, key, detection)
     for line in memory.changes_since(previous, detection):
         ctx.ui.say(line)
@@ -90,6 +97,7 @@ def _check(ctx: Context) -> Report:
         detection.configured,
         detection.configured_model,
         detection.recommended,
+        detection.resolve(detection.configured_fallback),
     )
     _tell(ctx, report, code, override)
     remember(ctx, detection)
@@ -108,8 +116,8 @@ def _tell(ctx: Context, report: Report, code: ExitCode, override: Diagnosis | No
     ui.diagnoses(report.all_diagnoses())
     if detection.models:
         ui.say(
-            f"Configured: {describe_configured(detection)} ({detection.configured_status.words}); "
-            f"recommended: {detection.recommended or 'none'}."
+            f"Configured: {describe_configured(detection)} ({detection.configured_status.words})"
+            f"{describe_fallback(detection)}; recommended: {detection.recommended or 'none'}."
         )
     step = checklist.first_open(detection) if override is None and code.is_verdict else None
     if override is not None and code == ExitCode.UNAVAILABLE:
@@ -127,4 +135,5 @@ def _tell(ctx: Context, report: Report, code: ExitCode, override: Diagnosis | No
         where = f" {step.url}" if step.url else ""
         ui.warn(f"Next: {step.title}: {step.next_step or ''}{where}".rstrip())
     elif code in verdicts.SENTENCES:
-        (ui.ok if code == ExitCode.OK else ui.warn)(verdicts.SENTENCES[code])
+        words = verdicts.sentence(code, detection.configured_status, detection.configured_fallback)
+        (ui.ok if code == ExitCode.OK else ui.warn)(words)

@@ -5,6 +5,7 @@ never imports the SDK."""
 from __future__ import annotations
 
 from wizard import verdict as verdicts
+from wizard.detection.result import fallback_json
 from wizard.diagnosis import Diagnosis
 from wizard.errors import ExitCode, WizardError
 from wizard.flow.key import found_key, stdin_key
@@ -44,19 +45,21 @@ def check_offline(ctx: Context) -> Report:
             f"No API key found: reading the last check of this project ({record.key_fingerprint})."
         )
     result = judge_saved(ctx, record, prepared, prefer)
-    _tell(ctx, result, prepared.configured)
+    _tell(ctx, result, prepared)
     report = Report(o.command, result.code, diagnoses=result.diagnoses, sources=prepared.sources)
     report.fields.update(_fields(result, key, prepared))
     return report
 
 
-def _tell(ctx: Context, result: Offline, configured: str | None) -> None:
+def _tell(ctx: Context, result: Offline, prepared: Prepared) -> None:
     ui, record, age, verdict, code = ctx.ui, result.record, result.age, result.verdict, result.code
     ago = f"{age} day{'s' if age != 1 else ''} ago" if age is not None else "date unknown"
     ui.say(f"Catalogue: saved by the online check of {record.checked_at[:10]} ({ago}).")
     ui.diagnoses(result.diagnoses)
+    fallback = prepared.fallback
+    also = f", fallback {fallback} ({verdict.fallback_status.words})" if fallback else ""
     ui.say(
-        f"Configured: {configured or 'none'} ({verdict.status.words}); "
+        f"Configured: {prepared.configured or 'none'} ({verdict.status.words}){also}; "
         f"recommended by that check: {verdict.recommended or 'none'}."
     )
     if code == ExitCode.OK:
@@ -79,6 +82,7 @@ def _fields(result: Offline, key: ApiKey | None, prepared: Prepared) -> JsonObje
             "model": prepared.configured,
             "resolved": verdict.model.id if verdict.model else None,
             "status": str(verdict.status),
+            "fallback": fallback_json(prepared.fallback, verdict.fallback_status),
             "sources": dict(prepared.sources),
         },
         "recommended": verdict.recommended,
@@ -88,5 +92,6 @@ def _fields(result: Offline, key: ApiKey | None, prepared: Prepared) -> JsonObje
             prepared.configured,
             verdict.model.id if verdict.model else None,
             verdict.recommended,
+            prepared.fallback,
         ),
     }

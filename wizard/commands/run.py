@@ -37,7 +37,12 @@ def run(ctx: Context) -> Report:
     key = obtain_key(ctx, prepared.files, allow_prompt=True)
     previous = memory.load(ctx.store, o.project, key.fingerprint)
     detection = run_detection(
-        ctx, key, prepared.configured, prefer, extra=[o.model] if o.model else []
+        ctx,
+        key,
+        prepared.configured,
+        prefer,
+        extra=[o.model] if o.model else [],
+        fallback=prepared.fallback,
     )
     detection.admin_limits = read_given_limits(ctx, key, detection)
     for line in memory.changes_since(previous, detection):
@@ -143,7 +148,8 @@ def _setup(ctx: Context, report: Report, prepared: Prepared, key: ApiKey, chosen
     o = ctx.options
     detection = report.detection
     assert detection is not None
-    fallback = choose_fallback(ctx, key, detection, chosen)
+    picked = choose_fallback(ctx, key, detection, chosen)
+    fallback = picked.model
     detection.fallback = fallback  # the files, the messages, --json and the checklist agree
     save_key = _save_key(ctx, prepared.files, key)
     proposal = project.plan_setup(
@@ -157,7 +163,7 @@ def _setup(ctx: Context, report: Report, prepared: Prepared, key: ApiKey, chosen
     )
     override = env_override(ctx, prepared.sources, files_model=chosen)
     notes = plan_notes.for_switch(
-        detection, chosen, fallback, proposal, override, no_fallback_asked=o.fallback == "none"
+        detection, chosen, fallback, proposal, override, no_fallback_asked=picked.declined
     )
     for line in notes.says:
         ctx.ui.say(line)

@@ -9,6 +9,7 @@ from functools import partial
 from wizard.api import ApiClient
 from wizard.catalog import DEFAULT_PREFER, Catalog, Model
 from wizard.constants import DEFAULT_MAX_VERIFY, KEYS_URL, SUPPORT_URL
+from wizard.detection.configured_fallback import judge_fallback
 from wizard.detection.fold import add, fold, scoped_refusals_repeat
 from wizard.detection.ledger import MAX_VERIFY_REQUESTS, Ledger
 from wizard.detection.result import Detection
@@ -39,6 +40,8 @@ def detect(
     now: Callable[[], datetime],
     also_prefer: Sequence[Sequence[str]] = (),
     choose: Callable[[Catalog], Sequence[str]] | None = None,
+    fallback: str | None = None,
+    prove_fallback: bool = True,
 ) -> Detection:
     """Discover the models, verify the ones that decide the recommendation, explain every
     refusal. `extra` names models the user asked for (`--model`): verified like the configured
@@ -46,7 +49,9 @@ def detect(
     other line orders to walk afterwards with what the cap leaves (`check --all`, where
     projects sharing a key may rank lines differently); the result stays `prefer`'s.
     `choose`: instead of the walk, verify the models it picks from the listing (`models
-    --verify`)."""
+    --verify`). `fallback`: the configured fallback, proven after the recommendation with what
+    the cap leaves. `prove_fallback`: also prove the fallback the rule would choose (`run` and
+    `--fix` write it; `check` has no use for billed calls below the recommendation)."""
     result = Detection(
         key_source=key.source,
         key_fingerprint=key.fingerprint,
@@ -55,10 +60,12 @@ def detect(
         prefer=tuple(prefer),
         verify=verify,
         configured=configured,
+        configured_fallback=fallback,
         max_verify=max(1, max_billed),
         checked_at=now().isoformat(timespec="seconds"),
     )
     run = Ledger(client, result, Catalog([]))
+    run.prove_fallback = prove_fallback
     listing = _round_one(run, [m for m in (configured, *extra) if m] if verify else [])
     if isinstance(listing, ApiFailure):
         _listing_failed(run, listing)
@@ -67,7 +74,7 @@ def detect(
         run.listed = True
     unreachable = isinstance(listing, ApiFailure) and listing.kind == FailureKind.REFUSED
     if not run.stop and not unreachable:  # nothing answers there: no lookups of it either
-        _resolve_unlisted(run, [m for m in (configured, *extra) if m])
+        _resolve_unlisted(run, [m for m in (configured, *extra, fallback) if m])
     fold(run)
     if run.listed:
         listed_lines = {m.line for m in run.catalog.models if m.line}
@@ -222,7 +229,12 @@ def rank(result: Detection, catalog: Catalog) -> None:
     # Without the listing, a model found by ID is only itself: nothing may be ranked.
     ranking = catalog if result.listed else Catalog([])
     recommended = ranking.recommend(prefer, unverified_ok=not result.verify)
-    fallback = ranking.fallback(prefer, recommended, unverified_ok=not result.verify)
+    fallback = ranking.fallback(
+        prefer,
+        recommended,
+        unverified_ok=not result.verify,
+        configured=result.resolve(result.configured_fallback),
+    )
     result.recommended = recommended.id if recommended else None
     result.fallback = fallback.id if fallback else None
     ranked = catalog.ranked(prefer)
@@ -233,9 +245,11 @@ def rank(result: Detection, catalog: Catalog) -> None:
 
 
 def judge_configured(result: Detection, catalog: Catalog) -> None:
-    """The configured model's status, and what replaces it when it cannot stay."""
+    """The configured model's status, and what replaces it when it cannot stay; the same for
+    the configured fallback."""
     _configured_status(result, catalog)
     _advise_replacement(result, catalog)
+    judge_fallback(result, catalog)
 
 
 # Lifecycle refusals: nothing brings the model back, so the next step is its replacement. (An

@@ -13,6 +13,7 @@ from wizard.errors import FilesError, WizardError
 from wizard.fleet import batch as batches
 from wizard.fleet.scan import Member
 from wizard.flow import plan_notes
+from wizard.flow.fallback import planned_fallback
 from wizard.state import Store
 from wizard.vocab import ExitCode, Status
 
@@ -41,7 +42,7 @@ def plan(members: list[Member]) -> list[Fix]:
         if not recommended or recommended == view.configured_model:
             continue
         assert member.prepared is not None
-        fallback = view.fallback_for(recommended)
+        fallback = planned_fallback(view, recommended)
         proposal = project.plan_setup(member.prepared.files, model=recommended, fallback=fallback)
         if not proposal.plan.empty:
             notes = plan_notes.for_switch(view, recommended, fallback, proposal, None)

@@ -23,9 +23,13 @@ def run_detection(
     verify: bool | None = None,
     choose: Callable[[Catalog], Sequence[str]] | None = None,
     concurrency: int = 4,
+    fallback: str | None = None,
+    prove_fallback: bool = True,
 ) -> Detection:
     """The detection of `check` and `run`: listing, verification, the walk. `models` passes
-    `verify` (its --verify, not --no-verify) and `choose` (what to verify instead of the walk)."""
+    `verify` (its --verify, not --no-verify) and `choose` (what to verify instead of the walk).
+    `fallback`: the configured fallback, proven too; `prove_fallback`: the rule's fallback
+    below the recommendation as well (`run` writes it; `check` does not bill for it)."""
     from wizard import api  # the module is light; the SDK itself is imported on first use
 
     o = ctx.options
@@ -56,6 +60,8 @@ def run_detection(
                 extra=extra,
                 now=ctx.now,
                 choose=choose,
+                fallback=fallback,
+                prove_fallback=prove_fallback,
             )
     finally:
         client.close()
@@ -124,6 +130,15 @@ def describe_configured(detection: Detection) -> str:
     if resolved and resolved != detection.configured:
         return f"{configured} -> {resolved}"
     return configured
+
+
+def describe_fallback(detection: Detection) -> str:
+    """ ", fallback claude-haiku-5-5 (callable)": the configured fallback and its status, or
+    nothing when the config names none."""
+    fallback = detection.configured_fallback
+    if not fallback:
+        return ""
+    return f", fallback {fallback} ({detection.configured_fallback_status.words})"
 
 
 def verify_choice(ctx: Context, key: ApiKey, detection: Detection, model_id: str) -> None:
