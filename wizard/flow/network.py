@@ -26,26 +26,14 @@ def run_detection(
     fallback: str | None = None,
     prove_fallback: bool = True,
 ) -> Detection:
-    """The detection of `check` and `run`: listing, verification, the walk. `models` passes
-    `verify` (its --verify, not --no-verify) and `choose` (what to verify instead of the walk).
-    `fallback`: the configured fallback, proven too; `prove_fallback`: the rule's fallback
-    below the recommendation as well (`run` writes it; `check` does not bill for it)."""
+    """The detection of `check` and `run` (`detect`'s options: `fallback`, `prove_fallback`).
+    `models` passes `verify` (its --verify) and `choose` (what to verify instead of the walk)."""
     from wizard import api  # the module is light; the SDK itself is imported on first use
 
     o = ctx.options
     base_url = api.resolve_base_url(o.base_url, ctx.environ)
     verify = o.verify if verify is None else verify
-    if verify:
-        ctx.ui.say(
-            f"Verifying access with at most {o.max_verify} billed one-token calls "
-            f"(at most ${estimate_cost(ctx.now().date(), o.max_verify):.4f} in all; refusals are free; "
-            "--no-verify skips them, --max-verify sets the cap)."
-        )
-        spinning = "Discovering models and verifying access..."
-    else:
-        if choose is None:
-            ctx.ui.say("--no-verify: no verification call; models are listed, not proven callable.")
-        spinning = "Discovering models..."
+    spinning = _announce(ctx, verify, said_no_verify=choose is None)
     client = ctx.api_client(key, base_url=base_url, concurrency=concurrency)
     try:
         with ctx.ui.spinner(spinning) as note:
@@ -77,6 +65,22 @@ def run_detection(
             f"{detection.configured_model}."
         )
     return detection
+
+
+def _announce(ctx: Context, verify: bool, *, said_no_verify: bool) -> str:
+    """What the calls will cost, said before any is made; the spinner's words."""
+    o = ctx.options
+    if not verify:
+        if said_no_verify:
+            ctx.ui.say("--no-verify: no verification call; models are listed, not proven callable.")
+        return "Discovering models..."
+    cost = estimate_cost(ctx.now().date(), o.max_verify)
+    ctx.ui.say(
+        f"Verifying access with at most {o.max_verify} billed one-token calls (at most "
+        f"${cost:.4f} in all; refusals are free; --no-verify skips them, --max-verify sets "
+        "the cap)."
+    )
+    return "Discovering models and verifying access..."
 
 
 def _source(flag: str | None, prefer: Sequence[str]) -> str:
