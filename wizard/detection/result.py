@@ -239,7 +239,8 @@ class Detection:
                 "estimated_cost_usd_max": self.estimated_cost_usd,
                 "requests": self.requests,
                 "round_trips": self.rounds,
-                "complete": self.complete,
+                # proven by calls now: never without verification
+                "complete": self.complete and self.verify,
                 "unverified": self.unverified,
             },
             "ratelimits": self.ratelimits,

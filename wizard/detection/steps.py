@@ -290,13 +290,27 @@ def _rejected_ids(rejected: list[str], base_url: str) -> Diagnosis:
     )
 
 
+def settling_cap(result: Detection) -> int:
+    """The one --max-verify that settles what the cap left: every call made so far, one per
+    model left unverified, and one for the answer below them."""
+    return result.max_verify + len(result.unverified) + 1
+
+
 def _incomplete(result: Detection, run: Ledger) -> Diagnosis:
     names = ", ".join(result.unverified[:6]) + (" ..." if len(result.unverified) > 6 else "")
-    more = result.max_verify + len(result.unverified) + 1
+    more = settling_cap(result)
     if run.verify_requests >= MAX_VERIFY_REQUESTS:
         why = f"after {MAX_VERIFY_REQUESTS} verification requests"
     else:
         why = f"within --max-verify {result.max_verify} (calls that may be billed)"
+    if result.recommended and result.settled:  # `models --verify`: more than the walk needs
+        return Diagnosis(
+            Code.VERIFICATION_INCOMPLETE,
+            f"Left unverified {why}: {names}. The recommendation, {result.recommended}, is "
+            "proven all the same.",
+            f"Rerun with --max-verify {more} to verify them too (each call costs well under "
+            "$0.001; refusals are not billed).",
+        )
     return Diagnosis(
         Code.VERIFICATION_INCOMPLETE,
         f"Not settled {why}: {names} rank above every model proven so far and were not "
