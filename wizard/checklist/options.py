@@ -164,8 +164,8 @@ def _keep_option(detection: Detection) -> Item | None:
         lacks.append(f"{detection.recommended} ranks higher in your preferred lines and answers.")
     model = detection.model(current)
     if model is not None and model.lifecycle == Lifecycle.DEPRECATED:
-        when = f" on {model.retires_on}" if model.retires_on else ""
-        lacks.append(f"It is deprecated and retires{when}.")
+        when = model.retirement(detection.day)
+        lacks.append(f"It is deprecated ({when})." if when else "It is deprecated.")
     return Item(
         "keep",
         False,

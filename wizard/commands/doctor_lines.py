@@ -16,6 +16,7 @@ from wizard.errors import ExitCode
 from wizard.keys import ApiKey, KeyDiscovery, check_form
 from wizard.limits.findings import Limits
 from wizard.vocab import Status, Word
+from wizard.words import ended
 
 
 class State(Word):
@@ -128,7 +129,11 @@ def _key_verdict(key: ApiKey, summary: str, detection: Detection | None) -> Line
 def configured_line(detection: Detection, code: ExitCode, reason: str | None) -> Line:
     """The configured model, by the check's verdict on it."""
     status = detection.configured_status
-    said = f"{detection.configured or 'No model'} is {status.words}"
+    if not detection.configured:
+        return Line(
+            "configured", State.FAIL, verdicts.NO_MODEL, "`flux-setup run` chooses one.", code
+        )
+    said = f"{detection.configured} is {status.words}"
     step = _first_step(detection, code)
     if code in (ExitCode.KEY, ExitCode.ACCOUNT, ExitCode.UNAVAILABLE) or status.unusable:
         return Line(
@@ -247,7 +252,7 @@ def _admin_limits(admin: Limits, model: str | None) -> Line:
         f"Rate limits of {model} ({group.name}): {group.describe()}."
         if group
         else "No rate-limit group lists the configured model."
-    ) + (f" Spend: {spend}." if spend else "")
+    ) + (f" Spend: {ended(spend)}" if spend else "")
     if any(s.reached for s in admin.spend_limits or []):
         return Line(
             "limits",

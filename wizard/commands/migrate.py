@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from wizard import changes, memory, prices, project
 from wizard.catalog import Model
 from wizard.diagnosis import Diagnosis
@@ -50,9 +52,9 @@ def _fallback_from_memory(
     return current, replacement
 
 
-def _replacement(old: Model, new: Model, role: str = "") -> Diagnosis:
+def _replacement(old: Model, new: Model, today: date, role: str = "") -> Diagnosis:
     retires = (
-        f", retires {old.retires_on}"
+        f" ({old.retirement(today)})"
         if old.lifecycle == Lifecycle.DEPRECATED and old.retires_on
         else ""
     )
@@ -93,9 +95,11 @@ def migrate(ctx: Context) -> Report:
             files, model=model, fallback=fallback[1].id if fallback else prepared.fallback
         )
         if pair is not None:
-            proposal.diagnoses.append(_replacement(*pair))
+            proposal.diagnoses.append(_replacement(*pair, ctx.now().date()))
         if fallback is not None:
-            proposal.diagnoses.append(_replacement(*fallback, role="The configured fallback "))
+            proposal.diagnoses.append(
+                _replacement(*fallback, ctx.now().date(), role="The configured fallback ")
+            )
     plan = proposal.plan
     report = Report(o.command, diagnoses=proposal.diagnoses, plan=plan)
     for note in proposal.notes:

@@ -335,7 +335,7 @@ def _choices(detection: Detection) -> list[Option]:
             # the answer stays short (60 columns); its detail goes on the line under it
             why = "successor" if leaving else f"stay on {current.line}"
             detail = (
-                f"The newest {current.line} model, successor of {configured} ({status})"
+                f"The newest {current.line} model, successor of {configured} ({status.words})"
                 if leaving
                 else f"The newest model of the {current.line} line, which Flux uses now"
             )
@@ -347,7 +347,7 @@ def _choices(detection: Detection) -> list[Option]:
                 )
             options.append(Option(f"{successor.id}  ({why})", successor.id, note=detail))
     if configured and configured != recommended and detection.usable(configured):
-        options.append(Option(f"{configured}  (current: keep it, {status})", configured))
+        options.append(Option(f"{configured}  (current: keep it, {status.words})", configured))
     taken = {o.value for o in options} | {recommended, configured}
     for model in detection.models:
         if model.id in taken or model.lifecycle == Lifecycle.RETIRED:

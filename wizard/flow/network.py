@@ -114,6 +114,12 @@ def incomplete_reason(detection: Detection) -> str:
             "Better-ranked models were left unverified (see above), so nothing is recommended yet: "
             "rerun with the --max-verify it names."
         )
+    if not detection.listed and Code.LISTING_FAILED in codes:
+        # a refusal time does not change: its own next step settles it, never "rerun later"
+        return (
+            "The model listing was refused (see above), so which models rank higher is "
+            "unknown: follow its next step, then rerun."
+        )
     if not detection.listed:
         return "The model listing failed, so which models rank higher is unknown: rerun later."
     if Code.REQUEST_REJECTED in codes:
