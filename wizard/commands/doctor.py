@@ -34,6 +34,8 @@ from wizard.constants import KEY_VAR
 from wizard.detection import Detection
 from wizard.errors import ExitCode, WizardError
 from wizard.flow.key import key_discovery
+from wizard.flow.online import detect_project, judge_project
+from wizard.flow.outputs import remember
 from wizard.flow.prepare import Prepared, env_override, preferred_lines, prepare
 from wizard.flow.saved import age_of, is_stale, judge_saved, saved_record
 from wizard.flow.session import Context
@@ -46,10 +48,9 @@ from wizard.report import Report
 
 @dataclass(frozen=True)
 class Verdict:
-    """What the check found, typed: its lines, and the report whose findings the JSON shows."""
+    """What the check found, typed: its lines, and the detection the JSON shows."""
 
     lines: list[Line]
-    report: Report | None
     detection: Detection | None
 
 
@@ -62,7 +63,7 @@ def doctor(ctx: Context) -> Report:
         prepared = prepare(ctx)
     except WizardError as err:  # a broken file: said as its line, the rest still told
         line = Line("project", State.FAIL, err.message, err.fix, err.code, timer.lap())
-        return _finish(ctx, [line], None)
+        return _finish(ctx, [line], None, None)
     found = key_discovery(ctx, prepared.files)
     project = _timed(_project(ctx, prepared, found), timer)
     usable = found.key is not None and check_form(found.key.reveal()) is None
@@ -71,7 +72,7 @@ def doctor(ctx: Context) -> Report:
     checked = _timed(verdict.lines if verdict else [], timer)
     lines = [key_line(found, detection), *project, *checked]
     lines += _timed([_last_check(ctx, found), _versions()], timer)
-    return _finish(ctx, lines, verdict.report if verdict else None)
+    return _finish(ctx, lines, detection, prepared)
 
 
 def _timed(lines: list[Line], timer: Timer) -> list[Line]:
@@ -130,31 +131,18 @@ def _git(ctx: Context, prepared: Prepared) -> Line:
 
 
 def _verdict(ctx: Context, prepared: Prepared, key: ApiKey) -> Verdict:
-    """`check` itself (online), its text kept aside, read from its typed report; offline, the
-    judgement `check --offline` makes from the saved catalogue."""
+    """The project's one online check (`flow/online.py`, as `check` makes it), its text kept
+    aside; offline, the judgement `check --offline` makes from the saved catalogue."""
     if ctx.options.offline:
         return _offline(ctx, prepared, key)
-    from wizard.commands.check import check
-
     quiet = replace(ctx, ui=UI(io.StringIO(), environ={}), prompter=NoInput())
     try:
-        report = check(replace(quiet, options=replace(ctx.options, command="check")))
+        detection = detect_project(quiet, prepared, key, preferred_lines(quiet, prepared.files))
     except WizardError as err:
-        line = Line("configured", State.FAIL, err.message, err.fix, err.code)
-        return Verdict(
-            [line], Report.failure(ctx.options.command, err.code, err.message, err.fix), None
-        )
-    detection = report.detection
-    assert detection is not None
-    code = report.exit_code
-    reason = verdicts.reason(
-        code,
-        detection.diagnoses,
-        detection.configured,
-        detection.configured_model,
-        detection.recommended,
-        detection.resolve(detection.configured_fallback),
-    )
+        return Verdict([Line("configured", State.FAIL, err.message, err.fix, err.code)], None)
+    online = judge_project(quiet, prepared, detection)
+    remember(quiet, detection)  # the state `check` saves: `check --offline` reads it next
+    code, reason = online.code, online.reason
     lines = [
         configured_line(detection, code, reason),
         fallback_line(detection),
@@ -166,7 +154,7 @@ def _verdict(ctx: Context, prepared: Prepared, key: ApiKey) -> Verdict:
     headers = header_limits_line(detection)
     if headers is not None and not (admin and admin.read):
         lines.append(headers)
-    return Verdict(lines, report, detection)
+    return Verdict(lines, detection)
 
 
 def _offline(ctx: Context, prepared: Prepared, key: ApiKey) -> Verdict:
@@ -175,7 +163,7 @@ def _offline(ctx: Context, prepared: Prepared, key: ApiKey) -> Verdict:
         record = saved_record(ctx, key)
         result = judge_saved(ctx, record, prepared, preferred_lines(ctx, prepared.files))
     except WizardError as err:
-        return Verdict([Line("configured", State.FAIL, err.message, err.fix, err.code)], None, None)
+        return Verdict([Line("configured", State.FAIL, err.message, err.fix, err.code)], None)
     judged, code, day = result.verdict, result.code, record.checked_at[:10]
     reason = verdicts.reason(
         code,
@@ -220,7 +208,7 @@ def _offline(ctx: Context, prepared: Prepared, key: ApiKey) -> Verdict:
                 f"Recommended by the check of {day}: {judged.recommended}.",
             )
         )
-    return Verdict(lines, None, None)
+    return Verdict(lines, None)
 
 
 def _last_check(ctx: Context, found: KeyDiscovery) -> Line:
@@ -262,7 +250,9 @@ def _versions() -> Line:
     )
 
 
-def _finish(ctx: Context, lines: list[Line], verdict: Report | None) -> Report:
+def _finish(
+    ctx: Context, lines: list[Line], detection: Detection | None, prepared: Prepared | None
+) -> Report:
     ui = ctx.ui
     styles = {State.FAIL: "red", State.WARN: "yellow"}
     for line in lines:
@@ -280,6 +270,6 @@ def _finish(ctx: Context, lines: list[Line], verdict: Report | None) -> Report:
         "checks": [line.to_json() for line in lines],
     }
     report = Report(ctx.options.command, code, fields=fields)
-    if verdict is not None and verdict.detection is not None:
-        report.detection, report.sources = verdict.detection, verdict.sources
+    if detection is not None and prepared is not None:
+        report.detection, report.sources = detection, prepared.sources
     return report

@@ -13,7 +13,7 @@ from wizard.detection import Detection
 from wizard.detection.steps import settling_cap
 from wizard.errors import ExitCode, UsageError, WizardError
 from wizard.flow.key import obtain_key
-from wizard.flow.network import run_detection
+from wizard.flow.online import detect_project
 from wizard.flow.prepare import preferred_lines, prepare
 from wizard.flow.session import Context
 from wizard.report import Report
@@ -32,16 +32,16 @@ def models(ctx: Context) -> Report:
     prefer = preferred_lines(ctx, prepared.files)
     key = obtain_key(ctx, prepared.files, allow_prompt=False)
     named = _named(o.verify_models)
-    detection = run_detection(
+    detection = detect_project(  # the project's model and fallback: said as check says them
         ctx,
+        prepared,
         key,
-        prepared.configured,  # the project's model: its status is said, as check says it
         prefer,
         extra=named,  # IDs given are verified with the listing, in round one
         verify=o.verify_models is not None,
         choose=_chooser(o.verify_models or "all", named, o.line),
         concurrency=CONCURRENCY,
-        fallback=prepared.fallback,
+        admin=False,
     )
     shown = _shown(detection, o.line, o.include_retired)
     if not detection.listed:

@@ -12,10 +12,10 @@ from wizard.diagnosis import Diagnosis
 from wizard.errors import Declined, ExitCode, FilesError, UsageError, WizardError
 from wizard.fileio import check_target
 from wizard.flow import consent, plan_notes
-from wizard.flow.admin_key import read_given_limits
 from wizard.flow.fallback import choose_fallback
 from wizard.flow.key import obtain_key
-from wizard.flow.network import incomplete_reason, run_detection, verify_choice
+from wizard.flow.network import incomplete_reason, verify_choice
+from wizard.flow.online import detect_project
 from wizard.flow.outputs import check_targets, checklist_change, remember, write_checklist
 from wizard.flow.prepare import Prepared, config_mismatch, env_override, preferred_lines, prepare
 from wizard.flow.session import Context
@@ -36,15 +36,9 @@ def run(ctx: Context) -> Report:
     prefer = preferred_lines(ctx, prepared.files)
     key = obtain_key(ctx, prepared.files, allow_prompt=True)
     previous = memory.load(ctx.store, o.project, key.fingerprint)
-    detection = run_detection(
-        ctx,
-        key,
-        prepared.configured,
-        prefer,
-        extra=[o.model] if o.model else [],
-        fallback=prepared.fallback,
+    detection = detect_project(
+        ctx, prepared, key, prefer, extra=[o.model] if o.model else [], prove_fallback=True
     )
-    detection.admin_limits = read_given_limits(ctx, key, detection)
     for line in memory.changes_since(previous, detection):
         ctx.ui.say(line)
     if detection.models:
