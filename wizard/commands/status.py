@@ -68,7 +68,8 @@ def status(ctx: Context) -> Report:
     diagnoses = _findings(ctx, prepared)
     last = memory.load(ctx.store, ctx.options.project)
     key_ok = found.key is not None and check_form(found.key.reveal()) is None
-    saved = _saved_verdict(ctx, prepared, found) if key_ok and prepared.configured else None
+    # judged whenever a catalogue is saved: a fallback is judged even without a model
+    saved = _saved_verdict(ctx, prepared, found) if key_ok else None
     _show(ctx, prepared, found, last, saved)
     if saved is not None:  # the verdict `check --offline` gives, by the same rules
         diagnoses = [d for d in diagnoses if d.code != Code.ENV_OVERRIDE] + saved.diagnoses

@@ -51,6 +51,14 @@ def judge_fallback(result: Detection, catalog: Catalog) -> None:
     result.configured_fallback_status = status
     if resolved == result.configured_model:
         return  # the same model: its own diagnoses say it already
+    if status == Status.RETIRED:
+        # retired is the whole truth of a fallback: a refusal of it (a workspace's 403, where
+        # a shared detection asked) adds nothing, and a check of its own never asks
+        result.diagnoses = [
+            d
+            for d in result.diagnoses
+            if d.model not in (wanted, resolved) or d.code == Code.MODEL_RETIRED
+        ]
     said = {d.code for d in result.diagnoses if d.model in (wanted, resolved)}
     if status in (Status.UNKNOWN_MODEL, Status.RETIRED) and not said & FALLBACK_CODES:
         result.diagnoses.append(model_refusal(resolved, catalog, None))
