@@ -136,7 +136,9 @@ def test_every_scenario_reads_as_words_in_every_view(tmp_path, scenario):
 
 
 def test_a_refused_listing_is_never_told_to_wait(tmp_path):
-    folder = project(tmp_path / "p")
+    folder = tmp_path / "p"
+    folder.mkdir()
+    (folder / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")  # it answers: exit 5
     with serve("listing-forbidden") as running:
         env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": running.base_url}
         result = flux("check", "--project", str(folder), env=env)
