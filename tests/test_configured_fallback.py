@@ -161,3 +161,15 @@ def test_check_bills_no_call_below_the_recommendation_and_shows_no_refusal_below
     below = {"claude-3-7-sonnet-20250219", "claude-sonnet-4-20250514"}
     assert not [d for d in payload["diagnosis"] if d["model"] in below]
     assert not [m for m in payload["models"] if m["id"] in below and m["verified"]]
+
+
+def test_check_all_fix_replaces_a_fallback_that_is_due_beside_a_model_that_stays(tmp_path, sim):
+    (tmp_path / "p").mkdir()
+    folder = project(tmp_path / "p", "claude-opus-5-5", CLOSED)
+    env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": sim.base_url}
+    result = flux("check", "--all", str(tmp_path), "--fix", "--yes", env=env)
+    assert result.returncode == ExitCode.OK, said(result)  # judged again after the fix
+    assert f"The configured fallback {CLOSED} is refused to this key" in said(result)
+    text = (folder / "flux.toml").read_text()
+    assert 'id = "claude-opus-5-5"' in text and CLOSED not in text
+    assert cli(folder, sim, "check").returncode == ExitCode.OK
