@@ -159,12 +159,9 @@ class Detection:
 
     def shown_models(self) -> list[Model]:
         """The models a table shows: retired ones are history, not choices, except the
-        configured one, whose fate must show."""
-        return [
-            m
-            for m in self.models
-            if m.lifecycle != Lifecycle.RETIRED or m.id == self.configured_model
-        ]
+        configured model and fallback, whose fate must show."""
+        mine = {self.configured_model, self.resolve(self.configured_fallback)}
+        return [m for m in self.models if m.lifecycle != Lifecycle.RETIRED or m.id in mine]
 
     def usable(self, model_id: str | None) -> bool:
         """The one rule for a model the user may pick: known, not retired, not refused."""
