@@ -79,12 +79,6 @@ class Timer:
 # -- the key ---------------------------------------------------------------------------------
 
 
-def stored_words(found: KeyDiscovery) -> str:
-    """Where the key is stored, as `gh auth status` says it: every place it was found."""
-    places = sorted({c.source.label for c in found.found})
-    return "; ".join(places)
-
-
 def key_line(found: KeyDiscovery, detection: Detection | None) -> Line:
     """The key: its form offline, then what the API said of it in this run. One function, so
     a new fact about the key (where it is stored) is one more clause here."""
