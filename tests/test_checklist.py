@@ -181,7 +181,8 @@ def test_haiku_only_then_today_check_exits_10_and_names_the_new_models(tmp_path)
     assert outcome.exit_code == ExitCode.UPGRADE_AVAILABLE
     text = out.getvalue()
     assert "claude-opus-5-5 is now callable (refused on" in text
-    assert "claude-sonnet-5-5 is now callable" in text
+    # a model ranked below the recommendation is no business of check's: not billed for
+    assert "claude-sonnet-5-5 is now callable" not in text
     # run then applies it
     with serve("today") as running:
         ctx, _ = make_context(tmp_path, environ=ENV, base_url=running.base_url, yes=True)

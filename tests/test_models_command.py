@@ -50,7 +50,7 @@ def test_the_cap_holds_and_says_what_it_left_and_how_to_go_on(tmp_path, sim):
     assert sim.counters.billed_calls <= 4
     unverified = [m for m in payload["models"] if m["callable"] is None]
     assert unverified and payload["verification"]["unverified"]
-    assert "unverified: rerun with --max-verify" in result.stderr
+    assert "unverified; rerun with --max-verify" in result.stderr
 
 
 def test_verify_a_line_or_named_models_only(tmp_path, sim):
@@ -130,3 +130,46 @@ def test_a_token_count_of_the_wrong_kind_is_not_shown(junk):
     model = Model.from_api(record)
     assert model.max_input_tokens is None and model.max_tokens is None
     assert Model.from_api({**record, "max_tokens": 64000}).max_tokens == 64000
+
+
+def test_models_keeps_the_configured_model_of_the_project_and_status_reads_it_back(tmp_path, sim):
+    import re
+
+    from tests.helpers import KEY, flux, json_of
+
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-sonnet-5-5\n")
+    env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": sim.base_url}
+    args = ("--project", str(tmp_path))
+    payload = json_of(flux("models", "--verify", "all", "--json", *args, env=env))
+    assert payload["configured"]["model"] == "claude-sonnet-5-5"
+    assert payload["configured"]["status"] == "callable"
+    shown = flux("status", *args, env={"ANTHROPIC_API_KEY": KEY})
+    text = shown.stdout + shown.stderr
+    assert "was unset" not in text and "none was" not in text
+    assert re.search(r"claude-sonnet-5-5 was callable", text)
+
+
+def test_models_without_verify_never_calls_its_verification_complete(tmp_path, sim):
+    from tests.helpers import KEY, flux, json_of
+
+    env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": sim.base_url}
+    payload = json_of(flux("models", "--project", str(tmp_path), "--json", env=env))
+    assert payload["verification"]["billed_calls"] == 0
+    assert payload["verification"]["complete"] is False
+
+
+def test_models_verify_says_one_recommendation_and_one_max_verify(tmp_path):
+    import re
+
+    from tests.helpers import KEY, flux
+    from wizard.simulator import serve
+
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-4-1-20250805\n")
+    with serve("seed-2025") as running:
+        env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": running.base_url}
+        result = flux("models", "--verify", "all", "--project", str(tmp_path), env=env)
+    text = result.stdout + result.stderr
+    assert len(set(re.findall(r"[Rr]erun with --max-verify (\d+)", text))) <= 1, text
+    recommended = "recommended" in text.split("Prices per million")[0]
+    assert not (recommended and "no model is recommended" in text), text
+    assert "Recommended: claude-opus-4-1-20250805" in text

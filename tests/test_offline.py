@@ -107,7 +107,9 @@ def test_an_unknown_key_is_named_by_its_fingerprint(tmp_path):
 def test_the_catalogue_of_a_key_is_found_from_another_project(tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    online(tmp_path / "a", model="claude-opus-5-5")
+    # (`check` proves its own model and what ranks above it: a model ranked below it is not
+    # billed for, so the other project names one that check proved)
+    online(tmp_path / "a", model="claude-sonnet-5-5")
     report, _ = offline(tmp_path / "b", model="claude-sonnet-5-5")
     assert report.exit_code == ExitCode.UPGRADE_AVAILABLE
 

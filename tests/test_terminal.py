@@ -258,10 +258,11 @@ def test_doctor_in_a_terminal_reads_top_to_bottom_with_a_fix_under_each_failure(
     raw = (tmp_path / "terminal.log").read_text()
     lines = [re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", line).rstrip("\r") for line in raw.split("\n")]
     assert not [line for line in lines if len(line) > 60]
-    failing = next(i for i, line in enumerate(lines) if line.startswith("✗"))
+    # a better model callable: the configured line is one to check (!), with its fix under it
+    failing = next(i for i, line in enumerate(lines) if line.startswith("! claude-haiku-5-5"))
     rest = lines[failing + 1 :]
     assert any(line.lstrip().startswith("fix:") for line in rest[:4])
-    assert any("checks pass (exit 10)" in line for line in lines)
+    assert any("passed" in line and "(exit 10)." in line for line in lines), lines[-6:]
     assert KEY not in raw
 
 

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import KEY, flux, json_of
+from tests.helpers import ADMIN_KEY, KEY, flux, json_of
 from wizard.simulator import load, serve
 
 SCENARIOS = (
@@ -34,7 +34,13 @@ SCENARIOS = (
     "contract-spend-limit",
     "cmek-key-disabled",
     "cmek-key-unreachable",
+    # the Admin API's variants (read with an admin key, never a verdict's input)
+    "key-expired",
+    "no-admin-api",
+    "spend-limit-unsupported",
 )
+# a fallback that is not in the catalogue at all: unknown
+UNKNOWN_FALLBACK = "claude-opus-9-9"
 LINES = ("opus", "sonnet", "haiku")
 CAP = "12"  # enough for every view to settle what it must: a cap is not what is tested here
 # `check --offline` words what it judges in its own terms: a model due to go (more precisely
@@ -53,17 +59,21 @@ def fleets(draw: Any) -> dict[str, Any]:
             {
                 "name": f"p{n}",
                 "model": draw(st.one_of(st.none(), st.sampled_from(ids))),
+                # the fallback faults: deprecated, retired, closed, unknown, or a fine one
+                "fallback": draw(st.one_of(st.none(), st.sampled_from([*ids, UNKNOWN_FALLBACK]))),
                 "prefer": list(order[: draw(st.integers(1, 3))]),
                 "pyproject": draw(st.booleans()),
             }
         )
-    return {"scenario": scenario, "projects": projects}
+    return {"scenario": scenario, "projects": projects, "admin": draw(st.booleans())}
 
 
 def write_project(root: Path, project: dict[str, Any]) -> Path:
     folder = root / project["name"]
     folder.mkdir()
     model = f'id = "{project["model"]}"\n' if project["model"] else ""
+    if project.get("fallback"):
+        model += f'fallback = "{project["fallback"]}"\n'
     prefer = f"prefer = {json.dumps(project['prefer'])}\n"
     if project["pyproject"]:
         text = (
@@ -110,6 +120,8 @@ def test_every_view_of_a_project_tells_the_same_truth(home, fleet, monkeypatch):
     folders = [write_project(root, p) for p in fleet["projects"]]
     with serve(fleet["scenario"]) as running:
         env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": running.base_url}
+        if fleet["admin"]:
+            env["ANTHROPIC_ADMIN_KEY"] = ADMIN_KEY
         common = ("--max-verify", CAP, "--json")
         single = {
             f.name: json_of(flux("check", "--project", str(f), *common, env=env)) for f in folders
@@ -118,6 +130,7 @@ def test_every_view_of_a_project_tells_the_same_truth(home, fleet, monkeypatch):
         first = folders[0]
         shutil.copytree(first, root / "run-copy")
         ran = json_of(flux("run", "--project", str(root / "run-copy"), "--yes", *common, env=env))
+        doctor = json_of(flux("doctor", "--project", str(first), *common, env=env))
     offline_env = {"ANTHROPIC_API_KEY": KEY}  # no base URL: the network is not used
     for project in scan["projects"]:
         name = Path(project["path"]).name
@@ -129,13 +142,28 @@ def test_every_view_of_a_project_tells_the_same_truth(home, fleet, monkeypatch):
             flux("status", "--project", project["path"], "--json", env=offline_env).stdout
         )
         context = (fleet, name)
+        if "configured" not in offline:
+            # nothing was listed (the key refused): no catalogue was saved to judge by
+            assert one["exit_code"] in (3, 4, 5) and offline["exit_code"] == 5, context
+            assert project["exit_code"] == one["exit_code"], context
+            continue
         # the configured model, its status, the recommendation, the fallback, the exit code
         for view in (project, offline, status):
             assert view["configured"]["model"] == one["configured"]["model"], context
         assert project["configured"]["status"] == one["configured"]["status"], context
         assert offline["configured"]["status"] == one["configured"]["status"], context
         assert project["recommended"] == offline["recommended"] == one["recommended"], context
-        assert project["fallback"] == one["fallback"], context
+        # the configured fallback and its status: the same in every view (status offline reads
+        # the saved catalogue, as check --offline does)
+        fallback = one["configured"]["fallback"]
+        assert project["configured"]["fallback"] == fallback, context
+        assert offline["configured"]["fallback"]["model"] == fallback["model"], context
+        assert status["configured"]["fallback"] == offline["configured"]["fallback"], context
+        if fallback["status"] in ("retired", "unknown_model", "not_callable", "deprecated"):
+            assert offline["configured"]["fallback"]["status"] == fallback["status"], context
+        # the computed fallback: a view may prove less (null), never another model
+        if project["fallback"] and one["fallback"]:
+            assert project["fallback"] == one["fallback"], context
         assert project["exit_code"] == one["exit_code"], context
         if one["exit_code"] not in (3, 4):
             # the saved catalogue keeps the models, not the key's or the account's refusal:
@@ -148,9 +176,22 @@ def test_every_view_of_a_project_tells_the_same_truth(home, fleet, monkeypatch):
         assert cause(project) <= cause(one), context
         offline_causes = {c for c in cause(offline) if c[0] not in OFFLINE_ONLY}
         assert offline_causes <= cause(one), context
-    # run --yes in a copy of the first project: its JSON, its files and its checklist
+    # doctor in the first project: its lines say what check says
     one = single[first.name]
-    assert ran["recommended"] == one["recommended"] and ran["fallback"] == one["fallback"]
+    lines = {c["id"]: c for c in doctor["checks"]}
+    assert doctor["exit_code"] == one["exit_code"] or one["exit_code"] in (3, 4), fleet
+    state = lines["fallback"]["status"] if "fallback" in lines else None
+    if state is not None:
+        want = one["configured"]["fallback"]["status"]
+        expected = {"unset": "skip", "callable": "pass", "unverified": "warn"}.get(want, "fail")
+        assert state == expected, (fleet, lines["fallback"])
+    assert all(c["status"] != "pass" or c["ok"] for c in doctor["checks"])
+    if "key" in lines and lines["key"]["status"] == "pass":
+        assert one["exit_code"] != 3, fleet
+    # run --yes in a copy of the first project: its JSON, its files and its checklist
+    assert ran["recommended"] == one["recommended"]
+    # run proves the fallback it writes; check proves only the configured one: never another
+    assert one["fallback"] in (None, ran["fallback"]), fleet
     if ran["exit_code"] == 0 and one["recommended"]:
         copy = root / "run-copy"
         config = copy / ("pyproject.toml" if (copy / "pyproject.toml").exists() else "flux.toml")

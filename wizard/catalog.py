@@ -205,14 +205,25 @@ class Catalog:
         ]
 
     def fallback(
-        self, prefer: Sequence[str], chosen: Model | None, *, unverified_ok: bool = False
+        self,
+        prefer: Sequence[str],
+        chosen: Model | None,
+        *,
+        unverified_ok: bool = False,
+        configured: str | None = None,
     ) -> Model | None:
-        """The fallback of the chosen model (docs/detection.md, "The fallback"): the best
-        callable model ranked below it, another line preferred, proven like a
+        """The fallback of the chosen model (docs/detection.md, "The fallback"): the
+        `configured` one while it can stay (active, callable, ranked below the chosen model),
+        else the best callable model ranked below it, another line preferred, proven like a
         recommendation; None when nothing qualifies."""
         if chosen is None:
             return None
-        return _first_proven(self.fallback_candidates(prefer, chosen), unverified_ok)
+        below = self.fallback_candidates(prefer, chosen)
+        for model in below:
+            usable = model.callable or (unverified_ok and model.callable is None)
+            if model.id == configured and model.lifecycle == Lifecycle.ACTIVE and usable:
+                return model
+        return _first_proven(below, unverified_ok)
 
     def successor(self, model: Model) -> Model | None:
         """The newest active model of the same line that is not known to be refused."""

@@ -263,7 +263,7 @@ def changes_since(previous: Record | None, current: Detection) -> list[str]:
             out.append(f"{model.id} is no longer callable (it was on {when}).")
         if model.lifecycle != old.lifecycle:
             if model.lifecycle == Lifecycle.DEPRECATED:
-                retires = f", retires {model.retires_on}" if model.retires_on else ""
+                retires = f" ({model.retirement(current.day)})" if model.retires_on else ""
                 out.append(f"{model.id} is now deprecated{retires}.")
             elif model.lifecycle == Lifecycle.RETIRED:
                 out.append(f"{model.id} was retired.")

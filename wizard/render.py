@@ -173,6 +173,8 @@ class UI:
             if model.id == detection.configured_model:
                 alias = detection.configured != model.id
                 marks.append(f"configured as {detection.configured}" if alias else "configured")
+            elif model.id == detection.resolve(detection.configured_fallback):
+                marks.append("configured fallback")
             price = prices.price_of(model.id, detection.day)
             cells["model"].append(model.id)
             cells["line"].append(model.line or "-")
@@ -331,7 +333,12 @@ def _table_rows(detection: Detection, shown: list[Model]) -> list[Model]:
     configured and recommended models always."""
     if len(shown) <= MAX_TABLE_ROWS:
         return shown
-    keep = {detection.configured_model, detection.recommended, detection.fallback}
+    keep = {
+        detection.configured_model,
+        detection.recommended,
+        detection.fallback,
+        detection.resolve(detection.configured_fallback),
+    }
     rows = [m for i, m in enumerate(shown) if i < MAX_TABLE_ROWS or m.id in keep]
     return rows
 

@@ -24,6 +24,18 @@ SENTENCES = {
     ExitCode.KEY: "The API refused the key (see above).",
 }
 NO_MODEL = "No model is configured for Flux yet: run `flux-setup run`."
+FALLBACK_DUE = (
+    "The configured fallback needs a change (see above): run `flux-setup run` to set one "
+    "Flux can call."
+)
+
+
+def sentence(code: ExitCode, status: Status, fallback: str | None) -> str:
+    """The verdict's sentence for a code: an 11 that the configured fallback decided (the
+    configured model itself is fine) is said as the fallback's."""
+    if code == ExitCode.DEPRECATED and status != Status.DEPRECATED and fallback:
+        return FALLBACK_DUE
+    return SENTENCES.get(code, f"exit {int(code)}")
 
 
 def position(detection: Detection, model_id: str | None) -> int:
@@ -43,7 +55,9 @@ def verdict(detection: Detection) -> ExitCode:
     status = detection.configured_status
     if status.unusable:
         return ExitCode.UNAVAILABLE
-    if status == Status.DEPRECATED:
+    if status == Status.DEPRECATED or fallback_due(
+        detection.configured_fallback, detection.configured_fallback_status
+    ):
         return ExitCode.DEPRECATED
     recommended = detection.recommended
     if (
@@ -53,6 +67,12 @@ def verdict(detection: Detection) -> ExitCode:
     ):
         return ExitCode.UPGRADE_AVAILABLE
     return ExitCode.OK
+
+
+def fallback_due(fallback: str | None, status: Status) -> bool:
+    """The configured fallback needs a change (deprecated, overdue, retired, closed, refused,
+    unknown): 11 when the configured model itself is fine, online and offline alike."""
+    return fallback is not None and status.fallback_due
 
 
 def judge(detection: Detection, override: Diagnosis | None) -> tuple[ExitCode, Diagnosis | None]:
@@ -108,10 +128,12 @@ def reason(
     configured: str | None,
     resolved: str | None,
     recommended: str | None,
+    fallback: str | None = None,
 ) -> str | None:
     """The one sentence that says why a project's verdict is due and what to do about it: the
     environment override that decides it, else the configured model's own diagnosis (the true
-    cause, the same words a single `check` shows), else the verdict's sentence. None for a
+    cause, the same words a single `check` shows), else the configured fallback's when it is
+    what is due, else the verdict's sentence. None for a
     project that needs nothing, or that could not be judged (its error says why)."""
     if not code.is_verdict:
         return None
@@ -129,6 +151,11 @@ def reason(
         ),
         None,
     )
+    if own is None and code == ExitCode.DEPRECATED and fallback:
+        # the configured model is fine: the fallback is what is due
+        own = next(
+            (d for d in diagnoses if d.model == fallback and d.code.scope == Scope.MODEL), None
+        )
     if own is not None:
         return f"{own.message} {own.next_step}".strip()
     if code == ExitCode.UPGRADE_AVAILABLE and recommended:
@@ -136,4 +163,4 @@ def reason(
             f"{recommended} ranks higher in your line order and is callable: "
             f"`flux-setup run` switches to it."
         )
-    return SENTENCES[code]
+    return SENTENCES[code] if code != ExitCode.DEPRECATED or not fallback else FALLBACK_DUE

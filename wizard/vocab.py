@@ -70,8 +70,31 @@ class Status(Word):
         return self in (Status.RETIRED, Status.UNKNOWN_MODEL, Status.NOT_CALLABLE, Status.UNSET)
 
     @property
+    def fallback_due(self) -> bool:
+        """A configured fallback in this state needs a change (`check` exits 11): Flux would
+        fall back to a model that is going, gone, unknown or refused."""
+        return self in (
+            Status.DEPRECATED,
+            Status.RETIRED,
+            Status.UNKNOWN_MODEL,
+            Status.NOT_CALLABLE,
+        )
+
+    @property
     def words(self) -> str:
-        return self.value.replace("_", " ")
+        return _STATUS_WORDS[self]
+
+
+# The words each status is said in, wherever a sentence names it (never the JSON's code word).
+_STATUS_WORDS = {
+    Status.CALLABLE: "callable",
+    Status.DEPRECATED: "deprecated",
+    Status.RETIRED: "retired",
+    Status.UNKNOWN_MODEL: "not a model the API knows",
+    Status.NOT_CALLABLE: "refused to this key",
+    Status.UNVERIFIED: "not verified",
+    Status.UNSET: "not set",
+}
 
 
 class KeySource(Word):

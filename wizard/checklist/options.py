@@ -9,7 +9,9 @@ from wizard import prices
 from wizard.checklist.proofs import BILLING_CODES, Item, proofs
 from wizard.constants import BILLING_URL, KEYS_URL, SUPPORT_URL
 from wizard.detection import Detection
+from wizard.detection.configured_fallback import replace_step
 from wizard.diagnosis import Diagnosis
+from wizard.verdict import fallback_due
 from wizard.vocab import Code, Lifecycle, Status
 
 # Refusals of a listed, active model that support (or another workspace's key) can change.
@@ -162,8 +164,8 @@ def _keep_option(detection: Detection) -> Item | None:
         lacks.append(f"{detection.recommended} ranks higher in your preferred lines and answers.")
     model = detection.model(current)
     if model is not None and model.lifecycle == Lifecycle.DEPRECATED:
-        when = f" on {model.retires_on}" if model.retires_on else ""
-        lacks.append(f"It is deprecated and retires{when}.")
+        when = model.retirement(detection.day)
+        lacks.append(f"It is deprecated ({when})." if when else "It is deprecated.")
     return Item(
         "keep",
         False,
@@ -171,6 +173,26 @@ def _keep_option(detection: Detection) -> Item | None:
         [*price_line(current, detection.day), *lacks],
         "Nothing to do; `flux-setup check` tells you when that changes.",
         prices.PRICING_URL,
+    )
+
+
+def _fallback_option(detection: Detection) -> Item | None:
+    """A configured fallback that needs a change: its own cause, and what replaces it."""
+    fallback = detection.configured_fallback
+    status = detection.configured_fallback_status
+    if not fallback_due(fallback, status):
+        return None
+    cause = next(
+        (d for d in detection.diagnoses if d.model in (fallback, detection.resolve(fallback))),
+        None,
+    )
+    return Item(
+        "fallback",
+        False,
+        f"Replace the fallback {fallback} ({status.words})",
+        [cause.message] if cause else [],
+        cause.next_step if cause else replace_step(detection),
+        cause.url if cause else None,
     )
 
 
@@ -195,6 +217,7 @@ def options(detection: Detection, rerun: str = "flux-setup check") -> list[Item]
     ordered = [
         billing,
         _switch_option(detection),
+        _fallback_option(detection),
         _support_option(detection),
         _other_key_option(detection),
         _keep_option(detection),

@@ -10,6 +10,7 @@ from wizard.checklist.options import options
 from wizard.checklist.proofs import Item, proofs
 from wizard.checklist.tables import getting_more, line_table, models_table
 from wizard.detection import Detection
+from wizard.vocab import Status
 
 ITEM = re.compile(r"^- \[(?P<tick>[ xX])\] .*<!-- id:(?P<id>[a-z0-9-]+) -->\s*$", re.M)
 NOTES_HEADING = "## Notes"
@@ -53,16 +54,30 @@ def _summary(detection: Detection, made_at: str) -> list[str]:
         + (f", organisation `{detection.organization_id}`" if detection.organization_id else ""),
         f"- Configured model: `{detection.configured or 'none'}`"
         + (f" (an alias of `{detection.configured_model}`)" if alias else "")
-        + f" ({detection.configured_status})"
+        + f" ({detection.configured_status.words})"
         + (
-            f"; it was `{detection.previous}` ({detection.previous_status}) before this run"
+            f"; it was `{detection.previous}` ({_words(detection.previous_status)}) before this run"
             if detection.previous
             else ""
         ),
         f"- Recommended: `{detection.recommended or 'none'}`",
         f"- Fallback: `{detection.fallback or 'none'}`",
+        *_configured_fallback(detection),
         f"- Preferred lines: {', '.join(detection.prefer)}",
     ]
+
+
+def _words(status: Status | None) -> str:
+    return (status or Status.UNVERIFIED).words
+
+
+def _configured_fallback(detection: Detection) -> list[str]:
+    """The fallback the config names, and what it is for this key (when it names one)."""
+    fallback = detection.configured_fallback
+    if not fallback:
+        return []
+    status = detection.configured_fallback_status.words
+    return [f"- Configured fallback: `{fallback}` ({status}), from `[model].fallback`"]
 
 
 def render(

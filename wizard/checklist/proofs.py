@@ -51,9 +51,10 @@ def model_status(detection: Detection, model_id: str) -> str:
     if model.lifecycle == Lifecycle.RETIRED:
         return "retired"
     if model.callable is False:
-        return f"refused: {model.reason}" if model.reason else "refused"
+        why = model.reason.short if model.reason else "refused"
+        return "refused" if why == "refused" else f"refused ({why})"
     if model.callable is None and model.reason:
-        return f"unknown ({model.reason})"
+        return f"unknown ({model.reason.short})"
     return STATUS_WORDS[model.callable]
 
 

@@ -6,11 +6,15 @@ from wizard import checklist, memory
 from wizard import verdict as verdicts
 from wizard.diagnosis import Diagnosis
 from wizard.errors import ExitCode, UsageError
-from wizard.flow.admin_key import read_given_limits
 from wizard.flow.key import obtain_key
-from wizard.flow.network import describe_configured, incomplete_reason, run_detection
+from wizard.flow.network import (
+    describe_configured,
+    describe_fallback,
+    incomplete_reason,
+)
+from wizard.flow.online import detect_project, judge_project
 from wizard.flow.outputs import check_targets, remember, write_checklist
-from wizard.flow.prepare import add_mismatch, env_override, preferred_lines, prepare
+from wizard.flow.prepare import preferred_lines, prepare
 from wizard.flow.session import Context
 from wizard.report import Report
 from wizard.vocab import Status
@@ -81,23 +85,14 @@ def _check(ctx: Context) -> Report:
         check_targets(ctx, prepared)  # before the network, not after it
     key = obtain_key(ctx, prepared.files, allow_prompt=False)
     previous = memory.load(ctx.store, ctx.options.project, key.fingerprint)
-    detection = run_detection(ctx, key, prepared.configured, prefer)
-    detection.admin_limits = read_given_limits(ctx, key, detection)
+    detection = detect_project(ctx, prepared, key, prefer)
     for line in memory.changes_since(previous, detection):
         ctx.ui.say(line)
-    code, override = verdicts.judge(detection, env_override(ctx, prepared.sources))
-    add_mismatch(prepared, detection)
-    report = Report(ctx.options.command, code, detection=detection, sources=prepared.sources)
-    if detection.admin_limits is not None:
-        report.diagnoses += detection.admin_limits.beyond(detection.diagnoses)
-    report.fields["reason"] = verdicts.reason(
-        code,
-        detection.diagnoses,
-        detection.configured,
-        detection.configured_model,
-        detection.recommended,
-    )
-    _tell(ctx, report, code, override)
+    online = judge_project(ctx, prepared, detection)
+    report = Report(ctx.options.command, online.code, detection=detection, sources=prepared.sources)
+    report.diagnoses += online.beyond
+    report.fields["reason"] = online.reason
+    _tell(ctx, report, online.code, online.override)
     remember(ctx, detection)
     if ctx.options.write_checklist:
         report.checklist = write_checklist(ctx, detection)
@@ -114,8 +109,8 @@ def _tell(ctx: Context, report: Report, code: ExitCode, override: Diagnosis | No
     ui.diagnoses(report.all_diagnoses())
     if detection.models:
         ui.say(
-            f"Configured: {describe_configured(detection)} ({detection.configured_status.words}); "
-            f"recommended: {detection.recommended or 'none'}."
+            f"Configured: {describe_configured(detection)} ({detection.configured_status.words})"
+            f"{describe_fallback(detection)}; recommended: {detection.recommended or 'none'}."
         )
     step = checklist.first_open(detection) if override is None and code.is_verdict else None
     if override is not None and code == ExitCode.UNAVAILABLE:
@@ -133,4 +128,5 @@ def _tell(ctx: Context, report: Report, code: ExitCode, override: Diagnosis | No
         where = f" {step.url}" if step.url else ""
         ui.warn(f"Next: {step.title}: {step.next_step or ''}{where}".rstrip())
     elif code in verdicts.SENTENCES:
-        (ui.ok if code == ExitCode.OK else ui.warn)(verdicts.SENTENCES[code])
+        words = verdicts.sentence(code, detection.configured_status, detection.configured_fallback)
+        (ui.ok if code == ExitCode.OK else ui.warn)(words)

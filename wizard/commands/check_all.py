@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 from wizard import verdict as verdicts
+from wizard.detection.result import fallback_json
 from wizard.diagnosis import Diagnosis
 from wizard.errors import Declined, FilesError, UsageError
 from wizard.fleet import fix as fixing
@@ -213,8 +214,9 @@ def project_reason(member: Member) -> str | None:
     """The project's verdict in one sentence, by the rule a single `check` follows."""
     view = member.detection
     resolved = view.configured_model if view is not None else member.configured
+    fallback = view.resolve(member.fallback) if view is not None else member.fallback
     return verdicts.reason(
-        member.code, member.diagnoses, member.configured, resolved, member.recommended
+        member.code, member.diagnoses, member.configured, resolved, member.recommended, fallback
     )
 
 
@@ -285,6 +287,7 @@ def _project_json(member: Member, fix: fixing.Fix | None) -> JsonObject:
             "model": member.configured,
             "resolved": view.configured_model if view else None,
             "status": str(member.status),
+            "fallback": fallback_json(member.fallback, member.fallback_status),
             "sources": dict(member.prepared.sources)
             if member.prepared
             else {str(source): None for source in ModelSource},

@@ -1,10 +1,12 @@
-"""`flux-setup doctor`: one pass/fail list, read top to bottom: the key, the project, the
-configured model and the recommendation (from a live check, or the saved catalogue with
---offline), the limits, the last check, the versions. Each failing line has its fix; the exit
-code is the worst line's, by `check`'s verdict rule.
+"""`flux-setup doctor`: one list, read top to bottom: the key, the project, the configured
+model, its fallback and the recommendation (from a live check, or the saved catalogue with
+--offline), the limits, the last check, the versions. Each line is pass (proven now), warn
+(unknown or unproven), fail (refused or broken, with its fix) or skip; the exit code is the
+worst failing line's, by `check`'s verdict rule.
 
-The verdict lines are `check`'s own (and `check --offline`'s): that command runs here with its
-output kept aside, so the two cannot disagree."""
+The verdict lines are read from the typed findings `check` (or `check --offline`'s judgement)
+makes: that command runs here with its output kept aside, so the two cannot disagree, and no
+JSON is read back (`doctor_lines`)."""
 
 from __future__ import annotations
 
@@ -16,298 +18,278 @@ from importlib import metadata
 
 from wizard import __version__, gitguard, memory
 from wizard import verdict as verdicts
+from wizard.commands.doctor_lines import (
+    Line,
+    State,
+    Timer,
+    admin_lines,
+    configured_line,
+    fallback_line,
+    header_limits_line,
+    key_line,
+    overall,
+    recommendation_line,
+)
 from wizard.constants import KEY_VAR
+from wizard.detection import Detection
 from wizard.errors import ExitCode, WizardError
 from wizard.flow.key import tolerant_discovery
 from wizard.flow.key_store import Storage, storage
-from wizard.flow.prepare import Prepared, env_override, prepare
-from wizard.flow.saved import age_of, is_stale
+from wizard.flow.online import detect_project, judge_project
+from wizard.flow.outputs import remember
+from wizard.flow.prepare import Prepared, env_override, preferred_lines, prepare
+from wizard.flow.saved import age_of, is_stale, judge_saved, saved_record
 from wizard.flow.session import Context
-from wizard.jsontypes import JsonObject, as_list, as_object
-from wizard.keys import KeyDiscovery, check_form
-from wizard.limits.findings import Limits
+from wizard.jsontypes import JsonObject
+from wizard.keys import ApiKey, KeyDiscovery, check_form
 from wizard.prompts import NoInput
 from wizard.render import UI
 from wizard.report import Report
 
 
-@dataclass
-class Check:
-    id: str
-    ok: bool
-    summary: str
-    fix: str | None = None
-    code: ExitCode = ExitCode.OK  # what it weighs in the exit code (0: advice only)
+@dataclass(frozen=True)
+class Verdict:
+    """What the check found, typed: its lines, and the detection the JSON shows."""
 
-    def to_json(self) -> dict[str, object]:
-        return {"id": self.id, "ok": self.ok, "summary": self.summary, "fix": self.fix}
+    lines: list[Line]
+    detection: Detection | None
 
 
 def doctor(ctx: Context) -> Report:
     if ctx.options.api_key_stdin:  # read once: the key line and the check both need it
         piped = ctx.read_stdin()
         ctx = replace(ctx, read_stdin=lambda: piped)
-    checks: list[Check] = []
+    timer = Timer()
     try:
         prepared = prepare(ctx)
     except WizardError as err:  # a broken file: said as its line, the rest still told
-        checks.append(Check("project", False, err.message, err.fix, err.code))
-        return _finish(ctx, checks, None)
+        line = Line("project", State.FAIL, err.message, err.fix, err.code, timer.lap())
+        return _finish(ctx, [line], None, None)
     found, trouble = tolerant_discovery(ctx, prepared.files)
     kept = storage(found, prepared.files, trouble)
-    checks += [_key(found), _kept(kept), *_project(ctx, prepared, found)]
-    verdict = (
-        _verdict(ctx) if found.key is not None and check_form(found.key.reveal()) is None else None
-    )
-    checks += verdict.checks if verdict else []
-    last = _last_check(ctx, found)
-    org = _organization(verdict.data if verdict else None, ctx, found)
-    if org and checks[0].ok:
-        checks[0].summary = checks[0].summary.rstrip(".") + f", organisation {org}."
-    checks.append(last)
-    checks.append(_versions())
-    report = _finish(ctx, checks, verdict.report if verdict else None)
+    project = _timed(_project(ctx, prepared, found), timer)
+    usable = found.key is not None and check_form(found.key.reveal()) is None
+    verdict = _verdict(ctx, prepared, found.key) if usable and found.key else None
+    detection = verdict.detection if verdict else None
+    checked = _timed(verdict.lines if verdict else [], timer)
+    stored = _kept(kept)
+    lines = [key_line(found, detection), *([stored] if stored else []), *project, *checked]
+    lines += _timed([_last_check(ctx, found), _versions()], timer)
+    report = _finish(ctx, lines, detection, prepared)
     report.fields["storage"] = kept.to_json()
     return report
 
 
-def _kept(kept: Storage) -> Check:
-    """Where the key is kept: a keyring that fails is a failure; plaintext is advice (!)."""
-    return Check("key_storage", not kept.failed, f"The key is kept in {kept.line}.",
-                 kept.fix if kept.warns else None,
-                 ExitCode.KEY if kept.failed else ExitCode.OK)  # fmt: skip
-
-
-def _organization(data: JsonObject | None, ctx: Context, found: KeyDiscovery) -> str | None:
-    """The organisation this key belongs to: from the check just made, else its last record."""
-    key = as_object((data or {}).get("key"))
-    if key.get("organization_id"):
-        return str(key["organization_id"])
-    if found.key is None:
-        return None
-    record = memory.load_for_key(ctx.store, ctx.options.project, found.key.fingerprint)
-    return record.organization_id if record else None
-
-
-def _key(found: KeyDiscovery) -> Check:
-    key = found.key
-    if key is None:
-        return Check(
-            "key", False, "No API key found.", "`flux-setup run` sets one up.", ExitCode.KEY
+def _kept(kept: Storage) -> Line | None:
+    """Where the key is kept, read now: the keyring passes; a plaintext file is advice (!);
+    a keyring the project names that cannot give the key fails (exit 3); no key at all is
+    the key line's failure alone."""
+    if kept.failed:
+        return Line(
+            "key_storage", State.FAIL, f"The key is kept in {kept.line}.", kept.fix, ExitCode.KEY
         )
-    problem = check_form(key.reveal())
-    if problem is not None:
-        return Check("key", False, problem.message, problem.next_step, ExitCode.KEY)
-    conflict = found.describe_conflict()
-    summary = f"Key {key.fingerprint} from {key.source.label}."
-    if conflict:
-        return Check("key", True, f"{summary} {conflict}", None)
-    return Check("key", True, summary)
+    if kept.stored is None:  # no key at all: the key line's failure says it
+        return None
+    if kept.plaintext:
+        return Line("key_storage", State.WARN, f"The key is kept in {kept.line}.", kept.fix)
+    return Line("key_storage", State.PASS, f"The key is kept in {kept.line}.")
 
 
-def _project(ctx: Context, prepared: Prepared, found: KeyDiscovery) -> list[Check]:
+def _timed(lines: list[Line], timer: Timer) -> list[Line]:
+    """A group of lines made by one step: the step's time on its first line."""
+    took = timer.lap()
+    return [replace(line, duration_ms=took if i == 0 else 0) for i, line in enumerate(lines)]
+
+
+def _project(ctx: Context, prepared: Prepared, found: KeyDiscovery) -> list[Line]:
     files, cfg = prepared.files, prepared.files.config
     where = cfg.display if cfg.location.exists else "no Flux config yet"
-    checks = [
-        Check(
-            "config",
-            not cfg.needs_migration,
-            f"Project {files.project}: {where}"
-            + (f", schema {cfg.version}" if cfg.location.exists else "")
-            + (", .env" if files.env_before is not None else "")
-            + ".",
-            "`flux-setup migrate` brings it to the newest schema." if cfg.needs_migration else None,
-        )
+    summary = (
+        f"Project {files.project}: {where}"
+        + (f", schema {cfg.version}" if cfg.location.exists else "")
+        + (", .env" if files.env_before is not None else "")
+        + "."
+    )
+    lines = [
+        Line("config", State.WARN, summary, "`flux-setup migrate` brings it to the newest schema.")
+        if cfg.needs_migration
+        else Line("config", State.PASS, summary)
     ]
     source = prepared.winner.label if prepared.winner else None
-    checks.append(
-        Check(
+    lines.append(
+        Line("model", State.PASS, f"Model {prepared.configured} from {source}.")
+        if prepared.configured
+        else Line(
             "model",
-            prepared.configured is not None,
-            f"Model {prepared.configured} from {source}."
-            if prepared.configured
-            else verdicts.NO_MODEL,
-            None if prepared.configured else "`flux-setup run` chooses one.",
-            ExitCode.OK if prepared.configured else ExitCode.UNAVAILABLE,
+            State.FAIL,
+            verdicts.NO_MODEL,
+            "`flux-setup run` chooses one.",
+            ExitCode.UNAVAILABLE,
         )
     )
     override = env_override(ctx, prepared.sources)
     if override is not None:
-        checks.append(Check("environment", False, override.message, override.next_step))
+        lines.append(Line("environment", State.WARN, override.message, override.next_step))
     if found.key is not None and files.env_values.get(KEY_VAR):
-        guard = gitguard.inspect(files.project, files.env_path, ctx.environ)
-        tracked = guard.repository and guard.tracked
-        checks.append(
-            Check(
-                "git",
-                not tracked,
-                f"{files.env_path.name} holds the key and git tracks it: one push from a leak."
-                if tracked
-                else f"{files.env_path.name} holds the key and git does not track it.",
-                f"`git rm --cached {files.env_path.name}`, then add it to .gitignore."
-                if tracked
-                else None,
-                ExitCode.FILES if tracked else ExitCode.OK,
-            )
+        lines.append(_git(ctx, prepared))
+    return lines
+
+
+def _git(ctx: Context, prepared: Prepared) -> Line:
+    files = prepared.files
+    guard = gitguard.inspect(files.project, files.env_path, ctx.environ)
+    name = files.env_path.name
+    if guard.repository and guard.tracked:
+        return Line(
+            "git",
+            State.FAIL,
+            f"{name} holds the key and git tracks it: one push from a leak.",
+            f"`git rm --cached {name}`, then add it to .gitignore.",
+            ExitCode.FILES,
         )
-    return checks
+    return Line("git", State.PASS, f"{name} holds the key and git does not track it.")
 
 
-@dataclass
-class _Verdict:
-    checks: list[Check]
-    report: Report
-    data: JsonObject  # the report's JSON, made once
-
-
-def _verdict(ctx: Context) -> _Verdict | None:
-    """`check` (or `check --offline`) itself, its text kept aside: the configured model, the
-    recommendation and the limits, as that command judges them."""
-    from wizard.commands.check import check
-
+def _verdict(ctx: Context, prepared: Prepared, key: ApiKey) -> Verdict:
+    """The project's one online check (`flow/online.py`, as `check` makes it), its text kept
+    aside; offline, the judgement `check --offline` makes from the saved catalogue."""
+    if ctx.options.offline:
+        return _offline(ctx, prepared, key)
     quiet = replace(ctx, ui=UI(io.StringIO(), environ={}), prompter=NoInput())
     try:
-        report = check(replace(quiet, options=replace(ctx.options, command="check")))
+        detection = detect_project(quiet, prepared, key, preferred_lines(quiet, prepared.files))
     except WizardError as err:
-        line = Check("configured", False, err.message, err.fix, err.code)
-        failed = Report.failure(ctx.options.command, err.code, err.message, err.fix)
-        return _Verdict([line], failed, failed.to_json())
-    code = report.exit_code
-    data = report.to_json()
-    configured = as_object(data.get("configured"))
-    reason = data.get("reason") or verdicts.SENTENCES.get(code, f"exit {int(code)}")
-    checks = [
-        Check(
+        return Verdict([Line("configured", State.FAIL, err.message, err.fix, err.code)], None)
+    online = judge_project(quiet, prepared, detection)
+    remember(quiet, detection)  # the state `check` saves: `check --offline` reads it next
+    code, reason = online.code, online.reason
+    lines = [
+        configured_line(detection, code, reason),
+        fallback_line(detection),
+        recommendation_line(detection),
+    ]
+    admin = detection.admin_limits
+    if admin is not None:
+        lines += admin_lines(admin, detection.configured_model)
+    headers = header_limits_line(detection)
+    if headers is not None and not (admin and admin.read):
+        lines.append(headers)
+    return Verdict(lines, detection)
+
+
+def _offline(ctx: Context, prepared: Prepared, key: ApiKey) -> Verdict:
+    """By the saved catalogue: nothing is proven now, so the best a line gets is warn."""
+    try:
+        record = saved_record(ctx, key)
+        result = judge_saved(ctx, record, prepared, preferred_lines(ctx, prepared.files))
+    except WizardError as err:
+        return Verdict([Line("configured", State.FAIL, err.message, err.fix, err.code)], None)
+    judged, code, day = result.verdict, result.code, record.checked_at[:10]
+    reason = verdicts.reason(
+        code,
+        result.diagnoses,
+        prepared.configured,
+        judged.model.id if judged.model else None,
+        judged.recommended,
+        prepared.fallback,
+    ) or verdicts.sentence(code, judged.status, prepared.fallback)
+    said = f"{prepared.configured} is {judged.status.words} (by the saved catalogue of {day})"
+    failed = code == ExitCode.UNAVAILABLE or judged.status.unusable
+    lines = [
+        Line(
             "configured",
-            code == ExitCode.OK,
-            f"{configured.get('model') or 'No model'} is {configured.get('status')}"
-            + (" (by the saved catalogue)" if ctx.options.offline else "")
-            + f": {reason}",
-            _first_step(data, code) if code != ExitCode.OK else None,
+            State.FAIL if failed else State.WARN,
+            f"{said}: {reason}",
+            "`flux-setup check` online proves it." if not failed else "`flux-setup run` fixes it.",
             code,
         )
     ]
-    recommended = data.get("recommended")
-    if recommended:
-        checks.append(Check("recommendation", True, f"Recommended: {recommended}."))
-    admin = report.detection.admin_limits if report.detection else None
-    if admin is not None:
-        checks += _admin(admin, data)
-    limits = as_object(data.get("ratelimits"))
-    if limits and not (admin and admin.read):
-        shown = ", ".join(f"{k} {v}" for k, v in sorted(limits.items()) if k.endswith("-limit"))
-        checks.append(Check("limits", True, f"Rate limits (from the API's headers): {shown}."))
-    return _Verdict(checks, report, data)
-
-
-def _admin(admin: Limits, data: JsonObject) -> list[Check]:
-    """The Admin API's lines: the organisation and this key's record, then the limits of the
-    configured model's group and the spend limits; a problem it proves fails its line."""
-    org = f"organisation {admin.organization.name}" if admin.organization else "no organisation"
-    record = admin.api_key
-    said = f"this key's record {record.name!r}, {record.status}" if record else admin.api_key_note
-    problems = [d for d in admin.diagnoses if d.code.exit_code is not None]
-    first = problems[0] if problems else None
-    checks = [
-        Check(
-            "admin",
-            first is None,
-            f"Admin API ({admin.admin_fingerprint}): {org}; {said}."
-            + (f" {first.message}" if first else ""),
-            first.next_step if first else None,
-            first.code.exit_code or ExitCode.OK if first else ExitCode.OK,
-        )
-    ]
-    if admin.read:
-        model = as_object(data.get("configured")).get("model")
-        group = admin.group_of(model if isinstance(model, str) else None)
-        spend = "; ".join(s.describe() for s in admin.spend_limits or []) or admin.spend_note
-        checks.append(
-            Check(
-                "limits",
-                True,
-                (
-                    f"Rate limits of {model} ({group.name}): {group.describe()}."
-                    if group
-                    else "No rate-limit group lists the configured model."
-                )  # fmt: skip
-                + (f" Spend: {spend}" if spend else ""),
+    if prepared.fallback:
+        status = judged.fallback_status
+        due = verdicts.fallback_due(prepared.fallback, status)
+        lines.append(
+            Line(
+                "fallback",
+                State.FAIL if due else State.WARN,
+                f"Fallback {prepared.fallback} (from [model].fallback) is {status.words} (by the saved catalogue of {day}).",
+                "`flux-setup run` sets another fallback."
+                if due
+                else "`flux-setup check` online proves it.",
+                ExitCode.DEPRECATED if due else ExitCode.OK,
             )
         )
-    return checks
+    else:
+        lines.append(Line("fallback", State.SKIP, "No fallback configured ([model].fallback)."))
+    if judged.recommended:
+        lines.append(
+            Line(
+                "recommendation",
+                State.WARN,
+                f"Recommended by the check of {day}: {judged.recommended}.",
+            )
+        )
+    return Verdict(lines, None)
 
 
-def _first_step(data: JsonObject, code: ExitCode) -> str:
-    """The one thing to do: the checklist's first open item, else the first diagnosis' step,
-    else what the verdict asks for."""
-    items = [as_object(i) for i in as_list(data.get("checklist_items"))]
-    open_items = [i for i in items if not i.get("done")]
-    if open_items:
-        return str(open_items[0].get("next_step") or open_items[0].get("title"))
-    diagnoses = [as_object(d) for d in as_list(data.get("diagnosis"))]
-    if diagnoses:
-        return str(diagnoses[0].get("next_step"))
-    if code.is_verdict and data.get("recommended"):
-        return f"`flux-setup run` switches Flux to {data['recommended']}."
-    return "`flux-setup check` says what stands in the way."
-
-
-def _last_check(ctx: Context, found: KeyDiscovery) -> Check:
+def _last_check(ctx: Context, found: KeyDiscovery) -> Line:
     fingerprint = found.key.fingerprint if found.key else None
     record = (
         memory.load_for_key(ctx.store, ctx.options.project, fingerprint) if fingerprint else None
     )
     if record is None:
-        return Check(
+        return Line(
             "last-check",
-            False,
+            State.WARN,
             "No online check of this key on record: `check --offline` has no catalogue.",
             "`flux-setup check` once with network access.",
         )
     days = age_of(record.checked_at, ctx.now())  # by check --offline's own reading
-    stale = is_stale(days)
     org = f", organisation {record.organization_id}" if record.organization_id else ""
-    return Check(
-        "last-check",
-        not stale,
+    summary = (
         f"Last online check: {record.checked_at[:10] or 'unknown'}"
-        + (f" ({days} days ago)" if days is not None else "")
-        + f"{org}.",
-        "`flux-setup check` refreshes it." if stale else None,
+        + (f" ({days} day{'s' if days != 1 else ''} ago)" if days is not None else "")
+        + f"{org}."
     )
+    if is_stale(days):
+        return Line("last-check", State.WARN, summary, "`flux-setup check` refreshes it.")
+    return Line("last-check", State.PASS, summary)
 
 
-def _versions() -> Check:
+def _versions() -> Line:
     def version(name: str) -> str:
         try:
             return metadata.version(name)
         except metadata.PackageNotFoundError:
             return "not installed"
 
-    return Check(
+    return Line(
         "versions",
-        True,
+        State.PASS,
         f"flux-setup {__version__}, anthropic {version('anthropic')}, genai-prices "
         f"{version('genai-prices')}, Python {platform.python_version()} ({sys.platform}).",
     )
 
 
-def _finish(ctx: Context, checks: list[Check], verdict: Report | None) -> Report:
+def _finish(
+    ctx: Context, lines: list[Line], detection: Detection | None, prepared: Prepared | None
+) -> Report:
     ui = ctx.ui
-    for c in checks:
-        if c.ok and c.fix:  # passed, with advice (a key in plaintext)
-            ui.warn(c.summary)
-            ui.say(f"  fix: {c.fix}")
-        elif c.ok:
-            ui.ok(c.summary)
-        else:
-            ui.say(f"✗ {c.summary}", style="red")
-            if c.fix:
-                ui.say(f"  fix: {c.fix}")
-    code = verdicts.overall(c.code for c in checks)
-    passed = sum(c.ok for c in checks)
-    ui.say(f"{passed} of {len(checks)} checks pass (exit {int(code)}).")
-    report = Report(ctx.options.command, code, fields={"checks": [c.to_json() for c in checks]})
-    if verdict is not None and verdict.detection is not None:
-        report.detection, report.sources = verdict.detection, verdict.sources
+    styles = {State.FAIL: "red", State.WARN: "yellow"}
+    for line in lines:
+        ui.say(f"{line.state.mark} {line.summary}", style=styles.get(line.state))
+        if line.fix and line.state in (State.FAIL, State.WARN):
+            ui.say(f"  fix: {line.fix}")
+    code = verdicts.overall(line.code for line in lines)
+    counts = {s: sum(line.state == s for line in lines) for s in State}
+    ui.say(
+        f"{counts[State.PASS]} passed, {counts[State.WARN]} to check, {counts[State.FAIL]} "
+        f"failed{f', {counts[State.SKIP]} skipped' if counts[State.SKIP] else ''} (exit {int(code)})."
+    )
+    fields: JsonObject = {
+        "status": str(overall(lines)),
+        "checks": [line.to_json() for line in lines],
+    }
+    report = Report(ctx.options.command, code, fields=fields)
+    if detection is not None and prepared is not None:
+        report.detection, report.sources = detection, prepared.sources
     return report

@@ -10,9 +10,10 @@ from collections.abc import Callable, Sequence
 from wizard import memory, untrusted
 from wizard.catalog import Catalog, Model
 from wizard.detection import Detection
+from wizard.detection.steps import settling_cap
 from wizard.errors import ExitCode, UsageError, WizardError
 from wizard.flow.key import obtain_key
-from wizard.flow.network import run_detection
+from wizard.flow.online import detect_project
 from wizard.flow.prepare import preferred_lines, prepare
 from wizard.flow.session import Context
 from wizard.report import Report
@@ -31,15 +32,16 @@ def models(ctx: Context) -> Report:
     prefer = preferred_lines(ctx, prepared.files)
     key = obtain_key(ctx, prepared.files, allow_prompt=False)
     named = _named(o.verify_models)
-    detection = run_detection(
+    detection = detect_project(  # the project's model and fallback: said as check says them
         ctx,
+        prepared,
         key,
-        None,
         prefer,
         extra=named,  # IDs given are verified with the listing, in round one
         verify=o.verify_models is not None,
         choose=_chooser(o.verify_models or "all", named, o.line),
         concurrency=CONCURRENCY,
+        admin=False,
     )
     shown = _shown(detection, o.line, o.include_retired)
     if not detection.listed:
@@ -139,8 +141,18 @@ def _summary(ctx: Context, detection: Detection, shown: list[Model]) -> None:
         return
     left = f", {unknown} not verified" if unknown else ""
     ctx.ui.say(f"{len(callable_)} callable, {len(refused)} refused{left} of {len(shown)} listed.")
+    ctx.ui.say(recommendation_words(detection))
+
+
+def recommendation_words(detection: Detection) -> str:
+    """One recommendation, or why there is none, and at most one --max-verify that settles
+    it (the cap's diagnosis names the same number)."""
+    if detection.recommended and detection.settled:
+        return f"Recommended: {detection.recommended} (proven by a call now)."
     if detection.unverified:
-        ctx.ui.say(
-            f"The cap of {detection.max_verify} billed calls left {len(detection.unverified)} "
-            f"unverified: rerun with --max-verify {min(50, detection.max_verify + len(detection.unverified))}."
+        return (
+            f"No model is recommended yet: the cap of {detection.max_verify} billed calls left "
+            f"{len(detection.unverified)} unverified; rerun with --max-verify "
+            f"{settling_cap(detection)}."
         )
+    return "No model of your preferred lines is proven callable, so none is recommended."

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from wizard import memory
 from wizard import verdict as verdicts
+from wizard.detection.result import fallback_json
 from wizard.diagnosis import Diagnosis
 from wizard.errors import ExitCode, WizardError
 from wizard.export import snapshot
@@ -57,7 +58,7 @@ def check_offline(ctx: Context) -> Report:
             f"No API key found: reading the last check of this project ({record.key_fingerprint})."
         )
     result = judge_saved(ctx, record, prepared, prefer, snapshot_path)
-    _tell(ctx, result, prepared.configured, snapshot=snapshot_path is not None)
+    _tell(ctx, result, prepared, snapshot=snapshot_path is not None)
     report = Report(o.command, result.code, diagnoses=result.diagnoses, sources=prepared.sources)
     report.fields.update(_fields(result, key, prepared))
     return report
@@ -79,7 +80,7 @@ def _missing(key: ApiKey | None) -> Diagnosis:
     return Diagnosis(Code.CATALOG_MISSING, err.message, err.fix or "")
 
 
-def _tell(ctx: Context, result: Offline, configured: str | None, *, snapshot: bool) -> None:
+def _tell(ctx: Context, result: Offline, prepared: Prepared, *, snapshot: bool) -> None:
     ui, record, age, verdict, code = ctx.ui, result.record, result.age, result.verdict, result.code
     ago = f"{age} day{'s' if age != 1 else ''} ago" if age is not None else "date unknown"
     made = (
@@ -87,13 +88,15 @@ def _tell(ctx: Context, result: Offline, configured: str | None, *, snapshot: bo
     )
     ui.say(f"{made} of {record.checked_at[:10]} ({ago}).")
     ui.diagnoses(result.diagnoses)
+    fallback = prepared.fallback
+    also = f", fallback {fallback} ({verdict.fallback_status.words})" if fallback else ""
     if snapshot:
-        ui.say(f"Configured: {configured or 'none'}.")
+        ui.say(f"Configured: {prepared.configured or 'none'}{also}.")
         if code == ExitCode.OK:
             ui.ok("By the snapshot, the configured model is current: not retired or retiring soon.")
         return
     ui.say(
-        f"Configured: {configured or 'none'} ({verdict.status.words}); "
+        f"Configured: {prepared.configured or 'none'} ({verdict.status.words}){also}; "
         f"recommended by that check: {verdict.recommended or 'none'}."
     )
     if code == ExitCode.OK:
@@ -116,6 +119,7 @@ def _fields(result: Offline, key: ApiKey | None, prepared: Prepared) -> JsonObje
             "model": prepared.configured,
             "resolved": verdict.model.id if verdict.model else None,
             "status": str(verdict.status),
+            "fallback": fallback_json(prepared.fallback, verdict.fallback_status),
             "sources": dict(prepared.sources),
         },
         "recommended": verdict.recommended,
@@ -125,5 +129,6 @@ def _fields(result: Offline, key: ApiKey | None, prepared: Prepared) -> JsonObje
             prepared.configured,
             verdict.model.id if verdict.model else None,
             verdict.recommended,
+            prepared.fallback,
         ),
     }

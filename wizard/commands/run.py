@@ -12,11 +12,11 @@ from wizard.diagnosis import Diagnosis
 from wizard.errors import Declined, ExitCode, FilesError, UsageError, WizardError
 from wizard.fileio import check_target
 from wizard.flow import consent, plan_notes
-from wizard.flow.admin_key import read_given_limits
 from wizard.flow.fallback import choose_fallback
 from wizard.flow.key import obtain_key
 from wizard.flow.key_store import KEPT_AS, choose_keeping, keep_in_keyring, keyring_reader
-from wizard.flow.network import incomplete_reason, run_detection, verify_choice
+from wizard.flow.network import incomplete_reason, verify_choice
+from wizard.flow.online import detect_project
 from wizard.flow.outputs import check_targets, checklist_change, remember, write_checklist
 from wizard.flow.prepare import Prepared, config_mismatch, env_override, preferred_lines, prepare
 from wizard.flow.session import Context
@@ -38,10 +38,9 @@ def run(ctx: Context) -> Report:
     prefer = preferred_lines(ctx, prepared.files)
     key = obtain_key(ctx, prepared.files, allow_prompt=True)
     previous = memory.load(ctx.store, o.project, key.fingerprint)
-    detection = run_detection(
-        ctx, key, prepared.configured, prefer, extra=[o.model] if o.model else []
+    detection = detect_project(
+        ctx, prepared, key, prefer, extra=[o.model] if o.model else [], prove_fallback=True
     )
-    detection.admin_limits = read_given_limits(ctx, key, detection)
     for line in memory.changes_since(previous, detection):
         ctx.ui.say(line)
     if detection.models:
@@ -145,7 +144,8 @@ def _setup(ctx: Context, report: Report, prepared: Prepared, key: ApiKey, chosen
     o = ctx.options
     detection = report.detection
     assert detection is not None
-    fallback = choose_fallback(ctx, key, detection, chosen)
+    picked = choose_fallback(ctx, key, detection, chosen)
+    fallback = picked.model
     detection.fallback = fallback  # the files, the messages, --json and the checklist agree
     keep = choose_keeping(ctx, prepared.files, key)
     proposal = project.plan_setup(
@@ -160,7 +160,7 @@ def _setup(ctx: Context, report: Report, prepared: Prepared, key: ApiKey, chosen
     )
     override = env_override(ctx, prepared.sources, files_model=chosen)
     notes = plan_notes.for_switch(
-        detection, chosen, fallback, proposal, override, no_fallback_asked=o.fallback == "none"
+        detection, chosen, fallback, proposal, override, no_fallback_asked=picked.declined
     )
     for line in notes.says:
         ctx.ui.say(line)
@@ -345,7 +345,7 @@ def _choices(detection: Detection) -> list[Option]:
             # the answer stays short (60 columns); its detail goes on the line under it
             why = "successor" if leaving else f"stay on {current.line}"
             detail = (
-                f"The newest {current.line} model, successor of {configured} ({status})"
+                f"The newest {current.line} model, successor of {configured} ({status.words})"
                 if leaving
                 else f"The newest model of the {current.line} line, which Flux uses now"
             )
@@ -357,7 +357,7 @@ def _choices(detection: Detection) -> list[Option]:
                 )
             options.append(Option(f"{successor.id}  ({why})", successor.id, note=detail))
     if configured and configured != recommended and detection.usable(configured):
-        options.append(Option(f"{configured}  (current: keep it, {status})", configured))
+        options.append(Option(f"{configured}  (current: keep it, {status.words})", configured))
     taken = {o.value for o in options} | {recommended, configured}
     for model in detection.models:
         if model.id in taken or model.lifecycle == Lifecycle.RETIRED:

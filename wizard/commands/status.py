@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 from wizard import memory, schemas
 from wizard import verdict as verdicts
+from wizard.detection.result import fallback_json
 from wizard.diagnosis import Diagnosis
 from wizard.errors import ExitCode, WizardError
 from wizard.flow.key import tolerant_discovery
@@ -68,16 +69,20 @@ def status(ctx: Context) -> Report:
     kept = storage(found, prepared.files, trouble)
     diagnoses = _findings(ctx, prepared)
     last = memory.load(ctx.store, ctx.options.project)
-    _show(ctx, prepared, found, last, kept)
     key_ok = found.key is not None and check_form(found.key.reveal()) is None
-    saved = _saved_verdict(ctx, prepared, found) if key_ok and prepared.configured else None
+    # judged whenever a catalogue is saved: a fallback is judged even without a model
+    saved = _saved_verdict(ctx, prepared, found) if key_ok else None
+    _show(ctx, prepared, found, last, kept, saved)
     if saved is not None:  # the verdict `check --offline` gives, by the same rules
         diagnoses = [d for d in diagnoses if d.code != Code.ENV_OVERRIDE] + saved.diagnoses
     ctx.ui.diagnoses(diagnoses)
     code = _status_code(key_ok, prepared.configured, diagnoses, saved)
-    _verdict(ctx, code, key_ok, prepared.configured, saved)
+    _verdict(ctx, code, key_ok, prepared, saved)
     fields = {**_fields(prepared, found, last), "storage": kept.to_json()}
     if saved is not None:
+        configured = fields["configured"]
+        assert isinstance(configured, dict)
+        configured["fallback"] = fallback_json(prepared.fallback, saved.verdict.fallback_status)
         fields["verdict"] = {
             "exit_code": int(saved.code),
             "status": str(saved.verdict.status),
@@ -102,17 +107,17 @@ def _saved_verdict(ctx: Context, prepared: Prepared, found: KeyDiscovery) -> Off
 
 
 def _verdict(
-    ctx: Context, code: ExitCode, key_ok: bool, model: str | None, saved: Offline | None
+    ctx: Context, code: ExitCode, key_ok: bool, prepared: Prepared, saved: Offline | None
 ) -> None:
     """One closing line that says what the code means, never "see above" over nothing."""
-    ui = ctx.ui
+    ui, model = ctx.ui, prepared.configured
     if not key_ok:
         ui.warn(f"Flux has no usable API key (exit {int(code)}): `flux-setup run` sets one up.")
     elif not model:
         ui.warn(f"{verdicts.NO_MODEL} (exit {int(code)})")
     elif saved is not None:
         day = saved.record.checked_at[:10] or "an unknown date"
-        words = verdicts.SENTENCES.get(code, f"exit {int(code)}")
+        words = verdicts.sentence(code, saved.verdict.status, prepared.fallback)
         (ui.ok if code == ExitCode.OK else ui.warn)(f"By the check of {day}: {words}")
     elif code != ExitCode.OK:
         ui.warn(f"Flux does not run the model the files name (exit {int(code)}): see above.")
@@ -126,6 +131,7 @@ def _show(
     found: KeyDiscovery,
     last: memory.Record | None,
     kept: Storage,
+    saved: Offline | None,
 ) -> None:
     ui, cfg = ctx.ui, prepared.files.config
     ui.heading("Key")
@@ -150,6 +156,9 @@ def _show(
         value = prepared.sources[source]
         mark = "  (used)" if source == prepared.winner else ""
         ui.say(f"  {source.label:32} {value or '-'}{mark}")
+    fallback = prepared.fallback
+    state = f"  ({saved.verdict.fallback_status.words})" if saved and fallback else ""
+    ui.say(f"  {'fallback: [model].fallback':32} {fallback or '-'}{state}")
     ui.heading("Config")
     state_word = f"schema {cfg.version}" if cfg.location.exists else "not created yet"
     ui.say(f"  {cfg.location.path} ({cfg.display}, {state_word})")
@@ -159,9 +168,14 @@ def _show(
         )
     ui.heading("Last check")
     if last:
+        what = (
+            f"{last.configured} was {last.status.words}"
+            if last.configured
+            else "no model was configured"
+        )
         ui.say(
-            f"  {_age(last.checked_at, ctx.now())}: {last.configured or 'none'} was "
-            f"{last.status}; recommended {last.recommended or 'none'}."
+            f"  {_age(last.checked_at, ctx.now())}: {what}; "
+            f"recommended {last.recommended or 'none'}."
         )
     else:
         ui.say("  never: run `flux-setup check`.")
@@ -185,6 +199,7 @@ def _fields(prepared: Prepared, found: KeyDiscovery, last: memory.Record | None)
         "configured": {
             "model": model,
             "status": str(Status.UNVERIFIED if model else Status.UNSET),
+            "fallback": fallback_json(prepared.fallback, Status.UNVERIFIED),
             "sources": dict(prepared.sources),
             "winner": str(prepared.winner) if prepared.winner else None,
         },

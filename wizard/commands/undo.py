@@ -14,6 +14,7 @@ from wizard.flow.session import Context
 from wizard.jsontypes import JsonObject
 from wizard.render import shown_path
 from wizard.report import Report
+from wizard.words import plural
 
 
 def undo(ctx: Context) -> Report:
@@ -112,7 +113,9 @@ def _undo_batch(ctx: Context, name: str) -> Report:
         undone = history.undo(ctx.store, project, name=plan.changeset, force=o.force)
         restored += undone.restored
         removed += undone.removed
-        ctx.ui.ok(f"Restored {shown_path(project, ctx.cwd)} ({len(undone.restored)} files)")
+        ctx.ui.ok(
+            f"Restored {shown_path(project, ctx.cwd)} ({plural(len(undone.restored), 'file')})"
+        )
     record.status = "undone"
     batches.save(ctx.store, record)
     return Report(o.command, fields={**fields, "restored": restored, "removed": removed})

@@ -29,6 +29,9 @@ class Ledger:
         self.exhausted = False  # the cap or the request bound stopped the walk
         self.listed = False  # the listing answered: the ranking is known
         self.verify_requests = 0
+        # prove the rule's fallback below the recommendation (run, --fix), not only the
+        # configured one
+        self.prove_fallback = True
 
     def billed(self) -> int:
         return sum(1 for v in self.verifications.values() if v.ok)

@@ -13,7 +13,7 @@ from wizard.errors import ExitCode
 from wizard.jsontypes import JsonObject
 from wizard.keys import key_json
 from wizard.limits.findings import Limits
-from wizard.vocab import KeyKind, KeySource, KeyStored, Lifecycle, Status
+from wizard.vocab import KeyKind, KeySource, KeyStored, Lifecycle, ModelSource, Status
 
 # A verification call sends ~12 input tokens and gets 1 back.
 
@@ -28,6 +28,10 @@ class Detection:
     verify: bool
     configured: str | None = None
     configured_status: Status = Status.UNSET
+    # `[model].fallback` in the Flux config (the model Flux falls back to), and what it is for
+    # this key: proven like the configured model, by the same lifecycle reading.
+    configured_fallback: str | None = None
+    configured_fallback_status: Status = Status.UNSET
     models: list[Model] = field(default_factory=list)
     recommended: str | None = None
     fallback: str | None = None
@@ -71,9 +75,24 @@ class Detection:
 
     def after_change(self, chosen: str) -> Detection:
         """The same findings, describing the files as a change left them: `chosen` is now the
-        configured model, and the one it replaced is `previous`."""
-        if chosen == self.configured:
+        configured model, and the one it replaced is `previous`; the fallback written
+        (`fallback`) is now the configured fallback."""
+        if chosen == self.configured and self.fallback == self.configured_fallback:
             return self
+        fallback = self.model(self.fallback)
+        changed = replace(
+            self,
+            configured_fallback=self.fallback,
+            configured_fallback_status=(
+                fallback.status
+                if fallback
+                else Status.UNVERIFIED
+                if self.fallback
+                else Status.UNSET
+            ),
+        )
+        if chosen == self.configured:
+            return changed
         model = self.model(chosen)
         if model is not None and model.callable:
             deprecated = model.lifecycle == Lifecycle.DEPRECATED
@@ -81,7 +100,7 @@ class Detection:
         else:
             status = Status.UNVERIFIED
         return replace(
-            self,
+            changed,
             configured=chosen,
             configured_status=status,
             previous=self.configured,
@@ -99,11 +118,15 @@ class Detection:
         return str(model.lifecycle) if model.lifecycle != Lifecycle.ACTIVE else None
 
     def fallback_for(self, chosen: str | None) -> str | None:
-        """The fallback of a chosen model by the one rule (`Catalog.fallback`): what `run`
-        writes, and for the recommendation what every view names."""
+        """The fallback of a chosen model by the one rule (`Catalog.fallback`: the configured
+        one while it can stay, else the best below): what `run` writes, and for the
+        recommendation what every view names."""
         catalog = Catalog(self.models)
         found = catalog.fallback(
-            self.prefer, catalog.get(self.resolve(chosen)), unverified_ok=not self.verify
+            self.prefer,
+            catalog.get(self.resolve(chosen)),
+            unverified_ok=not self.verify,
+            configured=self.resolve(self.configured_fallback),
         )
         return found.id if found else None
 
@@ -140,12 +163,9 @@ class Detection:
 
     def shown_models(self) -> list[Model]:
         """The models a table shows: retired ones are history, not choices, except the
-        configured one, whose fate must show."""
-        return [
-            m
-            for m in self.models
-            if m.lifecycle != Lifecycle.RETIRED or m.id == self.configured_model
-        ]
+        configured model and fallback, whose fate must show."""
+        mine = {self.configured_model, self.resolve(self.configured_fallback)}
+        return [m for m in self.models if m.lifecycle != Lifecycle.RETIRED or m.id in mine]
 
     def usable(self, model_id: str | None) -> bool:
         """The one rule for a model the user may pick: known, not retired, not refused."""
@@ -193,6 +213,7 @@ class Detection:
             "model": self.configured,
             "resolved": self.configured_model,
             "status": str(self.configured_status),
+            "fallback": fallback_json(self.configured_fallback, self.configured_fallback_status),
             **(
                 {"previous": self.previous, "previous_status": _plain(self.previous_status)}
                 if self.previous is not None
@@ -223,7 +244,8 @@ class Detection:
                 "estimated_cost_usd_max": self.estimated_cost_usd,
                 "requests": self.requests,
                 "round_trips": self.rounds,
-                "complete": self.complete,
+                # proven by calls now: never without verification
+                "complete": self.complete and self.verify,
                 "unverified": self.unverified,
             },
             "ratelimits": self.ratelimits,
@@ -238,6 +260,16 @@ PRICE_ALL_UP_TO = 2000
 
 def estimate_cost(day: date, calls: int = DEFAULT_MAX_VERIFY) -> float:
     return round(calls * cost_ceiling_per_call_usd(day), 6)
+
+
+def fallback_json(model: str | None, status: Status) -> JsonObject:
+    """`configured.fallback`: the fallback the config names, its status, where it comes from
+    (only `[model].fallback` names one; null when none does)."""
+    return {
+        "model": model,
+        "status": str(status if model else Status.UNSET),
+        "source": str(ModelSource.CONFIG) if model else None,
+    }
 
 
 def _plain(word: Status | None) -> str | None:

@@ -9,6 +9,7 @@ from functools import partial
 from wizard.api import ApiClient
 from wizard.catalog import DEFAULT_PREFER, Catalog, Model
 from wizard.constants import DEFAULT_MAX_VERIFY, KEYS_URL, SUPPORT_URL
+from wizard.detection.configured_fallback import judge_fallback
 from wizard.detection.fold import add, fold, scoped_refusals_repeat
 from wizard.detection.ledger import MAX_VERIFY_REQUESTS, Ledger
 from wizard.detection.result import Detection
@@ -39,6 +40,8 @@ def detect(
     now: Callable[[], datetime],
     also_prefer: Sequence[Sequence[str]] = (),
     choose: Callable[[Catalog], Sequence[str]] | None = None,
+    fallback: str | None = None,
+    prove_fallback: bool = True,
 ) -> Detection:
     """Discover the models, verify the ones that decide the recommendation, explain every
     refusal. `extra` names models the user asked for (`--model`): verified like the configured
@@ -46,7 +49,9 @@ def detect(
     other line orders to walk afterwards with what the cap leaves (`check --all`, where
     projects sharing a key may rank lines differently); the result stays `prefer`'s.
     `choose`: instead of the walk, verify the models it picks from the listing (`models
-    --verify`)."""
+    --verify`). `fallback`: the configured fallback, proven after the recommendation with what
+    the cap leaves. `prove_fallback`: also prove the fallback the rule would choose (`run` and
+    `--fix` write it; `check` has no use for billed calls below the recommendation)."""
     result = Detection(
         key_source=key.source,
         key_fingerprint=key.fingerprint,
@@ -55,10 +60,12 @@ def detect(
         prefer=tuple(prefer),
         verify=verify,
         configured=configured,
+        configured_fallback=fallback,
         max_verify=max(1, max_billed),
         checked_at=now().isoformat(timespec="seconds"),
     )
     run = Ledger(client, result, Catalog([]))
+    run.prove_fallback = prove_fallback
     listing = _round_one(run, [m for m in (configured, *extra) if m] if verify else [])
     if isinstance(listing, ApiFailure):
         _listing_failed(run, listing)
@@ -67,7 +74,7 @@ def detect(
         run.listed = True
     unreachable = isinstance(listing, ApiFailure) and listing.kind == FailureKind.REFUSED
     if not run.stop and not unreachable:  # nothing answers there: no lookups of it either
-        _resolve_unlisted(run, [m for m in (configured, *extra) if m])
+        _resolve_unlisted(run, [m for m in (configured, *extra, fallback) if m])
     fold(run)
     if run.listed:
         listed_lines = {m.line for m in run.catalog.models if m.line}
@@ -225,7 +232,12 @@ def rank(result: Detection, catalog: Catalog) -> None:
     # Without the listing, a model found by ID is only itself: nothing may be ranked.
     ranking = catalog if result.listed else Catalog([])
     recommended = ranking.recommend(prefer, unverified_ok=not result.verify)
-    fallback = ranking.fallback(prefer, recommended, unverified_ok=not result.verify)
+    fallback = ranking.fallback(
+        prefer,
+        recommended,
+        unverified_ok=not result.verify,
+        configured=result.resolve(result.configured_fallback),
+    )
     result.recommended = recommended.id if recommended else None
     result.fallback = fallback.id if fallback else None
     ranked = catalog.ranked(prefer)
@@ -236,9 +248,11 @@ def rank(result: Detection, catalog: Catalog) -> None:
 
 
 def judge_configured(result: Detection, catalog: Catalog) -> None:
-    """The configured model's status, and what replaces it when it cannot stay."""
+    """The configured model's status, and what replaces it when it cannot stay; the same for
+    the configured fallback."""
     _configured_status(result, catalog)
     _advise_replacement(result, catalog)
+    judge_fallback(result, catalog)
 
 
 # Lifecycle refusals: nothing brings the model back, so the next step is its replacement. (An
@@ -279,13 +293,27 @@ def _rejected_ids(rejected: list[str], base_url: str) -> Diagnosis:
     )
 
 
+def settling_cap(result: Detection) -> int:
+    """The one --max-verify that settles what the cap left: every call made so far, one per
+    model left unverified, and one for the answer below them."""
+    return result.max_verify + len(result.unverified) + 1
+
+
 def _incomplete(result: Detection, run: Ledger) -> Diagnosis:
     names = ", ".join(result.unverified[:6]) + (" ..." if len(result.unverified) > 6 else "")
-    more = result.max_verify + len(result.unverified) + 1
+    more = settling_cap(result)
     if run.verify_requests >= MAX_VERIFY_REQUESTS:
         why = f"after {MAX_VERIFY_REQUESTS} verification requests"
     else:
         why = f"within --max-verify {result.max_verify} (calls that may be billed)"
+    if result.recommended and result.settled:  # `models --verify`: more than the walk needs
+        return Diagnosis(
+            Code.VERIFICATION_INCOMPLETE,
+            f"Left unverified {why}: {names}. The recommendation, {result.recommended}, is "
+            "proven all the same.",
+            f"Rerun with --max-verify {more} to verify them too (each call costs well under "
+            "$0.001; refusals are not billed).",
+        )
     return Diagnosis(
         Code.VERIFICATION_INCOMPLETE,
         f"Not settled {why}: {names} rank above every model proven so far and were not "

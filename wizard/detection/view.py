@@ -21,6 +21,7 @@ def for_project(
     configured: str | None,
     prefer: Sequence[str],
     key: ApiKey,
+    fallback: str | None = None,
 ) -> Detection:
     """The shared findings as a detection of this project would have made them: its own
     configured model and line order, and only the diagnoses in its scope (`in_scope`)."""
@@ -28,6 +29,7 @@ def for_project(
         shared,
         key_source=key.source,
         configured=configured,
+        configured_fallback=fallback,
         prefer=tuple(prefer),
         diagnoses=[],
         models=list(shared.models),
@@ -48,13 +50,13 @@ def in_scope(view: Detection, diagnosis: Diagnosis, ranked: Sequence[str]) -> bo
     """Whether a project's view carries a diagnosis: the key's, the account's and the run's
     always; a model's only when it is the project's own model, or ranks in the project's line
     order above its recommendation (a refusal that explains why the recommendation is not a
-    better model). Another project's model is never this project's business. `ranked`: the
-    IDs of the view's line order, best first."""
+    better model), or it is the project's configured fallback. Another project's model is
+    never this project's business. `ranked`: the IDs of the view's line order, best first."""
     model = diagnosis.model
     if model is None or diagnosis.account_wide:
         return True
     resolved = view.resolve(model)
-    if resolved == view.configured_model:
+    if resolved in (view.configured_model, view.resolve(view.configured_fallback)):
         return True
     if resolved not in ranked:
         return False

@@ -70,8 +70,23 @@ def _round(
     fallback while nothing has been refused (a rejected request is not retried that way)."""
     if not speculate or any(d.code == Code.REQUEST_REJECTED for d in run.result.diagnoses):
         return chain[: max(1, room)]
-    spec = _chain([m for m in ranked if m.line != chain[0].line], run.tried)[0][:1]
-    return chain[: max(1, room - len(spec))] + spec
+    spec = [m for m in configured_fallback(run) if m not in chain]
+    if not spec and run.prove_fallback:
+        spec = _chain([m for m in ranked if m.line != chain[0].line], run.tried)[0][:1]
+    # Without the rule's fallback to prove (`check`), nothing below the top may be billed
+    # while the top may still answer: one call down the chain until something is refused.
+    width = room - len(spec) if run.prove_fallback else 1
+    return chain[: max(1, width)] + spec
+
+
+def configured_fallback(run: Ledger) -> list[Model]:
+    """The configured fallback when a call may still prove it: listed, not retired (a retired
+    model is known refused without a call), not tried yet."""
+    result = run.result
+    model = run.catalog.get(result.resolve(result.configured_fallback))
+    if model is None or model.lifecycle == Lifecycle.RETIRED or model.callable is not None:
+        return []
+    return [] if model.id in run.tried else [model]
 
 
 def _probe_repeat(run: Ledger, ranked: list[Model]) -> list[Model]:
@@ -89,7 +104,11 @@ def _probe_repeat(run: Ledger, ranked: list[Model]) -> list[Model]:
 def _secondary(run: Ledger, ranked: list[Model], recommended: Model) -> list[Model]:
     """With the recommendation proven, what is left proves the fallback (`Catalog.fallback`:
     ranked below it, another line first), then the same-line successor of a configured model
-    that cannot stay, which the choice offers beside the recommendation."""
+    that cannot stay, which the choice offers beside the recommendation. The configured
+    fallback comes first; only it when the rule's is not wanted (`check`)."""
+    own = configured_fallback(run)
+    if own or not run.prove_fallback:
+        return own
     fallback = _chain(run.catalog.fallback_candidates(run.result.prefer, recommended), run.tried)[0]
     if fallback:
         return fallback

@@ -31,7 +31,16 @@ RELAY_NOT_FOUND = re.compile(
 
 
 def _retires(model: Model) -> str:
-    return f" (retires {model.retires_on})" if model.retires_on else ""
+    """The retirement date without a tense: a refusal is read without the day of the check,
+    and a date that has passed must not read as one to come."""
+    return f" (retirement date {model.retires_on})" if model.retires_on else ""
+
+
+def _instead(successor: Model | None) -> str:
+    """The next step of a model that cannot stay: its line's newest model, when one is known."""
+    if successor is None:
+        return "Switch to a current model."
+    return f"Switch to {successor.id}, the newest model of its line."
 
 
 def model_refusal(model_id: str, catalog: Catalog, request_id: str | None) -> Diagnosis:
@@ -47,14 +56,13 @@ def model_refusal(model_id: str, catalog: Catalog, request_id: str | None) -> Di
             model=model_id,
             request_id=request_id,
         )
-    successor = catalog.successor(model)
-    instead = f" Use {successor.id} instead." if successor else ""
+    instead = _instead(catalog.successor(model))
     if model.lifecycle == Lifecycle.RETIRED:
         when = f" on {model.retires_on}" if model.retires_on else ""
         return Diagnosis(
             Code.MODEL_RETIRED,
             f"{model_id} was retired{when}: no one can call it any more.",
-            f"Switch to a current model.{instead}",
+            instead,
             model=model_id,
             request_id=request_id,
         )
@@ -63,7 +71,7 @@ def model_refusal(model_id: str, catalog: Catalog, request_id: str | None) -> Di
             Code.MODEL_CLOSED_TO_NEW_ADOPTERS,
             f"{model_id} is deprecated{_retires(model)} and closed to organisations that did not "
             "use it before; yours did not.",
-            f"Use a current model.{instead}",
+            instead,
             model=model_id,
             request_id=request_id,
         )

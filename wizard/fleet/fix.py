@@ -13,7 +13,9 @@ from wizard.errors import FilesError, WizardError
 from wizard.fleet import batch as batches
 from wizard.fleet.scan import Member
 from wizard.flow import plan_notes
+from wizard.flow.fallback import planned_fallback
 from wizard.state import Store
+from wizard.verdict import fallback_due
 from wizard.vocab import ExitCode, Status
 
 
@@ -30,7 +32,7 @@ class Fix:
 
 def plan(members: list[Member]) -> list[Fix]:
     """A fix for each project whose verdict calls for a change that switching to the
-    recommendation makes: not when the environment's FLUX_MODEL overrides the files (no file
+    recommendation (or replacing a configured fallback that is due) makes: not when the environment's FLUX_MODEL overrides the files (no file
     change helps), nor when nothing callable is recommended."""
     fixes = []
     for member in members:
@@ -38,10 +40,11 @@ def plan(members: list[Member]) -> list[Fix]:
         if not member.code.is_verdict or member.override is not None or view is None:
             continue
         recommended = view.recommended
-        if not recommended or recommended == view.configured_model:
-            continue
+        due = fallback_due(view.configured_fallback, view.configured_fallback_status)
+        if not recommended or (recommended == view.configured_model and not due):
+            continue  # (a fallback that is due is fixed beside the model that stays)
         assert member.prepared is not None
-        fallback = view.fallback_for(recommended)
+        fallback = planned_fallback(view, recommended)
         proposal = project.plan_setup(member.prepared.files, model=recommended, fallback=fallback)
         if not proposal.plan.empty:
             notes = plan_notes.for_switch(view, recommended, fallback, proposal, None)

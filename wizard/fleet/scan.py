@@ -44,6 +44,7 @@ class Member:
     shown: str = ""  # its path as the output shows it (from the scanned folder)
     # The verdict's facts, online (from `detection`) or offline (from the saved catalogue).
     status: Status = Status.UNSET
+    fallback_status: Status = Status.UNSET  # the configured fallback's
     recommended: str | None = None
     diagnoses: list[Diagnosis] = field(default_factory=list)
     catalog: JsonObject | None = None  # offline: the saved catalogue judged by
@@ -51,6 +52,10 @@ class Member:
     @property
     def configured(self) -> str | None:
         return self.prepared.configured if self.prepared else None
+
+    @property
+    def fallback(self) -> str | None:
+        return self.prepared.fallback if self.prepared else None
 
     def fail(self, error: WizardError) -> None:
         self.error, self.code = error, error.code
@@ -79,8 +84,10 @@ class Group:
 
     @property
     def models(self) -> list[str]:
-        """Every model its projects configure: each is verified in the first round."""
-        return sorted({m.configured for m in self.members if m.configured})
+        """Every model its projects configure, and every configured fallback: each is
+        verified in the first round."""
+        named = {m.configured for m in self.members} | {m.fallback for m in self.members}
+        return sorted(model for model in named if model)
 
 
 def project_context(ctx: Context, path: Path) -> Context:
@@ -152,6 +159,8 @@ def detect_all(
                 extra=g.models if o.verify else (),
                 now=ctx.now,
                 also_prefer=g.orders[1:],
+                # --fix writes the rule's fallback, as `run --yes` would: it must be proven
+                prove_fallback=o.fix,
             )
         finally:
             client.close()
@@ -176,13 +185,18 @@ def judge_and_remember(ctx: Context, groups: Sequence[Group]) -> None:
                 continue
             assert member.prepared is not None and member.key is not None
             view = for_project(
-                shared, configured=member.configured, prefer=member.prefer, key=member.key
+                shared,
+                configured=member.configured,
+                prefer=member.prefer,
+                key=member.key,
+                fallback=member.fallback,
             )
             member.detection = view
             override = env_override(pctx, member.prepared.sources)
             member.code, member.override = verdicts.judge(view, override)
             add_mismatch(member.prepared, view)
             member.status, member.recommended = view.configured_status, view.recommended
+            member.fallback_status = view.configured_fallback_status
             member.diagnoses = view.diagnoses
             remember(pctx, view)
 
@@ -205,6 +219,7 @@ def judge_offline(ctx: Context, members: Sequence[Member]) -> None:
         result = judge_saved(pctx, record, member.prepared, member.prefer, snapshot)
         member.code = result.code
         member.status, member.recommended = result.verdict.status, result.verdict.recommended
+        member.fallback_status = result.verdict.fallback_status
         member.diagnoses = result.diagnoses
         member.catalog = catalog_json(result)
 

@@ -4,6 +4,7 @@ shown with its price, changed by a question or `--fallback ID|none`. The files, 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from wizard import prices
@@ -14,26 +15,59 @@ from wizard.flow.network import verify_choice, verify_one
 from wizard.flow.session import Context
 from wizard.keys import ApiKey
 from wizard.prompts import Option
+from wizard.vocab import Status
 
 NONE = "none"
 MAX_OFFERED = 5  # answers of the question besides "none": the best few, not the catalogue
 PROVE_AT_MOST = 3  # candidates tried for a fallback the walk did not prove
 
 
-def choose_fallback(ctx: Context, key: ApiKey, detection: Detection, chosen: str) -> str | None:
-    """The fallback for `chosen` (`plan_notes` says it, with its price); None: no fallback."""
+@dataclass(frozen=True)
+class FallbackChoice:
+    """The fallback `run` writes (None: none), and whether none is the user's own choice."""
+
+    model: str | None
+    declined: bool = False
+
+
+def choose_fallback(ctx: Context, key: ApiKey, detection: Detection, chosen: str) -> FallbackChoice:
+    """The fallback for `chosen` (`plan_notes` says it, with its price, and why it replaces
+    the configured one): `--fallback`, else the configured one while it can stay, else the
+    rule's; asked when a person is there."""
     o = ctx.options
     if o.fallback == NONE:
-        return None
+        return FallbackChoice(None, declined=True)
     fallback: str | None
     if o.fallback:
-        fallback = _given(ctx, key, detection, chosen, o.fallback)
+        return FallbackChoice(_given(ctx, key, detection, chosen, o.fallback))
+    fallback = planned_fallback(detection, chosen) or _prove(ctx, key, detection, chosen)
+    offered = candidates(detection, chosen)
+    if ctx.prompter.interactive and not o.yes and offered:
+        fallback = _ask(ctx, detection, chosen, offered, fallback)
+        return FallbackChoice(fallback, declined=fallback is None)
+    return FallbackChoice(fallback)
+
+
+def planned_fallback(detection: Detection, chosen: str) -> str | None:
+    """The fallback written beside `chosen` without a question (`run --yes`, `--fix`): the
+    configured one while it can stay, else the rule's (`Detection.fallback_for`)."""
+    return detection.fallback_for(chosen)
+
+
+def why_replaced(detection: Detection, chosen: str, fallback: str | None) -> str | None:
+    """Why the configured fallback is not the one written (None: it is, or none is set)."""
+    configured = detection.configured_fallback
+    if not configured or detection.resolve(configured) == detection.resolve(fallback):
+        return None
+    status = detection.configured_fallback_status
+    if status.fallback_due or status == Status.UNVERIFIED:
+        why = f"is {status.words}"
+    elif detection.resolve(configured) == detection.resolve(chosen):
+        why = f"is {chosen} itself"
     else:
-        fallback = detection.fallback_for(chosen) or _prove(ctx, key, detection, chosen)
-        offered = candidates(detection, chosen)
-        if ctx.prompter.interactive and not o.yes and offered:
-            fallback = _ask(ctx, detection, chosen, offered, fallback)
-    return fallback
+        why = f"does not rank below {chosen} in your line order ({', '.join(detection.prefer)})"
+    becomes = f"the fallback becomes {fallback}" if fallback else "no fallback is written"
+    return f"The configured fallback {configured} {why}: {becomes}."
 
 
 def _prove(ctx: Context, key: ApiKey, detection: Detection, chosen: str) -> str | None:

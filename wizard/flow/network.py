@@ -24,25 +24,18 @@ def run_detection(
     choose: Callable[[Catalog], Sequence[str]] | None = None,
     concurrency: int = 4,
     also_prefer: Sequence[Sequence[str]] = (),
+    fallback: str | None = None,
+    prove_fallback: bool = True,
 ) -> Detection:
-    """The detection of `check` and `run`: listing, verification, the walk. `models` passes
-    `verify` and `choose` (what to verify instead); `export` `also_prefer` (lines walked alone)."""
+    """The detection of `check` and `run` (`detect`'s options: `fallback`, `prove_fallback`).
+    `models` passes `verify` (its --verify) and `choose` (what to verify instead of the walk);
+    `export` `also_prefer` (lines walked alone)."""
     from wizard import api  # the module is light; the SDK itself is imported on first use
 
     o = ctx.options
     base_url = api.resolve_base_url(o.base_url, ctx.environ)
     verify = o.verify if verify is None else verify
-    if verify:
-        ctx.ui.say(
-            f"Verifying access with at most {o.max_verify} billed one-token calls "
-            f"(at most ${estimate_cost(ctx.now().date(), o.max_verify):.4f} in all; refusals are free; "
-            "--no-verify skips them, --max-verify sets the cap)."
-        )
-        spinning = "Discovering models and verifying access..."
-    else:
-        if choose is None:
-            ctx.ui.say("--no-verify: no verification call; models are listed, not proven callable.")
-        spinning = "Discovering models..."
+    spinning = _announce(ctx, verify, said_no_verify=choose is None)
     client = ctx.api_client(key, base_url=base_url, concurrency=concurrency)
     try:
         with ctx.ui.spinner(spinning) as note:
@@ -58,6 +51,8 @@ def run_detection(
                 now=ctx.now,
                 choose=choose,
                 also_prefer=also_prefer,
+                fallback=fallback,
+                prove_fallback=prove_fallback,
             )
     finally:
         client.close()
@@ -73,6 +68,22 @@ def run_detection(
             f"{detection.configured_model}."
         )
     return detection
+
+
+def _announce(ctx: Context, verify: bool, *, said_no_verify: bool) -> str:
+    """What the calls will cost, said before any is made; the spinner's words."""
+    o = ctx.options
+    if not verify:
+        if said_no_verify:
+            ctx.ui.say("--no-verify: no verification call; models are listed, not proven callable.")
+        return "Discovering models..."
+    cost = estimate_cost(ctx.now().date(), o.max_verify)
+    ctx.ui.say(
+        f"Verifying access with at most {o.max_verify} billed one-token calls (at most "
+        f"${cost:.4f} in all; refusals are free; --no-verify skips them, --max-verify sets "
+        "the cap)."
+    )
+    return "Discovering models and verifying access..."
 
 
 def _source(flag: str | None, prefer: Sequence[str]) -> str:
@@ -113,6 +124,12 @@ def incomplete_reason(detection: Detection) -> str:
             "Better-ranked models were left unverified (see above), so nothing is recommended yet: "
             "rerun with the --max-verify it names."
         )
+    if not detection.listed and Code.LISTING_FAILED in codes:
+        # a refusal time does not change: its own next step settles it, never "rerun later"
+        return (
+            "The model listing was refused (see above), so which models rank higher is "
+            "unknown: follow its next step, then rerun."
+        )
     if not detection.listed:
         return "The model listing failed, so which models rank higher is unknown: rerun later."
     if Code.REQUEST_REJECTED in codes:
@@ -133,6 +150,15 @@ def describe_configured(detection: Detection) -> str:
     if resolved and resolved != detection.configured:
         return f"{configured} -> {resolved}"
     return configured
+
+
+def describe_fallback(detection: Detection) -> str:
+    """ ", fallback claude-haiku-5-5 (callable)": the configured fallback and its status, or
+    nothing when the config names none."""
+    fallback = detection.configured_fallback
+    if not fallback:
+        return ""
+    return f", fallback {fallback} ({detection.configured_fallback_status.words})"
 
 
 def verify_choice(ctx: Context, key: ApiKey, detection: Detection, model_id: str) -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from wizard import prices, project
 from wizard.detection import Detection
 from wizard.diagnosis import Diagnosis
-from wizard.flow.fallback import describe, pricier
+from wizard.flow.fallback import describe, pricier, why_replaced
 from wizard.vocab import Status
 
 # Statuses of a configured model that a run replaces (it says so, and offers the successor).
@@ -64,6 +64,9 @@ def for_switch(
         moved = line_change(detection, chosen)
         if moved:
             notes.warns.append(moved)
+    replaced = why_replaced(detection, chosen, fallback)
+    if replaced:
+        notes.says.append(replaced)
     notes.says.append(_fallback_words(detection, chosen, fallback, no_fallback_asked))
     if fallback is not None and pricier(chosen, fallback, detection.day):
         notes.warns.append(

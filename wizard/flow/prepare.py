@@ -34,6 +34,12 @@ class Prepared:
         return self.sources[winner] if winner else None
 
     @property
+    def fallback(self) -> str | None:
+        """`[model].fallback` in the config (schema 1: `fallback_model`): the only place that
+        names a fallback."""
+        return self.files.config.fallback
+
+    @property
     def winner(self) -> ModelSource | None:
         return next((source for source in ModelSource if self.sources.get(source)), None)
 

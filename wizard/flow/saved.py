@@ -13,6 +13,7 @@ from wizard import memory
 from wizard import verdict as verdicts
 from wizard.catalog import Model
 from wizard.constants import DEFAULT_WARN_DAYS, STALE_DAYS
+from wizard.detection.configured_fallback import as_fallback, replace_step, status_of
 from wizard.diagnosis import Diagnosis
 from wizard.errors import ExitCode, WizardError
 from wizard.export import snapshot as snapshot_file
@@ -30,6 +31,8 @@ class Judgement:
     model: Model | None
     recommended: str | None
     diagnoses: list[Diagnosis]
+    # the configured fallback's status by the saved catalogue (unset: none is configured)
+    fallback_status: Status = Status.UNSET
 
 
 def _day(text: str | None) -> date | None:
@@ -51,9 +54,52 @@ def missing_catalog(fingerprint: str | None) -> WizardError:
 
 
 def verdict_of(
+    record: memory.Record,
+    configured: str | None,
+    prefer: tuple[str, ...],
+    today: date,
+    warn: int,
+    fallback: str | None = None,
+) -> Judgement:
+    """The verdict the saved catalogue supports, by the same exit codes as an online check;
+    a configured fallback that needs a change makes 0 or 10 an 11, as online."""
+    judged = _primary(record, configured, prefer, today, warn)
+    if not fallback:
+        return judged
+    model = record.catalog.get(record.aliases.get(fallback, fallback))
+    judged.fallback_status = status_of(model, listed=True, answered=False)
+    if model is not None and model.id == (judged.model.id if judged.model else None):
+        return judged
+    cause = _fallback_cause(record, fallback, model, today, warn)
+    if cause is not None:
+        as_fallback(cause, configured, replace_step())
+        judged.diagnoses.append(cause)
+    if judged.code in (ExitCode.OK, ExitCode.UPGRADE_AVAILABLE) and verdicts.fallback_due(
+        fallback, judged.fallback_status
+    ):
+        judged.code = ExitCode.DEPRECATED
+    return judged
+
+
+def _fallback_cause(
+    record: memory.Record, fallback: str, model: Model | None, today: date, warn: int
+) -> Diagnosis | None:
+    """Why the configured fallback must go, by the saved catalogue (`_stop`'s reading)."""
+    if model is None:
+        return Diagnosis(
+            Code.MODEL_UNKNOWN,
+            f"{fallback} is not in the catalogue saved on {record.checked_at[:10]}.",
+            "",
+            model=fallback,
+        )
+    stop = _stop(model, record, today, warn, "`flux-setup run`")
+    return stop[2] if stop is not None else None
+
+
+def _primary(
     record: memory.Record, configured: str | None, prefer: tuple[str, ...], today: date, warn: int
 ) -> Judgement:
-    """The verdict the saved catalogue supports, by the same exit codes as an online check."""
+    """The configured model's verdict by the saved catalogue."""
     catalog = record.catalog
     recommended_model = catalog.recommend(prefer)
     recommended = recommended_model.id if recommended_model else None
@@ -186,6 +232,7 @@ def judge_saved(
         prefer,
         now.date(),
         DEFAULT_WARN_DAYS if warn_days is None else warn_days,
+        prepared.fallback,
     )
     result = Offline(verdict.code, verdict, list(verdict.diagnoses), record, age, snapshot,
                      ctx.options.max_age)  # fmt: skip

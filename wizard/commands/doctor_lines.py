@@ -1,0 +1,258 @@
+"""`doctor`'s lines from the typed findings every other command renders (the check's
+detection and verdict, the saved catalogue's judgement, the Admin API's limits): never from
+another command's JSON. Three states and a skip: `pass` only for a fact proven in this run,
+`warn` for what is unknown or unproven, `fail` for a refusal or a broken file."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from wizard import checklist
+from wizard import verdict as verdicts
+from wizard.detection import Detection
+from wizard.errors import ExitCode
+from wizard.keys import ApiKey, KeyDiscovery, check_form
+from wizard.limits.findings import Limits
+from wizard.vocab import Status, Word
+from wizard.words import ended
+
+
+class State(Word):
+    PASS = "pass"
+    WARN = "warn"
+    FAIL = "fail"
+    SKIP = "skip"
+
+    @property
+    def mark(self) -> str:
+        return {"pass": "✓", "warn": "!", "fail": "✗", "skip": "-"}[self.value]
+
+
+# worst first: the overall status is the worst line's
+_ORDER = (State.FAIL, State.WARN, State.PASS, State.SKIP)
+
+
+@dataclass(frozen=True)
+class Line:
+    id: str
+    state: State
+    summary: str
+    fix: str | None = None
+    code: ExitCode = ExitCode.OK  # what it weighs in the exit code (0: advice only)
+    duration_ms: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.state != State.FAIL
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "status": str(self.state),
+            "ok": self.ok,
+            "summary": self.summary,
+            "fix": self.fix,
+            "duration_ms": self.duration_ms,
+        }
+
+
+def overall(lines: list[Line]) -> State:
+    states = {line.state for line in lines}
+    return next((s for s in _ORDER if s in states), State.SKIP)
+
+
+@dataclass
+class Timer:
+    """How long each line took: the time since the last line was made (its share of the work)."""
+
+    clock: Callable[[], float] = time.monotonic
+    last: float = field(default_factory=time.monotonic)
+
+    def lap(self) -> int:
+        now = self.clock()
+        took, self.last = now - self.last, now
+        return max(0, round(took * 1000))
+
+
+# -- the key ---------------------------------------------------------------------------------
+
+
+def key_line(found: KeyDiscovery, detection: Detection | None) -> Line:
+    """The key: its form offline, then what the API said of it in this run. One function, so
+    a new fact about the key (where it is stored) is one more clause here."""
+    key = found.key
+    if key is None:
+        return Line(
+            "key", State.FAIL, "No API key found.", "`flux-setup run` sets one up.", ExitCode.KEY
+        )
+    problem = check_form(key.reveal())
+    if problem is not None:
+        return Line("key", State.FAIL, problem.message, problem.next_step, ExitCode.KEY)
+    summary = f"Key {key.fingerprint} from {key.source.label}."
+    conflict = found.describe_conflict()
+    if conflict:
+        summary += f" {conflict}"
+    return _key_verdict(key, summary, detection)
+
+
+def _key_verdict(key: ApiKey, summary: str, detection: Detection | None) -> Line:
+    refused = next(
+        (d for d in (detection.diagnoses if detection else []) if d.code.exit_code == ExitCode.KEY),
+        None,
+    )
+    if refused is not None:
+        return Line(
+            "key", State.FAIL, f"{summary} {refused.message}", refused.next_step, ExitCode.KEY
+        )
+    if detection is not None and (detection.listed or detection.billed_calls):
+        org = f", organisation {detection.organization_id}" if detection.organization_id else ""
+        return Line("key", State.PASS, summary.rstrip(".") + f": the API accepted it{org}.")
+    return Line(
+        "key",
+        State.WARN,
+        summary.rstrip(".") + ": not proven in this run (offline, or the API did not answer).",
+        "`flux-setup doctor` online proves it.",
+    )
+
+
+# -- the verdict -----------------------------------------------------------------------------
+
+
+def configured_line(detection: Detection, code: ExitCode, reason: str | None) -> Line:
+    """The configured model, by the check's verdict on it."""
+    status = detection.configured_status
+    if not detection.configured:
+        return Line(
+            "configured", State.FAIL, verdicts.NO_MODEL, "`flux-setup run` chooses one.", code
+        )
+    said = f"{detection.configured} is {status.words}"
+    step = _first_step(detection, code)
+    if code in (ExitCode.KEY, ExitCode.ACCOUNT, ExitCode.UNAVAILABLE) or status.unusable:
+        return Line(
+            "configured",
+            State.FAIL,
+            f"{said}: {reason or verdicts.SENTENCES.get(code, '')}".rstrip(": "),
+            step,
+            code,
+        )
+    if not detection.verify:
+        return Line(
+            "configured",
+            State.WARN,
+            f"{said}: listed, not proven callable (--no-verify made no call).",
+            "`flux-setup doctor` without --no-verify proves it.",
+        )
+    fallback_only = code == ExitCode.DEPRECATED and verdicts.fallback_due(
+        detection.configured_fallback, detection.configured_fallback_status
+    )
+    if status == Status.CALLABLE and (code == ExitCode.OK or fallback_only):
+        # (a fallback that is due is the fallback line's failure, not this one's)
+        return Line("configured", State.PASS, f"{said}: it answered a call in this run.")
+    words = reason or verdicts.sentence(code, status, detection.configured_fallback)
+    return Line("configured", State.WARN, f"{said}: {words}", step, code)
+
+
+def recommendation_line(detection: Detection) -> Line:
+    recommended = detection.recommended
+    if recommended and detection.verify and detection.complete:
+        return Line(
+            "recommendation", State.PASS, f"Recommended: {recommended} (proven by a call now)."
+        )
+    if recommended:
+        why = "--no-verify made no call" if not detection.verify else "not settled in this run"
+        return Line("recommendation", State.WARN, f"Recommended: {recommended} ({why}).")
+    return Line(
+        "recommendation",
+        State.WARN,
+        "No model is recommended: the check could not settle one in this run.",
+        "`flux-setup check` says what stands in the way.",
+    )
+
+
+def fallback_line(detection: Detection) -> Line:
+    """The configured fallback, by the same status every view gives it."""
+    fallback = detection.configured_fallback
+    if not fallback:
+        return Line("fallback", State.SKIP, "No fallback configured ([model].fallback).")
+    status = detection.configured_fallback_status
+    said = f"Fallback {fallback} (from [model].fallback) is {status.words}"
+    if verdicts.fallback_due(fallback, status):
+        cause = next(
+            (d for d in detection.diagnoses if d.model == detection.resolve(fallback)), None
+        )
+        fix = cause.next_step if cause else "`flux-setup run` sets another fallback."
+        return Line("fallback", State.FAIL, f"{said}.", fix, ExitCode.DEPRECATED)
+    if status == Status.CALLABLE:
+        return Line("fallback", State.PASS, f"{said}: it answered a call in this run.")
+    return Line(
+        "fallback", State.WARN, f"{said}: not proven in this run.", "`flux-setup check` proves it."
+    )
+
+
+def _first_step(detection: Detection, code: ExitCode) -> str:
+    """The one thing to do: the checklist's first open item, else the first diagnosis' step,
+    else what the verdict asks for."""
+    item = checklist.first_open(detection)
+    if item is not None and item.next_step:
+        return item.next_step
+    if detection.diagnoses:
+        return detection.diagnoses[0].next_step
+    if code.is_verdict and detection.recommended:
+        return f"`flux-setup run` switches Flux to {detection.recommended}."
+    return "`flux-setup check` says what stands in the way."
+
+
+# -- the limits ------------------------------------------------------------------------------
+
+
+def header_limits_line(detection: Detection) -> Line | None:
+    limits = detection.ratelimits
+    if not limits:
+        return None
+    shown = ", ".join(f"{k} {v}" for k, v in sorted(limits.items()) if k.endswith("-limit"))
+    return Line("limits", State.PASS, f"Rate limits (from the API's headers): {shown}.")
+
+
+def admin_lines(admin: Limits, model: str | None) -> list[Line]:
+    """The Admin API's lines: the organisation and this key's record, then the limits of the
+    configured model's group and the spend limits; a problem it proves fails its line, and so
+    does a spend limit reached."""
+    org = f"organisation {admin.organization.name}" if admin.organization else "no organisation"
+    record = admin.api_key
+    said = f"this key's record {record.name!r}, {record.status}" if record else admin.api_key_note
+    problems = [d for d in admin.diagnoses if d.code.exit_code is not None]
+    first = problems[0] if problems else None
+    lines = [
+        Line(
+            "admin",
+            State.FAIL if first else State.PASS,
+            f"Admin API ({admin.admin_fingerprint}): {org}; {said}."
+            + (f" {first.message}" if first else ""),
+            first.next_step if first else None,
+            (first.code.exit_code or ExitCode.OK) if first else ExitCode.OK,
+        )
+    ]
+    if admin.read:
+        lines.append(_admin_limits(admin, model))
+    return lines
+
+
+def _admin_limits(admin: Limits, model: str | None) -> Line:
+    group = admin.group_of(model)
+    spend = "; ".join(s.describe() for s in admin.spend_limits or []) or admin.spend_note
+    summary = (
+        f"Rate limits of {model} ({group.name}): {group.describe()}."
+        if group
+        else "No rate-limit group lists the configured model."
+    ) + (f" Spend: {ended(spend)}" if spend else "")
+    if any(s.reached for s in admin.spend_limits or []):
+        return Line(
+            "limits",
+            State.FAIL,
+            summary,
+            "Raise the spend limit on the limits page, or wait for the next period.",
+            ExitCode.ACCOUNT,
+        )
+    return Line("limits", State.PASS, summary)

@@ -1,0 +1,30 @@
+"""The sentences' small rules, in one home: a count with its noun, a sentence that ends once
+(a part that already ends with a stop gets no second one), and the words of a status. Every
+view builds its lines with these, so no view says "1 files", "..", or a raw code word."""
+
+from __future__ import annotations
+
+from wizard.vocab import Status
+
+STOPS = (".", "!", "?", "…")
+
+
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """ "1 file", "2 files" (`many` for an irregular plural)."""
+    return f"{count} {noun if count == 1 else many or noun + 's'}"
+
+
+def ended(text: str) -> str:
+    """The text as a sentence that ends once: a stop added only where none is."""
+    text = text.rstrip()
+    return text if not text or text.endswith(STOPS) else text + "."
+
+
+def joined(*parts: str | None) -> str:
+    """Sentences one after the other, each ended once, empty parts left out."""
+    return " ".join(ended(p) for p in parts if p and p.strip())
+
+
+def status_words(status: Status) -> str:
+    """A status as a sentence says it ("refused to this key"), never its code word."""
+    return status.words
