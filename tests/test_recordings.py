@@ -219,7 +219,7 @@ def test_the_record_target_is_checked_before_the_network(tmp_path, sim):
     (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
-    for target, code in ((fifo, 6), (tmp_path / ".env", 2), (tmp_path / "no" / "x.jsonl", 6)):
+    for target, code in ((fifo, 6), (tmp_path / ".env", 6), (tmp_path / "no" / "x.jsonl", 6)):
         result = flux("check", "--json", "--project", str(tmp_path), "--record", str(target),
                       base_url=sim.base_url)  # fmt: skip
         assert result.returncode == code, result.stdout
@@ -297,17 +297,23 @@ def test_doctor_report_holds_the_checks_the_recording_and_the_shape_never_a_valu
     assert any(e.path == "/v1/messages" for e in recording.exchanges)
 
 
-def test_a_recording_written_through_a_symlink_keeps_the_link(tmp_path, sim):
+def test_a_symlink_as_the_record_target_is_refused_and_with_force_replaced_itself(tmp_path, sim):
     (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
     real = tmp_path / "kept" / "check.jsonl"
     real.parent.mkdir()
     real.write_text("old\n")
     link = tmp_path / "check.jsonl"
     link.symlink_to(real)
-    result = flux("check", "--json", "--project", str(tmp_path), "--record", str(link),
-                  base_url=sim.base_url)  # fmt: skip
-    assert result.returncode == 0
-    assert link.is_symlink() and parse(real.read_text()).outcome["exit_code"] == 0
+    args = ("check", "--json", "--project", str(tmp_path), "--record", str(link))
+    refused = flux(*args, base_url=sim.base_url)
+    assert refused.returncode == 6 and "symbolic link" in json_of(refused)["error"]["message"]
+    assert sim.counters.snapshot()["total_requests"] == 0
+    forced = flux(*args, "--force", base_url=sim.base_url)
+    assert forced.returncode == 0
+    assert not link.is_symlink() and parse(link.read_text()).outcome["exit_code"] == 0
+    assert real.read_text() == "old\n"  # what the link led to is left alone
+    again = flux(*args, base_url=sim.base_url)  # a recording of ours is replaced unasked
+    assert again.returncode == 0
     both = flux("doctor", "--json", "--project", str(tmp_path), "--record", str(link),
-                "--report", str(real), base_url=sim.base_url)  # fmt: skip
+                "--report", str(link), base_url=sim.base_url)  # fmt: skip
     assert both.returncode == 2 and "name the same file" in both.stderr

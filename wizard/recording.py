@@ -19,12 +19,12 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Protocol
 
 from wizard.jsontypes import JsonObject, as_int, as_list, as_object
 from wizard.keys import ApiKey
 from wizard.redaction import Redactor
+from wizard.targets import Target
 
 FORMAT = "flux-setup-recording/1"
 NOTE = (
@@ -273,11 +273,11 @@ def lines(rows: list[object]) -> str:
     return "".join(json.dumps(row, ensure_ascii=True) + "\n" for row in rows)
 
 
-def write(path: Path, text: str) -> None:
-    """Atomically, mode 0600: a recording is the user's, whatever their umask."""
-    from wizard.fileio import write_atomic
+def write(target: Target, text: str) -> None:
+    """Mode 0600, a new file of ours (`targets.write`): a recording is the user's alone."""
+    from wizard import targets
 
-    write_atomic(path, text.encode("utf-8"), 0o600, keep_mode=False)
+    targets.write(target, text.encode("utf-8"), 0o600)
 
 
 @dataclass
