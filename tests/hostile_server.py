@@ -4,6 +4,7 @@ ever, and names models with escape sequences. For tests only; loopback only."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import threading
@@ -19,6 +20,54 @@ GOOD_MODELS = [
     {"id": "claude-sonnet-5-5", "display_name": "Claude Sonnet 5.5", "line": "sonnet"},
     {"id": "claude-haiku-5-5", "display_name": "Claude Haiku 5.5", "line": "haiku"},
 ]
+
+
+def secret_of(key: str) -> str:
+    """A key's secret part: what follows `sk-ant-api03-` (or `sk-ant-admin01-`)."""
+    return key.split("-", 3)[-1] if key.startswith("sk-ant-") else key
+
+
+def key_forms(key: str) -> dict[str, str]:
+    """The key as the round-4 attacks carried it: every form the scrubber must remove."""
+    secret = secret_of(key)
+    return {
+        "bare": secret,
+        "upper": secret.upper(),
+        "lower": secret.lower(),
+        "reversed": secret[::-1],
+        "base64": base64.b64encode(key.encode()).decode(),
+        "base64url": base64.urlsafe_b64encode(b"x" + secret.encode()).decode(),
+        "url": "".join(f"%{b:02X}" for b in secret.encode()),
+        "pieces": " ".join(secret[i : i + 7] for i in range(0, len(secret), 7)),
+        "dotted": ".".join(secret[i : i + 7] for i in range(0, len(secret), 7)),
+    }
+
+
+def pieces_models(key: str) -> list[dict[str, Any]]:
+    """A listing whose newest entries carry the key: an ID of 60 characters of its secret part
+    (no prefix), and a display name of its pieces; then the good models."""
+    forms = key_forms(key)
+    return [
+        {"id": forms["bare"][:60], "display_name": "Claude Opus 9", "line": "opus"},
+        {"id": "claude-opus-9-9", "display_name": forms["pieces"], "line": "opus"},
+        {"id": "claude-opus-9-8", "display_name": forms["base64"], "line": "opus"},
+        *[dict(m) for m in GOOD_MODELS],
+    ]
+
+
+def pieces_headers(key: str) -> dict[str, str]:
+    forms = key_forms(key)
+    return {
+        "request-id": f"req_{forms['base64']}",
+        "anthropic-ratelimit-requests-limit": forms["reversed"],
+        "anthropic-ratelimit-tokens-limit": forms["dotted"],
+        f"anthropic-ratelimit-{forms['lower'][:24]}": "1",
+    }
+
+
+def pieces_message(key: str) -> str:
+    forms = key_forms(key)
+    return " ".join(f"{name}: {value}" for name, value in forms.items())
 
 
 def model(data: dict[str, Any]) -> dict[str, Any]:
@@ -136,6 +185,9 @@ class _Handler(BaseHTTPRequestHandler):
             )
         data = [model(m) for m in h.models]
         headers = {}
+        if h.mode in ("pieces", "pieces-error"):
+            data = [model(m) for m in pieces_models(h.key)]
+            headers = pieces_headers(h.key)
         if h.mode == "echo-ok":
             headers = {"request-id": f"req_{h.key}"}
             for m in data:
@@ -152,10 +204,16 @@ class _Handler(BaseHTTPRequestHandler):
         if h.mode == "gated" and model == "claude-opus-5-5":  # a flagship for approved customers
             err = {"type": "not_found_error", "message": f"model: {model}"}
             return self._json(404, {"type": "error", "error": err, "request_id": "req_gated"})
+        if h.mode == "pieces-error":  # the key without its prefix, and in every other form
+            err = {"type": "permission_error", "message": pieces_message(h.key)}
+            headers = pieces_headers(h.key)
+            return self._json(403, {"type": "error", "error": err}, headers)
         usage: Any = {"input_tokens": 8, "output_tokens": 1}
         if h.mode == "bad-usage":
             usage = {"input_tokens": "eight", "output_tokens": None}
         headers = {"request-id": "req_ok", "anthropic-ratelimit-requests-limit": "50"}
+        if h.mode == "pieces":
+            headers = {**pieces_headers(h.key), "anthropic-ratelimit-requests-limit": "50"}
         if h.mode == "echo-ok":
             headers = {
                 "request-id": f"req_{h.key}",
@@ -177,8 +235,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 def organization(path: str, params: dict[str, list[str]], h: Hostile) -> dict[str, Any]:
     """The Admin API's answers, with the key (`h.key`: the API key or the admin key) in every
-    field a server controls; `endless` pages for ever."""
-    key = h.key
+    field a server controls (`pieces`: without its prefix, a key record's `id` too);
+    `endless` pages for ever."""
+    key = secret_of(h.key) if h.mode == "pieces" else h.key
     more = h.mode == "endless"
     page = int((params.get("page") or params.get("after_id") or ["0"])[0].rsplit("-", 1)[-1] or 0)
     cursor = f"page-{page + 1}" if more else None
@@ -199,7 +258,7 @@ def organization(path: str, params: dict[str, list[str]], h: Hostile) -> dict[st
                "source": {"type": key}, "actor": {"type": "user_actor", "user_id": key}}  # fmt: skip
         return {"data": [row], "next_page": cursor}
     record = {
-        "id": f"apikey_{page}",
+        "id": f"apikey_{key}" if h.mode == "pieces" else f"apikey_{page}",
         "type": "api_key",
         "name": f"flux {key}",
         "status": "active",

@@ -147,3 +147,111 @@ def test_a_prefix_less_key_given_as_model_is_refused_and_not_echoed(tmp_path, fl
     assert result.returncode == 2
     assert "holds a piece of an API key" in result.stderr
     assert_clean(result.stdout + result.stderr)
+
+
+# -- 3. recordings and replays as untrusted input ---------------------------------------------
+
+RECORDINGS = Path(__file__).parent / "recordings"
+
+
+def hostile_recording(tmp_path: Path, *, bom: bool = False) -> Path:
+    """A seed recording whose fields carry shell and terminal injections, and whose answers
+    carry headers HTTP cannot send."""
+    rows = [
+        json.loads(line) for line in (RECORDINGS / "sim-run-today.jsonl").read_text().splitlines()
+    ]
+    planted = tmp_path / "PWNED"
+    head = rows[0]
+    head["command"] = f"check; touch {planted}"
+    head["flux_setup"] = "\x1b]0;owned\x07 1.0"
+    head["recorded_at"] = f"2026-01-01T00:00:00$(touch {planted})"
+    head["invocation"]["configured"] = f"claude-opus-5-5$(touch {planted})\x1b[2J"
+    head["invocation"]["prefer"] = ["opus", f"`touch {planted}`"]
+    answered = next(r for r in rows[1:] if r.get("path") == "/v1/models" and "headers" in r)
+    answered["headers"]["request-id"] = "req_1\r\nSet-Cookie: session=stolen"
+    answered["headers"]["anthropic-ratelimit-requests-limit"] = "fünfzig → 50"
+    answered["headers"]["x-evil header"] = "1"
+    path = tmp_path / "hostile.jsonl"
+    text = "".join(json.dumps(row) + "\n" for row in rows)
+    path.write_text(("\ufeff" if bom else "") + text, encoding="utf-8")
+    return path
+
+
+def test_the_printed_same_command_runs_nothing_when_pasted(tmp_path):
+    import subprocess
+
+    from wizard.recording import parse
+    from wizard.simulator.replay_cli import read_recording, same_command
+
+    recording = read_recording(str(hostile_recording(tmp_path, bom=True)))  # a BOM is fine
+    line = same_command(recording, "http://127.0.0.1:1234")
+    assert not re.search(r"[\x00-\x1f\x7f]", line)
+    # pasted into bash: only words, no command substitution, nothing run
+    words = subprocess.run(["bash", "-c", f"set -- {line}; printf '%s\\n' \"$@\""],
+                           capture_output=True, text=True, check=True).stdout.split("\n")  # fmt: skip
+    assert not (tmp_path / "PWNED").exists()
+    assert "flux-setup" in words and "check" in words and "--prefer" in words
+    assert "opus" in words and not any("FLUX_MODEL" in w for w in words)
+    assert parse(hostile_recording(tmp_path).read_text()).command.startswith("check; touch")
+
+
+def test_the_replay_sends_no_header_http_cannot_carry(tmp_path):
+    import http.client
+
+    from wizard.simulator.replay import RunningReplay
+    from wizard.simulator.replay_cli import read_recording
+
+    recording = read_recording(str(hostile_recording(tmp_path)))
+    assert sum(e.dropped_headers for e in recording.exchanges) == 3
+    with RunningReplay(recording) as replay:
+        connection = http.client.HTTPConnection("127.0.0.1", replay.port, timeout=5)
+        connection.request("GET", "/v1/models?limit=1000", headers={"x-api-key": KEY})
+        answer = connection.getresponse()
+        answer.read()
+        connection.close()
+    assert answer.status == 200
+    assert answer.getheader("set-cookie") is None and answer.getheader("request-id") is None
+
+
+def test_a_recording_nested_too_deeply_is_refused_with_exit_6(tmp_path):
+    deep = tmp_path / "deep.jsonl"
+    header = json.loads((RECORDINGS / "sim-run-today.jsonl").read_text().splitlines()[0])
+    deep.write_text(json.dumps(header) + "\n" + "[" * 100_000 + "]" * 100_000 + "\n")
+    report = tmp_path / "deep-report.json"
+    report.write_text(
+        '{"report": "flux-setup-report/1", "recording": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    )
+    scenario = tmp_path / "deep-scenario.json"
+    scenario.write_text('{"models": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    for args in (["--replay", str(deep)], ["--scenario-from", str(deep)],
+                 ["--scenario-from", str(report)], ["--scenario", str(scenario)]):  # fmt: skip
+        result = run_main(["simulator", *args])
+        assert result.returncode == 6, (args, result.stderr)
+        assert "nested too deeply" in result.stderr and "a bug" not in result.stderr
+
+
+def test_a_recording_larger_than_a_config_replays(tmp_path):
+    from wizard.simulator.replay_cli import read_recording
+
+    lines = (RECORDINGS / "sim-run-today.jsonl").read_text().splitlines()
+    padding = json.dumps({"seq": 999, "method": "GET", "path": "/v1/unused", "query": "",
+                          "request_body": None, "status": 200, "headers": {}, "ms": 1.0,
+                          "body_text": "x" * 1_900_000})  # fmt: skip
+    big = tmp_path / "big.jsonl"
+    big.write_text("\n".join([lines[0], *[padding] * 5, *lines[1:]]) + "\n")
+    assert big.stat().st_size > 8_700_000
+    assert len(read_recording(str(big)).exchanges) >= 6
+
+
+def test_a_superscript_two_in_a_rate_limit_header_is_no_limit_to_scenario_from(tmp_path, capsys):
+    rows = [
+        json.loads(line) for line in (RECORDINGS / "sim-run-today.jsonl").read_text().splitlines()
+    ]
+    for row in rows:
+        if row.get("path") == "/v1/messages" and "headers" in row:
+            row["headers"]["anthropic-ratelimit-requests-limit"] = "²"
+    path = tmp_path / "sup.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    result = run_main(["simulator", "--scenario-from", str(path)])
+    assert result.returncode == 0, result.stderr
+    assert "requests" not in json.loads(capsys.readouterr().out).get("rate_limits", {})

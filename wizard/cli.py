@@ -253,8 +253,12 @@ def _parse(raw: list[str], env: Environment) -> argparse.Namespace | Report:
 def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:
     """The program: `argv` (default: the process's) in `env` (default: the process's own
     streams, environment, folder and clock; tests hand in their own)."""
+    from wizard import redaction
+
     raw = list(sys.argv[1:] if argv is None else argv)
     env = env or Environment.of_process()
+    redaction.forget_all()  # the keys of a command before this one in the process
+    redaction.hold_environment(env.environ)
     parsed = _parse(raw, env)
     if isinstance(parsed, Report):
         if parsed.exit_code == ExitCode.OK:
@@ -303,9 +307,9 @@ def _run(args: argparse.Namespace, env: Environment, *, for_good: bool = False) 
         if getattr(args, "debug", False):
             import traceback
 
-            from wizard.keys import mask_secrets
+            from wizard.redaction import scrub
 
-            env.stderr.write(mask_secrets(traceback.format_exc()))
+            env.stderr.write(scrub(traceback.format_exc()))
         bug = Report.failure(
             command,
             ExitCode.ERROR,

@@ -54,8 +54,11 @@ class ApiKey:
     __slots__ = ("_value", "source")
 
     def __init__(self, value: str, source: KeySource) -> None:
+        from wizard import redaction
+
         self._value = value
         self.source = source
+        redaction.hold(value)  # from now on no output of this process holds any of it
 
     def reveal(self) -> str:
         return self._value
@@ -72,15 +75,11 @@ class ApiKey:
         return key_json(self.source, self.fingerprint, self.kind, organization_id)
 
     def scrub(self, text: str) -> str:
-        """`text` with this key replaced by its fingerprint wherever it sits, whole or as the
-        middle part a truncating server might echo. For every text that came from the network."""
-        if not self._value:
-            return text
-        text = text.replace(self._value, self.fingerprint)
-        middle = self._value[12:-4]
-        if len(middle) >= 16:
-            text = text.replace(middle, "...")
-        return text
+        """`text` without this key or any other held (`redaction.scrub`: whole, or any
+        8-character window of the secret part in any form). For every text from the network."""
+        from wizard import redaction
+
+        return redaction.scrub(text)
 
     def __repr__(self) -> str:
         return f"ApiKey({self.fingerprint}, source={self.source!r})"

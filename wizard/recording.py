@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import platform
+import re
 import sys
 import threading
 import time
@@ -43,6 +44,11 @@ HEADERS = (
 HEADER_PREFIXES = ("anthropic-ratelimit-",)
 MAX_BODY = 2_000_000  # characters of one answer kept; the rest is cut, and said
 MAX_EXCHANGES = 5_000  # a run that pages for ever is still a file of bounded size
+# Characters of answers one recording keeps in all: with the rest of each line, the file stays
+# below MAX_RECORDING_BYTES, which the replay reads (what flux-setup writes, it replays).
+MAX_TOTAL = 10_000_000  # JSON escapes a character in 6 at most: 60 MB
+MAX_RECORDING_BYTES = 64_000_000
+MAX_RECORDING_WORDS = "64 MB"
 # Stands where the Admin API's record of the presented API key gives its hint: the replay
 # puts the hint of the key presented to it there, so the record matches that key again.
 THIS_KEY_HINT = "{partial_key_hint of the API key presented}"
@@ -82,6 +88,26 @@ class RecordingError(ValueError):
     """A file that is not a recording flux-setup can read: said with where and why."""
 
 
+class UnreadableRecording(RecordingError):
+    """A file no reader can take in (nested too deeply): a files problem (exit 6)."""
+
+
+# A header a replay may send: a token for a name; a value of visible Latin-1 and spaces (a CR
+# or LF would split the answer, a character beyond Latin-1 cannot be sent at all).
+HEADER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,99}")
+HEADER_VALUE = re.compile(r"[\x20-\x7e\xa0-\xff]{0,2000}")
+
+
+def sendable_headers(raw: object) -> tuple[dict[str, str], int]:
+    """The headers of a recorded answer HTTP can carry, and how many were dropped."""
+    kept: dict[str, str] = {}
+    items = as_object(raw).items()
+    for name, value in items:
+        if isinstance(value, str) and HEADER_NAME.fullmatch(name) and HEADER_VALUE.fullmatch(value):
+            kept[name] = value
+    return kept, len(items) - len(kept)
+
+
 @dataclass
 class Exchange:
     seq: int
@@ -95,6 +121,7 @@ class Exchange:
     body: object = None
     body_text: str | None = None
     ms: float | None = None
+    dropped_headers: int = 0  # read back: headers HTTP cannot carry (CR, LF, beyond Latin-1)
 
     @classmethod
     def from_json(cls, row: JsonObject, where: str) -> Exchange:
@@ -106,6 +133,7 @@ class Exchange:
         if status is None and not row.get("no_answer"):
             raise RecordingError(f"{where}: the exchange {method} {path} has no status")
         ms = row.get("ms")
+        headers, dropped = sendable_headers(row.get("headers"))
         return cls(
             seq or 0,
             method.upper(),
@@ -113,7 +141,8 @@ class Exchange:
             str(row.get("query") or ""),
             row.get("request_body"),
             status=status,
-            headers={str(k): str(v) for k, v in as_object(row.get("headers")).items()},
+            headers=headers,
+            dropped_headers=dropped,
             body=row.get("body"),
             body_text=str(row["body_text"]) if "body_text" in row else None,
             ms=float(ms) if isinstance(ms, (int, float)) and not isinstance(ms, bool) else None,
@@ -154,6 +183,7 @@ class Recorder:
         self._exchanges: dict[int, Exchange] = {}
         self._next = 0
         self.dropped = 0  # exchanges past MAX_EXCHANGES
+        self._kept = 0  # characters of answers kept so far (MAX_TOTAL at most)
 
     def hide(self, key: ApiKey) -> None:
         with self._lock:
@@ -197,17 +227,21 @@ class Recorder:
             exchange.headers = {
                 name: self.redactor.text(value)
                 for name, value in response.headers.items()
-                if name.lower() in HEADERS or name.lower().startswith(HEADER_PREFIXES)
+                if (name.lower() in HEADERS or name.lower().startswith(HEADER_PREFIXES))
+                and HEADER_NAME.fullmatch(name)
             }
             exchange.body, exchange.body_text = self._body(response.content)
 
     def _body(self, content: bytes) -> tuple[object, str | None]:
         text = content.decode("utf-8", "replace")
-        if len(text) > MAX_BODY:
-            return None, self.redactor.text(text[:MAX_BODY]) + " [cut: the answer was longer]"
+        room = max(0, MAX_TOTAL - self._kept)  # the file stays one its replay reads
+        self._kept += min(len(text), MAX_BODY, room)
+        if len(text) > min(MAX_BODY, room):
+            cut = text[: min(MAX_BODY, room)]
+            return None, self.redactor.text(cut) + " [cut: the answer was longer]"
         try:
             data = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # junk, or nested deeper than any reader goes
             return None, self.redactor.text(text)
         return self.redactor.data(self._key_hints(data)), None
 
@@ -300,7 +334,15 @@ class Recording:
 
 
 def parse(text: str, where: str = "the recording") -> Recording:
-    """A recording from its text (or the recording a `doctor --report` file holds)."""
+    """A recording from its text (or the recording a `doctor --report` file holds); a BOM an
+    editor added is no part of it."""
+    try:
+        return _parse(text.removeprefix("\ufeff"), where)
+    except RecursionError:
+        raise UnreadableRecording(f"{where} is nested too deeply to be a recording") from None
+
+
+def _parse(text: str, where: str) -> Recording:
     stripped = text.lstrip()
     if stripped.startswith("{") and '"report"' in stripped[:200]:
         try:

@@ -51,8 +51,8 @@ def model(data: object, body: bytes = b"") -> JsonObject | None:
         raise Junk("a model in the answer is not an object", body)
     if data.get("type", "model") != "model":  # a message object is not a model (nor an alias)
         raise Junk("a model in the answer is of another type", body)
-    if not untrusted.is_model_id(data.get("id")):
-        return None
+    if not untrusted.is_model_id(data.get("id")) or untrusted.carries_key(data.get("display_name")):
+        return None  # a display name with a piece of a key: no model, never recommended
     line = data.get("line")
     out: JsonObject = {
         "id": data["id"],
@@ -68,6 +68,15 @@ def model(data: object, body: bytes = b"") -> JsonObject | None:
     return out
 
 
+def _rejected(item: object) -> str:
+    """How a listed entry that is no model is named in the one-line reason: escaped, and never
+    by an ID or name that carries a piece of a key."""
+    data = item if isinstance(item, dict) else {"id": item}
+    if untrusted.carries_key(data.get("id")) or untrusted.carries_key(data.get("display_name")):
+        return f"an entry whose ID or display name {untrusted.CARRIES_KEY}"
+    return untrusted.shown(data.get("id"), 40)
+
+
 def page(body: bytes) -> Page:
     data = parse(body)
     if not isinstance(data, dict) or not isinstance(data.get("data"), list):
@@ -80,7 +89,7 @@ def page(body: bytes) -> Page:
     for item in data["data"]:
         found = model(item, body)
         if found is None:
-            rejected.append(untrusted.shown(item.get("id") if isinstance(item, dict) else item, 40))
+            rejected.append(_rejected(item))
         else:
             models.append(found)
     return Page(models, has_more, last if isinstance(last, str) else None, rejected)

@@ -9,13 +9,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from wizard.commands.run import run
-from wizard.constants import KEY_VAR, without_api_vars
+from wizard.constants import DEMO_KEY, KEY_VAR, without_api_vars
 from wizard.errors import UsageError
 from wizard.flow.session import Context
 from wizard.report import Report
-
-# Obviously not a real key: the simulator accepts any well-formed one.
-DEMO_KEY = "sk-ant-api03-" + "flux-demo-key-not-a-real-secret-" + "0" * 60
 
 DEMO_TOML = f"""# Flux settings, written by hand in November 2025
 model = "claude-3-5-sonnet-20240620"   # "the best one", according to a blog post
