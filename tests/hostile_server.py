@@ -70,6 +70,9 @@ def pieces_message(key: str) -> str:
     return " ".join(f"{name}: {value}" for name, value in forms.items())
 
 
+MARKDOWN = "50 | # H [click](javascript:alert(1)) <img src=x onerror=alert(1)> @everyone"
+
+
 def model(data: dict[str, Any]) -> dict[str, Any]:
     return {
         "type": "model",
@@ -185,6 +188,9 @@ class _Handler(BaseHTTPRequestHandler):
             )
         data = [model(m) for m in h.models]
         headers = {}
+        if h.mode == "markdown":
+            for m in data:
+                m["display_name"] = f"{m['display_name']} {MARKDOWN}"
         if h.mode in ("pieces", "pieces-error"):
             data = [model(m) for m in pieces_models(h.key)]
             headers = pieces_headers(h.key)
@@ -214,6 +220,10 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {"request-id": "req_ok", "anthropic-ratelimit-requests-limit": "50"}
         if h.mode == "pieces":
             headers = {**pieces_headers(h.key), "anthropic-ratelimit-requests-limit": "50"}
+        if h.mode == "markdown":  # what a checklist must never render, in the limits' place
+            headers = {"request-id": "req_ok", "anthropic-ratelimit-requests-limit": MARKDOWN,
+                       "anthropic-ratelimit-tokens-limit": "fifty",
+                       "anthropic-ratelimit-x_javascript-alert": "1"}  # fmt: skip
         if h.mode == "echo-ok":
             headers = {
                 "request-id": f"req_{h.key}",

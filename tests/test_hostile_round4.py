@@ -255,3 +255,22 @@ def test_a_superscript_two_in_a_rate_limit_header_is_no_limit_to_scenario_from(t
     result = run_main(["simulator", "--scenario-from", str(path)])
     assert result.returncode == 0, result.stderr
     assert "requests" not in json.loads(capsys.readouterr().out).get("rate_limits", {})
+
+
+# -- 4. the checklist: server words as inert Markdown -----------------------------------------
+
+
+def test_markdown_from_headers_and_names_is_inert_and_no_number_is_no_limit(tmp_path):
+    folder = project(tmp_path)
+    with hostile("markdown") as server:
+        env = clean_environ(ANTHROPIC_API_KEY=KEY, ANTHROPIC_BASE_URL=base_url(server))
+        result = run_main(["check", "--json", "--write-checklist", "--project", str(folder)],
+                          env=env)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    page = (folder / "flux-upgrade-checklist.md").read_text()
+    assert "- [ ] Rate limits are known" in page  # `50 | # H ...` and `fifty` are no limits
+    for raw in (r"(?<!\\)\]\(javascript:", r"(?<!\\)<img", r"(?<!\\)@everyone"):
+        assert not re.search(raw, page), raw
+    assert "x_javascript" not in result.stdout
+    for line in page.splitlines():
+        assert not line.startswith("# H")

@@ -98,6 +98,21 @@ def text(value: object, limit: int = 500) -> str:
     return safe if len(safe) <= limit else safe[: limit - 1] + "…"
 
 
+# What makes Markdown (or the HTML it allows) of words: links and images, tags, mentions.
+_MARKDOWN = re.compile(r"([\\\[\]<>@])")
+
+
+def markdown(line: str) -> str:
+    """A line of the checklist as inert Markdown: outside code spans, `[`, `]`, `<`, `>`, `@`
+    and `\\` are escaped (no link, image, tag or mention a server's words could make); inside
+    them nothing is interpreted anyway. An unpaired backtick is escaped too."""
+    parts = line.split("`")
+    escaped = [_MARKDOWN.sub(r"\\\1", p) if i % 2 == 0 else p for i, p in enumerate(parts)]
+    if len(parts) % 2 == 0:  # the last backtick pairs with nothing: shown as one
+        return "`".join(escaped[:-1]) + "\\`" + _MARKDOWN.sub(r"\\\1", parts[-1])
+    return "`".join(escaped)
+
+
 def token(value: object) -> str | None:
     """A one-token value (request ID, error type): kept when it is one, escaped otherwise."""
     if value is None:
