@@ -170,12 +170,37 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json(200, model(found))
         if parts.path == "/v1/messages":
             return self._message()
+        if parts.path.startswith("/v1/organizations/") and mode == "huge-admin":
+            return (
+                self._endless_body()
+                if "api_keys" in parts.path
+                else self._send(
+                    200, b'{"data": [' + b'{"id": "rl_1"},' * 800_000 + b'{}], "next_page": null}'
+                )
+            )  # a 12 MB page, its size said up front
         if parts.path.startswith("/v1/organizations/"):
             return self._json(200, organization(parts.path, parse_qs(parts.query), h))
         self._json(404, {"type": "error", "error": {"type": "not_found_error", "message": "?"}})
 
+    def _endless_body(self) -> None:
+        """A listing that never ends, as fast as the client reads (no content-length)."""
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("connection", "close")
+        self.end_headers()
+        entry = json.dumps(model({"id": "claude-opus-5-5", "display_name": "x", "line": "opus"}))
+        chunk = (entry + ",") * 1000
+        self.wfile.write(b'{"data": [')
+        try:
+            while True:
+                self.wfile.write(chunk.encode())
+        except OSError:
+            self.close_connection = True
+
     def _list(self, params: dict[str, list[str]]) -> None:
         h = self.server.hostile
+        if h.mode == "endless-body":
+            return self._endless_body()
         if h.mode == "wrong-shape":
             return self._json(200, {"data": "none", "has_more": "maybe"})
         if h.mode == "endless":

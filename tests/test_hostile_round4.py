@@ -274,3 +274,18 @@ def test_markdown_from_headers_and_names_is_inert_and_no_number_is_no_limit(tmp_
     assert "x_javascript" not in result.stdout
     for line in page.splitlines():
         assert not line.startswith("# H")
+
+
+# -- 5. answers without a size ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode,command", [("endless-body", "check"), ("huge-admin", "limits")])
+def test_an_answer_past_the_cap_is_refused_with_exit_5_as_it_arrives(tmp_path, mode, command):
+    folder = project(tmp_path)
+    with hostile(mode) as server:
+        env = clean_environ(**BOTH, ANTHROPIC_BASE_URL=base_url(server))
+        result = run_main([command, "--json", "--project", str(folder),
+                           "--record", str(tmp_path / "r.jsonl")], env=env)  # fmt: skip
+    assert result.returncode == 5, result.stdout
+    assert "larger than 10 MB" in result.stdout and "a bug" not in result.stdout
+    assert (tmp_path / "r.jsonl").stat().st_size < 1_000_000

@@ -184,6 +184,7 @@ class Recorder:
         self._next = 0
         self.dropped = 0  # exchanges past MAX_EXCHANGES
         self._kept = 0  # characters of answers kept so far (MAX_TOTAL at most)
+        self.generation = -1  # the keys held when the first exchange was redacted
 
     def hide(self, key: ApiKey) -> None:
         with self._lock:
@@ -197,6 +198,10 @@ class Recorder:
                 return
             self._next += 1
             seq = self._next
+            if self.generation == -1:
+                from wizard import redaction
+
+                self.generation = redaction.generation()
             request.extensions[_SEQ] = seq
             try:
                 content = request.content
@@ -225,7 +230,7 @@ class Recorder:
             exchange.status = response.status_code
             exchange.ms = round((self._clock() - exchange.started) * 1000, 1)
             exchange.headers = {
-                name: self.redactor.text(value)
+                self.redactor.text(name): self.redactor.text(value)
                 for name, value in response.headers.items()
                 if (name.lower() in HEADERS or name.lower().startswith(HEADER_PREFIXES))
                 and HEADER_NAME.fullmatch(name)
@@ -239,11 +244,12 @@ class Recorder:
         if len(text) > min(MAX_BODY, room):
             cut = text[: min(MAX_BODY, room)]
             return None, self.redactor.text(cut) + " [cut: the answer was longer]"
+        text = self.redactor.text(text)  # once, as text: a listing page is one call, not 12,000
         try:
             data = json.loads(text)
         except (ValueError, RecursionError):  # junk, or nested deeper than any reader goes
-            return None, self.redactor.text(text)
-        return self.redactor.data(self._key_hints(data)), None
+            return None, text
+        return self._key_hints(data), None
 
     def _key_hints(self, data: object) -> object:
         """The Admin API's record of a key this command holds: its hint becomes THIS_KEY_HINT
@@ -291,13 +297,18 @@ def header(command: str, invocation: JsonObject, recorded_at: str) -> JsonObject
 
 
 def rows(head: JsonObject, recorder: Recorder, outcome: JsonObject) -> list[object]:
-    """The recording's rows: header, exchanges, outcome; every string redacted once more (a
-    key the command learnt after an exchange arrived, the admin key read after the API key's
-    listing, is masked there too)."""
+    """The recording's rows: header, exchanges, outcome; the exchanges redacted once more when
+    a key was held after they arrived (the admin key read after the API key's listing is
+    masked there too), not otherwise: a recording of 5,000 pages is not redacted twice."""
+    from wizard import redaction
+
     redact = recorder.redactor.data
+    exchanges = recorder.exchanges()
+    if recorder.generation != redaction.generation():
+        exchanges = [as_object(redact(row)) for row in exchanges]
     return [
         redact(head),
-        *(redact(row) for row in recorder.exchanges()),
+        *exchanges,
         {"outcome": redact(outcome), "dropped_exchanges": recorder.dropped},
     ]
 

@@ -19,6 +19,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
+from wizard.keys import fingerprint, mask_secrets  # keys imports this module only when used
+
 if TYPE_CHECKING:
     from wizard.keys import ApiKey
 
@@ -29,6 +31,7 @@ _GRAM = WINDOW // 2  # every window holds one 4-gram starting at a multiple of 4
 # The vendor part of a key: what is public (it names the kind) and is left in fingerprints.
 _PREFIX = re.compile(r"sk-(?:ant-[a-z]+\d*-|proj-|svcacct-|admin-)?")
 _ALNUM = re.compile(r"[A-Za-z0-9]+")
+_NOT_ALNUM = re.compile(r"[^A-Za-z0-9]+")
 # A run that may be base64 (either alphabet) or URL-encoded: long enough to hold 8 bytes.
 _ENCODED = re.compile(r"[A-Za-z0-9+/=%_-]{11,}")
 
@@ -40,6 +43,7 @@ class _Held:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.values: set[str] = set()
+        self.generation = 0  # one more with every key held: what was scrubbed before may not be
         self.windows: set[str] = set()
         self.grams: set[str] = set()
 
@@ -54,6 +58,9 @@ class _Held:
         if len(letters) < WINDOW or (len(value) < 32 and not value.startswith("sk-")):
             return  # too short to be a key; a model ID mistaken for one is not hidden
         with self.lock:
+            if value in self.values:
+                return
+            self.generation += 1
             self.values.add(value)
             for form in (letters, letters[::-1]):
                 for i in range(len(form) - WINDOW + 1):
@@ -77,6 +84,11 @@ def hold(value: str) -> None:
         _HELD.add(value)
 
 
+def generation() -> int:
+    """Changes whenever a key is held: a text scrubbed at an older one is scrubbed again."""
+    return _HELD.generation
+
+
 def forget_all() -> None:
     """A new command in this process (`cli.main`): the keys of the last one are gone."""
     _HELD.clear()
@@ -98,9 +110,13 @@ def _spans(text: str) -> list[tuple[int, int]]:
     (so pieces split by spaces, dashes or dots count as one): spans of the original text."""
     if not _HELD.windows or len(text) < WINDOW:
         return []
-    runs = list(_ALNUM.finditer(text))
-    joined = "".join(r.group(0) for r in runs).lower()
+    joined = _NOT_ALNUM.sub("", text).lower()
     grams, windows = _HELD.grams, _HELD.windows
+    if len(joined) < WINDOW:
+        return []
+    sampled = {joined[q : q + _GRAM] for q in range(0, len(joined) - _GRAM + 1, _GRAM)}
+    if sampled.isdisjoint(grams):  # the common case, in one pass at C speed
+        return []
     hits: list[int] = []  # starts of matching windows in `joined`
     for q in range(0, len(joined) - _GRAM + 1, _GRAM):
         if joined[q : q + _GRAM] in grams:
@@ -109,6 +125,7 @@ def _spans(text: str) -> list[tuple[int, int]]:
                     hits.append(p)
     if not hits:
         return []
+    runs = list(_ALNUM.finditer(text))
     starts, offsets, at = [], [], 0
     for run in runs:
         starts.append(at)
@@ -154,8 +171,14 @@ def _encoded_spans(text: str) -> list[tuple[int, int]]:
     return [
         (m.start(), m.end())
         for m in _ENCODED.finditer(text)
-        if any(_spans(form) for form in _decoded(m.group(0)))
+        if _maybe_encoded(m.group(0)) and any(_spans(form) for form in _decoded(m.group(0)))
     ]
+
+
+def _maybe_encoded(run: str) -> bool:
+    """URL-encoded, or mixed-case like base64 of 9 bytes or more always is: a model ID, a date
+    or a word is not decoded four times for nothing."""
+    return "%" in run or (len(run) >= 12 and run.lower() != run and run.upper() != run)
 
 
 def carries(value: str) -> bool:
@@ -166,8 +189,6 @@ def carries(value: str) -> bool:
 def scrub(text: str) -> str:
     """`text` without any secret: each held key whole becomes its fingerprint, any window of
     its secret part (in every form above) `[redacted]`, and key shapes `mask_secrets` masks."""
-    from wizard.keys import fingerprint, mask_secrets
-
     for value in tuple(_HELD.values):
         if value in text:
             text = text.replace(value, fingerprint(value))
