@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal, Protocol, TypeVar, cast
 
@@ -19,8 +19,6 @@ from wizard import responses, sdk, untrusted
 from wizard.concurrency import concurrently
 from wizard.constants import BASE_URL_VAR, DEFAULT_TIMEOUT, OFFICIAL_BASE_URL, ORG_HEADER
 from wizard.failures import (
-    MAX_ANSWER_BYTES,
-    AnswerTooLarge,
     ApiCallFailed,
     ApiFailure,
     Verification,
@@ -58,35 +56,6 @@ class _Answer(Protocol):
 
     @property
     def headers(self) -> Mapping[str, str]: ...
-
-
-class _Stream(Protocol):
-    """The parts of the SDK's httpx Response a bounded read uses."""
-
-    @property
-    def headers(self) -> Mapping[str, str]: ...
-
-    def iter_bytes(self) -> Iterator[bytes]: ...
-
-    def close(self) -> None: ...
-
-
-def bounded_read(response: _Stream) -> None:
-    """The first response hook: the body read here, at most MAX_ANSWER_BYTES of it (an endless
-    or a 300 MB answer is cut off as it arrives, not held in memory), then kept where httpx
-    keeps what it read, so the SDK and the recorder read the same bytes."""
-    length = response.headers.get("content-length", "")
-    if length.isascii() and length.isdigit() and int(length) > MAX_ANSWER_BYTES:
-        response.close()
-        raise AnswerTooLarge()
-    parts, size = [], 0
-    for chunk in response.iter_bytes():
-        size += len(chunk)
-        if size > MAX_ANSWER_BYTES:
-            response.close()
-            raise AnswerTooLarge()
-        parts.append(chunk)
-    response._content = b"".join(parts)  # type: ignore[attr-defined]  # httpx's read() cache
 
 
 def resolve_base_url(flag: str | None, environ: Mapping[str, str]) -> str:
@@ -156,7 +125,7 @@ class ApiClient:
                     http.follow_redirects = False
                     # every answer, success or error, names the key's organisation
                     hooks = dict(http.event_hooks)
-                    hooks["response"] = [bounded_read, *hooks.get("response", []),
+                    hooks["response"] = [responses.bounded_read, *hooks.get("response", []),
                                          self._saw_answer]  # fmt: skip
                     if self.recorder is not None:
                         hooks["request"] = [*hooks.get("request", []), self.recorder.on_request]

@@ -40,22 +40,6 @@ class ApiFailure:
         return self.status in TRANSIENT_STATUSES
 
 
-# No answer flux-setup asks for is near this: a listing page of 1000 models is ~0.5 MB, an
-# Admin API page less. A larger one (an endless body, a 300 MB page) is refused as it arrives.
-MAX_ANSWER_BYTES = 10_000_000
-MAX_ANSWER_WORDS = "10 MB"
-
-
-class AnswerTooLarge(Exception):
-    """An answer past MAX_ANSWER_BYTES: read no further, never retried (exit 5)."""
-
-    def __str__(self) -> str:
-        return (
-            f"the answer was larger than {MAX_ANSWER_WORDS} (no answer of the API's is): "
-            "reading stopped there"
-        )
-
-
 class ApiCallFailed(Exception):
     def __init__(self, failure: ApiFailure) -> None:
         super().__init__(f"{failure.kind} {failure.status or ''}".strip())

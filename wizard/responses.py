@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from wizard import untrusted
 from wizard.jsontypes import JsonObject, as_int, as_object
@@ -126,3 +128,48 @@ def retry_after(value: object) -> float | None:
     except (TypeError, ValueError):
         return None
     return seconds if math.isfinite(seconds) and seconds >= 0 else None
+
+
+# No answer flux-setup asks for is near this: a listing page of 1000 models is ~0.5 MB, an
+# Admin API page less. A larger one (an endless body, a 300 MB page) is refused as it arrives.
+MAX_ANSWER_BYTES = 10_000_000
+MAX_ANSWER_WORDS = "10 MB"
+
+
+class AnswerTooLarge(Exception):
+    """An answer past MAX_ANSWER_BYTES: read no further, never retried (exit 5)."""
+
+    def __str__(self) -> str:
+        return (
+            f"the answer was larger than {MAX_ANSWER_WORDS} (no answer of the API's is): "
+            "reading stopped there"
+        )
+
+
+class _Stream(Protocol):
+    """The parts of the SDK's httpx Response a bounded read uses."""
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+    def iter_bytes(self) -> Iterator[bytes]: ...
+
+    def close(self) -> None: ...
+
+
+def bounded_read(response: _Stream) -> None:
+    """The first response hook: the body read here, at most MAX_ANSWER_BYTES of it (an endless
+    or a 300 MB answer is cut off as it arrives, not held in memory), then kept where httpx
+    keeps what it read, so the SDK and the recorder read the same bytes."""
+    length = response.headers.get("content-length", "")
+    if length.isascii() and length.isdigit() and int(length) > MAX_ANSWER_BYTES:
+        response.close()
+        raise AnswerTooLarge()
+    parts, size = [], 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES:
+            response.close()
+            raise AnswerTooLarge()
+        parts.append(chunk)
+    response._content = b"".join(parts)  # type: ignore[attr-defined]  # httpx's read() cache

@@ -9,7 +9,8 @@ import warnings
 from types import ModuleType
 
 from wizard import untrusted
-from wizard.failures import AnswerTooLarge, ApiFailure, retry_after_of, should_retry_of
+from wizard.failures import ApiFailure, retry_after_of, should_retry_of
+from wizard.responses import AnswerTooLarge
 from wizard.vocab import FailureKind
 
 _preloading = threading.Lock()
