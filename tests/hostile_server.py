@@ -92,6 +92,7 @@ class Hostile:
     key: str = ""
     models: list[dict[str, Any]] = field(default_factory=lambda: [dict(m) for m in GOOD_MODELS])
     requests: int = 0
+    extra_headers: dict[str, str] = field(default_factory=dict)  # sent with every answer
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -109,7 +110,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("content-type", kind or "application/json")
         self.send_header("content-length", str(len(body)))
-        for name, value in (headers or {}).items():
+        for name, value in {**(headers or {}), **self.server.hostile.extra_headers}.items():
             self.send_header(name, value)
         self.end_headers()
         if self.server.hostile.mode == "trickle":

@@ -289,3 +289,57 @@ def test_an_answer_past_the_cap_is_refused_with_exit_5_as_it_arrives(tmp_path, m
     assert result.returncode == 5, result.stdout
     assert "larger than 10 MB" in result.stdout and "a bug" not in result.stdout
     assert (tmp_path / "r.jsonl").stat().st_size < 1_000_000
+
+
+# -- 6. the smaller items ---------------------------------------------------------------------
+
+LATE_CTRL_C = """
+import atexit, os, signal, sys
+atexit.register(lambda: os.kill(os.getpid(), signal.SIGINT))  # Ctrl-C while the exit runs
+sys.argv = ["flux-setup", *sys.argv[1:]]
+from wizard.cli import main
+sys.exit(main())
+"""
+
+
+@pytest.mark.parametrize("works", [True, False], ids=["done", "failed"])
+def test_ctrl_c_while_the_program_exits_never_ends_it_by_signal(tmp_path, works):
+    import subprocess
+    import sys
+
+    folder = project(tmp_path) if works else tmp_path / "missing"
+    result = subprocess.run([sys.executable, "-c", LATE_CTRL_C, "status", "--project", str(folder)],
+                            capture_output=True, text=True, env=clean_environ(ANTHROPIC_API_KEY=KEY),
+                            timeout=60)  # fmt: skip
+    assert result.returncode == (0 if works else 6), result.stderr
+    assert "KeyboardInterrupt" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_checklist_path_that_loops_is_exit_6_not_a_bug(tmp_path, sim):
+    folder = project(tmp_path)
+    loop = tmp_path / "loop.md"
+    loop.symlink_to(loop)
+    env = clean_environ(ANTHROPIC_API_KEY=KEY, ANTHROPIC_BASE_URL=sim.base_url)
+    result = run_main(["check", "--write-checklist", "--checklist", str(loop), "--project",
+                       str(folder)], env=env)  # fmt: skip
+    assert result.returncode == 6, result.stdout + result.stderr
+    assert "a bug" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("organization", ["0F1E2D3C-4B5A-4968-8776-655443322110", "e"])
+def test_redact_org_masks_an_upper_case_id_and_a_junk_one_mangles_nothing(tmp_path, organization):
+    from wizard.recording import parse
+
+    folder = project(tmp_path)
+    record = tmp_path / "r.jsonl"
+    with hostile("ok", extra_headers={"anthropic-organization-id": organization}) as server:
+        env = clean_environ(ANTHROPIC_API_KEY=KEY, ANTHROPIC_BASE_URL=base_url(server))
+        result = run_main(["check", "--project", str(folder), "--record", str(record),
+                           "--redact-org"], env=env)  # fmt: skip
+    assert result.returncode == 0, result.stdout
+    text = record.read_text()
+    recording = parse(text)
+    assert "claude-opus-5-5" in text and recording.command == "check"
+    if organization != "e":
+        assert organization not in text and organization.lower() not in text
+        assert "00000000-0000-4000-8000-000000000000" in text

@@ -287,9 +287,12 @@ def _run(args: argparse.Namespace, env: Environment, *, for_good: bool = False) 
             report = _dispatch(args, ui, env)
     except WizardError as err:
         failure = Report.failure(command, err.code, err.message, err.fix, err.diagnosis)
+        late = _late_interrupts(int(err.code)) if for_good else None  # before the last line
         if isinstance(err, Declined):
-            return _declined(failure, env, as_json, color)
-        return _fail(failure, env, as_json, color)
+            code = _declined(failure, env, as_json, color)
+        else:
+            code = _fail(failure, env, as_json, color)
+        return late() if late is not None else code
     except KeyboardInterrupt:
         # Say what is on disk: an interrupt after an apply must not claim nothing was written.
         if WRITTEN_THIS_PROCESS:
@@ -356,9 +359,22 @@ def _late_interrupts(code: int) -> Callable[[], int]:
 
     def exit_code() -> int:
         returned.append(True)
+        import atexit
+
+        atexit.register(ignore_interrupts)  # runs first of the exit handlers, threads joined
         return final if seen else code
 
     return exit_code
+
+
+def ignore_interrupts() -> None:
+    """The exit is under way with nothing left that may hang: Ctrl-C is ignored from here on.
+    Python puts SIGINT back to its default while it finalises, so a late one would otherwise
+    end the process by signal (exit -2) instead of with its code; an ignored one survives."""
+    import signal
+
+    with contextlib.suppress(ValueError, OSError):  # not the main thread: nothing to do
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 @contextlib.contextmanager

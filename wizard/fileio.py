@@ -106,6 +106,11 @@ def check_target(path: Path, *, flag: str | None = None) -> Path:
                 fix="Make the folder writable, or pass another path; nothing was changed.",
             ) from None
         return real
+    except OSError as exc:  # a loop of links, a folder you may not enter
+        raise FilesError(
+            f"cannot reach {path}: {exc.strerror}.",
+            fix=f"{pass_it} Nothing was changed.",
+        ) from None
     if not stat.S_ISREG(info.st_mode):
         shown = f"{path} (-> {real})" if real != Path(os.path.abspath(path)) else str(path)
         raise FilesError(
