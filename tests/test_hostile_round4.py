@@ -343,3 +343,29 @@ def test_redact_org_masks_an_upper_case_id_and_a_junk_one_mangles_nothing(tmp_pa
     if organization != "e":
         assert organization not in text and organization.lower() not in text
         assert "00000000-0000-4000-8000-000000000000" in text
+
+
+@pytest.mark.parametrize("hint", [KEY[:16] + "...", "sk-ant-api03-..." + KEY[-4:], "sk-ant..."])
+def test_a_key_record_whose_hint_names_every_key_is_not_this_keys(hint):
+    from wizard.limits.findings import KeyRecord, this_key
+
+    head, tail = hint.split("...")
+    record = KeyRecord("apikey_1", "ci", "active", None, None, None, None, head=head, tail=tail)
+    key = ApiKey(KEY, KeySource.ENV)
+    assert this_key([record], key)[0] is None
+    good = KeyRecord(
+        "apikey_2", "ci", "active", None, None, None, None, head=KEY[:16], tail=KEY[-4:]
+    )
+    assert this_key([good], key)[0] is good
+
+
+def test_a_replay_answers_a_retry_beyond_the_recorded_ones_with_the_same_transient_refusal():
+    from wizard.recording import Exchange, Recording
+    from wizard.simulator.replay import Replay
+
+    busy = Exchange(1, "POST", "/v1/messages", "", {"model": "claude-opus-5-5"}, status=529)
+    replay = Replay(Recording({}, [busy], {}))
+    body = {"model": "claude-opus-5-5"}
+    assert replay.next("POST", "/v1/messages", body) is busy
+    assert replay.next("POST", "/v1/messages", body) is busy  # retried once more than recorded
+    assert replay.next("GET", "/v1/models", None) is None and replay.unanswered

@@ -96,6 +96,19 @@ class ApiKey:
         raise TypeError("ApiKey cannot be pickled")
 
 
+def matches_hint(value: str, head: str, tail: str) -> bool:
+    """Whether a key is the one an Admin API `partial_key_hint` (`head...tail`) names: the head
+    must reach past the vendor prefix and the tail hold 4 characters (an empty tail, or a bare
+    `sk-ant-api03-`, would name every key)."""
+    prefix = next((p for p in (API_KEY_PREFIX, ADMIN_PREFIX) if value.startswith(p)), "")
+    return (
+        len(head) > max(len(prefix), 7)
+        and len(tail) >= 4
+        and value.startswith(head)
+        and value.endswith(tail)
+    )
+
+
 def key_kind(value: str) -> KeyKind:
     if value.startswith(API_KEY_PREFIX):
         return KeyKind.API_KEY

@@ -19,7 +19,11 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-from wizard.keys import fingerprint, mask_secrets  # keys imports this module only when used
+from wizard.keys import (
+    fingerprint,
+    mask_secrets,
+    matches_hint,
+)  # keys imports this module only when used
 
 if TYPE_CHECKING:
     from wizard.keys import ApiKey
@@ -250,13 +254,9 @@ class Redactor:
         return value
 
     def matches_hint(self, hint: str) -> bool:
-        """Whether an Admin API `partial_key_hint` is an API key's this command holds: its
-        head and its tail both (an empty tail matches nothing)."""
+        """Whether an Admin API `partial_key_hint` is an API key's this command holds
+        (`keys.matches_hint`)."""
         if hint.count("...") != 1:
             return False
         head, tail = hint.split("...")
-        return (
-            len(head) >= 7
-            and len(tail) >= 2
-            and any(k.startswith(head) and k.endswith(tail) for k in self._hints)
-        )
+        return any(matches_hint(k, head, tail) for k in self._hints)
