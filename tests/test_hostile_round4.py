@@ -369,3 +369,15 @@ def test_a_replay_answers_a_retry_beyond_the_recorded_ones_with_the_same_transie
     assert replay.next("POST", "/v1/messages", body) is busy
     assert replay.next("POST", "/v1/messages", body) is busy  # retried once more than recorded
     assert replay.next("GET", "/v1/models", None) is None and replay.unanswered
+
+
+def test_demo_save_key_never_replaces_a_projects_real_key(tmp_path):
+    folder = tmp_path / "real"
+    folder.mkdir()
+    env_text = f"ANTHROPIC_API_KEY={KEY}\nFLUX_MODEL=claude-opus-5-5\n"
+    (folder / ".env").write_text(env_text)
+    result = run_main(["demo", "--project", str(folder), "--save-key", "--yes"])
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "would replace it" in result.stdout + result.stderr
+    assert (folder / ".env").read_text() == env_text
+    assert not (folder / "flux.toml").exists()

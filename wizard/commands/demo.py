@@ -38,6 +38,23 @@ def make_project(folder: Path) -> None:
             path.write_text(text, encoding="utf-8")
 
 
+def _no_real_key_replaced(env_file: Path) -> None:
+    """`demo --project P --save-key` would write the demo's key over P's own: refused before
+    anything is written (a demo key in P is the demo's to replace)."""
+    from wizard import envfile
+    from wizard.fileio import read_optional
+
+    held = envfile.parse(read_optional(env_file, flag="--env-file"), env_file.name)
+    key = held.values().get(KEY_VAR)
+    if key and key.strip() != DEMO_KEY:
+        raise UsageError(
+            f"{env_file} holds an API key of its own: `demo --save-key` would replace it with "
+            "the demo's (which only the simulator takes).",
+            fix="Drop --save-key (the demo then keeps your key), or run the demo without "
+            "--project, in a throw-away project.",
+        )
+
+
 def demo(ctx: Context) -> Report:
     from wizard.simulator import ScenarioError, load, serve
 
@@ -56,6 +73,8 @@ def demo(ctx: Context) -> Report:
         ) from None
     # Without --project: a throw-away project and a state home of its own, both removed at the
     # end unless --keep (a demo leaves nothing behind in the user's state either).
+    if o.project_given and o.save_key:
+        _no_real_key_replaced(o.env_file or o.project / ".env")
     scratch = None if o.project_given else Path(tempfile.mkdtemp(prefix="flux-demo-"))
     folder = o.project if scratch is None else scratch / "project"
     make_project(folder)
