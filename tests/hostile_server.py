@@ -303,6 +303,7 @@ def organization(path: str, params: dict[str, list[str]], h: Hostile) -> dict[st
         "partial_key_hint": f"{key[:16]}...{key[-4:]}" if key else None,
         "scope": {"type": "workspace", "workspace_id": key},
         "principal": {"type": "user_actor", "user_id": key},
+        "created_by": {"type": "user", "name": "Alice Example", "email": "alice@example.com"},
     }
     return {"data": [record], "has_more": more, "first_id": record["id"],
             "last_id": f"apikey-{page + 1}" if more else record["id"]}  # fmt: skip

@@ -381,3 +381,18 @@ def test_demo_save_key_never_replaces_a_projects_real_key(tmp_path):
     assert "would replace it" in result.stdout + result.stderr
     assert (folder / ".env").read_text() == env_text
     assert not (folder / "flux.toml").exists()
+
+
+def test_doctor_report_with_redact_org_names_no_member_or_key_owner(tmp_path):
+    folder = project(tmp_path)
+    report = tmp_path / "report.json"
+    with hostile("ok", key=ADMIN_KEY) as server:
+        env = clean_environ(**BOTH, ANTHROPIC_BASE_URL=base_url(server))
+        result = run_main(["doctor", "--project", str(folder), "--report", str(report),
+                           "--redact-org"], env=env)  # fmt: skip
+    assert "a bug" not in result.stdout + result.stderr
+    text = report.read_text()
+    assert "/v1/organizations/api_keys" in text  # the Admin API's answers are there
+    assert "alice@example.com" not in text and "Alice Example" not in text
+    assert "[redacted email]" in text or "[redacted name]" in text
+    assert "flux-setup" in text  # whole names only: no word of the report mangled

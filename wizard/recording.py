@@ -52,7 +52,8 @@ MAX_RECORDING_WORDS = "64 MB"
 # Stands where the Admin API's record of the presented API key gives its hint: the replay
 # puts the hint of the key presented to it there, so the record matches that key again.
 THIS_KEY_HINT = "{partial_key_hint of the API key presented}"
-_SEQ = "flux_setup_seq"  # the request's own slot (httpx extensions) for its exchange
+_SEQ = "flux_setup_seq"
+ADMIN_PATH = "/v1/organizations/"  # the request's own slot (httpx extensions) for its exchange
 
 
 class _Url(Protocol):
@@ -235,6 +236,8 @@ class Recorder:
                 if (name.lower() in HEADERS or name.lower().startswith(HEADER_PREFIXES))
                 and HEADER_NAME.fullmatch(name)
             }
+            if self.redactor.redact_org and exchange.path.startswith(ADMIN_PATH):
+                self.redactor.saw_people(response.content)  # before the body is redacted
             exchange.body, exchange.body_text = self._body(response.content)
 
     def _body(self, content: bytes) -> tuple[object, str | None]:

@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 
 REDACTED = "[redacted]"
 REDACTED_ORG = "00000000-0000-4000-8000-000000000000"
+REDACTED_NAME = "[redacted name]"
+REDACTED_EMAIL = "[redacted email]"
+EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 WINDOW = 8  # no run of this many characters of a key's secret part is ever kept
 _GRAM = WINDOW // 2  # every window holds one 4-gram starting at a multiple of 4 (the prefilter)
 # The vendor part of a key: what is public (it names the kind) and is left in fingerprints.
@@ -224,11 +227,34 @@ class Redactor:
     def __init__(self, *, redact_org: bool = False) -> None:
         self.redact_org = redact_org
         self._organizations: set[str] = set()
+        self._people: set[str] = set()
         self._hints: list[str] = []
 
     def hide(self, key: ApiKey) -> None:
         hold(key.reveal())
         self._hints.append(key.reveal())
+
+    def saw_people(self, body: bytes) -> None:
+        """With --redact-org, the names the Admin API gives keys and members (`name`,
+        `email`): masked wherever they appear next, as the organisation is."""
+        import json
+
+        try:
+            data = json.loads(body)
+        except (ValueError, RecursionError):
+            return
+        stack: list[tuple[object, int]] = [(data, 0)]
+        while stack:
+            node, depth = stack.pop()
+            if isinstance(node, list) and depth < 8:
+                stack += [(item, depth + 1) for item in node]
+            elif isinstance(node, dict) and depth < 8:
+                for field, value in node.items():
+                    if field in ("name", "email") and isinstance(value, str):
+                        if len(value.strip()) >= 3:
+                            self._people.add(value.strip())
+                    else:
+                        stack.append((value, depth + 1))
 
     def saw_organization(self, organization: str) -> None:
         from wizard import untrusted
@@ -241,6 +267,12 @@ class Redactor:
         value = scrub(value)
         for organization in self._organizations:
             value = re.sub(re.escape(organization), REDACTED_ORG, value, flags=re.IGNORECASE)
+        if self.redact_org:
+            for person in sorted(self._people, key=len, reverse=True):
+                # whole names only: a key named "flux" leaves "flux-setup" alone
+                whole = rf"(?<![\w-]){re.escape(person)}(?![\w-])"
+                value = re.sub(whole, REDACTED_NAME, value)
+            value = EMAIL.sub(REDACTED_EMAIL, value)
         return value
 
     def data(self, value: object) -> object:
