@@ -11,7 +11,7 @@ from pathlib import Path
 from wizard.commands.run import run
 from wizard.constants import DEMO_KEY, KEY_VAR, without_api_vars
 from wizard.errors import UsageError
-from wizard.flow.session import Context
+from wizard.flow.session import Context, Options
 from wizard.report import Report
 
 DEMO_TOML = f"""# Flux settings, written by hand in November 2025
@@ -38,12 +38,21 @@ def make_project(folder: Path) -> None:
             path.write_text(text, encoding="utf-8")
 
 
-def _no_real_key_replaced(env_file: Path) -> None:
-    """`demo --project P --save-key` would write the demo's key over P's own: refused before
-    anything is written (a demo key in P is the demo's to replace)."""
+def _refused_before_anything(o: Options) -> None:
+    """A --base-url (the demo serves its own simulator); and `demo --project P --save-key`,
+    which would write the demo's key over P's own (a demo key in P is the demo's to replace)."""
     from wizard import envfile
     from wizard.fileio import read_optional
 
+    if o.base_url:
+        raise UsageError(
+            "--base-url does not go with demo: the demo serves its own simulator.",
+            fix="`flux-setup run --base-url URL` runs the wizard against another server "
+            "(`flux-setup simulator` serves one).",
+        )
+    if not (o.project_given and o.save_key):
+        return
+    env_file = o.env_file or o.project / ".env"
     held = envfile.parse(read_optional(env_file, flag="--env-file"), env_file.name)
     key = held.values().get(KEY_VAR)
     if key and key.strip() != DEMO_KEY:
@@ -59,12 +68,7 @@ def demo(ctx: Context) -> Report:
     from wizard.simulator import ScenarioError, load, serve
 
     o = ctx.options
-    if o.base_url:
-        raise UsageError(
-            "--base-url does not go with demo: the demo serves its own simulator.",
-            fix="`flux-setup run --base-url URL` runs the wizard against another server "
-            "(`flux-setup simulator` serves one).",
-        )
+    _refused_before_anything(o)
     try:
         scenario = load(o.scenario)
     except ScenarioError as exc:
@@ -73,8 +77,6 @@ def demo(ctx: Context) -> Report:
         ) from None
     # Without --project: a throw-away project and a state home of its own, both removed at the
     # end unless --keep (a demo leaves nothing behind in the user's state either).
-    if o.project_given and o.save_key:
-        _no_real_key_replaced(o.env_file or o.project / ".env")
     scratch = None if o.project_given else Path(tempfile.mkdtemp(prefix="flux-demo-"))
     folder = o.project if scratch is None else scratch / "project"
     make_project(folder)
