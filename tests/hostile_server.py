@@ -4,6 +4,7 @@ ever, and names models with escape sequences. For tests only; loopback only."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import threading
@@ -19,6 +20,57 @@ GOOD_MODELS = [
     {"id": "claude-sonnet-5-5", "display_name": "Claude Sonnet 5.5", "line": "sonnet"},
     {"id": "claude-haiku-5-5", "display_name": "Claude Haiku 5.5", "line": "haiku"},
 ]
+
+
+def secret_of(key: str) -> str:
+    """A key's secret part: what follows `sk-ant-api03-` (or `sk-ant-admin01-`)."""
+    return key.split("-", 3)[-1] if key.startswith("sk-ant-") else key
+
+
+def key_forms(key: str) -> dict[str, str]:
+    """The key as the round-4 attacks carried it: every form the scrubber must remove."""
+    secret = secret_of(key)
+    return {
+        "bare": secret,
+        "upper": secret.upper(),
+        "lower": secret.lower(),
+        "reversed": secret[::-1],
+        "base64": base64.b64encode(key.encode()).decode(),
+        "base64url": base64.urlsafe_b64encode(b"x" + secret.encode()).decode(),
+        "url": "".join(f"%{b:02X}" for b in secret.encode()),
+        "pieces": " ".join(secret[i : i + 7] for i in range(0, len(secret), 7)),
+        "dotted": ".".join(secret[i : i + 7] for i in range(0, len(secret), 7)),
+    }
+
+
+def pieces_models(key: str) -> list[dict[str, Any]]:
+    """A listing whose newest entries carry the key: an ID of 60 characters of its secret part
+    (no prefix), and a display name of its pieces; then the good models."""
+    forms = key_forms(key)
+    return [
+        {"id": forms["bare"][:60], "display_name": "Claude Opus 9", "line": "opus"},
+        {"id": "claude-opus-9-9", "display_name": forms["pieces"], "line": "opus"},
+        {"id": "claude-opus-9-8", "display_name": forms["base64"], "line": "opus"},
+        *[dict(m) for m in GOOD_MODELS],
+    ]
+
+
+def pieces_headers(key: str) -> dict[str, str]:
+    forms = key_forms(key)
+    return {
+        "request-id": f"req_{forms['base64']}",
+        "anthropic-ratelimit-requests-limit": forms["reversed"],
+        "anthropic-ratelimit-tokens-limit": forms["dotted"],
+        f"anthropic-ratelimit-{forms['lower'][:24]}": "1",
+    }
+
+
+def pieces_message(key: str) -> str:
+    forms = key_forms(key)
+    return " ".join(f"{name}: {value}" for name, value in forms.items())
+
+
+MARKDOWN = "50 | # H [click](javascript:alert(1)) <img src=x onerror=alert(1)> @everyone"
 
 
 def model(data: dict[str, Any]) -> dict[str, Any]:
@@ -40,6 +92,7 @@ class Hostile:
     key: str = ""
     models: list[dict[str, Any]] = field(default_factory=lambda: [dict(m) for m in GOOD_MODELS])
     requests: int = 0
+    extra_headers: dict[str, str] = field(default_factory=dict)  # sent with every answer
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -57,7 +110,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("content-type", kind or "application/json")
         self.send_header("content-length", str(len(body)))
-        for name, value in (headers or {}).items():
+        for name, value in {**(headers or {}), **self.server.hostile.extra_headers}.items():
             self.send_header(name, value)
         self.end_headers()
         if self.server.hostile.mode == "trickle":
@@ -118,12 +171,37 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json(200, model(found))
         if parts.path == "/v1/messages":
             return self._message()
+        if parts.path.startswith("/v1/organizations/") and mode == "huge-admin":
+            return (
+                self._endless_body()
+                if "api_keys" in parts.path
+                else self._send(
+                    200, b'{"data": [' + b'{"id": "rl_1"},' * 800_000 + b'{}], "next_page": null}'
+                )
+            )  # a 12 MB page, its size said up front
         if parts.path.startswith("/v1/organizations/"):
             return self._json(200, organization(parts.path, parse_qs(parts.query), h))
         self._json(404, {"type": "error", "error": {"type": "not_found_error", "message": "?"}})
 
+    def _endless_body(self) -> None:
+        """A listing that never ends, as fast as the client reads (no content-length)."""
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("connection", "close")
+        self.end_headers()
+        entry = json.dumps(model({"id": "claude-opus-5-5", "display_name": "x", "line": "opus"}))
+        chunk = (entry + ",") * 1000
+        self.wfile.write(b'{"data": [')
+        try:
+            while True:
+                self.wfile.write(chunk.encode())
+        except OSError:
+            self.close_connection = True
+
     def _list(self, params: dict[str, list[str]]) -> None:
         h = self.server.hostile
+        if h.mode == "endless-body":
+            return self._endless_body()
         if h.mode == "wrong-shape":
             return self._json(200, {"data": "none", "has_more": "maybe"})
         if h.mode == "endless":
@@ -136,6 +214,12 @@ class _Handler(BaseHTTPRequestHandler):
             )
         data = [model(m) for m in h.models]
         headers = {}
+        if h.mode == "markdown":
+            for m in data:
+                m["display_name"] = f"{m['display_name']} {MARKDOWN}"
+        if h.mode in ("pieces", "pieces-error"):
+            data = [model(m) for m in pieces_models(h.key)]
+            headers = pieces_headers(h.key)
         if h.mode == "echo-ok":
             headers = {"request-id": f"req_{h.key}"}
             for m in data:
@@ -152,10 +236,20 @@ class _Handler(BaseHTTPRequestHandler):
         if h.mode == "gated" and model == "claude-opus-5-5":  # a flagship for approved customers
             err = {"type": "not_found_error", "message": f"model: {model}"}
             return self._json(404, {"type": "error", "error": err, "request_id": "req_gated"})
+        if h.mode == "pieces-error":  # the key without its prefix, and in every other form
+            err = {"type": "permission_error", "message": pieces_message(h.key)}
+            headers = pieces_headers(h.key)
+            return self._json(403, {"type": "error", "error": err}, headers)
         usage: Any = {"input_tokens": 8, "output_tokens": 1}
         if h.mode == "bad-usage":
             usage = {"input_tokens": "eight", "output_tokens": None}
         headers = {"request-id": "req_ok", "anthropic-ratelimit-requests-limit": "50"}
+        if h.mode == "pieces":
+            headers = {**pieces_headers(h.key), "anthropic-ratelimit-requests-limit": "50"}
+        if h.mode == "markdown":  # what a checklist must never render, in the limits' place
+            headers = {"request-id": "req_ok", "anthropic-ratelimit-requests-limit": MARKDOWN,
+                       "anthropic-ratelimit-tokens-limit": "fifty",
+                       "anthropic-ratelimit-x_javascript-alert": "1"}  # fmt: skip
         if h.mode == "echo-ok":
             headers = {
                 "request-id": f"req_{h.key}",
@@ -177,8 +271,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 def organization(path: str, params: dict[str, list[str]], h: Hostile) -> dict[str, Any]:
     """The Admin API's answers, with the key (`h.key`: the API key or the admin key) in every
-    field a server controls; `endless` pages for ever."""
-    key = h.key
+    field a server controls (`pieces`: without its prefix, a key record's `id` too);
+    `endless` pages for ever."""
+    key = secret_of(h.key) if h.mode == "pieces" else h.key
     more = h.mode == "endless"
     page = int((params.get("page") or params.get("after_id") or ["0"])[0].rsplit("-", 1)[-1] or 0)
     cursor = f"page-{page + 1}" if more else None
@@ -199,7 +294,7 @@ def organization(path: str, params: dict[str, list[str]], h: Hostile) -> dict[st
                "source": {"type": key}, "actor": {"type": "user_actor", "user_id": key}}  # fmt: skip
         return {"data": [row], "next_page": cursor}
     record = {
-        "id": f"apikey_{page}",
+        "id": f"apikey_{key}" if h.mode == "pieces" else f"apikey_{page}",
         "type": "api_key",
         "name": f"flux {key}",
         "status": "active",
@@ -208,6 +303,7 @@ def organization(path: str, params: dict[str, list[str]], h: Hostile) -> dict[st
         "partial_key_hint": f"{key[:16]}...{key[-4:]}" if key else None,
         "scope": {"type": "workspace", "workspace_id": key},
         "principal": {"type": "user_actor", "user_id": key},
+        "created_by": {"type": "user", "name": "Alice Example", "email": "alice@example.com"},
     }
     return {"data": [record], "has_more": more, "first_id": record["id"],
             "last_id": f"apikey-{page + 1}" if more else record["id"]}  # fmt: skip

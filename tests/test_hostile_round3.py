@@ -230,7 +230,7 @@ def test_a_model_lookup_answered_with_a_message_is_not_an_alias(tmp_path):
     assert "msg_1" not in result.stdout + result.stderr
 
 
-def test_a_server_listing_fewer_lines_never_blames_a_setting_the_user_does_not_have(tmp_path):
+def test_a_server_listing_only_opus_models_is_ranked_by_the_default_order_not_refused(tmp_path):
     from tests.hostile_server import GOOD_MODELS, base_url, hostile
 
     (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
@@ -241,8 +241,9 @@ def test_a_server_listing_fewer_lines_never_blames_a_setting_the_user_does_not_h
         env = {**ENV, "ANTHROPIC_BASE_URL": base_url(server)}
         result = flux("check", "--project", str(tmp_path), env=env)
     said = result.stdout + result.stderr
-    assert result.returncode == 2
-    assert "[model].prefer" not in said and "default line order" in said
+    assert result.returncode == 0, said
+    assert "recommended: claude-opus-5-5" in said
+    assert "[model].prefer" not in said and "line order" not in said
 
 
 def test_a_tree_1100_folders_deep_is_searched_without_a_recursion_error(tmp_path):

@@ -8,6 +8,7 @@ Results are data (`ApiFailure`, `Verification`); no SDK exception leaves this mo
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -42,6 +43,9 @@ REFUSED_ATTEMPTS = 3
 # A model list longer than this many pages of 1,000 (500,000 models) is a server paginating
 # for ever.
 MAX_PAGES = 500
+RATELIMIT = "anthropic-ratelimit-"
+RATELIMIT_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,59}")
+RATELIMIT_VALUE = re.compile(r"[0-9][0-9A-Za-z:.+-]{0,39}")  # 50, 2026-12-06T10:00:00Z
 
 T = TypeVar("T")
 LifecycleWord = Literal["active", "deprecated", "retired"]
@@ -121,7 +125,8 @@ class ApiClient:
                     http.follow_redirects = False
                     # every answer, success or error, names the key's organisation
                     hooks = dict(http.event_hooks)
-                    hooks["response"] = [*hooks.get("response", []), self._saw_answer]
+                    hooks["response"] = [responses.bounded_read, *hooks.get("response", []),
+                                         self._saw_answer]  # fmt: skip
                     if self.recorder is not None:
                         hooks["request"] = [*hooks.get("request", []), self.recorder.on_request]
                         hooks["response"].append(self.recorder.on_response)
@@ -347,12 +352,13 @@ class ApiClient:
         except ApiCallFailed as failed:
             return Verification(model_id, False, failed.failure, failed.failure.request_id)
         scrub = self.key.scrub
-        ratelimits = {
-            untrusted.text(scrub(name[len("anthropic-ratelimit-") :]), 60): untrusted.text(
-                scrub(value), 100
-            )
+        ratelimits = {  # a number or a date each, under a name of letters, digits and dashes
+            name.lower()[len(RATELIMIT) :]: scrub(value)
             for name, value in headers.items()
-            if name.lower().startswith("anthropic-ratelimit-")
+            if name.lower().startswith(RATELIMIT)
+            and RATELIMIT_NAME.fullmatch(name.lower()[len(RATELIMIT) :])
+            and RATELIMIT_VALUE.fullmatch(value)
+            and not untrusted.carries_key(name)
         }
         request_id = headers.get("request-id")
         return Verification(

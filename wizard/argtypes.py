@@ -37,12 +37,14 @@ def fallback_id(value: str) -> str:
 
 
 def model_id(value: str) -> str:
-    from wizard.untrusted import is_model_id, is_secret, not_a_model_id, shown
+    from wizard.untrusted import carries_key, is_model_id, is_secret, not_a_model_id, shown
 
     if not value.strip():
         raise argparse.ArgumentTypeError("is empty: name a model, e.g. --model claude-opus-5-5")
     if not is_model_id(value):
-        if is_secret(value):  # never echoed: a key is shown by its fingerprint only
+        if is_secret(value) or carries_key(
+            value
+        ):  # never echoed: a key is shown by its fingerprint only
             raise argparse.ArgumentTypeError(not_a_model_id("the value", value))
         raise argparse.ArgumentTypeError(
             f"{shown(value, 60)!s} is not a model ID (letters, digits, . - _ : @), "

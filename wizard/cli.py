@@ -256,8 +256,12 @@ def _parse(raw: list[str], env: Environment) -> argparse.Namespace | Report:
 def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:
     """The program: `argv` (default: the process's) in `env` (default: the process's own
     streams, environment, folder and clock; tests hand in their own)."""
+    from wizard import redaction
+
     raw = list(sys.argv[1:] if argv is None else argv)
     env = env or Environment.of_process()
+    redaction.forget_all()  # the keys of a command before this one in the process
+    redaction.hold_environment(env.environ)
     parsed = _parse(raw, env)
     if isinstance(parsed, Report):
         if parsed.exit_code == ExitCode.OK:
@@ -287,9 +291,12 @@ def _run(args: argparse.Namespace, env: Environment, *, for_good: bool = False) 
             report = _dispatch(args, ui, env)
     except WizardError as err:
         failure = Report.failure(command, err.code, err.message, err.fix, err.diagnosis)
+        late = _late_interrupts(int(err.code)) if for_good else None  # before the last line
         if isinstance(err, Declined):
-            return _declined(failure, env, as_json, color)
-        return _fail(failure, env, as_json, color)
+            code = _declined(failure, env, as_json, color)
+        else:
+            code = _fail(failure, env, as_json, color)
+        return late() if late is not None else code
     except KeyboardInterrupt:
         # Say what is on disk: an interrupt after an apply must not claim nothing was written.
         if WRITTEN_THIS_PROCESS:
@@ -307,9 +314,9 @@ def _run(args: argparse.Namespace, env: Environment, *, for_good: bool = False) 
         if getattr(args, "debug", False):
             import traceback
 
-            from wizard.keys import mask_secrets
+            from wizard.redaction import scrub
 
-            env.stderr.write(mask_secrets(traceback.format_exc()))
+            env.stderr.write(scrub(traceback.format_exc()))
         bug = Report.failure(
             command,
             ExitCode.ERROR,
@@ -357,9 +364,22 @@ def _late_interrupts(code: int) -> Callable[[], int]:
 
     def exit_code() -> int:
         returned.append(True)
+        import atexit
+
+        atexit.register(ignore_interrupts)  # runs first of the exit handlers, threads joined
         return final if seen else code
 
     return exit_code
+
+
+def ignore_interrupts() -> None:
+    """The exit is under way with nothing left that may hang: Ctrl-C is ignored from here on.
+    Python puts SIGINT back to its default while it finalises, so a late one would otherwise
+    end the process by signal (exit -2) instead of with its code; an ignored one survives."""
+    import signal
+
+    with contextlib.suppress(ValueError, OSError):  # not the main thread: nothing to do
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 @contextlib.contextmanager

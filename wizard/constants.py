@@ -50,3 +50,7 @@ def without_api_vars(environ: Mapping[str, str]) -> dict[str, str]:
 
 # The header every API answer carries: the organisation the key belongs to (and bills).
 ORG_HEADER = "anthropic-organization-id"
+
+# Obviously not a real key: the simulator accepts any well-formed one. Public, so no secret
+# (`redaction` does not hold it: its words would cut "flux-demo" out of every path).
+DEMO_KEY = "sk-ant-api03-" + "flux-demo-key-not-a-real-secret-" + "0" * 60

@@ -35,9 +35,13 @@ def _unreadable(path: Path, exc: OSError) -> FilesError:
     return FilesError(f"cannot read {path}: {exc.strerror}.", fix="Check its permissions.")
 
 
-def read_optional(path: Path, *, flag: str | None = None) -> bytes | None:
+def read_optional(
+    path: Path, *, flag: str | None = None, limit: tuple[int, str, str] | None = None
+) -> bytes | None:
     """The file's bytes, or None when it does not exist; a clear FilesError for anything that
-    is not a regular file of at most MAX_FILE_BYTES (a FIFO is never opened: it would block)."""
+    is not a regular file of at most MAX_FILE_BYTES (a FIFO is never opened: it would block).
+    `limit`: another bound (bytes, in words, what the file is) for a file of another kind."""
+    most, words, kind = limit or (MAX_FILE_BYTES, MAX_FILE_WORDS, "a .env file or a config")
     pass_it = f"Pass a regular file with {flag}." if flag else "Point it at a regular file."
     try:
         info = os.stat(path)
@@ -59,7 +63,7 @@ def read_optional(path: Path, *, flag: str | None = None) -> bytes | None:
         if not stat.S_ISREG(os.fstat(fd).st_mode):  # replaced between the stat and the open
             raise FilesError(f"{path} is not a regular file.", fix=pass_it)
         chunks, size = [], 0
-        while size <= MAX_FILE_BYTES:
+        while size <= most:
             chunk = os.read(fd, 1 << 20)
             if not chunk:
                 break
@@ -67,11 +71,11 @@ def read_optional(path: Path, *, flag: str | None = None) -> bytes | None:
             size += len(chunk)
     finally:
         os.close(fd)
-    if size > MAX_FILE_BYTES:
+    if size > most:
         raise FilesError(
-            f"{path} is larger than {MAX_FILE_WORDS}: too large for a .env file or a config.",
+            f"{path} is larger than {words}: too large for {kind}.",
             fix=f"Check that it is the right file{' (' + flag + ')' if flag else ''}; flux-setup "
-            f"reads files up to {MAX_FILE_WORDS}.",
+            f"reads files up to {words} there.",
         )
     return b"".join(chunks)
 
@@ -102,6 +106,11 @@ def check_target(path: Path, *, flag: str | None = None) -> Path:
                 fix="Make the folder writable, or pass another path; nothing was changed.",
             ) from None
         return real
+    except OSError as exc:  # a loop of links, a folder you may not enter
+        raise FilesError(
+            f"cannot reach {path}: {exc.strerror}.",
+            fix=f"{pass_it} Nothing was changed.",
+        ) from None
     if not stat.S_ISREG(info.st_mode):
         shown = f"{path} (-> {real})" if real != Path(os.path.abspath(path)) else str(path)
         raise FilesError(

@@ -60,9 +60,12 @@ class ApiKey:
     __slots__ = ("_value", "source", "stored")
 
     def __init__(self, value: str, source: KeySource) -> None:
+        from wizard import redaction
+
         self._value = value
         self.source = source
         self.stored: KeyStored | None = None  # set once a command keeps it somewhere else
+        redaction.hold(value)  # from now on no output of this process holds any of it
 
     def reveal(self) -> str:
         return self._value
@@ -79,15 +82,11 @@ class ApiKey:
         return key_json(self.source, self.fingerprint, self.kind, organization_id, self.stored)
 
     def scrub(self, text: str) -> str:
-        """`text` with this key replaced by its fingerprint wherever it sits, whole or as the
-        middle part a truncating server might echo. For every text that came from the network."""
-        if not self._value:
-            return text
-        text = text.replace(self._value, self.fingerprint)
-        middle = self._value[12:-4]
-        if len(middle) >= 16:
-            text = text.replace(middle, "...")
-        return text
+        """`text` without this key or any other held (`redaction.scrub`: whole, or any
+        8-character window of the secret part in any form). For every text from the network."""
+        from wizard import redaction
+
+        return redaction.scrub(text)
 
     def __repr__(self) -> str:
         return f"ApiKey({self.fingerprint}, source={self.source!r})"
@@ -102,6 +101,19 @@ class ApiKey:
 
     def __reduce__(self) -> str:  # never pickle the secret
         raise TypeError("ApiKey cannot be pickled")
+
+
+def matches_hint(value: str, head: str, tail: str) -> bool:
+    """Whether a key is the one an Admin API `partial_key_hint` (`head...tail`) names: the head
+    must reach past the vendor prefix and the tail hold 4 characters (an empty tail, or a bare
+    `sk-ant-api03-`, would name every key)."""
+    prefix = next((p for p in (API_KEY_PREFIX, ADMIN_PREFIX) if value.startswith(p)), "")
+    return (
+        len(head) > max(len(prefix), 7)
+        and len(tail) >= 4
+        and value.startswith(head)
+        and value.endswith(tail)
+    )
 
 
 def key_kind(value: str) -> KeyKind:

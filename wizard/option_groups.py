@@ -96,6 +96,12 @@ def record_options(parser: argparse.ArgumentParser, *, report: bool = False) -> 
         action="store_true",
         help="also mask the organisation ID in the recording (and the report)",
     )
+    g.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an existing FILE flux-setup did not write, or a symlink itself (never "
+        "what it leads to, nor another user's file)",
+    )
     if report:
         g.add_argument(
             "--report",

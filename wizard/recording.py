@@ -14,17 +14,18 @@ from __future__ import annotations
 
 import json
 import platform
+import re
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Protocol
 
 from wizard.jsontypes import JsonObject, as_int, as_list, as_object
 from wizard.keys import ApiKey
 from wizard.redaction import Redactor
+from wizard.targets import Target
 
 FORMAT = "flux-setup-recording/1"
 NOTE = (
@@ -43,10 +44,16 @@ HEADERS = (
 HEADER_PREFIXES = ("anthropic-ratelimit-",)
 MAX_BODY = 2_000_000  # characters of one answer kept; the rest is cut, and said
 MAX_EXCHANGES = 5_000  # a run that pages for ever is still a file of bounded size
+# Characters of answers one recording keeps in all: with the rest of each line, the file stays
+# below MAX_RECORDING_BYTES, which the replay reads (what flux-setup writes, it replays).
+MAX_TOTAL = 10_000_000  # JSON escapes a character in 6 at most: 60 MB
+MAX_RECORDING_BYTES = 64_000_000
+MAX_RECORDING_WORDS = "64 MB"
 # Stands where the Admin API's record of the presented API key gives its hint: the replay
 # puts the hint of the key presented to it there, so the record matches that key again.
 THIS_KEY_HINT = "{partial_key_hint of the API key presented}"
-_SEQ = "flux_setup_seq"  # the request's own slot (httpx extensions) for its exchange
+_SEQ = "flux_setup_seq"
+ADMIN_PATH = "/v1/organizations/"  # the request's own slot (httpx extensions) for its exchange
 
 
 class _Url(Protocol):
@@ -82,6 +89,26 @@ class RecordingError(ValueError):
     """A file that is not a recording flux-setup can read: said with where and why."""
 
 
+class UnreadableRecording(RecordingError):
+    """A file no reader can take in (nested too deeply): a files problem (exit 6)."""
+
+
+# A header a replay may send: a token for a name; a value of visible Latin-1 and spaces (a CR
+# or LF would split the answer, a character beyond Latin-1 cannot be sent at all).
+HEADER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,99}")
+HEADER_VALUE = re.compile(r"[\x20-\x7e\xa0-\xff]{0,2000}")
+
+
+def sendable_headers(raw: object) -> tuple[dict[str, str], int]:
+    """The headers of a recorded answer HTTP can carry, and how many were dropped."""
+    kept: dict[str, str] = {}
+    items = as_object(raw).items()
+    for name, value in items:
+        if isinstance(value, str) and HEADER_NAME.fullmatch(name) and HEADER_VALUE.fullmatch(value):
+            kept[name] = value
+    return kept, len(items) - len(kept)
+
+
 @dataclass
 class Exchange:
     seq: int
@@ -95,6 +122,7 @@ class Exchange:
     body: object = None
     body_text: str | None = None
     ms: float | None = None
+    dropped_headers: int = 0  # read back: headers HTTP cannot carry (CR, LF, beyond Latin-1)
 
     @classmethod
     def from_json(cls, row: JsonObject, where: str) -> Exchange:
@@ -106,6 +134,7 @@ class Exchange:
         if status is None and not row.get("no_answer"):
             raise RecordingError(f"{where}: the exchange {method} {path} has no status")
         ms = row.get("ms")
+        headers, dropped = sendable_headers(row.get("headers"))
         return cls(
             seq or 0,
             method.upper(),
@@ -113,7 +142,8 @@ class Exchange:
             str(row.get("query") or ""),
             row.get("request_body"),
             status=status,
-            headers={str(k): str(v) for k, v in as_object(row.get("headers")).items()},
+            headers=headers,
+            dropped_headers=dropped,
             body=row.get("body"),
             body_text=str(row["body_text"]) if "body_text" in row else None,
             ms=float(ms) if isinstance(ms, (int, float)) and not isinstance(ms, bool) else None,
@@ -154,6 +184,8 @@ class Recorder:
         self._exchanges: dict[int, Exchange] = {}
         self._next = 0
         self.dropped = 0  # exchanges past MAX_EXCHANGES
+        self._kept = 0  # characters of answers kept so far (MAX_TOTAL at most)
+        self.generation = -1  # the keys held when the first exchange was redacted
 
     def hide(self, key: ApiKey) -> None:
         with self._lock:
@@ -167,6 +199,10 @@ class Recorder:
                 return
             self._next += 1
             seq = self._next
+            if self.generation == -1:
+                from wizard import redaction
+
+                self.generation = redaction.generation()
             request.extensions[_SEQ] = seq
             try:
                 content = request.content
@@ -195,21 +231,28 @@ class Recorder:
             exchange.status = response.status_code
             exchange.ms = round((self._clock() - exchange.started) * 1000, 1)
             exchange.headers = {
-                name: self.redactor.text(value)
+                self.redactor.text(name): self.redactor.text(value)
                 for name, value in response.headers.items()
-                if name.lower() in HEADERS or name.lower().startswith(HEADER_PREFIXES)
+                if (name.lower() in HEADERS or name.lower().startswith(HEADER_PREFIXES))
+                and HEADER_NAME.fullmatch(name)
             }
+            if self.redactor.redact_org and exchange.path.startswith(ADMIN_PATH):
+                self.redactor.saw_people(response.content)  # before the body is redacted
             exchange.body, exchange.body_text = self._body(response.content)
 
     def _body(self, content: bytes) -> tuple[object, str | None]:
         text = content.decode("utf-8", "replace")
-        if len(text) > MAX_BODY:
-            return None, self.redactor.text(text[:MAX_BODY]) + " [cut: the answer was longer]"
+        room = max(0, MAX_TOTAL - self._kept)  # the file stays one its replay reads
+        self._kept += min(len(text), MAX_BODY, room)
+        if len(text) > min(MAX_BODY, room):
+            cut = text[: min(MAX_BODY, room)]
+            return None, self.redactor.text(cut) + " [cut: the answer was longer]"
+        text = self.redactor.text(text)  # once, as text: a listing page is one call, not 12,000
         try:
             data = json.loads(text)
-        except ValueError:
-            return None, self.redactor.text(text)
-        return self.redactor.data(self._key_hints(data)), None
+        except (ValueError, RecursionError):  # junk, or nested deeper than any reader goes
+            return None, text
+        return self._key_hints(data), None
 
     def _key_hints(self, data: object) -> object:
         """The Admin API's record of a key this command holds: its hint becomes THIS_KEY_HINT
@@ -257,13 +300,18 @@ def header(command: str, invocation: JsonObject, recorded_at: str) -> JsonObject
 
 
 def rows(head: JsonObject, recorder: Recorder, outcome: JsonObject) -> list[object]:
-    """The recording's rows: header, exchanges, outcome; every string redacted once more (a
-    key the command learnt after an exchange arrived, the admin key read after the API key's
-    listing, is masked there too)."""
+    """The recording's rows: header, exchanges, outcome; the exchanges redacted once more when
+    a key was held after they arrived (the admin key read after the API key's listing is
+    masked there too), not otherwise: a recording of 5,000 pages is not redacted twice."""
+    from wizard import redaction
+
     redact = recorder.redactor.data
+    exchanges = recorder.exchanges()
+    if recorder.generation != redaction.generation():
+        exchanges = [as_object(redact(row)) for row in exchanges]
     return [
         redact(head),
-        *(redact(row) for row in recorder.exchanges()),
+        *exchanges,
         {"outcome": redact(outcome), "dropped_exchanges": recorder.dropped},
     ]
 
@@ -273,11 +321,11 @@ def lines(rows: list[object]) -> str:
     return "".join(json.dumps(row, ensure_ascii=True) + "\n" for row in rows)
 
 
-def write(path: Path, text: str) -> None:
-    """Atomically, mode 0600: a recording is the user's, whatever their umask."""
-    from wizard.fileio import write_atomic
+def write(target: Target, text: str) -> None:
+    """Mode 0600, a new file of ours (`targets.write`): a recording is the user's alone."""
+    from wizard import targets
 
-    write_atomic(path, text.encode("utf-8"), 0o600, keep_mode=False)
+    targets.write(target, text.encode("utf-8"), 0o600)
 
 
 @dataclass
@@ -300,7 +348,15 @@ class Recording:
 
 
 def parse(text: str, where: str = "the recording") -> Recording:
-    """A recording from its text (or the recording a `doctor --report` file holds)."""
+    """A recording from its text (or the recording a `doctor --report` file holds); a BOM an
+    editor added is no part of it."""
+    try:
+        return _parse(text.removeprefix("\ufeff"), where)
+    except RecursionError:
+        raise UnreadableRecording(f"{where} is nested too deeply to be a recording") from None
+
+
+def _parse(text: str, where: str) -> Recording:
     stripped = text.lstrip()
     if stripped.startswith("{") and '"report"' in stripped[:200]:
         try:

@@ -16,7 +16,7 @@ from wizard.catalog import Model
 from wizard.detection import Detection
 from wizard.diagnosis import Diagnosis
 from wizard.jsontypes import JsonObject, as_list
-from wizard.keys import mask_secrets
+from wizard.redaction import scrub, scrub_data
 from wizard.untrusted import no_workflow_commands
 from wizard.vocab import Code, Lifecycle
 
@@ -33,7 +33,8 @@ class _Closable:
         if not self.closed_by_reader:
             try:
                 # every human line: folder names and server text cannot start a CI command
-                self._stream.write(no_workflow_commands(text))
+                # and no secret: the last net under every message (`redaction.scrub`)
+                self._stream.write(no_workflow_commands(scrub(text)))
                 return len(text)
             except BrokenPipeError:
                 self.closed_by_reader = True
@@ -97,16 +98,16 @@ class UI:
         self.stream.flush()
 
     def say(self, text: str = "", style: str | None = None) -> None:
-        self.console.print(mask_secrets(text), style=style, markup=False)
+        self.console.print(scrub(text), style=style, markup=False)
 
     def heading(self, text: str) -> None:
         self.console.print(text, style="bold", markup=False)
 
     def ok(self, text: str) -> None:
-        self.console.print(f"✓ {mask_secrets(text)}", style="green", markup=False)
+        self.console.print(f"✓ {scrub(text)}", style="green", markup=False)
 
     def warn(self, text: str) -> None:
-        self.console.print(f"! {mask_secrets(text)}", style="yellow", markup=False)
+        self.console.print(f"! {scrub(text)}", style="yellow", markup=False)
 
     @contextlib.contextmanager
     def spinner(self, text: str) -> Iterator[Callable[[str], None]]:
@@ -136,19 +137,17 @@ class UI:
             groups.setdefault(key, []).append(d)
         for group in groups.values():
             first = group[0]
-            self.console.print(f"• {mask_secrets(first.message)}", style="yellow", markup=False)
+            self.console.print(f"• {scrub(first.message)}", style="yellow", markup=False)
             if len(group) > 1:
                 others = ", ".join(str(d.model) for d in group[1:])
-                self.console.print(
-                    mask_secrets(f"  The same for {others}."), markup=False, style="yellow"
-                )
+                self.console.print(scrub(f"  The same for {others}."), markup=False, style="yellow")
             tail = f"  → {first.next_step}"
             if first.url:
                 tail += f" {first.url}"
             if first.request_id:
                 more = f", and {len(group) - 1} more" if len(group) > 1 else ""
                 tail += f" (request {first.request_id}{more})"
-            self.console.print(mask_secrets(tail), markup=False, style="dim")
+            self.console.print(scrub(tail), markup=False, style="dim")
 
     def models(
         self, detection: Detection, *, only: list[Model] | None = None, sizes: bool = False
@@ -217,7 +216,7 @@ class UI:
         from rich.text import Text
 
         cells: dict[str, list[str]] = {
-            "project": [mask_secrets(r.project) for r in rows],
+            "project": [scrub(r.project) for r in rows],
             "model": [r.model for r in rows],
             "status": [r.status for r in rows],
             "recommended": [r.recommended for r in rows],
@@ -258,7 +257,7 @@ class UI:
             yield lambda note: bar.update(task, advance=1, description=f"{text} {note}")
 
     def diff(self, text: str) -> None:
-        for line in mask_secrets(text).splitlines():
+        for line in scrub(text).splitlines():
             style = None
             if line.startswith("+") and not line.startswith("+++"):
                 style = "green"
@@ -379,4 +378,4 @@ def json_dump(payload: JsonObject) -> str:
     # Indented for a person reading it, unless the catalogue is huge: json's C encoder does not
     # indent, and the pure-Python one takes seconds for 100,000 models.
     huge = len(as_list(payload.get("models"))) > 2000
-    return mask_secrets(json.dumps(payload, indent=None if huge else 2, sort_keys=False))
+    return scrub(json.dumps(scrub_data(payload), indent=None if huge else 2, sort_keys=False))

@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from wizard import untrusted
 from wizard.jsontypes import JsonObject, as_int, as_object
@@ -51,8 +53,8 @@ def model(data: object, body: bytes = b"") -> JsonObject | None:
         raise Junk("a model in the answer is not an object", body)
     if data.get("type", "model") != "model":  # a message object is not a model (nor an alias)
         raise Junk("a model in the answer is of another type", body)
-    if not untrusted.is_model_id(data.get("id")):
-        return None
+    if not untrusted.is_model_id(data.get("id")) or untrusted.carries_key(data.get("display_name")):
+        return None  # a display name with a piece of a key: no model, never recommended
     line = data.get("line")
     out: JsonObject = {
         "id": data["id"],
@@ -68,6 +70,15 @@ def model(data: object, body: bytes = b"") -> JsonObject | None:
     return out
 
 
+def _rejected(item: object) -> str:
+    """How a listed entry that is no model is named in the one-line reason: escaped, and never
+    by an ID or name that carries a piece of a key."""
+    data = item if isinstance(item, dict) else {"id": item}
+    if untrusted.carries_key(data.get("id")) or untrusted.carries_key(data.get("display_name")):
+        return f"an entry whose ID or display name {untrusted.CARRIES_KEY}"
+    return untrusted.shown(data.get("id"), 40)
+
+
 def page(body: bytes) -> Page:
     data = parse(body)
     if not isinstance(data, dict) or not isinstance(data.get("data"), list):
@@ -80,7 +91,7 @@ def page(body: bytes) -> Page:
     for item in data["data"]:
         found = model(item, body)
         if found is None:
-            rejected.append(untrusted.shown(item.get("id") if isinstance(item, dict) else item, 40))
+            rejected.append(_rejected(item))
         else:
             models.append(found)
     return Page(models, has_more, last if isinstance(last, str) else None, rejected)
@@ -117,3 +128,48 @@ def retry_after(value: object) -> float | None:
     except (TypeError, ValueError):
         return None
     return seconds if math.isfinite(seconds) and seconds >= 0 else None
+
+
+# No answer flux-setup asks for is near this: a listing page of 1000 models is ~0.5 MB, an
+# Admin API page less. A larger one (an endless body, a 300 MB page) is refused as it arrives.
+MAX_ANSWER_BYTES = 10_000_000
+MAX_ANSWER_WORDS = "10 MB"
+
+
+class AnswerTooLarge(Exception):
+    """An answer past MAX_ANSWER_BYTES: read no further, never retried (exit 5)."""
+
+    def __str__(self) -> str:
+        return (
+            f"the answer was larger than {MAX_ANSWER_WORDS} (no answer of the API's is): "
+            "reading stopped there"
+        )
+
+
+class _Stream(Protocol):
+    """The parts of the SDK's httpx Response a bounded read uses."""
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+    def iter_bytes(self) -> Iterator[bytes]: ...
+
+    def close(self) -> None: ...
+
+
+def bounded_read(response: _Stream) -> None:
+    """The first response hook: the body read here, at most MAX_ANSWER_BYTES of it (an endless
+    or a 300 MB answer is cut off as it arrives, not held in memory), then kept where httpx
+    keeps what it read, so the SDK and the recorder read the same bytes."""
+    length = response.headers.get("content-length", "")
+    if length.isascii() and length.isdigit() and int(length) > MAX_ANSWER_BYTES:
+        response.close()
+        raise AnswerTooLarge()
+    parts, size = [], 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES:
+            response.close()
+            raise AnswerTooLarge()
+        parts.append(chunk)
+    response._content = b"".join(parts)  # type: ignore[attr-defined]  # httpx's read() cache

@@ -10,6 +10,7 @@ from types import ModuleType
 
 from wizard import untrusted
 from wizard.failures import ApiFailure, retry_after_of, should_retry_of
+from wizard.responses import AnswerTooLarge
 from wizard.vocab import FailureKind
 
 _preloading = threading.Lock()
@@ -50,6 +51,8 @@ def to_failure(exc: BaseException, now: float) -> ApiFailure:
         return ApiFailure(FailureKind.TIMEOUT, message="the request timed out")
     if isinstance(exc, sdk.APIConnectionError):
         cause = exc.__cause__
+        if isinstance(cause, AnswerTooLarge):  # not the API's: not retried
+            return ApiFailure(FailureKind.MALFORMED, message=str(cause))
         detail = str(cause) if cause is not None and str(cause) else type(cause).__name__
         # A connection never made (refused, no such host) is not a connection lost midway:
         # the first rarely changes within seconds, so it is retried less.

@@ -19,8 +19,24 @@ _LINE_BREAKS = re.compile(r"[\r\n\t]+")
 
 def is_model_id(value: object) -> bool:
     """A model ID's form, and not a secret's: a key pasted into the model field has the same
-    letters, digits and dashes, and must never be used, shown or stored as a model."""
-    return isinstance(value, str) and MODEL_ID.fullmatch(value) is not None and not is_secret(value)
+    letters, digits and dashes, and must never be used, shown or stored as a model; nor may an
+    ID that carries a piece of a key this process holds (`redaction.carries`)."""
+    return (
+        isinstance(value, str)
+        and MODEL_ID.fullmatch(value) is not None
+        and not is_secret(value)
+        and not carries_key(value)
+    )
+
+
+def carries_key(value: object) -> bool:
+    """Whether `value` holds any 8 characters of a key this process holds, in any form."""
+    from wizard import redaction
+
+    return isinstance(value, str) and redaction.carries(value)
+
+
+CARRIES_KEY = "holds a piece of an API key this command holds"
 
 
 def is_secret(value: str) -> bool:
@@ -33,6 +49,11 @@ def is_secret(value: str) -> bool:
 def not_a_model_id(where: str, value: object) -> str:
     """The one sentence for a value that should be a model ID and is not, shown escaped; a
     key is said to be one, and shown only as its fingerprint."""
+    if carries_key(value):
+        return (
+            f"{where} {CARRIES_KEY}, not a model ID: a key sits in the model field. Move it "
+            "to ANTHROPIC_API_KEY (in .env or the environment) and put a model ID here."
+        )
     if isinstance(value, str) and is_secret(value):
         from wizard.keys import fingerprint
 
@@ -75,6 +96,21 @@ def text(value: object, limit: int = 500) -> str:
     raw = _LINE_BREAKS.sub(" ", raw)
     safe = _UNSAFE.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), raw)
     return safe if len(safe) <= limit else safe[: limit - 1] + "…"
+
+
+# What makes Markdown (or the HTML it allows) of words: links and images, tags, mentions.
+_MARKDOWN = re.compile(r"([\\\[\]<>@])")
+
+
+def markdown(line: str) -> str:
+    """A line of the checklist as inert Markdown: outside code spans, `[`, `]`, `<`, `>`, `@`
+    and `\\` are escaped (no link, image, tag or mention a server's words could make); inside
+    them nothing is interpreted anyway. An unpaired backtick is escaped too."""
+    parts = line.split("`")
+    escaped = [_MARKDOWN.sub(r"\\\1", p) if i % 2 == 0 else p for i, p in enumerate(parts)]
+    if len(parts) % 2 == 0:  # the last backtick pairs with nothing: shown as one
+        return "`".join(escaped[:-1]) + "\\`" + _MARKDOWN.sub(r"\\\1", parts[-1])
+    return "`".join(escaped)
 
 
 def token(value: object) -> str | None:

@@ -10,6 +10,7 @@ from wizard.checklist.options import options
 from wizard.checklist.proofs import Item, proofs
 from wizard.checklist.tables import getting_more, line_table, models_table
 from wizard.detection import Detection
+from wizard.untrusted import markdown
 from wizard.vocab import Status
 
 ITEM = re.compile(r"^- \[(?P<tick>[ xX])\] .*<!-- id:(?P<id>[a-z0-9-]+) -->\s*$", re.M)
@@ -36,10 +37,11 @@ def notes_of(existing: str | None) -> str | None:
 
 def _item_lines(item: Item, manual: set[str]) -> list[str]:
     tick = "x" if item.done or item.id in manual else " "
-    lines = [f"- [{tick}] {item.title} <!-- id:{item.id} -->"]
-    lines += [f"  - {detail}" for detail in item.details]
+    # the words may quote a server (a diagnosis, a header, an Admin API name): inert Markdown
+    lines = [f"- [{tick}] {markdown(item.title)} <!-- id:{item.id} -->"]
+    lines += [f"  - {markdown(detail)}" for detail in item.details]
     if item.next_step and not item.done:
-        lines.append(f"  - Next: {item.next_step}" + (f" {item.url}" if item.url else ""))
+        lines.append(f"  - Next: {markdown(item.next_step)}" + (f" {item.url}" if item.url else ""))
     return lines
 
 

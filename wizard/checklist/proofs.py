@@ -155,7 +155,8 @@ def _limits_item(detection: Detection) -> Item:
     admin = detection.admin_limits
     if admin is not None and admin.read:
         return _admin_limits_item(detection, admin)
-    limits = detection.ratelimits
+    # a limit is a number: `50`, not `fifty` or `50 | # H`
+    limits = {k: v for k, v in detection.ratelimits.items() if v.isascii() and v.isdigit()}
     if limits:
         shown = ", ".join(
             f"{name.replace('-limit', '')} {limits[name]}/min"

@@ -9,6 +9,7 @@ from wizard.checklist.proofs import best_of_line, model_status
 from wizard.constants import BILLING_URL, LIMITS_URL, STATUS_URL, SUPPORT_URL, USAGE_URL
 from wizard.detection import Detection
 from wizard.errors import ExitCode
+from wizard.untrusted import markdown
 
 # From the platform facts, checked on the date below; shown with it, never as live.
 TIERS_CHECKED = "2026-11-25"
@@ -62,7 +63,7 @@ def line_table(detection: Detection) -> list[str]:
             f"{price.describe() if price else 'not in the price data'} | {_cell(versus)} |"
         )
     compared = f" Relative to {named(detection, current)} ({what})." if current else ""
-    rows += ["", f"Prices: {prices.source()}.{compared}"]
+    rows += ["", markdown(f"Prices: {prices.source()}.{compared}")]
     return rows
 
 
@@ -101,4 +102,4 @@ def models_table(detection: Detection) -> list[str]:
 
 def _cell(text: str) -> str:
     """Text in a Markdown table cell: a pipe or a line break would break the row."""
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    return markdown(text.replace("\n", " ")).replace("|", "\\|")

@@ -9,13 +9,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from wizard.commands.run import run
-from wizard.constants import KEY_VAR, KEYRING_VAR, without_api_vars
+from wizard.constants import DEMO_KEY, KEY_VAR, KEYRING_VAR, without_api_vars
 from wizard.errors import UsageError
-from wizard.flow.session import Context
+from wizard.flow.session import Context, Options
 from wizard.report import Report
-
-# Obviously not a real key: the simulator accepts any well-formed one.
-DEMO_KEY = "sk-ant-api03-" + "flux-demo-key-not-a-real-secret-" + "0" * 60
 
 DEMO_TOML = f"""# Flux settings, written by hand in November 2025
 model = "claude-3-5-sonnet-20240620"   # "the best one", according to a blog post
@@ -41,16 +38,37 @@ def make_project(folder: Path) -> None:
             path.write_text(text, encoding="utf-8")
 
 
-def demo(ctx: Context) -> Report:
-    from wizard.simulator import ScenarioError, load, serve
+def _refused_before_anything(o: Options) -> None:
+    """A --base-url (the demo serves its own simulator); and `demo --project P --save-key`,
+    which would write the demo's key over P's own (a demo key in P is the demo's to replace)."""
+    from wizard import envfile
+    from wizard.fileio import read_optional
 
-    o = ctx.options
     if o.base_url:
         raise UsageError(
             "--base-url does not go with demo: the demo serves its own simulator.",
             fix="`flux-setup run --base-url URL` runs the wizard against another server "
             "(`flux-setup simulator` serves one).",
         )
+    if not (o.project_given and o.save_key):
+        return
+    env_file = o.env_file or o.project / ".env"
+    held = envfile.parse(read_optional(env_file, flag="--env-file"), env_file.name)
+    key = held.values().get(KEY_VAR)
+    if key and key.strip() != DEMO_KEY:
+        raise UsageError(
+            f"{env_file} holds an API key of its own: `demo --save-key` would replace it with "
+            "the demo's (which only the simulator takes).",
+            fix="Drop --save-key (the demo then keeps your key), or run the demo without "
+            "--project, in a throw-away project.",
+        )
+
+
+def demo(ctx: Context) -> Report:
+    from wizard.simulator import ScenarioError, load, serve
+
+    o = ctx.options
+    _refused_before_anything(o)
     try:
         scenario = load(o.scenario)
     except ScenarioError as exc:

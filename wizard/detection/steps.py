@@ -78,7 +78,7 @@ def detect(
     fold(run)
     if run.listed:
         listed_lines = {m.line for m in run.catalog.models if m.line}
-        result.unknown_lines = [line for line in result.prefer if line not in listed_lines]
+        result.unknown_lines = unlisted_lines(result.prefer, listed_lines)
     if verify and run.listed and not run.stop and choose is not None:
         verify_these(run, choose(run.catalog))
     elif verify and run.listed and not run.stop:
@@ -87,6 +87,15 @@ def detect(
         _walk_also(run, also_prefer, listed_lines)  # a typo in one order stops only that one
     _finish(run)
     return result
+
+
+def unlisted_lines(prefer: Sequence[str], listed: set[str]) -> list[str]:
+    """The lines of an order the listing lacks: a typo (`opsu`) to stop for, unless the order
+    is the default one, which is no setting of the user's (a listing of Opus models only is
+    ranked by it, not refused)."""
+    if tuple(prefer) == DEFAULT_PREFER:
+        return []
+    return [line for line in prefer if line not in listed]
 
 
 def _walk_also(run: Ledger, orders: Sequence[Sequence[str]], listed: set[str]) -> None:
@@ -286,8 +295,9 @@ def _rejected_ids(rejected: list[str], base_url: str) -> Diagnosis:
     examples = ", ".join(rejected[:3]) + (" ..." if len(rejected) > 3 else "")
     return Diagnosis(
         Code.UNEXPECTED_RESPONSE,
-        f"The model list from {base_url} held {len(rejected)} entries whose IDs are not model "
-        f"IDs ({examples}); they were left out.",
+        f"The model list from {base_url} held {len(rejected)} entries that are no models "
+        f"(their IDs are not model IDs, or carry a piece of the key: {examples}); they were "
+        "left out.",
         "If this is the Anthropic API, report it to support; otherwise check --base-url.",
         url=SUPPORT_URL,
     )

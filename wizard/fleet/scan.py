@@ -14,6 +14,7 @@ from wizard import verdict as verdicts
 from wizard.concurrency import concurrently
 from wizard.constants import SCAN_WORKERS
 from wizard.detection import Detection, detect
+from wizard.detection.steps import unlisted_lines
 from wizard.detection.view import for_project
 from wizard.diagnosis import Diagnosis
 from wizard.errors import ExitCode, UsageError, WizardError
@@ -227,8 +228,7 @@ def judge_offline(ctx: Context, members: Sequence[Member]) -> None:
 def _unknown_lines(shared: Detection, prefer: Sequence[str]) -> UsageError | None:
     if not shared.listed:
         return None
-    listed = {m.line for m in shared.models if m.line}
-    unknown = [line for line in prefer if line not in listed]
+    unknown = unlisted_lines(prefer, {m.line for m in shared.models if m.line})
     if not unknown:
         return None
     fix = "Correct [model].prefer in its Flux config, e.g. "

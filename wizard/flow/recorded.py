@@ -4,15 +4,17 @@ command concluded, whether it succeeded, failed with a message, or met a bug."""
 
 from __future__ import annotations
 
-import os
+import re
 from collections.abc import Callable
-from pathlib import Path
 
 from wizard.errors import ExitCode, UsageError, WizardError
-from wizard.fileio import check_target
 from wizard.flow.session import Context
 from wizard.jsontypes import JsonObject, as_list, as_object
 from wizard.report import Report
+from wizard.targets import Target
+
+# What a recording (`{"format": "flux-setup-recording/1", ...`) or a report starts with.
+WRITTEN_BY_US = re.compile(rb'\s*\{\s*"(?:format|report)"\s*:\s*"flux-setup-(?:recording|report)/')
 
 
 def run_recorded(ctx: Context, handler: Callable[[Context], Report]) -> Report:
@@ -35,17 +37,24 @@ def run_recorded(ctx: Context, handler: Callable[[Context], Report]) -> Report:
     return report
 
 
-def _targets(ctx: Context) -> dict[str, Path]:
-    """Where each file goes, checked before anything is asked: a regular file or a new one (a
-    symlink is followed, and stays a link), none of the project's own, and not both in one."""
+def _targets(ctx: Context) -> dict[str, Target]:
+    """Where each file goes, checked before anything is asked or sent (`targets.check`: no
+    link followed, no file git or the project depends on, nothing replaced that flux-setup did
+    not write without --force), and not both in one."""
+    from wizard import targets
+
     o = ctx.options
     given = [(flag, path) for flag, path in (("--record", o.record), ("--report", o.report))
              if path is not None]  # fmt: skip
-    where: dict[str, Path] = {}
+    project = o.project
+    own = [o.env_file or project / ".env", o.config or project / "flux.toml",
+           project / "pyproject.toml", o.checklist or project / "flux-upgrade-checklist.md"]  # fmt: skip
+    where: dict[str, Target] = {}
     for flag, path in given:
-        _not_a_project_file(ctx, flag, path)
-        where[flag] = check_target(path, flag=flag)
-    if len(set(where.values())) < len(where):
+        example = f"flux-setup-{o.command}.{'jsonl' if flag == '--record' else 'json'}"
+        where[flag] = targets.check(path, flag=flag, ours=written_by_us, force=o.force,
+                                    protected=own, example=example)  # fmt: skip
+    if len({t.path for t in where.values()}) < len(where):
         raise UsageError(
             "--record and --report name the same file: one would overwrite the other.",
             fix="Name two files (the report holds the recording too).",
@@ -53,21 +62,12 @@ def _targets(ctx: Context) -> dict[str, Path]:
     return where
 
 
-def _not_a_project_file(ctx: Context, flag: str, path: Path) -> None:
-    """A recording written over the .env, the config or the checklist would destroy it."""
-    o = ctx.options
-    project = o.project
-    files = [o.env_file or project / ".env", o.config or project / "flux.toml",
-             project / "pyproject.toml", o.checklist or project / "flux-upgrade-checklist.md"]  # fmt: skip
-    real = os.path.realpath(path)
-    if any(os.path.realpath(f) == real for f in files):
-        raise UsageError(
-            f"{flag} {path} names one of the project's own files: it would be overwritten.",
-            fix=f"Pass a new file, e.g. `{flag} flux-setup-{ctx.options.command}.jsonl`.",
-        )
+def written_by_us(head: bytes) -> bool:
+    """A recording's or a report's first bytes: what --record and --report replace unasked."""
+    return WRITTEN_BY_US.match(head) is not None
 
 
-def _save(ctx: Context, report: Report, where: dict[str, Path]) -> None:
+def _save(ctx: Context, report: Report, where: dict[str, Target]) -> None:
     from wizard import recording
 
     assert ctx.recorder is not None

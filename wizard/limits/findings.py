@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from wizard.catalog import Model
 from wizard.constants import KEYS_URL, LIMITS_URL
 from wizard.diagnosis import Diagnosis
-from wizard.keys import ApiKey
+from wizard.keys import ApiKey, matches_hint
 from wizard.vocab import Code, Lifecycle
 
 # How the Admin API names the limiters of the response headers (first found wins).
@@ -142,8 +142,7 @@ class KeyRecord:
     tail: str = field(default="", repr=False)
 
     def matches(self, key: ApiKey) -> bool:
-        value = key.reveal()
-        return len(self.head) >= 7 and value.startswith(self.head) and value.endswith(self.tail)
+        return matches_hint(key.reveal(), self.head, self.tail)
 
     def to_json(self) -> dict[str, object]:
         return {

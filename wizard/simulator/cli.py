@@ -93,8 +93,10 @@ def _list() -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    from wizard.errors import FilesError
     from wizard.simulator import Faults, ScenarioError, load
     from wizard.simulator.engine import Simulator
+    from wizard.simulator.scenarios import UnreadableScenario
     from wizard.simulator.server import RunningSimulator
 
     if args.list:
@@ -105,6 +107,8 @@ def run(args: argparse.Namespace) -> int:
         return replay_or_convert(args)
     try:
         scenario = load(args.scenario)
+    except UnreadableScenario as exc:
+        raise FilesError(str(exc), fix="Pass a scenario file `--scenario-from` made.") from None
     except ScenarioError as exc:
         raise UsageError(
             str(exc), fix="Run `flux-setup simulator --list` for the built-in ones."

@@ -10,6 +10,8 @@ other faults."""
 
 from __future__ import annotations
 
+import re
+
 from wizard.errors import UsageError
 from wizard.jsontypes import JsonObject, as_list, as_object
 from wizard.recording import THIS_KEY_HINT, Exchange, Recording
@@ -18,6 +20,8 @@ from wizard.simulator.scenarios import MODEL_FIELDS
 RETRY_HEADERS = ("retry-after", "retry-after-ms", "x-should-retry")
 RATE_HEADERS = {"requests": "requests", "input-tokens": "input_tokens", "output-tokens": "output_tokens"}  # fmt: skip
 ADMIN = "/v1/organizations/"
+
+DIGITS = re.compile(r"[0-9]{1,12}")  # ASCII digits: `²` is a digit to str.isdigit, not to int
 
 
 def _answered(recording: Recording, path: str | None = None) -> list[Exchange]:
@@ -106,7 +110,7 @@ def _rate_limits(recording: Recording) -> dict[str, int]:
         found = {
             name: int(headers[f"anthropic-ratelimit-{header}-limit"])
             for header, name in RATE_HEADERS.items()
-            if str(headers.get(f"anthropic-ratelimit-{header}-limit", "")).isdigit()
+            if DIGITS.fullmatch(str(headers.get(f"anthropic-ratelimit-{header}-limit", "")))
         }
         if found:
             return found

@@ -34,6 +34,10 @@ def hint(key: str) -> str:
     return f"{key[:16]}...{key[-4:]}"
 
 
+def _transient(status: int) -> bool:
+    return status in (408, 409, 429) or (500 <= status < 600 and status != REPLAY_STATUS)
+
+
 class Replay:
     """The recording's answers, queued per request; thread-safe."""
 
@@ -43,6 +47,7 @@ class Replay:
         for exchange in recording.exchanges:
             key = (exchange.method, exchange.path, exchange.model)
             self._queues[key].append(exchange)
+        self._last: dict[Key, Exchange] = {}
         self._lock = threading.Lock()
         self.stopping = threading.Event()
         self.api_key = ""  # the last API key presented: the Admin API's record names it
@@ -53,7 +58,13 @@ class Replay:
         with self._lock:
             queue = self._queues.get(key)
             if queue:
+                self._last[key] = queue[0]
                 return queue.popleft()
+            last = self._last.get(key)
+            if last is not None and last.status is not None and _transient(last.status):
+                # retried for longer than when it was recorded (the budget is a clock's, and
+                # the recording run was slower): a transient refusal answers again the same
+                return last
             what = f"{key[0]} {key[1]}" + (f" (model {key[2]})" if key[2] else "")
             self.unanswered.append(what)
             return None

@@ -120,6 +120,10 @@ class ScenarioError(ValueError):
     pass
 
 
+class UnreadableScenario(ScenarioError):
+    """A scenario file no reader can take in (nested too deeply): a files problem (exit 6)."""
+
+
 @dataclass
 class Admin:
     """The organisation as the Admin API shows it (see the module's doc)."""
@@ -237,9 +241,11 @@ def _read_raw(name_or_path: str, seen: tuple[str, ...] = ()) -> JsonObject:
             raise ScenarioError(f"unknown scenario {name_or_path!r}; built-in: {names}")
         text = resource.read_text(encoding="utf-8")
     try:
-        raw = json.loads(text)
+        raw = json.loads(text.removeprefix("\ufeff"))
     except json.JSONDecodeError as exc:
         raise ScenarioError(f"scenario {name_or_path}: invalid JSON: {exc}") from None
+    except RecursionError:
+        raise UnreadableScenario(f"scenario {name_or_path}: nested too deeply to be one") from None
     if not isinstance(raw, dict):
         raise ScenarioError(f"scenario {name_or_path}: expected a JSON object")
     base = raw.pop("extends", None)
@@ -278,6 +284,8 @@ def load(name_or_path: str) -> Scenario:
     )
     if "rate_limits" in raw:
         limits = as_object(raw["rate_limits"])
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in limits.values()):
+            raise ScenarioError(f"scenario {name}: 'rate_limits' must map names to whole numbers")
         scenario.rate_limits = {str(k): int(str(v)) for k, v in limits.items()}
     return scenario
 
