@@ -95,7 +95,7 @@ def test_a_pasted_key_is_masked_and_can_be_saved(tmp_path, sim):
     child.expect("Fallback when")
     child.send("\r")
     child.expect("Save the key")
-    child.send("y")
+    child.send("y\r")  # a yes/no takes Enter
     child.expect("Apply these changes")
     child.send("\r")
     assert finish(child) == 0
@@ -238,7 +238,7 @@ def test_declining_the_write_is_a_choice_not_an_error(tmp_path):
     child.expect("Fallback when")
     child.send("\r")
     child.expect("Apply these changes")
-    child.send("n")
+    child.send("n\r")
     child.expect("you declined")
     assert finish(child) == 130  # the contract's code for a cancel
     transcript = (tmp_path / "terminal.log").read_text()
