@@ -556,7 +556,7 @@ def test_a_move_to_another_line_is_said_with_its_price(tmp_path, sim):
     text = out.getvalue()
     assert (
         "This moves Flux from the haiku line to the opus line: claude-opus-5-5 costs $4 / $20 "
-        "per million tokens in/out, 40x the price of claude-haiku-5-5 (list prices from "
+        "per million tokens in/out, about 40 times the price of claude-haiku-5-5 (list prices from "
         "genai-prices " in text
     )
     assert "bundled data, not live" in text

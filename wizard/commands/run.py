@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from wizard import changes, memory, prices, project
-from wizard.catalog import Catalog
 from wizard.constants import KEY_VAR
 from wizard.detection import Detection
 from wizard.diagnosis import Diagnosis
 from wizard.errors import Declined, ExitCode, FilesError, UsageError, WizardError
 from wizard.fileio import check_target
-from wizard.flow import consent, plan_notes
+from wizard.flow import choices, consent, plan_notes
 from wizard.flow.admin_key import read_given_limits
 from wizard.flow.fallback import choose_fallback
 from wizard.flow.key import obtain_key
@@ -20,9 +17,8 @@ from wizard.flow.outputs import check_targets, checklist_change, remember, write
 from wizard.flow.prepare import Prepared, config_mismatch, env_override, preferred_lines, prepare
 from wizard.flow.session import Context
 from wizard.keys import ApiKey
-from wizard.prompts import Option
 from wizard.report import Report
-from wizard.vocab import Lifecycle, ModelSource, Status
+from wizard.vocab import ModelSource
 
 _ASKS = "`run` asks which model to use and confirms before writing"
 
@@ -51,7 +47,7 @@ def run(ctx: Context) -> Report:
     if stopped is not None:
         return stopped
     if detection.recommended:
-        ctx.ui.ok(f"Recommended: {detection.recommended}, {_why(detection)}.")
+        ctx.ui.ok(f"Recommended: {detection.recommended}, {choices.why(detection)}.")
     chosen = _choose(ctx, detection)
     if chosen is None:
         report.exit_code = ExitCode.NETWORK if not detection.complete else ExitCode.UNAVAILABLE
@@ -266,16 +262,6 @@ def _done(
     )
 
 
-def _why(detection: Detection) -> str:
-    model = detection.model(detection.recommended)
-    if model is None:
-        return ""
-    order = ", ".join(detection.prefer)
-    if not detection.verify:
-        return f"the newest listed {model.line} model, not verified (line order: {order})"
-    return f"the newest callable {model.line} model (line order: {order})"
-
-
 def _choose(ctx: Context, detection: Detection) -> str | None:
     o = ctx.options
     if o.model:
@@ -283,15 +269,16 @@ def _choose(ctx: Context, detection: Detection) -> str | None:
     recommended = detection.recommended
     configured = detection.configured
     if configured and recommended and configured != recommended == detection.configured_model:
-        return _keep_or_pin(ctx, configured, recommended)
+        return _keep_or_pin(ctx, detection, configured, recommended)
     if not _asks(ctx):
         return recommended
-    options = _choices(detection)
+    options = choices.model_choices(detection)
     if not options:
         return None
     if configured and detection.usable(configured) and configured == recommended:
         ctx.ui.ok(f"Flux already uses {configured}, the recommendation: Enter keeps it.")
     default = recommended or options[0].value
+    ctx.ui.say(f"Prices: {prices.source()}.")  # said once: each answer carries its own price
     return ctx.prompter.select(
         "Which model should Flux use?", options, default, flag="--model or --yes"
     )
@@ -306,78 +293,17 @@ def _given_model(detection: Detection, wanted: str) -> str:
     return wanted
 
 
-def _choices(detection: Detection) -> list[Option]:
-    """The recommendation, the configured model's successor, keeping it, then every other
-    usable model of the preferred lines."""
-    recommended, configured = detection.recommended, detection.configured
-    options: list[Option] = []
-    moves = plan_notes.line_change(detection, recommended) if recommended else None
-    if recommended:
-        note = _why(detection) + (f". {moves}" if moves else "")
-        mark = "current, " if recommended == configured else ""
-        options.append(Option(f"{recommended}  ({mark}recommended)", recommended, note=note))
-    current = detection.model(configured)
-    status = detection.configured_status
-    leaving = status in (Status.RETIRED, Status.DEPRECATED, Status.NOT_CALLABLE)
-    if current is not None and (leaving or moves is not None):
-        # A change of line is a choice: the newest callable model of the current line is the
-        # other answer (the successor of a model that cannot stay).
-        successor = Catalog(detection.models).successor(current)
-        order = {m.id: i for i, m in enumerate(detection.models)}  # the listing: newest first
-        newer = successor is not None and order[successor.id] < order.get(current.id, 0)
-        if successor is not None and successor.id != recommended and (leaving or newer):
-            # the answer stays short (60 columns); its detail goes on the line under it
-            why = "successor" if leaving else f"stay on {current.line}"
-            detail = (
-                f"The newest {current.line} model, successor of {configured} ({status})"
-                if leaving
-                else f"The newest model of the {current.line} line, which Flux uses now"
-            )
-            if not successor.callable:
-                detail += (
-                    "; verified with one call if chosen"
-                    if detection.verify
-                    else "; not verified (--no-verify)"
-                )
-            options.append(Option(f"{successor.id}  ({why})", successor.id, note=detail))
-    if configured and configured != recommended and detection.usable(configured):
-        options.append(Option(f"{configured}  (current: keep it, {status})", configured))
-    taken = {o.value for o in options} | {recommended, configured}
-    for model in detection.models:
-        if model.id in taken or model.lifecycle == Lifecycle.RETIRED:
-            continue
-        if model.line not in detection.prefer or model.callable is False:
-            continue
-        if model.callable:
-            options.append(Option(f"{model.id}  ({model.line}, {model.lifecycle})", model.id))
-        elif model.lifecycle == Lifecycle.ACTIVE:
-            # not verified yet: offered all the same, and verified once chosen
-            checked = "verified if chosen" if detection.verify else "not verified"
-            options.append(Option(f"{model.id}  ({model.line}, {checked})", model.id))
-    said = {recommended} if moves else set()  # its note's line change says the price already
-    return [_priced(o, configured, detection.day, said=o.value in said) for o in options]
-
-
-def _priced(option: Option, current: str | None, day: date, *, said: bool) -> Option:
-    """Each answer states its cost on the line under it (unless its note says it already)."""
-    if said:
-        return option
-    cost = prices.brief(option.value, current, day)
-    return Option(
-        option.title, option.value, note=f"{option.note}. {cost}" if option.note else cost
-    )
-
-
-def _keep_or_pin(ctx: Context, alias: str, model_id: str) -> str:
+def _keep_or_pin(ctx: Context, detection: Detection, alias: str, model_id: str) -> str:
     """The configured alias already names the recommendation: keep it unless the person
     chooses to pin the dated ID (an alias follows the API; a pinned ID never moves)."""
     if not _asks(ctx):
         return alias
-    options = [
-        Option(f"{alias}  (current: an alias of {model_id})", alias),
-        Option(f"{model_id}  (pin the dated ID)", model_id),
-    ]
-    return ctx.prompter.select("Which model should Flux use?", options, alias, flag="--model")
+    return ctx.prompter.select(
+        "Which model should Flux use?",
+        choices.alias_choices(detection, alias, model_id),
+        alias,
+        flag="--model",
+    )
 
 
 def _save_key(ctx: Context, files: project.ProjectFiles, key: ApiKey) -> bool:
