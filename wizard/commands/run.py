@@ -13,7 +13,7 @@ from wizard.flow.admin_key import read_given_limits
 from wizard.flow.fallback import choose_fallback
 from wizard.flow.key import obtain_key
 from wizard.flow.network import incomplete_reason, run_detection, verify_choice
-from wizard.flow.outputs import check_targets, checklist_change, remember, write_checklist
+from wizard.flow.outputs import check_targets, checklist_change, checklist_path, remember
 from wizard.flow.prepare import Prepared, config_mismatch, env_override, preferred_lines, prepare
 from wizard.flow.session import Context
 from wizard.keys import ApiKey
@@ -107,9 +107,8 @@ def _stopped(
     if failure is not None:
         report.exit_code = failure
         ctx.ui.diagnoses(report.all_diagnoses())
-        if detection.models and not ctx.options.dry_run:
-            report.checklist = write_checklist(ctx, detection)
-            ctx.ui.say(f"Checklist with the next steps: {report.checklist}")
+        if detection.models:
+            _checklist_alone(ctx, report, detection, "with the next steps")
         remember(ctx, detection)
         return report
     mismatch = config_mismatch(prepared, "This run sets both to the model you choose.")
@@ -127,9 +126,8 @@ def _stopped(
 
 
 def _close(ctx: Context, report: Report, detection: Detection) -> Report:
-    """Nothing to set up: the checklist and the memory still tell what was found."""
-    if not ctx.options.dry_run:
-        report.checklist = write_checklist(ctx, detection)
+    """Nothing to set up: the checklist (with consent) and the memory tell what was found."""
+    _checklist_alone(ctx, report, detection, "of what was found")
     remember(ctx, detection)
     return report
 
@@ -168,10 +166,12 @@ def _setup(ctx: Context, report: Report, prepared: Prepared, key: ApiKey, chosen
         report.diagnoses.append(override)
     _preview(ctx, plan, chosen, override)
     _writable_or_said(ctx, plan)
-    if consent.dry_run(ctx):
-        return report
     if plan.empty:
-        report.checklist = write_checklist(ctx, detection)
+        _nothing_to_change(ctx, report, detection)
+        if ctx.options.dry_run:
+            return report
+    elif consent.dry_run(ctx):
+        return report
     else:
         detection = _apply(ctx, report, plan, detection, chosen)
     remember(ctx, detection)
@@ -212,6 +212,42 @@ def _apply(
     report.fields["changeset"] = applied.changeset
     report.checklist = sheet.path
     return detection
+
+
+def _nothing_to_change(ctx: Context, report: Report, detection: Detection) -> None:
+    """Nothing changes, so nothing is written: a checklist rewritten outside a change set
+    would make `undo` of the last real change refuse. Only a first checklist is offered."""
+    path = checklist_path(ctx)
+    if not path.exists():
+        _checklist_alone(ctx, report, detection, "of this setup")
+        return
+    report.checklist = path
+    ctx.ui.say(
+        f"Nothing was written: the checklist {path} is left as it was "
+        "(`flux-setup check --write-checklist` rewrites it)."
+    )
+
+
+def _checklist_alone(ctx: Context, report: Report, detection: Detection, what: str) -> None:
+    """The checklist as a change set of its own (one backup, one undo): where it would go is
+    said, and it is written with --yes or on a "yes"; a dry run or a "no" writes nothing."""
+    sheet = checklist_change(ctx, detection)
+    if sheet.before == sheet.after:
+        report.checklist = sheet.path
+        return
+    ctx.ui.say(f"The checklist {what} would go to {sheet.path}.")
+    if consent.dry_run(ctx):
+        return
+    if not ctx.options.yes:
+        if not ctx.prompter.interactive:
+            return  # `run` refused at its start (consent.require); a demo answers --yes
+        if not ctx.prompter.confirm("Write the checklist?", True, flag="--yes"):
+            ctx.ui.say("The checklist was not written.")
+            return
+    applied = changes.apply(changes.Plan(ctx.options.project, [sheet]), ctx.store, at=ctx.now())
+    ctx.ui.ok(f"Wrote {sheet.path} (`flux-setup undo` removes or restores it).")
+    report.fields["changeset"] = applied.changeset
+    report.checklist = sheet.path
 
 
 def _writable_or_said(ctx: Context, plan: changes.Plan) -> None:
@@ -256,7 +292,8 @@ def _done(
     else:
         falling = f", falling back to {fallback}" if fallback else ""
         ctx.ui.ok(f"Flux uses {chosen}{falling}.")
-    ctx.ui.say(f"Checklist: {report.checklist}")
+    if report.checklist is not None:
+        ctx.ui.say(f"Checklist: {report.checklist}")
     ctx.ui.say(
         "After a change to your account, run `flux-setup check` (exit 10 means a better model is callable)."
     )
