@@ -132,6 +132,15 @@ def _dispatch(args: argparse.Namespace, ui: UI, env: Environment) -> Report:
     options = _options(args, env.cwd)
     if args.command not in ("demo", "completion"):  # the demo makes its folder; others need one
         _check_project(options.project)
+        from wizard.flow.roles import check_file_roles
+
+        check_file_roles(
+            options.project,
+            env_file=options.env_file,
+            config=options.config,
+            checklist=options.checklist,
+            with_checklist="checklist" in vars(args),
+        )
     interactive = (
         env.stdin_isatty and env.stdout_isatty and not options.no_input and not options.json
     )

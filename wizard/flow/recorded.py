@@ -8,6 +8,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from wizard.constants import CHECKLIST_NAME
 from wizard.errors import ExitCode, UsageError, WizardError
 from wizard.fileio import check_target
 from wizard.flow.session import Context
@@ -58,7 +59,7 @@ def _not_a_project_file(ctx: Context, flag: str, path: Path) -> None:
     o = ctx.options
     project = o.project
     files = [o.env_file or project / ".env", o.config or project / "flux.toml",
-             project / "pyproject.toml", o.checklist or project / "flux-upgrade-checklist.md"]  # fmt: skip
+             project / "pyproject.toml", o.checklist or project / CHECKLIST_NAME]  # fmt: skip
     real = os.path.realpath(path)
     if any(os.path.realpath(f) == real for f in files):
         raise UsageError(
