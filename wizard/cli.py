@@ -112,6 +112,28 @@ def _check_project(project: Path) -> None:
         )
 
 
+# The commands that read one project: in a folder with none, they say so (and how to fix it).
+PROJECT_COMMANDS = frozenset({"run", "check", "status", "doctor"})
+
+
+def _no_project_said(ui: UI, options: Options) -> None:
+    """A folder with no Flux project (no flux.toml, no [tool.flux], no FLUX_MODEL in .env;
+    none above it either) is named in one line with the step that fixes it."""
+    from wizard.markers import marker
+
+    folder = options.project
+    if options.project_marker not in (None, ".git") or marker(folder) is not None:
+        return
+    where = str(folder) if options.project_given else f"{folder} or a folder above it"
+    what = "no flux.toml, [tool.flux] in pyproject.toml or FLUX_MODEL in .env"
+    if options.command == "run":
+        ui.warn(f"No Flux project in {where} ({what}): this run sets one up in {folder}; "
+               "--project DIR names another folder.")  # fmt: skip
+    else:
+        ui.warn(f"No Flux project in {where} ({what}): `flux-setup run --project {folder}` "
+               "sets one up, or pass --project DIR.")  # fmt: skip
+
+
 def _handler(args: argparse.Namespace) -> Callable[[Context], Report]:
     """The command's function, imported only now: `--help` and `status` never pay for `run`."""
     import importlib
@@ -154,6 +176,8 @@ def _dispatch(args: argparse.Namespace, ui: UI, env: Environment) -> Report:
     ui.interactive = interactive
     if not options.project_given and options.project != env.cwd:
         ui.say(f"Project: {options.project} (found {options.project_marker} there)")
+    if args.command in PROJECT_COMMANDS and not options.all:
+        _no_project_said(ui, options)
     context = Context(
         options=options,
         environ=dict(env.environ),
