@@ -18,7 +18,7 @@ from typing import IO, TYPE_CHECKING
 from wizard.argv import UnknownCommand, normalise_argv
 from wizard.constants import ADMIN_KEY_VAR, HOME_VAR, KEY_VAR
 from wizard.environment import Environment
-from wizard.errors import Declined, ExitCode, UsageError, WizardError
+from wizard.errors import Cancelled, Declined, ExitCode, UsageError, WizardError
 from wizard.parser import build_parser, command_names
 from wizard.report import Report
 
@@ -314,24 +314,18 @@ def _run(args: argparse.Namespace, env: Environment, *, for_good: bool = False) 
     try:
         with _sigterm_as_interrupt():
             report = _dispatch(args, ui, env)
-    except WizardError as err:
+    except Declined as err:
         failure = Report.failure(command, err.code, err.message, err.fix, err.diagnosis)
-        if isinstance(err, Declined):
-            return _declined(failure, env, as_json, color)
-        return _fail(failure, env, as_json, color)
-    except KeyboardInterrupt:
-        # Say what is on disk: an interrupt after an apply must not claim nothing was written.
-        if WRITTEN_THIS_PROCESS:
-            message = (
-                f"Interrupted after the change was written in full ({', '.join(WRITTEN_THIS_PROCESS)}); "
-                "`flux-setup undo` restores the previous files."
-            )
-        else:
-            message = "Cancelled: nothing was written."
+        return _declined(failure, env, as_json, color)
+    except (KeyboardInterrupt, Cancelled):  # Ctrl-C, at a question or while working
+        message = cancelled_message(_writes(args), WRITTEN_THIS_PROCESS)
         _ui(env, env.stderr, color).say(f"\n{message}")
         if as_json:
             _emit_json(Report.failure(command, ExitCode.CANCELLED, message, None), env)
         return int(ExitCode.CANCELLED)
+    except WizardError as err:
+        failure = Report.failure(command, err.code, err.message, err.fix, err.diagnosis)
+        return _fail(failure, env, as_json, color)
     except Exception as exc:  # the funnel: a bug, reported without a traceback unless --debug
         if getattr(args, "debug", False):
             import traceback
@@ -354,6 +348,29 @@ def _run(args: argparse.Namespace, env: Environment, *, for_good: bool = False) 
     except BrokenPipeError:
         quiet_stdout(env.stdout)
     return late() if late is not None else int(report.exit_code)
+
+
+# The commands that write project files (check only with --fix or --write-checklist).
+WRITING_COMMANDS = frozenset({"run", "migrate", "undo", "demo"})
+
+
+def _writes(args: argparse.Namespace) -> bool:
+    command = args.command or "run"
+    if command == "check":
+        return bool(getattr(args, "fix", False) or getattr(args, "write_checklist", False))
+    return command in WRITING_COMMANDS
+
+
+def cancelled_message(writes: bool, written: Sequence[str]) -> str:
+    """Ctrl-C, said once in one style, by what the command does: a command that writes says
+    what is on disk (never "nothing was written" after an apply); one that only reads says
+    nothing about writing."""
+    if written:
+        return (
+            f"Interrupted after the change was written in full ({', '.join(written)}); "
+            "`flux-setup undo` restores the previous files."
+        )
+    return "Cancelled: nothing was written." if writes else "Cancelled."
 
 
 def _late_interrupts(code: int) -> Callable[[], int]:
