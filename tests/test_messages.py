@@ -3,12 +3,11 @@ for options, `help [COMMAND]`, fix lines that work as printed, and the smaller w
 
 from __future__ import annotations
 
-import re
 import sys
 
 import pytest
 
-from tests.helpers import ADMIN_KEY, KEY, flux
+from tests.helpers import KEY, flux
 from tests.test_terminal import finish, spawn
 
 pty_only = pytest.mark.skipif(sys.platform == "win32", reason="needs a pty")
@@ -35,3 +34,48 @@ def test_ctrl_c_at_a_question_of_a_writing_command_is_said_once_plainly(tmp_path
     assert finish(child) == 130
     text = (tmp_path / "terminal.log").read_text()
     assert "error:" not in text and text.count("Cancelled") == 1
+
+
+@pytest.mark.parametrize(
+    "args,suggested",
+    [
+        (["check", "--jsn"], "--json"),
+        (["run", "--dry-rn"], "--dry-run"),
+        (["status", "--projct", "x"], "--project"),
+    ],
+)
+def test_an_unknown_option_gets_a_did_you_mean(args, suggested):
+    result = flux(*args)
+    assert result.returncode == 2
+    assert f"Did you mean {suggested}?" in result.stderr
+    assert f"`flux-setup {args[0]} --help`" in result.stderr
+
+
+def test_an_option_nothing_resembles_is_named_with_the_help_that_lists_them():
+    result = flux("status", "--frobnicate")
+    assert result.returncode == 2
+    assert "--frobnicate is not an option of status" in result.stderr
+
+
+@pytest.mark.parametrize("command", [[], ["check"], ["undo"]])
+def test_help_command_is_the_commands_help(command):
+    via_help = flux("help", *command)
+    via_flag = flux(*command, "--help") if command else flux("--help")
+    assert via_help.returncode == 0
+    assert via_help.stdout == via_flag.stdout and "usage: flux-setup" in via_help.stdout
+
+
+def test_help_of_an_unknown_command_is_a_usage_error_with_did_you_mean():
+    result = flux("help", "chek")
+    assert result.returncode == 2
+    assert "Did you mean `flux-setup check`?" in result.stderr
+
+
+def test_demo_into_a_real_folder_without_a_terminal_or_yes_refuses(tmp_path):
+    folder = tmp_path / "mine"
+    result = flux("demo", "--project", str(folder))
+    assert result.returncode == 2
+    assert "--yes" in result.stderr and "--dry-run" in result.stderr
+    assert not folder.exists()
+    assert flux("demo", "--project", str(folder), "--yes").returncode == 0
+    assert "FLUX_MODEL=claude-opus-5-5" in (folder / ".env").read_text()

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from wizard.argv import UnknownCommand, normalise_argv
+from wizard.argv import UnknownCommand, did_you_mean, normalise_argv
 from wizard.constants import ADMIN_KEY_VAR, HOME_VAR, KEY_VAR
 from wizard.environment import Environment
 from wizard.errors import Cancelled, Declined, ExitCode, UsageError, WizardError
@@ -279,6 +279,9 @@ def _parse(raw: list[str], env: Environment) -> argparse.Namespace | Report:
         return Report.failure("run", ExitCode.USAGE, f"unknown command '{exc}'", fix)
     except SystemExit as exc:  # argparse: 2 on bad flags (said on stderr), 0 on --help
         code = ExitCode(int(exc.code or 0))
+        option_hint = did_you_mean(raw, parser) if code == ExitCode.USAGE else None
+        if option_hint:
+            env.stderr.write(f"{option_hint}\n")
         command = _command_of(raw, command_names(parser))
         return Report.failure(command, code, "invalid arguments (see stderr)", None)
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from wizard.commands.run import run
 from wizard.constants import KEY_VAR, without_api_vars
 from wizard.errors import UsageError
+from wizard.flow import consent
 from wizard.flow.session import Context
 from wizard.report import Report
 
@@ -57,6 +58,8 @@ def demo(ctx: Context) -> Report:
         raise UsageError(
             str(exc), fix="`flux-setup simulator --list` shows the scenarios."
         ) from None
+    if o.project_given:  # a real folder: written only with consent, like any `run`
+        consent.require(ctx, f"`demo --project` sets up {o.project} and confirms before writing")
     # Without --project: a throw-away project and a state home of its own, both removed at the
     # end unless --keep (a demo leaves nothing behind in the user's state either).
     scratch = None if o.project_given else Path(tempfile.mkdtemp(prefix="flux-demo-"))
@@ -80,7 +83,8 @@ def demo(ctx: Context) -> Report:
                 o,
                 project=folder,
                 base_url=running.base_url,
-                yes=o.yes or not ctx.prompter.interactive,
+                # a throw-away project needs no consent; a real one has it (above)
+                yes=o.yes or (scratch is not None and not ctx.prompter.interactive),
             )
             report = run(replace(session, options=options))
     finally:
