@@ -79,3 +79,29 @@ def test_demo_into_a_real_folder_without_a_terminal_or_yes_refuses(tmp_path):
     assert not folder.exists()
     assert flux("demo", "--project", str(folder), "--yes").returncode == 0
     assert "FLUX_MODEL=claude-opus-5-5" in (folder / ".env").read_text()
+
+
+V1_PYPROJECT = '[project]\nname = "x"\n\n[tool.flux]\nmodel = "claude-3-haiku-20240307"\n\n[tool.other]\na = 1\n'
+
+
+def test_a_migrated_tool_flux_model_keeps_its_keys_together(tmp_path, sim):
+    (tmp_path / "pyproject.toml").write_text(V1_PYPROJECT)
+    env = {"ANTHROPIC_API_KEY": KEY}
+    result = flux("run", "--yes", "--project", str(tmp_path), "--base-url", sim.base_url, env=env)
+    assert result.returncode == 0, result.stderr
+    text = (tmp_path / "pyproject.toml").read_text()
+    assert 'id = "claude-opus-5-5"\nfallback = "claude-sonnet-5-5"\n\n[tool.other]' in text
+    # the migration says only what it moved: there was no fallback_model
+    assert "model moved into [model]" in result.stdout
+    assert "fallback_model" not in result.stdout
+
+
+def test_fix_names_the_project_on_its_migration_line(tmp_path, sim):
+    project = tmp_path / "app"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(V1_PYPROJECT)
+    (project / ".env").write_text(f"ANTHROPIC_API_KEY={KEY}\n")
+    result = flux("check", "--all", str(tmp_path), "--fix", "--dry-run",
+                  env={"ANTHROPIC_BASE_URL": sim.base_url})  # fmt: skip
+    said = [line for line in result.stdout.splitlines() if "moved into [model]" in line]
+    assert said and all(line.lstrip("• ").startswith("app") for line in said), result.stdout

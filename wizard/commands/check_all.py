@@ -5,6 +5,7 @@ preview and confirmation for all the changes, applied project by project."""
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 from wizard import verdict as verdicts
@@ -226,7 +227,9 @@ def _fix(ctx: Context, fixes: list[fixing.Fix], report: Report) -> None:
             ui.say(f"{fix.member.shown}: {line}")
         for line in fix.notes.warns:
             ui.warn(f"{fix.member.shown}: {line}")
-        ui.diagnoses(fix.notes.diagnoses)
+        # each project's own findings (a migration...) name it, like its other lines
+        shown = fix.member.shown
+        ui.diagnoses([replace(d, message=f"{shown}: {d.message}") for d in fix.notes.diagnoses])
     ui.diff(fixing.diff(fixes))
     if consent.dry_run(ctx):
         return
