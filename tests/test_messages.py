@@ -3,6 +3,7 @@ for options, `help [COMMAND]`, fix lines that work as printed, and the smaller w
 
 from __future__ import annotations
 
+import re
 import sys
 
 import pytest
@@ -105,3 +106,16 @@ def test_fix_names_the_project_on_its_migration_line(tmp_path, sim):
                   env={"ANTHROPIC_BASE_URL": sim.base_url})  # fmt: skip
     said = [line for line in result.stdout.splitlines() if "moved into [model]" in line]
     assert said and all(line.lstrip("• ").startswith("app") for line in said), result.stdout
+
+
+def test_a_retry_says_how_long_it_waits_and_when_it_gives_up(tmp_path):
+    from wizard.simulator import Faults, serve
+
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
+    with serve("today", Faults(fail_first=1, fail_status=504, retry_after=None)) as running:
+        env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": running.base_url}
+        result = flux("check", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout
+    assert re.search(r"retrying in \d+\.\d s; giving up within \d+ s\)", result.stdout), (
+        result.stdout
+    )
