@@ -119,3 +119,40 @@ def test_a_retry_says_how_long_it_waits_and_when_it_gives_up(tmp_path):
     assert re.search(r"retrying in \d+\.\d s; giving up within \d+ s\)", result.stdout), (
         result.stdout
     )
+
+
+def test_simulator_list_wraps_its_descriptions_between_words_to_the_terminal():
+    result = flux("simulator", "--list", env={"COLUMNS": "60"}, subprocess_run=True)
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert all(len(line) < 60 for line in lines), [line for line in lines if len(line) >= 60]
+    from wizard.simulator import load
+
+    words = " ".join(lines).split()
+    assert " ".join(load("zero-balance").description.split()) in " ".join(words)
+
+
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGINT"])
+def test_the_simulator_says_why_it_stopped(how):
+    import signal
+    import subprocess
+
+    from tests.helpers import clean_environ
+
+    child = subprocess.Popen(
+        [sys.executable, "-m", "wizard", "simulator"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=clean_environ(),
+    )
+    try:
+        assert child.stdout is not None and child.stdout.readline().startswith("http://127.0.0.1:")
+        child.send_signal(getattr(signal, how))
+        _, stderr = child.communicate(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    word = "SIGTERM" if how == "SIGTERM" else "Ctrl-C"
+    assert f"Simulator stopped by {word}" in stderr
+    assert child.returncode == 0

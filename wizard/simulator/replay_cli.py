@@ -59,17 +59,20 @@ def _serve(recording: Recording, port: int) -> int:
     prefer = asked.get("prefer")
     key = API_KEY_PREFIX + "0" * MIN_LENGTH
     clock = f"{CLOCK_VAR}={recording.recorded_at} " if recording.recorded_at else ""
-    print(
-        f"replaying {len(recording.exchanges)} exchanges of `{recording.command}` recorded "
-        f"{recording.recorded_at or 'at an unknown time'} with flux-setup "
-        f"{head.get('flux_setup')}; Ctrl-C to stop. The same command, as of the same day:\n"
-        f"  {clock}ANTHROPIC_BASE_URL={running.base_url} ANTHROPIC_API_KEY={key} "
-        f"FLUX_MODEL={asked.get('configured') or ''} flux-setup {recording.command}"
-        + (f" --prefer {','.join(map(str, prefer))}" if isinstance(prefer, list) else ""),
-        file=sys.stderr,
-        flush=True,
-    )
-    serve_until_stopped(running.stop)
+
+    def announce() -> None:
+        print(
+            f"replaying {len(recording.exchanges)} exchanges of `{recording.command}` recorded "
+            f"{recording.recorded_at or 'at an unknown time'} with flux-setup "
+            f"{head.get('flux_setup')}; Ctrl-C to stop. The same command, as of the same day:\n"
+            f"  {clock}ANTHROPIC_BASE_URL={running.base_url} ANTHROPIC_API_KEY={key} "
+            f"FLUX_MODEL={asked.get('configured') or ''} flux-setup {recording.command}"
+            + (f" --prefer {','.join(map(str, prefer))}" if isinstance(prefer, list) else ""),
+            file=sys.stderr,
+            flush=True,
+        )
+
+    serve_until_stopped(running.stop, announce)
     for what in running.replay.unanswered:
         print(f"not in the recording (answered 599): {what}", file=sys.stderr)
     return ExitCode.OK
