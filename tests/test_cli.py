@@ -348,7 +348,7 @@ def test_bash_completion_offers_values_not_help():
 
 
 @pytest.mark.parametrize(
-    "shell,words", [("zsh", "bashcompinit"), ("fish", "complete -c flux-setup")]
+    "shell,words", [("zsh", "compdef _flux_setup flux-setup"), ("fish", "complete -c flux-setup")]
 )
 def test_zsh_and_fish_scripts_are_printed(shell, words):
     result = flux("completion", shell)

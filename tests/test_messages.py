@@ -156,3 +156,35 @@ def test_the_simulator_says_why_it_stopped(how):
     word = "SIGTERM" if how == "SIGTERM" else "Ctrl-C"
     assert f"Simulator stopped by {word}" in stderr
     assert child.returncode == 0
+
+
+def complete_in_zsh(script: str, *words: str) -> list[str]:
+    """The zsh function called as zsh's completion system calls it (words, CURRENT), with
+    compadd printing what would be offered."""
+    import shutil
+    import subprocess
+
+    if shutil.which("zsh") is None:
+        pytest.skip("zsh is not installed")
+    quoted = " ".join(f"'{w}'" for w in ("flux-setup", *words))
+    program = (
+        'compdef() { :; }; compadd() { [[ $1 == -- ]] && shift; print -l -- "$@"; }; '
+        f"_files() {{ :; }}; {script}\nwords=({quoted}); CURRENT={len(words) + 1}; _flux_setup"
+    )
+    result = subprocess.run(
+        ["zsh", "-f", "-c", program], capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+def test_zsh_completion_offers_option_values():
+    from wizard.simulator import builtin_names
+
+    script = flux("completion", "zsh").stdout
+    assert complete_in_zsh(script, "demo", "--scenario", "") == list(builtin_names())
+    assert complete_in_zsh(script, "check", "--color", "") == ["auto", "always", "never"]
+    assert "opus,sonnet,haiku" in complete_in_zsh(script, "run", "--prefer", "")
+    assert complete_in_zsh(script, "models", "--verify", "") == ["all", "opus", "sonnet", "haiku"]
+    assert "undo" in complete_in_zsh(script, "")
+    assert "--write-checklist" in complete_in_zsh(script, "check", "--")
