@@ -21,6 +21,7 @@ from wizard.environment import Environment
 from wizard.errors import Cancelled, Declined, ExitCode, UsageError, WizardError
 from wizard.parser import build_parser, command_names
 from wizard.report import Report
+from wizard.said import PROJECT_COMMANDS, cancelled_message, no_project_said, writes
 
 if TYPE_CHECKING:
     from wizard.flow.session import Context, Options
@@ -96,6 +97,21 @@ def _stdin_reader(env: Environment) -> Callable[[], str]:
     return read
 
 
+def _check_files(options: Options, *, with_checklist: bool) -> None:
+    """Before any key is read or request sent: the project is a folder, and no two file roles
+    share a file (`flow.roles`, the one rule)."""
+    from wizard.flow.roles import check_file_roles
+
+    _check_project(options.project)
+    check_file_roles(
+        options.project,
+        env_file=options.env_file,
+        config=options.config,
+        checklist=options.checklist,
+        with_checklist=with_checklist,
+    )
+
+
 def _check_project(project: Path) -> None:
     """Before anything reads, writes or creates state for it: the project is a folder."""
     if not project.exists():
@@ -110,28 +126,6 @@ def _check_project(project: Path) -> None:
             fix="Pass the folder with --project.",
             code=ExitCode.FILES,
         )
-
-
-# The commands that read one project: in a folder with none, they say so (and how to fix it).
-PROJECT_COMMANDS = frozenset({"run", "check", "status", "doctor"})
-
-
-def _no_project_said(ui: UI, options: Options) -> None:
-    """A folder with no Flux project (no flux.toml, no [tool.flux], no FLUX_MODEL in .env;
-    none above it either) is named in one line with the step that fixes it."""
-    from wizard.markers import marker
-
-    folder = options.project
-    if options.project_marker not in (None, ".git") or marker(folder) is not None:
-        return
-    where = str(folder) if options.project_given else f"{folder} or a folder above it"
-    what = "no flux.toml, [tool.flux] in pyproject.toml or FLUX_MODEL in .env"
-    if options.command == "run":
-        ui.warn(f"No Flux project in {where} ({what}): this run sets one up in {folder}; "
-               "--project DIR names another folder.")  # fmt: skip
-    else:
-        ui.warn(f"No Flux project in {where} ({what}): `flux-setup run --project {folder}` "
-               "sets one up, or pass --project DIR.")  # fmt: skip
 
 
 def _handler(args: argparse.Namespace) -> Callable[[Context], Report]:
@@ -153,16 +147,7 @@ def _dispatch(args: argparse.Namespace, ui: UI, env: Environment) -> Report:
         return Report(args.command, ExitCode(simulator_cli.run(args)))
     options = _options(args, env.cwd)
     if args.command not in ("demo", "completion"):  # the demo makes its folder; others need one
-        _check_project(options.project)
-        from wizard.flow.roles import check_file_roles
-
-        check_file_roles(
-            options.project,
-            env_file=options.env_file,
-            config=options.config,
-            checklist=options.checklist,
-            with_checklist="checklist" in vars(args),
-        )
+        _check_files(options, with_checklist="checklist" in vars(args))
     interactive = (
         env.stdin_isatty and env.stdout_isatty and not options.no_input and not options.json
     )
@@ -177,12 +162,16 @@ def _dispatch(args: argparse.Namespace, ui: UI, env: Environment) -> Report:
     if not options.project_given and options.project != env.cwd:
         ui.say(f"Project: {options.project} (found {options.project_marker} there)")
     if args.command in PROJECT_COMMANDS and not options.all:
-        _no_project_said(ui, options)
+        no_project_said(ui, options)
     context = Context(
         options=options,
         environ=dict(env.environ),
         read_stdin=_stdin_reader(env),
-        prompter=QuestionaryPrompter() if interactive else NoInput(),
+        prompter=(
+            QuestionaryPrompter(discard_queued=env.discard_typed_ahead)
+            if interactive
+            else NoInput()
+        ),
         ui=ui,
         now=env.now,
         cwd=env.cwd,
@@ -321,7 +310,7 @@ def _run(args: argparse.Namespace, env: Environment, *, for_good: bool = False) 
         failure = Report.failure(command, err.code, err.message, err.fix, err.diagnosis)
         return _declined(failure, env, as_json, color)
     except (KeyboardInterrupt, Cancelled):  # Ctrl-C, at a question or while working
-        message = cancelled_message(_writes(args), WRITTEN_THIS_PROCESS)
+        message = cancelled_message(writes(args.command or "run", args), WRITTEN_THIS_PROCESS)
         _ui(env, env.stderr, color).say(f"\n{message}")
         if as_json:
             _emit_json(Report.failure(command, ExitCode.CANCELLED, message, None), env)
@@ -351,29 +340,6 @@ def _run(args: argparse.Namespace, env: Environment, *, for_good: bool = False) 
     except BrokenPipeError:
         quiet_stdout(env.stdout)
     return late() if late is not None else int(report.exit_code)
-
-
-# The commands that write project files (check only with --fix or --write-checklist).
-WRITING_COMMANDS = frozenset({"run", "migrate", "undo", "demo"})
-
-
-def _writes(args: argparse.Namespace) -> bool:
-    command = args.command or "run"
-    if command == "check":
-        return bool(getattr(args, "fix", False) or getattr(args, "write_checklist", False))
-    return command in WRITING_COMMANDS
-
-
-def cancelled_message(writes: bool, written: Sequence[str]) -> str:
-    """Ctrl-C, said once in one style, by what the command does: a command that writes says
-    what is on disk (never "nothing was written" after an apply); one that only reads says
-    nothing about writing."""
-    if written:
-        return (
-            f"Interrupted after the change was written in full ({', '.join(written)}); "
-            "`flux-setup undo` restores the previous files."
-        )
-    return "Cancelled: nothing was written." if writes else "Cancelled."
 
 
 def _late_interrupts(code: int) -> Callable[[], int]:

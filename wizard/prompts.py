@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -98,25 +99,24 @@ class QuestionaryPrompter:
 
     interactive = True
 
-    def __init__(self, input: Input | None = None, output: Output | None = None) -> None:
+    def __init__(
+        self,
+        input: Input | None = None,
+        output: Output | None = None,
+        *,
+        discard_queued: Callable[[], None] = lambda: None,
+    ) -> None:
         self._input, self._output = input, output  # None: the terminal's own
+        self._discard_queued = discard_queued  # the terminal's input queue (the CLI's)
 
     def _discard_typed_ahead(self) -> None:
         """Forget keys typed before the question: prompt_toolkit's own store of keys a previous
-        question did not read, and (at a real terminal) the kernel's input queue."""
-        import sys
-
+        question did not read, and the terminal's input queue."""
         from prompt_toolkit.application.current import get_app_session
         from prompt_toolkit.input.typeahead import clear_typeahead
 
         clear_typeahead(self._input or get_app_session().input)
-        if self._input is None and sys.stdin.isatty():
-            import termios
-
-            try:
-                termios.tcflush(sys.stdin.fileno(), termios.TCIFLUSH)
-            except (termios.error, OSError, ValueError):
-                pass  # not a terminal after all: nothing queued to forget
+        self._discard_queued()
 
     def _ask(self, question: _Question) -> object:
         try:

@@ -42,6 +42,13 @@ def make_project(folder: Path) -> None:
             path.write_text(text, encoding="utf-8")
 
 
+def _consent_for_a_real_folder(ctx: Context) -> None:
+    """A folder of the user's own is written only with consent, like any `run` (a throw-away
+    one needs none)."""
+    if ctx.options.project_given:
+        consent.require(ctx, f"`demo --project` confirms before it writes {ctx.options.project}")
+
+
 def demo(ctx: Context) -> Report:
     from wizard.simulator import ScenarioError, load, serve
 
@@ -55,11 +62,8 @@ def demo(ctx: Context) -> Report:
     try:
         scenario = load(o.scenario)
     except ScenarioError as exc:
-        raise UsageError(
-            str(exc), fix="`flux-setup simulator --list` shows the scenarios."
-        ) from None
-    if o.project_given:  # a real folder: written only with consent, like any `run`
-        consent.require(ctx, f"`demo --project` sets up {o.project} and confirms before writing")
+        raise UsageError(str(exc), fix="`flux-setup simulator --list` shows them.") from None
+    _consent_for_a_real_folder(ctx)
     # Without --project: a throw-away project and a state home of its own, both removed at the
     # end unless --keep (a demo leaves nothing behind in the user's state either).
     scratch = None if o.project_given else Path(tempfile.mkdtemp(prefix="flux-demo-"))
