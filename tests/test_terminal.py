@@ -286,11 +286,12 @@ def test_at_60_columns_the_questions_answers_and_their_detail_are_whole(tmp_path
     raw = (tmp_path / "terminal.log").read_text()
     text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", " ", raw)
     flat = re.sub(r"\s+", " ", text)
-    # the answers, whole
-    assert "claude-opus-5-5 (recommended)" in flat
-    assert "claude-haiku-5-5 (successor)" in flat
+    # the answers, whole, each with its price
+    assert "claude-opus-5-5 $4/$20 (recommended)" in flat
+    assert "claude-haiku-5-5 from $0.10/$0.50 (successor)" in flat
     # the recommended answer's detail, wrapped between words, not cut at the edge: its end
-    # (the price source) is on screen
+    # (the price beside the configured model) is on screen; the price source said once above
+    assert "about 16 times the price of claude-3-haiku-20240307." in flat
     assert "bundled data, not live" in flat
 
 
