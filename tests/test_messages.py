@@ -188,3 +188,14 @@ def test_zsh_completion_offers_option_values():
     assert complete_in_zsh(script, "models", "--verify", "") == ["all", "opus", "sonnet", "haiku"]
     assert "undo" in complete_in_zsh(script, "")
     assert "--write-checklist" in complete_in_zsh(script, "check", "--")
+
+
+def test_check_all_names_the_project_in_the_run_it_advises(tmp_path, sim):
+    project = tmp_path / "app"
+    project.mkdir()
+    (project / ".env").write_text(f"FLUX_MODEL=claude-3-haiku-20240307\nANTHROPIC_API_KEY={KEY}\n")
+    result = flux("check", "--all", env={"ANTHROPIC_BASE_URL": sim.base_url, "COLUMNS": "1000"},
+                  cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 12, result.stdout
+    assert f"`flux-setup run --project {project}`" in result.stdout
+    assert "`flux-setup run`" not in result.stdout
