@@ -157,7 +157,9 @@ def test_a_missing_project_folder(tmp_path):
 
 
 def test_demo_without_a_terminal_runs_as_yes(tmp_path):
-    result = flux("demo", "--project", str(tmp_path / "demo"), timeout=120, subprocess_run=True)
+    result = flux(
+        "demo", "--project", str(tmp_path / "demo"), "--yes", timeout=120, subprocess_run=True
+    )
     assert result.returncode == 0, result.stderr
     assert "claude-opus-5-5" in (tmp_path / "demo" / ".env").read_text()
     assert "flux-upgrade-checklist.md" in result.stdout
@@ -183,7 +185,7 @@ def test_the_readme_picture_is_made_from_a_real_run(tmp_path):
 
 
 def test_demo_json_matches_the_schema(tmp_path):
-    result = flux("demo", "--project", str(tmp_path / "demo"), "--json", timeout=120)
+    result = flux("demo", "--project", str(tmp_path / "demo"), "--json", "--yes", timeout=120)
     payload = json_of(result)
     assert payload["command"] == "demo"
     assert payload["project"] == str(tmp_path / "demo")
@@ -350,7 +352,7 @@ def test_bash_completion_offers_values_not_help():
 
 
 @pytest.mark.parametrize(
-    "shell,words", [("zsh", "bashcompinit"), ("fish", "complete -c flux-setup")]
+    "shell,words", [("zsh", "compdef _flux_setup flux-setup"), ("fish", "complete -c flux-setup")]
 )
 def test_zsh_and_fish_scripts_are_printed(shell, words):
     result = flux("completion", shell)

@@ -555,7 +555,7 @@ def test_a_move_to_another_line_is_said_with_its_price(tmp_path, sim):
     text = out.getvalue()
     assert (
         "This moves Flux from the haiku line to the opus line: claude-opus-5-5 costs $4 / $20 "
-        "per million tokens in/out, 40x the price of claude-haiku-5-5 (list prices from "
+        "per million tokens in/out, about 40 times the price of claude-haiku-5-5 (list prices from "
         "genai-prices " in text
     )
     assert "bundled data, not live" in text
@@ -640,7 +640,7 @@ def test_the_spinner_says_when_it_retries_and_why(tmp_path):
     with serve("today", Faults(fail_first=2, fail_status=529, retry_after=0.05)) as running:
         ctx, out = make_context(tmp_path, environ=ENV, base_url=running.base_url)
         assert check(ctx).exit_code == ExitCode.OK  # the retries succeeded
-    assert "(529 overloaded: retrying)" in out.getvalue()
+    assert "(529 overloaded: retrying in " in out.getvalue()
 
 
 def test_a_change_of_line_offers_the_newest_of_the_current_line_as_the_other_answer(tmp_path, sim):

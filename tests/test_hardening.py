@@ -444,7 +444,7 @@ def test_a_read_only_project_gives_a_clear_error_and_changes_nothing(tmp_path):
 
 
 def test_the_demo_key_never_leaks_either(tmp_path):
-    code, out, err = run_cli(["demo", "--project", str(tmp_path / "d"), "--json"])
+    code, out, err = run_cli(["demo", "--project", str(tmp_path / "d"), "--json", "--yes"])
     assert code == 0
     assert DEMO_KEY not in out + err
 

@@ -75,9 +75,9 @@ def test_a_device_behind_a_symlink_is_neither_read_nor_replaced(tmp_path, sim):
 @pytest.mark.parametrize(
     "flags,words",
     [
-        (["--checklist", ".env"], "--env-file and --checklist"),
-        (["--checklist", "flux.toml"], "--config and --checklist"),
-        (["--env-file", "flux.toml"], "--env-file and --config"),
+        (["--checklist", ".env"], "the .env file (default) and --checklist"),
+        (["--checklist", "flux.toml"], "the config (default) and --checklist"),
+        (["--env-file", "flux.toml"], "--env-file and the config (default)"),
     ],
 )
 def test_two_roles_on_one_file_are_refused_before_anything(tmp_path, sim, flags, words):

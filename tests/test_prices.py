@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from tests.helpers import KEY, flux, json_of
 from wizard import prices
 from wizard.simulator.scenarios import builtin_names, load
@@ -35,7 +37,35 @@ def test_the_library_is_followed_where_the_old_table_disagreed():
     # a tiered price is "from" its base
     haiku = prices.price_of("claude-haiku-5-5", DAY)
     assert haiku is not None and haiku.describe() == "from $0.10 / $0.50"
-    assert prices.relative("claude-opus-5-5", "claude-haiku-5-5", DAY) == "40x"
+    assert (
+        prices.relative("claude-opus-5-5", "claude-haiku-5-5", DAY)
+        == "about 40 times the price of claude-haiku-5-5"
+    )
+
+
+@pytest.mark.parametrize(
+    "value,words",
+    [
+        (1.0, "the same price"),
+        (1 / 3.8, "about a quarter of the price"),
+        (0.5, "about half the price"),
+        (0.4, "about 40% of the price"),
+        (1 / 40, "about 1/40 of the price"),
+        (2.0, "about twice the price"),
+        (16.0, "about 16 times the price"),
+        (1.5, "about 1.5 times the price"),
+    ],
+)
+def test_price_ratios_read_as_people_say_them(value, words):
+    assert prices.ratio_words(value) == words
+    assert "1/3.8" not in words and "x" not in words
+
+
+def test_two_models_of_one_price_are_the_same_price():
+    assert (
+        prices.relative("claude-opus-4-8", "claude-opus-4-7", DAY)
+        == "the same price as claude-opus-4-7"
+    )
 
 
 def test_a_price_is_never_guessed_from_a_name():
@@ -76,9 +106,12 @@ def test_each_answer_of_the_model_question_states_its_price(tmp_path, sim):
     (models, *_rest) = prompter.offered
     notes = {o.value: o.note or "" for o in models}
     assert (
-        "$4 / $20 per million tokens in/out, 40x the price of claude-haiku-5-5"
+        "$4 / $20 per million tokens in/out, about 40 times the price of claude-haiku-5-5"
         in notes["claude-opus-5-5"]
     )
+    # and each answer's own line carries the price, short
+    for option in models:
+        assert "$" in option.title or "price unknown" in option.title, option.title
     for value, note in notes.items():
         assert "per million tokens" in note or "not in the price data" in note, value
     # the fallback question's answers carry theirs too

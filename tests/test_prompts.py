@@ -47,7 +47,7 @@ def test_password_returns_what_was_typed():
     )
 
 
-@pytest.mark.parametrize("keys,expected", [("\r", True), ("n", False), ("y", True)])
+@pytest.mark.parametrize("keys,expected", [("\r", True), ("n\r", False), ("y\r", True)])
 def test_confirm(keys, expected):
     assert ask(keys, lambda p: p.confirm("Apply?", True, flag="--yes")) is expected
 

@@ -32,7 +32,7 @@ def _read_v3(flux: dict[str, Any], display: str) -> schemas.Settings:
 
 @pytest.fixture
 def schema_3(monkeypatch):
-    step = Migration("[model] gains pinned = false", _edit, _transform)
+    step = Migration(lambda flux: "[model] gains pinned = false", _edit, _transform)
     monkeypatch.setitem(schemas.SCHEMAS, 3, schemas.Schema(3, _read_v3, step))
 
 
@@ -41,7 +41,7 @@ def test_schema_3_is_read_named_and_migrated_to_from_either_older_schema(tmp_pat
     cfg = load(locate(tmp_path))
     assert cfg.version == 1 and cfg.needs_migration
     assert migrate(cfg) == [
-        "schema 1 -> 2: model and fallback_model moved into [model]",
+        "schema 1 -> 2: model moved into [model]",
         "schema 2 -> 3: [model] gains pinned = false",
     ]
     text = cfg.render().decode()

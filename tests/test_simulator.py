@@ -341,10 +341,11 @@ def test_simulator_list_aligns_long_names_and_survives_a_closed_pipe():
         text=True,
         timeout=60,
     )
-    rows = listed.stdout.splitlines()
-    assert len(rows) == len(builtin_names())
-    # every description starts in the same column, whatever the name's length
+    rows = [row for row in listed.stdout.splitlines() if not row.startswith(" ")]
+    assert [row.split()[0] for row in rows] == list(builtin_names())
+    # every description (and each of its wrapped lines) starts in the same column
     starts = {len(row) - len(row.split("  ", 1)[1].lstrip()) for row in rows}
+    starts |= {len(r) - len(r.lstrip()) for r in listed.stdout.splitlines() if r.startswith(" ")}
     assert len(starts) == 1
     piped = subprocess.run(
         f"{sys.executable} -m wizard simulator --list | head -2",

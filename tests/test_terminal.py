@@ -162,7 +162,7 @@ def test_ctrl_c_while_the_network_hangs_exits_at_once(tmp_path):
             time.sleep(0.02)
         started = time.monotonic()
         child.sendcontrol("c")
-        child.expect("nothing was written")
+        child.expect("Cancelled.")  # check only reads: nothing said about writing
         assert finish(child) == 130
         assert time.monotonic() - started < 10  # not the 30 s request timeout
     assert (tmp_path / ".env").read_text() == "FLUX_MODEL=claude-opus-5-5\n"
@@ -277,7 +277,7 @@ def test_declining_the_write_is_a_choice_not_an_error(tmp_path):
     child.expect("Fallback when")
     child.send("\r")
     child.expect("Apply these changes")
-    child.send("n")
+    child.send("n\r")
     child.expect("you declined")
     assert finish(child) == 130  # the contract's code for a cancel
     transcript = (tmp_path / "terminal.log").read_text()
@@ -325,11 +325,12 @@ def test_at_60_columns_the_questions_answers_and_their_detail_are_whole(tmp_path
     raw = (tmp_path / "terminal.log").read_text()
     text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", " ", raw)
     flat = re.sub(r"\s+", " ", text)
-    # the answers, whole
-    assert "claude-opus-5-5 (recommended)" in flat
-    assert "claude-haiku-5-5 (successor)" in flat
+    # the answers, whole, each with its price
+    assert "claude-opus-5-5 $4/$20 (recommended)" in flat
+    assert "claude-haiku-5-5 from $0.10/$0.50 (successor)" in flat
     # the recommended answer's detail, wrapped between words, not cut at the edge: its end
-    # (the price source) is on screen
+    # (the price beside the configured model) is on screen; the price source said once above
+    assert "about 16 times the price of claude-3-haiku-20240307." in flat
     assert "bundled data, not live" in flat
 
 

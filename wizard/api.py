@@ -188,7 +188,12 @@ class ApiClient:
             if wait >= self.remaining() - 0.05:
                 raise ApiCallFailed(failure) from None
             last = failure
-            self.on_retry(f"({cause_of(failure)}: retrying)")
+            # how long: this wait, and when the whole budget gives up (a 504 retried for 31 s
+            # without a word looked like a hang)
+            self.on_retry(
+                f"({cause_of(failure)}: retrying in {wait:.1f} s; "
+                f"giving up within {max(1, round(self.remaining())):.0f} s)"
+            )
             self._sleep(wait)
 
     @staticmethod

@@ -9,18 +9,19 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
-import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from wizard.argv import UnknownCommand, normalise_argv
+from wizard.argv import UnknownCommand, did_you_mean, normalise_argv
 from wizard.constants import ADMIN_KEY_VAR, HOME_VAR, KEY_VAR
 from wizard.environment import Environment
-from wizard.errors import Declined, ExitCode, UsageError, WizardError
+from wizard.errors import Cancelled, Declined, ExitCode, UsageError, WizardError
+from wizard.interrupts import late_interrupts, sigterm_as_interrupt
 from wizard.parser import build_parser, command_names
 from wizard.report import Report
+from wizard.said import PROJECT_COMMANDS, cancelled_message, no_project_said, writes
 from wizard.streams import quiet_stdout
 
 if TYPE_CHECKING:
@@ -97,6 +98,21 @@ def _stdin_reader(env: Environment) -> Callable[[], str]:
     return read
 
 
+def _check_files(options: Options, *, with_checklist: bool) -> None:
+    """Before any key is read or request sent: the project is a folder, and no two file roles
+    share a file (`flow.roles`, the one rule)."""
+    from wizard.flow.roles import check_file_roles
+
+    _check_project(options.project)
+    check_file_roles(
+        options.project,
+        env_file=options.env_file,
+        config=options.config,
+        checklist=options.checklist,
+        with_checklist=with_checklist,
+    )
+
+
 def _check_project(project: Path) -> None:
     """Before anything reads, writes or creates state for it: the project is a folder, and
     one this user may enter (a parent folder they cannot enter hides it from every read)."""
@@ -144,7 +160,7 @@ def _dispatch(args: argparse.Namespace, ui: UI, env: Environment) -> Report:
         return Report(args.command, ExitCode(simulator_cli.run(args)))
     options = _options(args, env.cwd)
     if args.command not in ("demo", "completion"):  # the demo makes its folder; others need one
-        _check_project(options.project)
+        _check_files(options, with_checklist="checklist" in vars(args))
     interactive = (
         env.stdin_isatty and env.stdout_isatty and not options.no_input and not options.json
     )
@@ -158,11 +174,17 @@ def _dispatch(args: argparse.Namespace, ui: UI, env: Environment) -> Report:
     ui.interactive = interactive
     if not options.project_given and options.project != env.cwd:
         ui.say(f"Project: {options.project} (found {options.project_marker} there)")
+    if args.command in PROJECT_COMMANDS and not options.all:
+        no_project_said(ui, options)
     context = Context(
         options=options,
         environ=dict(env.environ),
         read_stdin=_stdin_reader(env),
-        prompter=QuestionaryPrompter() if interactive else NoInput(),
+        prompter=(
+            QuestionaryPrompter(discard_queued=env.discard_typed_ahead)
+            if interactive
+            else NoInput()
+        ),
         ui=ui,
         now=env.now,
         cwd=env.cwd,
@@ -249,6 +271,9 @@ def _parse(raw: list[str], env: Environment) -> argparse.Namespace | Report:
         return Report.failure("run", ExitCode.USAGE, f"unknown command '{exc}'", fix)
     except SystemExit as exc:  # argparse: 2 on bad flags (said on stderr), 0 on --help
         code = ExitCode(int(exc.code or 0))
+        option_hint = did_you_mean(raw, parser) if code == ExitCode.USAGE else None
+        if option_hint:
+            env.stderr.write(f"{option_hint}\n")
         command = _command_of(raw, command_names(parser))
         return Report.failure(command, code, "invalid arguments (see stderr)", None)
 
@@ -287,29 +312,24 @@ def _run(args: argparse.Namespace, env: Environment, *, for_good: bool = False) 
     # exec: stdout is CMD's; what flux-setup says goes to stderr, as with --json
     ui = _ui(env, env.stderr if as_json or command == "exec" else env.stdout, color)
     try:
-        with _sigterm_as_interrupt():
+        with sigterm_as_interrupt():
             report = _dispatch(args, ui, env)
-    except WizardError as err:
+    except Declined as err:
         failure = Report.failure(command, err.code, err.message, err.fix, err.diagnosis)
-        late = _late_interrupts(int(err.code)) if for_good else None  # before the last line
-        if isinstance(err, Declined):
-            code = _declined(failure, env, as_json, color)
-        else:
-            code = _fail(failure, env, as_json, color)
+        late = late_interrupts(int(err.code)) if for_good else None  # before the last line
+        code = _declined(failure, env, as_json, color)
         return late() if late is not None else code
-    except KeyboardInterrupt:
-        # Say what is on disk: an interrupt after an apply must not claim nothing was written.
-        if WRITTEN_THIS_PROCESS:
-            message = (
-                f"Interrupted after the change was written in full ({', '.join(WRITTEN_THIS_PROCESS)}); "
-                "`flux-setup undo` restores the previous files."
-            )
-        else:
-            message = "Cancelled: nothing was written."
+    except (KeyboardInterrupt, Cancelled):  # Ctrl-C, at a question or while working
+        message = cancelled_message(writes(args.command or "run", args), WRITTEN_THIS_PROCESS)
         _ui(env, env.stderr, color).say(f"\n{message}")
         if as_json:
             _emit_json(Report.failure(command, ExitCode.CANCELLED, message, None), env)
         return int(ExitCode.CANCELLED)
+    except WizardError as err:
+        failure = Report.failure(command, err.code, err.message, err.fix, err.diagnosis)
+        late = late_interrupts(int(err.code)) if for_good else None  # before the last line
+        code = _fail(failure, env, as_json, color)
+        return late() if late is not None else code
     except Exception as exc:  # the funnel: a bug, reported without a traceback unless --debug
         if getattr(args, "debug", False):
             import traceback
@@ -325,7 +345,7 @@ def _run(args: argparse.Namespace, env: Environment, *, for_good: bool = False) 
         )
         return _fail(bug, env, as_json, color)
     code = report.exit_status if report.exit_status is not None else int(report.exit_code)
-    late = _late_interrupts(code) if for_good else None
+    late = late_interrupts(code) if for_good else None
     if as_json:
         _emit_json(report, env)
     try:
@@ -333,71 +353,3 @@ def _run(args: argparse.Namespace, env: Environment, *, for_good: bool = False) 
     except BrokenPipeError:
         quiet_stdout(env.stdout)
     return late() if late is not None else code
-
-
-def _late_interrupts(code: int) -> Callable[[], int]:
-    """Ctrl-C once the work is done (the result is known; output, exit handlers and thread
-    joins remain): said in one line, and the exit is 130, or 0 when nothing was left to do.
-    The output under way is finished first (a script reads whole JSON); the handler stays for
-    the rest of the process, through its exit handlers."""
-    import signal
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        return lambda: code
-    seen: list[int] = []
-    returned: list[bool] = []
-    final = int(ExitCode.CANCELLED) if code else 0
-
-    def remember(number: int, frame: object) -> None:
-        if not seen:
-            with contextlib.suppress(OSError, ValueError):
-                sys.stderr.write("\nInterrupted after the work was done: nothing was lost.\n")
-        seen.append(number)
-        if returned:  # past the exit code: only exit handlers remain, and they may hang
-            with contextlib.suppress(Exception):
-                sys.stdout.flush()
-            os._exit(final)
-
-    signal.signal(signal.SIGINT, remember)
-    signal.signal(signal.SIGTERM, remember)
-
-    def exit_code() -> int:
-        returned.append(True)
-        import atexit
-
-        atexit.register(ignore_interrupts)  # runs first of the exit handlers, threads joined
-        return final if seen else code
-
-    return exit_code
-
-
-def ignore_interrupts() -> None:
-    """The exit is under way with nothing left that may hang: Ctrl-C is ignored from here on.
-    Python puts SIGINT back to its default while it finalises, so a late one would otherwise
-    end the process by signal (exit -2) instead of with its code; an ignored one survives."""
-    import signal
-
-    with contextlib.suppress(ValueError, OSError):  # not the main thread: nothing to do
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-@contextlib.contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM ends the program like Ctrl-C: through the funnel, with a true message and 130,
-    never killed mid-way without a word."""
-    import signal
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def interrupt(number: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)

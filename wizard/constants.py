@@ -35,6 +35,7 @@ DEFAULT_TIMEOUT = 10.0  # seconds per request; the network part ends within 3x t
 DEFAULT_MAX_VERIFY = 4  # verification calls that may be billed
 DEFAULT_SCENARIO = "today"  # the simulator's catalogue and account
 DEFAULT_WARN_DAYS = 30  # check --offline: a retirement this close is a warning
+CHECKLIST_NAME = "flux-upgrade-checklist.md"  # the checklist in the project, by default
 STALE_DAYS = 14  # check --offline: an older saved catalogue may miss deprecations since
 SCAN_WORKERS = 4  # check --all: detections (one per key and base URL) run at once
 

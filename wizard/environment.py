@@ -51,6 +51,18 @@ class Environment:
     # descriptors behind the streams are its to manage.
     owns_process: bool = False
 
+    def discard_typed_ahead(self) -> None:
+        """Forget what was typed at the terminal and not read yet (the kernel's input queue):
+        a question asked next reads only keys pressed once it is on the screen."""
+        if not self.stdin_isatty:
+            return
+        try:
+            import termios
+
+            termios.tcflush(self.stdin.fileno(), termios.TCIFLUSH)
+        except (ImportError, OSError, ValueError, AttributeError):
+            pass  # no terminal queue to forget (or not this platform's kind)
+
     @classmethod
     def of_process(cls) -> Environment:
         from wizard.constants import CLOCK_VAR

@@ -9,6 +9,7 @@ import os
 import stat
 from pathlib import Path
 
+from wizard.constants import CHECKLIST_NAME
 from wizard.errors import FilesError, UsageError
 from wizard.gitrun import exclude_temporaries
 from wizard.keys import TOKEN_SHAPES
@@ -144,8 +145,10 @@ def check_roles(roles: dict[str, Path]) -> None:
         real = Path(os.path.realpath(path))
         if real in seen:
             raise UsageError(
-                f"{seen[real]} and {flag} name the same file ({real}).",
-                fix="Give each its own file.",
+                f"{seen[real]} and {flag} name the same file ({real}): one would overwrite "
+                "the other.",
+                fix=f"Give each its own file, or drop one of them to use its default "
+                f"(.env, flux.toml and {CHECKLIST_NAME} in the project).",
             )
         seen[real] = flag
 

@@ -23,7 +23,7 @@ from wizard import schemas
 from wizard.errors import FilesError
 from wizard.fileio import read_optional
 from wizard.jsontypes import as_object
-from wizard.migrations import FluxTable, add_table, put_first
+from wizard.migrations import FluxTable, add_table, put_first, put_key
 from wizard.textfile import BOM, crlf_for_new_lines, decode
 from wizard.tomlslice import flux_span
 
@@ -261,6 +261,7 @@ def migrate(cfg: FluxConfig) -> list[str]:
         step = schema.upgrade
         assert step is not None  # steps_from returns only schemas with a step up to them
         table, plain = cfg.table(), _flux_part(expected, cfg.location.in_pyproject)
+        summary = step.summary(plain)  # before the step: what it is about to move
         step.edit(table)
         step.transform(plain)
         # the version is the registry's to write, not each step's
@@ -269,7 +270,7 @@ def migrate(cfg: FluxConfig) -> list[str]:
         else:
             put_first(table, "config_version", schema.version)
         plain["config_version"] = schema.version
-        done.append(f"schema {cfg.version} -> {schema.version}: {step.summary}")
+        done.append(f"schema {cfg.version} -> {schema.version}: {summary}")
         cfg.version = schema.version
     _verify(cfg, expected)
     return done
@@ -308,11 +309,11 @@ def set_model(
         raise FilesError(f"{cfg.display}: `model` must be a table.", fix="Make it a [model] table.")
     model_table["id"] = model
     if fallback is not None:
-        model_table["fallback"] = fallback
+        put_key(model_table, "fallback", fallback)
     elif not keep_fallback and "fallback" in model_table:
         del model_table["fallback"]
     if prefer is not None and cfg.prefer != list(prefer):
-        model_table["prefer"] = list(prefer)
+        put_key(model_table, "prefer", list(prefer))
         cfg.prefer = list(prefer)
     cfg.model = model
     cfg.fallback = fallback if fallback is not None else (cfg.fallback if keep_fallback else None)

@@ -21,7 +21,7 @@ class Migration:
     """One schema step: the lossless edit of the document and the same change on plain data.
     After the edits, the document must read as the transformed data, or nothing is written."""
 
-    summary: str
+    summary: Callable[[dict[str, object]], str]  # what the step does to this config's data
     edit: Callable[[FluxTable], None]  # the Flux table of the tomlkit document, edited in place
     transform: Callable[[dict[str, object]], None]  # the Flux part of the plain data, in place
 
@@ -36,6 +36,25 @@ def put_first(table: FluxTable, key: str, value: object) -> None:
     )
     try:
         if index is None or not isinstance(container, Container):
+            raise LookupError
+        container._insert_at(index, key, value)  # tomlkit is pinned: this private call is stable
+    except Exception:
+        table[key] = value
+
+
+def put_key(table: FluxTable | dict[str, object], key: str, value: object) -> None:
+    """Set a key; a new one goes after the table's last key, before the blank line that
+    separates the table from the next header (appended, it would land after that line)."""
+    container = table.value if isinstance(table, Table) else table
+    body = getattr(container, "body", None)
+    if key in table or not isinstance(container, Container) or not body:
+        table[key] = value
+        return
+    index = len(body)
+    while index > 0 and isinstance(body[index - 1][1], Whitespace):
+        index -= 1
+    try:
+        if index in (0, len(body)):
             raise LookupError
         container._insert_at(index, key, value)  # tomlkit is pinned: this private call is stable
     except Exception:
@@ -109,4 +128,12 @@ def _v1_transform(flux: dict[str, object]) -> None:
 
 
 # Schema 1 -> 2 (`schemas.SCHEMAS` registers it; `fluxconfig.migrate` sets config_version).
-V1_TO_V2 = Migration("model and fallback_model moved into [model]", _v1_edit, _v1_transform)
+def _v1_summary(flux: dict[str, object]) -> str:
+    """Only what this config had: "model moved into [model]" when it had no fallback_model."""
+    moved = [key for key in ("model", "fallback_model") if key in flux]
+    if not moved:
+        return "config_version set"
+    return f"{' and '.join(moved)} moved into [model]"
+
+
+V1_TO_V2 = Migration(_v1_summary, _v1_edit, _v1_transform)

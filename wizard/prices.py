@@ -122,21 +122,54 @@ def call_ceiling_usd(input_tokens: int, output_tokens: int, day: date) -> float:
     return (input_tokens * top_in + output_tokens * top_out) / 1e6
 
 
-def relative(model_id: str | None, to: str | None, day: date) -> str | None:
-    """ "40x" or "1/40" (or "input 40x, output 30x") of the price of `to`; None when either
-    price is unknown."""
+def relative(
+    model_id: str | None, to: str | None, day: date, *, name: str | None = None
+) -> str | None:
+    """How the price of `model_id` compares with `to`'s, as a person says it: "about 16 times
+    the price of X", "about a quarter of the price of X", "the same price as X" (`name`: how X
+    is named, default its ID); None when either price is unknown."""
+    words = ratio(model_id, to, day)
+    if words is None:
+        return None
+    return f"{words} as {name or to}" if words == SAME else f"{words} of {name or to}"
+
+
+def ratio(model_id: str | None, to: str | None, day: date) -> str | None:
+    """The ratio alone: "about 16 times the price", "input about 4 times, output about 3 times
+    the price" (a table's cell under its own heading); None when a price is unknown."""
     mine, theirs = price_of(model_id, day), price_of(to, day)
     if mine is None or theirs is None or model_id == to:
         return None
-    ratio_in, ratio_out = mine.input / theirs.input, mine.output / theirs.output
-    if _ratio(ratio_in) == _ratio(ratio_out):
-        return _times(ratio_in)
-    return f"input {_times(ratio_in)}, output {_times(ratio_out)}"
+    words_in = ratio_words(mine.input / theirs.input)
+    words_out = ratio_words(mine.output / theirs.output)
+    if words_in == words_out:
+        return words_in
+    return f"input {words_in.removesuffix(' the price')}, output {words_out}"
 
 
-def _times(value: float) -> str:
-    text = _ratio(value)
-    return text if text.startswith("1/") else f"{text}x"
+SAME = "the same price"
+_FRACTIONS = {2: "half the price", 3: "a third of the price", 4: "a quarter of the price"}
+
+
+def ratio_words(value: float) -> str:
+    """A price ratio in words: "the same price", "about twice the price", "about 16 times the
+    price", "about half the price", "about a quarter of the price", "about 1/40 of the price",
+    "about 70% of the price" (rounded as people round: two figures below 10, whole numbers above)."""
+    if 0.95 <= value <= 1.05:
+        return SAME
+    if value > 1:
+        times = f"{value:.2g}" if value < 10 else f"{value:.0f}"
+        return "about twice the price" if times == "2" else f"about {times} times the price"
+    parts = round(1 / value)
+    if value > 0.6 or (parts < 5 and abs(1 / value - parts) > 0.2):  # no plain fraction near
+        return f"about {round(value * 20) * 5}% of the price"
+    return f"about {_FRACTIONS.get(parts, f'1/{parts} of the price')}"
+
+
+def compact(model_id: str, day: date) -> str:
+    """The price as an answer's line holds it: "$4/$20", "from $0.10/$0.50", "price unknown"."""
+    price = price_of(model_id, day)
+    return price.describe().replace(" / ", "/") if price is not None else "price unknown"
 
 
 def brief(model_id: str, current: str | None, day: date) -> str:
@@ -146,7 +179,7 @@ def brief(model_id: str, current: str | None, day: date) -> str:
     if price is None:
         return unknown(model_id)
     ratio = relative(model_id, current, day)
-    versus = f", {ratio} the price of {current}" if ratio else ""
+    versus = f", {ratio}" if ratio else ""
     return f"{price.describe()} per million tokens in/out{versus}"
 
 
@@ -161,10 +194,3 @@ def source() -> str:
 
 def _money(value: float) -> str:
     return f"{value:.2f}" if value < 1 else f"{value:g}"
-
-
-def _ratio(value: float) -> str:
-    """4x, 1.5x, 40x; a fraction as 1/40 (cheaper)."""
-    if value < 1:
-        return f"1/{1 / value:.2g}" if 1 / value < 10 else f"1/{1 / value:.0f}"
-    return f"{value:.2g}" if value < 10 else f"{value:.0f}"

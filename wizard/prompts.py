@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -60,13 +61,62 @@ class _Question(Protocol):
     def unsafe_ask(self) -> object: ...
 
 
+def terminal_width() -> int:
+    """The width questions are wrapped to (COLUMNS, else the terminal's, else 80)."""
+    import shutil
+
+    return max(20, shutil.get_terminal_size((80, 24)).columns)
+
+
+def wrap_message(message: str, width: int, *, suffix: int = 0) -> str:
+    """A question's text broken between words to fit after "? " (the continuation lines
+    indented under it), leaving `suffix` columns on the last line for what the library adds
+    ("(Y/n)", the instruction): prompt_toolkit alone would break it between characters."""
+    import textwrap
+
+    lines = textwrap.wrap(message, max(10, width - 3), break_on_hyphens=False) or [""]
+    if len(lines[-1]) + suffix + 1 > width - 3 and " " in lines[-1]:
+        head, _, tail = lines[-1].rpartition(" ")
+        lines[-1:] = [head, tail]
+    return "\n  ".join(lines)
+
+
+def wrap_description(note: str, width: int) -> str:
+    """An answer's description, whole: on the lines under the "Description:" label, broken
+    between words, indented, never reaching the last column (a terminal would wrap or cut)."""
+    import textwrap
+
+    lines = textwrap.wrap(note, max(10, width - 5), break_on_hyphens=False)
+    return "\n" + "\n".join(f"    {line}" for line in lines)
+
+
 class QuestionaryPrompter:
-    """Real prompts. `unsafe_ask` so Ctrl-C is ours to handle (ask() would read it as "no")."""
+    """Real prompts. `unsafe_ask` so Ctrl-C is ours to handle (ask() would read it as "no").
+
+    Every question reads only what is typed once it is on the screen: keys pressed before
+    (during a network step, or the Enter after a one-key answer) are discarded, and a yes/no
+    takes Enter, so no key pressed early can confirm a write."""
 
     interactive = True
 
-    def __init__(self, input: Input | None = None, output: Output | None = None) -> None:
+    def __init__(
+        self,
+        input: Input | None = None,
+        output: Output | None = None,
+        *,
+        discard_queued: Callable[[], None] = lambda: None,
+    ) -> None:
         self._input, self._output = input, output  # None: the terminal's own
+        self._discard_queued = discard_queued  # the terminal's input queue (the CLI's)
+
+    def _discard_typed_ahead(self) -> None:
+        """Forget keys typed before the question: prompt_toolkit's own store of keys a previous
+        question did not read, and the terminal's input queue."""
+        from prompt_toolkit.application.current import get_app_session
+        from prompt_toolkit.input.typeahead import clear_typeahead
+
+        clear_typeahead(self._input or get_app_session().input)
+        self._discard_queued()
 
     def _ask(self, question: _Question) -> object:
         try:
@@ -80,33 +130,32 @@ class QuestionaryPrompter:
     def secret(self, message: str, *, flag: str) -> str:
         import questionary
 
-        return str(self._ask(questionary.password(message, input=self._input, output=self._output)))
+        self._discard_typed_ahead()
+        text = wrap_message(message, terminal_width())
+        return str(self._ask(questionary.password(text, input=self._input, output=self._output)))
 
     def select(self, message: str, options: list[Option], default: str, *, flag: str) -> str:
-        import shutil
-        import textwrap
-
         import questionary
 
-        # A description longer than the terminal is cut by prompt_toolkit: wrap it between
-        # words to the width (the answers themselves are kept short by whoever builds them).
-        width = max(40, shutil.get_terminal_size((80, 24)).columns - 2)
+        width = terminal_width()
         choices = [
             questionary.Choice(
                 title=o.title,
                 value=o.value,
-                description=textwrap.fill(o.note, width) if o.note else None,
+                description=wrap_description(o.note, width) if o.note else None,
             )
             for o in options
         ]
         chosen = next((c for c in choices if c.value == default), None)
+        instruction = "(arrows, Enter)"
+        self._discard_typed_ahead()
         return str(
             self._ask(
                 questionary.select(
-                    message,
+                    wrap_message(message, width, suffix=len(instruction)),
                     choices=choices,
                     default=chosen,
-                    instruction="(arrows, Enter)",
+                    instruction=instruction,
                     input=self._input,
                     output=self._output,
                 )
@@ -116,10 +165,15 @@ class QuestionaryPrompter:
     def confirm(self, message: str, default: bool, *, flag: str) -> bool:
         import questionary
 
+        self._discard_typed_ahead()
         return bool(
             self._ask(
                 questionary.confirm(
-                    message, default=default, input=self._input, output=self._output
+                    wrap_message(message, terminal_width(), suffix=len("(Y/n) yes")),
+                    default=default,
+                    auto_enter=False,  # "n" alone must not answer: the Enter after it would
+                    input=self._input,
+                    output=self._output,
                 )
             )
         )

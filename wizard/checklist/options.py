@@ -44,8 +44,8 @@ def named(detection: Detection, model_id: str | None) -> str:
 
 
 def _cost_versus(detection: Detection, model_id: str, other: str | None) -> str:
-    ratio = prices.relative(model_id, other, detection.day)
-    return f" ({ratio} the price of {named(detection, other)})" if ratio else ""
+    ratio = prices.relative(model_id, other, detection.day, name=named(detection, other))
+    return f" ({ratio})" if ratio else ""
 
 
 def _switch_option(detection: Detection) -> Item | None:

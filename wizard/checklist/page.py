@@ -9,6 +9,7 @@ from wizard import __version__
 from wizard.checklist.options import options
 from wizard.checklist.proofs import Item, proofs
 from wizard.checklist.tables import getting_more, line_table, models_table
+from wizard.constants import CHECKLIST_NAME
 from wizard.detection import Detection
 from wizard.untrusted import markdown
 from wizard.vocab import Status
@@ -105,4 +106,4 @@ def render(
 
 
 def default_path(project: Path) -> Path:
-    return project / "flux-upgrade-checklist.md"
+    return project / CHECKLIST_NAME

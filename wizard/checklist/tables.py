@@ -56,8 +56,7 @@ def line_table(detection: Detection) -> list[str]:
         if best.callable is not True and callable_below:
             status += f"; `{callable_below}` answers"
         price = prices.price_of(best.id, detection.day)
-        ratio = prices.relative(best.id, current, detection.day)
-        versus = f"{ratio} {named(detection, current)}" if ratio else "-"
+        versus = prices.ratio(best.id, current, detection.day) or "-"
         rows.append(
             f"| {_cell(line)} | `{_cell(best.id)}` | {_cell(status)} | "
             f"{price.describe() if price else 'not in the price data'} | {_cell(versus)} |"

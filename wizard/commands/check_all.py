@@ -5,6 +5,7 @@ preview and confirmation for all the changes, applied project by project."""
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 from wizard import verdict as verdicts
@@ -207,17 +208,27 @@ def _next(member: Member) -> str | None:
             return verdicts.SENTENCES.get(code)
         first = next((d for d in member.diagnoses if d.account_wide), None)
         return first.message if first else verdicts.SENTENCES.get(code)
-    return project_reason(member)
+    return _run_there(project_reason(member), member)
 
 
 def project_reason(member: Member) -> str | None:
-    """The project's verdict in one sentence, by the rule a single `check` follows."""
+    """The project's verdict in one sentence, by the rule a single `check` follows (the same
+    words in --json as a check of the project alone)."""
     view = member.detection
     resolved = view.configured_model if view is not None else member.configured
     fallback = view.resolve(member.fallback) if view is not None else member.fallback
     return verdicts.reason(
         member.code, member.diagnoses, member.configured, resolved, member.recommended, fallback
     )
+
+
+def _run_there(said: str | None, member: Member) -> str | None:
+    """On the screen, the advised `flux-setup run` names the project: typed in the scanned
+    folder, a bare one would set up that folder instead."""
+    import shlex
+
+    there = f"`flux-setup run --project {shlex.quote(str(member.path))}`"
+    return said.replace("`flux-setup run`", there) if said else said
 
 
 def _fix(ctx: Context, fixes: list[fixing.Fix], report: Report) -> None:
@@ -231,7 +242,9 @@ def _fix(ctx: Context, fixes: list[fixing.Fix], report: Report) -> None:
             ui.say(f"{fix.member.shown}: {line}")
         for line in fix.notes.warns:
             ui.warn(f"{fix.member.shown}: {line}")
-        ui.diagnoses(fix.notes.diagnoses)
+        # each project's own findings (a migration...) name it, like its other lines
+        shown = fix.member.shown
+        ui.diagnoses([replace(d, message=f"{shown}: {d.message}") for d in fix.notes.diagnoses])
     ui.diff(fixing.diff(fixes))
     if consent.dry_run(ctx):
         return

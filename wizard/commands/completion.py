@@ -35,6 +35,8 @@ def _values() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
         "--scenario": list(builtin_names()),
         # the default order, and each of its lines alone: a hint, never a rule
         "--prefer": [",".join(DEFAULT_PREFER), *DEFAULT_PREFER],
+        # models --verify all|LINE|ID,...: the words it knows (an ID is the user's)
+        "--verify": ["all", *DEFAULT_PREFER],
     }
     positionals: dict[str, list[str]] = {}
     for action in build_parser()._actions:
@@ -97,11 +99,46 @@ complete -o default -F _flux_setup flux-setup
 
 
 def zsh() -> str:
-    return (
-        "#compdef flux-setup\n"
-        '# flux-setup completion for zsh: eval "$(flux-setup completion zsh)"\n'
-        "autoload -U +X bashcompinit && bashcompinit\n" + bash().split("\n", 1)[1]
-    )
+    """Native zsh (`words` and `CURRENT`, 1-based, and compadd): the bash script under
+    bashcompinit read its arrays one off, and offered no option values."""
+    commands = _commands()
+    values, positionals = _values()
+
+    def cases(table: dict[str, list[str]], guard: str = "") -> str:
+        return "\n".join(
+            f"    {key}) {guard}compadd -- {' '.join(v)}; return ;;"
+            for key, v in sorted(table.items())
+        )
+
+    return f"""#compdef flux-setup
+# flux-setup completion for zsh: eval "$(flux-setup completion zsh)"
+_flux_setup() {{
+  local cur=${{words[CURRENT]}} prev=${{words[CURRENT-1]}} cmd="" word
+  for word in ${{words[2,CURRENT-1]}}; do
+    case $word in -*) ;; *) cmd=$word; break ;; esac
+  done
+  if [[ -z $cmd && $cur != -* ]]; then
+    compadd -- {" ".join(commands)}
+    return
+  fi
+  case $prev in
+{cases(values)}
+    --project) _files -/; return ;;
+    --env-file|--config|--checklist|--record|--report|--replay|--scenario-from) _files; return ;;
+  esac
+  if [[ $cur != -* ]]; then
+    case $cmd in
+{cases(positionals)}
+    esac
+  fi
+  case $cmd in
+{cases(commands)}
+    *) compadd -- --help --version ;;
+  esac
+}}
+(( $+functions[compdef] )) || {{ autoload -Uz compinit && compinit }}
+compdef _flux_setup flux-setup
+"""
 
 
 def fish() -> str:

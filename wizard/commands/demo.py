@@ -11,6 +11,7 @@ from pathlib import Path
 from wizard.commands.run import run
 from wizard.constants import DEMO_KEY, KEY_VAR, KEYRING_VAR, without_api_vars
 from wizard.errors import UsageError
+from wizard.flow import consent
 from wizard.flow.session import Context, Options
 from wizard.report import Report
 
@@ -36,6 +37,13 @@ def make_project(folder: Path) -> None:
         path = folder / name
         if not path.exists():
             path.write_text(text, encoding="utf-8")
+
+
+def _consent_for_a_real_folder(ctx: Context) -> None:
+    """A folder of the user's own is written only with consent, like any `run` (a throw-away
+    one needs none)."""
+    if ctx.options.project_given:
+        consent.require(ctx, f"`demo --project` confirms before it writes {ctx.options.project}")
 
 
 def _refused_before_anything(o: Options) -> None:
@@ -72,9 +80,8 @@ def demo(ctx: Context) -> Report:
     try:
         scenario = load(o.scenario)
     except ScenarioError as exc:
-        raise UsageError(
-            str(exc), fix="`flux-setup simulator --list` shows the scenarios."
-        ) from None
+        raise UsageError(str(exc), fix="`flux-setup simulator --list` shows them.") from None
+    _consent_for_a_real_folder(ctx)
     # Without --project: a throw-away project and a state home of its own, both removed at the
     # end unless --keep (a demo leaves nothing behind in the user's state either).
     scratch = None if o.project_given else Path(tempfile.mkdtemp(prefix="flux-demo-"))
@@ -98,7 +105,8 @@ def demo(ctx: Context) -> Report:
                 o,
                 project=folder,
                 base_url=running.base_url,
-                yes=o.yes or not ctx.prompter.interactive,
+                # a throw-away project needs no consent; a real one has it (above)
+                yes=o.yes or (scratch is not None and not ctx.prompter.interactive),
             )
             report = run(replace(session, options=options))
     finally:

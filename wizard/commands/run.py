@@ -2,29 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from wizard import changes, memory, prices, project
-from wizard.catalog import Catalog
 from wizard.constants import KEY_VAR
 from wizard.detection import Detection
 from wizard.diagnosis import Diagnosis
 from wizard.errors import Declined, ExitCode, FilesError, UsageError, WizardError
 from wizard.fileio import check_target
-from wizard.flow import consent, plan_notes
+from wizard.flow import choices, consent, plan_notes
 from wizard.flow.fallback import choose_fallback
 from wizard.flow.key import obtain_key
 from wizard.flow.key_store import KEPT_AS, choose_keeping, keep_in_keyring, keyring_reader
 from wizard.flow.network import incomplete_reason, verify_choice
 from wizard.flow.online import detect_project
-from wizard.flow.outputs import check_targets, checklist_change, remember, write_checklist
+from wizard.flow.outputs import (
+    check_targets,
+    checklist_change,
+    checklist_path,
+    remember,
+)
 from wizard.flow.prepare import Prepared, config_mismatch, env_override, preferred_lines, prepare
 from wizard.flow.session import Context
 from wizard.keys import ApiKey
 from wizard.keystore import API_ENTRY
-from wizard.prompts import Option
 from wizard.report import Report
-from wizard.vocab import Lifecycle, ModelSource, Status
+from wizard.vocab import ModelSource
 
 _ASKS = "`run` asks which model to use and confirms before writing"
 
@@ -52,7 +53,7 @@ def run(ctx: Context) -> Report:
     if stopped is not None:
         return stopped
     if detection.recommended:
-        ctx.ui.ok(f"Recommended: {detection.recommended}, {_why(detection)}.")
+        ctx.ui.ok(f"Recommended: {detection.recommended}, {choices.why(detection)}.")
     chosen = _choose(ctx, detection)
     if chosen is None:
         report.exit_code = ExitCode.NETWORK if not detection.complete else ExitCode.UNAVAILABLE
@@ -112,9 +113,8 @@ def _stopped(
     if failure is not None:
         report.exit_code = failure
         ctx.ui.diagnoses(report.all_diagnoses())
-        if detection.models and not ctx.options.dry_run:
-            report.checklist = write_checklist(ctx, detection)
-            ctx.ui.say(f"Checklist with the next steps: {report.checklist}")
+        if detection.models:
+            _checklist_alone(ctx, report, detection, "with the next steps")
         remember(ctx, detection)
         return report
     mismatch = config_mismatch(prepared, "This run sets both to the model you choose.")
@@ -132,9 +132,8 @@ def _stopped(
 
 
 def _close(ctx: Context, report: Report, detection: Detection) -> Report:
-    """Nothing to set up: the checklist and the memory still tell what was found."""
-    if not ctx.options.dry_run:
-        report.checklist = write_checklist(ctx, detection)
+    """Nothing to set up: the checklist (with consent) and the memory tell what was found."""
+    _checklist_alone(ctx, report, detection, "of what was found")
     remember(ctx, detection)
     return report
 
@@ -175,10 +174,12 @@ def _setup(ctx: Context, report: Report, prepared: Prepared, key: ApiKey, chosen
         report.diagnoses.append(override)
     _preview(ctx, plan, chosen, override)
     _writable_or_said(ctx, plan)
-    if consent.dry_run(ctx):
-        return report
     if plan.empty:
-        report.checklist = write_checklist(ctx, detection)
+        _nothing_to_change(ctx, report, detection)
+        if ctx.options.dry_run:
+            return report
+    elif consent.dry_run(ctx):
+        return report
     else:
         detection = _apply(ctx, report, plan, detection, chosen, (key, keep))
     remember(ctx, detection)
@@ -234,6 +235,42 @@ def _apply(
     return detection
 
 
+def _nothing_to_change(ctx: Context, report: Report, detection: Detection) -> None:
+    """Nothing changes, so nothing is written: a checklist rewritten outside a change set
+    would make `undo` of the last real change refuse. Only a first checklist is offered."""
+    path = checklist_path(ctx)
+    if not path.exists():
+        _checklist_alone(ctx, report, detection, "of this setup")
+        return
+    report.checklist = path
+    ctx.ui.say(
+        f"Nothing was written: the checklist {path} is left as it was "
+        "(`flux-setup check --write-checklist` rewrites it)."
+    )
+
+
+def _checklist_alone(ctx: Context, report: Report, detection: Detection, what: str) -> None:
+    """The checklist as a change set of its own (one backup, one undo): where it would go is
+    said, and it is written with --yes or on a "yes"; a dry run or a "no" writes nothing."""
+    sheet = checklist_change(ctx, detection)
+    if sheet.before == sheet.after:
+        report.checklist = sheet.path
+        return
+    ctx.ui.say(f"The checklist {what} would go to {sheet.path}.")
+    if consent.dry_run(ctx):
+        return
+    if not ctx.options.yes:
+        if not ctx.prompter.interactive:
+            return  # `run` refused at its start (consent.require); a demo answers --yes
+        if not ctx.prompter.confirm("Write the checklist?", True, flag="--yes"):
+            ctx.ui.say("The checklist was not written.")
+            return
+    applied = changes.apply(changes.Plan(ctx.options.project, [sheet]), ctx.store, at=ctx.now())
+    ctx.ui.ok(f"Wrote {sheet.path} (`flux-setup undo` removes or restores it).")
+    report.fields["changeset"] = applied.changeset
+    report.checklist = sheet.path
+
+
 def _writable_or_said(ctx: Context, plan: changes.Plan) -> None:
     """Every file the change would write, checked before the question: a file the user may
     not write stops the run here (exit 6), not after "Apply?"; a dry run says it and goes on."""
@@ -276,20 +313,11 @@ def _done(
     else:
         falling = f", falling back to {fallback}" if fallback else ""
         ctx.ui.ok(f"Flux uses {chosen}{falling}.")
-    ctx.ui.say(f"Checklist: {report.checklist}")
+    if report.checklist is not None:
+        ctx.ui.say(f"Checklist: {report.checklist}")
     ctx.ui.say(
         "After a change to your account, run `flux-setup check` (exit 10 means a better model is callable)."
     )
-
-
-def _why(detection: Detection) -> str:
-    model = detection.model(detection.recommended)
-    if model is None:
-        return ""
-    order = ", ".join(detection.prefer)
-    if not detection.verify:
-        return f"the newest listed {model.line} model, not verified (line order: {order})"
-    return f"the newest callable {model.line} model (line order: {order})"
 
 
 def _choose(ctx: Context, detection: Detection) -> str | None:
@@ -299,15 +327,16 @@ def _choose(ctx: Context, detection: Detection) -> str | None:
     recommended = detection.recommended
     configured = detection.configured
     if configured and recommended and configured != recommended == detection.configured_model:
-        return _keep_or_pin(ctx, configured, recommended)
+        return _keep_or_pin(ctx, detection, configured, recommended)
     if not _asks(ctx):
         return recommended
-    options = _choices(detection)
+    options = choices.model_choices(detection)
     if not options:
         return None
     if configured and detection.usable(configured) and configured == recommended:
         ctx.ui.ok(f"Flux already uses {configured}, the recommendation: Enter keeps it.")
     default = recommended or options[0].value
+    ctx.ui.say(f"Prices: {prices.source()}.")  # said once: each answer carries its own price
     return ctx.prompter.select(
         "Which model should Flux use?", options, default, flag="--model or --yes"
     )
@@ -322,75 +351,14 @@ def _given_model(detection: Detection, wanted: str) -> str:
     return wanted
 
 
-def _choices(detection: Detection) -> list[Option]:
-    """The recommendation, the configured model's successor, keeping it, then every other
-    usable model of the preferred lines."""
-    recommended, configured = detection.recommended, detection.configured
-    options: list[Option] = []
-    moves = plan_notes.line_change(detection, recommended) if recommended else None
-    if recommended:
-        note = _why(detection) + (f". {moves}" if moves else "")
-        mark = "current, " if recommended == configured else ""
-        options.append(Option(f"{recommended}  ({mark}recommended)", recommended, note=note))
-    current = detection.model(configured)
-    status = detection.configured_status
-    leaving = status in (Status.RETIRED, Status.DEPRECATED, Status.NOT_CALLABLE)
-    if current is not None and (leaving or moves is not None):
-        # A change of line is a choice: the newest callable model of the current line is the
-        # other answer (the successor of a model that cannot stay).
-        successor = Catalog(detection.models).successor(current)
-        order = {m.id: i for i, m in enumerate(detection.models)}  # the listing: newest first
-        newer = successor is not None and order[successor.id] < order.get(current.id, 0)
-        if successor is not None and successor.id != recommended and (leaving or newer):
-            # the answer stays short (60 columns); its detail goes on the line under it
-            why = "successor" if leaving else f"stay on {current.line}"
-            detail = (
-                f"The newest {current.line} model, successor of {configured} ({status.words})"
-                if leaving
-                else f"The newest model of the {current.line} line, which Flux uses now"
-            )
-            if not successor.callable:
-                detail += (
-                    "; verified with one call if chosen"
-                    if detection.verify
-                    else "; not verified (--no-verify)"
-                )
-            options.append(Option(f"{successor.id}  ({why})", successor.id, note=detail))
-    if configured and configured != recommended and detection.usable(configured):
-        options.append(Option(f"{configured}  (current: keep it, {status.words})", configured))
-    taken = {o.value for o in options} | {recommended, configured}
-    for model in detection.models:
-        if model.id in taken or model.lifecycle == Lifecycle.RETIRED:
-            continue
-        if model.line not in detection.prefer or model.callable is False:
-            continue
-        if model.callable:
-            options.append(Option(f"{model.id}  ({model.line}, {model.lifecycle})", model.id))
-        elif model.lifecycle == Lifecycle.ACTIVE:
-            # not verified yet: offered all the same, and verified once chosen
-            checked = "verified if chosen" if detection.verify else "not verified"
-            options.append(Option(f"{model.id}  ({model.line}, {checked})", model.id))
-    said = {recommended} if moves else set()  # its note's line change says the price already
-    return [_priced(o, configured, detection.day, said=o.value in said) for o in options]
-
-
-def _priced(option: Option, current: str | None, day: date, *, said: bool) -> Option:
-    """Each answer states its cost on the line under it (unless its note says it already)."""
-    if said:
-        return option
-    cost = prices.brief(option.value, current, day)
-    return Option(
-        option.title, option.value, note=f"{option.note}. {cost}" if option.note else cost
-    )
-
-
-def _keep_or_pin(ctx: Context, alias: str, model_id: str) -> str:
+def _keep_or_pin(ctx: Context, detection: Detection, alias: str, model_id: str) -> str:
     """The configured alias already names the recommendation: keep it unless the person
     chooses to pin the dated ID (an alias follows the API; a pinned ID never moves)."""
     if not _asks(ctx):
         return alias
-    options = [
-        Option(f"{alias}  (current: an alias of {model_id})", alias),
-        Option(f"{model_id}  (pin the dated ID)", model_id),
-    ]
-    return ctx.prompter.select("Which model should Flux use?", options, alias, flag="--model")
+    return ctx.prompter.select(
+        "Which model should Flux use?",
+        choices.alias_choices(detection, alias, model_id),
+        alias,
+        flag="--model",
+    )

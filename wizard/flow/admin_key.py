@@ -8,6 +8,7 @@ from __future__ import annotations
 from wizard.constants import ADMIN_KEY_VAR, ADMIN_KEYS_URL, KEYRING_SERVICE
 from wizard.detection import Detection
 from wizard.errors import ExitCode, WizardError
+from wizard.flow.fixline import again
 from wizard.flow.session import Context
 from wizard.keys import ApiKey, check_admin_form, normalise
 from wizard.limits.findings import Limits
@@ -47,8 +48,8 @@ def given_admin_key(ctx: Context, stdin: str | None = None) -> ApiKey | None:
         if not key.reveal():
             raise WizardError(
                 "--admin-key-stdin was given but standard input was empty.",
-                fix=f"Pipe the admin key in: `printenv {ADMIN_KEY_VAR} | flux-setup limits "
-                "--admin-key-stdin`.",
+                fix=f"Pipe the admin key in: `printenv {ADMIN_KEY_VAR} | "
+                f"{again(ctx, '--admin-key-stdin')}`.",
                 code=ExitCode.KEY,
                 diagnosis=Code.KEY_MISSING,
             )

@@ -116,21 +116,25 @@ def describe(detection: Detection, chosen: str, fallback: str) -> str:
     if price is None:
         return f"{fallback} ({line}{prices.unknown(fallback)})"
     ratio = prices.relative(fallback, chosen, detection.day)
-    versus = f", {ratio} the price of {chosen}" if ratio else ""
+    versus = f", {ratio}" if ratio else ""
     return f"{fallback} ({line}{price.describe()} per million tokens in/out{versus})"
 
 
-def _answer(detection: Detection, chosen: str, fallback: str) -> str:
-    """An answer short enough for a 60-column terminal: "claude-haiku-5-5  (haiku, from
-    $0.10/$0.50, 1/40 price)"; the long form is `describe`'s."""
+def _answer(detection: Detection, chosen: str, fallback: str) -> Option:
+    """One short line ("claude-haiku-5-5  from $0.10/$0.50  (haiku)"), its detail under it:
+    the price beside the chosen model's, or why it is not known."""
     model = detection.model(fallback)
     line = model.line if model is not None and model.line else "no line"
     price = prices.price_of(fallback, detection.day)
     if price is None:
-        return f"{fallback}  ({line}, price unknown)"
-    ratio = prices.relative(fallback, chosen, detection.day)
-    cost = price.describe().replace(" / ", "/")  # compact: the answer fits 60 columns
-    return f"{fallback}  ({line}, {cost}{f', {ratio} price' if ratio else ''})"
+        note = prices.unknown(fallback) + "."
+    else:
+        ratio = prices.relative(fallback, chosen, detection.day)
+        versus = f", {ratio}" if ratio else ""
+        note = f"{price.describe()} per million tokens in/out{versus}."
+    return Option(
+        f"{fallback}  {prices.compact(fallback, detection.day)}  ({line})", fallback, note
+    )
 
 
 def pricier(chosen: str, fallback: str, day: date) -> bool:
@@ -160,9 +164,9 @@ def _given(ctx: Context, key: ApiKey, detection: Detection, chosen: str, wanted:
 def _ask(
     ctx: Context, detection: Detection, chosen: str, offered: list[str], default: str | None
 ) -> str | None:
-    note = "USD per Mtok in/out; dated list prices"  # fits 60 columns after "Description: "
-    options = [Option(_answer(detection, chosen, m), m, note=note) for m in offered]
-    options.append(Option("none  (no fallback)", NONE))
+    options = [_answer(detection, chosen, m) for m in offered]
+    nothing = f"No fallback is written: when {chosen} fails, Flux has no other model to call."
+    options.append(Option("none  (no fallback)", NONE, note=nothing))
     answer = ctx.prompter.select(
         f"Fallback when {chosen} fails?",
         options,

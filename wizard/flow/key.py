@@ -5,6 +5,7 @@ from __future__ import annotations
 from wizard import project
 from wizard.constants import KEY_VAR, KEYS_URL
 from wizard.errors import ExitCode, WizardError
+from wizard.flow.fixline import again
 from wizard.flow.key_store import keyring_key
 from wizard.flow.session import Context
 from wizard.keys import ApiKey, KeyDiscovery, check_form, discover, normalise
@@ -20,7 +21,7 @@ def stdin_key(ctx: Context) -> str | None:
     if not value.strip():
         raise WizardError(
             "--api-key-stdin was given but standard input was empty.",
-            fix="Pipe the key in: `printenv ANTHROPIC_API_KEY | flux-setup --api-key-stdin`.",
+            fix=f"Pipe the key in: `printenv ANTHROPIC_API_KEY | {again(ctx, '--api-key-stdin')}`.",
             code=ExitCode.KEY,
             diagnosis=Code.KEY_MISSING,
         )

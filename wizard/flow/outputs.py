@@ -7,7 +7,7 @@ from pathlib import Path
 from wizard import checklist, memory
 from wizard.changes import FileChange
 from wizard.detection import Detection
-from wizard.fileio import check_roles, check_target, read_optional, write_atomic
+from wizard.fileio import check_target, read_optional, write_atomic
 from wizard.flow.prepare import Prepared
 from wizard.flow.session import Context
 
@@ -17,16 +17,10 @@ def checklist_path(ctx: Context) -> Path:
 
 
 def check_targets(ctx: Context, prepared: Prepared) -> Path:
-    """Before anything is asked or sent: no two roles share a file, and the checklist can be
-    written (the .env and config targets are checked again by the apply, before any write)."""
+    """Before anything is asked or sent: the checklist can be written (the .env and config
+    targets are checked again by the apply, before any write; that no two roles share a file
+    the command line checked first, `flow.roles`)."""
     path = checklist_path(ctx)
-    check_roles(
-        {
-            "--env-file": prepared.files.env_path,
-            "--config": prepared.files.config.location.path,
-            "--checklist": path,
-        }
-    )
     check_target(path, flag="--checklist")
     return path
 

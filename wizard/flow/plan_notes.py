@@ -26,7 +26,9 @@ class Notes:
     diagnoses: list[Diagnosis] = field(default_factory=list)
 
 
-def line_change(detection: Detection, chosen: str) -> str | None:
+def line_change(
+    detection: Detection, chosen: str | None, *, with_source: bool = True
+) -> str | None:
     """A move to another line than the configured one, with what it does to the price (from
     the dated table: never presented as live)."""
     old, new = detection.model(detection.configured), detection.model(chosen)
@@ -37,11 +39,9 @@ def line_change(detection: Detection, chosen: str) -> str | None:
     price, ratio = prices.price_of(new.id, day), prices.relative(new.id, old.id, day)
     if price is None:
         return f"{move}{prices.unknown(new.id)}."
-    versus = f", {ratio} the price of {old.id}" if ratio else ""
-    return (
-        f"{move}{new.id} costs {price.describe()} per million tokens in/out{versus} "
-        f"({prices.source()})."
-    )
+    versus = f", {ratio}" if ratio else ""
+    source = f" ({prices.source()})" if with_source else ""
+    return f"{move}{new.id} costs {price.describe()} per million tokens in/out{versus}{source}."
 
 
 def for_switch(
@@ -70,8 +70,9 @@ def for_switch(
     notes.says.append(_fallback_words(detection, chosen, fallback, no_fallback_asked))
     if fallback is not None and pricier(chosen, fallback, detection.day):
         notes.warns.append(
-            f"The fallback {fallback} costs more than {chosen}: calls that fall back cost "
-            f"{prices.relative(fallback, chosen, detection.day)} as much (`--fallback ID|none` changes it)."
+            f"The fallback {fallback} costs more than {chosen} "
+            f"({prices.relative(fallback, chosen, detection.day)}): calls that fall back cost "
+            "more (`--fallback ID|none` changes it)."
         )
     notes.says.extend(proposal.notes)
     notes.diagnoses.extend(proposal.diagnoses)

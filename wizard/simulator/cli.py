@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 import threading
@@ -77,13 +78,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _list() -> int:
+    import shutil
+    import textwrap
+
     from wizard.simulator import builtin_names, load
 
     names = builtin_names()
     width = max(len(name) for name in names)
+    # each description wrapped between words to the terminal, under its own column
+    columns = max(width + 22, shutil.get_terminal_size((80, 24)).columns - 1)
     try:
         for name in names:
-            print(f"{name:{width}}  {load(name).description}")
+            lines = textwrap.wrap(load(name).description, columns - width - 2) or [""]
+            print(f"{name:{width}}  {lines[0]}")
+            for line in lines[1:]:
+                print(f"{'':{width}}  {line}")
         sys.stdout.flush()
     except BrokenPipeError:  # `simulator --list | head -2`: the reader has what it wanted
         from wizard.streams import quiet_stdout
@@ -129,27 +138,42 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(
             f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror}", fix="Pick another --port."
         ) from None
-    print(running.base_url, flush=True)  # alone on stdout: scripts read this line
     key = API_KEY_PREFIX + "0" * MIN_LENGTH
-    print(
-        f"serving scenario {scenario.name!r}; Ctrl-C to stop. Use it from another terminal:\n"
-        f"  ANTHROPIC_BASE_URL={running.base_url} ANTHROPIC_API_KEY={key} flux-setup check\n"
-        f"  (or `--base-url {running.base_url}`; any {API_KEY_PREFIX} key of {MIN_LENGTH}+ "
-        "characters works, none is real)",
-        file=sys.stderr,
-        flush=True,
-    )
-    serve_until_stopped(running.stop)
+
+    def announce() -> None:
+        print(running.base_url, flush=True)  # alone on stdout: scripts read this line
+        print(
+            f"serving scenario {scenario.name!r}; Ctrl-C to stop. Use it from another terminal:\n"
+            f"  ANTHROPIC_BASE_URL={running.base_url} ANTHROPIC_API_KEY={key} flux-setup check\n"
+            f"  (or `--base-url {running.base_url}`; any {API_KEY_PREFIX} key of {MIN_LENGTH}+ "
+            "characters works, none is real)",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    serve_until_stopped(running.stop, announce)
     return ExitCode.OK
 
 
-def serve_until_stopped(stop: Callable[[], None]) -> None:
-    """Serve until Ctrl-C or SIGTERM, then stop the server."""
+def serve_until_stopped(
+    stop: Callable[[], None], announce: Callable[[], None] = lambda: None
+) -> None:
+    """Serve until Ctrl-C or SIGTERM, then stop the server and say why it stopped (a server
+    that ends without a word looks like a crash)."""
     done = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    why = ["stopped"]
+
+    def terminated(*_: object) -> None:
+        why[0] = "stopped by SIGTERM"
+        done.set()
+
+    signal.signal(signal.SIGTERM, terminated)
     try:
+        announce()  # once a stop can be told apart: a signal right after it is said too
         done.wait()
     except KeyboardInterrupt:
-        pass
+        why[0] = "stopped by Ctrl-C"
     finally:
         stop()
+        with contextlib.suppress(OSError, ValueError):
+            print(f"\nSimulator {why[0]}: it no longer answers.", file=sys.stderr, flush=True)

@@ -108,20 +108,23 @@ def _serve(recording: Recording, port: int) -> int:
     print(running.base_url, flush=True)  # alone on stdout: scripts read this line
     version = str(recording.header.get("flux_setup"))
     dropped = sum(e.dropped_headers for e in recording.exchanges)
-    print(
-        f"replaying {len(recording.exchanges)} exchanges of `{_command(recording)}` recorded "
-        f"{_recorded_at(recording) or 'at an unknown time'} with flux-setup "
-        f"{version if VERSION.fullmatch(version) else '(unknown version)'}; Ctrl-C to stop."
-        + (
-            f" {dropped} recorded headers HTTP cannot carry (CR, LF, beyond Latin-1) are left out."
-            if dropped
-            else ""
-        )  # fmt: skip
-        + f" The same command, as of the same day:\n  {same_command(recording, running.base_url)}",
-        file=sys.stderr,
-        flush=True,
-    )
-    serve_until_stopped(running.stop)
+
+    def announce() -> None:
+        print(
+            f"replaying {len(recording.exchanges)} exchanges of `{_command(recording)}` recorded "
+            f"{_recorded_at(recording) or 'at an unknown time'} with flux-setup "
+            f"{version if VERSION.fullmatch(version) else '(unknown version)'}; Ctrl-C to stop."
+            + (
+                f" {dropped} recorded headers HTTP cannot carry (CR, LF, beyond Latin-1) are left out."
+                if dropped
+                else ""
+            )  # fmt: skip
+            + f" The same command, as of the same day:\n  {same_command(recording, running.base_url)}",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    serve_until_stopped(running.stop, announce)
     for what in running.replay.unanswered:
         print(f"not in the recording (answered 599): {what}", file=sys.stderr)
     return ExitCode.OK

@@ -1,0 +1,70 @@
+"""Confirmations that need a deliberate answer, in a real pseudo-terminal: a key pressed before
+a question was on the screen answers nothing, and a yes/no takes Enter."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import pexpect
+import pytest
+
+from tests.helpers import KEY
+from tests.test_terminal import finish, spawn
+from wizard.simulator import Faults, serve
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a pty")
+
+
+def _nothing_written(folder):
+    return not (folder / ".env").exists() and not (folder / "flux.toml").exists()
+
+
+def test_n_and_enter_at_the_save_question_leave_the_apply_question_waiting(tmp_path, sim):
+    child = spawn(["run", "--base-url", sim.base_url], tmp_path)
+    child.expect("Paste your Anthropic API key")
+    child.sendline(KEY)
+    child.expect("Which model should Flux use")
+    child.send("\r")
+    child.expect("Fallback when")
+    child.send("\r")
+    child.expect("Save the key")
+    child.send("n\r")  # a person answers "n", then presses Enter as one does
+    child.expect("Apply these changes")
+    child.sendcontrol("c")  # had the Enter been taken here, the files would be written by now
+    child.expect("nothing was written")
+    assert finish(child) == 130
+    assert _nothing_written(tmp_path)
+    assert "Wrote" not in (tmp_path / "terminal.log").read_text()
+
+
+def test_keys_pressed_while_the_network_runs_answer_no_question(tmp_path):
+    with serve("today", Faults(latency_ms=600)) as running:
+        child = spawn(["run", "--base-url", running.base_url], tmp_path, {"ANTHROPIC_API_KEY": KEY})
+        child.expect("API key")
+        child.send("\r")  # keep the key found
+        child.expect("Discovering models")
+        while not running.counters.snapshot()["total_requests"]:  # the listing is under way
+            time.sleep(0.02)
+        child.send("\r\r\r\r\r")  # Enter at every question to come, before any is shown
+        child.expect("Which model should Flux use")
+        child.sendcontrol("c")
+        child.expect("nothing was written")
+        assert finish(child) == 130
+    assert _nothing_written(tmp_path)
+    assert "Fallback when" not in (tmp_path / "terminal.log").read_text()
+
+
+def test_a_lone_y_at_the_apply_question_waits_for_enter(tmp_path, sim):
+    child = spawn(["run", "--base-url", sim.base_url], tmp_path, {"ANTHROPIC_API_KEY": KEY})
+    for question in ("API key", "Which model should Flux use", "Fallback when"):
+        child.expect(question)
+        child.send("\r")
+    child.expect("Apply these changes")
+    child.send("y")
+    with pytest.raises(pexpect.TIMEOUT):
+        child.expect("Wrote", timeout=1)
+    assert _nothing_written(tmp_path)
+    child.send("\r")
+    child.expect("Wrote")
+    assert finish(child) == 0
