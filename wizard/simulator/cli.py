@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import signal
 import sys
-import threading
-from collections.abc import Callable
 
 from wizard.constants import DEFAULT_SCENARIO
 from wizard.errors import ExitCode, UsageError
 from wizard.keys import API_KEY_PREFIX, MIN_LENGTH
+from wizard.simulator.serving import serve_until_stopped
 
 
 def _port(value: str) -> int:
@@ -153,27 +150,3 @@ def run(args: argparse.Namespace) -> int:
 
     serve_until_stopped(running.stop, announce)
     return ExitCode.OK
-
-
-def serve_until_stopped(
-    stop: Callable[[], None], announce: Callable[[], None] = lambda: None
-) -> None:
-    """Serve until Ctrl-C or SIGTERM, then stop the server and say why it stopped (a server
-    that ends without a word looks like a crash)."""
-    done = threading.Event()
-    why = ["stopped"]
-
-    def terminated(*_: object) -> None:
-        why[0] = "stopped by SIGTERM"
-        done.set()
-
-    signal.signal(signal.SIGTERM, terminated)
-    try:
-        announce()  # once a stop can be told apart: a signal right after it is said too
-        done.wait()
-    except KeyboardInterrupt:
-        why[0] = "stopped by Ctrl-C"
-    finally:
-        stop()
-        with contextlib.suppress(OSError, ValueError):
-            print(f"\nSimulator {why[0]}: it no longer answers.", file=sys.stderr, flush=True)

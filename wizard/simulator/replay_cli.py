@@ -22,7 +22,7 @@ from wizard.recording import (
     UnreadableRecording,
     parse,
 )
-from wizard.simulator.cli import serve_until_stopped
+from wizard.simulator.serving import serve_until_stopped
 
 # The commands a recording may name in the command printed to paste: no other word is printed.
 COMMANDS = ("check", "run", "models", "doctor", "limits")
