@@ -11,7 +11,8 @@ WIZARD = Path(__file__).resolve().parent.parent / "wizard"
 
 # Where the program meets its process: the entry points, the Environment they build, and the
 # simulator (a server of its own, run as a program).
-ENTRY = {"cli.py", "ci.py", "__main__.py", "environment.py"}
+# interrupts.py: the signal handlers of the process, split from cli.py (they write the last line)
+ENTRY = {"cli.py", "ci.py", "__main__.py", "environment.py", "interrupts.py"}
 PROCESS_READS = re.compile(
     r"\bos\.environ\b|\bsys\.std(in|out|err)\b|\bPath\.cwd\(\)|\bos\.getcwd\(\)"
     r"|\bdatetime\.(now|utcnow|today)\(|\bdate\.today\(|\btime\.time\(\)|\btime\.strftime\("

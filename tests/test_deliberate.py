@@ -20,7 +20,7 @@ def _nothing_written(folder):
     return not (folder / ".env").exists() and not (folder / "flux.toml").exists()
 
 
-def test_n_and_enter_at_the_save_question_leave_the_apply_question_waiting(tmp_path, sim):
+def test_an_extra_enter_at_the_key_question_leaves_the_apply_question_waiting(tmp_path, sim):
     child = spawn(["run", "--base-url", sim.base_url], tmp_path)
     child.expect("Paste your Anthropic API key")
     child.sendline(KEY)
@@ -28,8 +28,9 @@ def test_n_and_enter_at_the_save_question_leave_the_apply_question_waiting(tmp_p
     child.send("\r")
     child.expect("Fallback when")
     child.send("\r")
-    child.expect("Save the key")
-    child.send("n\r")  # a person answers "n", then presses Enter as one does
+    child.expect("Where should the key be kept")
+    # a person chooses with Enter, and presses Enter once more as one does when unsure
+    child.send("\r\r")
     child.expect("Apply these changes")
     child.sendcontrol("c")  # had the Enter been taken here, the files would be written by now
     child.expect("nothing was written")

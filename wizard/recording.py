@@ -247,12 +247,17 @@ class Recorder:
         if len(text) > min(MAX_BODY, room):
             cut = text[: min(MAX_BODY, room)]
             return None, self.redactor.text(cut) + " [cut: the answer was longer]"
-        text = self.redactor.text(text)  # once, as text: a listing page is one call, not 12,000
         try:
-            data = json.loads(text)
+            raw = json.loads(text)
         except (ValueError, RecursionError):  # junk, or nested deeper than any reader goes
+            return None, self.redactor.text(text)
+        # The Admin API's hint of this key first: the scrub below would cut it (it is part of
+        # the key), and the replay could no longer give the key presented its record.
+        text = self.redactor.text(json.dumps(self._key_hints(raw)))  # once, as one text
+        try:
+            return json.loads(text), None
+        except (ValueError, RecursionError):  # pragma: no cover - the scrub keeps JSON whole
             return None, text
-        return self._key_hints(data), None
 
     def _key_hints(self, data: object) -> object:
         """The Admin API's record of a key this command holds: its hint becomes THIS_KEY_HINT
