@@ -213,3 +213,27 @@ def test_the_snapshot_is_made_from_the_listing_alone_with_no_billed_call(sim, tm
     assert result.returncode == 0, result.stderr
     assert sim.counters.snapshot()["billed_calls"] == 0
     assert "no billed call" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["flux.toml", ".env", "pyproject.toml", "flux-upgrade-checklist.md", "settings.toml",
+     "other/.env"],
+)  # fmt: skip
+def test_an_export_never_replaces_the_projects_own_files_even_with_force(tmp_path, name):
+    folder = project(tmp_path)
+    (folder / "other").mkdir()
+    target = folder / name
+    before = f"ANTHROPIC_API_KEY={KEY}\n" if name.endswith(".env") else "keep = true\n"
+    if name != "flux.toml":
+        target.write_text(before)
+    else:
+        before = CONFIG
+    # settings.toml is the config named by --config; no API at all: refused before the network
+    result = export(folder, "http://127.0.0.1:9", "renovate", "--offline", "--out", str(target),
+                    "--force", "--config", str(folder / "settings.toml"))  # fmt: skip
+    payload = json_of(result)
+    assert result.returncode == 6, result.stderr
+    assert "even with --force" in payload["error"]["message"]
+    assert "Pass another path" in payload["error"]["fix"]
+    assert target.read_text() == before

@@ -46,7 +46,10 @@ def export(ctx: Context) -> Report:
             fix="Drop --no-verify, or pass --offline to export what the last check proved.",
         )
     default = RENOVATE_DEFAULT if o.export_kind == "renovate" else snapshot.DEFAULT_PATH
-    target = check_export_target(o.out or o.project / default, project=o.project, force=o.force)
+    named = (o.env_file, o.config, o.checklist)
+    target = check_export_target(
+        o.out or o.project / default, project=o.project, force=o.force, named=named
+    )
     prepared = prepare(ctx)
     prefer = preferred_lines(ctx, prepared.files)
     source = _saved(ctx, prepared) if o.offline else _checked(ctx, prepared, prefer)
@@ -58,7 +61,7 @@ def export(ctx: Context) -> Report:
         document = snapshot.snapshot(source.models, source.checked_at)
         fields = {"models": len(source.models)}
     # checked again: a file someone put there during the check is not replaced either
-    check_export_target(target, project=o.project, force=o.force)
+    check_export_target(target, project=o.project, force=o.force, named=named)
     write_export(target, json.dumps(document, indent=2) + "\n")
     fields.update(
         kind=o.export_kind,

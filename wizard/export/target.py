@@ -8,8 +8,10 @@ from __future__ import annotations
 import json
 import os
 import stat
+from collections.abc import Iterable
 from pathlib import Path
 
+from wizard import checklist, markers
 from wizard.errors import FilesError
 from wizard.fileio import MAX_FILE_BYTES, check_target, write_atomic
 
@@ -18,14 +20,47 @@ GENERATOR_KEY = "generator"
 GENERATOR_PREFIX = "flux-setup export"
 # Exports are meant to be read and committed: rw-r--r--.
 MODE = 0o644
+# Files of a Flux project by name, wherever they are: a .env holds keys, the others settings.
+PROJECT_FILE_NAMES = frozenset({".env", "flux.toml", "pyproject.toml"})
 
 
-def check_export_target(path: Path, *, project: Path, force: bool, flag: str = "--out") -> Path:
-    """Where the export may go, or exit 6 saying why not: never through a symlink (the file,
-    or a folder of the project on the way to it), never onto `.gitignore` or into `.git/`,
-    never over a file `export` did not write (without --force); a folder that does not exist
-    yet is made when written (`.flux-setup/`)."""
+def project_file(path: Path, project: Path, named: Iterable[Path | None] = ()) -> str | None:
+    """What `path` is of a project's own, or None: this project's .env, Flux config,
+    pyproject.toml or checklist (the defaults, and the files `named` by --env-file, --config,
+    --checklist), any .env, flux.toml or pyproject.toml, and any file that marks a Flux
+    project (`markers`). The one rule of what flux-setup never writes a file it creates onto,
+    even with --force (a swap point: `wizard/targets.py` will hold it for every command)."""
+    own = [project / ".env", project / "flux.toml", project / "pyproject.toml",
+           checklist.default_path(project), *(p for p in named if p is not None)]  # fmt: skip
+    real = os.path.realpath(path)
+    if any(real == os.path.realpath(p) for p in own):
+        return f"one of the project's own files ({path.name})"
+    if path.name in PROJECT_FILE_NAMES:
+        return f"a Flux project's file by its name ({path.name})"
+    found = markers.marker(path.parent, [path.name]) if path.is_file() else None
+    return f"a file that marks a Flux project ({found})" if found else None
+
+
+def check_export_target(
+    path: Path,
+    *,
+    project: Path,
+    force: bool,
+    flag: str = "--out",
+    named: Iterable[Path | None] = (),
+) -> Path:
+    """Where the export may go, or exit 6 saying why not: never onto a project's own file
+    (`project_file`, even with --force), never through a symlink (the file, or a folder of the
+    project on the way to it), never onto `.gitignore` or into `.git/`, never over a file
+    `export` did not write (without --force); a folder that does not exist yet is made when
+    written (`.flux-setup/`)."""
     shown = f"{flag} {path}"
+    own = project_file(path, project, named)
+    if own is not None:
+        raise FilesError(
+            f"{shown} is {own}: an export never replaces it, even with --force.",
+            fix="Pass another path, e.g. --out .flux-setup/export.json; nothing was written.",
+        )
     if path.name == ".gitignore" or ".git" in path.parts:
         raise FilesError(
             f"{shown}: flux-setup never writes an export onto .gitignore or into .git/.",
