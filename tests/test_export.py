@@ -237,3 +237,17 @@ def test_an_export_never_replaces_the_projects_own_files_even_with_force(tmp_pat
     assert "even with --force" in payload["error"]["message"]
     assert "Pass another path" in payload["error"]["fix"]
     assert target.read_text() == before
+
+
+def test_one_kind_of_export_never_replaces_the_other_without_force(sim, tmp_path):
+    folder = project(tmp_path)
+    assert export(folder, sim.base_url, "catalog").returncode == 0
+    snapshot = folder / ".flux-setup" / "catalog.json"
+    before = snapshot.read_bytes()
+    result = export(folder, sim.base_url, "renovate", "--out", str(snapshot))
+    assert result.returncode == 6, result.stderr
+    assert "holds `flux-setup export catalog`" in json_of(result)["error"]["message"]
+    assert snapshot.read_bytes() == before
+    forced = export(folder, sim.base_url, "renovate", "--out", str(snapshot), "--force")
+    assert forced.returncode == 0
+    assert json.loads(snapshot.read_text())["generator"].startswith("flux-setup export renovate")

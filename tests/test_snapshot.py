@@ -96,14 +96,30 @@ def test_the_state_homes_catalogue_wins_over_the_snapshot(sim, tmp_path):
     assert json_of(result)["catalog"]["source"] == "state"
 
 
-def test_an_unreadable_snapshot_is_no_catalogue(tmp_path):
+def test_a_file_at_the_snapshots_path_that_is_no_snapshot_is_named_with_why(tmp_path):
     folder = tmp_path / "app"
     (folder / ".flux-setup").mkdir(parents=True)
     (folder / "flux.toml").write_text('config_version = 2\n[model]\nid = "claude-opus-5-5"\n')
     (folder / ".flux-setup" / "catalog.json").write_text(json.dumps({"format": 99}))
     result = flux("check", "--offline", "--project", str(folder), "--json")
     assert result.returncode == 5
-    assert json_of(result)["diagnosis"][0]["code"] == "catalog_missing"
+    (missing,) = json_of(result)["diagnosis"]
+    assert missing["code"] == "catalog_missing"
+    assert ".flux-setup/catalog.json" in missing["message"] and "format 1" in missing["message"]
+    assert "flux-setup export catalog" in missing["next_step"]
+
+
+def test_the_hook_says_the_snapshot_is_a_renovate_datasource_not_that_there_is_none(tmp_path):
+    folder = tmp_path / "app"
+    (folder / ".flux-setup").mkdir(parents=True)
+    (folder / "flux.toml").write_text('config_version = 2\n[model]\nid = "claude-opus-5-5"\n')
+    datasource = {"generator": "flux-setup export renovate 0.4.0", "releases": []}
+    (folder / ".flux-setup" / "catalog.json").write_text(json.dumps(datasource))
+    result = hook(folder, tmp_path)
+    assert result.returncode == 0  # --missing-catalog pass: still never blocks a commit
+    assert "No saved catalogue" not in result.stderr
+    assert "catalog.json cannot be judged by" in result.stderr
+    assert "`flux-setup export renovate`'s datasource" in result.stderr
 
 
 def test_a_scan_offline_judges_each_project_by_its_own_snapshot(sim, tmp_path):

@@ -48,7 +48,11 @@ def export(ctx: Context) -> Report:
     default = RENOVATE_DEFAULT if o.export_kind == "renovate" else snapshot.DEFAULT_PATH
     named = (o.env_file, o.config, o.checklist)
     target = check_export_target(
-        o.out or o.project / default, project=o.project, force=o.force, named=named
+        o.out or o.project / default,
+        project=o.project,
+        force=o.force,
+        kind=o.export_kind,
+        named=named,
     )
     prepared = prepare(ctx)
     prefer = preferred_lines(ctx, prepared.files)
@@ -61,7 +65,7 @@ def export(ctx: Context) -> Report:
         document = snapshot.snapshot(source.models, source.checked_at)
         fields = {"models": len(source.models)}
     # checked again: a file someone put there during the check is not replaced either
-    check_export_target(target, project=o.project, force=o.force, named=named)
+    check_export_target(target, project=o.project, force=o.force, kind=o.export_kind, named=named)
     write_export(target, json.dumps(document, indent=2) + "\n")
     fields.update(
         kind=o.export_kind,

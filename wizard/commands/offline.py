@@ -15,10 +15,10 @@ from wizard.flow.key import found_key, stdin_key
 from wizard.flow.prepare import Prepared, preferred_lines, prepare
 from wizard.flow.saved import (
     Offline,
+    UnreadableSnapshot,
     catalog_json,
     find_catalogue,
     judge_saved,
-    missing_catalog,
 )
 from wizard.flow.session import Context
 from wizard.jsontypes import JsonObject
@@ -34,17 +34,13 @@ def check_offline(ctx: Context) -> Report:
     key, conflict = found_key(ctx, prepared.files, stdin_key(ctx))
     if conflict:
         ctx.ui.warn(conflict)
-    record, snapshot_path = _catalogue(ctx, key)
+    record, snapshot_path, missing = _catalogue(ctx, key)
     if record is None:
         # A hook must not block a commit for lack of local state: nothing to judge by. Said
         # (and in --json, as the diagnosis it would have failed with), then passed.
-        ctx.ui.say(
-            "No saved catalogue to judge by yet: passing. Run `flux-setup check` once (online); "
-            "this check then judges by what it saves, or by a snapshot the repository commits "
-            "(`flux-setup export catalog`); `--missing-catalog fail` makes it strict."
+        return Report(
+            o.command, ExitCode.OK, diagnoses=[missing] if missing else [], sources=prepared.sources
         )
-        missing = _missing(key)
-        return Report(o.command, ExitCode.OK, diagnoses=[missing], sources=prepared.sources)
     if snapshot_path is not None:
         ctx.ui.say(
             f"No catalogue in the state home: judging by the snapshot {snapshot.DEFAULT_PATH} "
@@ -63,20 +59,28 @@ def check_offline(ctx: Context) -> Report:
     return report
 
 
-def _catalogue(ctx: Context, key: ApiKey | None) -> tuple[memory.Record | None, Path | None]:
+def _catalogue(
+    ctx: Context, key: ApiKey | None
+) -> tuple[memory.Record | None, Path | None, Diagnosis | None]:
     """The catalogue and the snapshot it came from (`find_catalogue`); none at all, with
-    `--missing-catalog pass` (without it, the missing catalogue is the error)."""
+    `--missing-catalog pass`, and why (without it, the missing catalogue is the error)."""
     try:
-        return find_catalogue(ctx, key)
+        record, path = find_catalogue(ctx, key)
     except WizardError as err:
         if err.diagnosis != Code.CATALOG_MISSING or ctx.options.missing_catalog != "pass":
             raise
-        return None, None
-
-
-def _missing(key: ApiKey | None) -> Diagnosis:
-    err = missing_catalog(key.fingerprint if key else None)
-    return Diagnosis(Code.CATALOG_MISSING, err.message, err.fix or "")
+        if isinstance(err, UnreadableSnapshot):
+            # a file at the snapshot's path that is none: named, with why, not "no catalogue"
+            ctx.ui.warn(f"Passing without a catalogue: {err.message}")
+        else:
+            ctx.ui.say(
+                "No saved catalogue to judge by yet: passing. Run `flux-setup check` once "
+                "(online); this check then judges by what it saves, or by a snapshot the "
+                "repository commits (`flux-setup export catalog`); `--missing-catalog fail` "
+                "makes it strict."
+            )
+        return None, None, Diagnosis(Code.CATALOG_MISSING, err.message, err.fix or "")
+    return record, path, None
 
 
 def _tell(ctx: Context, result: Offline, configured: str | None, *, snapshot: bool) -> None:

@@ -18,6 +18,7 @@ from wizard.fileio import MAX_FILE_BYTES, check_target, write_atomic
 # Every file `export` writes names its maker here; a file without it is someone else's.
 GENERATOR_KEY = "generator"
 GENERATOR_PREFIX = "flux-setup export"
+KINDS = ("renovate", "catalog")
 # Exports are meant to be read and committed: rw-r--r--.
 MODE = 0o644
 # Files of a Flux project by name, wherever they are: a .env holds keys, the others settings.
@@ -46,6 +47,7 @@ def check_export_target(
     *,
     project: Path,
     force: bool,
+    kind: str,
     flag: str = "--out",
     named: Iterable[Path | None] = (),
 ) -> Path:
@@ -82,24 +84,35 @@ def check_export_target(
         nearest = next(p for p in path.parents if p.exists())
         check_target(nearest / ".flux-setup-export-probe", flag=flag)
         return path
-    if stat.S_ISREG(info.st_mode) and not force and not is_own_output(path):
-        raise FilesError(
-            f"{shown}: the file exists and flux-setup did not write it; it is not replaced.",
-            fix="Pass another path, or --force to replace it; nothing was written.",
-        )
+    if stat.S_ISREG(info.st_mode) and not force:
+        found = export_kind(path)
+        if found is None:
+            raise FilesError(
+                f"{shown}: the file exists and flux-setup did not write it; it is not replaced.",
+                fix="Pass another path, or --force to replace it; nothing was written.",
+            )
+        if found != kind:
+            raise FilesError(
+                f"{shown} holds `flux-setup export {found}`, not {kind}: it is not replaced.",
+                fix="Pass another path, or --force to replace it; nothing was written.",
+            )
     return check_target(path, flag=flag)
 
 
-def is_own_output(path: Path) -> bool:
-    """Whether `export` wrote this file: JSON whose `generator` names it."""
+def export_kind(path: Path) -> str | None:
+    """Which `export` wrote this file (`renovate`, `catalog`), by the `generator` its JSON
+    names; None for a file `export` did not write."""
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
-            return False
+            return None
         data = json.loads(path.read_bytes())
     except (OSError, ValueError):
-        return False
+        return None
     maker = data.get(GENERATOR_KEY) if isinstance(data, dict) else None
-    return isinstance(maker, str) and maker.startswith(GENERATOR_PREFIX)
+    if not isinstance(maker, str) or not maker.startswith(GENERATOR_PREFIX + " "):
+        return None
+    word = maker.removeprefix(GENERATOR_PREFIX + " ").split(" ")[0]
+    return word if word in KINDS else None  # anyone's text: only a kind we know is shown
 
 
 def write_export(path: Path, text: str) -> None:

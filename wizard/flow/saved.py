@@ -232,10 +232,28 @@ def find_catalogue(ctx: Context, key: ApiKey | None) -> tuple[memory.Record, Pat
         if err.diagnosis != Code.CATALOG_MISSING:
             raise
         path = snapshot_file.default_path(ctx.options.project)
-        committed = snapshot_file.load(path)
+        try:
+            committed = snapshot_file.load(path)
+        except snapshot_file.Unreadable as why:
+            raise unreadable_snapshot(snapshot_file.DEFAULT_PATH, str(why), err) from None
         if committed is None:
             raise
         return committed, path
+
+
+class UnreadableSnapshot(WizardError):
+    """No catalogue in the state home, and the file at the snapshot's path no snapshot: the
+    missing catalogue it amounts to, said with the file and why."""
+
+
+def unreadable_snapshot(shown: Path, why: str, missing: WizardError) -> WizardError:
+    return UnreadableSnapshot(
+        f"the snapshot {shown} cannot be judged by: {why}; and {missing.message}",
+        fix="Rewrite it with `flux-setup export catalog` (online), or run `flux-setup check` "
+        "once with network access.",
+        code=ExitCode.NETWORK,
+        diagnosis=Code.CATALOG_MISSING,
+    )
 
 
 def saved_record(ctx: Context, key: ApiKey | None) -> memory.Record:
