@@ -138,3 +138,20 @@ def test_max_age_without_offline_is_a_usage_error(tmp_path):
     result = flux("check", "--max-age", "7", "--project", str(tmp_path))
     assert result.returncode == 2
     assert "--offline" in result.stderr
+
+
+def test_a_fresh_snapshot_beats_an_old_state_catalogue_under_max_age_and_says_so(sim, tmp_path):
+    clone = committed_repository(tmp_path, sim.base_url, "claude-opus-5-5")
+    home = tmp_path / "dev-home"
+    long_ago = datetime.now(timezone.utc) - timedelta(days=96)
+    env = clean_environ(ANTHROPIC_API_KEY=KEY, ANTHROPIC_BASE_URL=sim.base_url,
+                        FLUX_SETUP_HOME=str(home))  # fmt: skip
+    old = run_main(["check", "--project", str(clone)], env=env, now=lambda: long_ago)
+    assert old.returncode == 0, old.stderr
+    argv = shlex.split(HOOK["entry"])[1:] + ["--max-age", "30", "--json"]
+    result = run_main(argv, env=clean_environ(FLUX_SETUP_HOME=str(home)), cwd=clone)
+    payload = json_of(result)
+    assert result.returncode == 0, result.stderr
+    assert payload["catalog"]["source"] == "snapshot"
+    assert payload["catalog"]["age_days"] == 0
+    assert f"state home's catalogue (of {long_ago.date()})" in result.stderr

@@ -34,7 +34,7 @@ def check_offline(ctx: Context) -> Report:
     key, conflict = found_key(ctx, prepared.files, stdin_key(ctx))
     if conflict:
         ctx.ui.warn(conflict)
-    record, snapshot_path, missing = _catalogue(ctx, key)
+    record, snapshot_path, missing, beaten = _catalogue(ctx, key)
     if record is None:
         # A hook must not block a commit for lack of local state: nothing to judge by. Said
         # (and in --json, as the diagnosis it would have failed with), then passed.
@@ -42,8 +42,13 @@ def check_offline(ctx: Context) -> Report:
             o.command, ExitCode.OK, diagnoses=[missing] if missing else [], sources=prepared.sources
         )
     if snapshot_path is not None:
+        why = (
+            f"The snapshot is fresher than the state home's catalogue (of {beaten[:10]})"
+            if beaten
+            else "No catalogue in the state home"
+        )
         ctx.ui.say(
-            f"No catalogue in the state home: judging by the snapshot {snapshot.DEFAULT_PATH} "
+            f"{why}: judging by the snapshot {snapshot.DEFAULT_PATH} "
             "(lifecycles and retirements; not what a key may call)."
         )
     elif key is not None:
@@ -61,11 +66,12 @@ def check_offline(ctx: Context) -> Report:
 
 def _catalogue(
     ctx: Context, key: ApiKey | None
-) -> tuple[memory.Record | None, Path | None, Diagnosis | None]:
-    """The catalogue and the snapshot it came from (`find_catalogue`); none at all, with
-    `--missing-catalog pass`, and why (without it, the missing catalogue is the error)."""
+) -> tuple[memory.Record | None, Path | None, Diagnosis | None, str | None]:
+    """The catalogue, the snapshot it came from and the state's it beat (`find_catalogue`);
+    none at all, with `--missing-catalog pass`, and why (without it, the missing catalogue
+    is the error)."""
     try:
-        record, path = find_catalogue(ctx, key)
+        record, path, beaten = find_catalogue(ctx, key)
     except WizardError as err:
         if err.diagnosis != Code.CATALOG_MISSING or ctx.options.missing_catalog != "pass":
             raise
@@ -79,8 +85,8 @@ def _catalogue(
                 "repository commits (`flux-setup export catalog`); `--missing-catalog fail` "
                 "makes it strict."
             )
-        return None, None, Diagnosis(Code.CATALOG_MISSING, err.message, err.fix or "")
-    return record, path, None
+        return None, None, Diagnosis(Code.CATALOG_MISSING, err.message, err.fix or ""), None
+    return record, path, None, beaten
 
 
 def _tell(ctx: Context, result: Offline, configured: str | None, *, snapshot: bool) -> None:

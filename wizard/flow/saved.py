@@ -222,23 +222,40 @@ def _too_old(result: Offline) -> None:
     result.code = ExitCode.NETWORK
 
 
-def find_catalogue(ctx: Context, key: ApiKey | None) -> tuple[memory.Record, Path | None]:
-    """The catalogue to judge by: the state home's (`saved_record`), else the snapshot the
-    project commits (`export catalog`, for fresh clones and hooks without network) and its
-    path; neither is `catalog_missing`."""
+def find_catalogue(
+    ctx: Context, key: ApiKey | None
+) -> tuple[memory.Record, Path | None, str | None]:
+    """The catalogue to judge by: the fresher of the state home's (`saved_record`) and the
+    snapshot the project commits (`export catalog`, for fresh clones and hooks without
+    network), with the snapshot's path when it is the one, and the time of the state's
+    catalogue it was fresher than; neither is `catalog_missing`. (A snapshot never beats a
+    state catalogue as fresh as it: the state's holds proofs of access too.)"""
+    path = snapshot_file.default_path(ctx.options.project)
     try:
-        return saved_record(ctx, key), None
+        saved = saved_record(ctx, key)
     except WizardError as err:
         if err.diagnosis != Code.CATALOG_MISSING:
             raise
-        path = snapshot_file.default_path(ctx.options.project)
         try:
             committed = snapshot_file.load(path)
         except snapshot_file.Unreadable as why:
             raise unreadable_snapshot(snapshot_file.DEFAULT_PATH, str(why), err) from None
         if committed is None:
             raise
-        return committed, path
+        return committed, path, None
+    try:
+        committed = snapshot_file.load(path)
+    except snapshot_file.Unreadable:
+        committed = None  # the state's catalogue stands; `check --offline` there said why
+    if committed is not None and _fresher(committed.checked_at, saved.checked_at, ctx.now()):
+        return committed, path, saved.checked_at
+    return saved, None, None
+
+
+def _fresher(one: str, other: str, now: datetime) -> bool:
+    """Whether `one` was checked after `other`; never a time in the future (its age unknown)."""
+    first, second = checked_at_of(one), checked_at_of(other)
+    return first is not None and first <= now and (second is None or first > second)
 
 
 class UnreadableSnapshot(WizardError):
