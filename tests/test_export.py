@@ -251,3 +251,26 @@ def test_one_kind_of_export_never_replaces_the_other_without_force(sim, tmp_path
     forced = export(folder, sim.base_url, "renovate", "--out", str(snapshot), "--force")
     assert forced.returncode == 0
     assert json.loads(snapshot.read_text())["generator"].startswith("flux-setup export renovate")
+
+
+def test_offline_export_names_the_saved_check_it_publishes_and_whose_it_is(sim, tmp_path):
+    from tests.helpers import clean_environ, run_main
+
+    folder = project(tmp_path)
+    env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": sim.base_url}
+    checked = json_of(flux("check", "--prefer", "sonnet,haiku", "--project", str(folder),
+                           "--json", env=env))  # fmt: skip
+    # no key at all: the project's last check is what is published, and said to be
+    result = run_main(["export", "renovate", "--offline", "--project", str(folder), "--json"],
+                      env=clean_environ(ANTHROPIC_BASE_URL="http://127.0.0.1:9"))  # fmt: skip
+    payload = json_of(result)
+    assert result.returncode == 0, result.stderr
+    assert payload["export"]["saved_check"] == {
+        "checked_at": payload["export"]["checked_at"],
+        "prefer": ["sonnet", "haiku"],
+        "key_fingerprint": checked["key"]["fingerprint"],
+        "whose": "project",
+    }
+    assert "no key found: this project's last check" in result.stderr
+    assert "line order sonnet,haiku" in result.stderr
+    assert payload["export"]["checked_at"][:10] in result.stderr

@@ -36,6 +36,7 @@ class Source:
     checked_at: str
     saved: bool
     age_days: int | None = None
+    check: JsonObject | None = None  # --offline: the saved check it came from
 
 
 def export(ctx: Context) -> Report:
@@ -73,6 +74,7 @@ def export(ctx: Context) -> Report:
         checked_at=source.checked_at,
         source="saved" if source.saved else "check",
         age_days=source.age_days,
+        saved_check=source.check,
     )
     _tell(ctx, fields)
     report = Report(o.command, ExitCode.OK, sources=prepared.sources)
@@ -118,15 +120,26 @@ def _nothing(catalog: Catalog) -> list[str]:
 
 def _saved(ctx: Context, prepared: Prepared) -> Source:
     """--offline: the catalogue the last online check of this key saved (the project's last
-    without a key), with its age."""
+    without a key), with its age, the line order it walked and whose it is: the proofs of
+    that one check are what is published."""
     key, conflict = found_key(ctx, prepared.files, stdin_key(ctx))
     if conflict:
         ctx.ui.warn(conflict)
     record = saved_record(ctx, key)
     age = age_of(record.checked_at, ctx.now())
     ago = f"{age} day{'s' if age != 1 else ''} old" if age is not None else "of unknown age"
-    ctx.ui.say(f"Exporting the catalogue saved by the check of {record.checked_at[:10]} ({ago}).")
-    return Source(record.models, record.checked_at, saved=True, age_days=age)
+    whose = "this key's last online check" if key else "no key found: this project's last check"
+    ctx.ui.say(
+        f"Exporting what {whose} proved: the check of {record.checked_at[:10]} ({ago}) by "
+        f"{record.key_fingerprint}, line order {','.join(record.prefer) or 'none'}."
+    )
+    check: JsonObject = {
+        "checked_at": record.checked_at,
+        "prefer": list(record.prefer),
+        "key_fingerprint": record.key_fingerprint,
+        "whose": "key" if key else "project",
+    }
+    return Source(record.models, record.checked_at, saved=True, age_days=age, check=check)
 
 
 def _renovate_fields(found: renovate.Offer) -> JsonObject:
