@@ -274,3 +274,18 @@ def test_offline_export_names_the_saved_check_it_publishes_and_whose_it_is(sim, 
     assert "no key found: this project's last check" in result.stderr
     assert "line order sonnet,haiku" in result.stderr
     assert payload["export"]["checked_at"][:10] in result.stderr
+
+
+def test_offline_exports_carry_each_models_creation_date(sim, tmp_path):
+    folder = project(tmp_path)
+    assert export(folder, sim.base_url, "renovate").returncode == 0  # saves what it proved
+    online = {r["version"]: r.get("releaseTimestamp") for r in
+              releases(folder / ".flux-setup" / "renovate-datasource.json")}  # fmt: skip
+    far = "http://127.0.0.1:9"
+    snap, feed = folder / "published" / "catalog.json", folder / "published" / "feed.json"
+    assert export(folder, far, "catalog", "--offline", "--out", str(snap)).returncode == 0
+    assert export(folder, far, "renovate", "--offline", "--out", str(feed)).returncode == 0
+    models = json.loads(snap.read_text())["models"]
+    assert models and all(m["created_at"][:4].isdigit() for m in models)
+    offline = {r["version"]: r.get("releaseTimestamp") for r in releases(feed)}
+    assert offline == online and all(offline.values())

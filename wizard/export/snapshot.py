@@ -38,9 +38,7 @@ def snapshot(models: list[Model], checked_at: str) -> JsonObject:
 
 
 def _model(model: Model) -> JsonObject:
-    data = model.to_json()
-    data["created_at"] = model.created_at
-    data["deprecated_at"] = model.deprecated_at
+    data = model.to_record()
     return {name: data.get(name) for name in FIELDS}
 
 
