@@ -155,3 +155,37 @@ def test_a_fresh_snapshot_beats_an_old_state_catalogue_under_max_age_and_says_so
     assert payload["catalog"]["source"] == "snapshot"
     assert payload["catalog"]["age_days"] == 0
     assert f"state home's catalogue (of {long_ago.date()})" in result.stderr
+
+
+def write_snapshot(tmp_path: Path, checked_at: str) -> Path:
+    folder = tmp_path / "app"
+    (folder / ".flux-setup").mkdir(parents=True)
+    (folder / "flux.toml").write_text('config_version = 2\n[model]\nid = "claude-opus-5-5"\n')
+    model = {"id": "claude-opus-5-5", "display_name": "Claude Opus 5.5", "line": "opus",
+             "lifecycle": "active", "created_at": "2026-09-01T00:00:00Z"}  # fmt: skip
+    document = {"generator": "flux-setup export catalog 0.2.0", "format": 1,
+                "checked_at": checked_at, "models": [model]}  # fmt: skip
+    (folder / ".flux-setup" / "catalog.json").write_text(json.dumps(document))
+    return folder
+
+
+def test_a_snapshot_dated_in_the_future_is_said_to_be_so_not_of_unknown_date(tmp_path):
+    folder = write_snapshot(tmp_path, "2027-10-01T00:00:00+00:00")
+    result = run_main(["check", "--offline", "--project", str(folder), "--json"],
+                      env=clean_environ(FLUX_SETUP_HOME=str(tmp_path / "home")),
+                      now=lambda: datetime(2026, 12, 1, tzinfo=timezone.utc))  # fmt: skip
+    assert "of 2027-10-01 (dated in the future, so of unknown age)" in result.stderr
+    assert "date unknown" not in result.stderr
+    (stale,) = [d for d in json_of(result)["diagnosis"] if d["code"] == "catalog_stale"]
+    assert "unknown days" not in stale["message"] and "in the future" in stale["message"]
+
+
+def test_a_stale_snapshots_fix_names_export_catalog_not_a_check(tmp_path):
+    folder = write_snapshot(tmp_path, "2026-01-01T00:00:00+00:00")
+    result = run_main(["check", "--offline", "--project", str(folder), "--json"],
+                      env=clean_environ(FLUX_SETUP_HOME=str(tmp_path / "home")),
+                      now=lambda: datetime(2026, 3, 1, tzinfo=timezone.utc))  # fmt: skip
+    (stale,) = [d for d in json_of(result)["diagnosis"] if d["code"] == "catalog_stale"]
+    assert stale["message"].startswith("The snapshot .flux-setup/catalog.json is 59 days old")
+    assert "`flux-setup export catalog`" in stale["next_step"]
+    assert "flux-setup check" not in stale["next_step"]

@@ -18,7 +18,7 @@ from wizard.export.target import check_export_target, write_export
 from wizard.flow.key import found_key, obtain_key, stdin_key
 from wizard.flow.network import run_detection
 from wizard.flow.prepare import Prepared, preferred_lines, prepare
-from wizard.flow.saved import age_of, saved_record
+from wizard.flow.saved import age_of, age_words, saved_record
 from wizard.flow.session import Context
 from wizard.jsontypes import JsonObject
 from wizard.report import Report
@@ -127,7 +127,7 @@ def _saved(ctx: Context, prepared: Prepared) -> Source:
         ctx.ui.warn(conflict)
     record = saved_record(ctx, key)
     age = age_of(record.checked_at, ctx.now())
-    ago = f"{age} day{'s' if age != 1 else ''} old" if age is not None else "of unknown age"
+    ago = age_words(record.checked_at, ctx.now(), "old")
     whose = "this key's last online check" if key else "no key found: this project's last check"
     ctx.ui.say(
         f"Exporting what {whose} proved: the check of {record.checked_at[:10]} ({ago}) by "

@@ -16,6 +16,7 @@ from wizard.flow.prepare import Prepared, preferred_lines, prepare
 from wizard.flow.saved import (
     Offline,
     UnreadableSnapshot,
+    age_words,
     catalog_json,
     find_catalogue,
     judge_saved,
@@ -90,8 +91,8 @@ def _catalogue(
 
 
 def _tell(ctx: Context, result: Offline, configured: str | None, *, snapshot: bool) -> None:
-    ui, record, age, verdict, code = ctx.ui, result.record, result.age, result.verdict, result.code
-    ago = f"{age} day{'s' if age != 1 else ''} ago" if age is not None else "date unknown"
+    ui, record, verdict, code = ctx.ui, result.record, result.verdict, result.code
+    ago = age_words(record.checked_at, ctx.now(), "ago")
     made = (
         "Snapshot: made by the online check" if snapshot else "Catalogue: saved by the online check"
     )

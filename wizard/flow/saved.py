@@ -162,6 +162,18 @@ def age_of(checked_at: str, now: datetime) -> int | None:
     return age if age is not None and age >= 0 else None
 
 
+def age_words(checked_at: str, now: datetime, suffix: str) -> str:
+    """A catalogue's age for a sentence ("3 days old", "1 day ago"), or why it is unknown: a
+    time in the future (a clock off, a hand-edited file) or none readable."""
+    age = age_of(checked_at, now)
+    if age is not None:
+        return f"{age} day{'s' if age != 1 else ''} {suffix}"
+    checked = checked_at_of(checked_at)
+    if checked is not None and checked > now:
+        return "dated in the future, so of unknown age"
+    return "of unknown age (no readable date)"
+
+
 def is_stale(age: int | None) -> bool:
     """A catalogue of unknown age, or older than STALE_DAYS, may miss models changed since."""
     return age is None or age > STALE_DAYS
@@ -190,12 +202,18 @@ def judge_saved(
     result = Offline(verdict.code, verdict, list(verdict.diagnoses), record, age, snapshot,
                      ctx.options.max_age)  # fmt: skip
     if result.stale:
+        what = f"The snapshot {snapshot_file.DEFAULT_PATH}" if snapshot else "The saved catalogue"
+        refresh = (
+            "Commit a new `flux-setup export catalog` (online) to refresh it."
+            if snapshot
+            else "Run `flux-setup check` online to refresh it."
+        )
         result.diagnoses.append(
             Diagnosis(
                 Code.CATALOG_STALE,
-                f"The saved catalogue is {age if age is not None else 'of unknown'} days old: "
-                "models deprecated or retired since are not in it.",
-                "Run `flux-setup check` online to refresh it.",
+                f"{what} is {age_words(record.checked_at, now, 'old')}: models deprecated or "
+                "retired since are not in it.",
+                refresh,
             )
         )
     override = env_override(ctx, prepared.sources)
