@@ -289,3 +289,32 @@ def test_offline_exports_carry_each_models_creation_date(sim, tmp_path):
     assert models and all(m["created_at"][:4].isdigit() for m in models)
     offline = {r["version"]: r.get("releaseTimestamp") for r in releases(feed)}
     assert offline == online and all(offline.values())
+
+
+def test_the_export_says_in_text_exactly_the_diagnoses_its_json_lists(sim, tmp_path):
+    from tests.helpers import clean_environ, run_main
+
+    folder = project(tmp_path)
+    env = clean_environ(ANTHROPIC_API_KEY=KEY, ANTHROPIC_BASE_URL=sim.base_url)
+    text = run_main(["export", "renovate", "--project", str(folder)], env=env)
+    payload = json_of(export(folder, sim.base_url, "renovate"))
+    assert text.returncode == 0, text.stderr
+    said = text.stdout + text.stderr
+    # no model is any project's here: a model closed to new adopters is not offered, not told
+    assert "closed to organisations" not in said
+    assert said.count("•") == len(payload["diagnosis"])
+    for diagnosis in payload["diagnosis"]:
+        assert diagnosis["message"] in said
+
+
+@pytest.mark.parametrize("lifecycle", ["deprecated", "retired"])
+def test_a_refused_models_advice_is_given_once(lifecycle):
+    from wizard.catalog import Catalog, Model
+    from wizard.diagnosis.rules import model_refusal
+    from wizard.vocab import Lifecycle
+
+    old = Model("claude-opus-4-5-20251101", "Opus 4.5", "opus", Lifecycle(lifecycle), "2025-11-01")
+    new = Model("claude-opus-5-5", "Opus 5.5", "opus", Lifecycle.ACTIVE, "2026-09-01")
+    step = model_refusal(old.id, Catalog([old, new]), None).next_step
+    assert "claude-opus-5-5" in step
+    assert "current model" not in step  # not "Use a current model. Use claude-opus-5-5 instead."

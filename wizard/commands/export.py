@@ -7,11 +7,12 @@ checked before any network step; the file is written atomically at the end."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from wizard import memory
 from wizard.catalog import Catalog, Model
+from wizard.diagnosis import Diagnosis
 from wizard.errors import ExitCode, UsageError, WizardError
 from wizard.export import renovate, snapshot
 from wizard.export.target import check_export_target, write_export
@@ -37,6 +38,7 @@ class Source:
     saved: bool
     age_days: int | None = None
     check: JsonObject | None = None  # --offline: the saved check it came from
+    diagnoses: list[Diagnosis] = field(default_factory=list)  # shown, and in --json
 
 
 def export(ctx: Context) -> Report:
@@ -76,8 +78,9 @@ def export(ctx: Context) -> Report:
         age_days=source.age_days,
         saved_check=source.check,
     )
+    ctx.ui.diagnoses(source.diagnoses)  # the one list: said here, and in --json
     _tell(ctx, fields)
-    report = Report(o.command, ExitCode.OK, sources=prepared.sources)
+    report = Report(o.command, ExitCode.OK, diagnoses=source.diagnoses, sources=prepared.sources)
     report.fields["export"] = fields
     return report
 
@@ -108,10 +111,17 @@ def _checked(ctx: Context, prepared: Prepared, prefer: tuple[str, ...]) -> Sourc
             code=failed or ExitCode.NETWORK,
             diagnosis=first.code if first else None,
         )
-    ctx.ui.diagnoses(detection.diagnoses)
     if detection.verify and detection.models:
         memory.save_proofs(ctx.store, ctx.options.project, detection)  # for --offline later
-    return Source(list(detection.models), detection.checked_at, saved=False, age_days=0)
+    return Source(list(detection.models), detection.checked_at, saved=False, age_days=0,
+                  diagnoses=[d for d in detection.diagnoses if _exports(d)])  # fmt: skip
+
+
+def _exports(diagnosis: Diagnosis) -> bool:
+    """Whether an export reports a diagnosis: the key's, the account's and the run's; not one
+    model's (a refusal there is why a model is not offered, which `omitted` and the offer
+    say; no project's configured model is judged)."""
+    return diagnosis.model is None or diagnosis.account_wide
 
 
 def _nothing(catalog: Catalog) -> list[str]:

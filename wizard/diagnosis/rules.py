@@ -48,13 +48,14 @@ def model_refusal(model_id: str, catalog: Catalog, request_id: str | None) -> Di
             request_id=request_id,
         )
     successor = catalog.successor(model)
-    instead = f" Use {successor.id} instead." if successor else ""
+    # one piece of advice: the successor when there is one, else what to look for
+    instead = f"Use {successor.id} instead." if successor else "Use a current model."
     if model.lifecycle == Lifecycle.RETIRED:
         when = f" on {model.retires_on}" if model.retires_on else ""
         return Diagnosis(
             Code.MODEL_RETIRED,
             f"{model_id} was retired{when}: no one can call it any more.",
-            f"Switch to a current model.{instead}",
+            instead,
             model=model_id,
             request_id=request_id,
         )
@@ -63,7 +64,7 @@ def model_refusal(model_id: str, catalog: Catalog, request_id: str | None) -> Di
             Code.MODEL_CLOSED_TO_NEW_ADOPTERS,
             f"{model_id} is deprecated{_retires(model)} and closed to organisations that did not "
             "use it before; yours did not.",
-            f"Use a current model.{instead}",
+            instead,
             model=model_id,
             request_id=request_id,
         )
