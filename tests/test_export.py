@@ -318,3 +318,11 @@ def test_a_refused_models_advice_is_given_once(lifecycle):
     step = model_refusal(old.id, Catalog([old, new]), None).next_step
     assert "claude-opus-5-5" in step
     assert "current model" not in step  # not "Use a current model. Use claude-opus-5-5 instead."
+
+
+def test_an_empty_out_is_a_usage_error_with_the_fix_not_the_project_folder(tmp_path):
+    folder = project(tmp_path)
+    result = flux("export", "catalog", "--offline", "--out", "", "--project", str(folder))
+    assert result.returncode == 2
+    assert "--out" in result.stderr and "is empty: name the file to write" in result.stderr
+    assert sorted(p.name for p in folder.iterdir()) == ["flux.toml"]

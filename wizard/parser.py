@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeAlias
 
-from wizard import __version__
+from wizard import __version__, argtypes
 from wizard import option_groups as groups
 from wizard.constants import (
     DEFAULT_SCENARIO,
@@ -126,7 +126,7 @@ def _add_export(sub: Subparsers) -> None:
     g = p.add_argument_group("export")
     g.add_argument(
         "--out",
-        type=Path,
+        type=argtypes.out_file,
         metavar="FILE",
         help="where to write (default: .flux-setup/renovate-datasource.json or "
         ".flux-setup/catalog.json in the project)",
