@@ -197,6 +197,12 @@ def test_export_renovate_with_no_verify_is_a_usage_error(tmp_path):
     assert result.returncode == 2
 
 
+def test_export_help_lists_only_options_it_takes_and_says_the_cap_is_per_line():
+    shown = " ".join(flux("export", "--help").stdout.split())
+    assert "--no-verify" not in shown
+    assert "--max-verify N renovate: at most N billed verification calls per line" in shown
+
+
 def test_a_flux_setup_folder_that_is_a_link_out_of_the_project_is_refused(tmp_path):
     folder = project(tmp_path)
     elsewhere = tmp_path / "elsewhere"

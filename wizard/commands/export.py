@@ -13,7 +13,7 @@ from pathlib import Path
 from wizard import memory
 from wizard.catalog import Catalog, Model
 from wizard.diagnosis import Diagnosis
-from wizard.errors import ExitCode, UsageError, WizardError
+from wizard.errors import ExitCode, WizardError
 from wizard.export import renovate, snapshot
 from wizard.export.target import check_export_target, write_export
 from wizard.flow.key import found_key, obtain_key, stdin_key
@@ -43,11 +43,6 @@ class Source:
 
 def export(ctx: Context) -> Report:
     o = ctx.options
-    if o.export_kind == "renovate" and not o.verify:
-        raise UsageError(
-            "export renovate offers only models a call proved callable; --no-verify proves none.",
-            fix="Drop --no-verify, or pass --offline to export what the last check proved.",
-        )
     default = RENOVATE_DEFAULT if o.export_kind == "renovate" else snapshot.DEFAULT_PATH
     named = (o.env_file, o.config, o.checklist)
     target = check_export_target(

@@ -36,7 +36,8 @@ def run_detection(
         ctx.ui.say(
             f"Verifying access with at most {o.max_verify} billed one-token calls "
             f"(at most ${estimate_cost(ctx.now().date(), o.max_verify):.4f} in all; refusals are free; "
-            "--no-verify skips them, --max-verify sets the cap)."
+            + ("" if o.command == "export" else "--no-verify skips them, ")  # it has none
+            + "--max-verify sets the cap)."
         )
         spinning = "Discovering models and verifying access..."
     else:
