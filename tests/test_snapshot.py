@@ -76,6 +76,17 @@ def test_a_deprecated_model_past_its_retirement_date_fails_the_hook_by_the_snaps
     assert json_of(result)["diagnosis"][0]["code"] == "model_retiring"
 
 
+def test_the_docs_give_a_passed_retirement_date_the_code_the_hook_exits_with():
+    # overdue (a passed date, lifecycle still deprecated) is 11, as the test above proves
+    text = " ".join((REPO / "docs" / "cli.md").read_text().split())
+    offline = text[text.index("## `check --offline`") :]
+    twelve = offline[offline.index(": 12 when") : offline.index("; 11 when")]
+    eleven = offline[offline.index("; 11 when") : offline.index("; 10 when")]
+    assert "retirement date has passed" in eleven and "date" not in twelve
+    ci = " ".join((REPO / "docs" / "ci.md").read_text().split())
+    assert "retired (or its retirement date has passed)" not in ci
+
+
 def test_max_age_makes_a_stale_snapshot_a_failure_that_fail_on_does_not_hide(sim, tmp_path):
     clone = committed_repository(tmp_path, sim.base_url, "claude-opus-5-5")
     assert hook(clone, tmp_path, days_later=10, extra=("--max-age", "14")).returncode == 0
