@@ -332,3 +332,13 @@ def test_an_empty_out_is_a_usage_error_with_the_fix_not_the_project_folder(tmp_p
     assert result.returncode == 2
     assert "--out" in result.stderr and "is empty: name the file to write" in result.stderr
     assert sorted(p.name for p in folder.iterdir()) == ["flux.toml"]
+
+
+def test_the_documented_host_rule_covers_the_datasource_url_and_holds_no_token():
+    from tests.test_ci import example
+
+    (rule,) = json.loads(example("renovate-host-rules"))["hostRules"]
+    extends = json.loads(example("renovate-config"))["extends"][0]
+    url = extends[extends.index("(") + 1 : -1]
+    assert url.startswith(rule["matchHost"])
+    assert rule["token"].startswith("{{ secrets.") and rule["token"].endswith("}}")

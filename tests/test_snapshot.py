@@ -200,3 +200,33 @@ def test_a_stale_snapshots_fix_names_export_catalog_not_a_check(tmp_path):
     assert stale["message"].startswith("The snapshot .flux-setup/catalog.json is 59 days old")
     assert "`flux-setup export catalog`" in stale["next_step"]
     assert "flux-setup check" not in stale["next_step"]
+
+
+def sync_step(url: str, repository: Path, temp: Path) -> subprocess.CompletedProcess[str]:
+    """The documented sync job's fetch step, run as its shell would (the URL a local file)."""
+    from tests.test_ci import example
+
+    steps = yaml.safe_load(example("snapshot-sync"))["jobs"]["sync"]["steps"]
+    fetch = next(s for s in steps if s.get("name") == "Fetch the published snapshot")
+    env = clean_environ(SNAPSHOT_URL=url, TOKEN="", RUNNER_TEMP=str(temp))
+    return subprocess.run(["bash", "-e", "-c", fetch["run"]], cwd=repository, env=env,
+                          capture_output=True, text=True)  # fmt: skip
+
+
+def test_the_documented_sync_copies_the_published_snapshot_and_refuses_anything_else(sim, tmp_path):
+    published = committed_repository(tmp_path, sim.base_url, "claude-opus-5-5")
+    snapshot = published / ".flux-setup" / "catalog.json"
+    target = tmp_path / "target"
+    target.mkdir()
+    (target / "flux.toml").write_text('config_version = 2\n[model]\nid = "claude-opus-5-5"\n')
+    done = sync_step(snapshot.as_uri(), target, tmp_path)
+    assert done.returncode == 0, done.stderr
+    copied = target / ".flux-setup" / "catalog.json"
+    assert copied.read_bytes() == snapshot.read_bytes()
+    assert hook(target, tmp_path).returncode == 0
+    datasource = tmp_path / "feed.json"
+    datasource.write_text(
+        json.dumps({"generator": "flux-setup export renovate 0.2", "releases": []})
+    )
+    assert sync_step(datasource.as_uri(), target, tmp_path).returncode != 0
+    assert copied.read_bytes() == snapshot.read_bytes()  # the committed copy kept
