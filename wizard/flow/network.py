@@ -12,6 +12,9 @@ from wizard.flow.session import Context
 from wizard.keys import ApiKey
 from wizard.vocab import Code
 
+# `export` takes no --no-verify (a datasource offers only what a call proved): not offered.
+NO_VERIFY_HINT = {"export": ""}
+
 
 def run_detection(
     ctx: Context,
@@ -36,8 +39,7 @@ def run_detection(
         ctx.ui.say(
             f"Verifying access with at most {o.max_verify} billed one-token calls "
             f"(at most ${estimate_cost(ctx.now().date(), o.max_verify):.4f} in all; refusals are free; "
-            + ("" if o.command == "export" else "--no-verify skips them, ")  # it has none
-            + "--max-verify sets the cap)."
+            f"{NO_VERIFY_HINT.get(o.command, '--no-verify skips them, ')}--max-verify sets the cap)."
         )
         spinning = "Discovering models and verifying access..."
     else:
