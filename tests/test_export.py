@@ -197,6 +197,12 @@ def test_export_renovate_with_no_verify_is_a_usage_error(tmp_path):
     assert result.returncode == 2
 
 
+def test_export_help_lists_only_options_it_takes_and_says_the_cap_is_per_line():
+    shown = " ".join(flux("export", "--help").stdout.split())
+    assert "--no-verify" not in shown
+    assert "--max-verify N renovate: at most N billed verification calls per line" in shown
+
+
 def test_a_flux_setup_folder_that_is_a_link_out_of_the_project_is_refused(tmp_path):
     folder = project(tmp_path)
     elsewhere = tmp_path / "elsewhere"
@@ -213,3 +219,126 @@ def test_the_snapshot_is_made_from_the_listing_alone_with_no_billed_call(sim, tm
     assert result.returncode == 0, result.stderr
     assert sim.counters.snapshot()["billed_calls"] == 0
     assert "no billed call" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["flux.toml", ".env", "pyproject.toml", "flux-upgrade-checklist.md", "settings.toml",
+     "other/.env"],
+)  # fmt: skip
+def test_an_export_never_replaces_the_projects_own_files_even_with_force(tmp_path, name):
+    folder = project(tmp_path)
+    (folder / "other").mkdir()
+    target = folder / name
+    before = f"ANTHROPIC_API_KEY={KEY}\n" if name.endswith(".env") else "keep = true\n"
+    if name != "flux.toml":
+        target.write_text(before)
+    else:
+        before = CONFIG
+    # settings.toml is the config named by --config; no API at all: refused before the network
+    result = export(folder, "http://127.0.0.1:9", "renovate", "--offline", "--out", str(target),
+                    "--force", "--config", str(folder / "settings.toml"))  # fmt: skip
+    payload = json_of(result)
+    assert result.returncode == 6, result.stderr
+    assert "even with --force" in payload["error"]["message"]
+    assert "Pass another path" in payload["error"]["fix"]
+    assert target.read_text() == before
+
+
+def test_one_kind_of_export_never_replaces_the_other_without_force(sim, tmp_path):
+    folder = project(tmp_path)
+    assert export(folder, sim.base_url, "catalog").returncode == 0
+    snapshot = folder / ".flux-setup" / "catalog.json"
+    before = snapshot.read_bytes()
+    result = export(folder, sim.base_url, "renovate", "--out", str(snapshot))
+    assert result.returncode == 6, result.stderr
+    assert "holds `flux-setup export catalog`" in json_of(result)["error"]["message"]
+    assert snapshot.read_bytes() == before
+    forced = export(folder, sim.base_url, "renovate", "--out", str(snapshot), "--force")
+    assert forced.returncode == 0
+    assert json.loads(snapshot.read_text())["generator"].startswith("flux-setup export renovate")
+
+
+def test_offline_export_names_the_saved_check_it_publishes_and_whose_it_is(sim, tmp_path):
+    from tests.helpers import clean_environ, run_main
+
+    folder = project(tmp_path)
+    env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": sim.base_url}
+    checked = json_of(flux("check", "--prefer", "sonnet,haiku", "--project", str(folder),
+                           "--json", env=env))  # fmt: skip
+    # no key at all: the project's last check is what is published, and said to be
+    result = run_main(["export", "renovate", "--offline", "--project", str(folder), "--json"],
+                      env=clean_environ(ANTHROPIC_BASE_URL="http://127.0.0.1:9"))  # fmt: skip
+    payload = json_of(result)
+    assert result.returncode == 0, result.stderr
+    assert payload["export"]["saved_check"] == {
+        "checked_at": payload["export"]["checked_at"],
+        "prefer": ["sonnet", "haiku"],
+        "key_fingerprint": checked["key"]["fingerprint"],
+        "whose": "project",
+    }
+    assert "no key found: this project's last check" in result.stderr
+    assert "line order sonnet,haiku" in result.stderr
+    assert payload["export"]["checked_at"][:10] in result.stderr
+
+
+def test_offline_exports_carry_each_models_creation_date(sim, tmp_path):
+    folder = project(tmp_path)
+    assert export(folder, sim.base_url, "renovate").returncode == 0  # saves what it proved
+    online = {r["version"]: r.get("releaseTimestamp") for r in
+              releases(folder / ".flux-setup" / "renovate-datasource.json")}  # fmt: skip
+    far = "http://127.0.0.1:9"
+    snap, feed = folder / "published" / "catalog.json", folder / "published" / "feed.json"
+    assert export(folder, far, "catalog", "--offline", "--out", str(snap)).returncode == 0
+    assert export(folder, far, "renovate", "--offline", "--out", str(feed)).returncode == 0
+    models = json.loads(snap.read_text())["models"]
+    assert models and all(m["created_at"][:4].isdigit() for m in models)
+    offline = {r["version"]: r.get("releaseTimestamp") for r in releases(feed)}
+    assert offline == online and all(offline.values())
+
+
+def test_the_export_says_in_text_exactly_the_diagnoses_its_json_lists(sim, tmp_path):
+    from tests.helpers import clean_environ, run_main
+
+    folder = project(tmp_path)
+    env = clean_environ(ANTHROPIC_API_KEY=KEY, ANTHROPIC_BASE_URL=sim.base_url)
+    text = run_main(["export", "renovate", "--project", str(folder)], env=env)
+    payload = json_of(export(folder, sim.base_url, "renovate"))
+    assert text.returncode == 0, text.stderr
+    said = text.stdout + text.stderr
+    # no model is any project's here: a model closed to new adopters is not offered, not told
+    assert "closed to organisations" not in said
+    assert said.count("•") == len(payload["diagnosis"])
+    for diagnosis in payload["diagnosis"]:
+        assert diagnosis["message"] in said
+
+
+@pytest.mark.parametrize("lifecycle", ["deprecated", "retired"])
+def test_a_refused_models_advice_is_given_once(lifecycle):
+    from wizard.catalog import Catalog, Model
+    from wizard.diagnosis.rules import model_refusal
+    from wizard.vocab import Lifecycle
+
+    old = Model("claude-opus-4-5-20251101", "Opus 4.5", "opus", Lifecycle(lifecycle), "2025-11-01")
+    new = Model("claude-opus-5-5", "Opus 5.5", "opus", Lifecycle.ACTIVE, "2026-09-01")
+    step = model_refusal(old.id, Catalog([old, new]), None).next_step
+    assert "claude-opus-5-5" in step
+    assert "current model" not in step  # not "Use a current model. Use claude-opus-5-5 instead."
+
+
+def test_an_empty_out_is_a_usage_error_with_the_fix_not_the_project_folder(tmp_path):
+    folder = project(tmp_path)
+    result = flux("export", "catalog", "--offline", "--out", "", "--project", str(folder))
+    assert result.returncode == 2
+    assert "--out" in result.stderr and "is empty: name the file to write" in result.stderr
+    assert sorted(p.name for p in folder.iterdir()) == ["flux.toml"]
+
+
+def test_the_documented_host_rule_covers_the_datasource_url_and_holds_no_token():
+    from tests.test_ci import example
+
+    (rule,) = json.loads(example("renovate-host-rules"))["hostRules"]
+    extends = json.loads(example("renovate-config"))["extends"][0]
+    url = extends[extends.index("(") + 1 : -1]
+    assert url.startswith(rule["matchHost"])
+    assert rule["token"].startswith("{{ secrets.") and rule["token"].endswith("}}")

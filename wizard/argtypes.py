@@ -4,6 +4,7 @@ verification calls, a model ID...) and says what is wrong with it in argparse's 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 
 def timeout_seconds(value: str) -> float:
@@ -29,6 +30,16 @@ def base_url(value: str) -> str:
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} has an invalid port") from None
     return value.strip()
+
+
+def out_file(value: str) -> Path:
+    """--out: a file's path; an empty one would be the current folder, never meant."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError(
+            "is empty: name the file to write, e.g. --out .flux-setup/catalog.json "
+            "(or drop --out for the default)"
+        )
+    return Path(value)
 
 
 def fallback_id(value: str) -> str:

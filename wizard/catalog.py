@@ -9,7 +9,7 @@ import difflib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from wizard.jsontypes import JsonObject, as_str
 from wizard.vocab import Code, Lifecycle, Status
@@ -77,6 +77,7 @@ class Model:
     def from_record(cls, data: JsonObject) -> Model:
         """A model as `to_json` wrote it, with what verification found."""
         model = cls.from_api(data)
+        model.created_at = _saved_time(model.created_at)
         found = data.get("callable")
         model.callable = found if isinstance(found, bool) else None
         model.verified = data.get("verified") is True
@@ -122,6 +123,15 @@ class Model:
             "reason": str(self.reason) if self.reason else None,
             "max_input_tokens": self.max_input_tokens,
             "max_tokens": self.max_tokens,
+        }
+
+    def to_record(self) -> JsonObject:
+        """`to_json` and the dates a saved catalogue keeps for what is made from it offline
+        (`export --offline`: a snapshot's `created_at`, a datasource's `releaseTimestamp`)."""
+        return {
+            **self.to_json(),
+            "created_at": self.created_at,
+            "deprecated_at": self.deprecated_at,
         }
 
 
@@ -252,6 +262,16 @@ def _saved_code(word: object, *, refused: bool) -> Code | None:
     if isinstance(word, str) and word in Code._value2member_map_:
         return Code(word)
     return Code.MODEL_NOT_AVAILABLE if refused else None
+
+
+def _saved_time(value: str) -> str:
+    """A time read back from a saved file (anyone's text, published by `export`): an ISO
+    date and time, else "" (unknown)."""
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return ""
+    return value
 
 
 def _tokens(value: object) -> int | None:

@@ -84,7 +84,7 @@ class Record:
             "configured": self.configured_json(),
             "recommended": self.recommended,
             "prefer": list(self.prefer),
-            "models": [m.to_json() for m in self.models],
+            "models": [m.to_record() for m in self.models],
             "aliases": self.aliases,
             "verified": self.verified,
         }

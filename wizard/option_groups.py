@@ -45,7 +45,11 @@ def output_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def api_options(parser: argparse.ArgumentParser) -> None:
+def api_options(
+    parser: argparse.ArgumentParser, *, no_verify: bool = True, max_verify_help: str = ""
+) -> None:
+    """The API's options; a command that makes no sense without verification (`export`)
+    leaves --no-verify out, and one that caps it otherwise says how (`max_verify_help`)."""
     g = parser.add_argument_group("API")
     g.add_argument("--api-key-stdin", action="store_true", help="read the key from standard input")
     g.add_argument(
@@ -55,13 +59,15 @@ def api_options(parser: argparse.ArgumentParser) -> None:
         help="API base URL (default: ANTHROPIC_BASE_URL, else the official one)",
     )
     g.add_argument("--prefer", metavar="LINES", help="line order, e.g. opus,sonnet,haiku")
-    g.add_argument("--no-verify", action="store_true", help="make no billed verification call")
+    if no_verify:
+        g.add_argument("--no-verify", action="store_true", help="make no billed verification call")
     g.add_argument(
         "--max-verify",
         type=argtypes.verify_count,
         default=DEFAULT_MAX_VERIFY,
         metavar="N",
-        help=f"at most N verification calls that may be billed (default {DEFAULT_MAX_VERIFY}; "
+        help=max_verify_help
+        or f"at most N verification calls that may be billed (default {DEFAULT_MAX_VERIFY}; "
         "refusals are free)",
     )
     g.add_argument(

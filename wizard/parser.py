@@ -9,9 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeAlias
 
-from wizard import __version__
+from wizard import __version__, argtypes
 from wizard import option_groups as groups
 from wizard.constants import (
+    DEFAULT_MAX_VERIFY,
     DEFAULT_SCENARIO,
 )
 from wizard.errors import ExitCode
@@ -121,12 +122,19 @@ def _add_export(sub: Subparsers) -> None:
     )
     p.add_argument("export_kind", choices=("renovate", "catalog"), metavar="WHAT",
                    help="renovate or catalog")  # fmt: skip
-    for part in (groups.file_options, groups.api_options, groups.output_options):
-        part(p)
+    groups.file_options(p)
+    # renovate offers only what a call proved (no --no-verify); catalog makes no call at all
+    groups.api_options(
+        p,
+        no_verify=False,
+        max_verify_help="renovate: at most N billed verification calls per line of the line "
+        f"order (default {DEFAULT_MAX_VERIFY} per line; refusals are free); catalog makes none",
+    )
+    groups.output_options(p)
     g = p.add_argument_group("export")
     g.add_argument(
         "--out",
-        type=Path,
+        type=argtypes.out_file,
         metavar="FILE",
         help="where to write (default: .flux-setup/renovate-datasource.json or "
         ".flux-setup/catalog.json in the project)",

@@ -7,18 +7,19 @@ checked before any network step; the file is written atomically at the end."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from wizard import memory
 from wizard.catalog import Catalog, Model
-from wizard.errors import ExitCode, UsageError, WizardError
+from wizard.diagnosis import Diagnosis
+from wizard.errors import ExitCode, WizardError
 from wizard.export import renovate, snapshot
 from wizard.export.target import check_export_target, write_export
 from wizard.flow.key import found_key, obtain_key, stdin_key
 from wizard.flow.network import run_detection
 from wizard.flow.prepare import Prepared, preferred_lines, prepare
-from wizard.flow.saved import age_of, saved_record
+from wizard.flow.saved import age_of, age_words, saved_record
 from wizard.flow.session import Context
 from wizard.jsontypes import JsonObject
 from wizard.report import Report
@@ -36,17 +37,21 @@ class Source:
     checked_at: str
     saved: bool
     age_days: int | None = None
+    check: JsonObject | None = None  # --offline: the saved check it came from
+    diagnoses: list[Diagnosis] = field(default_factory=list)  # shown, and in --json
 
 
 def export(ctx: Context) -> Report:
     o = ctx.options
-    if o.export_kind == "renovate" and not o.verify:
-        raise UsageError(
-            "export renovate offers only models a call proved callable; --no-verify proves none.",
-            fix="Drop --no-verify, or pass --offline to export what the last check proved.",
-        )
     default = RENOVATE_DEFAULT if o.export_kind == "renovate" else snapshot.DEFAULT_PATH
-    target = check_export_target(o.out or o.project / default, project=o.project, force=o.force)
+    named = (o.env_file, o.config, o.checklist)
+    target = check_export_target(
+        o.out or o.project / default,
+        project=o.project,
+        force=o.force,
+        kind=o.export_kind,
+        named=named,
+    )
     prepared = prepare(ctx)
     prefer = preferred_lines(ctx, prepared.files)
     source = _saved(ctx, prepared) if o.offline else _checked(ctx, prepared, prefer)
@@ -58,7 +63,7 @@ def export(ctx: Context) -> Report:
         document = snapshot.snapshot(source.models, source.checked_at)
         fields = {"models": len(source.models)}
     # checked again: a file someone put there during the check is not replaced either
-    check_export_target(target, project=o.project, force=o.force)
+    check_export_target(target, project=o.project, force=o.force, kind=o.export_kind, named=named)
     write_export(target, json.dumps(document, indent=2) + "\n")
     fields.update(
         kind=o.export_kind,
@@ -66,9 +71,11 @@ def export(ctx: Context) -> Report:
         checked_at=source.checked_at,
         source="saved" if source.saved else "check",
         age_days=source.age_days,
+        saved_check=source.check,
     )
+    ctx.ui.diagnoses(source.diagnoses)  # the one list: said here, and in --json
     _tell(ctx, fields)
-    report = Report(o.command, ExitCode.OK, sources=prepared.sources)
+    report = Report(o.command, ExitCode.OK, diagnoses=source.diagnoses, sources=prepared.sources)
     report.fields["export"] = fields
     return report
 
@@ -99,10 +106,17 @@ def _checked(ctx: Context, prepared: Prepared, prefer: tuple[str, ...]) -> Sourc
             code=failed or ExitCode.NETWORK,
             diagnosis=first.code if first else None,
         )
-    ctx.ui.diagnoses(detection.diagnoses)
     if detection.verify and detection.models:
         memory.save_proofs(ctx.store, ctx.options.project, detection)  # for --offline later
-    return Source(list(detection.models), detection.checked_at, saved=False, age_days=0)
+    return Source(list(detection.models), detection.checked_at, saved=False, age_days=0,
+                  diagnoses=[d for d in detection.diagnoses if _exports(d)])  # fmt: skip
+
+
+def _exports(diagnosis: Diagnosis) -> bool:
+    """Whether an export reports a diagnosis: the key's, the account's and the run's; not one
+    model's (a refusal there is why a model is not offered, which `omitted` and the offer
+    say; no project's configured model is judged)."""
+    return diagnosis.model is None or diagnosis.account_wide
 
 
 def _nothing(catalog: Catalog) -> list[str]:
@@ -111,15 +125,26 @@ def _nothing(catalog: Catalog) -> list[str]:
 
 def _saved(ctx: Context, prepared: Prepared) -> Source:
     """--offline: the catalogue the last online check of this key saved (the project's last
-    without a key), with its age."""
+    without a key), with its age, the line order it walked and whose it is: the proofs of
+    that one check are what is published."""
     key, conflict = found_key(ctx, prepared.files, stdin_key(ctx))
     if conflict:
         ctx.ui.warn(conflict)
     record = saved_record(ctx, key)
     age = age_of(record.checked_at, ctx.now())
-    ago = f"{age} day{'s' if age != 1 else ''} old" if age is not None else "of unknown age"
-    ctx.ui.say(f"Exporting the catalogue saved by the check of {record.checked_at[:10]} ({ago}).")
-    return Source(record.models, record.checked_at, saved=True, age_days=age)
+    ago = age_words(record.checked_at, ctx.now(), "old")
+    whose = "this key's last online check" if key else "no key found: this project's last check"
+    ctx.ui.say(
+        f"Exporting what {whose} proved: the check of {record.checked_at[:10]} ({ago}) by "
+        f"{record.key_fingerprint}, line order {','.join(record.prefer) or 'none'}."
+    )
+    check: JsonObject = {
+        "checked_at": record.checked_at,
+        "prefer": list(record.prefer),
+        "key_fingerprint": record.key_fingerprint,
+        "whose": "key" if key else "project",
+    }
+    return Source(record.models, record.checked_at, saved=True, age_days=age, check=check)
 
 
 def _renovate_fields(found: renovate.Offer) -> JsonObject:

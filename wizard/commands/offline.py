@@ -16,10 +16,11 @@ from wizard.flow.key import found_key, stdin_key
 from wizard.flow.prepare import Prepared, preferred_lines, prepare
 from wizard.flow.saved import (
     Offline,
+    UnreadableSnapshot,
+    age_words,
     catalog_json,
     find_catalogue,
     judge_saved,
-    missing_catalog,
 )
 from wizard.flow.session import Context
 from wizard.jsontypes import JsonObject
@@ -35,20 +36,21 @@ def check_offline(ctx: Context) -> Report:
     key, conflict = found_key(ctx, prepared.files, stdin_key(ctx))
     if conflict:
         ctx.ui.warn(conflict)
-    record, snapshot_path = _catalogue(ctx, key)
+    record, snapshot_path, missing, beaten = _catalogue(ctx, key)
     if record is None:
         # A hook must not block a commit for lack of local state: nothing to judge by. Said
         # (and in --json, as the diagnosis it would have failed with), then passed.
-        ctx.ui.say(
-            "No saved catalogue to judge by yet: passing. Run `flux-setup check` once (online); "
-            "this check then judges by what it saves, or by a snapshot the repository commits "
-            "(`flux-setup export catalog`); `--missing-catalog fail` makes it strict."
+        return Report(
+            o.command, ExitCode.OK, diagnoses=[missing] if missing else [], sources=prepared.sources
         )
-        missing = _missing(key)
-        return Report(o.command, ExitCode.OK, diagnoses=[missing], sources=prepared.sources)
     if snapshot_path is not None:
+        why = (
+            f"The snapshot is fresher than the state home's catalogue (of {beaten[:10]})"
+            if beaten
+            else "No catalogue in the state home"
+        )
         ctx.ui.say(
-            f"No catalogue in the state home: judging by the snapshot {snapshot.DEFAULT_PATH} "
+            f"{why}: judging by the snapshot {snapshot.DEFAULT_PATH} "
             "(lifecycles and retirements; not what a key may call)."
         )
     elif key is not None:
@@ -64,25 +66,34 @@ def check_offline(ctx: Context) -> Report:
     return report
 
 
-def _catalogue(ctx: Context, key: ApiKey | None) -> tuple[memory.Record | None, Path | None]:
-    """The catalogue and the snapshot it came from (`find_catalogue`); none at all, with
-    `--missing-catalog pass` (without it, the missing catalogue is the error)."""
+def _catalogue(
+    ctx: Context, key: ApiKey | None
+) -> tuple[memory.Record | None, Path | None, Diagnosis | None, str | None]:
+    """The catalogue, the snapshot it came from and the state's it beat (`find_catalogue`);
+    none at all, with `--missing-catalog pass`, and why (without it, the missing catalogue
+    is the error)."""
     try:
-        return find_catalogue(ctx, key)
+        record, path, beaten = find_catalogue(ctx, key)
     except WizardError as err:
         if err.diagnosis != Code.CATALOG_MISSING or ctx.options.missing_catalog != "pass":
             raise
-        return None, None
-
-
-def _missing(key: ApiKey | None) -> Diagnosis:
-    err = missing_catalog(key.fingerprint if key else None)
-    return Diagnosis(Code.CATALOG_MISSING, err.message, err.fix or "")
+        if isinstance(err, UnreadableSnapshot):
+            # a file at the snapshot's path that is none: named, with why, not "no catalogue"
+            ctx.ui.warn(f"Passing without a catalogue: {err.message}")
+        else:
+            ctx.ui.say(
+                "No saved catalogue to judge by yet: passing. Run `flux-setup check` once "
+                "(online); this check then judges by what it saves, or by a snapshot the "
+                "repository commits (`flux-setup export catalog`); `--missing-catalog fail` "
+                "makes it strict."
+            )
+        return None, None, Diagnosis(Code.CATALOG_MISSING, err.message, err.fix or ""), None
+    return record, path, None, beaten
 
 
 def _tell(ctx: Context, result: Offline, prepared: Prepared, *, snapshot: bool) -> None:
-    ui, record, age, verdict, code = ctx.ui, result.record, result.age, result.verdict, result.code
-    ago = f"{age} day{'s' if age != 1 else ''} ago" if age is not None else "date unknown"
+    ui, record, verdict, code = ctx.ui, result.record, result.verdict, result.code
+    ago = age_words(record.checked_at, ctx.now(), "ago")
     made = (
         "Snapshot: made by the online check" if snapshot else "Catalogue: saved by the online check"
     )

@@ -203,8 +203,8 @@ def judge_and_remember(ctx: Context, groups: Sequence[Group]) -> None:
 
 
 def judge_offline(ctx: Context, members: Sequence[Member]) -> None:
-    """`check --all --offline`: each project judged by the catalogue saved for its key, else
-    by the snapshot it commits."""
+    """`check --all --offline`: each project judged by the catalogue saved for its key, or
+    by the snapshot it commits where that is fresher (`find_catalogue`)."""
     from wizard.flow.saved import catalog_json, find_catalogue, judge_saved
 
     for member in members:
@@ -213,7 +213,7 @@ def judge_offline(ctx: Context, members: Sequence[Member]) -> None:
         assert member.prepared is not None and member.key is not None
         pctx = project_context(ctx, member.path)
         try:
-            record, snapshot = find_catalogue(pctx, member.key)
+            record, snapshot, _ = find_catalogue(pctx, member.key)
         except WizardError as exc:
             member.fail(exc)
             continue

@@ -12,6 +12,9 @@ from wizard.flow.session import Context
 from wizard.keys import ApiKey
 from wizard.vocab import Code
 
+# `export` takes no --no-verify (a datasource offers only what a call proved): not offered.
+NO_VERIFY_HINT = {"export": ""}
+
 
 def run_detection(
     ctx: Context,
@@ -80,8 +83,8 @@ def _announce(ctx: Context, verify: bool, *, said_no_verify: bool) -> str:
     cost = estimate_cost(ctx.now().date(), o.max_verify)
     ctx.ui.say(
         f"Verifying access with at most {o.max_verify} billed one-token calls (at most "
-        f"${cost:.4f} in all; refusals are free; --no-verify skips them, --max-verify sets "
-        "the cap)."
+        f"${cost:.4f} in all; refusals are free; "
+        f"{NO_VERIFY_HINT.get(o.command, '--no-verify skips them, ')}--max-verify sets the cap)."
     )
     return "Discovering models and verifying access..."
 

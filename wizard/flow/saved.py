@@ -208,6 +208,18 @@ def age_of(checked_at: str, now: datetime) -> int | None:
     return age if age is not None and age >= 0 else None
 
 
+def age_words(checked_at: str, now: datetime, suffix: str) -> str:
+    """A catalogue's age for a sentence ("3 days old", "1 day ago"), or why it is unknown: a
+    time in the future (a clock off, a hand-edited file) or none readable."""
+    age = age_of(checked_at, now)
+    if age is not None:
+        return f"{age} day{'s' if age != 1 else ''} {suffix}"
+    checked = checked_at_of(checked_at)
+    if checked is not None and checked > now:
+        return "dated in the future, so of unknown age"
+    return "of unknown age (no readable date)"
+
+
 def is_stale(age: int | None) -> bool:
     """A catalogue of unknown age, or older than STALE_DAYS, may miss models changed since."""
     return age is None or age > STALE_DAYS
@@ -237,12 +249,18 @@ def judge_saved(
     result = Offline(verdict.code, verdict, list(verdict.diagnoses), record, age, snapshot,
                      ctx.options.max_age)  # fmt: skip
     if result.stale:
+        what = f"The snapshot {snapshot_file.DEFAULT_PATH}" if snapshot else "The saved catalogue"
+        refresh = (
+            "Commit a new `flux-setup export catalog` (online) to refresh it."
+            if snapshot
+            else "Run `flux-setup check` online to refresh it."
+        )
         result.diagnoses.append(
             Diagnosis(
                 Code.CATALOG_STALE,
-                f"The saved catalogue is {age if age is not None else 'of unknown'} days old: "
-                "models deprecated or retired since are not in it.",
-                "Run `flux-setup check` online to refresh it.",
+                f"{what} is {age_words(record.checked_at, now, 'old')}: models deprecated or "
+                "retired since are not in it.",
+                refresh,
             )
         )
     override = env_override(ctx, prepared.sources)
@@ -269,20 +287,55 @@ def _too_old(result: Offline) -> None:
     result.code = ExitCode.NETWORK
 
 
-def find_catalogue(ctx: Context, key: ApiKey | None) -> tuple[memory.Record, Path | None]:
-    """The catalogue to judge by: the state home's (`saved_record`), else the snapshot the
-    project commits (`export catalog`, for fresh clones and hooks without network) and its
-    path; neither is `catalog_missing`."""
+def find_catalogue(
+    ctx: Context, key: ApiKey | None
+) -> tuple[memory.Record, Path | None, str | None]:
+    """The catalogue to judge by: the fresher of the state home's (`saved_record`) and the
+    snapshot the project commits (`export catalog`, for fresh clones and hooks without
+    network), with the snapshot's path when it is the one, and the time of the state's
+    catalogue it was fresher than; neither is `catalog_missing`. (A snapshot never beats a
+    state catalogue as fresh as it: the state's holds proofs of access too.)"""
+    path = snapshot_file.default_path(ctx.options.project)
     try:
-        return saved_record(ctx, key), None
+        saved = saved_record(ctx, key)
     except WizardError as err:
         if err.diagnosis != Code.CATALOG_MISSING:
             raise
-        path = snapshot_file.default_path(ctx.options.project)
-        committed = snapshot_file.load(path)
+        try:
+            committed = snapshot_file.load(path)
+        except snapshot_file.Unreadable as why:
+            raise unreadable_snapshot(snapshot_file.DEFAULT_PATH, str(why), err) from None
         if committed is None:
             raise
-        return committed, path
+        return committed, path, None
+    try:
+        committed = snapshot_file.load(path)
+    except snapshot_file.Unreadable:
+        committed = None  # the state's catalogue stands; `check --offline` there said why
+    if committed is not None and _fresher(committed.checked_at, saved.checked_at, ctx.now()):
+        return committed, path, saved.checked_at
+    return saved, None, None
+
+
+def _fresher(one: str, other: str, now: datetime) -> bool:
+    """Whether `one` was checked after `other`; never a time in the future (its age unknown)."""
+    first, second = checked_at_of(one), checked_at_of(other)
+    return first is not None and first <= now and (second is None or first > second)
+
+
+class UnreadableSnapshot(WizardError):
+    """No catalogue in the state home, and the file at the snapshot's path no snapshot: the
+    missing catalogue it amounts to, said with the file and why."""
+
+
+def unreadable_snapshot(shown: Path, why: str, missing: WizardError) -> WizardError:
+    return UnreadableSnapshot(
+        f"the snapshot {shown} cannot be judged by: {why}; and {missing.message}",
+        fix="Rewrite it with `flux-setup export catalog` (online), or run `flux-setup check` "
+        "once with network access.",
+        code=ExitCode.NETWORK,
+        diagnosis=Code.CATALOG_MISSING,
+    )
 
 
 def saved_record(ctx: Context, key: ApiKey | None) -> memory.Record:
