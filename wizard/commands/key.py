@@ -145,7 +145,8 @@ def key_set(ctx: Context) -> Report:
     if why is not None:
         raise _no_keyring(why)
     entry = _entry(ctx, files)
-    plan = _pointer_plan(files, None if o.admin else entry)
+    # an admin key needs no pointer: the API key's, if any, is left as it is
+    plan = changes.Plan(files.project) if o.admin else _pointer_plan(files, entry)
     if not plan.empty:
         consent.require(ctx, _ASKS)
     given = _given(ctx)
