@@ -6,8 +6,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from tests.helpers import ADMIN_KEY, cli, stored_entry
+from tests.helpers import ADMIN_KEY, KEY, OTHER_KEY, assert_no_key, cli, stored_entry
 from wizard.errors import ExitCode
+from wizard.flow.key_store import own_entry
+from wizard.keystore import Keystore
 
 
 def test_key_set_admin_leaves_the_api_keys_pointer_in_env_alone(tmp_path: Path, keyring_env):
@@ -19,3 +21,55 @@ def test_key_set_admin_leaves_the_api_keys_pointer_in_env_alone(tmp_path: Path, 
     assert stored_entry("ANTHROPIC_ADMIN_KEY") == ADMIN_KEY
     assert (tmp_path / ".env").read_text() == "FLUX_SETUP_KEYRING_ENTRY=ANTHROPIC_API_KEY\n"
     assert "FLUX_SETUP_KEYRING_ENTRY" not in out + err  # no diff shown either
+
+
+def test_a_second_projects_key_gets_its_own_entry_and_never_replaces_the_firsts(
+    tmp_path: Path, sim, keyring_env
+):
+    env = {**os.environ, **keyring_env}
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    (first / ".env").write_text(f"ANTHROPIC_API_KEY={KEY}\n")
+    assert cli(["key", "move", "--project", str(first), "--yes"], env=env)[0] == ExitCode.OK
+    assert stored_entry() == KEY
+    code, out, err = cli(["run", "--project", str(second), "--yes", "--api-key-stdin",
+        "--save-key", "keyring", "--base-url", sim.base_url], stdin=OTHER_KEY, env=env)  # fmt: skip
+    assert code == ExitCode.OK, err
+    assert stored_entry() == KEY  # the first project's key, as it was
+    own = own_entry(OTHER_KEY)
+    assert stored_entry(own) == OTHER_KEY
+    assert f"FLUX_SETUP_KEYRING_ENTRY={own}\n" in (second / ".env").read_text()
+    assert "holds another key" in out + err
+    # The first project still runs on its own key; the second on its own.
+    code, out, err = cli(["exec", "--project", str(first), "--", "sh", "-c",
+        'test "$ANTHROPIC_API_KEY" = "$WANT"'], env={**env, "WANT": KEY})  # fmt: skip
+    assert code == 0, err
+    code, out, err = cli(["exec", "--project", str(second), "--", "sh", "-c",
+        'test "$ANTHROPIC_API_KEY" = "$WANT"'], env={**env, "WANT": OTHER_KEY})  # fmt: skip
+    assert code == 0, err
+    # undo in the second says, before it restores, that the entry is not a file it restores
+    code, out, err = cli(["undo", "--project", str(second), "--dry-run"], env=env)
+    assert code == ExitCode.OK, err
+    assert f"flux-setup/{own} stays as it is" in out + err  # said in the preview
+    code, out, err = cli(["undo", "--project", str(second), "--yes"], env=env)
+    assert code == ExitCode.OK, err
+    said = out + err
+    assert stored_entry() == KEY
+    assert_no_key(said)
+
+
+def test_key_set_with_another_key_in_the_default_entry_keeps_both(tmp_path: Path, keyring_env):
+    env = {**os.environ, **keyring_env}
+    Keystore(keyring_env).write("ANTHROPIC_API_KEY", KEY)  # another project's
+    code, out, err = cli(["key", "set", "--no-verify", "--yes", "--api-key-stdin",
+        "--project", str(tmp_path)], stdin=OTHER_KEY, env=env)  # fmt: skip
+    assert code == ExitCode.OK, err
+    assert stored_entry() == KEY and stored_entry(own_entry(OTHER_KEY)) == OTHER_KEY
+    assert (tmp_path / ".env").read_text() == f"FLUX_SETUP_KEYRING_ENTRY={own_entry(OTHER_KEY)}\n"
+    # the same key set again in a project naming the default entry: it lands in its own
+    (tmp_path / ".env").write_text("FLUX_SETUP_KEYRING_ENTRY=ANTHROPIC_API_KEY\n")
+    code, out, err = cli(["key", "set", "--no-verify", "--yes", "--api-key-stdin",
+        "--project", str(tmp_path)], stdin=OTHER_KEY, env=env)  # fmt: skip
+    assert code == ExitCode.OK, err
+    assert stored_entry() == KEY

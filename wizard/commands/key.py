@@ -12,7 +12,7 @@ from wizard.constants import KEY_VAR
 from wizard.errors import Declined, ExitCode, UsageError, WizardError
 from wizard.flow import consent
 from wizard.flow.key import checked, key_error, stdin_key, tolerant_discovery
-from wizard.flow.key_store import project_entry, storage
+from wizard.flow.key_store import entry_for, project_entry, storage
 from wizard.flow.session import Context
 from wizard.keys import ApiKey, normalise
 from wizard.keystore import ADMIN_ENTRY, API_ENTRY, entry_label
@@ -144,14 +144,16 @@ def key_set(ctx: Context) -> Report:
     why = ring.unavailable(storing=True)
     if why is not None:
         raise _no_keyring(why)
-    entry = _entry(ctx, files)
+    if not o.admin and project_entry(files) is None:
+        consent.require(ctx, _ASKS)  # .env will name the entry: said before the key is asked
+    given = _given(ctx)
+    if o.verify:
+        _verify(ctx, given)
+    entry = ADMIN_ENTRY if o.admin else entry_for(ctx, files, given)
     # an admin key needs no pointer: the API key's, if any, is left as it is
     plan = changes.Plan(files.project) if o.admin else _pointer_plan(files, entry)
     if not plan.empty:
         consent.require(ctx, _ASKS)
-    given = _given(ctx)
-    if o.verify:
-        _verify(ctx, given)
     report = Report(o.command, plan=plan)
     if not plan.empty:
         ctx.ui.heading("Changes:")
@@ -187,7 +189,7 @@ def key_move(ctx: Context) -> Report:
     why = ring.unavailable(storing=True)
     if why is not None:
         raise _no_keyring(why)
-    entry = project_entry(files) or API_ENTRY
+    entry = entry_for(ctx, files, moving)
     plan = changes.Plan(files.project)
     project.point_at_keyring(files, entry)
     why = f"the key moved to the keyring ({entry_label(entry)})"

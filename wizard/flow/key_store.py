@@ -7,15 +7,23 @@ git-ignored .env); the key itself stays in the OS keyring.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from wizard import project
 from wizard.constants import KEYRING_ENTRY_VAR
+from wizard.errors import WizardError
 from wizard.flow.session import Context
 from wizard.jsontypes import JsonObject
 from wizard.keys import ApiKey, KeyDiscovery
-from wizard.keystore import API_ENTRY, KeyringProblem, checked_entry, entry_label
+from wizard.keystore import (
+    API_ENTRY,
+    ENTRY_NAME,
+    KeyringProblem,
+    checked_entry,
+    entry_label,
+)
 from wizard.prompts import Option
 from wizard.vocab import KeyStored
 
@@ -32,6 +40,39 @@ def keyring_reader(ctx: Context) -> Callable[[str], str | None]:
     """A keyring entry's value, for undo of a change that moved the key there: the keyring is
     touched only when such a change is undone."""
     return lambda entry: ctx.keystore().read(entry)
+
+
+def undo_notes(ctx: Context, restores: list[tuple[bytes | None, bytes | None]]) -> list[str]:
+    """What undo cannot put back, said before it asks: a keyring entry is not a file (no backup
+    holds a key). From each restored file as it is now and as it will be."""
+    notes = []
+    for now, then in restores:
+        if not (now and KEYRING_ENTRY_VAR.encode() in now) and not (
+            then and KEYRING_ENTRY_VAR.encode() in then
+        ):
+            continue  # names no entry, before or after: not a .env of ours
+        named_now, named_then = _named(now), _named(then)
+        if named_now and named_now != named_then:
+            notes.append(
+                f"The keyring entry {entry_label(named_now)} stays as it is (undo restores "
+                "files only; `flux-setup key remove` deletes it)."
+            )
+        if named_then and named_then != named_now and ctx.keystore().read(named_then) is None:
+            notes.append(
+                f"The restored .env names {entry_label(named_then)}, which the keyring no "
+                "longer has: `flux-setup key set` keeps the key there again."
+            )
+    return notes
+
+
+def _named(data: bytes | None) -> str | None:
+    from wizard import envfile
+
+    try:
+        raw = (envfile.parse(data).values().get(KEYRING_ENTRY_VAR) or "").strip()
+    except WizardError:  # not a .env (a config, the checklist): names no entry
+        return None
+    return raw if ENTRY_NAME.fullmatch(raw) else None
 
 
 def keyring_key(ctx: Context, files: project.ProjectFiles) -> str | None:
@@ -124,7 +165,38 @@ def choose_keeping(ctx: Context, files: project.ProjectFiles, key: ApiKey) -> st
     )
 
 
-def keep_in_keyring(ctx: Context, key: ApiKey, entry: str = API_ENTRY) -> None:
+def entry_for(ctx: Context, files: project.ProjectFiles, key: ApiKey) -> str:
+    """The entry that keeps `key`: the one the project names, else the default, when it is
+    empty or holds this key already; else an entry of this key's own. An entry that holds a
+    different key may be another project's (every project's default is the same entry): it is
+    never replaced, as aws-vault keeps one entry per profile."""
+    ring = ctx.keystore()
+    value = key.reveal()
+    own = own_entry(value)
+    for entry in dict.fromkeys((project_entry(files) or API_ENTRY, API_ENTRY, own)):
+        held = ring.read(entry)
+        if held is None or held == value:
+            if entry == own:
+                ctx.ui.say(
+                    f"{entry_label(project_entry(files) or API_ENTRY)} holds another key "
+                    f"(another project's, perhaps): it is left as it is, and this key gets "
+                    f"its own entry, {entry_label(own)}."
+                )
+            return entry
+    raise KeyringProblem(  # a digest's 48 bits shared by two keys: never seen, still said
+        f"{entry_label(own)} holds another key.",
+        f"Remove it with your keyring's tools, or give this project its own entry: "
+        f"{KEYRING_ENTRY_VAR}=<name> in {files.env_path.name}.",
+    )
+
+
+def own_entry(value: str) -> str:
+    """An entry named by the key (a digest, never its characters): two projects of one key
+    share it, and a different key never lands in it."""
+    return f"{API_ENTRY}.{hashlib.sha256(value.encode()).hexdigest()[:12]}"
+
+
+def keep_in_keyring(ctx: Context, key: ApiKey, entry: str) -> None:
     """Write the key into the keyring entry (after consent, before the files that name it)."""
     ctx.keystore().write(entry, key.reveal())
     key.stored = KeyStored.KEYRING
