@@ -6,7 +6,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from tests.helpers import ADMIN_KEY, KEY, OTHER_KEY, assert_no_key, cli, stored_entry
+from tests.helpers import (
+    ADMIN_KEY,
+    KEY,
+    KEYRING_FAIL,
+    OTHER_KEY,
+    assert_no_key,
+    cli,
+    stored_entry,
+)
 from wizard.errors import ExitCode
 from wizard.flow.key_store import own_entry
 from wizard.keystore import Keystore
@@ -73,3 +81,15 @@ def test_key_set_with_another_key_in_the_default_entry_keeps_both(tmp_path: Path
         "--project", str(tmp_path)], stdin=OTHER_KEY, env=env)  # fmt: skip
     assert code == ExitCode.OK, err
     assert stored_entry() == KEY
+
+
+def test_exec_with_the_keyring_off_or_absent_prints_fixes_that_work_for_exec(tmp_path: Path):
+    (tmp_path / ".env").write_text("FLUX_SETUP_KEYRING_ENTRY=ANTHROPIC_API_KEY\n")
+    args = ["exec", "--project", str(tmp_path), "--", "true"]
+    code, _, err = cli(args, env={**os.environ, "FLUX_SETUP_KEYRING": "0"})
+    assert code == ExitCode.KEY and "turned off" in err
+    assert "--api-key-stdin" not in err  # exec takes no such flag
+    assert "export ANTHROPIC_API_KEY" in err
+    code, _, err = cli(args, env={**os.environ, **KEYRING_FAIL})
+    assert code == ExitCode.KEY
+    assert "flux-setup run --save-key env" in err  # a run flag, said with its command

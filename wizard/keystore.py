@@ -69,8 +69,8 @@ class Keystore:
         if self.turned_off:
             raise KeyringProblem(
                 f"The OS keyring is turned off ({KEYRING_VAR}=0).",
-                f"Unset {KEYRING_VAR}, or give the key as ANTHROPIC_API_KEY or with "
-                "--api-key-stdin.",
+                # every command reads the environment (exec takes no --api-key-stdin)
+                f"Unset {KEYRING_VAR}, or export ANTHROPIC_API_KEY.",
             )
         import keyring
         import keyring.core
@@ -88,7 +88,7 @@ class Keystore:
             raise KeyringProblem(
                 "No OS keyring is available here: no Secret Service (GNOME Keyring, KWallet) "
                 "answers on this session, as on a headless machine or over SSH.",
-                "Keep the key in .env (`--save-key env`) or in the environment "
+                "Keep the key in .env (`flux-setup run --save-key env`) or in the environment "
                 "(ANTHROPIC_API_KEY), or start a keyring (`gnome-keyring-daemon --unlock`).",
             )
         return found
