@@ -93,3 +93,11 @@ def test_exec_with_the_keyring_off_or_absent_prints_fixes_that_work_for_exec(tmp
     code, _, err = cli(args, env={**os.environ, **KEYRING_FAIL})
     assert code == ExitCode.KEY
     assert "flux-setup run --save-key env" in err  # a run flag, said with its command
+
+
+def test_exec_passes_a_malformed_key_from_the_environment_on_and_says_so(tmp_path: Path):
+    code, out, err = cli(["exec", "--project", str(tmp_path), "--", "sh", "-c",
+        'test "$ANTHROPIC_API_KEY" = bogus'], env={**os.environ, "ANTHROPIC_API_KEY": "bogus"})  # fmt: skip
+    assert code == 0, err  # left as it is: CMD got it
+    assert "Passed on as it is" in err
+    assert "bogus" not in err
