@@ -101,3 +101,11 @@ def test_exec_passes_a_malformed_key_from_the_environment_on_and_says_so(tmp_pat
     assert code == 0, err  # left as it is: CMD got it
     assert "Passed on as it is" in err
     assert "bogus" not in err
+
+
+def test_run_save_key_keyring_without_a_keyring_stops_before_any_call(tmp_path: Path, sim):
+    code, out, err = cli(["run", "--project", str(tmp_path), "--yes", "--api-key-stdin",
+        "--save-key", "keyring", "--base-url", sim.base_url], stdin=KEY,
+        env={**os.environ, **KEYRING_FAIL})  # fmt: skip
+    assert code == ExitCode.KEY and "--save-key keyring: No OS keyring" in err
+    assert sum(sim.counters.requests.values()) == 0  # no discovery, no billed verification

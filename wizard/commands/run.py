@@ -33,6 +33,7 @@ def run(ctx: Context) -> Report:
     consent.require(ctx, _ASKS)
     _finish_interrupted(ctx)
     prepared = prepare(ctx)
+    key_store.refuse_unusable_keyring(ctx)  # before the key is asked for, before any call
     _said_before_the_network(ctx, prepared)
     prefer = preferred_lines(ctx, prepared.files)
     key = obtain_key(ctx, prepared.files, allow_prompt=True)

@@ -135,17 +135,24 @@ KEEP_FLAG = "--save-key keyring|env|none"
 KEPT_AS = {"keyring": KeyStored.KEYRING, "env": KeyStored.ENV_FILE}  # run's choice, applied
 
 
+def refuse_unusable_keyring(ctx: Context) -> None:
+    """`--save-key keyring` where no keyring can keep the key: exit 3 with what remains, said
+    before the key is asked for and before any (billed) call."""
+    if ctx.options.save_key != "keyring":
+        return
+    refused = ctx.keystore().unavailable(storing=True)
+    if refused is not None:
+        raise KeyringProblem(
+            f"--save-key keyring: {refused}", "Use --save-key env or --save-key none."
+        )
+
+
 def choose_keeping(ctx: Context, files: project.ProjectFiles, key: ApiKey) -> str:
     """Where `run` keeps the key: `keyring`, `env` or `none`. --save-key says it; else a key
     typed this run is asked about (the keyring first, where one can keep it); else none."""
     o = ctx.options
     if o.save_key is not None:
-        if o.save_key == "keyring":
-            refused = ctx.keystore().unavailable(storing=True)
-            if refused is not None:  # said before anything is written, with what remains
-                raise KeyringProblem(
-                    f"--save-key keyring: {refused}", "Use --save-key env or --save-key none."
-                )
+        refuse_unusable_keyring(ctx)
         return o.save_key
     if not key.source.typed or not ctx.prompter.interactive or o.yes:
         return "none"
