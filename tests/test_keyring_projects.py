@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import (
     ADMIN_KEY,
     KEY,
@@ -109,3 +111,27 @@ def test_run_save_key_keyring_without_a_keyring_stops_before_any_call(tmp_path: 
         env={**os.environ, **KEYRING_FAIL})  # fmt: skip
     assert code == ExitCode.KEY and "--save-key keyring: No OS keyring" in err
     assert sum(sim.counters.requests.values()) == 0  # no discovery, no billed verification
+
+
+def test_key_remove_says_undo_cannot_bring_the_entry_back_and_defaults_to_no(
+    tmp_path: Path, keyring_env
+):
+    from tests.helpers import ScriptedPrompter, make_context
+    from wizard.commands.key import key
+    from wizard.errors import Declined
+
+    (tmp_path / ".env").write_text("FLUX_SETUP_KEYRING_ENTRY=ANTHROPIC_API_KEY\n")
+    Keystore(keyring_env).write("ANTHROPIC_API_KEY", KEY)
+    prompter = ScriptedPrompter(["default"])  # Enter at the question
+    ctx, out = make_context(tmp_path, prompter=prompter, environ=keyring_env, command="key",
+                            key_action="remove")  # fmt: skip
+    with pytest.raises(Declined):
+        key(ctx)
+    assert prompter.asked[-1][2] is False  # the offered default: No
+    assert stored_entry() == KEY
+    assert "cannot be undone" in out.getvalue()
+    code, out_, err = cli(["key", "remove", "--project", str(tmp_path), "--yes"],
+                          env={**os.environ, **keyring_env})  # fmt: skip
+    assert code == ExitCode.OK, err
+    assert "`flux-setup undo` restores)" not in out_ + err  # never the false promise
+    assert "not the keyring entry" in out_ + err

@@ -222,12 +222,15 @@ def key_remove(ctx: Context) -> Report:
         ctx.ui.diff(plan.diff())
     if consent.dry_run(ctx):
         return report
-    _confirm(ctx, f"Delete {entry_label(entry)} from the OS keyring?")
+    # No backup holds the key: undo puts the .env line back, never the entry. So: default No.
+    ctx.ui.warn(f"Deleting {entry_label(entry)} cannot be undone: `flux-setup undo` restores "
+                f"{files.env_path.name} only. `flux-setup key set` keeps a key there again.")  # fmt: skip
+    _confirm(ctx, f"Delete {entry_label(entry)} from the OS keyring?", default=False)
     removed = ring.delete(entry)
     ctx.ui.ok(f"Deleted {entry_label(entry)} from the keyring." if removed
               else f"The keyring has no {entry_label(entry)}.")  # fmt: skip
     if not plan.empty:
-        _apply(ctx, report, plan)
+        _apply(ctx, report, plan, undone="the .env line, not the keyring entry")
     report.fields["deleted"] = removed
     return report
 
@@ -248,7 +251,7 @@ def _pointer_plan(files: project.ProjectFiles, entry: str | None) -> changes.Pla
     return plan
 
 
-def _confirm(ctx: Context, question: str) -> None:
+def _confirm(ctx: Context, question: str, *, default: bool = True) -> None:
     consent.confirm(
         ctx,
         question,
@@ -257,14 +260,15 @@ def _confirm(ctx: Context, question: str) -> None:
             fix="`flux-setup key status` shows where the key is kept.",
         ),  # fmt: skip
         what=_ASKS,
+        default=default,
     )
 
 
-def _apply(ctx: Context, report: Report, plan: changes.Plan) -> None:
+def _apply(ctx: Context, report: Report, plan: changes.Plan, undone: str = "it") -> None:
     applied = changes.apply(plan, ctx.store, at=ctx.now())
     report.fields["changeset"] = applied.changeset
     labels = ", ".join(plan.label(c) for c in plan.changes)
-    ctx.ui.ok(f"Wrote {labels} (backup kept; `flux-setup undo` restores).")
+    ctx.ui.ok(f"Wrote {labels} (backup kept; `flux-setup undo` restores {undone}).")
 
 
 def _no_keyring(why: str) -> WizardError:
