@@ -135,3 +135,33 @@ def test_key_remove_says_undo_cannot_bring_the_entry_back_and_defaults_to_no(
     assert code == ExitCode.OK, err
     assert "`flux-setup undo` restores)" not in out_ + err  # never the false promise
     assert "not the keyring entry" in out_ + err
+
+
+def test_key_status_and_status_name_fixes_that_work_here(tmp_path: Path, keyring_env):
+    env = {**os.environ, **keyring_env}
+    (tmp_path / ".env").write_text(f"ANTHROPIC_API_KEY={KEY}\n")
+    assert cli(["key", "move", "--project", str(tmp_path), "--yes"], env=env)[0] == 0
+    assert cli(["key", "remove", "--project", str(tmp_path), "--yes"], env=env)[0] == 0
+    assert cli(["undo", "--project", str(tmp_path), "--yes"], env=env)[0] == 0  # a dangling entry
+    code, out, err = cli(["key", "status", "--project", str(tmp_path)], env=env)
+    assert code == ExitCode.KEY and "has no such entry" in out + err
+    assert "flux-setup key set" in out + err and "key status` says more" not in out + err
+    code, out, err = cli(["status", "--project", str(tmp_path)], env=env)
+    assert "stdin is not read by status" not in out + err  # the keyring's problem is the news
+    assert "has no such entry" in out + err and "flux-setup key set" in out + err
+    # no key at all: said once; `key set` only where a keyring can keep it
+    (tmp_path / ".env").unlink()
+    code, out, err = cli(["key", "status", "--project", str(tmp_path)], env=env)
+    assert code == ExitCode.KEY and "No API key found." in out + err
+    assert "nowhere" not in out + err and "flux-setup key set" in out + err
+    code, out, err = cli(["key", "status", "--project", str(tmp_path)],
+                         env={**os.environ, **KEYRING_FAIL})  # fmt: skip
+    assert code == ExitCode.KEY
+    assert "flux-setup key set" not in out + err and "run --save-key env" in out + err
+    assert 'docs/config.md, "A keyring over SSH"' in out + err
+
+
+def test_the_keyring_over_ssh_recipe_the_fix_points_at_is_in_the_docs():
+    docs = (Path(__file__).parent.parent / "docs" / "config.md").read_text()
+    assert "**A keyring over SSH.**" in docs
+    assert "dbus-run-session" in docs and "gnome-keyring-daemon --unlock" in docs

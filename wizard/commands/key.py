@@ -45,9 +45,11 @@ def _entry(ctx: Context, files: project.ProjectFiles) -> str:
 def key_status(ctx: Context) -> Report:
     files = _files(ctx)
     ring = ctx.keystore()
-    problem = ring.unavailable()
+    why = ring.problem()
+    problem = why.message if why else None
     backend = None if problem else ring.name()
     report = Report(ctx.options.command)
+    kept_fix = None  # (a fix said once, not again under the keyring's line)
     if ctx.options.admin:
         value = ring.read(ADMIN_ENTRY) if problem is None else None
         admin = ApiKey(value, KeySource.KEYRING) if value else None
@@ -59,20 +61,25 @@ def key_status(ctx: Context) -> Report:
             report.exit_code = ExitCode.KEY
     else:
         found, trouble = tolerant_discovery(ctx, files)
-        kept = storage(found, files, trouble)
+        kept = storage(found, files, trouble, no_keyring=ring.unavailable(storing=True) is not None)
         # (never "Key: ...": a line shaped like an assignment to a secret name is masked)
         (ctx.ui.warn if kept.warns else ctx.ui.say)(
             f"API key {found.key.fingerprint}, kept in {kept.line}"
             if found.key
             else f"No API key found: {kept.line}"
+            if kept.failed
+            else "No API key found."
         )
         if kept.fix:
             ctx.ui.say(f"  fix: {kept.fix}")
+        kept_fix = kept.fix
         report.fields["key"] = found.key.to_json() if found.key else None
         report.fields["storage"] = kept.to_json()
         if found.key is None:
             report.exit_code = ExitCode.KEY
     ctx.ui.say(f"Keyring: {backend or problem}")
+    if why is not None and why.fix != kept_fix:
+        ctx.ui.say(f"  fix: {why.fix}")
     report.fields["keyring"] = {"backend": backend, "problem": problem,
                                 "entry": entry_label(_entry(ctx, files))}  # fmt: skip
     return report

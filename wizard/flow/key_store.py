@@ -110,16 +110,28 @@ class Storage:
                 "summary": self.line, "fix": self.fix}  # fmt: skip
 
 
-def storage(found: KeyDiscovery, files: project.ProjectFiles, problem: str | None) -> Storage:
-    """The key-storage line of `status` and `doctor`: from what discovery found (and the
-    keyring's problem, when reading the entry failed)."""
+NO_RING_FIX = "`flux-setup run --save-key env` keeps it in .env, or export ANTHROPIC_API_KEY"
+
+
+def storage(
+    found: KeyDiscovery,
+    files: project.ProjectFiles,
+    problem: KeyringProblem | None,
+    *,
+    no_keyring: bool = False,
+) -> Storage:
+    """The key-storage line of `status`, `doctor` and `key status`: from what discovery found
+    (and the keyring's problem, when reading the entry failed, with its own fix); with no key,
+    a fix that works here (`key set` only where a keyring can keep it)."""
     entry = project_entry(files)
     if problem is not None:
-        return Storage(KeyStored.KEYRING, f"the OS keyring: {problem}",
-                       fix="`flux-setup key status` says more", failed=True)  # fmt: skip
+        return Storage(KeyStored.KEYRING, f"the OS keyring: {problem.message}",
+                       fix=problem.fix, failed=True)  # fmt: skip
     key = found.key
     if key is None:
-        return Storage(None, "nowhere: no key found", fix="`flux-setup key set` keeps one")
+        return Storage(
+            None, "nowhere", fix=NO_RING_FIX if no_keyring else "`flux-setup key set` keeps one"
+        )
     stored = key.stored or key.source.stored
     name = files.env_path.name
     if stored == KeyStored.KEYRING:
