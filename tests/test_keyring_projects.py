@@ -165,3 +165,29 @@ def test_the_keyring_over_ssh_recipe_the_fix_points_at_is_in_the_docs():
     docs = (Path(__file__).parent.parent / "docs" / "config.md").read_text()
     assert "**A keyring over SSH.**" in docs
     assert "dbus-run-session" in docs and "gnome-keyring-daemon --unlock" in docs
+
+
+def test_a_masked_diff_keeps_the_gap_before_an_inline_comment():
+    from wizard.keys import fingerprint, mask_secrets
+
+    line = f"-ANTHROPIC_API_KEY={KEY}   # prod key\n"
+    assert mask_secrets(line) == f"-ANTHROPIC_API_KEY={fingerprint(KEY)}   # prod key\n"
+
+
+def test_key_move_keeps_the_keys_comment_and_the_diffs_spacing(tmp_path: Path, keyring_env):
+    from wizard.keys import fingerprint
+
+    env = {**os.environ, **keyring_env}
+    (tmp_path / ".env").write_text(
+        f"FLUX_MODEL=claude-opus-5-5\nANTHROPIC_API_KEY={KEY}   # prod key\n"
+    )
+    code, out, err = cli(["key", "move", "--project", str(tmp_path), "--yes"], env=env)
+    assert code == ExitCode.OK, err
+    assert (tmp_path / ".env").read_text() == (
+        "FLUX_MODEL=claude-opus-5-5\nFLUX_SETUP_KEYRING_ENTRY=ANTHROPIC_API_KEY   # prod key\n"
+    )
+    assert f"-ANTHROPIC_API_KEY={fingerprint(KEY)}   # prod key" in out + err
+    code, out, err = cli(["undo", "--project", str(tmp_path), "--yes"], env=env)
+    assert code == ExitCode.OK, err
+    assert f"+ANTHROPIC_API_KEY={fingerprint(KEY)}   # prod key" in out + err
+    assert (tmp_path / ".env").read_text().endswith(f"ANTHROPIC_API_KEY={KEY}   # prod key\n")
