@@ -135,14 +135,16 @@ def test_key_remove_says_undo_cannot_bring_the_entry_back_and_defaults_to_no(
     assert code == ExitCode.OK, err
     assert "`flux-setup undo` restores)" not in out_ + err  # never the false promise
     assert "not the keyring entry" in out_ + err
+    code, out_, err = cli(["undo", "--project", str(tmp_path), "--dry-run"],
+                          env={**os.environ, **keyring_env})  # fmt: skip
+    assert code == ExitCode.OK, err
+    assert "which the keyring no longer has" in out_ + err and "key set" in out_ + err
 
 
 def test_key_status_and_status_name_fixes_that_work_here(tmp_path: Path, keyring_env):
     env = {**os.environ, **keyring_env}
-    (tmp_path / ".env").write_text(f"ANTHROPIC_API_KEY={KEY}\n")
-    assert cli(["key", "move", "--project", str(tmp_path), "--yes"], env=env)[0] == 0
-    assert cli(["key", "remove", "--project", str(tmp_path), "--yes"], env=env)[0] == 0
-    assert cli(["undo", "--project", str(tmp_path), "--yes"], env=env)[0] == 0  # a dangling entry
+    # as `key remove` then `undo` leave it: .env names an entry the keyring no longer has
+    (tmp_path / ".env").write_text("FLUX_SETUP_KEYRING_ENTRY=ANTHROPIC_API_KEY\n")
     code, out, err = cli(["key", "status", "--project", str(tmp_path)], env=env)
     assert code == ExitCode.KEY and "has no such entry" in out + err
     assert "flux-setup key set" in out + err and "key status` says more" not in out + err
