@@ -127,8 +127,12 @@ def keyring_env(
     yield secret_service.environ
     from keyring.core import load_keyring
 
+    from tests.helpers import KEY, OTHER_KEY
+    from wizard.flow.key_store import own_entry
+
     ring = load_keyring(BACKEND)
-    for entry in ("ANTHROPIC_API_KEY", "ANTHROPIC_ADMIN_KEY", "other"):
+    owned = (own_entry(KEY), own_entry(OTHER_KEY))  # the entries a second project's key gets
+    for entry in ("ANTHROPIC_API_KEY", "ANTHROPIC_ADMIN_KEY", "other", *owned):
         try:
             ring.delete_password(SERVICE, entry)
         except Exception:  # no such entry

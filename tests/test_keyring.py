@@ -194,7 +194,7 @@ def test_key_move_then_undo_restores_the_env_byte_for_byte_and_leaks_the_key_now
     moved = env_file.read_bytes()
     assert KEY.encode() not in moved
     assert moved.startswith(b"\xef\xbb\xbf# my settings\r\n")
-    assert b"FLUX_SETUP_KEYRING_ENTRY=ANTHROPIC_API_KEY\r\n" in moved
+    assert b"export FLUX_SETUP_KEYRING_ENTRY=ANTHROPIC_API_KEY  # k\r\n" in moved  # in place
     assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
     assert_no_key(out + err)
     # Not even the backup holds it: undo reads it back from the keyring.

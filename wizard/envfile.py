@@ -186,6 +186,31 @@ def set_value(env: EnvText, name: str, value: str) -> list[str]:
     return notes
 
 
+def rename(env: EnvText, name: str, new_name: str, value: str) -> bool:
+    """The last binding of `name` becomes `new_name=value` in its place: its indentation,
+    `export ` and trailing comment kept, the other bindings of `name` removed. False when
+    `name` is not bound (nothing changed)."""
+    _check(new_name, value)
+    indexes = [i for i, c in enumerate(env.chunks) if c.key == name]
+    if not indexes:
+        return False
+    chunk = env.chunks[indexes[-1]]
+    match = BINDING.match(chunk.text)
+    line = (
+        f"{match['lead']}{new_name}{match['eq']}{quote(value)}{match['rest']}{match['nl'] or ''}"
+        if match is not None and match["key"] == name
+        else f"{new_name}={quote(value)}{env.newline}"
+    )
+    env.chunks[indexes[-1]] = Chunk(line, new_name, value, chunk.line, False)
+    remove(env, name)
+    if parse(env.to_bytes(), env.display).values().get(new_name) != value:
+        raise FilesError(  # never a line that reads back otherwise
+            f"{env.display} cannot be edited safely: {new_name} would not read as written.",
+            fix=f"Fix {env.display} by hand, then rerun.",
+        )
+    return True
+
+
 def remove(env: EnvText, name: str) -> bool:
     """Remove every binding of `name`; True when something was removed."""
     _check(name, None)

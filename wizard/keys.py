@@ -363,7 +363,9 @@ def mask_secrets(text: str) -> str:
         value = match["value"].strip()
         if not _secret_name(match["name"]) or not value or _masked(value):
             return match.group(0)
-        return f"{match['lead']}{match['q']}{fingerprint(value)}{match['q']}"
+        # an unquoted value's trailing blanks are the gap before a comment, not the secret's
+        gap = "" if match["q"] else match["value"][len(match["value"].rstrip()) :]
+        return f"{match['lead']}{match['q']}{fingerprint(value)}{match['q']}{gap}"
 
     text = SECRET_ASSIGNMENT.sub(assignment, text)
     text = URL_CREDENTIALS.sub(

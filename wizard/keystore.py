@@ -28,6 +28,8 @@ API_ENTRY = "ANTHROPIC_API_KEY"
 ADMIN_ENTRY = "ANTHROPIC_ADMIN_KEY"
 ENTRY_NAME = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
 _OFF = ("0", "false", "no", "off")
+# A session bus and the keyring's password on stdin: more than a fix line holds; the docs do.
+OVER_SSH = 'docs/config.md, "A keyring over SSH"'
 
 
 class KeyringProblem(WizardError):
@@ -69,8 +71,8 @@ class Keystore:
         if self.turned_off:
             raise KeyringProblem(
                 f"The OS keyring is turned off ({KEYRING_VAR}=0).",
-                f"Unset {KEYRING_VAR}, or give the key as ANTHROPIC_API_KEY or with "
-                "--api-key-stdin.",
+                # every command reads the environment (exec takes no --api-key-stdin)
+                f"Unset {KEYRING_VAR}, or export ANTHROPIC_API_KEY.",
             )
         import keyring
         import keyring.core
@@ -88,8 +90,8 @@ class Keystore:
             raise KeyringProblem(
                 "No OS keyring is available here: no Secret Service (GNOME Keyring, KWallet) "
                 "answers on this session, as on a headless machine or over SSH.",
-                "Keep the key in .env (`--save-key env`) or in the environment "
-                "(ANTHROPIC_API_KEY), or start a keyring (`gnome-keyring-daemon --unlock`).",
+                "Keep the key in .env (`flux-setup run --save-key env`) or in the environment "
+                f"(ANTHROPIC_API_KEY), or start a keyring for this session: {OVER_SSH}.",
             )
         return found
 
@@ -179,8 +181,8 @@ def _failed(found: KeyringBackend, verb: str, entry: str, exc: BaseException) ->
     why = "it is locked" if locked else _said(exc)
     return KeyringProblem(
         f"The keyring ({backend_name(found)}) could not {verb} {entry_label(entry)}: {why}.",
-        "Unlock your keyring (log in to the desktop session, or `gnome-keyring-daemon "
-        "--unlock`), then rerun; or give the key as ANTHROPIC_API_KEY."
+        f"Unlock your keyring (log in to the desktop session; over SSH: {OVER_SSH}), then "
+        "rerun; or give the key as ANTHROPIC_API_KEY."
         if locked
         else "Check that your keyring runs and is unlocked, then rerun; or give the key as "
         "ANTHROPIC_API_KEY.",

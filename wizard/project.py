@@ -239,7 +239,12 @@ def point_at_keyring(files: ProjectFiles, entry: str | None) -> bool:
     if entry is None:
         return False
     before = files.env.to_bytes()
-    envfile.remove(files.env, KEY_VAR)
+    # the key's line becomes the pointer in place, its comment kept (`# prod key` still says
+    # which key); where the .env names an entry already, the key's line goes
+    if KEYRING_ENTRY_VAR in files.env_values or not envfile.rename(
+        files.env, KEY_VAR, KEYRING_ENTRY_VAR, entry
+    ):
+        envfile.remove(files.env, KEY_VAR)
     name_keyring_entry(files, entry)
     return files.env.to_bytes() != before
 

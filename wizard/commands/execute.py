@@ -17,7 +17,7 @@ from wizard.constants import KEY_VAR
 from wizard.errors import UsageError
 from wizard.flow.key import found_key, no_key
 from wizard.flow.session import Context
-from wizard.keys import normalise
+from wizard.keys import check_form, fingerprint, normalise
 from wizard.report import Report
 
 # Passed on to CMD as they arrive. SIGINT too, unless the terminal already gave CMD its own
@@ -40,8 +40,13 @@ def execute(ctx: Context) -> Report:
             "exec needs the command to run.", fix="`flux-setup exec -- flux` (CMD after --)."
         )
     environ = dict(ctx.environ)
-    if normalise(environ.get(KEY_VAR) or ""):
+    given = normalise(environ.get(KEY_VAR) or "")
+    if given:
         where = f"{KEY_VAR} was already set in the environment: left as it is"
+        problem = check_form(given)
+        if problem is not None:  # CMD gets it all the same (it is the caller's), but said
+            ctx.ui.warn(f"flux-setup exec: {KEY_VAR} {fingerprint(given)} in the environment: "
+                        f"{problem.message} Passed on as it is.")  # fmt: skip
     else:
         files = project.load(o.project, o.env_file, o.config, environ=ctx.environ)
         key, _ = found_key(ctx, files, None)

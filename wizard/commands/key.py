@@ -12,7 +12,7 @@ from wizard.constants import KEY_VAR
 from wizard.errors import Declined, ExitCode, UsageError, WizardError
 from wizard.flow import consent
 from wizard.flow.key import checked, key_error, stdin_key, tolerant_discovery
-from wizard.flow.key_store import project_entry, storage
+from wizard.flow.key_store import entry_for, project_entry, storage
 from wizard.flow.session import Context
 from wizard.keys import ApiKey, normalise
 from wizard.keystore import ADMIN_ENTRY, API_ENTRY, entry_label
@@ -45,9 +45,11 @@ def _entry(ctx: Context, files: project.ProjectFiles) -> str:
 def key_status(ctx: Context) -> Report:
     files = _files(ctx)
     ring = ctx.keystore()
-    problem = ring.unavailable()
+    why = ring.problem()
+    problem = why.message if why else None
     backend = None if problem else ring.name()
     report = Report(ctx.options.command)
+    kept_fix = None  # (a fix said once, not again under the keyring's line)
     if ctx.options.admin:
         value = ring.read(ADMIN_ENTRY) if problem is None else None
         admin = ApiKey(value, KeySource.KEYRING) if value else None
@@ -59,20 +61,25 @@ def key_status(ctx: Context) -> Report:
             report.exit_code = ExitCode.KEY
     else:
         found, trouble = tolerant_discovery(ctx, files)
-        kept = storage(found, files, trouble)
+        kept = storage(found, files, trouble, no_keyring=ring.unavailable(storing=True) is not None)
         # (never "Key: ...": a line shaped like an assignment to a secret name is masked)
         (ctx.ui.warn if kept.warns else ctx.ui.say)(
             f"API key {found.key.fingerprint}, kept in {kept.line}"
             if found.key
             else f"No API key found: {kept.line}"
+            if kept.failed
+            else "No API key found."
         )
         if kept.fix:
             ctx.ui.say(f"  fix: {kept.fix}")
+        kept_fix = kept.fix
         report.fields["key"] = found.key.to_json() if found.key else None
         report.fields["storage"] = kept.to_json()
         if found.key is None:
             report.exit_code = ExitCode.KEY
     ctx.ui.say(f"Keyring: {backend or problem}")
+    if why is not None and why.fix != kept_fix:
+        ctx.ui.say(f"  fix: {why.fix}")
     report.fields["keyring"] = {"backend": backend, "problem": problem,
                                 "entry": entry_label(_entry(ctx, files))}  # fmt: skip
     return report
@@ -144,13 +151,16 @@ def key_set(ctx: Context) -> Report:
     why = ring.unavailable(storing=True)
     if why is not None:
         raise _no_keyring(why)
-    entry = _entry(ctx, files)
-    plan = _pointer_plan(files, None if o.admin else entry)
-    if not plan.empty:
-        consent.require(ctx, _ASKS)
+    if not o.admin and project_entry(files) is None:
+        consent.require(ctx, _ASKS)  # .env will name the entry: said before the key is asked
     given = _given(ctx)
     if o.verify:
         _verify(ctx, given)
+    entry = ADMIN_ENTRY if o.admin else entry_for(ctx, files, given)
+    # an admin key needs no pointer: the API key's, if any, is left as it is
+    plan = changes.Plan(files.project) if o.admin else _pointer_plan(files, entry)
+    if not plan.empty:
+        consent.require(ctx, _ASKS)
     report = Report(o.command, plan=plan)
     if not plan.empty:
         ctx.ui.heading("Changes:")
@@ -186,7 +196,7 @@ def key_move(ctx: Context) -> Report:
     why = ring.unavailable(storing=True)
     if why is not None:
         raise _no_keyring(why)
-    entry = project_entry(files) or API_ENTRY
+    entry = entry_for(ctx, files, moving)
     plan = changes.Plan(files.project)
     project.point_at_keyring(files, entry)
     why = f"the key moved to the keyring ({entry_label(entry)})"
@@ -219,12 +229,15 @@ def key_remove(ctx: Context) -> Report:
         ctx.ui.diff(plan.diff())
     if consent.dry_run(ctx):
         return report
-    _confirm(ctx, f"Delete {entry_label(entry)} from the OS keyring?")
+    # No backup holds the key: undo puts the .env line back, never the entry. So: default No.
+    ctx.ui.warn(f"Deleting {entry_label(entry)} cannot be undone: `flux-setup undo` restores "
+                f"{files.env_path.name} only. `flux-setup key set` keeps a key there again.")  # fmt: skip
+    _confirm(ctx, f"Delete {entry_label(entry)} from the OS keyring?", default=False)
     removed = ring.delete(entry)
     ctx.ui.ok(f"Deleted {entry_label(entry)} from the keyring." if removed
               else f"The keyring has no {entry_label(entry)}.")  # fmt: skip
     if not plan.empty:
-        _apply(ctx, report, plan)
+        _apply(ctx, report, plan, undone="the .env line, not the keyring entry")
     report.fields["deleted"] = removed
     return report
 
@@ -245,7 +258,7 @@ def _pointer_plan(files: project.ProjectFiles, entry: str | None) -> changes.Pla
     return plan
 
 
-def _confirm(ctx: Context, question: str) -> None:
+def _confirm(ctx: Context, question: str, *, default: bool = True) -> None:
     consent.confirm(
         ctx,
         question,
@@ -254,14 +267,15 @@ def _confirm(ctx: Context, question: str) -> None:
             fix="`flux-setup key status` shows where the key is kept.",
         ),  # fmt: skip
         what=_ASKS,
+        default=default,
     )
 
 
-def _apply(ctx: Context, report: Report, plan: changes.Plan) -> None:
+def _apply(ctx: Context, report: Report, plan: changes.Plan, undone: str = "it") -> None:
     applied = changes.apply(plan, ctx.store, at=ctx.now())
     report.fields["changeset"] = applied.changeset
     labels = ", ".join(plan.label(c) for c in plan.changes)
-    ctx.ui.ok(f"Wrote {labels} (backup kept; `flux-setup undo` restores).")
+    ctx.ui.ok(f"Wrote {labels} (backup kept; `flux-setup undo` restores {undone}).")
 
 
 def _no_keyring(why: str) -> WizardError:

@@ -8,7 +8,7 @@ from wizard.detection import Detection
 from wizard.diagnosis import Diagnosis
 from wizard.errors import Declined, ExitCode, FilesError, UsageError, WizardError
 from wizard.fileio import check_target
-from wizard.flow import choices, consent, plan_notes
+from wizard.flow import choices, consent, key_store, plan_notes
 from wizard.flow.fallback import choose_fallback
 from wizard.flow.key import obtain_key
 from wizard.flow.key_store import KEPT_AS, choose_keeping, keep_in_keyring, keyring_reader
@@ -23,7 +23,6 @@ from wizard.flow.outputs import (
 from wizard.flow.prepare import Prepared, config_mismatch, env_override, preferred_lines, prepare
 from wizard.flow.session import Context
 from wizard.keys import ApiKey
-from wizard.keystore import API_ENTRY
 from wizard.report import Report
 from wizard.vocab import ModelSource
 
@@ -35,6 +34,7 @@ def run(ctx: Context) -> Report:
     consent.require(ctx, _ASKS)
     _finish_interrupted(ctx)
     prepared = prepare(ctx)
+    key_store.refuse_unusable_keyring(ctx)  # before the key is asked for, before any call
     _said_before_the_network(ctx, prepared)
     prefer = preferred_lines(ctx, prepared.files)
     key = obtain_key(ctx, prepared.files, allow_prompt=True)
@@ -147,13 +147,14 @@ def _setup(ctx: Context, report: Report, prepared: Prepared, key: ApiKey, chosen
     fallback = picked.model
     detection.fallback = fallback  # the files, the messages, --json and the checklist agree
     keep = choose_keeping(ctx, prepared.files, key)
+    entry = key_store.entry_for(ctx, prepared.files, key) if keep == "keyring" else None
     proposal = project.plan_setup(
         prepared.files,
         model=chosen,
         fallback=fallback,
         key=key,
         save_key=keep == "env",
-        keyring_entry=API_ENTRY if keep == "keyring" else None,
+        keyring_entry=entry,
         # a --prefer given here is kept, so `check` later ranks by the same order
         prefer=list(detection.prefer) if o.prefer else None,
     )
@@ -181,7 +182,7 @@ def _setup(ctx: Context, report: Report, prepared: Prepared, key: ApiKey, chosen
     elif consent.dry_run(ctx):
         return report
     else:
-        detection = _apply(ctx, report, plan, detection, chosen, (key, keep))
+        detection = _apply(ctx, report, plan, detection, chosen, (key, keep, entry))
     remember(ctx, detection)
     _done(ctx, chosen, fallback, override, report)
     if keep == "keyring":
@@ -201,7 +202,7 @@ def _apply(
     plan: changes.Plan,
     detection: Detection,
     chosen: str,
-    keeping: tuple[ApiKey, str],
+    keeping: tuple[ApiKey, str, str | None],
 ) -> Detection:
     """With consent, write the plan and the checklist of the result as one change set (a key
     kept in the keyring goes there first: the .env then names it); returns the detection as it
@@ -216,9 +217,9 @@ def _apply(
         ),
         what=_ASKS,
     )
-    key, keep = keeping
-    if keep == "keyring":
-        keep_in_keyring(ctx, key)
+    key, keep, entry = keeping
+    if entry is not None:
+        keep_in_keyring(ctx, key, entry)
     detection.key_stored = KEPT_AS.get(keep, detection.key_stored)  # the report's, then a copy
     detection = detection.after_change(chosen)
     report.checklist_from = detection

@@ -135,7 +135,7 @@ def _show(
 ) -> None:
     ui, cfg = ctx.ui, prepared.files.config
     ui.heading("Key")
-    if not found.found:
+    if not found.found and not kept.failed:  # (a keyring that fails is said below, with its fix)
         ui.warn("No API key found (stdin is not read by status).")
     for candidate in found.found:
         mark = "  (used)" if found.key and candidate.source == found.key.source else ""

@@ -9,7 +9,7 @@ from wizard import history
 from wizard.errors import Declined
 from wizard.fleet import batch as batches
 from wizard.flow import consent
-from wizard.flow.key_store import keyring_reader
+from wizard.flow.key_store import keyring_reader, undo_notes
 from wizard.flow.session import Context
 from wizard.jsontypes import JsonObject
 from wizard.render import shown_path
@@ -33,6 +33,8 @@ def undo(ctx: Context) -> Report:
     if plan.restores:
         ctx.ui.heading(f"Undo of change set {plan.changeset}:")
         ctx.ui.diff(plan.diff())
+        for note in undo_notes(ctx, [(c.before, c.after) for c in plan.changes()]):
+            ctx.ui.warn(note)
     fields = {"changeset": plan.changeset, "changes": _changes(plan)}
     if consent.dry_run(ctx):
         return Report(o.command, fields={**fields, "restored": [], "removed": []})

@@ -39,12 +39,14 @@ def dry_run(ctx: Context) -> bool:
     return False
 
 
-def confirm(ctx: Context, question: str, declined: Declined, *, what: str) -> None:
+def confirm(
+    ctx: Context, question: str, declined: Declined, *, what: str, default: bool = True
+) -> None:
     """Go on only with consent: `--yes`, or "yes" at the terminal. Declining raises `declined`;
     no terminal and no `--yes` is `_no_terminal(what)`, whatever the prompter would do."""
     if ctx.options.yes:
         return
     if not ctx.prompter.interactive:
         raise _no_terminal(what)
-    if not ctx.prompter.confirm(question, True, flag="--yes"):
+    if not ctx.prompter.confirm(question, default, flag="--yes"):
         raise declined

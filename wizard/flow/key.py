@@ -47,16 +47,16 @@ def _discover(ctx: Context, files: project.ProjectFiles, stdin: str | None) -> K
 
 def tolerant_discovery(
     ctx: Context, files: project.ProjectFiles
-) -> tuple[KeyDiscovery, str | None]:
+) -> tuple[KeyDiscovery, KeyringProblem | None]:
     """For the views that report rather than use the key (status, doctor): what is found, and
-    the keyring's problem as a sentence instead of an error."""
+    the keyring's problem (its sentence and its fix) instead of an error."""
     try:
         return key_discovery(ctx, files), None
     except KeyringProblem as exc:
         found = discover(
             environ=ctx.environ, env_file=files.env_values, config_api_key=files.config.api_key
         )
-        return found, exc.message
+        return found, exc
 
 
 def key_error(problem_code: Code, message: str, next_step: str) -> WizardError:

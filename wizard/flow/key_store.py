@@ -7,15 +7,23 @@ git-ignored .env); the key itself stays in the OS keyring.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from wizard import project
 from wizard.constants import KEYRING_ENTRY_VAR
+from wizard.errors import WizardError
 from wizard.flow.session import Context
 from wizard.jsontypes import JsonObject
 from wizard.keys import ApiKey, KeyDiscovery
-from wizard.keystore import API_ENTRY, KeyringProblem, checked_entry, entry_label
+from wizard.keystore import (
+    API_ENTRY,
+    ENTRY_NAME,
+    KeyringProblem,
+    checked_entry,
+    entry_label,
+)
 from wizard.prompts import Option
 from wizard.vocab import KeyStored
 
@@ -32,6 +40,39 @@ def keyring_reader(ctx: Context) -> Callable[[str], str | None]:
     """A keyring entry's value, for undo of a change that moved the key there: the keyring is
     touched only when such a change is undone."""
     return lambda entry: ctx.keystore().read(entry)
+
+
+def undo_notes(ctx: Context, restores: list[tuple[bytes | None, bytes | None]]) -> list[str]:
+    """What undo cannot put back, said before it asks: a keyring entry is not a file (no backup
+    holds a key). From each restored file as it is now and as it will be."""
+    notes = []
+    for now, then in restores:
+        if not (now and KEYRING_ENTRY_VAR.encode() in now) and not (
+            then and KEYRING_ENTRY_VAR.encode() in then
+        ):
+            continue  # names no entry, before or after: not a .env of ours
+        named_now, named_then = _named(now), _named(then)
+        if named_now and named_now != named_then:
+            notes.append(
+                f"The keyring entry {entry_label(named_now)} stays as it is (undo restores "
+                "files only; `flux-setup key remove` deletes it)."
+            )
+        if named_then and named_then != named_now and ctx.keystore().read(named_then) is None:
+            notes.append(
+                f"The restored .env names {entry_label(named_then)}, which the keyring no "
+                "longer has: `flux-setup key set` keeps the key there again."
+            )
+    return notes
+
+
+def _named(data: bytes | None) -> str | None:
+    from wizard import envfile
+
+    try:
+        raw = (envfile.parse(data).values().get(KEYRING_ENTRY_VAR) or "").strip()
+    except WizardError:  # not a .env (a config, the checklist): names no entry
+        return None
+    return raw if ENTRY_NAME.fullmatch(raw) else None
 
 
 def keyring_key(ctx: Context, files: project.ProjectFiles) -> str | None:
@@ -69,16 +110,28 @@ class Storage:
                 "summary": self.line, "fix": self.fix}  # fmt: skip
 
 
-def storage(found: KeyDiscovery, files: project.ProjectFiles, problem: str | None) -> Storage:
-    """The key-storage line of `status` and `doctor`: from what discovery found (and the
-    keyring's problem, when reading the entry failed)."""
+NO_RING_FIX = "`flux-setup run --save-key env` keeps it in .env, or export ANTHROPIC_API_KEY"
+
+
+def storage(
+    found: KeyDiscovery,
+    files: project.ProjectFiles,
+    problem: KeyringProblem | None,
+    *,
+    no_keyring: bool = False,
+) -> Storage:
+    """The key-storage line of `status`, `doctor` and `key status`: from what discovery found
+    (and the keyring's problem, when reading the entry failed, with its own fix); with no key,
+    a fix that works here (`key set` only where a keyring can keep it)."""
     entry = project_entry(files)
     if problem is not None:
-        return Storage(KeyStored.KEYRING, f"the OS keyring: {problem}",
-                       fix="`flux-setup key status` says more", failed=True)  # fmt: skip
+        return Storage(KeyStored.KEYRING, f"the OS keyring: {problem.message}",
+                       fix=problem.fix, failed=True)  # fmt: skip
     key = found.key
     if key is None:
-        return Storage(None, "nowhere: no key found", fix="`flux-setup key set` keeps one")
+        return Storage(
+            None, "nowhere", fix=NO_RING_FIX if no_keyring else "`flux-setup key set` keeps one"
+        )
     stored = key.stored or key.source.stored
     name = files.env_path.name
     if stored == KeyStored.KEYRING:
@@ -94,17 +147,24 @@ KEEP_FLAG = "--save-key keyring|env|none"
 KEPT_AS = {"keyring": KeyStored.KEYRING, "env": KeyStored.ENV_FILE}  # run's choice, applied
 
 
+def refuse_unusable_keyring(ctx: Context) -> None:
+    """`--save-key keyring` where no keyring can keep the key: exit 3 with what remains, said
+    before the key is asked for and before any (billed) call."""
+    if ctx.options.save_key != "keyring":
+        return
+    refused = ctx.keystore().unavailable(storing=True)
+    if refused is not None:
+        raise KeyringProblem(
+            f"--save-key keyring: {refused}", "Use --save-key env or --save-key none."
+        )
+
+
 def choose_keeping(ctx: Context, files: project.ProjectFiles, key: ApiKey) -> str:
     """Where `run` keeps the key: `keyring`, `env` or `none`. --save-key says it; else a key
     typed this run is asked about (the keyring first, where one can keep it); else none."""
     o = ctx.options
     if o.save_key is not None:
-        if o.save_key == "keyring":
-            refused = ctx.keystore().unavailable(storing=True)
-            if refused is not None:  # said before anything is written, with what remains
-                raise KeyringProblem(
-                    f"--save-key keyring: {refused}", "Use --save-key env or --save-key none."
-                )
+        refuse_unusable_keyring(ctx)
         return o.save_key
     if not key.source.typed or not ctx.prompter.interactive or o.yes:
         return "none"
@@ -124,7 +184,38 @@ def choose_keeping(ctx: Context, files: project.ProjectFiles, key: ApiKey) -> st
     )
 
 
-def keep_in_keyring(ctx: Context, key: ApiKey, entry: str = API_ENTRY) -> None:
+def entry_for(ctx: Context, files: project.ProjectFiles, key: ApiKey) -> str:
+    """The entry that keeps `key`: the one the project names, else the default, when it is
+    empty or holds this key already; else an entry of this key's own. An entry that holds a
+    different key may be another project's (every project's default is the same entry): it is
+    never replaced, as aws-vault keeps one entry per profile."""
+    ring = ctx.keystore()
+    value = key.reveal()
+    own = own_entry(value)
+    for entry in dict.fromkeys((project_entry(files) or API_ENTRY, API_ENTRY, own)):
+        held = ring.read(entry)
+        if held is None or held == value:
+            if entry == own:
+                ctx.ui.say(
+                    f"{entry_label(project_entry(files) or API_ENTRY)} holds another key "
+                    f"(another project's, perhaps): it is left as it is, and this key gets "
+                    f"its own entry, {entry_label(own)}."
+                )
+            return entry
+    raise KeyringProblem(  # a digest's 48 bits shared by two keys: never seen, still said
+        f"{entry_label(own)} holds another key.",
+        f"Remove it with your keyring's tools, or give this project its own entry: "
+        f"{KEYRING_ENTRY_VAR}=<name> in {files.env_path.name}.",
+    )
+
+
+def own_entry(value: str) -> str:
+    """An entry named by the key (a digest, never its characters): two projects of one key
+    share it, and a different key never lands in it."""
+    return f"{API_ENTRY}.{hashlib.sha256(value.encode()).hexdigest()[:12]}"
+
+
+def keep_in_keyring(ctx: Context, key: ApiKey, entry: str) -> None:
     """Write the key into the keyring entry (after consent, before the files that name it)."""
     ctx.keystore().write(entry, key.reveal())
     key.stored = KeyStored.KEYRING
