@@ -216,3 +216,13 @@ def test_a_diff_of_an_absolute_path_never_doubles_the_slash(tmp_path):
     text = FileChange(path, b"a = 1\n", b"a = 2\n").diff()
     assert f"--- a{path}\n" in text and f"+++ b{path}\n" in text
     assert "a//" not in text and "b//" not in text
+
+
+def test_names_made_in_one_second_by_one_process_sort_in_the_order_they_were_made():
+    """undo takes the newest change set by name: a suffix from the clock sorted them at random."""
+    from wizard.environment import utc_now
+    from wizard.state import stamped_id
+
+    at = utc_now()
+    names = [stamped_id(at) for _ in range(5000)]  # several milliseconds: the old suffix wrapped
+    assert sorted(names) == names and len(set(names)) == 5000

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
 import os
 import stat
-import time
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
@@ -124,9 +124,13 @@ class Store:
             return None
 
 
+_MADE = itertools.count(1)  # names made by this process, in order
+
+
 def stamped_id(at: datetime, *, unique: bool = True) -> str:
     """The one form of a time-stamped name (change sets, batches): sortable by time
-    (20261202T161013), then this process, then (`unique`) a counter-like suffix, so that two
-    names made in one second by one process differ."""
+    (20261202T161013), then this process, then (`unique`) the order this process made them in,
+    so that two names made in one second by one process differ and sort as made (undo takes
+    the newest: a clock-derived suffix sorted them at random)."""
     name = f"{at.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
-    return f"{name}-{time.monotonic_ns() % 10**6:06d}" if unique else name
+    return f"{name}-{next(_MADE):06d}" if unique else name
