@@ -57,9 +57,9 @@ def test_the_verdict_lines_and_the_exit_code_are_checks_own(tmp_path, sim, model
 
 
 def test_without_a_key_or_a_model_each_line_says_what_to_do(tmp_path):
-    # the worst line by check --all's rule (12 > 11 > 10 > an error's code > 0)
+    # the lines summed by a single check's rule: the key's failure first, as `check` meets it
     result, payload, by_id = doctor(tmp_path, None, "--offline", key=None)
-    assert result.returncode == ExitCode.UNAVAILABLE  # no model configured: 12
+    assert result.returncode == ExitCode.KEY  # no key, and no model configured: 3, as check
     assert not by_id["key"]["ok"] and "`flux-setup run`" in by_id["key"]["fix"]
     assert not by_id["model"]["ok"]
     (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")

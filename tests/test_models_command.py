@@ -5,6 +5,8 @@ table."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.helpers import KEY, flux, json_of
@@ -50,7 +52,36 @@ def test_the_cap_holds_and_says_what_it_left_and_how_to_go_on(tmp_path, sim):
     assert sim.counters.billed_calls <= 4
     unverified = [m for m in payload["models"] if m["callable"] is None]
     assert unverified and payload["verification"]["unverified"]
-    assert "unverified; rerun with --max-verify" in result.stderr
+    # the cap is spent top-down in the line order: the recommendation is proven within it, and
+    # one --max-verify is named for the rest
+    assert payload["recommended"] == "claude-opus-5-5"
+    assert "Recommended: claude-opus-5-5 (proven by a call now)." in result.stderr
+    assert len(set(re.findall(r"[Rr]erun with --max-verify (\d+)", result.stderr))) == 1
+
+
+def test_verify_all_proves_the_configured_fallback_and_the_top_of_the_ranking_first(tmp_path):
+    (tmp_path / "flux.toml").write_text(
+        'config_version = 2\n[model]\nid = "claude-opus-4-8"\n'
+        'fallback = "claude-sonnet-4-5-20250929"\n'
+    )
+    with serve("gated-flagship") as running:
+        result, payload = models(running, tmp_path, "--verify", "all")
+        billed = running.counters.billed_calls
+    by_id = {m["id"]: m for m in payload["models"]}
+    assert billed <= 4
+    # the configured fallback is proven (refused: closed to this organisation), not skipped
+    assert by_id["claude-sonnet-4-5-20250929"]["callable"] is False
+    # the gated flagship refused, the next Opus proven: that is the recommendation
+    assert by_id["claude-opus-5-5"]["callable"] is False
+    assert payload["recommended"] == "claude-opus-5" and by_id["claude-opus-5"]["callable"]
+    assert "rank above every model proven" not in result.stderr
+
+
+def test_without_verification_no_model_is_called_the_recommendation(tmp_path):
+    with serve("gated-flagship") as running:
+        result, payload = models(running, tmp_path)
+    assert payload["recommended"] is None and payload["verification"]["complete"] is False
+    assert "recommended" not in result.stderr and "best callable" not in result.stderr
 
 
 def test_verify_a_line_or_named_models_only(tmp_path, sim):
@@ -159,8 +190,6 @@ def test_models_without_verify_never_calls_its_verification_complete(tmp_path, s
 
 
 def test_models_verify_says_one_recommendation_and_one_max_verify(tmp_path):
-    import re
-
     from tests.helpers import KEY, flux
     from wizard.simulator import serve
 

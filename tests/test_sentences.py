@@ -27,6 +27,11 @@ RAW_WORDS = re.compile(r"\b(not_callable|unknown_model|unset)\b")
 DOUBLED = re.compile(r"(?<!\.)\.\.(?!\.)|\.\s\.|,,|;;|:\s*\.")
 PAST_FUTURE = re.compile(r"\bretires (\d{4}-\d{2}-\d{2})")
 TODAY = date(2026, 12, 6)
+# a sentence going on after a colon goes on in lower case ("not verified: the API refused")
+CAPITAL_AFTER_COLON = re.compile(
+    r"\b[a-z][\w-]* [\w-]+ [\w().,-]+: (The|A|An|No|Your|This|It|Run|Use|Add|Create)\b"
+)
+BARE_EXIT = re.compile(r":\s*exit \d+\s*$", re.MULTILINE)  # a code is no explanation
 
 
 def faults(text: str, today: date = TODAY) -> list[str]:
@@ -34,6 +39,9 @@ def faults(text: str, today: date = TODAY) -> list[str]:
     found = [f"raw word {m.group(0)!r}" for m in RAW_WORDS.finditer(text)]
     found += [f"doubled {m.group(0)!r}" for m in DOUBLED.finditer(text)]
     found += ["'1 files'"] * len(re.findall(r"\b1 files\b", text))
+    found += [f"capital after a colon: {m.group(0)!r}" for m in CAPITAL_AFTER_COLON.finditer(text)]
+    found += [f"a bare exit code: {m.group(0)!r}" for m in BARE_EXIT.finditer(text)]
+    found += [f"four dots: {m.group(0)!r}" for m in re.finditer(r"\.{4,}", text)]
     found += [
         f"past date in the future tense: {m.group(0)}"
         for m in PAST_FUTURE.finditer(text)

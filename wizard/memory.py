@@ -16,9 +16,11 @@ from pathlib import Path
 from wizard import untrusted
 from wizard.catalog import Catalog, Model
 from wizard.detection import Detection
+from wizard.diagnosis import Diagnosis
+from wizard.errors import ExitCode
 from wizard.jsontypes import JsonObject, as_list, as_object
 from wizard.state import Store
-from wizard.vocab import Lifecycle, Status
+from wizard.vocab import Code, Lifecycle, Status
 
 VERSION = 1
 
@@ -42,6 +44,11 @@ class Record:
     verified: bool = True
     # The organisation the key's answers named (status shows it from here).
     organization_id: str | None = None
+    # The account-wide refusal that stopped the check (the key rejected, billing, a spend
+    # cap): the offline views say it, with its exit code, until an online check says otherwise.
+    blocked: Diagnosis | None = None
+    # The listing answered: a catalogue of only the models asked by name ranks nothing.
+    listed: bool = True
 
     @classmethod
     def of(cls, detection: Detection) -> Record:
@@ -59,6 +66,8 @@ class Record:
             aliases=dict(detection.aliases),
             verified=detection.verify,
             organization_id=detection.organization_id,
+            blocked=detection.blocker(),
+            listed=detection.listed,
         )
 
     @property
@@ -87,6 +96,8 @@ class Record:
             "models": [m.to_record() for m in self.models],
             "aliases": self.aliases,
             "verified": self.verified,
+            "blocked": self.blocked.to_json() if self.blocked else None,
+            "listed": self.listed,
         }
 
     @classmethod
@@ -118,6 +129,8 @@ class Record:
                 },
                 verified=data.get("verified") is not False,
                 organization_id=untrusted.organization_id(key.get("organization_id")),
+                blocked=_blocked(data.get("blocked")),
+                listed=data.get("listed") is not False,
             )
         except (TypeError, ValueError, KeyError, AttributeError):
             return None
@@ -129,6 +142,33 @@ STAMP = re.compile(r"\d{4}-\d{2}-\d{2}(T[\d:.]+([+-]\d{2}:\d{2}|Z)?)?")
 def _timestamp(value: object) -> str:
     """An ISO date and time as `checked_at` is written, else "" (read as of unknown age)."""
     return value if isinstance(value, str) and STAMP.fullmatch(value) else ""
+
+
+def blocked_words(blocked: Diagnosis) -> str:
+    """What stopped a check, in a few words: "the API rejected the key (exit 3)"."""
+    code = blocked.code.exit_code or ExitCode.ACCOUNT
+    if code == ExitCode.KEY:
+        return f"the API rejected the key ({blocked.code.short}; exit 3)"
+    return f"the API refused this account's calls ({blocked.code.short}; exit {int(code)})"
+
+
+def _blocked(value: object) -> Diagnosis | None:
+    """A saved account-wide refusal, read back as anyone's text (a hand-edited home): a code
+    that does not stop an account reads as none."""
+    data = as_object(value)
+    try:
+        code = Code(str(data.get("code")))
+    except ValueError:
+        return None
+    if not code.settles_account:
+        return None
+    url = data.get("url")
+    return Diagnosis(
+        code,
+        untrusted.text(data.get("message") or "", 2000),
+        untrusted.text(data.get("next_step") or "", 1000),
+        url=untrusted.text(url, 500) if isinstance(url, str) else None,
+    )
 
 
 def _text(value: object) -> str | None:
@@ -164,7 +204,19 @@ def save_proofs(store: Store, project: Path, detection: Detection) -> None:
         record.configured, record.status = earlier.configured, earlier.status
         record.recommended, record.resolved = earlier.recommended, earlier.resolved
         record.prefer, record.aliases = earlier.prefer, {**earlier.aliases, **record.aliases}
+        record.verified = record.verified or earlier.verified
+        record.blocked = record.blocked or _still_blocked(earlier.blocked, detection)
     _write(store, project, record)
+
+
+def _still_blocked(blocked: Diagnosis | None, detection: Detection) -> Diagnosis | None:
+    """An earlier account-wide refusal a partial check did not clear: a listing that answered
+    clears a rejected key; only a call that was billed clears billing or a spend cap."""
+    if blocked is None or detection.billed_calls:
+        return None
+    if blocked.code.exit_code == ExitCode.KEY and detection.models:
+        return None
+    return blocked
 
 
 # The catalogue a record names is kept once for every project that saw it, by its content's

@@ -22,6 +22,8 @@ SENTENCES = {
     ExitCode.ACCOUNT: "The API refuses this account's calls (see above): no model can be proven "
     "callable until that is fixed.",
     ExitCode.KEY: "The API refused the key (see above).",
+    ExitCode.NETWORK: "The check could not settle the verdict (see above): follow that step, "
+    "then rerun `flux-setup check`.",
 }
 NO_MODEL = "No model is configured for Flux yet: run `flux-setup run`."
 FALLBACK_DUE = (
@@ -102,6 +104,25 @@ def overridden(
 def overall(codes: Iterable[ExitCode | int]) -> ExitCode:
     """Many projects, one exit code: the highest (12 > 11 > 10 > an error's code > 0)."""
     return ExitCode(max((int(c) for c in codes), default=0))
+
+
+# One project's errors, in the order a check meets them: the key, the account, the files, the
+# network. Any of them beats a verdict: a model cannot be judged past them.
+_ERRORS_FIRST = (ExitCode.KEY, ExitCode.ACCOUNT, ExitCode.FILES, ExitCode.NETWORK)
+
+
+def combined(codes: Iterable[ExitCode | int]) -> ExitCode:
+    """One project's findings, one exit code, by the rule of a single `check`: an error that
+    stops the check wins (the key before the account: `Detection.failure_exit_code`), else the
+    highest verdict (12 > 11 > 10), else 0. `doctor` sums its lines with it."""
+    found = {int(c) for c in codes}
+    for error in _ERRORS_FIRST:
+        if error in found:
+            return error
+    errors = [c for c in found if c and not _is_verdict(c)]
+    if errors:
+        return ExitCode(max(errors))
+    return ExitCode(max(found, default=0))
 
 
 def failing_on(codes: Iterable[int], chosen: Collection[int]) -> ExitCode:

@@ -7,6 +7,8 @@ from __future__ import annotations
 from wizard.vocab import Status
 
 STOPS = (".", "!", "?", "…")
+# Names keep their capital after a colon.
+NAMES = frozenset({"Flux", "Claude", "Console", "Opus", "Sonnet", "Haiku", "Anthropic", "Renovate"})
 
 
 def plural(count: int, noun: str, many: str | None = None) -> str:
@@ -23,6 +25,21 @@ def ended(text: str) -> str:
 def joined(*parts: str | None) -> str:
     """Sentences one after the other, each ended once, empty parts left out."""
     return " ".join(ended(p) for p in parts if p and p.strip())
+
+
+def clause(text: str) -> str:
+    """A sentence said after a colon: its first word lower-cased when it is an ordinary word
+    ("The API refused" -> "the API refused"), never a name, an acronym or code ("API", "`run`")."""
+    first = text.split(" ", 1)[0]
+    ordinary = first.isalpha() and first[0].isupper() and first[1:].islower()
+    if first == "A" or (len(first) > 1 and ordinary and first not in NAMES):
+        return text[0].lower() + text[1:]
+    return text
+
+
+def after_colon(head: str, text: str) -> str:
+    """ "head: text", the text as a clause (`clause`)."""
+    return f"{head}: {clause(text)}"
 
 
 def status_words(status: Status) -> str:

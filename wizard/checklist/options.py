@@ -13,6 +13,7 @@ from wizard.detection.configured_fallback import replace_step
 from wizard.diagnosis import Diagnosis
 from wizard.verdict import fallback_due
 from wizard.vocab import Code, Lifecycle, Status
+from wizard.words import after_colon
 
 # Refusals of a listed, active model that support (or another workspace's key) can change.
 REFUSED_ACTIVE = {Code.MODEL_NOT_AVAILABLE, Code.PERMISSION_DENIED, Code.MODEL_SUSPENDED}
@@ -132,7 +133,7 @@ def _error_texts(refused: list[Diagnosis]) -> list[str]:
     texts = []
     for code, group in by_code.items():
         others = f" (the same for {len(group) - 1} more)" if len(group) > 1 else ""
-        texts.append(f"Error ({code}){others}: {group[0].message}")
+        texts.append(after_colon(f"Error ({code}){others}", group[0].message))
     return texts
 
 

@@ -126,7 +126,15 @@ def _tell(ctx: Context, report: Report, code: ExitCode, override: Diagnosis | No
         )
     elif step is not None:
         where = f" {step.url}" if step.url else ""
-        ui.warn(f"Next: {step.title}: {step.next_step or ''}{where}".rstrip())
+        also = ""
+        if (
+            verdicts.fallback_due(
+                detection.configured_fallback, detection.configured_fallback_status
+            )
+            and "fallback" not in step.title
+        ):
+            also = " (it replaces the configured fallback too)"
+        ui.warn(f"Next: {step.title}: {step.next_step or ''}{also}{where}".rstrip())
     elif code in verdicts.SENTENCES:
         words = verdicts.sentence(code, detection.configured_status, detection.configured_fallback)
         (ui.ok if code == ExitCode.OK else ui.warn)(words)

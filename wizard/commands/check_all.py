@@ -32,7 +32,7 @@ from wizard.flow.session import Context
 from wizard.jsontypes import JsonObject
 from wizard.render import ProjectRow, shown_path
 from wizard.report import Report
-from wizard.vocab import ExitCode, KeyStored, ModelSource
+from wizard.vocab import ExitCode, KeyStored, ModelSource, Status
 
 # Options that name one project's files: meaningless over many.
 ONE_PROJECT = {
@@ -263,7 +263,7 @@ def _fix(ctx: Context, fixes: list[fixing.Fix], report: Report) -> None:
         if fix.skipped:
             ui.warn(f"{where}: skipped, {fix.skipped}")
         else:
-            ui.ok(f"{where}: now uses {fix.model}")
+            ui.ok(f"{where}: {fix.done}")
     if record.entries:
         report.fields["batch"] = record.name
         ui.say(f"`flux-setup undo --batch {record.name}` restores every project of this batch.")
@@ -359,26 +359,29 @@ def _key_json(g: Group) -> JsonObject:
 
 
 def _verdict(ctx: Context, members: list[Member], code: ExitCode) -> None:
-    counts = Counter(m.code for m in members)
-    parts = [
-        f"{counts[c]} {word if counts[c] > 1 else one}"
-        for c, word, one in (
-            (ExitCode.UNAVAILABLE, "cannot use their model", "cannot use its model"),
-            (ExitCode.DEPRECATED, "use a deprecated model", "uses a deprecated model"),
-            (
-                ExitCode.UPGRADE_AVAILABLE,
-                "can switch to a better model",
-                "can switch to a better model",
-            ),
-            (ExitCode.OK, "are fine", "is fine"),
-        )
-        if counts[c]
+    # an 11 the configured fallback decided (the model itself is fine) is said as the fallback's
+    fallback_only = [
+        m for m in members if m.code == ExitCode.DEPRECATED and m.status != Status.DEPRECATED
     ]
+    aside = {id(m) for m in fallback_only}
+    counts = Counter(m.code for m in members if id(m) not in aside)
+    told = (
+        (counts[ExitCode.UNAVAILABLE], "cannot use their model", "cannot use its model"),
+        (counts[ExitCode.DEPRECATED], "use a deprecated model", "uses a deprecated model"),
+        (len(fallback_only), "have a fallback to replace", "has a fallback to replace"),
+        (
+            counts[ExitCode.UPGRADE_AVAILABLE],
+            "can switch to a better model",
+            "can switch to a better model",
+        ),
+        (counts[ExitCode.OK], "are fine", "is fine"),
+    )
+    parts = [f"{n} {word if n > 1 else one}" for n, word, one in told if n]
     errors = sum(n for c, n in counts.items() if c != ExitCode.OK and not c.is_verdict)
     if errors:
         parts.append(f"{errors} could not be checked")
     summary = f"{_count(len(members), 'project')}: {', '.join(parts)} (exit {int(code)})."
     due = any(m.code.is_verdict for m in members)
     if due and not ctx.options.fix:
-        summary += " `flux-setup check --all --fix` switches them after one preview."
+        summary += " `flux-setup check --all --fix` fixes them after one preview."
     (ctx.ui.ok if code == ExitCode.OK else ctx.ui.warn)(summary)

@@ -22,16 +22,20 @@ from wizard.commands.doctor_lines import (
     Line,
     State,
     Timer,
+    account_line,
     admin_lines,
+    blocked_lines,
     configured_line,
     fallback_line,
     header_limits_line,
     key_line,
     overall,
     recommendation_line,
+    saved_fallback_line,
 )
 from wizard.constants import KEY_VAR
 from wizard.detection import Detection
+from wizard.diagnosis import Diagnosis
 from wizard.errors import ExitCode, WizardError
 from wizard.flow.key import tolerant_discovery
 from wizard.flow.key_store import Storage, storage
@@ -45,6 +49,8 @@ from wizard.keys import ApiKey, KeyDiscovery, check_form
 from wizard.prompts import NoInput
 from wizard.render import UI
 from wizard.report import Report
+from wizard.vocab import Status
+from wizard.words import after_colon
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,8 @@ class Verdict:
 
     lines: list[Line]
     detection: Detection | None
+    # offline: the last online check's refusal of the key or the account, which stands
+    saved_blocker: Diagnosis | None = None
 
 
 def doctor(ctx: Context) -> Report:
@@ -73,7 +81,10 @@ def doctor(ctx: Context) -> Report:
     detection = verdict.detection if verdict else None
     checked = _timed(verdict.lines if verdict else [], timer)
     stored = _kept(kept)
-    lines = [key_line(found, detection), *([stored] if stored else []), *project, *checked]
+    saved = verdict.saved_blocker if verdict else None
+    account = account_line(detection, saved) if verdict else None
+    lines = [key_line(found, detection, saved), *([account] if account else [])]
+    lines += [*([stored] if stored else []), *project, *checked]
     lines += _timed([_last_check(ctx, found), _versions()], timer)
     report = _finish(ctx, lines, detection, prepared)
     report.fields["storage"] = kept.to_json()
@@ -163,11 +174,16 @@ def _verdict(ctx: Context, prepared: Prepared, key: ApiKey) -> Verdict:
     online = judge_project(quiet, prepared, detection)
     remember(quiet, detection)  # the state `check` saves: `check --offline` reads it next
     code, reason = online.code, online.reason
-    lines = [
-        configured_line(detection, code, reason),
-        fallback_line(detection),
-        recommendation_line(detection),
-    ]
+    blocker = detection.blocker()
+    lines = (
+        blocked_lines(blocker, prepared.configured, prepared.fallback)
+        if blocker is not None
+        else [
+            configured_line(detection, code, reason),
+            fallback_line(detection),
+            recommendation_line(detection),
+        ]
+    )
     admin = detection.admin_limits
     if admin is not None:
         lines += admin_lines(admin, detection.configured_model)
@@ -185,41 +201,46 @@ def _offline(ctx: Context, prepared: Prepared, key: ApiKey) -> Verdict:
     except WizardError as err:
         return Verdict([Line("configured", State.FAIL, err.message, err.fix, err.code)], None)
     judged, code, day = result.verdict, result.code, record.checked_at[:10]
+    if record.blocked is not None:
+        lines = blocked_lines(record.blocked, prepared.configured, prepared.fallback)
+        return Verdict(lines, None, result.diagnoses[0])
+    fallback = prepared.fallback
+    due = verdicts.fallback_due(fallback, judged.fallback_status) or any(
+        d.model == fallback for d in result.diagnoses
+    )
+    own_code = (
+        ExitCode.OK
+        if code == ExitCode.DEPRECATED and due and (judged.status != Status.DEPRECATED)
+        else code
+    )
     reason = verdicts.reason(
-        code,
-        result.diagnoses,
+        own_code,
+        [d for d in result.diagnoses if d.model != fallback or fallback == prepared.configured],
         prepared.configured,
         judged.model.id if judged.model else None,
         judged.recommended,
-        prepared.fallback,
-    ) or verdicts.sentence(code, judged.status, prepared.fallback)
+    )
+    if reason is None and own_code == ExitCode.NETWORK and result.diagnoses:
+        reason = result.diagnoses[0].message  # what stopped it: doctor shows nothing above
+    reason = reason or verdicts.sentence(own_code, judged.status, None)
     said = f"{prepared.configured} is {judged.status.words} (by the saved catalogue of {day})"
-    failed = code == ExitCode.UNAVAILABLE or judged.status.unusable
+    failed = own_code in (ExitCode.UNAVAILABLE, ExitCode.NETWORK) or judged.status.unusable
+    first = next((d.next_step for d in result.diagnoses if d.model != fallback), None)
     lines = [
         Line(
             "configured",
             State.FAIL if failed else State.WARN,
-            f"{said}: {reason}",
-            "`flux-setup check` online proves it." if not failed else "`flux-setup run` fixes it.",
-            code,
+            after_colon(said, reason),
+            (first or "`flux-setup run` fixes it.")
+            if failed
+            else "`flux-setup check` online proves it.",
+            own_code,
         )
     ]
-    if prepared.fallback:
-        status = judged.fallback_status
-        due = verdicts.fallback_due(prepared.fallback, status)
-        lines.append(
-            Line(
-                "fallback",
-                State.FAIL if due else State.WARN,
-                f"Fallback {prepared.fallback} (from [model].fallback) is {status.words} (by the saved catalogue of {day}).",
-                "`flux-setup run` sets another fallback."
-                if due
-                else "`flux-setup check` online proves it.",
-                ExitCode.DEPRECATED if due else ExitCode.OK,
-            )
-        )
-    else:
-        lines.append(Line("fallback", State.SKIP, "No fallback configured ([model].fallback)."))
+    cause = next((d for d in result.diagnoses if d.model == fallback), None)
+    lines.append(
+        saved_fallback_line(fallback, judged.fallback_status, cause, due, day, prepared.configured)
+    )
     if judged.recommended:
         lines.append(
             Line(
@@ -279,7 +300,7 @@ def _finish(
         ui.say(f"{line.state.mark} {line.summary}", style=styles.get(line.state))
         if line.fix and line.state in (State.FAIL, State.WARN):
             ui.say(f"  fix: {line.fix}")
-    code = verdicts.overall(line.code for line in lines)
+    code = verdicts.combined(line.code for line in lines)
     counts = {s: sum(line.state == s for line in lines) for s in State}
     ui.say(
         f"{counts[State.PASS]} passed, {counts[State.WARN]} to check, {counts[State.FAIL]} "

@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from wizard import checklist
 from wizard import verdict as verdicts
 from wizard.detection import Detection
+from wizard.detection.configured_fallback import replace_step
+from wizard.diagnosis import Diagnosis
 from wizard.errors import ExitCode
 from wizard.keys import ApiKey, KeyDiscovery, check_form
 from wizard.limits.findings import Limits
-from wizard.vocab import Status, Word
-from wizard.words import ended
+from wizard.vocab import Code, Status, Word
+from wizard.words import after_colon, ended
 
 
 class State(Word):
@@ -30,6 +32,8 @@ class State(Word):
         return {"pass": "✓", "warn": "!", "fail": "✗", "skip": "-"}[self.value]
 
 
+_ADVICE = (ExitCode.OK, ExitCode.UPGRADE_AVAILABLE, ExitCode.DEPRECATED)
+
 # worst first: the overall status is the worst line's
 _ORDER = (State.FAIL, State.WARN, State.PASS, State.SKIP)
 
@@ -42,6 +46,12 @@ class Line:
     fix: str | None = None
     code: ExitCode = ExitCode.OK  # what it weighs in the exit code (0: advice only)
     duration_ms: int = 0
+
+    def __post_init__(self) -> None:
+        # a warning is advice or a change that is due (10, 11), never an error: what stops a
+        # check or breaks a file fails its line, so `ok` and the exit code cannot disagree
+        if self.state != State.FAIL and self.code not in _ADVICE:
+            raise ValueError(f"a {self.state} line cannot weigh exit {int(self.code)}")
 
     @property
     def ok(self) -> bool:
@@ -79,7 +89,9 @@ class Timer:
 # -- the key ---------------------------------------------------------------------------------
 
 
-def key_line(found: KeyDiscovery, detection: Detection | None) -> Line:
+def key_line(
+    found: KeyDiscovery, detection: Detection | None, saved: Diagnosis | None = None
+) -> Line:
     """The key: its form offline, then what the API said of it in this run. One function, so
     a new fact about the key (where it is stored) is one more clause here."""
     key = found.key
@@ -94,14 +106,18 @@ def key_line(found: KeyDiscovery, detection: Detection | None) -> Line:
     conflict = found.describe_conflict()
     if conflict:
         summary += f" {conflict}"
-    return _key_verdict(key, summary, detection)
+    return _key_verdict(key, summary, detection, saved)
 
 
-def _key_verdict(key: ApiKey, summary: str, detection: Detection | None) -> Line:
+def _key_verdict(
+    key: ApiKey, summary: str, detection: Detection | None, saved: Diagnosis | None
+) -> Line:
     refused = next(
         (d for d in (detection.diagnoses if detection else []) if d.code.exit_code == ExitCode.KEY),
         None,
     )
+    if refused is None and saved is not None and saved.code.exit_code == ExitCode.KEY:
+        refused = saved  # offline: the last online check's refusal stands
     if refused is not None:
         return Line(
             "key", State.FAIL, f"{summary} {refused.message}", refused.next_step, ExitCode.KEY
@@ -117,6 +133,40 @@ def _key_verdict(key: ApiKey, summary: str, detection: Detection | None) -> Line
     )
 
 
+def account_line(detection: Detection | None, saved: Diagnosis | None = None) -> Line | None:
+    """Billing and the account: failed by an account-wide refusal (now, or offline the last
+    online check's), proven by a call that was billed; the key's refusal is the key line's."""
+    blocker = detection.blocker() if detection is not None else saved
+    if blocker is not None and blocker.code.exit_code == ExitCode.KEY:
+        return Line("account", State.SKIP, "Billing not checked: the API refused the key.")
+    if blocker is not None:
+        return Line("account", State.FAIL, blocker.message, blocker.next_step, ExitCode.ACCOUNT)
+    if detection is None:
+        return None  # offline, nothing stands against it: no line of guesses
+    if detection.billed_calls:
+        return Line("account", State.PASS, "Billing works: a verification call was billed.")
+    why = "--no-verify made no call" if not detection.verify else "no call was billed in this run"
+    return Line("account", State.WARN, f"Billing not proven ({why}).")
+
+
+def blocked_lines(blocker: Diagnosis, configured: str | None, fallback: str | None) -> list[Line]:
+    """What the key's or the account's refusal leaves unchecked: said once, no fix of their
+    own (the key or account line above has it, and the exit code)."""
+    whose = "the key" if blocker.code.exit_code == ExitCode.KEY else "this account's calls"
+    why = f"the API refused {whose} (above)"
+    lines = [
+        Line("configured", State.WARN, f"{configured} was not checked: {why}.")
+        if configured
+        else Line("configured", State.SKIP, "No configured model to check.")
+    ]
+    if fallback:
+        lines.append(Line("fallback", State.WARN, f"Fallback {fallback} was not checked: {why}."))
+    else:
+        lines.append(Line("fallback", State.SKIP, "No fallback configured ([model].fallback)."))
+    lines.append(Line("recommendation", State.WARN, f"No model is recommended: {why}."))
+    return lines
+
+
 # -- the verdict -----------------------------------------------------------------------------
 
 
@@ -128,15 +178,12 @@ def configured_line(detection: Detection, code: ExitCode, reason: str | None) ->
             "configured", State.FAIL, verdicts.NO_MODEL, "`flux-setup run` chooses one.", code
         )
     said = f"{detection.configured} is {status.words}"
+    if code == ExitCode.NETWORK:
+        return _unsettled(detection, said)
     step = _first_step(detection, code)
-    if code in (ExitCode.KEY, ExitCode.ACCOUNT, ExitCode.UNAVAILABLE) or status.unusable:
-        return Line(
-            "configured",
-            State.FAIL,
-            f"{said}: {reason or verdicts.SENTENCES.get(code, '')}".rstrip(": "),
-            step,
-            code,
-        )
+    if code not in _ADVICE or status.unusable:
+        words = reason or verdicts.sentence(code, status, detection.configured_fallback)
+        return Line("configured", State.FAIL, after_colon(said, words), step, code)
     if not detection.verify:
         return Line(
             "configured",
@@ -151,7 +198,55 @@ def configured_line(detection: Detection, code: ExitCode, reason: str | None) ->
         # (a fallback that is due is the fallback line's failure, not this one's)
         return Line("configured", State.PASS, f"{said}: it answered a call in this run.")
     words = reason or verdicts.sentence(code, status, detection.configured_fallback)
-    return Line("configured", State.WARN, f"{said}: {words}", step, code)
+    return Line("configured", State.WARN, after_colon(said, words), step, code)
+
+
+def saved_fallback_line(
+    fallback: str | None,
+    status: Status,
+    cause: Diagnosis | None,
+    due: bool,
+    day: str,
+    primary: str | None,
+) -> Line:
+    """The configured fallback by the saved catalogue: failed when it is due (with its cause
+    and the one replacement step), else unproven."""
+    if not fallback:
+        return Line("fallback", State.SKIP, "No fallback configured ([model].fallback).")
+    said = f"Fallback {fallback} (from [model].fallback) is {status.words} (by the saved catalogue of {day})"
+    if not due:
+        return Line("fallback", State.WARN, f"{said}.", "`flux-setup check` online proves it.")
+    return Line(
+        "fallback",
+        State.FAIL,
+        after_colon(said, cause.message) if cause else f"{said}.",
+        cause.next_step if cause else replace_step(primary=primary),
+        ExitCode.DEPRECATED,
+    )
+
+
+def _unsettled(detection: Detection, said: str) -> Line:
+    """The check could not finish (exit 5): what stopped it, said here (doctor shows no
+    diagnoses above its lines), and its own next step."""
+    unsettling = [
+        d
+        for d in detection.diagnoses
+        if d.code in (Code.LISTING_FAILED, Code.VERIFICATION_INCOMPLETE)
+        or d.code.exit_code == ExitCode.NETWORK
+    ]
+    cause = next(iter(unsettling), detection.diagnoses[0] if detection.diagnoses else None)
+    if cause is None:
+        words = verdicts.SENTENCES[ExitCode.NETWORK]
+        return Line(
+            "configured", State.FAIL, after_colon(f"{said}, but", words), None, ExitCode.NETWORK
+        )
+    return Line(
+        "configured",
+        State.FAIL,
+        after_colon(f"{said}, but the check could not finish", cause.message),
+        cause.next_step,
+        ExitCode.NETWORK,
+    )
 
 
 def recommendation_line(detection: Detection) -> Line:
@@ -182,7 +277,7 @@ def fallback_line(detection: Detection) -> Line:
         cause = next(
             (d for d in detection.diagnoses if d.model == detection.resolve(fallback)), None
         )
-        fix = cause.next_step if cause else "`flux-setup run` sets another fallback."
+        fix = cause.next_step if cause else replace_step(detection)
         return Line("fallback", State.FAIL, f"{said}.", fix, ExitCode.DEPRECATED)
     if status == Status.CALLABLE:
         return Line("fallback", State.PASS, f"{said}: it answered a call in this run.")

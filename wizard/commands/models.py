@@ -14,7 +14,7 @@ from wizard.detection.steps import settling_cap
 from wizard.errors import ExitCode, UsageError, WizardError
 from wizard.flow.key import obtain_key
 from wizard.flow.online import detect_project
-from wizard.flow.prepare import preferred_lines, prepare
+from wizard.flow.prepare import Prepared, preferred_lines, prepare
 from wizard.flow.session import Context
 from wizard.report import Report
 from wizard.vocab import Lifecycle
@@ -39,10 +39,14 @@ def models(ctx: Context) -> Report:
         prefer,
         extra=named,  # IDs given are verified with the listing, in round one
         verify=o.verify_models is not None,
-        choose=_chooser(o.verify_models or "all", named, o.line),
+        choose=_chooser(o.verify_models or "all", named, o.line, prefer, prepared),
         concurrency=CONCURRENCY,
         admin=False,
     )
+    if not detection.verify:
+        # a catalogue view recommends only what a call proved: without one, the best listed
+        # model may be refused to this key (gated, restricted), so none is named
+        detection.recommended = detection.fallback = None
     shown = _shown(detection, o.line, o.include_retired)
     if not detection.listed:
         # nothing listed is an error with its cause, never an empty table
@@ -93,18 +97,27 @@ def _named(verify: str | None) -> list[str]:
 
 
 def _chooser(
-    verify: str, named: Sequence[str], shown_line: str | None
+    verify: str,
+    named: Sequence[str],
+    shown_line: str | None,
+    prefer: Sequence[str],
+    prepared: Prepared,
 ) -> Callable[[Catalog], Sequence[str]]:
     """What `--verify` proves, picked from the listing: the IDs named, one line's models, or
     every active and deprecated model (a retired one answers no one); with `--line`, only the
-    models shown (nothing is billed for a row that is not printed)."""
+    models shown (nothing is billed for a row that is not printed). In the order that settles
+    most within the cap: the project's model and fallback, then the ranking of the preferred
+    lines from the top (what decides the recommendation), then the rest as listed."""
 
     def choose(catalog: Catalog) -> Sequence[str]:
         if named:
             return list(named)
         line = verify if verify != "all" else shown_line
         live = [m for m in catalog.models if m.lifecycle != Lifecycle.RETIRED]
-        return [m.id for m in live if line is None or m.line == line]
+        mine = [catalog.get(i) for i in (prepared.configured, prepared.fallback) if i]
+        order = [m for m in mine if m is not None] + catalog.ranked(prefer) + live
+        wanted = {m.id for m in live if line is None or m.line == line}
+        return [m for m in dict.fromkeys(m.id for m in order) if m in wanted]
 
     return choose
 

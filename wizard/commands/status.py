@@ -24,6 +24,7 @@ from wizard.jsontypes import JsonObject
 from wizard.keys import KeyDiscovery, check_form
 from wizard.report import Report
 from wizard.vocab import Code, ModelSource, Status
+from wizard.words import after_colon
 
 
 def _age(iso: str | None, now: datetime) -> str:
@@ -113,12 +114,15 @@ def _verdict(
     ui, model = ctx.ui, prepared.configured
     if not key_ok:
         ui.warn(f"Flux has no usable API key (exit {int(code)}): `flux-setup run` sets one up.")
+    elif saved is not None and saved.record.blocked is not None:
+        day = saved.record.checked_at[:10] or "an unknown date"
+        ui.warn(f"By the check of {day}, {memory.blocked_words(saved.record.blocked)}: see above.")
     elif not model:
         ui.warn(f"{verdicts.NO_MODEL} (exit {int(code)})")
     elif saved is not None:
         day = saved.record.checked_at[:10] or "an unknown date"
         words = verdicts.sentence(code, saved.verdict.status, prepared.fallback)
-        (ui.ok if code == ExitCode.OK else ui.warn)(f"By the check of {day}: {words}")
+        (ui.ok if code == ExitCode.OK else ui.warn)(after_colon(f"By the check of {day}", words))
     elif code != ExitCode.OK:
         ui.warn(f"Flux does not run the model the files name (exit {int(code)}): see above.")
     else:
@@ -169,7 +173,9 @@ def _show(
     ui.heading("Last check")
     if last:
         what = (
-            f"{last.configured} was {last.status.words}"
+            memory.blocked_words(last.blocked)
+            if last.blocked
+            else f"{last.configured} was {last.status.words}"
             if last.configured
             else "no model was configured"
         )
@@ -231,6 +237,8 @@ def _status_code(
     that disagree are said, but Flux runs the .env model: that alone is no failure."""
     if not key_ok:
         return ExitCode.KEY
+    if saved is not None and saved.record.blocked is not None:
+        return saved.code  # the key or the account refused: before any model, as online
     if not model:
         return ExitCode.UNAVAILABLE
     if saved is not None:

@@ -32,6 +32,8 @@ def status_of(model: Model | None, *, listed: bool, answered: bool) -> Status:
     unknown when a listing that answered does not; unverified when nothing was listed (or it
     answered a call: then it is callable, listed or not)."""
     if model is not None:
+        if model.status == Status.UNVERIFIED and model.lifecycle == Lifecycle.DEPRECATED:
+            return Status.DEPRECATED  # going whether or not a call proved it: a change is due
         return model.status
     if answered:
         return Status.CALLABLE
@@ -69,7 +71,7 @@ def judge_fallback(result: Detection, catalog: Catalog) -> None:
         and Code.MODEL_DEPRECATED not in said
     ):
         result.diagnoses.append(
-            deprecated_but_callable(model, _day(result), proven=status == Status.DEPRECATED)
+            deprecated_but_callable(model, _day(result), proven=model.callable is True)
         )
     for d in result.diagnoses:
         if d.model in (wanted, resolved) and d.code in FALLBACK_CODES:
@@ -89,16 +91,19 @@ def as_fallback(diagnosis: Diagnosis, primary: str | None, step: str) -> None:
     diagnosis.next_step = step
 
 
-def replace_step(result: Detection | None = None) -> str:
-    """What sets a fallback that can stay: `run` (the rule's choice, or `--fallback`)."""
-    primary = result.configured_model if result is not None else None
-    rule = result.fallback_for(primary) if result is not None and primary else None
-    if rule is not None:
-        return (
-            f"`flux-setup run` sets {rule} instead (the best callable model below "
-            f"{primary}); `--fallback ID|none` chooses another."
-        )
-    return "`flux-setup run` sets another fallback; `--fallback ID|none` chooses it."
+def replace_step(result: Detection | None = None, primary: str | None = None) -> str:
+    """What sets a fallback that can stay, in one wording for every view: `run` (the rule's
+    choice, named when this check proved it) or `run --fallback` (the flag is run's).
+    Offline there is no result: `primary` names the configured model."""
+    primary = result.configured_model if result is not None else primary
+    proven = result is not None and result.verify and primary  # never an unproven "callable"
+    rule = result.fallback_for(primary) if result is not None and proven else None
+    below = f"the best callable model below {primary or 'the configured model'}"
+    choice = f"{rule}, {below}" if rule is not None else below
+    return (
+        f"`flux-setup run` replaces it with {choice} (`flux-setup run --fallback ID` sets "
+        "another, `--fallback none` none)."
+    )
 
 
 def _day(result: Detection) -> date:

@@ -189,12 +189,21 @@ class Detection:
             return True
         return not self.settled
 
+    def blocker(self) -> Diagnosis | None:
+        """The account-wide refusal that stopped detection (the key first, then the account),
+        if one did: every view says it, and the saved record keeps it for the offline ones."""
+        wide = [d for d in self.diagnoses if d.account_wide]
+        for wanted in (ExitCode.KEY, ExitCode.ACCOUNT):
+            found = next((d for d in wide if d.code.exit_code == wanted), None)
+            if found is not None:
+                return found
+        return None
+
     def failure_exit_code(self) -> ExitCode | None:
         """The exit code of an account-wide failure that stopped detection, if one did."""
-        codes = [d.code.exit_code for d in self.diagnoses if d.account_wide]
-        for wanted in (ExitCode.KEY, ExitCode.ACCOUNT):
-            if wanted in codes:
-                return wanted
+        blocker = self.blocker()
+        if blocker is not None:
+            return blocker.code.exit_code
         network = [d.code.exit_code for d in self.diagnoses]
         if not self.models and ExitCode.NETWORK in network:
             return ExitCode.NETWORK

@@ -310,7 +310,8 @@ def settling_cap(result: Detection) -> int:
 
 
 def _incomplete(result: Detection, run: Ledger) -> Diagnosis:
-    names = ", ".join(result.unverified[:6]) + (" ..." if len(result.unverified) > 6 else "")
+    left = result.unverified
+    names = ", ".join(left[:6]) + (f" and {len(left) - 6} more" if len(left) > 6 else "")
     more = settling_cap(result)
     if run.verify_requests >= MAX_VERIFY_REQUESTS:
         why = f"after {MAX_VERIFY_REQUESTS} verification requests"
@@ -324,10 +325,18 @@ def _incomplete(result: Detection, run: Ledger) -> Diagnosis:
             f"Rerun with --max-verify {more} to verify them too (each call costs well under "
             "$0.001; refusals are not billed).",
         )
+    ranked = Catalog(result.models).ranked(result.prefer)
+    first = next((i for i, m in enumerate(ranked) if m.callable), len(ranked))
+    above = {m.id for m in ranked[:first]}  # (`models --verify` may leave others unverified)
+    said = (
+        "rank above every model proven so far and were not verified"
+        if all(m in above for m in left)
+        else f"{'was' if len(left) == 1 else 'were'} not verified, and the best of your "
+        "preferred lines may be among them"
+    )
     return Diagnosis(
         Code.VERIFICATION_INCOMPLETE,
-        f"Not settled {why}: {names} rank above every model proven so far and were not "
-        "verified, so no model is recommended.",
+        f"Not settled {why}: {names} {said}, so no model is recommended.",
         f"Rerun with --max-verify {more} to settle it (each call costs well under $0.001; "
         "refusals are not billed).",
     )

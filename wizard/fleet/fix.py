@@ -28,6 +28,16 @@ class Fix:
     notes: plan_notes.Notes = field(default_factory=plan_notes.Notes)
     changeset: str | None = None
     skipped: str | None = None  # why it was not applied
+    fallback: str | None = None  # the fallback written beside it
+
+    @property
+    def done(self) -> str:
+        """What the project runs now, said as what changed (a kept model is not "now")."""
+        kept = self.model == self.member.configured
+        fallback = f"fallback {self.fallback}" if self.fallback else "no fallback"
+        if kept:
+            return f"keeps {self.model}, {fallback} now"
+        return f"now uses {self.model}" + (f", {fallback}" if self.fallback else "")
 
 
 def plan(members: list[Member]) -> list[Fix]:
@@ -48,7 +58,7 @@ def plan(members: list[Member]) -> list[Fix]:
         proposal = project.plan_setup(member.prepared.files, model=recommended, fallback=fallback)
         if not proposal.plan.empty:
             notes = plan_notes.for_switch(view, recommended, fallback, proposal, None)
-            fixes.append(Fix(member, recommended, proposal.plan, notes))
+            fixes.append(Fix(member, recommended, proposal.plan, notes, fallback=fallback))
     return fixes
 
 

@@ -46,5 +46,13 @@ def write_checklist(ctx: Context, detection: Detection) -> Path:
 
 
 def remember(ctx: Context, detection: Detection) -> None:
-    if detection.models:  # a failed listing teaches nothing worth keeping
+    """What `check --offline`, `status` and `doctor --offline` judge by next. A failed listing
+    teaches nothing worth keeping, but a refusal of the whole key or account does (they say
+    it, with its exit code); a check that made no call (--no-verify) adds to the proofs of the
+    last one rather than replacing them with "not verified"."""
+    if not detection.models and detection.blocker() is None:
+        return
+    if detection.verify:
         memory.save(ctx.store, ctx.options.project, detection)
+    else:
+        memory.save_proofs(ctx.store, ctx.options.project, detection)

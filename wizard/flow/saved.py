@@ -6,40 +6,21 @@ outranked then), by the same rules as an online check (`Model.status`, `verdict.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 from wizard import memory
 from wizard import verdict as verdicts
-from wizard.catalog import Model
 from wizard.constants import DEFAULT_WARN_DAYS, STALE_DAYS
-from wizard.detection.configured_fallback import as_fallback, replace_step, status_of
 from wizard.diagnosis import Diagnosis
 from wizard.errors import ExitCode, WizardError
 from wizard.export import snapshot as snapshot_file
 from wizard.flow.prepare import Prepared, env_override
+from wizard.flow.saved_verdict import Judgement, verdict_of
 from wizard.flow.session import Context
 from wizard.jsontypes import JsonObject
 from wizard.keys import ApiKey
-from wizard.vocab import Code, Lifecycle, Status
-
-
-@dataclass
-class Judgement:
-    code: ExitCode
-    status: Status
-    model: Model | None
-    recommended: str | None
-    diagnoses: list[Diagnosis]
-    # the configured fallback's status by the saved catalogue (unset: none is configured)
-    fallback_status: Status = Status.UNSET
-
-
-def _day(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat(text[:10]) if text else None
-    except ValueError:
-        return None
+from wizard.vocab import Code
 
 
 def missing_catalog(fingerprint: str | None) -> WizardError:
@@ -51,136 +32,6 @@ def missing_catalog(fingerprint: str | None) -> WizardError:
         code=ExitCode.NETWORK,
         diagnosis=Code.CATALOG_MISSING,
     )
-
-
-def verdict_of(
-    record: memory.Record,
-    configured: str | None,
-    prefer: tuple[str, ...],
-    today: date,
-    warn: int,
-    fallback: str | None = None,
-) -> Judgement:
-    """The verdict the saved catalogue supports, by the same exit codes as an online check;
-    a configured fallback that needs a change makes 0 or 10 an 11, as online."""
-    judged = _primary(record, configured, prefer, today, warn)
-    if not fallback:
-        return judged
-    model = record.catalog.get(record.aliases.get(fallback, fallback))
-    judged.fallback_status = status_of(model, listed=True, answered=False)
-    if model is not None and model.id == (judged.model.id if judged.model else None):
-        return judged
-    cause = _fallback_cause(record, fallback, model, today, warn)
-    if cause is not None:
-        as_fallback(cause, configured, replace_step())
-        judged.diagnoses.append(cause)
-    if judged.code in (ExitCode.OK, ExitCode.UPGRADE_AVAILABLE) and verdicts.fallback_due(
-        fallback, judged.fallback_status
-    ):
-        judged.code = ExitCode.DEPRECATED
-    return judged
-
-
-def _fallback_cause(
-    record: memory.Record, fallback: str, model: Model | None, today: date, warn: int
-) -> Diagnosis | None:
-    """Why the configured fallback must go, by the saved catalogue (`_stop`'s reading)."""
-    if model is None:
-        return Diagnosis(
-            Code.MODEL_UNKNOWN,
-            f"{fallback} is not in the catalogue saved on {record.checked_at[:10]}.",
-            "",
-            model=fallback,
-        )
-    stop = _stop(model, record, today, warn, "`flux-setup run`")
-    return stop[2] if stop is not None else None
-
-
-def _primary(
-    record: memory.Record, configured: str | None, prefer: tuple[str, ...], today: date, warn: int
-) -> Judgement:
-    """The configured model's verdict by the saved catalogue."""
-    catalog = record.catalog
-    recommended_model = catalog.recommend(prefer)
-    recommended = recommended_model.id if recommended_model else None
-    if not configured:
-        return Judgement(ExitCode.UNAVAILABLE, Status.UNSET, None, recommended, [])
-    model = catalog.get(record.aliases.get(configured, configured))
-    if model is None:
-        cause = Diagnosis(
-            Code.MODEL_UNKNOWN,
-            f"{configured} is not in the catalogue saved on {record.checked_at[:10]}.",
-            "Run `flux-setup check` online: it may be newer than the saved catalogue.",
-            model=configured,
-        )
-        return Judgement(ExitCode.UNAVAILABLE, Status.UNKNOWN_MODEL, None, recommended, [cause])
-    switch = f"`flux-setup run` switches to {recommended}" if recommended else "`flux-setup run`"
-    stop = _stop(model, record, today, warn, switch)
-    if stop is not None:
-        return Judgement(stop[0], stop[1], model, recommended, [stop[2]])
-    status = model.status
-    ranked = [m.id for m in catalog.ranked(prefer)]
-    better = (
-        recommended is not None
-        and recommended != model.id
-        and (model.id not in ranked or ranked.index(recommended) < ranked.index(model.id))
-    )
-    code = ExitCode.UPGRADE_AVAILABLE if better else ExitCode.OK
-    if record.verified and (status == Status.UNVERIFIED or not catalog.settled(prefer)):
-        # as online (`Detection.uncertain`): what the last check could not verify may hide a
-        # refusal or a better model, so neither "all good" nor "switch" is said
-        unknown = Diagnosis(
-            Code.VERIFICATION_INCOMPLETE,
-            f"The online check of {record.checked_at[:10]} could not verify "
-            + (f"{model.id}" if status == Status.UNVERIFIED else "every model ranked above")
-            + " (a transient failure, or the cap), so the saved catalogue cannot settle it.",
-            "Run `flux-setup check` online when the API answers.",
-        )
-        return Judgement(ExitCode.NETWORK, status, model, recommended, [unknown])
-    return Judgement(code, status, model, recommended, [])
-
-
-def _stop(
-    model: Model, record: memory.Record, today: date, warn: int, switch: str
-) -> tuple[ExitCode, Status, Diagnosis] | None:
-    """Why the configured model must go (retired, refused, retiring, deprecated), or None.
-    The saved `lifecycle` decides, as online (`Model.status`): a retirement date that has
-    passed on a model the catalogue calls deprecated is overdue, said as such, not retired."""
-    retires = _day(model.retires_at)
-    days = (retires - today).days if retires is not None else None
-    status = model.status
-    when = model.retirement(today)
-    if status == Status.RETIRED:
-        on = f" on {retires}" if retires else ""
-        message = f"{model.id} was retired{on}: no one can call it any more."
-        found = (ExitCode.UNAVAILABLE, Code.MODEL_RETIRED, message, f"{switch}.")
-    elif status == Status.NOT_CALLABLE:
-        message = f"{model.id} was refused to this key at the last online check ({record.checked_at[:10]})."
-        step = f"{switch}, or run `flux-setup check` online if the account changed."
-        found = (ExitCode.UNAVAILABLE, _refusal(model.reason), message, step)
-    elif days is not None and days < 0:
-        message = f"{model.id} is deprecated and {when}; the saved catalogue cannot tell whether it has retired since."
-        step = f"Run `flux-setup check` online, and move now: {switch}."
-        found = (ExitCode.DEPRECATED, Code.MODEL_RETIRING, message, step)
-    elif days is not None and days <= warn:
-        message = f"{model.id} retires in {days} day{'s' if days != 1 else ''} ({retires})."
-        step = f"Move before then: {switch}."
-        found = (ExitCode.DEPRECATED, Code.MODEL_RETIRING, message, step)
-    elif model.lifecycle == Lifecycle.DEPRECATED:
-        message = f"{model.id} is deprecated" + (f", {when}." if when else ".")
-        step = f"Move to a current model before it retires: {switch}."
-        found = (ExitCode.DEPRECATED, Code.MODEL_DEPRECATED, message, step)
-    else:
-        return None
-    code, cause, message, step = found
-    # a model due to go is deprecated in words, whatever the last check could prove of it
-    shown = Status.DEPRECATED if code == ExitCode.DEPRECATED else status
-    return code, shown, Diagnosis(cause, message, step, model=model.id)
-
-
-def _refusal(reason: Code | None) -> Code:
-    """The code the last check refused the model with (checked when read back)."""
-    return reason or Code.MODEL_NOT_AVAILABLE
 
 
 @dataclass

@@ -1,0 +1,169 @@
+"""One verdict behind every view: what the online check found (a refusal of the key or the
+account, a listing that was refused, a fallback that must go) is what `check`, `check
+--offline`, `status`, `doctor` and `doctor --offline` say and exit with, and a check that made
+no call never replaces what an earlier one proved. Each case is one a new user met: the views
+disagreed on it (exit 4 online, 5 offline; "never checked" after a rejected key; a
+recommendation offline that the online check refused to make)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import KEY, flux, json_of
+from wizard.simulator import serve
+from wizard.vocab import ExitCode
+
+OFFLINE_VIEWS = (("check", "--offline"), ("status",), ("doctor", "--offline"))
+
+
+def _project(folder: Path, model: str, fallback: str | None = None) -> Path:
+    folder.mkdir(exist_ok=True)
+    text = f'config_version = 2\n[model]\nid = "{model}"\n'
+    if fallback:
+        text += f'fallback = "{fallback}"\n'
+    (folder / "flux.toml").write_text(text)
+    return folder
+
+
+def _views(project: Path, scenario: str) -> dict[str, tuple[int, dict, str]]:
+    """Every view of one project: the online ones against the scenario, then the offline ones
+    from what they saved."""
+    seen = {}
+    with serve(scenario) as running:
+        env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": running.base_url}
+        for command in (("check",), ("doctor",)):
+            result = flux(*command, "--json", "--project", str(project), env=env)
+            seen[" ".join(command)] = (result.returncode, json_of(result), result.stderr)
+    for command in OFFLINE_VIEWS:
+        env = {"ANTHROPIC_API_KEY": KEY}
+        result = flux(*command, "--json", "--project", str(project), env=env)
+        seen[" ".join(command)] = (result.returncode, json_of(result), result.stderr)
+    return seen
+
+
+@pytest.mark.parametrize(
+    ("scenario", "code", "words"),
+    [
+        ("zero-balance", ExitCode.ACCOUNT, "credit balance is too low"),
+        ("key-expired", ExitCode.KEY, "rejected the key"),
+        ("org-on-hold", ExitCode.ACCOUNT, ""),
+    ],
+)
+def test_a_refused_key_or_account_is_the_verdict_of_every_view_online_and_offline(
+    tmp_path, scenario, code, words
+):
+    project = _project(tmp_path / "p", "claude-opus-5-5", "claude-sonnet-5-5")
+    seen = _views(project, scenario)
+    assert {view: got[0] for view, got in seen.items()} == dict.fromkeys(seen, int(code))
+    for view, (_, payload, stderr) in seen.items():
+        assert words.lower() in (stderr + str(payload.get("diagnosis"))).lower(), view
+        # never the fix of another cause: a refusal of the key is not settled by a rerun
+        assert "rerun later" not in stderr.lower(), view
+        assert not re.search(r": exit \d+\b", stderr), view  # a code is no explanation
+    for view in ("doctor", "doctor --offline"):
+        _, payload, stderr = seen[view]
+        assert payload["status"] == "fail"
+        failing = [c for c in payload["checks"] if c["status"] == "fail"]
+        # one line fails, the key's or the account's, with its own fix; the model lines only
+        # say they were not checked (no second fix that cannot work)
+        assert [c["id"] for c in failing] == ["key" if code == ExitCode.KEY else "account"]
+        assert failing[0]["fix"]
+        configured = next(c for c in payload["checks"] if c["id"] == "configured")
+        assert configured["status"] == "warn" and not configured["fix"]
+        assert "`flux-setup check` proves it" not in stderr
+    status_text = seen["status"][2]
+    assert "never" not in status_text.split("Last check")[-1].split("\n")[1]
+
+
+def test_a_refused_listing_leaves_no_recommendation_offline_either(tmp_path):
+    project = _project(tmp_path / "p", "claude-opus-5-5")
+    seen = _views(project, "listing-forbidden")
+    assert {view: got[0] for view, got in seen.items()} == dict.fromkeys(seen, 5)
+    assert seen["check"][1]["recommended"] is None
+    assert seen["check --offline"][1]["recommended"] is None
+    assert "recommended by that check: none" in seen["check --offline"][2]
+    for view in ("doctor", "doctor --offline"):
+        payload = seen[view][1]
+        # exit 5 is a check that could not finish: its line fails, so `status` says so too
+        assert payload["status"] == "fail", view
+        configured = next(c for c in payload["checks"] if c["id"] == "configured")
+        assert configured["status"] == "fail" and configured["fix"], view
+        assert "see above" not in configured["summary"], view  # doctor shows nothing above
+        assert "Nothing to do" not in (configured["fix"] or ""), view
+
+
+def test_a_check_without_calls_never_replaces_what_an_earlier_one_proved(tmp_path):
+    project = _project(tmp_path / "p", "claude-opus-4-8", "claude-sonnet-4-5-20250929")
+    with serve("gated-flagship") as running:
+        env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": running.base_url}
+        checked = flux("check", "--json", "--project", str(project), env=env)
+        before = json_of(
+            flux(
+                "check",
+                "--offline",
+                "--json",
+                "--project",
+                str(project),
+                env={"ANTHROPIC_API_KEY": KEY},
+            )
+        )
+        unverified = flux("doctor", "--no-verify", "--json", "--project", str(project), env=env)
+    after = flux(
+        "check", "--offline", "--json", "--project", str(project), env={"ANTHROPIC_API_KEY": KEY}
+    )
+    assert checked.returncode == before["exit_code"] == after.returncode == 11
+    assert json_of(after)["recommended"] == before["recommended"] == "claude-opus-5"
+    # --no-verify proved nothing: doctor passes no model line and recommends nothing as proven
+    checks = {c["id"]: c for c in json_of(unverified)["checks"]}
+    assert checks["configured"]["status"] == "warn"
+    assert checks["recommendation"]["status"] == "warn"
+
+
+def test_a_fallback_that_must_go_reads_the_same_in_every_view_and_the_scan_says_it_is_the_fallback(
+    tmp_path,
+):
+    root = tmp_path / "root"
+    root.mkdir()
+    for name in ("a", "b"):
+        _project(root / name, "claude-opus-5-5", "claude-sonnet-4-5-20250929")
+    with serve("today") as running:
+        env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": running.base_url}
+        scan = flux("check", "--all", str(root), env=env)
+        one = flux("check", "--project", str(root / "a"), env=env)
+        doctor = flux("doctor", "--json", "--project", str(root / "a"), env=env)
+        offline = flux(
+            "check", "--offline", "--project", str(root / "b"), env={"ANTHROPIC_API_KEY": KEY}
+        )
+        fixed = flux("check", "--all", str(root), "--fix", "--yes", env=env)
+    assert scan.returncode == one.returncode == doctor.returncode == offline.returncode == 11
+    assert "2 have a fallback to replace" in ((scan.stdout or "") + scan.stderr)
+    assert "deprecated model" not in ((scan.stdout or "") + scan.stderr)
+    steps = set()
+    for text in (
+        ((scan.stdout or "") + scan.stderr),
+        ((one.stdout or "") + one.stderr),
+        ((offline.stdout or "") + offline.stderr),
+    ):
+        steps |= set(re.findall(r"`flux-setup run[^`]*` replaces it with [^(]*", text))
+    fallback = next(c for c in json_of(doctor)["checks"] if c["id"] == "fallback")
+    assert fallback["status"] == "fail" and "replaces it with" in fallback["fix"]
+    # one wording for the one step (the project named in a scan); never run's flag alone
+    assert {re.sub(r" --project [^`\s]+", "", s) for s in steps} == {
+        "`flux-setup run` replaces it with the best callable model below claude-opus-5-5 "
+    } or all("claude-sonnet-5-5" in s for s in steps), steps
+    for text in (
+        ((scan.stdout or "") + scan.stderr),
+        ((one.stdout or "") + one.stderr),
+        ((offline.stdout or "") + offline.stderr),
+        ((fixed.stdout or "") + fixed.stderr),
+    ):
+        assert "`--fallback ID|none` chooses" not in text
+    assert fixed.returncode == 0
+    # the model stays: never "now uses" the model it already used
+    assert "now uses claude-opus-5-5" not in ((fixed.stdout or "") + fixed.stderr)
+    assert "keeps claude-opus-5-5, fallback claude-sonnet-5-5 now" in (
+        (fixed.stdout or "") + fixed.stderr
+    )
