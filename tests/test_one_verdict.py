@@ -167,3 +167,54 @@ def test_a_fallback_that_must_go_reads_the_same_in_every_view_and_the_scan_says_
     assert "keeps claude-opus-5-5, fallback claude-sonnet-5-5 now" in (
         (fixed.stdout or "") + fixed.stderr
     )
+
+
+@pytest.mark.parametrize(
+    ("scenario", "configured", "billed"),
+    [
+        # the configured model (in round one) and the recommendation, nothing below it
+        ("gated-flagship", "claude-opus-4-8", 2),
+        # the configured model and the configured fallback (both answer there): it is proven
+        ("seed-2025", "claude-opus-4-1-20250805", 2),
+    ],
+)
+def test_check_bills_nothing_below_the_recommendation_after_a_refusal(
+    tmp_path, scenario, configured, billed
+):
+    project = _project(tmp_path / "p", configured, "claude-sonnet-4-5-20250929")
+    with serve(scenario) as running:
+        env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": running.base_url}
+        payload = json_of(flux("check", "--json", "--project", str(project), env=env))
+        assert running.counters.billed_calls == billed
+    proven = [m["id"] for m in payload["models"] if m["callable"]]
+    assert payload["recommended"] in proven or payload["recommended"] is None
+    assert len(proven) == billed
+
+
+def test_a_state_home_two_keys_share_tells_each_key_its_own_last_check(tmp_path):
+    project = _project(tmp_path / "p", "claude-opus-5-5")
+    other = "sk-ant-api03-" + "OtherKeyR5x" * 8 + "MnOp"
+    orgs = {}
+    for key, scenario in ((KEY, "today"), (other, "veteran")):
+        with serve(scenario) as running:
+            env = {"ANTHROPIC_API_KEY": key, "ANTHROPIC_BASE_URL": running.base_url}
+            payload = json_of(flux("check", "--json", "--project", str(project), env=env))
+            orgs[key] = payload["key"]["organization_id"]
+    assert orgs[KEY] != orgs[other]
+    status = json_of(
+        flux("status", "--json", "--project", str(project), env={"ANTHROPIC_API_KEY": KEY})
+    )
+    # the organisation and the last check of the key in use, not of the key checked last
+    assert status["key"]["organization_id"] == orgs[KEY]
+
+
+def test_a_retirement_that_has_passed_is_overdue_in_the_online_and_the_offline_words(tmp_path):
+    project = _project(tmp_path / "p", "claude-opus-5-5", "claude-sonnet-4-5-20250929")
+    with serve("today") as running:
+        env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": running.base_url}
+        online = flux("check", "--project", str(project), env=env)
+    offline = flux("check", "--offline", "--project", str(project), env={"ANTHROPIC_API_KEY": KEY})
+    assert "retirement, due 2026-11-30, is overdue" in online.stdout + online.stderr
+    for result in (online, offline):
+        text = result.stdout + result.stderr
+        assert "retirement date 2026-11-30" not in text and "retires 2026-11-30" not in text

@@ -69,10 +69,12 @@ def status(ctx: Context) -> Report:
     found, trouble = tolerant_discovery(ctx, prepared.files)
     kept = storage(found, prepared.files, trouble)
     diagnoses = _findings(ctx, prepared)
-    last = memory.load(ctx.store, ctx.options.project)
     key_ok = found.key is not None and check_form(found.key.reveal()) is None
     # judged whenever a catalogue is saved: a fallback is judged even without a model
     saved = _saved_verdict(ctx, prepared, found) if key_ok else None
+    # the last check of the key in use (its organisation, its findings): in a state home two
+    # keys share, another key's last check is not this one's
+    last = saved.record if saved is not None else _last_of(ctx, found)
     _show(ctx, prepared, found, last, kept, saved)
     if saved is not None:  # the verdict `check --offline` gives, by the same rules
         diagnoses = [d for d in diagnoses if d.code != Code.ENV_OVERRIDE] + saved.diagnoses
@@ -91,6 +93,12 @@ def status(ctx: Context) -> Report:
             "checked_at": saved.record.checked_at,
         }
     return Report(ctx.options.command, code, diagnoses=diagnoses, fields=fields)
+
+
+def _last_of(ctx: Context, found: KeyDiscovery) -> memory.Record | None:
+    if found.key is not None:
+        return memory.load_for_key(ctx.store, ctx.options.project, found.key.fingerprint)
+    return memory.load(ctx.store, ctx.options.project)
 
 
 def _saved_verdict(ctx: Context, prepared: Prepared, found: KeyDiscovery) -> Offline | None:

@@ -63,7 +63,7 @@ def judge_fallback(result: Detection, catalog: Catalog) -> None:
         ]
     said = {d.code for d in result.diagnoses if d.model in (wanted, resolved)}
     if status in (Status.UNKNOWN_MODEL, Status.RETIRED) and not said & FALLBACK_CODES:
-        result.diagnoses.append(model_refusal(resolved, catalog, None))
+        result.diagnoses.append(model_refusal(resolved, catalog, None, result.day))
     elif (
         model is not None
         and model.lifecycle == Lifecycle.DEPRECATED

@@ -30,7 +30,7 @@ def fold(run: Ledger) -> None:
             continue
         assert v.failure is not None
         diagnosis = from_failure(
-            v.failure, model_id=model_id, catalog=catalog, base_url=result.base_url
+            v.failure, model_id=model_id, catalog=catalog, base_url=result.base_url, day=result.day
         )
         if v.failure.transient:
             # A transient error proves nothing: the model stays "unknown", never "refused".

@@ -356,7 +356,7 @@ def _configured_status(result: Detection, catalog: Catalog) -> None:
         else:
             result.configured_status = Status.UNKNOWN_MODEL
             if not any(d.model == configured for d in result.diagnoses):
-                result.diagnoses.insert(0, model_refusal(configured, catalog, None))
+                result.diagnoses.insert(0, model_refusal(configured, catalog, None, result.day))
         return
     result.configured_status = status = model.status  # the one lifecycle reading
     retired_said = any(
@@ -364,7 +364,7 @@ def _configured_status(result: Detection, catalog: Catalog) -> None:
     )
     if status == Status.RETIRED and not retired_said:
         # retired is the true cause, whatever else refused it (a workspace's 403 comes first)
-        result.diagnoses.insert(0, model_refusal(model.id, catalog, None))
+        result.diagnoses.insert(0, model_refusal(model.id, catalog, None, result.day))
     elif model.lifecycle == Lifecycle.DEPRECATED and status != Status.NOT_CALLABLE:
         proven = status == Status.DEPRECATED
         result.diagnoses.insert(0, deprecated_but_callable(model, _day(result), proven=proven))

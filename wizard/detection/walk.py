@@ -68,7 +68,12 @@ def _round(
 ) -> list[Model]:
     """One round's calls down the chain: `room` of them, the last one spent on the likely
     fallback while nothing has been refused (a rejected request is not retried that way)."""
-    if not speculate or any(d.code == Code.REQUEST_REJECTED for d in run.result.diagnoses):
+    rejected = any(d.code == Code.REQUEST_REJECTED for d in run.result.diagnoses)
+    if not run.prove_fallback and (not speculate or rejected):
+        # `check`: nothing below the top is billed while the top may still answer, after a
+        # refusal too (a wider round bills every model below the one that answers)
+        return chain[:1]
+    if not speculate or rejected:
         return chain[: max(1, room)]
     spec = [m for m in configured_fallback(run) if m not in chain]
     if not spec and run.prove_fallback:

@@ -30,20 +30,29 @@ RELAY_NOT_FOUND = re.compile(
 )
 
 
-def _retires(model: Model) -> str:
-    """The retirement date without a tense: a refusal is read without the day of the check,
-    and a date that has passed must not read as one to come."""
-    return f" (retirement date {model.retires_on})" if model.retires_on else ""
+def _retires(model: Model, day: date | None) -> str:
+    """The retirement date: overdue when it has passed by the day of the check (the words
+    every view uses, `Model.retirement`); without that day, without a tense, so a date that
+    has passed never reads as one to come."""
+    if not model.retires_on:
+        return ""
+    if day is not None and model.retires_on < day.isoformat():
+        return f" ({model.retirement(day)})"
+    return f" (retirement date {model.retires_on})"
 
 
 def _instead(successor: Model | None) -> str:
     """The next step of a model that cannot stay: its line's newest model, when one is known."""
     if successor is None:
         return "Switch to a current model."
+    if successor.callable:  # (a newer one may be unverified: `Catalog.successor` prefers proof)
+        return f"Switch to {successor.id}, the newest model of its line proven callable."
     return f"Switch to {successor.id}, the newest model of its line."
 
 
-def model_refusal(model_id: str, catalog: Catalog, request_id: str | None) -> Diagnosis:
+def model_refusal(
+    model_id: str, catalog: Catalog, request_id: str | None, day: date | None = None
+) -> Diagnosis:
     """Why a 404 `model: <id>` happened, from the catalogue."""
     model = catalog.get(model_id)
     if model is None:
@@ -69,7 +78,7 @@ def model_refusal(model_id: str, catalog: Catalog, request_id: str | None) -> Di
     if model.lifecycle == Lifecycle.DEPRECATED:
         return Diagnosis(
             Code.MODEL_CLOSED_TO_NEW_ADOPTERS,
-            f"{model_id} is deprecated{_retires(model)} and closed to organisations that did not "
+            f"{model_id} is deprecated{_retires(model, day)} and closed to organisations that did not "
             "use it before; yours did not.",
             instead,
             model=model_id,
@@ -94,8 +103,10 @@ def from_failure(
     model_id: str | None = None,
     catalog: Catalog | None = None,
     base_url: str | None = None,
+    day: date | None = None,
 ) -> Diagnosis:
-    """The one diagnosis that explains an API failure: the first rule that recognises it."""
+    """The one diagnosis that explains an API failure: the first rule that recognises it
+    (`day`: of the check, for a retirement date that has passed)."""
     if failure.kind == FailureKind.MALFORMED:
         return not_the_api(failure, model_id, base_url)
     if failure.kind != FailureKind.STATUS:
@@ -105,7 +116,7 @@ def from_failure(
         if found is not None:
             return found
     if failure.status == 404 and model_id is not None and catalog is not None:
-        return _not_found(failure, model_id, catalog)
+        return _not_found(failure, model_id, catalog, day)
     if failure.status == 413:
         return too_large(failure, model_id, base_url)
     return _transient(failure, model_id) or _unknown(failure, model_id)
@@ -228,7 +239,7 @@ def _access(failure: ApiFailure, model_id: str | None) -> Diagnosis | None:
     )
 
 
-def _not_found(failure: ApiFailure, model_id: str, catalog: Catalog) -> Diagnosis:
+def _not_found(failure: ApiFailure, model_id: str, catalog: Catalog, day: date | None) -> Diagnosis:
     """A 404 on a model: its own message on a listed model is a suspension; the standard
     `model: <id>` is decided from the catalogue."""
     message = failure.message or ""
@@ -247,7 +258,7 @@ def _not_found(failure: ApiFailure, model_id: str, catalog: Catalog) -> Diagnosi
             model=model_id,
             request_id=failure.request_id,
         )
-    return model_refusal(model_id, catalog, failure.request_id)
+    return model_refusal(model_id, catalog, failure.request_id, day)
 
 
 def _transient(failure: ApiFailure, model_id: str | None) -> Diagnosis | None:

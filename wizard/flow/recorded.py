@@ -81,7 +81,7 @@ def _save(ctx: Context, report: Report, where: dict[str, Target]) -> None:
     if "--report" in where:
         from wizard.flow.support import support_report
 
-        recording.write(where["--report"], support_report(ctx, data, rows))
+        recording.write(where["--report"], support_report(ctx, report, rows))
         ctx.ui.say(
             f"Report for support: {o.report} (the checks, the recording, the config's shape; "
             "no key). Attach it to your ticket or bug report."

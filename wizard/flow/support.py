@@ -11,6 +11,7 @@ from wizard.constants import API_VARS
 from wizard.errors import WizardError
 from wizard.flow.session import Context
 from wizard.jsontypes import JsonObject, as_object
+from wizard.report import Report
 
 FORMAT = "flux-setup-report/1"
 NOTE = (
@@ -61,8 +62,9 @@ def project_shape(ctx: Context) -> JsonObject:
     }
 
 
-def support_report(ctx: Context, data: JsonObject, rows: list[object]) -> str:
-    """The report's text: one JSON document, the recording's rows (redacted already) in it."""
+def support_report(ctx: Context, report: Report, rows: list[object]) -> str:
+    """The report's text: one JSON document, the recording's rows (redacted already) in it;
+    read from the command's typed result, never from its JSON."""
     assert ctx.recorder is not None
     head = as_object(rows[0]) if rows else {}
     document = {
@@ -72,9 +74,9 @@ def support_report(ctx: Context, data: JsonObject, rows: list[object]) -> str:
         "versions": {name: head.get(name) for name in ("flux_setup", "anthropic", "python")},
         "platform": head.get("platform"),
         "command": ctx.options.command,
-        "exit_code": data.get("exit_code"),
-        "checks": data.get("checks") or [],
-        "diagnosis": data.get("diagnosis") or [],
+        "exit_code": int(report.exit_code),
+        "checks": report.fields.get("checks") or [],
+        "diagnosis": [d.to_json() for d in report.all_diagnoses()],
         "project": project_shape(ctx),
         "environment": {name: bool(ctx.environ.get(name)) for name in KNOWN_ENV},
     }
