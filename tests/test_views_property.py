@@ -34,6 +34,9 @@ SCENARIOS = (
     "contract-spend-limit",
     "cmek-key-disabled",
     "cmek-key-unreachable",
+    # the account refused: every view, online and offline, says it with its code
+    "zero-balance",
+    "org-on-hold",
     # the Admin API's variants (read with an admin key, never a verdict's input)
     "key-expired",
     "no-admin-api",
@@ -84,6 +87,13 @@ def write_project(root: Path, project: dict[str, Any]) -> Path:
     else:
         (folder / "flux.toml").write_text(f"config_version = 2\n\n[model]\n{model}{prefer}")
     return folder
+
+
+def status_of_first(first: Path, env: dict[str, str]) -> int:
+    """`check --offline`'s exit for the first project (doctor --offline must agree)."""
+    return json_of(flux("check", "--project", str(first), "--offline", "--json", env=env))[
+        "exit_code"
+    ]
 
 
 def cause(payload: dict[str, Any]) -> set[tuple[str, str | None]]:
@@ -143,8 +153,8 @@ def test_every_view_of_a_project_tells_the_same_truth(home, fleet, monkeypatch):
         )
         context = (fleet, name)
         if "configured" not in offline:
-            # nothing was listed (the key refused): no catalogue was saved to judge by
-            assert one["exit_code"] in (3, 4, 5) and offline["exit_code"] == 5, context
+            # nothing was listed and nothing refused the key: no catalogue was saved
+            assert one["exit_code"] == offline["exit_code"] == 5, context
             assert project["exit_code"] == one["exit_code"], context
             continue
         # the configured model, its status, the recommendation, the fallback, the exit code
@@ -165,10 +175,8 @@ def test_every_view_of_a_project_tells_the_same_truth(home, fleet, monkeypatch):
         if project["fallback"] and one["fallback"]:
             assert project["fallback"] == one["fallback"], context
         assert project["exit_code"] == one["exit_code"], context
-        if one["exit_code"] not in (3, 4):
-            # the saved catalogue keeps the models, not the key's or the account's refusal:
-            # offline, a refused account is judged by its files alone
-            assert offline["exit_code"] == one["exit_code"], context
+        # the saved record keeps the key's or the account's refusal: offline says it too
+        assert offline["exit_code"] == one["exit_code"], context
         assert status["exit_code"] == offline["exit_code"], context
         # the same cause is named; the scan may know less of the successor it suggests
         assert (project["reason"] is None) == (one["reason"] is None), context
@@ -179,7 +187,13 @@ def test_every_view_of_a_project_tells_the_same_truth(home, fleet, monkeypatch):
     # doctor in the first project: its lines say what check says
     one = single[first.name]
     lines = {c["id"]: c for c in doctor["checks"]}
-    assert doctor["exit_code"] == one["exit_code"] or one["exit_code"] in (3, 4), fleet
+    assert doctor["exit_code"] == one["exit_code"], fleet
+    # an error exit is a failing line, never a warning overall
+    assert (doctor["status"] == "fail") >= (doctor["exit_code"] in (3, 4, 5, 6)), fleet
+    off_doctor = json_of(
+        flux("doctor", "--offline", "--project", str(first), "--json", env=offline_env)
+    )
+    assert off_doctor["exit_code"] == status_of_first(first, offline_env), fleet
     state = lines["fallback"]["status"] if "fallback" in lines else None
     if state is not None:
         want = one["configured"]["fallback"]["status"]
