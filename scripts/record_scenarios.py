@@ -45,12 +45,17 @@ def record(name: str, target: Path) -> int:
         (project / ".env").write_text(f"FLUX_MODEL={configured}\n")
     home = Path(tempfile.mkdtemp(prefix="flux-record-home-"))
     with serve(scenario) as running:
-        env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": running.base_url,
-               "FLUX_SETUP_HOME": str(home), "NO_COLOR": "1"}  # fmt: skip
+        env = {
+            "ANTHROPIC_API_KEY": KEY,
+            "ANTHROPIC_BASE_URL": running.base_url,
+            "FLUX_SETUP_HOME": str(home),
+            "NO_COLOR": "1",
+        }
         if admin:
             env["ANTHROPIC_ADMIN_KEY"] = ADMIN_KEY
-        environment = Environment(io.StringIO(), io.StringIO(), io.StringIO(), env, project,
-                                  now=clock_from(DAY))  # fmt: skip
+        environment = Environment(
+            io.StringIO(), io.StringIO(), io.StringIO(), env, project, now=clock_from(DAY)
+        )
         code = cli.main([*args, "--json", "--record", str(target)], environment)
     rows = target.read_text().splitlines()
     head = json.loads(rows[0])

@@ -66,10 +66,23 @@ def test_exec_gives_cmd_the_key_from_the_keyring_and_passes_its_exit_code(
     in_keyring, child_script, keyring_env, isolated_home
 ):
     done = subprocess.run(
-        [sys.executable, "-m", "wizard", "exec", "--project", str(in_keyring), "--",
-         sys.executable, str(child_script), "7"],
-        env=exec_env(keyring_env), capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "wizard",
+            "exec",
+            "--project",
+            str(in_keyring),
+            "--",
+            sys.executable,
+            str(child_script),
+            "7",
+        ],
+        env=exec_env(keyring_env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 7, done.stderr
     assert f"key-sha256 {digest(KEY)}" in done.stdout
     assert done.stderr == ""  # one line on stderr only with --verbose
@@ -81,10 +94,24 @@ def test_exec_verbose_says_in_one_line_on_stderr_where_the_key_came_from(
     in_keyring, child_script, keyring_env
 ):
     done = subprocess.run(
-        [sys.executable, "-m", "wizard", "exec", "--verbose", "--project", str(in_keyring),
-         "--", sys.executable, str(child_script), "0"],
-        env=exec_env(keyring_env), capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "wizard",
+            "exec",
+            "--verbose",
+            "--project",
+            str(in_keyring),
+            "--",
+            sys.executable,
+            str(child_script),
+            "0",
+        ],
+        env=exec_env(keyring_env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0
     lines = done.stderr.splitlines()
     assert len(lines) == 1 and "from the OS keyring" in lines[0]
@@ -96,10 +123,23 @@ def test_an_interrupted_cmd_makes_exec_exit_130_and_the_key_is_in_no_argv(
     in_keyring, child_script, keyring_env
 ):
     program = subprocess.Popen(
-        [sys.executable, "-m", "wizard", "exec", "--project", str(in_keyring), "--",
-         sys.executable, str(child_script), "wait"],
-        env=exec_env(keyring_env), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "wizard",
+            "exec",
+            "--project",
+            str(in_keyring),
+            "--",
+            sys.executable,
+            str(child_script),
+            "wait",
+        ],
+        env=exec_env(keyring_env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert program.stdout is not None
         assert program.stdout.readline().split() == ["key-sha256", digest(KEY)]
@@ -124,10 +164,22 @@ def test_ctrl_c_in_a_terminal_reaches_cmd_once_and_exec_exits_130(
     env = {**exec_env(keyring_env), "TERM": "xterm", "NO_COLOR": "1"}
     child = pexpect.spawn(
         sys.executable,
-        ["-m", "wizard", "exec", "--project", str(in_keyring), "--", sys.executable,
-         str(child_script), "wait"],
-        env=env, cwd=str(tmp_path), timeout=60, encoding="utf-8",
-    )  # fmt: skip
+        [
+            "-m",
+            "wizard",
+            "exec",
+            "--project",
+            str(in_keyring),
+            "--",
+            sys.executable,
+            str(child_script),
+            "wait",
+        ],
+        env=env,
+        cwd=str(tmp_path),
+        timeout=60,
+        encoding="utf-8",
+    )
     try:
         child.expect("ready")
         time.sleep(0.2)  # let the child reach its sleep (an interrupt before is the same)
@@ -144,11 +196,23 @@ def test_ctrl_c_in_a_terminal_reaches_cmd_once_and_exec_exits_130(
 def test_a_key_already_in_the_environment_is_left_as_it_is(tmp_path, child_script):
     (tmp_path / ".env").write_text("FLUX_SETUP_KEYRING_ENTRY=ANTHROPIC_API_KEY\n")
     done = subprocess.run(
-        [sys.executable, "-m", "wizard", "exec", "--project", str(tmp_path), "--",
-         sys.executable, str(child_script), "0"],
-        env=clean_environ(ANTHROPIC_API_KEY=OTHER_KEY, **KEYRING_FAIL), capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "wizard",
+            "exec",
+            "--project",
+            str(tmp_path),
+            "--",
+            sys.executable,
+            str(child_script),
+            "0",
+        ],
+        env=clean_environ(ANTHROPIC_API_KEY=OTHER_KEY, **KEYRING_FAIL),
+        capture_output=True,
+        text=True,
         timeout=60,
-    )  # fmt: skip
+    )
     assert done.returncode == 0, done.stderr
     assert f"key-sha256 {digest(OTHER_KEY)}" in done.stdout  # the keyring was not even asked
 
@@ -157,10 +221,17 @@ def test_a_missing_keyring_entry_is_exit_3_before_cmd_starts(tmp_path, keyring_e
     (tmp_path / ".env").write_text("FLUX_SETUP_KEYRING_ENTRY=ANTHROPIC_API_KEY\n")
     marker = tmp_path / "started"
     done = run_main(
-        ["exec", "--project", str(tmp_path), "--", sys.executable, "-c",
-         f"open({str(marker)!r}, 'w')"],
+        [
+            "exec",
+            "--project",
+            str(tmp_path),
+            "--",
+            sys.executable,
+            "-c",
+            f"open({str(marker)!r}, 'w')",
+        ],
         env={**os.environ, **keyring_env},
-    )  # fmt: skip
+    )
     assert done.returncode == 3
     assert "no such entry" in done.stderr and "flux-setup key set" in done.stderr
     assert not marker.exists()
@@ -170,10 +241,17 @@ def test_a_locked_or_absent_keyring_is_exit_3_with_its_fix_before_cmd_starts(tmp
     (tmp_path / ".env").write_text("FLUX_SETUP_KEYRING_ENTRY=ANTHROPIC_API_KEY\n")
     marker = tmp_path / "started"
     done = run_main(
-        ["exec", "--project", str(tmp_path), "--", sys.executable, "-c",
-         f"open({str(marker)!r}, 'w')"],
+        [
+            "exec",
+            "--project",
+            str(tmp_path),
+            "--",
+            sys.executable,
+            "-c",
+            f"open({str(marker)!r}, 'w')",
+        ],
         env={**os.environ, **KEYRING_FAIL},
-    )  # fmt: skip
+    )
     assert done.returncode == 3 and "No OS keyring is available" in done.stderr
     assert not marker.exists()
 

@@ -67,8 +67,10 @@ def test_a_deprecated_model_an_organisation_still_calls_is_marked_deprecated(tmp
     with serve("veteran") as running:
         result = export(folder, running.base_url, "renovate", "--max-verify", "8")
     assert result.returncode == 0, result.stderr
-    marked = {r["version"]: r["isDeprecated"] for r in releases(folder / ".flux-setup" /
-              "renovate-datasource.json")}  # fmt: skip
+    marked = {
+        r["version"]: r["isDeprecated"]
+        for r in releases(folder / ".flux-setup" / "renovate-datasource.json")
+    }
     assert marked.get("claude-opus-4-5-20251101") is True
     assert marked["claude-opus-5-5"] is False
 
@@ -132,8 +134,9 @@ def test_an_export_never_goes_onto_gitignore_into_git_or_through_a_link(tmp_path
     (folder / ".gitignore").write_text(".env\n")
     elsewhere = tmp_path / "elsewhere.json"
     (folder / "link.json").symlink_to(elsewhere)
-    result = export(folder, "http://127.0.0.1:9", "catalog", "--out", str(folder / where),
-                    "--force")  # fmt: skip
+    result = export(
+        folder, "http://127.0.0.1:9", "catalog", "--out", str(folder / where), "--force"
+    )
     assert result.returncode == 6, result.stderr
     assert (folder / ".gitignore").read_text() == ".env\n"
     assert not elsewhere.exists()
@@ -156,9 +159,14 @@ def test_no_export_holds_any_window_of_the_key_nor_its_fingerprint_or_organisati
     renovate_run = export(folder, sim.base_url, "renovate")
     catalog_run = export(folder, sim.base_url, "catalog")
     organisation = json.loads(
-        flux("check", "--project", str(folder), "--json",
-             env={"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": sim.base_url}).stdout
-    )["key"]["organization_id"]  # fmt: skip
+        flux(
+            "check",
+            "--project",
+            str(folder),
+            "--json",
+            env={"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": sim.base_url},
+        ).stdout
+    )["key"]["organization_id"]
     texts = [p.read_text() for p in (folder / ".flux-setup").iterdir()]
     texts += [renovate_run.stdout, catalog_run.stdout]
     assert len(texts) == 4
@@ -185,8 +193,14 @@ def test_the_presets_versioning_is_the_one_the_export_orders_by():
     rule = PRESET["packageRules"][0]
     assert rule["versioning"] == "regex:" + renovate.ID_PATTERN
     assert renovate.CHECKLIST_DOCS in rule["prBodyNotes"][0]
-    ordered = ["claude-opus-4-1-20250805", "claude-opus-4-5-20251101", "claude-opus-4-6",
-               "claude-opus-4-8", "claude-opus-5", "claude-opus-5-5"]  # fmt: skip
+    ordered = [
+        "claude-opus-4-1-20250805",
+        "claude-opus-4-5-20251101",
+        "claude-opus-4-6",
+        "claude-opus-4-8",
+        "claude-opus-5",
+        "claude-opus-5-5",
+    ]
     assert sorted(ordered, key=renovate.order_key) == ordered  # type: ignore[arg-type]
     assert renovate.line_word("claude-sonnet-4-20250514") == "sonnet"
     assert renovate.order_key("claude-3-5-sonnet-20241022") is None
@@ -223,9 +237,15 @@ def test_the_snapshot_is_made_from_the_listing_alone_with_no_billed_call(sim, tm
 
 @pytest.mark.parametrize(
     "name",
-    ["flux.toml", ".env", "pyproject.toml", "flux-upgrade-checklist.md", "settings.toml",
-     "other/.env"],
-)  # fmt: skip
+    [
+        "flux.toml",
+        ".env",
+        "pyproject.toml",
+        "flux-upgrade-checklist.md",
+        "settings.toml",
+        "other/.env",
+    ],
+)
 def test_an_export_never_replaces_the_projects_own_files_even_with_force(tmp_path, name):
     folder = project(tmp_path)
     (folder / "other").mkdir()
@@ -236,8 +256,17 @@ def test_an_export_never_replaces_the_projects_own_files_even_with_force(tmp_pat
     else:
         before = CONFIG
     # settings.toml is the config named by --config; no API at all: refused before the network
-    result = export(folder, "http://127.0.0.1:9", "renovate", "--offline", "--out", str(target),
-                    "--force", "--config", str(folder / "settings.toml"))  # fmt: skip
+    result = export(
+        folder,
+        "http://127.0.0.1:9",
+        "renovate",
+        "--offline",
+        "--out",
+        str(target),
+        "--force",
+        "--config",
+        str(folder / "settings.toml"),
+    )
     payload = json_of(result)
     assert result.returncode == 6, result.stderr
     assert "even with --force" in payload["error"]["message"]
@@ -264,11 +293,14 @@ def test_offline_export_names_the_saved_check_it_publishes_and_whose_it_is(sim, 
 
     folder = project(tmp_path)
     env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": sim.base_url}
-    checked = json_of(flux("check", "--prefer", "sonnet,haiku", "--project", str(folder),
-                           "--json", env=env))  # fmt: skip
+    checked = json_of(
+        flux("check", "--prefer", "sonnet,haiku", "--project", str(folder), "--json", env=env)
+    )
     # no key at all: the project's last check is what is published, and said to be
-    result = run_main(["export", "renovate", "--offline", "--project", str(folder), "--json"],
-                      env=clean_environ(ANTHROPIC_BASE_URL="http://127.0.0.1:9"))  # fmt: skip
+    result = run_main(
+        ["export", "renovate", "--offline", "--project", str(folder), "--json"],
+        env=clean_environ(ANTHROPIC_BASE_URL="http://127.0.0.1:9"),
+    )
     payload = json_of(result)
     assert result.returncode == 0, result.stderr
     assert payload["export"]["saved_check"] == {
@@ -285,8 +317,10 @@ def test_offline_export_names_the_saved_check_it_publishes_and_whose_it_is(sim, 
 def test_offline_exports_carry_each_models_creation_date(sim, tmp_path):
     folder = project(tmp_path)
     assert export(folder, sim.base_url, "renovate").returncode == 0  # saves what it proved
-    online = {r["version"]: r.get("releaseTimestamp") for r in
-              releases(folder / ".flux-setup" / "renovate-datasource.json")}  # fmt: skip
+    online = {
+        r["version"]: r.get("releaseTimestamp")
+        for r in releases(folder / ".flux-setup" / "renovate-datasource.json")
+    }
     far = "http://127.0.0.1:9"
     snap, feed = folder / "published" / "catalog.json", folder / "published" / "feed.json"
     assert export(folder, far, "catalog", "--offline", "--out", str(snap)).returncode == 0

@@ -92,8 +92,11 @@ def test_the_canary_key_never_leaks_from_any_command(tmp_path, isolated_home, sc
     with serve(scenario) as running:
         for number, args in enumerate(COMMANDS):
             admin = {"ANTHROPIC_ADMIN_KEY": ADMIN_KEY} if number >= ADMIN_FROM else {}
-            named = {"0.25": timeout, "RECORD": str(tmp_path / f"{number}.jsonl"),
-                     "RECORD2": str(tmp_path / f"{number}-2.jsonl")}  # fmt: skip
+            named = {
+                "0.25": timeout,
+                "RECORD": str(tmp_path / f"{number}.jsonl"),
+                "RECORD2": str(tmp_path / f"{number}-2.jsonl"),
+            }
             code, out, err = run_cli(
                 [
                     *(named.get(a, a) for a in args),

@@ -434,9 +434,13 @@ def test_a_run_after_a_kill_between_two_renames_puts_the_files_back_first_and_sa
     preview = flux("undo", "--project", str(tmp_path), "--dry-run")
     assert "was interrupted while it was written" in preview.stdout + preview.stderr
     result = flux(
-        "run", "--project", str(tmp_path), "--yes", "--no-save-key",
+        "run",
+        "--project",
+        str(tmp_path),
+        "--yes",
+        "--no-save-key",
         env={"ANTHROPIC_BASE_URL": sim.base_url, "ANTHROPIC_API_KEY": KEY},
-    )  # fmt: skip
+    )
     said = result.stdout + result.stderr
     assert result.returncode == 0, said
     assert "was interrupted while it was written" in said

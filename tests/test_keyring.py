@@ -106,9 +106,21 @@ def test_on_a_headless_machine_the_wizard_says_why_the_keyring_is_not_offered(tm
 
 
 def test_save_key_keyring_without_a_keyring_stops_before_anything_is_written(tmp_path, sim):
-    code, out, err = cli(["run", "--project", str(tmp_path), "--yes", "--api-key-stdin", "--save-key", "keyring",
-        "--base-url", sim.base_url], stdin=KEY, env={**os.environ, **KEYRING_FAIL},
-    )  # fmt: skip
+    code, out, err = cli(
+        [
+            "run",
+            "--project",
+            str(tmp_path),
+            "--yes",
+            "--api-key-stdin",
+            "--save-key",
+            "keyring",
+            "--base-url",
+            sim.base_url,
+        ],
+        stdin=KEY,
+        env={**os.environ, **KEYRING_FAIL},
+    )
     assert code == ExitCode.KEY
     assert "--save-key keyring: No OS keyring" in err
     assert not (tmp_path / ".env").exists() and not (tmp_path / "flux.toml").exists()
@@ -118,9 +130,22 @@ def test_run_save_key_keyring_keeps_a_piped_key_and_check_finds_it_there(
     tmp_path, sim, keyring_env
 ):
     env = {**os.environ, **keyring_env}
-    code, out, err = cli(["run", "--project", str(tmp_path), "--yes", "--api-key-stdin", "--save-key", "keyring",
-        "--base-url", sim.base_url, "--json"], stdin=KEY, env=env,
-    )  # fmt: skip
+    code, out, err = cli(
+        [
+            "run",
+            "--project",
+            str(tmp_path),
+            "--yes",
+            "--api-key-stdin",
+            "--save-key",
+            "keyring",
+            "--base-url",
+            sim.base_url,
+            "--json",
+        ],
+        stdin=KEY,
+        env=env,
+    )
     assert code == ExitCode.OK, err
     assert json.loads(out)["key"]["stored"] == "keyring"
     code, out, err = cli(
@@ -222,7 +247,9 @@ def test_undo_of_a_key_move_refuses_when_the_keyring_no_longer_holds_that_key(
 def test_key_move_without_a_keyring_changes_nothing(tmp_path):
     (tmp_path / ".env").write_text(f"ANTHROPIC_API_KEY={KEY}\n")
     before = (tmp_path / ".env").read_bytes()
-    code, _, err = cli(["key", "move", "--project", str(tmp_path), "--yes"], env={**os.environ, **KEYRING_FAIL})  # fmt: skip
+    code, _, err = cli(
+        ["key", "move", "--project", str(tmp_path), "--yes"], env={**os.environ, **KEYRING_FAIL}
+    )
     assert code == ExitCode.KEY and "No OS keyring" in err
     assert (tmp_path / ".env").read_bytes() == before
 
@@ -263,8 +290,11 @@ def test_an_admin_key_is_kept_in_the_keyring_never_in_env_and_limits_finds_it(
     from tests.helpers import ADMIN_KEY
 
     env = {**os.environ, **keyring_env}
-    code, out, err = cli(["key", "set", "--admin", "--admin-key-stdin", "--no-verify", "--project", str(tmp_path)], stdin=ADMIN_KEY, env=env,
-    )  # fmt: skip
+    code, out, err = cli(
+        ["key", "set", "--admin", "--admin-key-stdin", "--no-verify", "--project", str(tmp_path)],
+        stdin=ADMIN_KEY,
+        env=env,
+    )
     assert code == ExitCode.OK, err
     assert stored_entry("ANTHROPIC_ADMIN_KEY") == ADMIN_KEY
     assert not (tmp_path / ".env").exists()

@@ -25,8 +25,20 @@ from wizard.keystore import Keystore
 def test_key_set_admin_leaves_the_api_keys_pointer_in_env_alone(tmp_path: Path, keyring_env):
     env = {**os.environ, **keyring_env}
     (tmp_path / ".env").write_text("FLUX_SETUP_KEYRING_ENTRY=ANTHROPIC_API_KEY\n")
-    code, out, err = cli(["key", "set", "--admin", "--admin-key-stdin", "--no-verify", "--yes",
-        "--project", str(tmp_path)], stdin=ADMIN_KEY, env=env)  # fmt: skip
+    code, out, err = cli(
+        [
+            "key",
+            "set",
+            "--admin",
+            "--admin-key-stdin",
+            "--no-verify",
+            "--yes",
+            "--project",
+            str(tmp_path),
+        ],
+        stdin=ADMIN_KEY,
+        env=env,
+    )
     assert code == ExitCode.OK, err
     assert stored_entry("ANTHROPIC_ADMIN_KEY") == ADMIN_KEY
     assert (tmp_path / ".env").read_text() == "FLUX_SETUP_KEYRING_ENTRY=ANTHROPIC_API_KEY\n"
@@ -43,8 +55,21 @@ def test_a_second_projects_key_gets_its_own_entry_and_never_replaces_the_firsts(
     (first / ".env").write_text(f"ANTHROPIC_API_KEY={KEY}\n")
     assert cli(["key", "move", "--project", str(first), "--yes"], env=env)[0] == ExitCode.OK
     assert stored_entry() == KEY
-    code, out, err = cli(["run", "--project", str(second), "--yes", "--api-key-stdin",
-        "--save-key", "keyring", "--base-url", sim.base_url], stdin=OTHER_KEY, env=env)  # fmt: skip
+    code, out, err = cli(
+        [
+            "run",
+            "--project",
+            str(second),
+            "--yes",
+            "--api-key-stdin",
+            "--save-key",
+            "keyring",
+            "--base-url",
+            sim.base_url,
+        ],
+        stdin=OTHER_KEY,
+        env=env,
+    )
     assert code == ExitCode.OK, err
     assert stored_entry() == KEY  # the first project's key, as it was
     own = own_entry(OTHER_KEY)
@@ -52,11 +77,15 @@ def test_a_second_projects_key_gets_its_own_entry_and_never_replaces_the_firsts(
     assert f"FLUX_SETUP_KEYRING_ENTRY={own}\n" in (second / ".env").read_text()
     assert "holds another key" in out + err
     # The first project still runs on its own key; the second on its own.
-    code, out, err = cli(["exec", "--project", str(first), "--", "sh", "-c",
-        'test "$ANTHROPIC_API_KEY" = "$WANT"'], env={**env, "WANT": KEY})  # fmt: skip
+    code, out, err = cli(
+        ["exec", "--project", str(first), "--", "sh", "-c", 'test "$ANTHROPIC_API_KEY" = "$WANT"'],
+        env={**env, "WANT": KEY},
+    )
     assert code == 0, err
-    code, out, err = cli(["exec", "--project", str(second), "--", "sh", "-c",
-        'test "$ANTHROPIC_API_KEY" = "$WANT"'], env={**env, "WANT": OTHER_KEY})  # fmt: skip
+    code, out, err = cli(
+        ["exec", "--project", str(second), "--", "sh", "-c", 'test "$ANTHROPIC_API_KEY" = "$WANT"'],
+        env={**env, "WANT": OTHER_KEY},
+    )
     assert code == 0, err
     # undo in the second says, before it restores, that the entry is not a file it restores
     code, out, err = cli(["undo", "--project", str(second), "--dry-run"], env=env)
@@ -72,15 +101,21 @@ def test_a_second_projects_key_gets_its_own_entry_and_never_replaces_the_firsts(
 def test_key_set_with_another_key_in_the_default_entry_keeps_both(tmp_path: Path, keyring_env):
     env = {**os.environ, **keyring_env}
     Keystore(keyring_env).write("ANTHROPIC_API_KEY", KEY)  # another project's
-    code, out, err = cli(["key", "set", "--no-verify", "--yes", "--api-key-stdin",
-        "--project", str(tmp_path)], stdin=OTHER_KEY, env=env)  # fmt: skip
+    code, out, err = cli(
+        ["key", "set", "--no-verify", "--yes", "--api-key-stdin", "--project", str(tmp_path)],
+        stdin=OTHER_KEY,
+        env=env,
+    )
     assert code == ExitCode.OK, err
     assert stored_entry() == KEY and stored_entry(own_entry(OTHER_KEY)) == OTHER_KEY
     assert (tmp_path / ".env").read_text() == f"FLUX_SETUP_KEYRING_ENTRY={own_entry(OTHER_KEY)}\n"
     # the same key set again in a project naming the default entry: it lands in its own
     (tmp_path / ".env").write_text("FLUX_SETUP_KEYRING_ENTRY=ANTHROPIC_API_KEY\n")
-    code, out, err = cli(["key", "set", "--no-verify", "--yes", "--api-key-stdin",
-        "--project", str(tmp_path)], stdin=OTHER_KEY, env=env)  # fmt: skip
+    code, out, err = cli(
+        ["key", "set", "--no-verify", "--yes", "--api-key-stdin", "--project", str(tmp_path)],
+        stdin=OTHER_KEY,
+        env=env,
+    )
     assert code == ExitCode.OK, err
     assert stored_entry() == KEY
 
@@ -98,17 +133,31 @@ def test_exec_with_the_keyring_off_or_absent_prints_fixes_that_work_for_exec(tmp
 
 
 def test_exec_passes_a_malformed_key_from_the_environment_on_and_says_so(tmp_path: Path):
-    code, out, err = cli(["exec", "--project", str(tmp_path), "--", "sh", "-c",
-        'test "$ANTHROPIC_API_KEY" = bogus'], env={**os.environ, "ANTHROPIC_API_KEY": "bogus"})  # fmt: skip
+    code, out, err = cli(
+        ["exec", "--project", str(tmp_path), "--", "sh", "-c", 'test "$ANTHROPIC_API_KEY" = bogus'],
+        env={**os.environ, "ANTHROPIC_API_KEY": "bogus"},
+    )
     assert code == 0, err  # left as it is: CMD got it
     assert "Passed on as it is" in err
     assert "bogus" not in err
 
 
 def test_run_save_key_keyring_without_a_keyring_stops_before_any_call(tmp_path: Path, sim):
-    code, out, err = cli(["run", "--project", str(tmp_path), "--yes", "--api-key-stdin",
-        "--save-key", "keyring", "--base-url", sim.base_url], stdin=KEY,
-        env={**os.environ, **KEYRING_FAIL})  # fmt: skip
+    code, out, err = cli(
+        [
+            "run",
+            "--project",
+            str(tmp_path),
+            "--yes",
+            "--api-key-stdin",
+            "--save-key",
+            "keyring",
+            "--base-url",
+            sim.base_url,
+        ],
+        stdin=KEY,
+        env={**os.environ, **KEYRING_FAIL},
+    )
     assert code == ExitCode.KEY and "--save-key keyring: No OS keyring" in err
     assert sum(sim.counters.requests.values()) == 0  # no discovery, no billed verification
 
@@ -123,20 +172,23 @@ def test_key_remove_says_undo_cannot_bring_the_entry_back_and_defaults_to_no(
     (tmp_path / ".env").write_text("FLUX_SETUP_KEYRING_ENTRY=ANTHROPIC_API_KEY\n")
     Keystore(keyring_env).write("ANTHROPIC_API_KEY", KEY)
     prompter = ScriptedPrompter(["default"])  # Enter at the question
-    ctx, out = make_context(tmp_path, prompter=prompter, environ=keyring_env, command="key",
-                            key_action="remove")  # fmt: skip
+    ctx, out = make_context(
+        tmp_path, prompter=prompter, environ=keyring_env, command="key", key_action="remove"
+    )
     with pytest.raises(Declined):
         key(ctx)
     assert prompter.asked[-1][2] is False  # the offered default: No
     assert stored_entry() == KEY
     assert "cannot be undone" in out.getvalue()
-    code, out_, err = cli(["key", "remove", "--project", str(tmp_path), "--yes"],
-                          env={**os.environ, **keyring_env})  # fmt: skip
+    code, out_, err = cli(
+        ["key", "remove", "--project", str(tmp_path), "--yes"], env={**os.environ, **keyring_env}
+    )
     assert code == ExitCode.OK, err
     assert "`flux-setup undo` restores)" not in out_ + err  # never the false promise
     assert "not the keyring entry" in out_ + err
-    code, out_, err = cli(["undo", "--project", str(tmp_path), "--dry-run"],
-                          env={**os.environ, **keyring_env})  # fmt: skip
+    code, out_, err = cli(
+        ["undo", "--project", str(tmp_path), "--dry-run"], env={**os.environ, **keyring_env}
+    )
     assert code == ExitCode.OK, err
     assert "which the keyring no longer has" in out_ + err and "key set" in out_ + err
 
@@ -156,8 +208,9 @@ def test_key_status_and_status_name_fixes_that_work_here(tmp_path: Path, keyring
     code, out, err = cli(["key", "status", "--project", str(tmp_path)], env=env)
     assert code == ExitCode.KEY and "No API key found." in out + err
     assert "nowhere" not in out + err and "flux-setup key set" in out + err
-    code, out, err = cli(["key", "status", "--project", str(tmp_path)],
-                         env={**os.environ, **KEYRING_FAIL})  # fmt: skip
+    code, out, err = cli(
+        ["key", "status", "--project", str(tmp_path)], env={**os.environ, **KEYRING_FAIL}
+    )
     assert code == ExitCode.KEY
     assert "flux-setup key set" not in out + err and "run --save-key env" in out + err
     assert 'docs/config.md, "A keyring over SSH"' in out + err

@@ -102,8 +102,14 @@ def test_fix_names_the_project_on_its_migration_line(tmp_path, sim):
     project.mkdir()
     (project / "pyproject.toml").write_text(V1_PYPROJECT)
     (project / ".env").write_text(f"ANTHROPIC_API_KEY={KEY}\n")
-    result = flux("check", "--all", str(tmp_path), "--fix", "--dry-run",
-                  env={"ANTHROPIC_BASE_URL": sim.base_url})  # fmt: skip
+    result = flux(
+        "check",
+        "--all",
+        str(tmp_path),
+        "--fix",
+        "--dry-run",
+        env={"ANTHROPIC_BASE_URL": sim.base_url},
+    )
     said = [line for line in result.stdout.splitlines() if "moved into [model]" in line]
     assert said and all(line.lstrip("• ").startswith("app") for line in said), result.stdout
 
@@ -194,8 +200,9 @@ def test_check_all_names_the_project_in_the_run_it_advises(tmp_path, sim):
     project = tmp_path / "app"
     project.mkdir()
     (project / ".env").write_text(f"FLUX_MODEL=claude-3-haiku-20240307\nANTHROPIC_API_KEY={KEY}\n")
-    result = flux("check", "--all", env={"ANTHROPIC_BASE_URL": sim.base_url, "COLUMNS": "1000"},
-                  cwd=tmp_path)  # fmt: skip
+    result = flux(
+        "check", "--all", env={"ANTHROPIC_BASE_URL": sim.base_url, "COLUMNS": "1000"}, cwd=tmp_path
+    )
     assert result.returncode == 12, result.stdout
     assert f"`flux-setup run --project {project}`" in result.stdout
     assert "`flux-setup run`" not in result.stdout

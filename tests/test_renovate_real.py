@@ -88,10 +88,16 @@ def published(sim, tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
     `extends` entry a repository's renovate.json names them with."""
     out = tmp_path / "published" / "flux-models.json"
     env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": sim.base_url}
-    assert flux("export", "renovate", "--out", str(out), "--project", str(tmp_path),
-                env=env).returncode == 0  # fmt: skip
-    files = {"/renovate/flux.json": (REPO / "renovate" / "flux.json").read_bytes(),
-             "/flux-models.json": out.read_bytes()}  # fmt: skip
+    assert (
+        flux(
+            "export", "renovate", "--out", str(out), "--project", str(tmp_path), env=env
+        ).returncode
+        == 0
+    )
+    files = {
+        "/renovate/flux.json": (REPO / "renovate" / "flux.json").read_bytes(),
+        "/flux-models.json": out.read_bytes(),
+    }
     server = ThreadingHTTPServer(("127.0.0.1", 0), type("Handler", (_Published,), {"files": files}))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -161,10 +167,16 @@ def start_renovate(binary: Path, repo: Path, proxy: CountingProxy) -> subprocess
         "NO_PROXY": "127.0.0.1,localhost",
         "GIT_CONFIG_GLOBAL": "/dev/null",
     }
-    argv = [str(binary), "--platform=local", "--dry-run=lookup", "--onboarding=false",
-            "--require-config=optional"]  # fmt: skip
-    return subprocess.Popen(argv, cwd=repo, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    argv = [
+        str(binary),
+        "--platform=local",
+        "--dry-run=lookup",
+        "--onboarding=false",
+        "--require-config=optional",
+    ]
+    return subprocess.Popen(
+        argv, cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def renovate_proposals(run: subprocess.Popen[str]) -> list[dict]:
@@ -213,8 +225,19 @@ def test_the_real_renovate_proposes_what_run_yes_switches_to_and_nothing_unprove
         proxy.close()
     assert proxy.connections == 0  # nothing beyond loopback
     env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": sim.base_url}
-    listing = json_of(flux("models", "--all", "--verify", "--json", "--max-verify", "30",
-                           "--project", str(tmp_path), env=env))["models"]  # fmt: skip
+    listing = json_of(
+        flux(
+            "models",
+            "--all",
+            "--verify",
+            "--json",
+            "--max-verify",
+            "30",
+            "--project",
+            str(tmp_path),
+            env=env,
+        )
+    )["models"]
     line_of = {m["id"]: m["line"] for m in listing}
     callable_ = {m["id"] for m in listing if m["callable"] is True}
     proposed: dict[tuple[str, str], str] = {}

@@ -33,8 +33,9 @@ def screen_now(child, columns: int) -> list[str]:
 def offered(tmp_path, base_url):
     """The answers `run` offers in this project, read in-process (the same code, no terminal)."""
     prompter = ScriptedPrompter(["", "^C"])
-    ctx, _ = make_context(tmp_path, prompter=prompter, environ={"ANTHROPIC_API_KEY": KEY},
-                          base_url=base_url)  # fmt: skip
+    ctx, _ = make_context(
+        tmp_path, prompter=prompter, environ={"ANTHROPIC_API_KEY": KEY}, base_url=base_url
+    )
     with pytest.raises(Cancelled):  # the scripted Ctrl-C at the fallback question
         run(ctx)
     return prompter.offered[0]

@@ -18,8 +18,12 @@ HOOK = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())[0]
 
 
 def git(folder: Path, *args: str) -> None:
-    subprocess.run(["git", "-C", str(folder), *args], check=True, capture_output=True,
-                   env=clean_environ(GIT_CONFIG_GLOBAL="/dev/null", GIT_CONFIG_NOSYSTEM="1"))  # fmt: skip
+    subprocess.run(
+        ["git", "-C", str(folder), *args],
+        check=True,
+        capture_output=True,
+        env=clean_environ(GIT_CONFIG_GLOBAL="/dev/null", GIT_CONFIG_NOSYSTEM="1"),
+    )
 
 
 def committed_repository(tmp_path: Path, base_url: str, model: str) -> Path:
@@ -28,8 +32,11 @@ def committed_repository(tmp_path: Path, base_url: str, model: str) -> Path:
     origin = tmp_path / "origin"
     origin.mkdir()
     (origin / "flux.toml").write_text(f'config_version = 2\n[model]\nid = "{model}"\n')
-    env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": base_url,
-           "FLUX_SETUP_HOME": str(tmp_path / "job-home")}  # fmt: skip
+    env = {
+        "ANTHROPIC_API_KEY": KEY,
+        "ANTHROPIC_BASE_URL": base_url,
+        "FLUX_SETUP_HOME": str(tmp_path / "job-home"),
+    }
     assert flux("export", "catalog", "--project", str(origin), env=env).returncode == 0
     git(origin, "init", "-q")
     git(origin, "add", "flux.toml", ".flux-setup/catalog.json")
@@ -44,8 +51,12 @@ def hook(clone: Path, tmp_path: Path, *, days_later: int = 0, extra: tuple[str, 
     argv = shlex.split(HOOK["entry"])[1:] + list(extra)
     fresh = tmp_path / "never-used-home"
     when = datetime.now(timezone.utc) + timedelta(days=days_later)
-    return run_main(argv + ["--json"], env=clean_environ(FLUX_SETUP_HOME=str(fresh)),
-                    cwd=clone, now=lambda: when)  # fmt: skip
+    return run_main(
+        argv + ["--json"],
+        env=clean_environ(FLUX_SETUP_HOME=str(fresh)),
+        cwd=clone,
+        now=lambda: when,
+    )
 
 
 def test_on_a_fresh_clone_the_hook_fails_a_retired_model_by_the_committed_snapshot(sim, tmp_path):
@@ -100,8 +111,9 @@ def test_max_age_makes_a_stale_snapshot_a_failure_that_fail_on_does_not_hide(sim
 def test_the_state_homes_catalogue_wins_over_the_snapshot(sim, tmp_path):
     clone = committed_repository(tmp_path, sim.base_url, "claude-opus-5-5")
     home = tmp_path / "dev-home"
-    env = clean_environ(ANTHROPIC_API_KEY=KEY, ANTHROPIC_BASE_URL=sim.base_url,
-                        FLUX_SETUP_HOME=str(home))  # fmt: skip
+    env = clean_environ(
+        ANTHROPIC_API_KEY=KEY, ANTHROPIC_BASE_URL=sim.base_url, FLUX_SETUP_HOME=str(home)
+    )
     assert run_main(["check", "--project", str(clone)], env=env).returncode == 0
     result = run_main(["check", "--offline", "--project", str(clone), "--json"], env=env)
     assert json_of(result)["catalog"]["source"] == "state"
@@ -155,8 +167,9 @@ def test_a_fresh_snapshot_beats_an_old_state_catalogue_under_max_age_and_says_so
     clone = committed_repository(tmp_path, sim.base_url, "claude-opus-5-5")
     home = tmp_path / "dev-home"
     long_ago = datetime.now(timezone.utc) - timedelta(days=96)
-    env = clean_environ(ANTHROPIC_API_KEY=KEY, ANTHROPIC_BASE_URL=sim.base_url,
-                        FLUX_SETUP_HOME=str(home))  # fmt: skip
+    env = clean_environ(
+        ANTHROPIC_API_KEY=KEY, ANTHROPIC_BASE_URL=sim.base_url, FLUX_SETUP_HOME=str(home)
+    )
     old = run_main(["check", "--project", str(clone)], env=env, now=lambda: long_ago)
     assert old.returncode == 0, old.stderr
     argv = shlex.split(HOOK["entry"])[1:] + ["--max-age", "30", "--json"]
@@ -172,19 +185,30 @@ def write_snapshot(tmp_path: Path, checked_at: str) -> Path:
     folder = tmp_path / "app"
     (folder / ".flux-setup").mkdir(parents=True)
     (folder / "flux.toml").write_text('config_version = 2\n[model]\nid = "claude-opus-5-5"\n')
-    model = {"id": "claude-opus-5-5", "display_name": "Claude Opus 5.5", "line": "opus",
-             "lifecycle": "active", "created_at": "2026-09-01T00:00:00Z"}  # fmt: skip
-    document = {"generator": "flux-setup export catalog 0.2.0", "format": 1,
-                "checked_at": checked_at, "models": [model]}  # fmt: skip
+    model = {
+        "id": "claude-opus-5-5",
+        "display_name": "Claude Opus 5.5",
+        "line": "opus",
+        "lifecycle": "active",
+        "created_at": "2026-09-01T00:00:00Z",
+    }
+    document = {
+        "generator": "flux-setup export catalog 0.2.0",
+        "format": 1,
+        "checked_at": checked_at,
+        "models": [model],
+    }
     (folder / ".flux-setup" / "catalog.json").write_text(json.dumps(document))
     return folder
 
 
 def test_a_snapshot_dated_in_the_future_is_said_to_be_so_not_of_unknown_date(tmp_path):
     folder = write_snapshot(tmp_path, "2027-10-01T00:00:00+00:00")
-    result = run_main(["check", "--offline", "--project", str(folder), "--json"],
-                      env=clean_environ(FLUX_SETUP_HOME=str(tmp_path / "home")),
-                      now=lambda: datetime(2026, 12, 1, tzinfo=timezone.utc))  # fmt: skip
+    result = run_main(
+        ["check", "--offline", "--project", str(folder), "--json"],
+        env=clean_environ(FLUX_SETUP_HOME=str(tmp_path / "home")),
+        now=lambda: datetime(2026, 12, 1, tzinfo=timezone.utc),
+    )
     assert "of 2027-10-01 (dated in the future, so of unknown age)" in result.stderr
     assert "date unknown" not in result.stderr
     (stale,) = [d for d in json_of(result)["diagnosis"] if d["code"] == "catalog_stale"]
@@ -193,9 +217,11 @@ def test_a_snapshot_dated_in_the_future_is_said_to_be_so_not_of_unknown_date(tmp
 
 def test_a_stale_snapshots_fix_names_export_catalog_not_a_check(tmp_path):
     folder = write_snapshot(tmp_path, "2026-01-01T00:00:00+00:00")
-    result = run_main(["check", "--offline", "--project", str(folder), "--json"],
-                      env=clean_environ(FLUX_SETUP_HOME=str(tmp_path / "home")),
-                      now=lambda: datetime(2026, 3, 1, tzinfo=timezone.utc))  # fmt: skip
+    result = run_main(
+        ["check", "--offline", "--project", str(folder), "--json"],
+        env=clean_environ(FLUX_SETUP_HOME=str(tmp_path / "home")),
+        now=lambda: datetime(2026, 3, 1, tzinfo=timezone.utc),
+    )
     (stale,) = [d for d in json_of(result)["diagnosis"] if d["code"] == "catalog_stale"]
     assert stale["message"].startswith("The snapshot .flux-setup/catalog.json is 59 days old")
     assert "`flux-setup export catalog`" in stale["next_step"]
@@ -209,8 +235,9 @@ def sync_step(url: str, repository: Path, temp: Path) -> subprocess.CompletedPro
     steps = yaml.safe_load(example("snapshot-sync"))["jobs"]["sync"]["steps"]
     fetch = next(s for s in steps if s.get("name") == "Fetch the published snapshot")
     env = clean_environ(SNAPSHOT_URL=url, TOKEN="", RUNNER_TEMP=str(temp))
-    return subprocess.run(["bash", "-e", "-c", fetch["run"]], cwd=repository, env=env,
-                          capture_output=True, text=True)  # fmt: skip
+    return subprocess.run(
+        ["bash", "-e", "-c", fetch["run"]], cwd=repository, env=env, capture_output=True, text=True
+    )
 
 
 def test_the_documented_sync_copies_the_published_snapshot_and_refuses_anything_else(sim, tmp_path):

@@ -118,8 +118,9 @@ def test_a_new_user_on_a_desktop_keeps_the_key_in_the_keyring_and_exec_starts_fl
 
     project = tmp_path / "project"
     project.mkdir()
-    child = spawn(["run", "--project", str(project), "--base-url", sim.base_url], tmp_path,
-                  keyring_env)  # fmt: skip
+    child = spawn(
+        ["run", "--project", str(project), "--base-url", sim.base_url], tmp_path, keyring_env
+    )
     child.expect("Paste your Anthropic API key")
     child.sendline(KEY)
     child.expect("Which model should Flux use")
@@ -135,8 +136,12 @@ def test_a_new_user_on_a_desktop_keeps_the_key_in_the_keyring_and_exec_starts_fl
     assert finish(child) == 0
     assert_key_in_no_file(project, isolated_home)
     # "flux" here: a child that says which key it was given
-    flux = [sys.executable, "-c", "import hashlib, os; "
-            "print(hashlib.sha256(os.environ['ANTHROPIC_API_KEY'].encode()).hexdigest())"]  # fmt: skip
+    flux = [
+        sys.executable,
+        "-c",
+        "import hashlib, os; "
+        "print(hashlib.sha256(os.environ['ANTHROPIC_API_KEY'].encode()).hexdigest())",
+    ]
     child = spawn(["exec", "--project", str(project), "--", *flux], tmp_path, keyring_env)
     child.expect(hashlib.sha256(KEY.encode()).hexdigest())
     assert finish(child) == 0

@@ -248,8 +248,12 @@ def check_admin_form(value: str) -> KeyProblem | None:
         )
     problem = check_form(API_KEY_PREFIX + value[len(ADMIN_PREFIX) :])  # the same body rules
     if problem is not None and problem.code != Code.KEY_WRONG_KIND:
-        return KeyProblem(problem.code, problem.message.replace("API key", "admin key"),
-                          problem.next_step, ADMIN_KEYS_URL)  # fmt: skip
+        return KeyProblem(
+            problem.code,
+            problem.message.replace("API key", "admin key"),
+            problem.next_step,
+            ADMIN_KEYS_URL,
+        )
     return None
 
 
@@ -322,9 +326,24 @@ SECRET_ASSIGNMENT = re.compile(
     r"(?P<q>[\"']?)(?P<value>[^\r\n\"'#]*)(?P=q)"
 )
 SECRET_NAME_PARTS = {
-    "key", "apikey", "token", "secret", "password", "passwd", "pwd", "pass", "pat", "sk",
-    "credential", "credentials", "auth", "private", "dsn", "cookie", "session",
-}  # fmt: skip
+    "key",
+    "apikey",
+    "token",
+    "secret",
+    "password",
+    "passwd",
+    "pwd",
+    "pass",
+    "pat",
+    "sk",
+    "credential",
+    "credentials",
+    "auth",
+    "private",
+    "dsn",
+    "cookie",
+    "session",
+}
 TOKEN_SHAPES = re.compile(
     r"sk-ant-[A-Za-z0-9_-]{8,}"  # Anthropic
     r"|(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}"  # GitHub

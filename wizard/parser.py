@@ -120,8 +120,9 @@ def _add_export(sub: Subparsers) -> None:
         "repository commits, for `check --offline` where no check was saved. From a check "
         "made now, or --offline from the saved catalogue.",
     )
-    p.add_argument("export_kind", choices=("renovate", "catalog"), metavar="WHAT",
-                   help="renovate or catalog")  # fmt: skip
+    p.add_argument(
+        "export_kind", choices=("renovate", "catalog"), metavar="WHAT", help="renovate or catalog"
+    )
     groups.file_options(p)
     # renovate offers only what a call proved (no --no-verify); catalog makes no call at all
     groups.api_options(

@@ -26,11 +26,15 @@ def no_project_said(ui: UI, options: Options) -> None:
     where = str(folder) if options.project_given else f"{folder} or a folder above it"
     what = "no flux.toml, [tool.flux] in pyproject.toml or FLUX_MODEL in .env"
     if options.command == "run":
-        ui.warn(f"No Flux project in {where} ({what}): this run sets one up in {folder}; "
-               "--project DIR names another folder.")  # fmt: skip
+        ui.warn(
+            f"No Flux project in {where} ({what}): this run sets one up in {folder}; "
+            "--project DIR names another folder."
+        )
     else:
-        ui.warn(f"No Flux project in {where} ({what}): `flux-setup run --project {folder}` "
-               "sets one up, or pass --project DIR.")  # fmt: skip
+        ui.warn(
+            f"No Flux project in {where} ({what}): `flux-setup run --project {folder}` "
+            "sets one up, or pass --project DIR."
+        )
 
 
 # The commands that write project files (check only with --fix or --write-checklist).

@@ -135,10 +135,14 @@ class KeyStored(Word):
 
     @property
     def words(self) -> str:
-        return {"keyring": "the OS keyring", "env_file": ".env (plaintext)",
-                "environment": "the environment", "stdin": "no file (stdin)",
-                "prompt": "no file (the prompt)", "config": "the Flux config (plaintext)",
-                }[self.value]  # fmt: skip
+        return {
+            "keyring": "the OS keyring",
+            "env_file": ".env (plaintext)",
+            "environment": "the environment",
+            "stdin": "no file (stdin)",
+            "prompt": "no file (the prompt)",
+            "config": "the Flux config (plaintext)",
+        }[self.value]
 
     @property
     def plaintext(self) -> bool:

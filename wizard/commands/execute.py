@@ -45,8 +45,10 @@ def execute(ctx: Context) -> Report:
         where = f"{KEY_VAR} was already set in the environment: left as it is"
         problem = check_form(given)
         if problem is not None:  # CMD gets it all the same (it is the caller's), but said
-            ctx.ui.warn(f"flux-setup exec: {KEY_VAR} {fingerprint(given)} in the environment: "
-                        f"{problem.message} Passed on as it is.")  # fmt: skip
+            ctx.ui.warn(
+                f"flux-setup exec: {KEY_VAR} {fingerprint(given)} in the environment: "
+                f"{problem.message} Passed on as it is."
+            )
     else:
         files = project.load(o.project, o.env_file, o.config, environ=ctx.environ)
         key, _ = found_key(ctx, files, None)

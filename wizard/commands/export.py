@@ -108,8 +108,13 @@ def _checked(ctx: Context, prepared: Prepared, prefer: tuple[str, ...]) -> Sourc
         )
     if detection.verify and detection.models:
         memory.save_proofs(ctx.store, ctx.options.project, detection)  # for --offline later
-    return Source(list(detection.models), detection.checked_at, saved=False, age_days=0,
-                  diagnoses=[d for d in detection.diagnoses if _exports(d)])  # fmt: skip
+    return Source(
+        list(detection.models),
+        detection.checked_at,
+        saved=False,
+        age_days=0,
+        diagnoses=[d for d in detection.diagnoses if _exports(d)],
+    )
 
 
 def _exports(diagnosis: Diagnosis) -> bool:

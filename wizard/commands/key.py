@@ -54,8 +54,9 @@ def key_status(ctx: Context) -> Report:
         value = ring.read(ADMIN_ENTRY) if problem is None else None
         admin = ApiKey(value, KeySource.KEYRING) if value else None
         line = f"the OS keyring ({entry_label(ADMIN_ENTRY)})" if admin else "not in the keyring"
-        ctx.ui.say(f"Admin key {admin.fingerprint}, kept in {line}" if admin
-                   else f"No admin key {line}")  # fmt: skip
+        ctx.ui.say(
+            f"Admin key {admin.fingerprint}, kept in {line}" if admin else f"No admin key {line}"
+        )
         report.fields["admin_key"] = admin.to_json() if admin else None
         if admin is None:
             report.exit_code = ExitCode.KEY
@@ -80,8 +81,11 @@ def key_status(ctx: Context) -> Report:
     ctx.ui.say(f"Keyring: {backend or problem}")
     if why is not None and why.fix != kept_fix:
         ctx.ui.say(f"  fix: {why.fix}")
-    report.fields["keyring"] = {"backend": backend, "problem": problem,
-                                "entry": entry_label(_entry(ctx, files))}  # fmt: skip
+    report.fields["keyring"] = {
+        "backend": backend,
+        "problem": problem,
+        "entry": entry_label(_entry(ctx, files)),
+    }
     return report
 
 
@@ -108,8 +112,9 @@ def _given(ctx: Context) -> ApiKey:
 def _typed(ctx: Context, question: str) -> str:
     if not ctx.prompter.interactive:
         flag = "--admin-key-stdin" if ctx.options.admin else "--api-key-stdin"
-        raise UsageError("No key was given, and there is no terminal to ask on.",
-                         fix=f"Pipe it in with {flag}.")  # fmt: skip
+        raise UsageError(
+            "No key was given, and there is no terminal to ask on.", fix=f"Pipe it in with {flag}."
+        )
     return normalise(ctx.prompter.secret(question, flag="--api-key-stdin"))
 
 
@@ -175,8 +180,10 @@ def key_set(ctx: Context) -> Report:
     if not plan.empty:
         _apply(ctx, report, plan)
     if not o.admin and normalise(files.env_values.get(KEY_VAR) or ""):
-        ctx.ui.warn(f"{files.env_path.name} still holds a key in plaintext: the keyring's wins. "
-                    "`flux-setup key move --to keyring` takes it out.")  # fmt: skip
+        ctx.ui.warn(
+            f"{files.env_path.name} still holds a key in plaintext: the keyring's wins. "
+            "`flux-setup key move --to keyring` takes it out."
+        )
     report.fields["key"] = given.to_json()
     return report
 
@@ -189,8 +196,11 @@ def key_move(ctx: Context) -> Report:
         if project_entry(files):
             ctx.ui.ok(f"{name} holds no key: it names the keyring entry already.")
             return Report(ctx.options.command)
-        raise key_error(Code.KEY_MISSING, f"{name} holds no API key to move.",
-                        "`flux-setup key set` keeps a key in the keyring.")  # fmt: skip
+        raise key_error(
+            Code.KEY_MISSING,
+            f"{name} holds no API key to move.",
+            "`flux-setup key set` keeps a key in the keyring.",
+        )
     moving = checked(ApiKey(raw, KeySource.ENV_FILE))
     ring = ctx.keystore()
     why = ring.unavailable(storing=True)
@@ -230,12 +240,17 @@ def key_remove(ctx: Context) -> Report:
     if consent.dry_run(ctx):
         return report
     # No backup holds the key: undo puts the .env line back, never the entry. So: default No.
-    ctx.ui.warn(f"Deleting {entry_label(entry)} cannot be undone: `flux-setup undo` restores "
-                f"{files.env_path.name} only. `flux-setup key set` keeps a key there again.")  # fmt: skip
+    ctx.ui.warn(
+        f"Deleting {entry_label(entry)} cannot be undone: `flux-setup undo` restores "
+        f"{files.env_path.name} only. `flux-setup key set` keeps a key there again."
+    )
     _confirm(ctx, f"Delete {entry_label(entry)} from the OS keyring?", default=False)
     removed = ring.delete(entry)
-    ctx.ui.ok(f"Deleted {entry_label(entry)} from the keyring." if removed
-              else f"The keyring has no {entry_label(entry)}.")  # fmt: skip
+    ctx.ui.ok(
+        f"Deleted {entry_label(entry)} from the keyring."
+        if removed
+        else f"The keyring has no {entry_label(entry)}."
+    )
     if not plan.empty:
         _apply(ctx, report, plan, undone="the .env line, not the keyring entry")
     report.fields["deleted"] = removed
@@ -265,7 +280,7 @@ def _confirm(ctx: Context, question: str, *, default: bool = True) -> None:
         Declined(
             "Nothing was changed: you declined.",
             fix="`flux-setup key status` shows where the key is kept.",
-        ),  # fmt: skip
+        ),
         what=_ASKS,
         default=default,
     )
@@ -279,5 +294,9 @@ def _apply(ctx: Context, report: Report, plan: changes.Plan, undone: str = "it")
 
 
 def _no_keyring(why: str) -> WizardError:
-    return key_error(Code.KEY_MISSING, why, "The key can stay in .env (`flux-setup run "
-                     "--save-key env`) or in your environment (ANTHROPIC_API_KEY).")  # fmt: skip
+    return key_error(
+        Code.KEY_MISSING,
+        why,
+        "The key can stay in .env (`flux-setup run "
+        "--save-key env`) or in your environment (ANTHROPIC_API_KEY).",
+    )

@@ -99,8 +99,10 @@ def show(ui: UI, found: Limits) -> None:
     elif found.api_key_note:
         ui.say(found.api_key_note)
     if found.rate_limits is not None:
-        ui.say("Rate limits per group (Admin API; a workspace limit binds alongside the "
-               "organisation's):")  # fmt: skip
+        ui.say(
+            "Rate limits per group (Admin API; a workspace limit binds alongside the "
+            "organisation's):"
+        )
         for group in found.rate_limits:
             if not (group.limits or group.workspace):
                 continue  # a group without values (the batch API's, often) says nothing

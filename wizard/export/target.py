@@ -31,8 +31,13 @@ def project_file(path: Path, project: Path, named: Iterable[Path | None] = ()) -
     --checklist), any .env, flux.toml or pyproject.toml, and any file that marks a Flux
     project (`markers`). The one rule of what flux-setup never writes a file it creates onto,
     even with --force (a swap point: `wizard/targets.py` will hold it for every command)."""
-    own = [project / ".env", project / "flux.toml", project / "pyproject.toml",
-           checklist.default_path(project), *(p for p in named if p is not None)]  # fmt: skip
+    own = [
+        project / ".env",
+        project / "flux.toml",
+        project / "pyproject.toml",
+        checklist.default_path(project),
+        *(p for p in named if p is not None),
+    ]
     real = os.path.realpath(path)
     if any(real == os.path.realpath(p) for p in own):
         return f"one of the project's own files ({path.name})"

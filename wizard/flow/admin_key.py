@@ -102,8 +102,10 @@ def obtain_admin_key(ctx: Context) -> ApiKey:
             code=ExitCode.KEY,
             diagnosis=Code.KEY_MISSING,
         )
-    ctx.ui.say(f"The limits are read through the Admin API: organisation admins create admin keys "
-               f"at {ADMIN_KEYS_URL}. The key is kept in memory only.")  # fmt: skip
+    ctx.ui.say(
+        f"The limits are read through the Admin API: organisation admins create admin keys "
+        f"at {ADMIN_KEYS_URL}. The key is kept in memory only."
+    )
     for _ in range(3):
         value = normalise(
             ctx.prompter.secret(
@@ -134,8 +136,10 @@ def read_given_limits(ctx: Context, key: ApiKey, detection: Detection) -> Limits
         return None
     if admin is None:
         return None
-    ctx.ui.say(f"Reading the limits through the Admin API with the admin key {admin.fingerprint} "
-               f"from {label(admin)}.")  # fmt: skip
+    ctx.ui.say(
+        f"Reading the limits through the Admin API with the admin key {admin.fingerprint} "
+        f"from {label(admin)}."
+    )
     return read_admin_api(ctx, admin, key, detection)
 
 

@@ -106,8 +106,12 @@ class Storage:
         return self.plaintext or self.failed
 
     def to_json(self) -> JsonObject:
-        return {"stored": str(self.stored) if self.stored else None, "plaintext": self.plaintext,
-                "summary": self.line, "fix": self.fix}  # fmt: skip
+        return {
+            "stored": str(self.stored) if self.stored else None,
+            "plaintext": self.plaintext,
+            "summary": self.line,
+            "fix": self.fix,
+        }
 
 
 NO_RING_FIX = "`flux-setup run --save-key env` keeps it in .env, or export ANTHROPIC_API_KEY"
@@ -125,8 +129,9 @@ def storage(
     a fix that works here (`key set` only where a keyring can keep it)."""
     entry = project_entry(files)
     if problem is not None:
-        return Storage(KeyStored.KEYRING, f"the OS keyring: {problem.message}",
-                       fix=problem.fix, failed=True)  # fmt: skip
+        return Storage(
+            KeyStored.KEYRING, f"the OS keyring: {problem.message}", fix=problem.fix, failed=True
+        )
     key = found.key
     if key is None:
         return Storage(
@@ -170,13 +175,22 @@ def choose_keeping(ctx: Context, files: project.ProjectFiles, key: ApiKey) -> st
         return "none"
     why = ctx.keystore().problem(storing=True)
     options = [
-        Option(f"{files.env_path.name}  (plaintext, 0600, git-ignored)", "env",
-               note="Flux reads it from there"),
+        Option(
+            f"{files.env_path.name}  (plaintext, 0600, git-ignored)",
+            "env",
+            note="Flux reads it from there",
+        ),
         Option("nowhere  (you export ANTHROPIC_API_KEY)", "none"),
-    ]  # fmt: skip
+    ]
     if why is None:
-        options.insert(0, Option("the OS keyring  (recommended)", "keyring",
-                                 note="Start Flux with `flux-setup exec -- flux`"))  # fmt: skip
+        options.insert(
+            0,
+            Option(
+                "the OS keyring  (recommended)",
+                "keyring",
+                note="Start Flux with `flux-setup exec -- flux`",
+            ),
+        )
     else:
         ctx.ui.warn(f"The OS keyring is not offered. {why.message} {why.fix}")
     return ctx.prompter.select(

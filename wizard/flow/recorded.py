@@ -44,16 +44,24 @@ def _targets(ctx: Context) -> dict[str, Target]:
     from wizard import targets
 
     o = ctx.options
-    given = [(flag, path) for flag, path in (("--record", o.record), ("--report", o.report))
-             if path is not None]  # fmt: skip
+    given = [
+        (flag, path)
+        for flag, path in (("--record", o.record), ("--report", o.report))
+        if path is not None
+    ]
     project = o.project
-    own = [o.env_file or project / ".env", o.config or project / "flux.toml",
-           project / "pyproject.toml", o.checklist or project / "flux-upgrade-checklist.md"]  # fmt: skip
+    own = [
+        o.env_file or project / ".env",
+        o.config or project / "flux.toml",
+        project / "pyproject.toml",
+        o.checklist or project / "flux-upgrade-checklist.md",
+    ]
     where: dict[str, Target] = {}
     for flag, path in given:
         example = f"flux-setup-{o.command}.{'jsonl' if flag == '--record' else 'json'}"
-        where[flag] = targets.check(path, flag=flag, ours=written_by_us, force=o.force,
-                                    protected=own, example=example)  # fmt: skip
+        where[flag] = targets.check(
+            path, flag=flag, ours=written_by_us, force=o.force, protected=own, example=example
+        )
     if len({t.path for t in where.values()}) < len(where):
         raise UsageError(
             "--record and --report name the same file: one would overwrite the other.",

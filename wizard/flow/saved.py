@@ -97,8 +97,9 @@ def judge_saved(
         DEFAULT_WARN_DAYS if warn_days is None else warn_days,
         prepared.fallback,
     )
-    result = Offline(verdict.code, verdict, list(verdict.diagnoses), record, age, snapshot,
-                     ctx.options.max_age)  # fmt: skip
+    result = Offline(
+        verdict.code, verdict, list(verdict.diagnoses), record, age, snapshot, ctx.options.max_age
+    )
     if result.stale:
         what = f"The snapshot {snapshot_file.DEFAULT_PATH}" if snapshot else "The saved catalogue"
         refresh = (

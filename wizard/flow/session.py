@@ -108,16 +108,26 @@ class Context:
         builds them, so no client escapes --record)."""
         from wizard.api import ApiClient
 
-        return ApiClient(key, base_url or self.base_url(), now=self.now,
-                         timeout=self.options.timeout, max_concurrency=concurrency,
-                         recorder=self.recorder)  # fmt: skip
+        return ApiClient(
+            key,
+            base_url or self.base_url(),
+            now=self.now,
+            timeout=self.options.timeout,
+            max_concurrency=concurrency,
+            recorder=self.recorder,
+        )
 
     def admin_client(self, admin_key: ApiKey, api_key: ApiKey | None) -> AdminClient:
         """A client of the Admin API: like `api_client`, and it scrubs the API key too."""
         from wizard.limits.client import AdminClient
 
-        client = AdminClient(admin_key, self.base_url(), now=self.now,
-                             timeout=self.options.timeout, recorder=self.recorder)  # fmt: skip
+        client = AdminClient(
+            admin_key,
+            self.base_url(),
+            now=self.now,
+            timeout=self.options.timeout,
+            recorder=self.recorder,
+        )
         client.also_hide = api_key
         if api_key is not None and self.recorder is not None:
             self.recorder.hide(api_key)

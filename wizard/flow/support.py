@@ -57,7 +57,7 @@ def project_shape(ctx: Context) -> JsonObject:
                     ("api_key", config.api_key),
                 )
                 if value
-            ],  # fmt: skip
+            ],
         },
     }
 

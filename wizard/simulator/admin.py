@@ -165,7 +165,7 @@ def rate_limits(scenario: Scenario) -> list[_Entry]:
             },
             ids,
             values,
-        )  # fmt: skip
+        )
         for line, ids in by_line.items()
     ]
     return [*entries, _Entry({"id": "rlg_sim_batch", "type": "batch"}, None, {})]

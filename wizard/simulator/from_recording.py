@@ -18,7 +18,11 @@ from wizard.recording import THIS_KEY_HINT, Exchange, Recording
 from wizard.simulator.scenarios import MODEL_FIELDS
 
 RETRY_HEADERS = ("retry-after", "retry-after-ms", "x-should-retry")
-RATE_HEADERS = {"requests": "requests", "input-tokens": "input_tokens", "output-tokens": "output_tokens"}  # fmt: skip
+RATE_HEADERS = {
+    "requests": "requests",
+    "input-tokens": "input_tokens",
+    "output-tokens": "output_tokens",
+}
 ADMIN = "/v1/organizations/"
 
 DIGITS = re.compile(r"[0-9]{1,12}")  # ASCII digits: `²` is a digit to str.isdigit, not to int
@@ -141,8 +145,11 @@ def _admin(recording: Recording) -> JsonObject:
 def _admin_answer(admin: JsonObject, path: str, body: JsonObject, rows: list[JsonObject]) -> None:
     def values(row: JsonObject, own: bool = False) -> JsonObject:
         limits = [as_object(v) for v in as_list(row.get("limits"))]
-        return {str(v.get("type")): v.get("value") for v in limits
-                if not own or as_object(v.get("source")).get("type") == "workspace"}  # fmt: skip
+        return {
+            str(v.get("type")): v.get("value")
+            for v in limits
+            if not own or as_object(v.get("source")).get("type") == "workspace"
+        }
 
     if path.endswith("/me"):
         admin["name"] = body.get("name")
@@ -158,11 +165,14 @@ def _admin_answer(admin: JsonObject, path: str, body: JsonObject, rows: list[Jso
         ]
     elif path.endswith("/spend_limits/effective"):
         admin["spend_limits"] = [
-            {"period": r.get("period"), "amount": r.get("amount"),
-             "spent": r.get("period_to_date_spend"),
-             "scope": as_object(r.get("source")).get("type")}
+            {
+                "period": r.get("period"),
+                "amount": r.get("amount"),
+                "spent": r.get("period_to_date_spend"),
+                "scope": as_object(r.get("source")).get("type"),
+            }
             for r in rows
-        ]  # fmt: skip
+        ]
     elif path.endswith("/api_keys"):
         for row in rows:
             if row.get("partial_key_hint") == THIS_KEY_HINT:

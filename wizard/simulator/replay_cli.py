@@ -70,8 +70,10 @@ def same_command(recording: Recording, base_url: str) -> str:
     from wizard.responses import LINE
 
     asked = recording.invocation
-    words = [f"ANTHROPIC_BASE_URL={shlex.quote(base_url)}",
-             f"ANTHROPIC_API_KEY={API_KEY_PREFIX + '0' * MIN_LENGTH}"]  # fmt: skip
+    words = [
+        f"ANTHROPIC_BASE_URL={shlex.quote(base_url)}",
+        f"ANTHROPIC_API_KEY={API_KEY_PREFIX + '0' * MIN_LENGTH}",
+    ]
     when = _recorded_at(recording)
     if when:
         words.insert(0, f"{CLOCK_VAR}={shlex.quote(when)}")
@@ -118,7 +120,7 @@ def _serve(recording: Recording, port: int) -> int:
                 f" {dropped} recorded headers HTTP cannot carry (CR, LF, beyond Latin-1) are left out."
                 if dropped
                 else ""
-            )  # fmt: skip
+            )
             + f" The same command, as of the same day:\n  {same_command(recording, running.base_url)}",
             file=sys.stderr,
             flush=True,
