@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from wizard.errors import FilesError
 from wizard.fileio import check_target, read_optional, write_atomic
 from wizard.keys import mask_secrets
-from wizard.manifest import KEYRING_PLACEHOLDER, FileEntry, Manifest
+from wizard.manifest import KEYRING_PLACEHOLDER, ChangeSetStatus, FileEntry, Manifest
 from wizard.state import Store, stamped_id
 from wizard.vocab import Action
 
@@ -229,7 +229,7 @@ def _back_up(plan: Plan, store: Store, hit: Fault, at: datetime) -> tuple[Path, 
     """Backups and the manifest, recorded as "applying" before any project file changes."""
     changeset = stamped_id(at)
     folder = store.private_dir(store.project_dir(plan.project) / "changesets" / changeset)
-    manifest = Manifest(changeset, str(plan.project), "applying")
+    manifest = Manifest(changeset, str(plan.project), ChangeSetStatus.APPLYING)
     for n, change in enumerate(plan.changes):
         hit(f"backup:{n}")
         backup = change.backup_bytes()
@@ -297,10 +297,10 @@ def apply(
             try:
                 _write_all(plan, seen, hit)
             except BaseException:
-                manifest.status = "rolled-back"
+                manifest.status = ChangeSetStatus.ROLLED_BACK
                 store.write_json(folder / "manifest.json", manifest.to_json())
                 raise
-            manifest.status = "applied"
+            manifest.status = ChangeSetStatus.APPLIED
             store.write_json(folder / "manifest.json", manifest.to_json())
             WRITTEN_THIS_PROCESS.extend(plan.label(c) for c in plan.changes)
             if on_applied is not None:  # before a deferred signal is raised: a batch records it

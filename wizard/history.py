@@ -17,10 +17,10 @@ from wizard.changes import (
 )
 from wizard.errors import FilesError
 from wizard.fileio import check_target, read_optional
-from wizard.manifest import KEYRING_PLACEHOLDER, FileEntry, Manifest, damaged
+from wizard.manifest import KEYRING_PLACEHOLDER, ChangeSetStatus, FileEntry, Manifest, damaged
 from wizard.state import Store
 
-UNDOABLE = ("applied", "applying")
+UNDOABLE = tuple(s for s in ChangeSetStatus if s.undoable)
 Secrets = Callable[[str], "str | None"]  # a keyring entry's value, read only when needed
 
 
@@ -37,7 +37,7 @@ class Entry:
     """One change set as `undo --list` shows it."""
 
     changeset: str
-    status: str
+    status: ChangeSetStatus
     files: list[str]
 
 
@@ -98,7 +98,9 @@ def find_changeset(
 def interrupted(store: Store, project: Path) -> list[str]:
     """Change sets of the project left "applying" by a process that died mid-way (SIGKILL, a
     power cut): their files may be half old, half new. Newest first."""
-    return [e.changeset for e in list_changesets(store, project) if e.status == "applying"]
+    return [
+        e.changeset for e in list_changesets(store, project) if e.status == ChangeSetStatus.APPLYING
+    ]
 
 
 def roll_back_interrupted(store: Store, project: Path, secrets: Secrets | None = None) -> list[str]:
@@ -210,7 +212,7 @@ def undo(
         with deferred_signals():
             for path, before, mode in plan.restores:
                 put_back(FileChange(path, before, None, new_mode=mode))
-            plan.manifest.status = "undone"
+            plan.manifest.status = ChangeSetStatus.UNDONE
             store.write_json(plan.folder / "manifest.json", plan.manifest.to_json())
         return Undone(
             plan.changeset,

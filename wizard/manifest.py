@@ -9,6 +9,30 @@ from pathlib import Path
 
 from wizard.errors import FilesError
 from wizard.jsontypes import JsonObject, as_int, as_list, as_object, as_str
+from wizard.vocab import Word
+
+
+class ChangeSetStatus(Word):
+    """Where a change set (or a batch of them) stands, as its manifest says: the one list of
+    states `undo`, `undo --list`, the apply and the batches read."""
+
+    APPLYING = "applying"  # backups made, files may be half changed: undo restores them
+    APPLIED = "applied"
+    ROLLED_BACK = "rolled-back"  # a failed apply put every file back: nothing to undo
+    UNDONE = "undone"
+    UNKNOWN = "unknown"  # a manifest whose state this version cannot read: never undone
+
+    @property
+    def undoable(self) -> bool:
+        return self in (ChangeSetStatus.APPLIED, ChangeSetStatus.APPLYING)
+
+    @classmethod
+    def read(cls, value: object) -> ChangeSetStatus:
+        try:
+            return cls(str(value))
+        except ValueError:
+            return cls.UNKNOWN
+
 
 # What a backup holds instead of a key that went into the keyring (no .env line holds a NUL).
 KEYRING_PLACEHOLDER = b"\x00flux-setup: the key is in the OS keyring\x00"
@@ -66,7 +90,7 @@ class FileEntry:
 class Manifest:
     changeset: str
     project: str
-    status: str  # applying, applied, rolled-back, undone
+    status: ChangeSetStatus
     files: list[FileEntry] = field(default_factory=list)
 
     def to_json(self) -> JsonObject:
@@ -86,6 +110,6 @@ class Manifest:
         return cls(
             changeset,
             str(manifest.get("project") or ""),
-            str(manifest.get("status")),
+            ChangeSetStatus.read(manifest.get("status")),
             [FileEntry.from_json(f, folder) for f in as_list(manifest.get("files"))],
         )

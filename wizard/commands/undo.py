@@ -12,6 +12,7 @@ from wizard.flow import consent
 from wizard.flow.key_store import keyring_reader, undo_notes
 from wizard.flow.session import Context
 from wizard.jsontypes import JsonObject
+from wizard.manifest import ChangeSetStatus
 from wizard.render import shown_path
 from wizard.report import Report
 from wizard.words import plural
@@ -25,7 +26,7 @@ def undo(ctx: Context) -> Report:
         return _undo_batch(ctx, o.batch)
     secrets = keyring_reader(ctx)
     plan = history.plan_undo(ctx.store, o.project, name=o.changeset, force=o.force, secrets=secrets)
-    if plan.manifest.status == "applying":
+    if plan.manifest.status == ChangeSetStatus.APPLYING:
         ctx.ui.warn(
             f"The change {plan.changeset} was interrupted while it was written (the process "
             "was killed): undo puts back what it wrote and leaves what it never reached."
@@ -118,7 +119,7 @@ def _undo_batch(ctx: Context, name: str) -> Report:
         ctx.ui.ok(
             f"Restored {shown_path(project, ctx.cwd)} ({plural(len(undone.restored), 'file')})"
         )
-    record.status = "undone"
+    record.status = ChangeSetStatus.UNDONE
     batches.save(ctx.store, record)
     return Report(o.command, fields={**fields, "restored": restored, "removed": removed})
 

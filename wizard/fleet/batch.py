@@ -9,6 +9,7 @@ from pathlib import Path
 
 from wizard.errors import FilesError
 from wizard.jsontypes import JsonObject, as_object
+from wizard.manifest import ChangeSetStatus
 from wizard.state import Store, stamped_id
 
 
@@ -17,7 +18,7 @@ class Batch:
     name: str
     # (project folder, change set) in the order applied
     entries: list[tuple[str, str]] = field(default_factory=list)
-    status: str = "applying"
+    status: ChangeSetStatus = ChangeSetStatus.APPLYING
 
     def to_json(self) -> JsonObject:
         return {
@@ -61,7 +62,7 @@ def _read(path: Path) -> Batch:
         if not isinstance(project, str) or not isinstance(changeset, str):
             raise _damaged(path.stem)
         entries.append((project, changeset))
-    return Batch(path.stem, entries, str(data.get("status") or "applied"))
+    return Batch(path.stem, entries, ChangeSetStatus.read(data.get("status") or "applied"))
 
 
 def find(store: Store, name: str) -> Batch:
@@ -77,6 +78,6 @@ def find(store: Store, name: str) -> Batch:
         return _read(home / f"{name}.json")
     for candidate in names:
         batch = _read(home / f"{candidate}.json")
-        if batch.status != "undone" and batch.entries:
+        if batch.status != ChangeSetStatus.UNDONE and batch.entries:
             return batch
     raise FilesError("there is no batch of `check --all --fix` to undo.", fix=None)

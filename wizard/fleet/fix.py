@@ -14,6 +14,7 @@ from wizard.fleet import batch as batches
 from wizard.fleet.scan import Member
 from wizard.flow import plan_notes
 from wizard.flow.fallback import planned_fallback
+from wizard.manifest import ChangeSetStatus
 from wizard.state import Store
 from wizard.verdict import fallback_due
 from wizard.vocab import ExitCode, Status
@@ -126,7 +127,7 @@ def apply(fixes: list[Fix], store: Store, at: datetime) -> batches.Batch:
             fix=f"`flux-setup undo --batch {record.name}` restores the changed ones.",
             code=ExitCode.CANCELLED,
         ) from None
-    record.status = "applied"
+    record.status = ChangeSetStatus.APPLIED
     if record.entries:
         batches.save(store, record)
     return record
