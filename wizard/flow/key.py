@@ -32,14 +32,17 @@ def key_discovery(ctx: Context, files: project.ProjectFiles) -> KeyDiscovery:
     return _discover(ctx, files, stdin_key(ctx))
 
 
-def _discover(ctx: Context, files: project.ProjectFiles, stdin: str | None) -> KeyDiscovery:
+def _discover(
+    ctx: Context, files: project.ProjectFiles, stdin: str | None, *, keyring: bool = True
+) -> KeyDiscovery:
     """Every source by precedence. The keyring is read only when neither stdin nor the
-    environment gives a key (a locked keyring may ask to be unlocked: never for nothing)."""
+    environment gives a key (a locked keyring may ask to be unlocked: never for nothing), and
+    not at all without `keyring` (after it failed: the other sources are still told)."""
     given = stdin is not None or bool(normalise(ctx.environ.get(KEY_VAR) or ""))
     return discover(
         stdin=stdin,
         environ=ctx.environ,
-        keyring=None if given else keyring_key(ctx, files),
+        keyring=None if given or not keyring else keyring_key(ctx, files),
         env_file=files.env_values,
         config_api_key=files.config.api_key,
     )
@@ -53,10 +56,7 @@ def tolerant_discovery(
     try:
         return key_discovery(ctx, files), None
     except KeyringProblem as exc:
-        found = discover(
-            environ=ctx.environ, env_file=files.env_values, config_api_key=files.config.api_key
-        )
-        return found, exc
+        return _discover(ctx, files, None, keyring=False), exc
 
 
 def key_error(problem_code: Code, message: str, next_step: str) -> WizardError:
