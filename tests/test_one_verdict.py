@@ -176,6 +176,8 @@ def test_a_fallback_that_must_go_reads_the_same_in_every_view_and_the_scan_says_
         ("gated-flagship", "claude-opus-4-8", 2),
         # the configured model and the configured fallback (both answer there): it is proven
         ("seed-2025", "claude-opus-4-1-20250805", 2),
+        # a line refused end to end: the rounds widen (1, 2, 4), so at most one call below
+        ("haiku-only", "claude-haiku-5-5", 1),
     ],
 )
 def test_check_bills_nothing_below_the_recommendation_after_a_refusal(

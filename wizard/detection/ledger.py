@@ -32,6 +32,10 @@ class Ledger:
         # prove the rule's fallback below the recommendation (run, --fix), not only the
         # configured one
         self.prove_fallback = True
+        # `check`'s rounds down the ranking after a refusal: one call, twice as many after a
+        # round that was refused whole (a line refused end to end costs few round trips, and
+        # at most width - 1 calls may be billed below the one that answers)
+        self.width = 1
 
     def billed(self) -> int:
         return sum(1 for v in self.verifications.values() if v.ok)

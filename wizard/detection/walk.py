@@ -61,6 +61,8 @@ def walk(run: Ledger) -> None:
         fold(run)
         if any(not v.ok for v in done):
             speculate = False
+        if not any(v.ok for v in done):
+            run.width *= 2  # refused whole: the next round goes wider
 
 
 def _round(
@@ -70,9 +72,9 @@ def _round(
     fallback while nothing has been refused (a rejected request is not retried that way)."""
     rejected = any(d.code == Code.REQUEST_REJECTED for d in run.result.diagnoses)
     if not run.prove_fallback and (not speculate or rejected):
-        # `check`: nothing below the top is billed while the top may still answer, after a
-        # refusal too (a wider round bills every model below the one that answers)
-        return chain[:1]
+        # `check` after a refusal: as wide as the refusals so far allow (`Ledger.width`), not
+        # as the cap allows (that would bill every model below the one that answers)
+        return chain[: max(1, min(room, run.width))]
     if not speculate or rejected:
         return chain[: max(1, room)]
     spec = [m for m in configured_fallback(run) if m not in chain]
