@@ -294,6 +294,8 @@ def discover(
 ) -> KeyDiscovery:
     """Pick the key by precedence: stdin, environment, the OS keyring entry the project names,
     .env file, legacy config. Values handed in."""
+    from wizard import redaction  # keys and redaction import each other only when used
+
     raw_values = [
         (KeySource.STDIN, stdin),
         (KeySource.ENV, (environ or {}).get(KEY_VAR)),
@@ -310,6 +312,9 @@ def discover(
         if not value and source != KeySource.STDIN:
             continue  # an empty variable is "not set", as shells treat it
         found.append(KeyCandidate(source, fingerprint(value)))
+        # every key read is held, the ones that lose too: a server, a diff or a message
+        # that shows one is scrubbed of it like the key in use
+        redaction.hold(value)
         if winner is None:
             winner = ApiKey(value, source)
     return KeyDiscovery(winner, found)

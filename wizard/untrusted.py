@@ -21,12 +21,12 @@ def is_model_id(value: object) -> bool:
     """A model ID's form, and not a secret's: a key pasted into the model field has the same
     letters, digits and dashes, and must never be used, shown or stored as a model; nor may an
     ID that carries a piece of a key this process holds (`redaction.carries`)."""
-    return (
-        isinstance(value, str)
-        and MODEL_ID.fullmatch(value) is not None
-        and not is_secret(value)
-        and not carries_key(value)
-    )
+    return model_id_shape(value) and not carries_key(value)
+
+
+def model_id_shape(value: object) -> bool:
+    """`is_model_id` but for the held keys (checked for a whole page at once by the caller)."""
+    return isinstance(value, str) and MODEL_ID.fullmatch(value) is not None and not is_secret(value)
 
 
 def carries_key(value: object) -> bool:
