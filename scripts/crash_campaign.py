@@ -162,6 +162,18 @@ def undo(folder: Path, home: Path) -> int:
     return cli.main(["undo", "--yes", "--project", str(folder)], env)
 
 
+def pre_start(code: int, err: bytes) -> bool:
+    """The signal came before the interpreter ran the program's first line: ended by the
+    signal without a word, or Python's own KeyboardInterrupt traceback in the frames that load
+    `wizard/__main__.py` (runpy, importlib), none of the program's."""
+    if code < 0:
+        return not err
+    frames = re.findall(rb'File "([^"]+)"', err)
+    return (
+        code == 1 and b"KeyboardInterrupt" in err and all(f.startswith(b"<frozen") for f in frames)
+    )
+
+
 def judge(
     name: str, moment: str, code: int, folder: Path, home: Path, new: dict[str, bytes | None],
     err: bytes = b"",
@@ -186,12 +198,11 @@ def judge(
     after = contents(folder)
     if after != old or temps:
         broken.append(f"after undo (exit {undone}) the files are not the old ones {temps or ''}")
-    if name != "KILL" and code not in (0, 130) and not (code < 0 and files == "old" and not err):
+    early = name != "KILL" and files == "old" and pre_start(code, err)
+    if name != "KILL" and code not in (0, 130) and not early:
         broken.append(f"exit {code}, not 130 or 0" + (" (ended by the signal)" if code < 0 else ""))
     said = {0: "undone", 6: "nothing"}.get(undone, f"exit {undone}")
-    if name != "KILL" and code < 0 and not broken:
-        # not a word, nothing touched: the signal came before the interpreter ran the
-        # program's first line, where only the signal's default action exists
+    if early:
         files = "old, pre-start"
     return Outcome(name, moment, code, files, said, broken)
 
@@ -231,7 +242,7 @@ def one(
         process.communicate()
         return Outcome(name, moment, -999, "?", "?", ["still running after 120 s"])
     outcome = judge(name, moment, process.returncode, folder, home, new, err)
-    if b"Traceback" in err and name != "KILL":
+    if b"Traceback" in err and name != "KILL" and not outcome.files.endswith("pre-start"):
         outcome.broken.append("a traceback on stderr")
     if outcome.broken:  # what it said last, to tell why
         last = err.decode(errors="replace").strip().splitlines()[-3:]
