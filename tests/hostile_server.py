@@ -55,6 +55,16 @@ def pieces_models(key: str) -> list[dict[str, Any]]:
     ]
 
 
+def also_models(keys: list[str]) -> list[dict[str, Any]]:
+    """Models named after more keys: each form of each key as a display name, and its bare
+    secret part as an ID."""
+    return [
+        {"id": f"claude-opus-9-{i}{j}", "display_name": value, "line": "opus"}
+        for i, key in enumerate(keys)
+        for j, value in enumerate([*key_forms(key).values(), key])
+    ] + [{"id": secret_of(key)[:60], "display_name": "Opus", "line": "opus"} for key in keys]
+
+
 def pieces_headers(key: str) -> dict[str, str]:
     forms = key_forms(key)
     return {
@@ -93,6 +103,7 @@ class Hostile:
     models: list[dict[str, Any]] = field(default_factory=lambda: [dict(m) for m in GOOD_MODELS])
     requests: int = 0
     extra_headers: dict[str, str] = field(default_factory=dict)  # sent with every answer
+    also: list[str] = field(default_factory=list)  # more keys echoed, in `pieces` modes
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -220,6 +231,9 @@ class _Handler(BaseHTTPRequestHandler):
         if h.mode in ("pieces", "pieces-error"):
             data = [model(m) for m in pieces_models(h.key)]
             headers = pieces_headers(h.key)
+            data[3:3] = [model(m) for m in also_models(h.also)]
+            for k in h.also:  # in the request ID a recording keeps
+                headers["request-id"] += f" {key_forms(k)['pieces']} {key_forms(k)['base64']}"
         if h.mode == "echo-ok":
             headers = {"request-id": f"req_{h.key}"}
             for m in data:
@@ -237,7 +251,8 @@ class _Handler(BaseHTTPRequestHandler):
             err = {"type": "not_found_error", "message": f"model: {model}"}
             return self._json(404, {"type": "error", "error": err, "request_id": "req_gated"})
         if h.mode == "pieces-error":  # the key without its prefix, and in every other form
-            err = {"type": "permission_error", "message": pieces_message(h.key)}
+            said = " ".join(pieces_message(k) for k in (h.key, *h.also))
+            err = {"type": "permission_error", "message": said}
             headers = pieces_headers(h.key)
             return self._json(403, {"type": "error", "error": err}, headers)
         usage: Any = {"input_tokens": 8, "output_tokens": 1}
@@ -273,6 +288,8 @@ def organization(path: str, params: dict[str, list[str]], h: Hostile) -> dict[st
     """The Admin API's answers, with the key (`h.key`: the API key or the admin key) in every
     field a server controls (`pieces`: without its prefix, a key record's `id` too);
     `endless` pages for ever."""
+    if h.mode == "many":
+        return many_entries(path, h.key)
     key = secret_of(h.key) if h.mode == "pieces" else h.key
     more = h.mode == "endless"
     page = int((params.get("page") or params.get("after_id") or ["0"])[0].rsplit("-", 1)[-1] or 0)
@@ -307,6 +324,46 @@ def organization(path: str, params: dict[str, list[str]], h: Hostile) -> dict[st
     }
     return {"data": [record], "has_more": more, "first_id": record["id"],
             "last_id": f"apikey-{page + 1}" if more else record["id"]}  # fmt: skip
+
+
+MANY = 3000  # entries of each Admin API list in `many` mode, on one page
+
+
+def many_entries(path: str, key: str) -> dict[str, Any]:
+    """Well-formed Admin API answers with very long lists: 3,000 rate-limit groups (the first
+    with 40 limiters), 3,000 key records (one of them `key`'s), 3,000 spend limits."""
+    if path.endswith("/me"):
+        return {
+            "id": "3c9e1f2a-0000-4000-8000-00000000beef",
+            "name": "Acme",
+            "type": "organization",
+        }
+    if path.endswith("/rate_limits"):
+        groups = [
+            {"id": f"rl_{i}", "type": "rate_limit",
+             "group": {"id": f"rlg_{i}", "display_name": f"Group {i}", "type": "model_group"},
+             "limits": [{"type": "requests_per_minute", "value": 50 + i}]
+             + ([{"type": f"limiter_{n}", "value": n + 1} for n in range(40)] if i == 0 else []),
+             "models": [f"claude-group-{i}"] if i else ["claude-opus-5-5"]}
+            for i in range(MANY)
+        ]  # fmt: skip
+        return {"data": groups, "next_page": None}
+    if path.endswith("/spend_limits/effective"):
+        rows = [{"period": ("daily", "weekly", "monthly")[i % 3], "amount": str(50000 + i),
+                 "currency": "USD", "period_to_date_spend": "100",
+                 "source": {"type": "organization"}}
+                for i in range(MANY)]  # fmt: skip
+        return {"data": rows, "next_page": None}
+    records = [
+        {"id": f"apikey_{i}", "type": "api_key", "name": f"key {i}", "status": "active",
+         "created_at": "2026-01-01T00:00:00Z", "expires_at": None,
+         "partial_key_hint": f"{key[:16]}...{key[-4:]}" if i == 7 else f"sk-ant-api03-{i:03}...ab{i % 10}z",
+         "scope": {"type": "workspace", "workspace_id": "wrkspc_1"},
+         "principal": {"type": "user_actor", "user_id": "user_1"},
+         "created_by": {"type": "user", "name": "Alice Example", "email": "alice@example.com"}}
+        for i in range(MANY)
+    ]  # fmt: skip
+    return {"data": records, "has_more": False, "first_id": "apikey_0", "last_id": "apikey_2999"}
 
 
 class _Server(ThreadingHTTPServer):

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal, Protocol, TypeVar, cast
 
-from wizard import responses, sdk, untrusted
+from wizard import redaction, responses, sdk, untrusted
 from wizard.concurrency import concurrently
 from wizard.constants import BASE_URL_VAR, DEFAULT_TIMEOUT, OFFICIAL_BASE_URL, ORG_HEADER
 from wizard.failures import (
@@ -262,17 +262,10 @@ class ApiClient:
         }
         return failure
 
-    def _scrub_data(self, data: JsonObject) -> JsonObject:
-        return {self.key.scrub(k): self._scrub_value(v) for k, v in data.items()}
-
-    def _scrub_value(self, value: object) -> object:
-        if isinstance(value, str):
-            return self.key.scrub(value)
-        if isinstance(value, dict):
-            return self._scrub_data(value)
-        if isinstance(value, list):
-            return [self._scrub_value(v) for v in value]
-        return value
+    @staticmethod
+    def _scrub_data(data: JsonObject) -> JsonObject:
+        """A server may echo a key in any field: the answer scrubbed as a whole (`scrub_data`)."""
+        return cast("JsonObject", redaction.scrub_data(data))
 
     # -- the API -------------------------------------------------------------------------------
     def list_models(self) -> list[JsonObject]:
@@ -306,7 +299,8 @@ class ApiClient:
                     # Each page that arrived and said "more" left its cursor: that many pages.
                     failed.failure.details = {"pages": len(cursors), "models": len(models)}
                 raise
-            models.extend(self._scrub_data(m) for m in page.models)
+            # the page at once: one pass over its text when nothing in it carries a key
+            models.extend(cast("list[JsonObject]", redaction.scrub_data(page.models)))
             self.rejected_ids.extend(self.key.scrub(r) for r in page.rejected)
             if not page.has_more or not page.last_id:
                 return models

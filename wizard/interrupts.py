@@ -49,13 +49,15 @@ def late_interrupts(code: int) -> Callable[[], int]:
 
 
 def ignore_interrupts() -> None:
-    """The exit is under way with nothing left that may hang: Ctrl-C is ignored from here on.
-    Python puts SIGINT back to its default while it finalises, so a late one would otherwise
-    end the process by signal (exit -2) instead of with its code; an ignored one survives."""
+    """The exit is under way with nothing left that may hang: Ctrl-C and SIGTERM are ignored
+    from here on. Python puts every signal it handles back to its default while it finalises,
+    so a late one would otherwise end the process by signal (exit -2, or -15: the crash
+    campaign's SIGTERM found it) instead of with its code; an ignored one survives."""
     import signal
 
     with contextlib.suppress(ValueError, OSError):  # not the main thread: nothing to do
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 @contextlib.contextmanager

@@ -11,28 +11,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from wizard.constants import ADMIN_KEYS_URL, KEY_VAR, KEYS_URL
+
+# (the shapes and the fingerprint live in `plaintext`, below the scrubber: named here too)
+from wizard.plaintext import ADMIN_PREFIX as ADMIN_PREFIX
+from wizard.plaintext import API_KEY_PREFIX as API_KEY_PREFIX
+from wizard.plaintext import OAUTH_PREFIX as OAUTH_PREFIX
+from wizard.plaintext import TOKEN_SHAPES as TOKEN_SHAPES
+from wizard.plaintext import fingerprint as fingerprint
+from wizard.plaintext import mask_secrets as mask_secrets
+from wizard.plaintext import matches_hint as matches_hint
 from wizard.vocab import Code, KeyKind, KeySource, KeyStored
 
-API_KEY_PREFIX = "sk-ant-api03-"
-ADMIN_PREFIX = "sk-ant-admin01-"
-OAUTH_PREFIX = "sk-ant-oat01-"
 # Real API keys are 108 characters; anything much shorter was almost surely cut off in a paste.
 MIN_LENGTH = 80
 # ... and far fewer than this: a longer value is no key, and would go out as a huge header.
 MAX_LENGTH = 512
 KEY_BODY = re.compile(r"[A-Za-z0-9_-]+")
-
-
-def fingerprint(value: str) -> str:
-    """At most the first 12 and last 4 characters; less of a short value, so it never leaks.
-    A hostile "key" may hold ESC, bidi or NUL characters: they are shown escaped."""
-    from wizard.untrusted import text
-
-    if len(value) >= 32:
-        return f"{text(value[:12])}...{text(value[-4:])}"
-    if len(value) >= 8:
-        return f"{text(value[: len(value) // 4])}..."
-    return "..." if value else "(empty)"
 
 
 def key_json(
@@ -101,19 +95,6 @@ class ApiKey:
 
     def __reduce__(self) -> str:  # never pickle the secret
         raise TypeError("ApiKey cannot be pickled")
-
-
-def matches_hint(value: str, head: str, tail: str) -> bool:
-    """Whether a key is the one an Admin API `partial_key_hint` (`head...tail`) names: the head
-    must reach past the vendor prefix and the tail hold 4 characters (an empty tail, or a bare
-    `sk-ant-api03-`, would name every key)."""
-    prefix = next((p for p in (API_KEY_PREFIX, ADMIN_PREFIX) if value.startswith(p)), "")
-    return (
-        len(head) > max(len(prefix), 7)
-        and len(tail) >= 4
-        and value.startswith(head)
-        and value.endswith(tail)
-    )
 
 
 def key_kind(value: str) -> KeyKind:
@@ -298,6 +279,8 @@ def discover(
 ) -> KeyDiscovery:
     """Pick the key by precedence: stdin, environment, the OS keyring entry the project names,
     .env file, legacy config. Values handed in."""
+    from wizard import redaction  # keys and redaction import each other only when used
+
     raw_values = [
         (KeySource.STDIN, stdin),
         (KeySource.ENV, (environ or {}).get(KEY_VAR)),
@@ -314,84 +297,9 @@ def discover(
         if not value and source != KeySource.STDIN:
             continue  # an empty variable is "not set", as shells treat it
         found.append(KeyCandidate(source, fingerprint(value)))
+        # every key read is held, the ones that lose too: a server, a diff or a message
+        # that shows one is scrubbed of it like the key in use
+        redaction.hold(value)
         if winner is None:
             winner = ApiKey(value, source)
     return KeyDiscovery(winner, found)
-
-
-# Secrets in any text we show (diffs, messages, JSON): values of secret-named variables,
-# credentials in URLs and well-known token shapes are shown as fingerprints; names stay.
-SECRET_ASSIGNMENT = re.compile(
-    r"(?m)^(?P<lead>[-+ ]?[ \t]*(?:export[ \t]+)?(?P<name>[A-Za-z_][\w.-]*)[ \t]*[=:][ \t]*)"
-    r"(?P<q>[\"']?)(?P<value>[^\r\n\"'#]*)(?P=q)"
-)
-SECRET_NAME_PARTS = {
-    "key",
-    "apikey",
-    "token",
-    "secret",
-    "password",
-    "passwd",
-    "pwd",
-    "pass",
-    "pat",
-    "sk",
-    "credential",
-    "credentials",
-    "auth",
-    "private",
-    "dsn",
-    "cookie",
-    "session",
-}
-TOKEN_SHAPES = re.compile(
-    r"sk-ant-[A-Za-z0-9_-]{8,}"  # Anthropic
-    r"|(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}"  # GitHub
-    r"|(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{10,}"  # Stripe
-    r"|xox[abprs]-[A-Za-z0-9-]{10,}"  # Slack
-    r"|glpat-[A-Za-z0-9_-]{16,}"  # GitLab
-    r"|(?:AKIA|ASIA)[0-9A-Z]{16}"  # AWS access key IDs
-    r"|AIza[0-9A-Za-z_-]{30,}"  # Google API keys
-    r"|sk-(?:proj-)?[A-Za-z0-9_-]{20,}"  # other vendors' sk- keys
-)
-URL_CREDENTIALS = re.compile(
-    r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^/\s:@]*):(?P<pw>[^/\s@]+)@"
-)
-
-
-def _secret_name(name: str) -> bool:
-    parts = {p for p in re.split(r"[_.-]+", name.lower()) if p}
-    return bool(parts & SECRET_NAME_PARTS)
-
-
-# What `fingerprint` makes of a value: masked already (masking twice changes nothing).
-MASKED = re.compile(r"[^.\s]{0,12}\.\.\.[^.\s]{0,4}|\.\.\.|\(empty\)")
-
-
-def _masked(value: str) -> bool:
-    """Only the fingerprint's own shape counts as masked: `supersecretvalue...x` is not."""
-    return MASKED.fullmatch(value) is not None
-
-
-def mask_secrets(text: str) -> str:
-    """`text` with every secret it holds shown as a fingerprint (masking twice changes
-    nothing): values of variables named like secrets (`*_KEY`, `*_TOKEN`, `*_SECRET`,
-    `PASSWORD`, `GITHUB_PAT`, `STRIPE_SK`), passwords in URLs, and known token shapes."""
-
-    def assignment(match: re.Match[str]) -> str:
-        value = match["value"].strip()
-        if not _secret_name(match["name"]) or not value or _masked(value):
-            return match.group(0)
-        # an unquoted value's trailing blanks are the gap before a comment, not the secret's
-        gap = "" if match["q"] else match["value"][len(match["value"].rstrip()) :]
-        return f"{match['lead']}{match['q']}{fingerprint(value)}{match['q']}{gap}"
-
-    text = SECRET_ASSIGNMENT.sub(assignment, text)
-    text = URL_CREDENTIALS.sub(
-        lambda m: f"{m['scheme']}{m['user']}:{'***' if m['pw'] != '***' else m['pw']}@", text
-    )
-    # A bare prefix ("sk-ant-admin01-" in a sentence naming the kind) holds no secret.
-    bare = (API_KEY_PREFIX, ADMIN_PREFIX, OAUTH_PREFIX)
-    return TOKEN_SHAPES.sub(
-        lambda m: m.group(0) if m.group(0) in bare else fingerprint(m.group(0)), text
-    )

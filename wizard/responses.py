@@ -7,11 +7,11 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from wizard import untrusted
+from wizard import redaction, untrusted
 from wizard.jsontypes import JsonObject, as_int, as_object
 
 LINE = re.compile(r"[a-z][a-z0-9_-]{0,31}")
@@ -47,13 +47,21 @@ class Page:
     rejected: list[str] = field(default_factory=list)  # IDs that are no model IDs, escaped
 
 
-def model(data: object, body: bytes = b"") -> JsonObject | None:
-    """A model's fields, cleaned; None when its ID is not a model ID."""
+def model(
+    data: object, body: bytes = b"", carrying: Collection[str] | None = None
+) -> JsonObject | None:
+    """A model's fields, cleaned; None when its ID is not a model ID. `carrying`: the texts of
+    its page that carry a piece of a key (`redaction.carriers`), when the page was checked."""
     if not isinstance(data, dict):
         raise Junk("a model in the answer is not an object", body)
     if data.get("type", "model") != "model":  # a message object is not a model (nor an alias)
         raise Junk("a model in the answer is of another type", body)
-    if not untrusted.is_model_id(data.get("id")) or untrusted.carries_key(data.get("display_name")):
+    ident, name = data.get("id"), data.get("display_name")
+    if carrying is None:
+        carried = untrusted.carries_key(ident) or untrusted.carries_key(name)
+    else:
+        carried = ident in carrying or name in carrying
+    if carried or not untrusted.model_id_shape(ident):
         return None  # a display name with a piece of a key: no model, never recommended
     line = data.get("line")
     out: JsonObject = {
@@ -88,8 +96,16 @@ def page(body: bytes) -> Page:
         raise Junk("the model list has no true/false `has_more`", body)
     last = data.get("last_id")
     models, rejected = [], []
+    # every ID and name of the page checked for pieces of a key at once
+    carrying = redaction.carriers(
+        text
+        for item in data["data"]
+        if isinstance(item, dict)
+        for text in (item.get("id"), item.get("display_name"))
+        if isinstance(text, str)
+    )
     for item in data["data"]:
-        found = model(item, body)
+        found = model(item, body, carrying)
         if found is None:
             rejected.append(_rejected(item))
         else:

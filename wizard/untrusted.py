@@ -6,27 +6,27 @@ from __future__ import annotations
 
 import re
 
+from wizard.plaintext import ORGANIZATION_ID as ORGANIZATION_ID
+from wizard.plaintext import TOKEN_SHAPES, fingerprint
+from wizard.plaintext import organization_id as organization_id
+from wizard.plaintext import text as text
+
 # What model IDs look like: letters, digits, `.`, `-`, `_`, `:`, `@`; bounded length.
 MODEL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}")
 # A request ID, an error type or code: one token.
 TOKEN = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
-# Control characters (C0, DEL, C1), bidi controls and line/paragraph separators.
-_UNSAFE = re.compile(
-    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
-)
-_LINE_BREAKS = re.compile(r"[\r\n\t]+")
 
 
 def is_model_id(value: object) -> bool:
     """A model ID's form, and not a secret's: a key pasted into the model field has the same
     letters, digits and dashes, and must never be used, shown or stored as a model; nor may an
     ID that carries a piece of a key this process holds (`redaction.carries`)."""
-    return (
-        isinstance(value, str)
-        and MODEL_ID.fullmatch(value) is not None
-        and not is_secret(value)
-        and not carries_key(value)
-    )
+    return model_id_shape(value) and not carries_key(value)
+
+
+def model_id_shape(value: object) -> bool:
+    """`is_model_id` but for the held keys (checked for a whole page at once by the caller)."""
+    return isinstance(value, str) and MODEL_ID.fullmatch(value) is not None and not is_secret(value)
 
 
 def carries_key(value: object) -> bool:
@@ -41,8 +41,6 @@ CARRIES_KEY = "holds a piece of an API key this command holds"
 
 def is_secret(value: str) -> bool:
     """A key or token wherever it is found (`keys.TOKEN_SHAPES`): a key is a key."""
-    from wizard.keys import TOKEN_SHAPES
-
     return TOKEN_SHAPES.search(value) is not None
 
 
@@ -55,8 +53,6 @@ def not_a_model_id(where: str, value: object) -> str:
             "to ANTHROPIC_API_KEY (in .env or the environment) and put a model ID here."
         )
     if isinstance(value, str) and is_secret(value):
-        from wizard.keys import fingerprint
-
         return (
             f"{where} holds an API key or token ({fingerprint(value.strip())}), not a model ID: "
             "a key sits in the model field. Move it to ANTHROPIC_API_KEY (in .env or the "
@@ -75,27 +71,6 @@ def no_workflow_commands(text: str) -> str:
     breaks each; the words read the same."""
     text = _COMMAND_AT_LINE_START.sub(lambda m: f"{m.group(1)}:{ZWSP}", text)
     return text.replace("##[", f"##{ZWSP}[")
-
-
-# An organisation ID as the API sends it in `anthropic-organization-id`: a UUID.
-ORGANIZATION_ID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
-
-
-def organization_id(value: object) -> str | None:
-    """The organisation ID a server named, or None for anything not shaped like one (a proxy's
-    junk, an echoed key, a line break): never shown or stored unchecked."""
-    if isinstance(value, str) and ORGANIZATION_ID.fullmatch(value.strip()):
-        return value.strip().lower()
-    return None
-
-
-def text(value: object, limit: int = 500) -> str:
-    """A server's words, safe on a terminal and in a Markdown or .env line: control and bidi
-    characters escaped (\\x1b, \\u202e), line breaks folded to spaces, at most `limit`."""
-    raw = value if isinstance(value, str) else str(value)
-    raw = _LINE_BREAKS.sub(" ", raw)
-    safe = _UNSAFE.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), raw)
-    return safe if len(safe) <= limit else safe[: limit - 1] + "…"
 
 
 # What makes Markdown (or the HTML it allows) of words: links and images, tags, mentions.

@@ -193,9 +193,9 @@ def _admin_limits_item(detection: Detection, admin: Limits) -> Item:
     lines = ["Read through the Admin API (an admin key, used in memory only)."]
     if group is not None:
         lines.append(f"{target} ({group.name}): {group.describe()}.")
-    lines += [f"Hint: {hint}" for hint in admin.hints]
+    lines += [f"Hint: {hint}" for hint in admin.hints_shown()]
     if admin.spend_limits:
-        lines.append("Spend limits: " + "; ".join(s.describe() for s in admin.spend_limits) + ".")
+        lines.append(f"Spend limits: {admin.spend_words()}.")
     elif admin.spend_note:
         lines.append(admin.spend_note)
     problems = [d for d in admin.diagnoses if d.code.exit_code is not None]

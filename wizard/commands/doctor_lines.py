@@ -336,7 +336,7 @@ def admin_lines(admin: Limits, model: str | None) -> list[Line]:
 
 def _admin_limits(admin: Limits, model: str | None) -> Line:
     group = admin.group_of(model)
-    spend = "; ".join(s.describe() for s in admin.spend_limits or []) or admin.spend_note
+    spend = admin.spend_words() or admin.spend_note
     summary = (
         f"Rate limits of {model} ({group.name}): {group.describe()}."
         if group

@@ -14,9 +14,10 @@ from wizard.flow.network import run_detection
 from wizard.flow.prepare import Prepared, preferred_lines, prepare
 from wizard.flow.session import Context
 from wizard.keys import ApiKey
-from wizard.limits.findings import Limits
+from wizard.limits.findings import EVERY_ONE, Limits
 from wizard.render import UI
 from wizard.report import Report
+from wizard.words import plural
 
 SHOWN_MODELS = 4  # a group's models named in the text (all of them in --json)
 
@@ -29,7 +30,7 @@ def limits(ctx: Context) -> Report:
     found = read_admin_api(ctx, admin_key, key, detection)
     if note:
         found.api_key_note = note
-    show(ctx.ui, found)
+    show(ctx.ui, found, prepared.configured)
     diagnoses = [*(detection.diagnoses if detection else []), *found.diagnoses]
     ctx.ui.diagnoses(diagnoses)
     report = Report(o.command, diagnoses=diagnoses)
@@ -73,8 +74,9 @@ def _models(names: tuple[str, ...] | None) -> str:
     return ", ".join(names[:SHOWN_MODELS]) + (f" and {more} more" if more > 0 else "")
 
 
-def show(ui: UI, found: Limits) -> None:
-    """The findings, top to bottom: who, this key, the rate limits, the spend limits, hints."""
+def show(ui: UI, found: Limits, configured: str | None = None) -> None:
+    """The findings, top to bottom: who, this key, the rate limits (the configured model's
+    group first), the spend limits, hints; a long list by its first rows and how many more."""
     org = found.organization
     if org is None and not found.read and found.spend_limits is None:
         ui.warn("Nothing could be read through the Admin API:")
@@ -103,19 +105,18 @@ def show(ui: UI, found: Limits) -> None:
             "Rate limits per group (Admin API; a workspace limit binds alongside the "
             "organisation's):"
         )
-        for group in found.rate_limits:
-            if not (group.limits or group.workspace):
-                continue  # a group without values (the batch API's, often) says nothing
+        # a group without values (the batch API's, often) says nothing
+        for group in found.groups_shown(configured):
             covers = f" ({_models(group.models)})" if group.group_type == "model_group" else ""
             ui.say(f"  {group.name}{covers}: {group.describe()}")
+        if found.groups_left():
+            ui.say(f"  ... and {plural(found.groups_left(), 'more group')} ({EVERY_ONE})")
     if found.spend_limits is not None:
         if found.spend_limits:
-            ui.say(
-                "Spend limits that apply: " + "; ".join(s.describe() for s in found.spend_limits)
-            )
+            ui.say(f"Spend limits that apply: {found.spend_words()}")
         else:
             ui.say("Spend limits: none applies to this key's user.")
     elif found.spend_note:
         ui.say(found.spend_note)
-    for hint in found.hints:
+    for hint in found.hints_shown():
         ui.say(f"Hint: {hint}")

@@ -13,6 +13,7 @@ from wizard.constants import KEYS_URL, LIMITS_URL
 from wizard.diagnosis import Diagnosis
 from wizard.keys import ApiKey, matches_hint
 from wizard.vocab import Code, Lifecycle
+from wizard.words import plural
 
 # How the Admin API names the limiters of the response headers (first found wins).
 REQUESTS = ("requests_per_minute",)
@@ -26,6 +27,23 @@ SHORT_NAMES = {
     "tokens_per_minute": "tokens/min",
     "tokens_per_day": "tokens/day",
 }
+
+
+# A long Admin API list (thousands of groups, limiters, spend limits) as text: its first rows
+# and how many more; `--json` keeps every one (within the answer cap and the page limit).
+SHOWN_GROUPS = 12
+SHOWN_LIMITERS = 6
+SHOWN_SPEND = 4
+SHOWN_HINTS = 3
+EVERY_ONE = "`flux-setup limits --json` lists every one"
+
+
+def first_rows(items: Sequence[str], count: int, noun: str) -> list[str]:
+    """The first `count` rows, and one row saying how many more there are and where."""
+    left = len(items) - count
+    if left <= 0:
+        return list(items)
+    return [*items[:count], f"... and {plural(left, f'more {noun}')} ({EVERY_ONE})"]
 
 
 @dataclass(frozen=True)
@@ -63,15 +81,18 @@ class RateLimit:
         shown = []
         order = [*REQUESTS, *INPUT, *OUTPUT]
         every = set(self.limits) | set(self.workspace)
-        for limiter in sorted(every, key=lambda n: (order.index(n) if n in order else 99, n)):
+        ordered = sorted(every, key=lambda n: (order.index(n) if n in order else 99, n))
+        valued = [limiter for limiter in ordered if self.effective(limiter) is not None]
+        for limiter in valued[:SHOWN_LIMITERS]:
             value = self.effective(limiter)
-            if value is None:
-                continue
+            assert value is not None
             words = f"{value:,} {SHORT_NAMES.get(limiter, limiter)}"
             if limiter in self.workspace:
                 org = self.limits.get(limiter)
                 words += f" (workspace limit; organisation {org:,})" if org else " (workspace)"
             shown.append(words)
+        if len(valued) > SHOWN_LIMITERS:  # a group of thousands of limiters is one line still
+            shown.append(f"and {plural(len(valued) - SHOWN_LIMITERS, 'more limiter')}")
         return ", ".join(shown) or "no limiter values"
 
     def to_json(self) -> dict[str, object]:
@@ -206,6 +227,27 @@ class Limits:
 
     def group_of(self, model_id: str | None) -> RateLimit | None:
         return next((g for g in self.rate_limits or [] if g.models and model_id in g.models), None)
+
+    def groups_shown(self, model_id: str | None = None) -> list[RateLimit]:
+        """The groups with values, the one of `model_id` (the configured model) first, in the
+        API's order; at most SHOWN_GROUPS of them (`groups_left` says how many more)."""
+        valued = [g for g in self.rate_limits or [] if g.limits or g.workspace]
+        mine = self.group_of(model_id)
+        if mine in valued:
+            valued = [mine, *(g for g in valued if g is not mine)]
+        return valued[:SHOWN_GROUPS]
+
+    def groups_left(self) -> int:
+        valued = sum(1 for g in self.rate_limits or [] if g.limits or g.workspace)
+        return max(0, valued - SHOWN_GROUPS)
+
+    def spend_words(self) -> str:
+        """The spend limits in one sentence's part: the first few, and how many more."""
+        said = [s.describe() for s in self.spend_limits or []]
+        return "; ".join(first_rows(said, SHOWN_SPEND, "spend limit"))
+
+    def hints_shown(self) -> list[str]:
+        return first_rows(self.hints, SHOWN_HINTS, "hint")
 
     def to_json(self) -> dict[str, object]:
         return {
