@@ -190,6 +190,34 @@ def test_a_reader_that_closes_stdout_early_changes_nothing_but_the_output(
     assert "bug" not in err and "Traceback" not in err and "Exception ignored" not in err
 
 
+def test_the_console_script_skips_the_teardown_but_keeps_every_byte_and_its_exit_code(
+    tmp_path, sim
+):
+    """`python -m wizard` ends with os._exit after the funnel (no interpreter teardown):
+    what it printed through a pipe is all there, in both streams, and the code is the
+    command's. The editing command's project lock is free the moment it has exited."""
+    from filelock import FileLock
+
+    from tests.helpers import store
+
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-haiku-5-5\n")
+    env = {"ANTHROPIC_API_KEY": KEY}
+    online = ["--project", str(tmp_path), "--base-url", sim.base_url]
+    checked = flux("check", "--json", *online, env=env, subprocess_run=True)
+    assert checked.returncode == ExitCode.UPGRADE_AVAILABLE
+    payload = json.loads(checked.stdout)  # the whole document: it parses
+    assert len(checked.stdout) > 8192 and payload["exit_code"] == 10  # over a pipe's buffer
+    in_process = flux("check", "--json", *online, env=env)  # cli.main: no os._exit
+    assert checked.stderr.splitlines()[-1] == in_process.stderr.splitlines()[-1]  # the last line
+    ran = flux("run", "--yes", "--model", "claude-opus-5-5", *online, env=env,
+               subprocess_run=True)  # fmt: skip
+    assert ran.returncode == 0, ran.stderr
+    assert "FLUX_MODEL=claude-opus-5-5" in (tmp_path / ".env").read_text()
+    lock = FileLock(str(store().project_dir(tmp_path) / "apply.lock"), timeout=0)
+    with lock:  # taken at once: released by the command that wrote
+        assert lock.is_locked
+
+
 @pytest.mark.parametrize(
     "args,words",
     [

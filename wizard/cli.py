@@ -9,10 +9,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, NoReturn
 
 from wizard.argv import UnknownCommand, did_you_mean, normalise_argv
 from wizard.constants import ADMIN_KEY_VAR, HOME_VAR, KEY_VAR
@@ -306,6 +307,35 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
             _emit_json(parsed, env)
         return int(parsed.exit_code)
     return _run(parsed, env, for_good=argv is None and env.owns_process)
+
+
+def entry() -> NoReturn:
+    """The console script (`flux-setup`, `python -m wizard`): the program, then its exit
+    without the interpreter's teardown (~0.2 s after an online command: the SDK's thousands
+    of modules and objects freed one by one, for a process about to end). Only here, never
+    when `main` is called in-process (tests). Before the exit: the exit handlers run (the
+    late-interrupt guard, weakref finalizers), both streams are flushed; every lock and file
+    was released where it was taken (`with` blocks). A thread that is not a daemon (none is
+    started by flux-setup) gets the ordinary exit, which waits for it."""
+    import threading
+
+    code = main()
+    import atexit
+
+    atexit._run_exitfuncs()  # what the interpreter's exit runs first
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BrokenPipeError:
+            from wizard.streams import quiet_stdout
+
+            quiet_stdout(stream)
+        except (OSError, ValueError):  # closed by the reader or the command: nothing left
+            pass
+    main_thread = threading.main_thread()
+    if any(t is not main_thread and not t.daemon for t in threading.enumerate()):
+        raise SystemExit(code)
+    os._exit(code)
 
 
 def _run(args: argparse.Namespace, env: Environment, *, for_good: bool = False) -> int:
