@@ -316,7 +316,7 @@ def entry() -> NoReturn:
     when `main` is called in-process (tests). Before the exit: the exit handlers run (the
     late-interrupt guard, weakref finalizers), both streams are flushed; every lock and file
     was released where it was taken (`with` blocks). A thread that is not a daemon (none is
-    started by flux-setup) gets the ordinary exit, which waits for it."""
+    started by flux-setup), or a profiler, gets the ordinary exit, which waits for it."""
     import threading
 
     code = main()
@@ -334,6 +334,8 @@ def entry() -> NoReturn:
             pass
     main_thread = threading.main_thread()
     if any(t is not main_thread and not t.daemon for t in threading.enumerate()):
+        raise SystemExit(code)
+    if sys.getprofile() is not None:  # `python -m cProfile -m wizard` writes after main
         raise SystemExit(code)
     os._exit(code)
 
