@@ -210,14 +210,26 @@ def scrub(text: str) -> str:
 
 def scrub_data(value: object) -> object:
     """A JSON value with every string (keys of objects too) scrubbed, each on its own (pieces
-    of a key count within one value)."""
-    if isinstance(value, str):
-        return scrub(value)
-    if isinstance(value, list):
-        return [scrub_data(v) for v in value]
-    if isinstance(value, dict):
-        return {scrub(str(k)): scrub_data(v) for k, v in value.items()}
-    return value
+    of a key count within one value). Each distinct string is scrubbed once: a scan's JSON
+    repeats its field names, model IDs and statuses thousands of times."""
+    seen: dict[str, str] = {}
+
+    def one(text: str) -> str:
+        done = seen.get(text)
+        if done is None:
+            done = seen[text] = scrub(text)
+        return done
+
+    def walk(item: object) -> object:
+        if isinstance(item, str):
+            return one(item)
+        if isinstance(item, list):
+            return [walk(v) for v in item]
+        if isinstance(item, dict):
+            return {one(str(k)): walk(v) for k, v in item.items()}
+        return item
+
+    return walk(value)
 
 
 class Redactor:
