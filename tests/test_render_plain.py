@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wizard.diagnosis import Diagnosis
@@ -36,6 +36,7 @@ def _written(ui_args: dict[str, object], lines: list[str]) -> str:
     return out.getvalue()
 
 
+@settings(deadline=None)  # no timing in tests: shared machines are slow at times
 @given(st.lists(TEXT, max_size=4))
 def test_plain_lines_are_what_rich_would_write(lines):
     plain = _written({}, lines)
