@@ -26,6 +26,7 @@ from wizard.keys import mask_secrets
 from wizard.manifest import KEYRING_PLACEHOLDER, ChangeSetStatus, FileEntry, Manifest
 from wizard.state import Store, stamped_id
 from wizard.vocab import Action
+from wizard.written import WRITTEN_THIS_PROCESS
 
 if TYPE_CHECKING:
     from filelock import BaseFileLock
@@ -156,11 +157,6 @@ def lock_project(store: Store, project: Path) -> BaseFileLock:
             fix="Wait for it to finish, then rerun.",
         ) from None
     return lock
-
-
-# What this process has written: the funnel says it when a signal ends the program after an
-# apply (never "nothing was written" then).
-WRITTEN_THIS_PROCESS: list[str] = []
 
 
 @contextlib.contextmanager

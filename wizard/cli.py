@@ -9,24 +9,23 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, NoReturn
 
 from wizard.argv import UnknownCommand, did_you_mean, normalise_argv
 from wizard.constants import ADMIN_KEY_VAR, HOME_VAR, KEY_VAR
 from wizard.environment import Environment
 from wizard.errors import Cancelled, Declined, ExitCode, UsageError, WizardError
 from wizard.interrupts import late_interrupts, sigterm_as_interrupt
-from wizard.parser import build_parser, command_names
-from wizard.report import Report
-from wizard.said import PROJECT_COMMANDS, cancelled_message, no_project_said, writes
-from wizard.streams import quiet_stdout
+from wizard.parser import build_parser, command_names, needed_for
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # --help imports the grammar alone (tests/test_imports.py)
     from wizard.flow.session import Context, Options
     from wizard.render import UI
+    from wizard.report import Report
 
 # What the parser gives that is not an option of the command: read here or by the UI.
 NOT_OPTIONS = frozenset({"handler", "network", "help", "color", "no_verify"})
@@ -153,6 +152,8 @@ def _handler(args: argparse.Namespace) -> Callable[[Context], Report]:
 def _dispatch(args: argparse.Namespace, ui: UI, env: Environment) -> Report:
     from wizard.flow.session import Context
     from wizard.prompts import NoInput, QuestionaryPrompter
+    from wizard.report import Report
+    from wizard.said import PROJECT_COMMANDS, no_project_said
 
     if args.handler is None:  # the simulator: a server, not a command with a report
         from wizard.simulator import cli as simulator_cli
@@ -208,6 +209,7 @@ def _dispatch(args: argparse.Namespace, ui: UI, env: Environment) -> Report:
 
 def _emit_json(report: Report, env: Environment) -> None:
     from wizard.render import json_dump
+    from wizard.streams import quiet_stdout
 
     try:
         env.stdout.write(json_dump(report.to_json()) + "\n")
@@ -255,14 +257,18 @@ def _command_of(raw: list[str], commands: tuple[str, ...]) -> str:
     return next((word for word in raw if word in commands), "run")
 
 
-def _parse(raw: list[str], env: Environment) -> argparse.Namespace | Report:
-    parser = build_parser()
+def _parse(raw: list[str], env: Environment) -> argparse.Namespace | Report | None:
+    """The parsed command line; a Report for a usage error; None once --help or --version
+    has been printed."""
+    parser = build_parser(needed_for(raw))
     try:
         # argparse prints help, usage and errors to sys.stdout/sys.stderr: these streams
         with contextlib.redirect_stdout(env.stdout), contextlib.redirect_stderr(env.stderr):
             return parser.parse_args(normalise_argv(raw, parser))
     except UnknownCommand as exc:
         import difflib
+
+        from wizard.report import Report
 
         commands = command_names(parser)
         close = difflib.get_close_matches(str(exc), commands, n=1, cutoff=0.6)
@@ -271,6 +277,10 @@ def _parse(raw: list[str], env: Environment) -> argparse.Namespace | Report:
         return Report.failure("run", ExitCode.USAGE, f"unknown command '{exc}'", fix)
     except SystemExit as exc:  # argparse: 2 on bad flags (said on stderr), 0 on --help
         code = ExitCode(int(exc.code or 0))
+        if code == ExitCode.OK:
+            return None
+        from wizard.report import Report
+
         option_hint = did_you_mean(raw, parser) if code == ExitCode.USAGE else None
         if option_hint:
             env.stderr.write(f"{option_hint}\n")
@@ -288,9 +298,9 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
     redaction.forget_all()  # the keys of a command before this one in the process
     redaction.hold_environment(env.environ)
     parsed = _parse(raw, env)
-    if isinstance(parsed, Report):
-        if parsed.exit_code == ExitCode.OK:
-            return 0  # --help or --version
+    if parsed is None:
+        return 0  # --help or --version
+    if not isinstance(parsed, argparse.Namespace):
         if parsed.error and parsed.error[0].startswith("unknown command"):
             return _fail(parsed, env, "--json" in raw)
         if "--json" in raw:  # argparse said it on stderr; scripts read one JSON object
@@ -299,13 +309,47 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
     return _run(parsed, env, for_good=argv is None and env.owns_process)
 
 
+def entry() -> NoReturn:
+    """The console script (`flux-setup`, `python -m wizard`): the program, then its exit
+    without the interpreter's teardown (~0.2 s after an online command: the SDK's thousands
+    of modules and objects freed one by one, for a process about to end). Only here, never
+    when `main` is called in-process (tests). Before the exit: the exit handlers run (the
+    late-interrupt guard, weakref finalizers), both streams are flushed; every lock and file
+    was released where it was taken (`with` blocks). A thread that is not a daemon (none is
+    started by flux-setup), or a profiler, gets the ordinary exit, which waits for it."""
+    import threading
+
+    code = main()
+    import atexit
+
+    atexit._run_exitfuncs()  # what the interpreter's exit runs first
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BrokenPipeError:
+            from wizard.streams import quiet_stdout
+
+            quiet_stdout(stream)
+        except (OSError, ValueError):  # closed by the reader or the command: nothing left
+            pass
+    main_thread = threading.main_thread()
+    if any(t is not main_thread and not t.daemon for t in threading.enumerate()):
+        raise SystemExit(code)
+    if sys.getprofile() is not None:  # `python -m cProfile -m wizard` writes after main
+        raise SystemExit(code)
+    os._exit(code)
+
+
 def _run(args: argparse.Namespace, env: Environment, *, for_good: bool = False) -> int:
     """`for_good`: this is the program's own process (the console script), whose exit follows:
     from the moment the result is known, an interrupt ends it with one line and a code, never
     a death by signal or a traceback from an exit handler."""
     command = args.command or "run"
     as_json = bool(getattr(args, "json", False))
-    from wizard.changes import WRITTEN_THIS_PROCESS
+    from wizard.report import Report
+    from wizard.said import cancelled_message, writes
+    from wizard.streams import quiet_stdout
+    from wizard.written import WRITTEN_THIS_PROCESS
 
     WRITTEN_THIS_PROCESS.clear()
     color = {"always": True, "never": False}.get(getattr(args, "color", "auto"))

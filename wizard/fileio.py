@@ -11,7 +11,6 @@ from pathlib import Path
 
 from wizard.constants import CHECKLIST_NAME
 from wizard.errors import FilesError, UsageError
-from wizard.gitrun import exclude_temporaries
 from wizard.keys import TOKEN_SHAPES
 
 # .env files and configs are kilobytes; a limit keeps /dev/zero, a log file or a 1 GB mistake
@@ -183,6 +182,8 @@ def write_atomic(
         owner = None
     if durable and TOKEN_SHAPES.search(data.decode("utf-8", "replace")):
         # a kill mid-write leaves the temp file: git must not pick it up with the key in it
+        from wizard.gitrun import exclude_temporaries  # (git only for a write that holds one)
+
         exclude_temporaries(target.parent)
     tmp = target.with_name(f".{target.name}.flux-setup-{os.getpid()}.tmp")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)

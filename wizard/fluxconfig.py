@@ -13,19 +13,19 @@ import math
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-
-import tomlkit
-from tomlkit.container import OutOfOrderTableProxy
-from tomlkit.exceptions import ParseError, TOMLKitError
-from tomlkit.items import Table
+from typing import TYPE_CHECKING
 
 from wizard import schemas
 from wizard.errors import FilesError
 from wizard.fileio import read_optional
 from wizard.jsontypes import as_object
-from wizard.migrations import FluxTable, add_table, put_first, put_key
 from wizard.textfile import BOM, crlf_for_new_lines, decode
 from wizard.tomlslice import flux_span
+
+if TYPE_CHECKING:  # tomlkit (~25 ms to import) only for an edit: reading needs tomllib alone
+    import tomlkit
+
+    from wizard.migrations import FluxTable
 
 
 @dataclass
@@ -40,6 +40,9 @@ class ConfigLocation:
 
 
 def _parse(text: str, display: str) -> tomlkit.TOMLDocument:
+    import tomlkit
+    from tomlkit.exceptions import ParseError, TOMLKitError
+
     try:
         return tomlkit.parse(text)
     except ParseError as exc:
@@ -88,11 +91,12 @@ def locate(project: Path, config: Path | None = None) -> ConfigLocation:
 
 @dataclass
 class FluxConfig:
-    """The Flux settings, read and validated; `doc` is the editable document."""
+    """The Flux settings, read and validated (by tomllib); `doc` is the editable document,
+    parsed by tomlkit from `source` when first edited (None: a new, empty document)."""
 
     location: ConfigLocation
     original: bytes | None
-    doc: tomlkit.TOMLDocument
+    source: str | None
     bom: bool = False
     newline: str = "\n"
     version: int = dataclasses.field(default_factory=schemas.latest)
@@ -105,6 +109,18 @@ class FluxConfig:
     head: str = ""
     tail: str = ""
     outside: dict[str, object] | None = None
+    _doc: tomlkit.TOMLDocument | None = dataclasses.field(default=None, repr=False)
+
+    @property
+    def doc(self) -> tomlkit.TOMLDocument:
+        if self._doc is None:
+            if self.source is None:
+                import tomlkit
+
+                self._doc = tomlkit.document()
+            else:
+                self._doc = _parse(self.source, self.location.path.name)
+        return self._doc
 
     @property
     def display(self) -> str:
@@ -112,6 +128,10 @@ class FluxConfig:
 
     def table(self) -> FluxTable:
         """The Flux table inside the document (the document itself for flux.toml)."""
+        import tomlkit
+        from tomlkit.container import OutOfOrderTableProxy
+        from tomlkit.items import Table
+
         if not self.location.in_pyproject:
             return self.doc
         if "tool" not in self.doc:
@@ -134,6 +154,8 @@ class FluxConfig:
         return flux
 
     def render(self) -> bytes:
+        import tomlkit
+
         text = self.head + tomlkit.dumps(self.doc) + self.tail
         if self.newline == "\r\n":
             text = crlf_for_new_lines(self._original_text(), text)
@@ -165,9 +187,7 @@ def load(location: ConfigLocation) -> FluxConfig:
     data = read_optional(location.path, flag="--config") if location.exists else None
     display = location.where
     if data is None:
-        doc = tomlkit.document()
-        cfg = FluxConfig(ConfigLocation(location.path, location.in_pyproject, False), None, doc)
-        return cfg
+        return FluxConfig(ConfigLocation(location.path, location.in_pyproject, False), None, None)
     decoded = decode(data, location.path.name, flag="--config")
     text = decoded.text
     try:
@@ -179,14 +199,12 @@ def load(location: ConfigLocation) -> FluxConfig:
         ) from None
     span = flux_span(text, plain, _same) if location.in_pyproject else None
     if span is None:
-        doc = _parse(text, location.path.name)
-        cfg = FluxConfig(location, data, doc, bom=decoded.bom, newline=decoded.newline)
+        cfg = FluxConfig(location, data, text, bom=decoded.bom, newline=decoded.newline)
     else:
         start, end = span
-        doc = _parse(text[start:end], location.path.name)
         tool = as_object(plain.get("tool"))  # a table: flux_span found [tool.flux] in it
         outside = {**plain, "tool": {k: v for k, v in tool.items() if k != "flux"}}
-        cfg = FluxConfig(location, data, doc, bom=decoded.bom, newline=decoded.newline)
+        cfg = FluxConfig(location, data, text[start:end], bom=decoded.bom, newline=decoded.newline)
         cfg.head, cfg.tail, cfg.outside = text[:start], text[end:], outside
     flux = _flux_table(plain, location)
     cfg.version = schemas.version_of(flux, display)
@@ -208,6 +226,8 @@ def _flux_table(plain: dict[str, object], location: ConfigLocation) -> dict[str,
 
 
 def _plain(cfg: FluxConfig) -> dict[str, object]:
+    import tomlkit
+
     data: dict[str, object] = tomllib.loads(tomlkit.dumps(cfg.doc))
     if cfg.outside is None:
         return data
@@ -235,6 +255,8 @@ def _verify(cfg: FluxConfig, expected: dict[str, object]) -> None:
         # Only [tool.flux] was parsed and edited: every table header of the file outside it is
         # untouched text, and none of them holds a flux setting (tomlslice.flux_span), so the
         # edited part read alone decides. It must end a line, or it would run into the next.
+        import tomlkit
+
         text = tomlkit.dumps(cfg.doc)
         expected = {"tool": {"flux": _flux_part(expected, True)}}
         if cfg.tail and not text.endswith("\n"):
@@ -253,6 +275,8 @@ def _verify(cfg: FluxConfig, expected: dict[str, object]) -> None:
 def migrate(cfg: FluxConfig) -> list[str]:
     """Bring the config to the latest schema in place; returns each step's summary. The
     api_key of schema 1 is removed here; the caller moves it into .env."""
+    from wizard.migrations import put_first
+
     done: list[str] = []
     if not cfg.needs_migration:
         return done
@@ -286,6 +310,11 @@ def set_model(
 ) -> None:
     """Set [model].id (and fallback, and the line order) in a config of the newest schema,
     creating what is missing."""
+    import tomlkit
+    from tomlkit.items import Table
+
+    from wizard.migrations import add_table, put_first, put_key
+
     if cfg.needs_migration:
         raise ValueError("migrate the config first")
     expected = _plain(cfg)

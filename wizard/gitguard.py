@@ -8,10 +8,13 @@ import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wizard import gitrun
-from wizard.changes import FileChange
 from wizard.fileio import read_optional
+
+if TYPE_CHECKING:  # the writer, for the change that ignores .env: a read needs none
+    from wizard.changes import FileChange
 
 
 @dataclass
@@ -79,6 +82,8 @@ def inspect(project: Path, env_path: Path, environ: Mapping[str, str]) -> GitVer
 
 def ignore_change(project: Path, env_path: Path) -> FileChange:
     """Append the .env file's name to the project's .gitignore, keeping its bytes and line ends."""
+    from wizard.changes import FileChange
+
     gitignore = project / ".gitignore"
     # through fileio like every project file: bounded, and a FIFO is refused, never opened
     before = read_optional(gitignore, flag=None)

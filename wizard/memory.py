@@ -15,7 +15,7 @@ from pathlib import Path
 
 from wizard import untrusted
 from wizard.catalog import Catalog, Model
-from wizard.detection import Detection
+from wizard.detection.result import Detection
 from wizard.diagnosis import Diagnosis
 from wizard.errors import ExitCode
 from wizard.jsontypes import JsonObject, as_list, as_object

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
-import tomlkit
-from tomlkit.container import Container
-from tomlkit.items import Comment, Item, Null, Table, Whitespace
+if TYPE_CHECKING:  # tomlkit is imported by the edits themselves: reading a config needs none
+    from tomlkit.container import Container
+    from tomlkit.items import Table
 
-# Where Flux's settings sit: a flux.toml document (its top level) or `[tool.flux]`.
-FluxTable: TypeAlias = Container | Table
+    # Where Flux's settings sit: a flux.toml document (its top level) or `[tool.flux]`.
+    FluxTable: TypeAlias = Container | Table
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,9 @@ class Migration:
 
 def put_first(table: FluxTable, key: str, value: object) -> None:
     """Put a key before the other keys (after leading comments), where a reader looks first."""
+    from tomlkit.container import Container
+    from tomlkit.items import Comment, Table
+
     container = table.value if isinstance(table, Table) else table
     body = getattr(container, "body", None)
     # After the leading comments, before the blank lines that separate them from the rest.
@@ -45,6 +48,9 @@ def put_first(table: FluxTable, key: str, value: object) -> None:
 def put_key(table: FluxTable | dict[str, object], key: str, value: object) -> None:
     """Set a key; a new one goes after the table's last key, before the blank line that
     separates the table from the next header (appended, it would land after that line)."""
+    from tomlkit.container import Container
+    from tomlkit.items import Table, Whitespace
+
     container = table.value if isinstance(table, Table) else table
     body = getattr(container, "body", None)
     if key in table or not isinstance(container, Container) or not body:
@@ -62,6 +68,9 @@ def put_key(table: FluxTable | dict[str, object], key: str, value: object) -> No
 
 
 def add_table(parent: FluxTable, key: str, table: Table) -> None:
+    import tomlkit
+    from tomlkit.items import Table
+
     if isinstance(parent, Table):
         table.add(tomlkit.nl())  # keep a blank line before the next [tool.x] header
     parent[key] = table
@@ -69,6 +78,8 @@ def add_table(parent: FluxTable, key: str, table: Table) -> None:
 
 def _comment_of(table: FluxTable, key: str) -> tuple[str, str] | None:
     """The inline comment of a key (and the spaces before it), to travel with its value."""
+    from tomlkit.items import Item
+
     try:
         item = table[key]
     except KeyError:
@@ -80,6 +91,8 @@ def _comment_of(table: FluxTable, key: str) -> tuple[str, str] | None:
 
 
 def _put(section: Table, key: str, value: str, comment: tuple[str, str] | None) -> None:
+    from tomlkit.items import Item
+
     section[key] = value
     item = section[key]
     if comment is not None and isinstance(item, Item):
@@ -90,6 +103,8 @@ def _squeeze_blank_lines(table: FluxTable) -> None:
     """The blank lines that stood between keys now removed would pile up: of each run of
     them only the last is kept (it separates what follows). Blanked in place, as tomlkit
     indexes its items by position."""
+    from tomlkit.items import Null, Table, Whitespace
+
     container = table.value if isinstance(table, Table) else table
     run: list[Whitespace] = []
     for _, item in [*getattr(container, "body", []), (None, None)]:
@@ -104,6 +119,8 @@ def _squeeze_blank_lines(table: FluxTable) -> None:
 
 
 def _v1_edit(table: FluxTable) -> None:
+    import tomlkit
+
     model = table.get("model")
     fallback = table.get("fallback_model")
     comments = {key: _comment_of(table, key) for key in ("model", "fallback_model")}

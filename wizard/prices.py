@@ -14,7 +14,6 @@ import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from importlib import metadata
 from typing import TYPE_CHECKING
 
 from wizard.jsontypes import JsonObject
@@ -49,13 +48,12 @@ class Price:
         }
 
 
-@functools.cache  # the installed version: read once (each read scans every installed package)
 def data_source() -> str:
     """Which data the prices come from: the package and its version (its data's date)."""
-    try:
-        return f"genai-prices {metadata.version('genai-prices')}"
-    except metadata.PackageNotFoundError:  # pragma: no cover - a broken install
-        return "genai-prices"
+    from wizard.versions import installed
+
+    found = installed("genai-prices")
+    return f"genai-prices {found}" if found else "genai-prices"
 
 
 def _snapshot() -> DataSnapshot:

@@ -11,15 +11,18 @@ import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from wizard import envfile, fluxconfig, gitguard, untrusted
-from wizard.changes import FileChange, Plan
+from wizard import envfile, fluxconfig, untrusted
 from wizard.constants import KEY_VAR, KEYRING_ENTRY_VAR, MODEL_VAR
 from wizard.diagnosis import Diagnosis
 from wizard.errors import FilesError
 from wizard.fileio import read_optional
 from wizard.keys import ApiKey, fingerprint, normalise
 from wizard.vocab import Code
+
+if TYPE_CHECKING:  # the writer, for the plans: reading a project (status) needs none of it
+    from wizard.changes import FileChange, Plan
 
 
 @dataclass
@@ -80,6 +83,8 @@ class Proposal:
 
 
 def _env_change(files: ProjectFiles, why: str, *, tighten: bool = False) -> FileChange:
+    from wizard.changes import FileChange
+
     return FileChange(
         files.env_path,
         files.env_before,
@@ -106,12 +111,16 @@ def _tighten(files: ProjectFiles, proposal: Proposal) -> bool:
 
 
 def _config_change(files: ProjectFiles, why: str) -> FileChange:
+    from wizard.changes import FileChange
+
     cfg = files.config
     return FileChange(cfg.location.path, cfg.original, cfg.render(), why=why)
 
 
 def _guard_key(files: ProjectFiles, proposal: Proposal) -> None:
     """The .env file is about to hold a key: never in git."""
+    from wizard import gitguard  # (git is run for a plan that writes a key, not for a read)
+
     verdict = gitguard.inspect(files.project, files.env_path, files.environ)
     if not verdict.repository:
         return
@@ -147,6 +156,8 @@ def _guard_key(files: ProjectFiles, proposal: Proposal) -> None:
 
 def plan_migration(files: ProjectFiles) -> Proposal:
     """Schema migrations only: the config to the newest schema, a config api_key moved into .env."""
+    from wizard.changes import Plan
+
     proposal = Proposal(Plan(files.project))
     cfg = files.config
     if not cfg.needs_migration:

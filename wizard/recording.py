@@ -283,14 +283,10 @@ class Recorder:
 
 
 def header(command: str, invocation: JsonObject, recorded_at: str) -> JsonObject:
-    from importlib import metadata
-
     from wizard import __version__
+    from wizard.versions import installed
 
-    try:
-        sdk = metadata.version("anthropic")
-    except metadata.PackageNotFoundError:
-        sdk = None
+    sdk = installed("anthropic")
     return {
         "format": FORMAT,
         "note": NOTE,

@@ -9,53 +9,24 @@ import contextlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from wizard import prices
-from wizard.catalog import Model
-from wizard.detection import Detection
-from wizard.diagnosis import Diagnosis
 from wizard.jsontypes import JsonObject, as_list
 from wizard.redaction import scrub, scrub_data
-from wizard.untrusted import no_workflow_commands
+from wizard.streams import Closable
 from wizard.vocab import Code, Lifecycle
 
+if TYPE_CHECKING:  # the offline commands print lines, not tables: no catalogue, no rich
+    from rich.console import Console
 
-class _Closable:
-    """A text stream that a reader may close early (`flux-setup check | head -1`): output
-    after that is dropped, and the command goes on to its own exit code."""
+    from wizard.catalog import Model
+    from wizard.detection import Detection
+    from wizard.diagnosis import Diagnosis
 
-    def __init__(self, stream: IO[str]) -> None:
-        self._stream = stream
-        self.closed_by_reader = False
-
-    def write(self, text: str) -> int:
-        if not self.closed_by_reader:
-            try:
-                # every human line: folder names and server text cannot start a CI command
-                # and no secret: the last net under every message (`redaction.scrub`)
-                self._stream.write(no_workflow_commands(scrub(text)))
-                return len(text)
-            except BrokenPipeError:
-                self.closed_by_reader = True
-        return len(text)
-
-    def flush(self) -> None:
-        if not self.closed_by_reader:
-            try:
-                self._stream.flush()
-            except BrokenPipeError:
-                self.closed_by_reader = True
-
-    def isatty(self) -> bool:
-        return self._stream.isatty()
-
-    def fileno(self) -> int:
-        return self._stream.fileno()
-
-    @property
-    def encoding(self) -> str:
-        return getattr(self._stream, "encoding", "utf-8") or "utf-8"
+# What rich removes from every text it prints (bell, backspace, VT, FF, CR): the plain lines
+# remove the same, so both paths write the same bytes (tests/test_render_plain.py).
+_STRIPPED = dict.fromkeys((7, 8, 11, 12, 13))
 
 
 class UI:
@@ -71,26 +42,46 @@ class UI:
         errors: IO[str] | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> None:
-        from rich.console import Console
-
-        self.stream: IO[str] = _Closable(stream)  # type: ignore[assignment]
-        self.console = Console(
-            file=self.stream,
-            record=record,  # for docs/demo.svg (scripts/screenshot.py)
-            highlight=False,
-            # A terminal gets prose wrapped at word boundaries to its width (rich breaks a word
-            # only when it is longer than a line); a pipe or a file gets lines unbroken, so
-            # that a path or a command is never cut in two where nobody sees the width.
-            soft_wrap=not self.stream.isatty(),
-            # auto (None) lets rich honour NO_COLOR and FORCE_COLOR; a flag beats both
-            no_color=None if color is None else not color,
-            force_terminal=None if color is None else color,
-            width=100 if not self.stream.isatty() else None,
-            # NO_COLOR, FORCE_COLOR, COLUMNS... read from the environment handed in
-            _environ=dict(environ) if environ is not None else {},
-        )
+        self.stream: IO[str] = Closable(stream)  # type: ignore[assignment]
+        self._record, self._color = record, color
+        # NO_COLOR, FORCE_COLOR, COLUMNS... read from the environment handed in
+        self._environ = dict(environ) if environ is not None else {}
+        self._console: Console | None = None
+        # Uncoloured lines to a pipe or a file are written as they are: rich (~40 ms to
+        # import) is loaded only where it styles, wraps, spins or draws a table.
+        self._plain = not record and not self.stream.isatty() and not _styled(color, self._environ)
         self.interactive = interactive
         self.errors: IO[str] = errors or self.stream  # where a progress bar draws
+
+    @property
+    def console(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            tty, color = self.stream.isatty(), self._color
+            self._console = Console(
+                file=self.stream,
+                record=self._record,  # for docs/demo.svg (scripts/screenshot.py)
+                highlight=False,
+                emoji=False,  # `:warning:` in a folder's name is text, as on the plain path
+                # A terminal gets prose wrapped at word boundaries to its width (rich breaks a
+                # word only when it is longer than a line); a pipe or a file gets lines
+                # unbroken, so that a path or a command is never cut where nobody sees the width.
+                soft_wrap=not tty,
+                # auto (None) lets rich honour NO_COLOR and FORCE_COLOR; a flag beats both
+                no_color=None if color is None else not color,
+                force_terminal=None if color is None else color,
+                width=100 if not tty else None,
+                _environ=self._environ,
+            )
+        return self._console
+
+    def _print(self, text: str, style: str | None = None) -> None:
+        if self._plain and "\t" not in text:  # (rich expands tabs by cell widths)
+            self.stream.write(text.translate(_STRIPPED) + "\n")
+            self.stream.flush()
+        else:
+            self.console.print(text, style=style, markup=False)
 
     def raw(self, text: str) -> None:
         """Text as it is (a completion script): past rich, which would wrap and style it."""
@@ -98,16 +89,16 @@ class UI:
         self.stream.flush()
 
     def say(self, text: str = "", style: str | None = None) -> None:
-        self.console.print(scrub(text), style=style, markup=False)
+        self._print(scrub(text), style)
 
     def heading(self, text: str) -> None:
-        self.console.print(text, style="bold", markup=False)
+        self._print(text, "bold")
 
     def ok(self, text: str) -> None:
-        self.console.print(f"✓ {scrub(text)}", style="green", markup=False)
+        self._print(f"✓ {scrub(text)}", "green")
 
     def warn(self, text: str) -> None:
-        self.console.print(f"! {scrub(text)}", style="yellow", markup=False)
+        self._print(f"! {scrub(text)}", "yellow")
 
     @contextlib.contextmanager
     def spinner(self, text: str) -> Iterator[Callable[[str], None]]:
@@ -137,17 +128,17 @@ class UI:
             groups.setdefault(key, []).append(d)
         for group in groups.values():
             first = group[0]
-            self.console.print(f"• {scrub(first.message)}", style="yellow", markup=False)
+            self._print(f"• {scrub(first.message)}", "yellow")
             if len(group) > 1:
                 others = ", ".join(str(d.model) for d in group[1:])
-                self.console.print(scrub(f"  The same for {others}."), markup=False, style="yellow")
+                self._print(scrub(f"  The same for {others}."), "yellow")
             tail = f"  → {first.next_step}"
             if first.url:
                 tail += f" {first.url}"
             if first.request_id:
                 more = f", and {len(group) - 1} more" if len(group) > 1 else ""
                 tail += f" (request {first.request_id}{more})"
-            self.console.print(scrub(tail), markup=False, style="dim")
+            self._print(scrub(tail), "dim")
 
     def models(
         self, detection: Detection, *, only: list[Model] | None = None, sizes: bool = False
@@ -265,7 +256,18 @@ class UI:
                 style = "red"
             elif line.startswith("@@"):
                 style = "cyan"
-            self.console.print(line, style=style, markup=False)
+            self._print(line, style)
+
+
+def _styled(color: bool | None, environ: Mapping[str, str]) -> bool:
+    """Whether rich styles a stream that is no terminal: --color, else its own reading of
+    the environment (TTY_COMPATIBLE, then FORCE_COLOR)."""
+    if color is not None:
+        return color
+    compatible = environ.get("TTY_COMPATIBLE", "")
+    if compatible in ("0", "1"):
+        return compatible == "1"
+    return environ.get("FORCE_COLOR") not in (None, "")
 
 
 @dataclass

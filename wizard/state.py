@@ -31,6 +31,15 @@ def default_home(environ: Mapping[str, str]) -> Path:
     return Path(platformdirs.user_state_dir("flux-setup"))
 
 
+def _private(folder: Path) -> bool:
+    """A folder that exists, is no link, and is 0700 already."""
+    try:
+        info = os.lstat(folder)
+    except OSError:
+        return False
+    return stat.S_ISDIR(info.st_mode) and stat.S_IMODE(info.st_mode) == 0o700
+
+
 class Store:
     """One state home: a private folder per project, private files written atomically."""
 
@@ -67,7 +76,10 @@ class Store:
             if path.is_relative_to(root):
                 parts = path.relative_to(root).parts
                 chain = [root] + [root.joinpath(*parts[:n]) for n in range(1, len(parts) + 1)]
-            for folder in chain:
+            # past the folders already made and tightened: a scan of 5,000 new projects made
+            # and tightened the home and `projects/` again for each of them
+            start = next((i for i, folder in enumerate(chain) if not _private(folder)), 0)
+            for folder in chain[start:]:
                 folder.mkdir(mode=0o700, parents=True, exist_ok=True)
                 os.chmod(folder, 0o700)
         except OSError as exc:

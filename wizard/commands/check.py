@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-from wizard import checklist, memory
+from typing import TYPE_CHECKING
+
 from wizard import verdict as verdicts
-from wizard.diagnosis import Diagnosis
 from wizard.errors import ExitCode, UsageError
-from wizard.flow.key import obtain_key
-from wizard.flow.network import (
-    describe_configured,
-    describe_fallback,
-    incomplete_reason,
-)
-from wizard.flow.online import detect_project, judge_project
-from wizard.flow.outputs import check_targets, remember, write_checklist
-from wizard.flow.prepare import preferred_lines, prepare
 from wizard.flow.session import Context
 from wizard.report import Report
 from wizard.vocab import Status
+
+if TYPE_CHECKING:
+    from wizard.diagnosis import Diagnosis
 
 
 def check(ctx: Context) -> Report:
@@ -79,6 +73,14 @@ def failing_on(ctx: Context, report: Report) -> Report:
 
 
 def _check(ctx: Context) -> Report:
+    # the online check's steps, imported here: `check --offline` (a pre-commit hook) never
+    # loads the detection engine or the API client (tests/test_imports.py)
+    from wizard import memory
+    from wizard.flow.key import obtain_key
+    from wizard.flow.online import detect_project, judge_project
+    from wizard.flow.outputs import check_targets, remember, write_checklist
+    from wizard.flow.prepare import preferred_lines, prepare
+
     prepared = prepare(ctx)
     prefer = preferred_lines(ctx, prepared.files)
     if ctx.options.write_checklist:
@@ -103,6 +105,9 @@ def _check(ctx: Context) -> Report:
 def _tell(ctx: Context, report: Report, code: ExitCode, override: Diagnosis | None) -> None:
     """The diagnoses, one line of facts, then one verdict: the next step itself when a change is
     due (not a sentence that repeats the diagnosis and then the step)."""
+    from wizard import checklist
+    from wizard.flow.network import describe_configured, describe_fallback, incomplete_reason
+
     ui = ctx.ui
     detection = report.detection
     assert detection is not None

@@ -14,7 +14,6 @@ import io
 import platform
 import sys
 from dataclasses import dataclass, replace
-from importlib import metadata
 
 from wizard import __version__, gitguard, memory
 from wizard import verdict as verdicts
@@ -39,8 +38,6 @@ from wizard.diagnosis import Diagnosis
 from wizard.errors import ExitCode, WizardError
 from wizard.flow.key import tolerant_discovery
 from wizard.flow.key_store import Storage, storage
-from wizard.flow.online import detect_project, judge_project
-from wizard.flow.outputs import remember
 from wizard.flow.prepare import Prepared, env_override, preferred_lines, prepare
 from wizard.flow.saved import age_of, is_stale, judge_saved, saved_record
 from wizard.flow.session import Context
@@ -166,6 +163,11 @@ def _verdict(ctx: Context, prepared: Prepared, key: ApiKey) -> Verdict:
     aside; offline, the judgement `check --offline` makes from the saved catalogue."""
     if ctx.options.offline:
         return _offline(ctx, prepared, key)
+    # the online check's steps, imported here: `doctor --offline` never loads the detection
+    # engine or the API client (tests/test_imports.py)
+    from wizard.flow.online import detect_project, judge_project
+    from wizard.flow.outputs import remember
+
     quiet = replace(ctx, ui=UI(io.StringIO(), environ={}), prompter=NoInput())
     try:
         detection = detect_project(quiet, prepared, key, preferred_lines(quiet, prepared.files))
@@ -277,11 +279,10 @@ def _last_check(ctx: Context, found: KeyDiscovery) -> Line:
 
 
 def _versions() -> Line:
+    from wizard.versions import installed
+
     def version(name: str) -> str:
-        try:
-            return metadata.version(name)
-        except metadata.PackageNotFoundError:
-            return "not installed"
+        return installed(name) or "not installed"
 
     return Line(
         "versions",

@@ -15,7 +15,21 @@ ranking), `fold` (outcomes into verdicts), `bookkeeping` (what was asked and wha
 `result` (the `Detection` every command reads).
 """
 
+from typing import TYPE_CHECKING
+
 from wizard.detection.result import Detection, estimate_cost
-from wizard.detection.steps import detect
+
+if TYPE_CHECKING:
+    from wizard.detection.steps import detect
 
 __all__ = ["Detection", "detect", "estimate_cost"]
+
+
+def __getattr__(name: str) -> object:
+    """`detect` (the engine, with the API client under it) is imported when first named: the
+    offline commands read a `Detection` saved before, and never detect."""
+    if name == "detect":
+        from wizard.detection.steps import detect
+
+        return detect
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -8,7 +8,6 @@ import sys
 from wizard.constants import DEFAULT_SCENARIO
 from wizard.errors import ExitCode, UsageError
 from wizard.keys import API_KEY_PREFIX, MIN_LENGTH
-from wizard.simulator.serving import serve_until_stopped
 
 
 def _port(value: str) -> int:
@@ -147,6 +146,8 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
             flush=True,
         )
+
+    from wizard.simulator.serving import serve_until_stopped
 
     serve_until_stopped(running.stop, announce)
     return ExitCode.OK

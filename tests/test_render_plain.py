@@ -1,0 +1,54 @@
+"""Lines to a pipe or a file are written without rich (which costs ~40 ms to import): byte for
+byte what rich writes there, whatever the text; a terminal, --color always or FORCE_COLOR still
+get rich."""
+
+from __future__ import annotations
+
+import io
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from wizard.diagnosis import Diagnosis
+from wizard.render import UI
+from wizard.vocab import Code
+
+# Control characters rich removes, line breaks, wide and combining characters, markup and
+# emoji codes that must stay text, a bidi override, ANSI escapes, a workflow command.
+PIECES = list("ab ✓!•→\r\n\x07\x08\x0b\x0c\x1b[]/:é中😀\u0301\u202e") + [
+    ":warning:",
+    "[bold]",
+    "::error::",
+]
+TEXT = st.lists(st.sampled_from(PIECES), max_size=40).map("".join)
+
+
+def _written(ui_args: dict[str, object], lines: list[str]) -> str:
+    out = io.StringIO()
+    ui = UI(out, environ={}, **ui_args)  # type: ignore[arg-type]
+    for text in lines:
+        ui.say(text)
+        ui.warn(text)
+        ui.ok(text)
+        ui.heading(text)
+        ui.diff(text)
+    ui.diagnoses([Diagnosis(Code.MODEL_UNKNOWN, lines[0] if lines else "", "next")])
+    return out.getvalue()
+
+
+@settings(deadline=None)  # no timing in tests: shared machines are slow at times
+@given(st.lists(TEXT, max_size=4))
+def test_plain_lines_are_what_rich_would_write(lines):
+    plain = _written({}, lines)
+    through_rich = _written({"record": True}, lines)  # a recording console: always rich
+    assert plain == through_rich
+
+
+def test_rich_is_not_imported_for_plain_lines_and_is_for_colour():
+    out = io.StringIO()
+    ui = UI(out, environ={})
+    ui.say("a line")
+    assert ui._console is None
+    coloured = UI(io.StringIO(), environ={"FORCE_COLOR": "1"})
+    coloured.warn("careful")
+    assert coloured._console is not None and "\x1b[" in coloured.stream._stream.getvalue()  # type: ignore[attr-defined]
