@@ -220,3 +220,78 @@ def test_a_retirement_that_has_passed_is_overdue_in_the_online_and_the_offline_w
     for result in (online, offline):
         text = result.stdout + result.stderr
         assert "retirement date 2026-11-30" not in text and "retires 2026-11-30" not in text
+
+
+def test_without_verification_no_unproven_model_is_called_the_recommendation_in_any_step(tmp_path):
+    project = _project(tmp_path / "p", "claude-opus-4-5-20251101", "claude-haiku-4-5-20251001")
+    with serve("gated-flagship") as running:
+        env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": running.base_url}
+        result = flux("models", "--json", "--project", str(project), env=env)
+    payload = json_of(result)
+    assert payload["recommended"] is None
+    # the gated flagship leads the line order but was never called: never "switch to it"
+    assert "Switch to claude-opus-5-5" not in result.stderr
+    assert "not verified" in result.stderr
+
+
+def test_doctor_names_a_better_model_beside_a_fallback_that_must_go_online_and_offline(tmp_path):
+    project = _project(tmp_path / "p", "claude-opus-4-8", "claude-sonnet-4-5-20250929")
+    with serve("gated-flagship") as running:
+        env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": running.base_url}
+        online = json_of(flux("doctor", "--json", "--project", str(project), env=env))
+    offline = json_of(
+        flux(
+            "doctor",
+            "--offline",
+            "--json",
+            "--project",
+            str(project),
+            env={"ANTHROPIC_API_KEY": KEY},
+        )
+    )
+    for payload in (online, offline):
+        lines = {c["id"]: c for c in payload["checks"]}
+        assert payload["exit_code"] == 11
+        assert lines["fallback"]["status"] == "fail"
+        configured = lines["configured"]
+        assert configured["status"] == "warn" and "claude-opus-5" in configured["summary"]
+        assert "best callable model" not in configured["summary"]
+    # doctor --offline's JSON holds the same facts as check --offline's
+    assert offline["recommended"] == "claude-opus-5" and offline["diagnosis"]
+    assert offline["configured"]["model"] == "claude-opus-4-8"
+
+
+@pytest.mark.parametrize("scenario", ["gateway-timeout", "listing-forbidden"])
+def test_the_configured_fallback_is_proven_when_the_walk_cannot_run(tmp_path, scenario):
+    project = _project(tmp_path / "p", "claude-opus-5-5", "claude-sonnet-5-5")
+    with serve(scenario) as running:
+        env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": running.base_url}
+        result = flux("check", "--json", "--timeout", "1", "--project", str(project), env=env)
+    assert json_of(result)["configured"]["fallback"]["status"] == "callable"
+
+
+def test_a_day_access_returns_that_has_passed_is_said_as_passed(tmp_path):
+    project = _project(tmp_path / "p", "claude-opus-5-5")
+    with serve("org-spend-limit") as running:  # "You will regain access on 2026-12-01 ..."
+        env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": running.base_url}
+        result = flux("check", "--project", str(project), env=env)
+    text = result.stdout + result.stderr
+    assert result.returncode == 4
+    assert "Access returns on 2026-12-01" not in text and "that day has passed" in text
+    assert "wait until it resets" not in text
+
+
+def test_the_json_of_the_offline_views_says_what_their_text_says(tmp_path):
+    project = _project(tmp_path / "p", "claude-opus-5-5", "claude-sonnet-4-5-20250929")
+    with serve("today") as running:
+        env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": running.base_url}
+        checked = json_of(flux("check", "--json", "--project", str(project), env=env))
+    offline_env = {"ANTHROPIC_API_KEY": KEY}
+    offline = flux("check", "--offline", "--json", "--project", str(project), env=offline_env)
+    status = json_of(flux("status", "--json", "--project", str(project), env=offline_env))
+    off = json_of(offline)
+    org = checked["key"]["organization_id"]
+    assert off["key"]["organization_id"] == status["key"]["organization_id"] == org
+    assert status["configured"]["status"] == status["verdict"]["status"] == "callable"
+    # the refusal of the fallback in the words the online check used: deprecated, overdue
+    assert "deprecated" in offline.stderr and "overdue" in offline.stderr

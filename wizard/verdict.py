@@ -17,7 +17,7 @@ from wizard.vocab import Code, ExitCode, Lifecycle, Scope, Status
 SENTENCES = {
     ExitCode.OK: "Flux uses the best callable model of your preferred lines.",
     ExitCode.UPGRADE_AVAILABLE: "A better model is callable now: run `flux-setup run` to switch.",
-    ExitCode.DEPRECATED: "The configured model is deprecated: run `flux-setup run` to move before it retires.",
+    ExitCode.DEPRECATED: "The configured model is deprecated: run `flux-setup run` to move to a current model.",
     ExitCode.UNAVAILABLE: "The configured model cannot be called: run `flux-setup run` to fix it.",
     ExitCode.ACCOUNT: "The API refuses this account's calls (see above): no model can be proven "
     "callable until that is fixed.",
@@ -53,13 +53,23 @@ def position(detection: Detection, model_id: str | None) -> int:
 
 
 def verdict(detection: Detection) -> ExitCode:
-    """0 / 10 / 11 / 12 for the configured model; the highest of 12, 11, 10 wins."""
+    """0 / 10 / 11 / 12 for the configured model; the highest of 12, 11, 10 wins (a configured
+    fallback that needs a change makes 0 or 10 an 11)."""
+    primary = primary_verdict(detection)
+    if primary in (ExitCode.OK, ExitCode.UPGRADE_AVAILABLE) and fallback_due(
+        detection.configured_fallback, detection.configured_fallback_status
+    ):
+        return ExitCode.DEPRECATED
+    return primary
+
+
+def primary_verdict(detection: Detection) -> ExitCode:
+    """The configured model's own verdict, its fallback aside: what a view says of the model
+    line when the fallback's 11 is said on its own line."""
     status = detection.configured_status
     if status.unusable:
         return ExitCode.UNAVAILABLE
-    if status == Status.DEPRECATED or fallback_due(
-        detection.configured_fallback, detection.configured_fallback_status
-    ):
+    if status == Status.DEPRECATED:
         return ExitCode.DEPRECATED
     recommended = detection.recommended
     if (

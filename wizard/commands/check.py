@@ -9,6 +9,7 @@ from wizard.errors import ExitCode, UsageError
 from wizard.flow.session import Context
 from wizard.report import Report
 from wizard.vocab import Status
+from wizard.words import ended
 
 if TYPE_CHECKING:
     from wizard.diagnosis import Diagnosis
@@ -139,7 +140,7 @@ def _tell(ctx: Context, report: Report, code: ExitCode, override: Diagnosis | No
             and "fallback" not in step.title
         ):
             also = " (it replaces the configured fallback too)"
-        ui.warn(f"Next: {step.title}: {step.next_step or ''}{also}{where}".rstrip())
+        ui.warn(ended(f"Next: {step.title}: {step.next_step or ''}{also}".rstrip()) + where)
     elif code in verdicts.SENTENCES:
         words = verdicts.sentence(code, detection.configured_status, detection.configured_fallback)
         (ui.ok if code == ExitCode.OK else ui.warn)(words)

@@ -337,7 +337,9 @@ def _where_kept(ctx: Context, members: list[Member]) -> None:
         if member.key is not None and member.error is None:
             kept.setdefault(member.key.stored or member.key.source.stored, []).append(member.shown)
     for stored, shown in kept.items():
-        line = f"Keys kept in {stored.words}: {', '.join(shown)}"
+        # (the scanned folder itself is "." in the table; in a sentence it would end in "..")
+        names = ", ".join("this folder" if name == "." else name for name in shown)
+        line = f"Keys kept in {stored.words}: {names}"
         if stored.plaintext:
             ctx.ui.warn(f"{line}. {MOVE_FIX}")
         else:
@@ -383,5 +385,6 @@ def _verdict(ctx: Context, members: list[Member], code: ExitCode) -> None:
     summary = f"{_count(len(members), 'project')}: {', '.join(parts)} (exit {int(code)})."
     due = any(m.code.is_verdict for m in members)
     if due and not ctx.options.fix:
-        summary += " `flux-setup check --all --fix` fixes them after one preview."
+        them = "them" if sum(m.code.is_verdict for m in members) > 1 else "it"
+        summary += f" `flux-setup check --all --fix` fixes {them} after one preview."
     (ctx.ui.ok if code == ExitCode.OK else ctx.ui.warn)(summary)

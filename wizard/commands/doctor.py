@@ -39,7 +39,7 @@ from wizard.errors import ExitCode, WizardError
 from wizard.flow.key import tolerant_discovery
 from wizard.flow.key_store import Storage, storage
 from wizard.flow.prepare import Prepared, env_override, preferred_lines, prepare
-from wizard.flow.saved import age_of, is_stale, judge_saved, saved_record
+from wizard.flow.saved import Offline, age_of, is_stale, judge_saved, offline_json, saved_record
 from wizard.flow.session import Context
 from wizard.jsontypes import JsonObject
 from wizard.keys import ApiKey, KeyDiscovery, check_form
@@ -58,6 +58,8 @@ class Verdict:
     detection: Detection | None
     # offline: the last online check's refusal of the key or the account, which stands
     saved_blocker: Diagnosis | None = None
+    # offline: the judgement the lines were read from (its JSON is `check --offline`'s)
+    offline: Offline | None = None
 
 
 def doctor(ctx: Context) -> Report:
@@ -85,6 +87,9 @@ def doctor(ctx: Context) -> Report:
     lines += _timed([_last_check(ctx, found), _versions()], timer)
     report = _finish(ctx, lines, detection, prepared)
     report.fields["storage"] = kept.to_json()
+    if verdict is not None and verdict.offline is not None:  # the same facts as online
+        report.fields.update(offline_json(verdict.offline, found.key, prepared))
+        report.diagnoses += verdict.offline.diagnoses
     return report
 
 
@@ -172,7 +177,9 @@ def _verdict(ctx: Context, prepared: Prepared, key: ApiKey) -> Verdict:
     try:
         detection = detect_project(quiet, prepared, key, preferred_lines(quiet, prepared.files))
     except WizardError as err:
-        return Verdict([Line("configured", State.FAIL, err.message, err.fix, err.code)], None)
+        return Verdict(
+            [Line("configured", State.FAIL, _capital(err.message), err.fix, err.code)], None
+        )
     online = judge_project(quiet, prepared, detection)
     remember(quiet, detection)  # the state `check` saves: `check --offline` reads it next
     code, reason = online.code, online.reason
@@ -201,18 +208,20 @@ def _offline(ctx: Context, prepared: Prepared, key: ApiKey) -> Verdict:
         record = saved_record(ctx, key)
         result = judge_saved(ctx, record, prepared, preferred_lines(ctx, prepared.files))
     except WizardError as err:
-        return Verdict([Line("configured", State.FAIL, err.message, err.fix, err.code)], None)
+        return Verdict(
+            [Line("configured", State.FAIL, _capital(err.message), err.fix, err.code)], None
+        )
     judged, code, day = result.verdict, result.code, record.checked_at[:10]
     if record.blocked is not None:
         lines = blocked_lines(record.blocked, prepared.configured, prepared.fallback)
-        return Verdict(lines, None, result.diagnoses[0])
+        return Verdict(lines, None, result.diagnoses[0], result)
     fallback = prepared.fallback
     due = verdicts.fallback_due(fallback, judged.fallback_status) or any(
         d.model == fallback for d in result.diagnoses
     )
     own_code = (
-        ExitCode.OK
-        if code == ExitCode.DEPRECATED and due and (judged.status != Status.DEPRECATED)
+        judged.primary_code or ExitCode.OK
+        if code == ExitCode.DEPRECATED and due and judged.status != Status.DEPRECATED
         else code
     )
     reason = verdicts.reason(
@@ -251,7 +260,12 @@ def _offline(ctx: Context, prepared: Prepared, key: ApiKey) -> Verdict:
                 f"Recommended by the check of {day}: {judged.recommended}.",
             )
         )
-    return Verdict(lines, None)
+    return Verdict(lines, None, None, result)
+
+
+def _capital(message: str) -> str:
+    """An error's message (said after "error: " elsewhere) as a line of its own."""
+    return message[:1].upper() + message[1:]
 
 
 def _last_check(ctx: Context, found: KeyDiscovery) -> Line:

@@ -194,9 +194,16 @@ def configured_line(detection: Detection, code: ExitCode, reason: str | None) ->
     fallback_only = code == ExitCode.DEPRECATED and verdicts.fallback_due(
         detection.configured_fallback, detection.configured_fallback_status
     )
-    if status == Status.CALLABLE and (code == ExitCode.OK or fallback_only):
-        # (a fallback that is due is the fallback line's failure, not this one's)
+    if fallback_only:  # the fallback's 11 is the fallback line's: this line says the model's
+        code = verdicts.primary_verdict(detection)
+        reason = None
+    if status == Status.CALLABLE and code == ExitCode.OK:
         return Line("configured", State.PASS, f"{said}: it answered a call in this run.")
+    if code == ExitCode.UPGRADE_AVAILABLE and detection.recommended:
+        reason = reason or (
+            f"{detection.recommended} ranks higher in your line order and is callable: "
+            "`flux-setup run` switches to it."
+        )
     words = reason or verdicts.sentence(code, status, detection.configured_fallback)
     return Line("configured", State.WARN, after_colon(said, words), step, code)
 

@@ -66,7 +66,7 @@ def _replacement(old: Model, new: Model, today: date, role: str = "") -> Diagnos
     )
     return Diagnosis(
         Code.MODEL_RETIRED if old.lifecycle == Lifecycle.RETIRED else Code.MODEL_DEPRECATED,
-        f"{role}{old.id} is {old.lifecycle}{retires} (as of the last check).",
+        f"{role}{old.id} is {old.lifecycle}{retires}, as of the last check.",
         f"Proposed: {new.id}, {why}",
         model=old.id,
     )

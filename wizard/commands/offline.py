@@ -8,7 +8,6 @@ from pathlib import Path
 
 from wizard import memory
 from wizard import verdict as verdicts
-from wizard.detection.result import fallback_json
 from wizard.diagnosis import Diagnosis
 from wizard.errors import ExitCode, WizardError
 from wizard.export import snapshot
@@ -18,12 +17,11 @@ from wizard.flow.saved import (
     Offline,
     UnreadableSnapshot,
     age_words,
-    catalog_json,
     find_catalogue,
     judge_saved,
+    offline_json,
 )
 from wizard.flow.session import Context
-from wizard.jsontypes import JsonObject
 from wizard.keys import ApiKey
 from wizard.report import Report
 from wizard.vocab import Code, Status
@@ -62,7 +60,7 @@ def check_offline(ctx: Context) -> Report:
     result = judge_saved(ctx, record, prepared, prefer, snapshot_path)
     _tell(ctx, result, prepared, snapshot=snapshot_path is not None)
     report = Report(o.command, result.code, diagnoses=result.diagnoses, sources=prepared.sources)
-    report.fields.update(_fields(result, key, prepared))
+    report.fields.update(offline_json(result, key, prepared))
     return report
 
 
@@ -118,28 +116,3 @@ def _tell(ctx: Context, result: Offline, prepared: Prepared, *, snapshot: bool) 
         )
     elif code == ExitCode.UNAVAILABLE and verdict.status == Status.UNSET:
         ui.warn(verdicts.NO_MODEL)
-
-
-def _fields(result: Offline, key: ApiKey | None, prepared: Prepared) -> JsonObject:
-    verdict = result.verdict
-    return {
-        "offline": True,
-        "catalog": catalog_json(result),
-        "key": (key.to_json() if key else None),
-        "configured": {
-            "model": prepared.configured,
-            "resolved": verdict.model.id if verdict.model else None,
-            "status": str(verdict.status),
-            "fallback": fallback_json(prepared.fallback, verdict.fallback_status),
-            "sources": dict(prepared.sources),
-        },
-        "recommended": verdict.recommended,
-        "reason": verdicts.reason(
-            result.code,
-            result.diagnoses,
-            prepared.configured,
-            verdict.model.id if verdict.model else None,
-            verdict.recommended,
-            prepared.fallback,
-        ),
-    }

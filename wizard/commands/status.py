@@ -86,6 +86,8 @@ def status(ctx: Context) -> Report:
         configured = fields["configured"]
         assert isinstance(configured, dict)
         configured["fallback"] = fallback_json(prepared.fallback, saved.verdict.fallback_status)
+        if prepared.configured:  # the saved verdict's status, as the text says it
+            configured["status"] = str(saved.verdict.status)
         fields["verdict"] = {
             "exit_code": int(saved.code),
             "status": str(saved.verdict.status),

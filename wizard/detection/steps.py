@@ -66,7 +66,10 @@ def detect(
     )
     run = Ledger(client, result, Catalog([]))
     run.prove_fallback = prove_fallback
-    listing = _round_one(run, [m for m in (configured, *extra) if m] if verify else [])
+    # the configured fallback in round one too: a transient failure of the top, or a refused
+    # listing, stops the walk, and the fallback would be left unproven (its fix cannot work)
+    first = [m for m in (configured, *extra, fallback) if m] if verify else []
+    listing = _round_one(run, first)
     if isinstance(listing, ApiFailure):
         _listing_failed(run, listing)
     else:
@@ -282,11 +285,19 @@ def _advise_replacement(result: Detection, catalog: Catalog) -> None:
         if successor is not None and successor.id != result.recommended
         else ""
     )
+    order = ", ".join(result.prefer)
     for d in result.diagnoses:
-        if d.model == current.id and d.code in REPLACEABLE:
+        if d.model == current.id and d.code in REPLACEABLE and not result.verify:
+            # nothing was called: the best listed model may be refused to this key
+            d.next_step = (
+                f"`flux-setup check` proves which model replaces it ({result.recommended} "
+                f"leads your line order, {order}, but is not verified){also}; then "
+                "`flux-setup run`."
+            )
+        elif d.model == current.id and d.code in REPLACEABLE:
             d.next_step = (
                 f"Switch to {result.recommended}, the recommendation for your line order "
-                f"({', '.join(result.prefer)}){also}: `flux-setup run`."
+                f"({order}){also}: `flux-setup run`."
             )
 
 

@@ -8,6 +8,7 @@ from wizard.constants import STATUS_URL
 from wizard.diagnosis.core import Diagnosis, api_said
 from wizard.failures import ApiFailure
 from wizard.vocab import Code, FailureKind
+from wizard.words import plural
 
 
 def not_the_api(failure: ApiFailure, model_id: str | None, base_url: str | None) -> Diagnosis:
@@ -67,7 +68,7 @@ def unreachable(failure: ApiFailure, model_id: str | None, base_url: str | None)
     }[FailureKind(failure.kind)]
     return Diagnosis(
         Code.NETWORK_ERROR,
-        f"Could not reach{where}: {what} after {failure.attempts} attempt(s).",
+        f"Could not reach{where}: {what} after {plural(failure.attempts, 'attempt')}.",
         "Check the network, proxy settings or --base-url, then rerun; a slow network may "
         "need a larger --timeout.",
         url=STATUS_URL,

@@ -23,6 +23,7 @@ from wizard.diagnosis.connection import not_the_api, too_large, unreachable
 from wizard.diagnosis.core import Diagnosis, api_said, for_model, wait_words
 from wizard.failures import ApiFailure
 from wizard.vocab import Code, FailureKind, Lifecycle
+from wizard.words import plural
 
 REGAIN_ACCESS = re.compile(r"regain access on ([^.]+)", re.IGNORECASE)
 RELAY_NOT_FOUND = re.compile(
@@ -114,7 +115,7 @@ def from_failure(
     for rule in (_by_error_code, _credential, _account, _access):
         found = rule(failure, model_id)
         if found is not None:
-            return found
+            return _as_of(found, day)
     if failure.status == 404 and model_id is not None and catalog is not None:
         return _not_found(failure, model_id, catalog, day)
     if failure.status == 413:
@@ -270,7 +271,7 @@ def _transient(failure: ApiFailure, model_id: str | None) -> Diagnosis | None:
     if status == 429:
         return Diagnosis(
             Code.RATE_LIMITED,
-            f"Rate limited{for_model(model_id)} after {tries} attempt(s); this says nothing "
+            f"Rate limited{for_model(model_id)} after {plural(tries, 'attempt')}; this says nothing "
             f"about which models you may call.{wait_words(failure)}",
             "Wait a minute and rerun; the limits page shows your rate limits."
             if failure.retry_after is None
@@ -283,7 +284,7 @@ def _transient(failure: ApiFailure, model_id: str | None) -> Diagnosis | None:
     if status == 529:
         return Diagnosis(
             Code.OVERLOADED,
-            f"The API is overloaded{for_model(model_id)} (529) after {tries} attempt(s); "
+            f"The API is overloaded{for_model(model_id)} (529) after {plural(tries, 'attempt')}; "
             "this says nothing about access.",
             "Rerun in a few minutes; see the status page.",
             url=STATUS_URL,
@@ -296,7 +297,7 @@ def _transient(failure: ApiFailure, model_id: str | None) -> Diagnosis | None:
     return Diagnosis(
         Code.SERVER_ERROR,
         f"The API {what} ({status} {failure.type or 'error'}){for_model(model_id)} after "
-        f"{tries} attempt(s); this says nothing about access.",
+        f"{plural(tries, 'attempt')}; this says nothing about access.",
         "Rerun in a few minutes; see the status page.",
         url=STATUS_URL,
         model=model_id,
@@ -322,6 +323,24 @@ def _names_the_model(message: str) -> bool:
     `model X does not exist`; anything else is a message of its own."""
     text = message.strip().lower()
     return text.startswith("model:") or RELAY_NOT_FOUND.fullmatch(text) is not None
+
+
+RETURNS_ON = re.compile(r" Access returns on (\d{4}-\d{2}-\d{2})[^.]*\.")
+
+
+def _as_of(found: Diagnosis, day: date | None) -> Diagnosis:
+    """A day the API named for access to return, read on the day of the check: one that has
+    passed is said as passed, and waiting is no longer advised."""
+    match = RETURNS_ON.search(found.message) if day is not None else None
+    if match is None or day is None or match.group(1) >= day.isoformat():
+        return found
+    passed = (
+        f" The API named {match.group(1)} as the day access returns; that day has passed, so "
+        "the limit stands until it is raised."
+    )
+    found.message = found.message.replace(match.group(0), passed)
+    found.next_step = found.next_step.replace(", or wait until it resets", "")
+    return found
 
 
 def _spend_limit(message: str, rid: str | None) -> Diagnosis:

@@ -63,7 +63,7 @@ def why_replaced(detection: Detection, chosen: str, fallback: str | None) -> str
     if status.fallback_due or status == Status.UNVERIFIED:
         why = f"is {status.words}"
     elif detection.resolve(configured) == detection.resolve(chosen):
-        why = f"is {chosen} itself"
+        why = "is the model chosen (a model cannot be its own fallback)"
     else:
         why = f"does not rank below {chosen} in your line order ({', '.join(detection.prefer)})"
     becomes = f"the fallback becomes {fallback}" if fallback else "no fallback is written"

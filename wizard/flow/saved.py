@@ -12,6 +12,7 @@ from pathlib import Path
 from wizard import memory
 from wizard import verdict as verdicts
 from wizard.constants import DEFAULT_WARN_DAYS, STALE_DAYS
+from wizard.detection.result import fallback_json
 from wizard.diagnosis import Diagnosis
 from wizard.errors import ExitCode, WizardError
 from wizard.export import snapshot as snapshot_file
@@ -223,3 +224,35 @@ def catalog_json(result: Offline) -> JsonObject:
         "path": str(snapshot) if snapshot else None,
         "max_age_days": result.max_age,
     }
+
+
+def offline_json(result: Offline, key: ApiKey | None, prepared: Prepared) -> JsonObject:
+    """The JSON of a verdict from a saved catalogue: `check --offline`'s fields, which `doctor
+    --offline` gives too (the key with the organisation its last check named)."""
+    verdict = result.verdict
+    return {
+        "offline": True,
+        "catalog": catalog_json(result),
+        "key": (key.to_json(_organization(result.record, key)) if key else None),
+        "configured": {
+            "model": prepared.configured,
+            "resolved": verdict.model.id if verdict.model else None,
+            "status": str(verdict.status),
+            "fallback": fallback_json(prepared.fallback, verdict.fallback_status),
+            "sources": dict(prepared.sources),
+        },
+        "recommended": verdict.recommended,
+        "reason": verdicts.reason(
+            result.code,
+            result.diagnoses,
+            prepared.configured,
+            verdict.model.id if verdict.model else None,
+            verdict.recommended,
+            prepared.fallback,
+        ),
+    }
+
+
+def _organization(record: memory.Record, key: ApiKey) -> str | None:
+    """The organisation the last check of this very key named (a snapshot's names none)."""
+    return record.organization_id if record.key_fingerprint == key.fingerprint else None

@@ -27,6 +27,8 @@ class Judgement:
     diagnoses: list[Diagnosis]
     # the configured fallback's status by the saved catalogue (unset: none is configured)
     fallback_status: Status = Status.UNSET
+    # the configured model's own code, before a fallback that is due made it 11
+    primary_code: ExitCode | None = None
 
 
 def _day(text: str | None) -> date | None:
@@ -60,8 +62,9 @@ def verdict_of(
     if cause is not None:
         as_fallback(cause, configured, replace_step(primary=configured))
         judged.diagnoses.append(cause)
-    if judged.code in (ExitCode.OK, ExitCode.UPGRADE_AVAILABLE) and verdicts.fallback_due(
-        fallback, judged.fallback_status
+    judged.primary_code = judged.code
+    if judged.code in (ExitCode.OK, ExitCode.UPGRADE_AVAILABLE) and (
+        verdicts.fallback_due(fallback, judged.fallback_status) or cause is not None
     ):
         judged.code = ExitCode.DEPRECATED
     return judged
@@ -169,8 +172,7 @@ def _stop(
         message = f"{model.id} was retired{on}: no one can call it any more."
         found = (ExitCode.UNAVAILABLE, Code.MODEL_RETIRED, message, f"{switch}.")
     elif status == Status.NOT_CALLABLE:
-        message = f"{model.id} was refused to this key at the last online check ({record.checked_at[:10]})."
-        step = f"{switch}, or run `flux-setup check` online if the account changed."
+        message, step = _refused_words(model, record.checked_at[:10], when, switch)
         found = (ExitCode.UNAVAILABLE, _refusal(model.reason), message, step)
     elif days is not None and days < 0:
         message = f"{model.id} is deprecated and {when}; the saved catalogue cannot tell whether it has retired since."
@@ -190,6 +192,31 @@ def _stop(
     # a model due to go is deprecated in words, whatever the last check could prove of it
     shown = Status.DEPRECATED if code == ExitCode.DEPRECATED else status
     return code, shown, Diagnosis(cause, message, step, model=model.id)
+
+
+def _refused_words(model: Model, day: str, when: str, switch: str) -> tuple[str, str]:
+    """A refusal the last online check proved, in the words it was said in then: what the
+    model is (deprecated, overdue, suspended), then that it was refused."""
+    at = f"at the last online check ({day})"
+    if model.reason == Code.MODEL_SUSPENDED:
+        return (
+            f"{model.id} is listed, but the API refused it for now {at}, with its own message "
+            "(not a retirement, not a typo).",
+            "Use another model until it returns; `flux-setup check` online tells when it "
+            "answers again.",
+        )
+    if model.lifecycle == Lifecycle.DEPRECATED:
+        what = f"{model.id} is deprecated" + (f" ({when})" if when else "")
+        closed = (
+            "closed to organisations that did not use it before"
+            if model.reason == Code.MODEL_CLOSED_TO_NEW_ADOPTERS
+            else "refused to this key"
+        )
+        return f"{what} and was {closed} {at}.", f"{switch}."
+    return (
+        f"{model.id} was refused to this key {at}.",
+        f"{switch}, or run `flux-setup check` online if the account changed.",
+    )
 
 
 def _refusal(reason: Code | None) -> Code:
