@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -22,7 +22,7 @@ from wizard.simulator import builtin_names, load, serve
 
 GOLDEN = Path(__file__).parent / "golden"
 ENV = {"ANTHROPIC_API_KEY": KEY}
-FIXED = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+FIXED = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
 def masked(text: str) -> str:
@@ -156,7 +156,7 @@ def test_a_manual_tick_survives_a_rewrite_and_a_rerun_changes_only_the_date(tmp_
         ctx, _ = make_context(
             tmp_path, environ=ENV, base_url=running.base_url, write_checklist=True
         )
-        ctx.now = lambda: datetime(2026, 12, 1, 8, 30, tzinfo=timezone.utc)
+        ctx.now = lambda: datetime(2026, 12, 1, 8, 30, tzinfo=UTC)
         check(ctx)
     again = path.read_text()
     assert "- [x] After any change to your account" in again
@@ -198,7 +198,7 @@ def test_today_then_veteran_with_a_deprecated_model_exits_11(tmp_path):
         assert check(ctx).exit_code == ExitCode.UNAVAILABLE  # closed to a new organisation
         running.use_scenario("veteran")
         ctx, out = make_context(tmp_path, environ=ENV, base_url=running.base_url)
-        ctx.now = lambda: datetime(2026, 11, 26, tzinfo=timezone.utc)  # before it retires
+        ctx.now = lambda: datetime(2026, 11, 26, tzinfo=UTC)  # before it retires
         assert check(ctx).exit_code == ExitCode.DEPRECATED
     assert "retires 2026-11-30" in out.getvalue()
 

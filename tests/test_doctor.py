@@ -4,6 +4,7 @@ are `check`'s own (online) and `check --offline`'s (offline), its exit code the 
 from __future__ import annotations
 
 import subprocess
+from datetime import UTC
 
 import pytest
 
@@ -100,7 +101,7 @@ def test_a_last_check_dated_in_the_future_is_of_unknown_age_as_check_offline_rea
     tmp_path, sim
 ):
     from dataclasses import replace
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from tests.helpers import make_context
     from wizard.commands.doctor import doctor as run_doctor
@@ -109,7 +110,7 @@ def test_a_last_check_dated_in_the_future_is_of_unknown_age_as_check_offline_rea
     env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": sim.base_url}
     assert flux("check", "--project", str(tmp_path), env=env).returncode == 0
     ctx, _ = make_context(tmp_path, environ={"ANTHROPIC_API_KEY": KEY}, offline=True)
-    past = replace(ctx, now=lambda: datetime(2020, 1, 1, tzinfo=timezone.utc))
+    past = replace(ctx, now=lambda: datetime(2020, 1, 1, tzinfo=UTC))
     checks = {c["id"]: c for c in run_doctor(past).to_json()["checks"]}
     assert checks["last-check"]["status"] == "warn"
     assert "days ago" not in checks["last-check"]["summary"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import typing
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
@@ -120,7 +120,7 @@ def test_a_contract_spend_limit_is_not_retried_and_points_to_the_account_manager
 def test_retry_headers_are_read_as_the_sdk_reads_them():
     assert retry_after_of({"retry-after-ms": "1500", "retry-after": "100"}, 0.0) == 1.5
     assert retry_after_of({"retry-after": "7"}, 0.0) == 7
-    now = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
     date = format_datetime(now + timedelta(seconds=90), usegmt=True)
     assert retry_after_of({"retry-after": date}, now=now.timestamp()) == pytest.approx(90)
     assert retry_after_of({"retry-after": "soon"}, 0.0) is None

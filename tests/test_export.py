@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -79,7 +79,7 @@ def test_offline_export_reads_the_saved_catalogue_and_says_its_age(sim, tmp_path
     folder = project(tmp_path)
     env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": sim.base_url}
     assert flux("check", "--project", str(folder), env=env).returncode == 10
-    later = datetime.now(timezone.utc) + timedelta(days=3)
+    later = datetime.now(UTC) + timedelta(days=3)
     from tests.helpers import clean_environ, run_main
 
     result = run_main(

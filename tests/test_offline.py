@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -18,7 +18,7 @@ from wizard.vocab import Code, ExitCode
 
 OTHER_KEY = "sk-ant-api03-" + "OtherKeyM4" * 9 + "QwEr"
 ENV = {"ANTHROPIC_API_KEY": KEY}
-NOW = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
 
 def online(project, scenario="today", model="claude-sonnet-4-5-20250929"):

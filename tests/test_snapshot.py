@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import shlex
 import subprocess
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import yaml
@@ -50,7 +50,7 @@ def hook(clone: Path, tmp_path: Path, *, days_later: int = 0, extra: tuple[str, 
     """The hook's own entry, as pre-commit runs it: in the clone, no key, an empty state home."""
     argv = shlex.split(HOOK["entry"])[1:] + list(extra)
     fresh = tmp_path / "never-used-home"
-    when = datetime.now(timezone.utc) + timedelta(days=days_later)
+    when = datetime.now(UTC) + timedelta(days=days_later)
     return run_main(
         argv + ["--json"],
         env=clean_environ(FLUX_SETUP_HOME=str(fresh)),
@@ -166,7 +166,7 @@ def test_max_age_without_offline_is_a_usage_error(tmp_path):
 def test_a_fresh_snapshot_beats_an_old_state_catalogue_under_max_age_and_says_so(sim, tmp_path):
     clone = committed_repository(tmp_path, sim.base_url, "claude-opus-5-5")
     home = tmp_path / "dev-home"
-    long_ago = datetime.now(timezone.utc) - timedelta(days=96)
+    long_ago = datetime.now(UTC) - timedelta(days=96)
     env = clean_environ(
         ANTHROPIC_API_KEY=KEY, ANTHROPIC_BASE_URL=sim.base_url, FLUX_SETUP_HOME=str(home)
     )
@@ -207,7 +207,7 @@ def test_a_snapshot_dated_in_the_future_is_said_to_be_so_not_of_unknown_date(tmp
     result = run_main(
         ["check", "--offline", "--project", str(folder), "--json"],
         env=clean_environ(FLUX_SETUP_HOME=str(tmp_path / "home")),
-        now=lambda: datetime(2026, 12, 1, tzinfo=timezone.utc),
+        now=lambda: datetime(2026, 12, 1, tzinfo=UTC),
     )
     assert "of 2027-10-01 (dated in the future, so of unknown age)" in result.stderr
     assert "date unknown" not in result.stderr
@@ -220,7 +220,7 @@ def test_a_stale_snapshots_fix_names_export_catalog_not_a_check(tmp_path):
     result = run_main(
         ["check", "--offline", "--project", str(folder), "--json"],
         env=clean_environ(FLUX_SETUP_HOME=str(tmp_path / "home")),
-        now=lambda: datetime(2026, 3, 1, tzinfo=timezone.utc),
+        now=lambda: datetime(2026, 3, 1, tzinfo=UTC),
     )
     (stale,) = [d for d in json_of(result)["diagnosis"] if d["code"] == "catalog_stale"]
     assert stale["message"].startswith("The snapshot .flux-setup/catalog.json is 59 days old")

@@ -10,14 +10,14 @@ import os
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
 
 def utc_now() -> datetime:
     """The wall clock, read here and handed in everywhere else (`Context.now`)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def clock_from(start: str, wall: Callable[[], datetime] = utc_now) -> Callable[[], datetime]:
@@ -25,7 +25,7 @@ def clock_from(start: str, wall: Callable[[], datetime] = utc_now) -> Callable[[
     judges dates as of its recording, and two change sets still get two names."""
     began = datetime.fromisoformat(start.strip().replace("Z", "+00:00"))
     if began.tzinfo is None:
-        began = began.replace(tzinfo=timezone.utc)
+        began = began.replace(tzinfo=UTC)
     origin = wall()
     return lambda: began + (wall() - origin)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -78,7 +78,7 @@ def _lookup(model_id: str, day: str) -> Price | None:
         _provider, model = _snapshot().find_provider_model(model_id, None, PROVIDER, None)
     except LookupError:
         return None
-    when = datetime.fromisoformat(day).replace(tzinfo=timezone.utc)
+    when = datetime.fromisoformat(day).replace(tzinfo=UTC)
     current = model.get_prices(when)
     try:
         (inp, tiered_in), (out, tiered_out) = (
@@ -101,7 +101,7 @@ def price_of(model_id: str | None, day: date) -> Price | None:
 @functools.lru_cache(maxsize=8)
 def _ceiling(day: date) -> tuple[float, float]:
     provider = next(p for p in _snapshot().providers if p.id == PROVIDER)
-    now = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+    now = datetime(day.year, day.month, day.day, tzinfo=UTC)
     top_in = top_out = 0.0
     for model in provider.models:
         try:

@@ -36,15 +36,8 @@ class ExitCode(enum.IntEnum):
         return self in (ExitCode.UPGRADE_AVAILABLE, ExitCode.DEPRECATED, ExitCode.UNAVAILABLE)
 
 
-class Word(str, enum.Enum):
-    """A `str` that prints as its value on every Python version (3.10's Enum would print
-    `Lifecycle.ACTIVE` in an f-string)."""
-
-    def __str__(self) -> str:
-        return str(self.value)
-
-    def __format__(self, spec: str) -> str:
-        return format(str(self.value), spec)
+class Word(enum.StrEnum):
+    """A `str` that prints as its value (in an f-string too): every word of the vocabulary."""
 
 
 class Lifecycle(Word):

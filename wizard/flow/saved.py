@@ -6,7 +6,7 @@ outranked then), by the same rules as an online check (`Model.status`, `verdict.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from wizard import memory
@@ -209,7 +209,7 @@ def checked_at_of(text: str) -> datetime | None:
         when = datetime.fromisoformat(text)
     except ValueError:
         return None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def catalog_json(result: Offline) -> JsonObject:

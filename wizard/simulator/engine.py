@@ -8,7 +8,7 @@ import random
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from wizard.jsontypes import JsonObject, as_list, as_object
 
@@ -241,7 +241,7 @@ def count_tokens(request: JsonObject) -> int:
 
 def ratelimit_headers(scenario: Scenario, input_tokens: int, output_tokens: int) -> dict[str, str]:
     limits = scenario.rate_limits
-    reset = (datetime.now(timezone.utc) + timedelta(seconds=60)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    reset = (datetime.now(UTC) + timedelta(seconds=60)).strftime("%Y-%m-%dT%H:%M:%SZ")
     values = {
         "requests": (limits["requests"], limits["requests"] - 1),
         "input-tokens": (limits["input_tokens"], limits["input_tokens"] - input_tokens),
