@@ -267,7 +267,7 @@ def test_a_refused_connection_is_tried_three_times_not_for_the_whole_budget(sim)
     assert (
         "nothing answered there" in diagnosis.message and "Connection refused" in diagnosis.message
     )
-    assert "after 3 attempt(s)" in diagnosis.message
+    assert "after 3 attempts" in diagnosis.message
     # a reset is a connection lost midway: said so, never called a time-out
     sim.faults = Faults(reset_first=1000)
     result = run(sim.base_url, timeout=0.5)

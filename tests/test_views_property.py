@@ -1,7 +1,7 @@
 """Every view of one project tells one truth. For random simulator scenarios and random projects
 sharing a key (different configured models and line orders, both config kinds), `check`,
-`check --all`, `check --offline` (right after), `status` and `run --yes` (its JSON, files and
-checklist) agree on the configured model and its status, the recommendation, the fallback,
+`check --all`, `check --offline` (right after), `status`, `doctor` (and `--offline`), `models
+--verify` and `run --yes` (its JSON, files and checklist) agree on the configured model and its status, the recommendation, the fallback,
 the exit code, and each project's diagnoses with their models. A view may say less, never
 something else."""
 
@@ -141,6 +141,9 @@ def test_every_view_of_a_project_tells_the_same_truth(home, fleet, monkeypatch):
         shutil.copytree(first, root / "run-copy")
         ran = json_of(flux("run", "--project", str(root / "run-copy"), "--yes", *common, env=env))
         doctor = json_of(flux("doctor", "--project", str(first), *common, env=env))
+        listed = json_of(
+            flux("models", "--verify", "all", "--project", str(first), *common, env=env)
+        )
     offline_env = {"ANTHROPIC_API_KEY": KEY}  # no base URL: the network is not used
     for project in scan["projects"]:
         name = Path(project["path"]).name
@@ -186,6 +189,12 @@ def test_every_view_of_a_project_tells_the_same_truth(home, fleet, monkeypatch):
         assert offline_causes <= cause(one), context
     # doctor in the first project: its lines say what check says
     one = single[first.name]
+    # models in the first project: the configured model, the key's organisation, and a
+    # recommendation that is check's or none (it proves what it verifies, never another)
+    if "configured" in listed:
+        assert listed["configured"]["model"] == one["configured"]["model"], fleet
+    assert listed["key"]["organization_id"] == one["key"]["organization_id"], fleet
+    assert listed["recommended"] in (None, one["recommended"]), fleet
     lines = {c["id"]: c for c in doctor["checks"]}
     assert doctor["exit_code"] == one["exit_code"], fleet
     # an error exit is a failing line, never a warning overall

@@ -28,6 +28,7 @@ from wizard.commands.doctor_lines import (
     fallback_line,
     header_limits_line,
     key_line,
+    known_anyway,
     overall,
     recommendation_line,
     saved_fallback_line,
@@ -184,15 +185,20 @@ def _verdict(ctx: Context, prepared: Prepared, key: ApiKey) -> Verdict:
     remember(quiet, detection)  # the state `check` saves: `check --offline` reads it next
     code, reason = online.code, online.reason
     blocker = detection.blocker()
-    lines = (
-        blocked_lines(blocker, prepared.configured, prepared.fallback)
-        if blocker is not None
-        else [
+    if blocker is not None:
+        lines = known_anyway(
+            blocked_lines(blocker, prepared.configured, prepared.fallback),
+            detection.configured_status,
+            detection.configured_fallback_status,
+            configured_line(detection, ExitCode.UNAVAILABLE, None),
+            fallback_line(detection),
+        )
+    else:
+        lines = [
             configured_line(detection, code, reason),
             fallback_line(detection),
             recommendation_line(detection),
         ]
-    )
     admin = detection.admin_limits
     if admin is not None:
         lines += admin_lines(admin, detection.configured_model)
@@ -213,8 +219,7 @@ def _offline(ctx: Context, prepared: Prepared, key: ApiKey) -> Verdict:
         )
     judged, code, day = result.verdict, result.code, record.checked_at[:10]
     if record.blocked is not None:
-        lines = blocked_lines(record.blocked, prepared.configured, prepared.fallback)
-        return Verdict(lines, None, result.diagnoses[0], result)
+        return _offline_blocked(record.blocked, result, prepared)
     fallback = prepared.fallback
     due = verdicts.fallback_due(fallback, judged.fallback_status) or any(
         d.model == fallback for d in result.diagnoses
@@ -266,6 +271,24 @@ def _offline(ctx: Context, prepared: Prepared, key: ApiKey) -> Verdict:
 def _capital(message: str) -> str:
     """An error's message (said after "error: " elsewhere) as a line of its own."""
     return message[:1].upper() + message[1:]
+
+
+def _offline_blocked(blocked: Diagnosis, result: Offline, prepared: Prepared) -> Verdict:
+    """The last online check was refused whole: the lines it left unchecked say so, but for
+    what the saved listing settles without a call (a retired or unknown ID)."""
+    judged, day = result.verdict, result.record.checked_at[:10]
+    said = f"{prepared.configured} is {judged.status.words} (by the saved catalogue of {day})."
+    fix = "`flux-setup run` fixes it."
+    lines = known_anyway(
+        blocked_lines(blocked, prepared.configured, prepared.fallback),
+        judged.status,
+        judged.fallback_status,
+        Line("configured", State.FAIL, said, fix, ExitCode.UNAVAILABLE),
+        saved_fallback_line(
+            prepared.fallback, judged.fallback_status, None, True, day, prepared.configured
+        ),
+    )
+    return Verdict(lines, None, result.diagnoses[0], result)
 
 
 def _last_check(ctx: Context, found: KeyDiscovery) -> Line:

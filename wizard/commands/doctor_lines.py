@@ -167,6 +167,21 @@ def blocked_lines(blocker: Diagnosis, configured: str | None, fallback: str | No
     return lines
 
 
+KNOWN_WITHOUT_A_CALL = (Status.RETIRED, Status.UNKNOWN_MODEL)
+
+
+def known_anyway(
+    lines: list[Line], status: Status, fallback_status: Status, own: Line, fallback: Line
+) -> list[Line]:
+    """The lines a refusal left unchecked, but for what the listing settles without a call (a
+    retired or unknown ID is so whatever the account): those are said as such."""
+    swap = {
+        "configured": own if status in KNOWN_WITHOUT_A_CALL else None,
+        "fallback": fallback if fallback_status in KNOWN_WITHOUT_A_CALL else None,
+    }
+    return [swap.get(line.id) or line for line in lines]
+
+
 # -- the verdict -----------------------------------------------------------------------------
 
 

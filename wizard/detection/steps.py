@@ -49,9 +49,9 @@ def detect(
     other line orders to walk afterwards with what the cap leaves (`check --all`, where
     projects sharing a key may rank lines differently); the result stays `prefer`'s.
     `choose`: instead of the walk, verify the models it picks from the listing (`models
-    --verify`). `fallback`: the configured fallback, proven after the recommendation with what
-    the cap leaves. `prove_fallback`: also prove the fallback the rule would choose (`run` and
-    `--fix` write it; `check` has no use for billed calls below the recommendation)."""
+    --verify`). `fallback`: the configured fallback, proven in round one (a transient top or
+    a refused listing stops the walk). `prove_fallback`: also prove the fallback the rule
+    would choose (`run` and `--fix` write it; `check` has no use for calls below)."""
     result = Detection(
         key_source=key.source,
         key_fingerprint=key.fingerprint,
@@ -66,10 +66,7 @@ def detect(
     )
     run = Ledger(client, result, Catalog([]))
     run.prove_fallback = prove_fallback
-    # the configured fallback in round one too: a transient failure of the top, or a refused
-    # listing, stops the walk, and the fallback would be left unproven (its fix cannot work)
-    first = [m for m in (configured, *extra, fallback) if m] if verify else []
-    listing = _round_one(run, first)
+    listing = _round_one(run, [m for m in (configured, *extra, fallback) if m] if verify else [])
     if isinstance(listing, ApiFailure):
         _listing_failed(run, listing)
     else:

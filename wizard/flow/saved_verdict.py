@@ -84,9 +84,25 @@ def _blocked(
         url=blocked.url,
     )
     code = blocked.code.exit_code or ExitCode.ACCOUNT
-    status = Status.UNVERIFIED if configured else Status.UNSET
-    fallback_status = Status.UNVERIFIED if fallback else Status.UNSET
-    return Judgement(code, status, None, None, [said], fallback_status)
+    # what the catalogue says of the two all the same (an unknown ID is unknown, billing or not)
+    catalog = record.catalog
+    model = catalog.get(record.aliases.get(configured, configured)) if configured else None
+    if not configured:
+        status = Status.UNSET
+    elif model is not None:
+        status = model.status
+    else:
+        status = Status.UNKNOWN_MODEL if record.listed and record.models else Status.UNVERIFIED
+    fallback_status = (
+        status_of(
+            catalog.get(record.aliases.get(fallback, fallback)),
+            listed=record.listed and bool(record.models),
+            answered=False,
+        )
+        if fallback
+        else Status.UNSET
+    )
+    return Judgement(code, status, model, None, [said], fallback_status)
 
 
 def _fallback_cause(
