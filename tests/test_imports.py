@@ -149,10 +149,16 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, set[str]]:
         command = [sys.executable, "-c", HARNESS, str(out), *name.split()]
         children[name] = (out, subprocess.Popen(command, cwd=project, env=env,
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))  # fmt: skip
+    # the interpreter's own start-up (Debian's python3.11 imports its `sitecustomize`): what
+    # a bare interpreter loads in the same environment is not the command's
+    bare = root / "bare.txt"
+    code = "import sys; open(sys.argv[1], 'w').write(repr(sorted(sys.modules)))"
+    subprocess.run([sys.executable, "-c", code, str(bare)], cwd=project, env=env, timeout=60)
+    baseline = set(ast.literal_eval(bare.read_text()))
     found = {}
     for name, (out, child) in children.items():
         child.wait(timeout=60)
-        found[name] = set(ast.literal_eval(Path(out).read_text()))
+        found[name] = set(ast.literal_eval(Path(out).read_text())) - baseline
     return found
 
 
