@@ -144,14 +144,6 @@ def _timestamp(value: object) -> str:
     return value if isinstance(value, str) and STAMP.fullmatch(value) else ""
 
 
-def blocked_words(blocked: Diagnosis) -> str:
-    """What stopped a check, in a few words: "the API rejected the key (exit 3)"."""
-    code = blocked.code.exit_code or ExitCode.ACCOUNT
-    if code == ExitCode.KEY:
-        return f"the API rejected the key ({blocked.code.short}; exit 3)"
-    return f"the API refused this account's calls ({blocked.code.short}; exit {int(code)})"
-
-
 def _blocked(value: object) -> Diagnosis | None:
     """A saved account-wide refusal, read back as anyone's text (a hand-edited home): a code
     that does not stop an account reads as none."""

@@ -220,10 +220,7 @@ def _offline(ctx: Context, prepared: Prepared, key: ApiKey) -> Verdict:
     judged, code, day = result.verdict, result.code, record.checked_at[:10]
     if record.blocked is not None:
         return _offline_blocked(record.blocked, result, prepared)
-    fallback = prepared.fallback
-    due = verdicts.fallback_due(fallback, judged.fallback_status) or any(
-        d.model == fallback for d in result.diagnoses
-    )
+    fallback, due = prepared.fallback, judged.fallback_due
     own_code = (
         judged.primary_code or ExitCode.OK
         if code == ExitCode.DEPRECATED and due and judged.status != Status.DEPRECATED

@@ -97,6 +97,14 @@ def status(ctx: Context) -> Report:
     return Report(ctx.options.command, code, diagnoses=diagnoses, fields=fields)
 
 
+def _blocked_words(blocked: Diagnosis) -> str:
+    """What stopped a check, in a few words: "the API rejected the key (exit 3)"."""
+    code = blocked.code.exit_code or ExitCode.ACCOUNT
+    if code == ExitCode.KEY:
+        return f"the API rejected the key ({blocked.code.short}; exit 3)"
+    return f"the API refused this account's calls ({blocked.code.short}; exit {int(code)})"
+
+
 def _last_of(ctx: Context, found: KeyDiscovery) -> memory.Record | None:
     if found.key is not None:
         return memory.load_for_key(ctx.store, ctx.options.project, found.key.fingerprint)
@@ -126,7 +134,7 @@ def _verdict(
         ui.warn(f"Flux has no usable API key (exit {int(code)}): `flux-setup run` sets one up.")
     elif saved is not None and saved.record.blocked is not None:
         day = saved.record.checked_at[:10] or "an unknown date"
-        ui.warn(f"By the check of {day}, {memory.blocked_words(saved.record.blocked)}: see above.")
+        ui.warn(f"By the check of {day}, {_blocked_words(saved.record.blocked)}: see above.")
     elif not model:
         ui.warn(f"{verdicts.NO_MODEL} (exit {int(code)})")
     elif saved is not None:
@@ -183,7 +191,7 @@ def _show(
     ui.heading("Last check")
     if last:
         what = (
-            memory.blocked_words(last.blocked)
+            _blocked_words(last.blocked)
             if last.blocked
             else f"{last.configured} was {last.status.words}"
             if last.configured

@@ -29,6 +29,8 @@ class Judgement:
     fallback_status: Status = Status.UNSET
     # the configured model's own code, before a fallback that is due made it 11
     primary_code: ExitCode | None = None
+    # the configured fallback needs a change (deprecated, retiring, gone, refused, unknown)
+    fallback_due: bool = False
 
 
 def _day(text: str | None) -> date | None:
@@ -56,6 +58,7 @@ def verdict_of(
         return judged
     model = record.catalog.get(record.aliases.get(fallback, fallback))
     judged.fallback_status = status_of(model, listed=True, answered=False)
+    judged.fallback_due = verdicts.fallback_due(fallback, judged.fallback_status)
     if model is not None and model.id == (judged.model.id if judged.model else None):
         return judged
     cause = _fallback_cause(record, fallback, model, today, warn)
@@ -63,9 +66,8 @@ def verdict_of(
         as_fallback(cause, configured, replace_step(primary=configured))
         judged.diagnoses.append(cause)
     judged.primary_code = judged.code
-    if judged.code in (ExitCode.OK, ExitCode.UPGRADE_AVAILABLE) and (
-        verdicts.fallback_due(fallback, judged.fallback_status) or cause is not None
-    ):
+    judged.fallback_due |= cause is not None  # (an active model retiring within --warn-days)
+    if judged.code in (ExitCode.OK, ExitCode.UPGRADE_AVAILABLE) and judged.fallback_due:
         judged.code = ExitCode.DEPRECATED
     return judged
 
