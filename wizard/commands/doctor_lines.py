@@ -48,10 +48,11 @@ class Line:
     duration_ms: int = 0
 
     def __post_init__(self) -> None:
-        # a warning is advice or a change that is due (10, 11), never an error: what stops a
-        # check or breaks a file fails its line, so `ok` and the exit code cannot disagree
+        # a warning is advice or a change that is due (10, 11), never an error: a line that
+        # weighs one (a check that stopped, a broken file) fails, by construction, so `ok`
+        # and the exit code cannot disagree (and no user meets a bug for it)
         if self.state != State.FAIL and self.code not in _ADVICE:
-            raise ValueError(f"a {self.state} line cannot weigh exit {int(self.code)}")
+            object.__setattr__(self, "state", State.FAIL)
 
     @property
     def ok(self) -> bool:
