@@ -176,3 +176,13 @@ def test_an_organisation_id_is_kept_only_in_its_shape(value, organisation):
 def test_a_change_set_s_state_is_read_from_its_manifest(word, status, undoable):
     read = ChangeSetStatus.read(word)
     assert read is status and read.undoable is undoable
+
+
+@pytest.mark.parametrize("code", [E.KEY, E.ACCOUNT, E.NETWORK, E.FILES, E.UNAVAILABLE])
+def test_a_doctor_line_that_weighs_an_error_is_a_failing_line(code):
+    from wizard.commands.doctor_lines import Line, State
+
+    line = Line("configured", State.WARN, "x is not verified.", code=code)
+    assert line.state == State.FAIL and not line.ok
+    # advice and a change that is due stay warnings
+    assert Line("configured", State.WARN, "x.", code=E.UPGRADE_AVAILABLE).ok
