@@ -35,9 +35,15 @@ FALLBACK_DUE = (
 def sentence(code: ExitCode, status: Status, fallback: str | None) -> str:
     """The verdict's sentence for a code: an 11 that the configured fallback decided (the
     configured model itself is fine) is said as the fallback's."""
-    if code == ExitCode.DEPRECATED and status != Status.DEPRECATED and fallback:
+    if fallback and fallback_decided(code, status):
         return FALLBACK_DUE
     return SENTENCES.get(code, f"exit {int(code)}")
+
+
+def fallback_decided(code: ExitCode, status: Status) -> bool:
+    """An 11 the configured fallback decided: the configured model itself is not deprecated.
+    Every view says such an 11 as the fallback's (check, check --all, doctor)."""
+    return code == ExitCode.DEPRECATED and status != Status.DEPRECATED
 
 
 def position(detection: Detection, model_id: str | None) -> int:

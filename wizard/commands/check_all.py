@@ -32,7 +32,7 @@ from wizard.flow.session import Context
 from wizard.jsontypes import JsonObject
 from wizard.render import ProjectRow, shown_path
 from wizard.report import Report
-from wizard.vocab import ExitCode, KeyStored, ModelSource, Status
+from wizard.vocab import ExitCode, KeyStored, ModelSource
 
 # Options that name one project's files: meaningless over many.
 ONE_PROJECT = {
@@ -362,9 +362,7 @@ def _key_json(g: Group) -> JsonObject:
 
 def _verdict(ctx: Context, members: list[Member], code: ExitCode) -> None:
     # an 11 the configured fallback decided (the model itself is fine) is said as the fallback's
-    fallback_only = [
-        m for m in members if m.code == ExitCode.DEPRECATED and m.status != Status.DEPRECATED
-    ]
+    fallback_only = [m for m in members if verdicts.fallback_decided(m.code, m.status)]
     aside = {id(m) for m in fallback_only}
     counts = Counter(m.code for m in members if id(m) not in aside)
     told = (

@@ -47,7 +47,6 @@ from wizard.keys import ApiKey, KeyDiscovery, check_form
 from wizard.prompts import NoInput
 from wizard.render import UI
 from wizard.report import Report
-from wizard.vocab import Status
 from wizard.words import after_colon
 
 
@@ -223,7 +222,7 @@ def _offline(ctx: Context, prepared: Prepared, key: ApiKey) -> Verdict:
     fallback, due = prepared.fallback, judged.fallback_due
     own_code = (
         judged.primary_code or ExitCode.OK
-        if code == ExitCode.DEPRECATED and due and judged.status != Status.DEPRECATED
+        if due and verdicts.fallback_decided(code, judged.status)
         else code
     )
     reason = verdicts.reason(
