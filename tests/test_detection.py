@@ -10,6 +10,7 @@ from tests.helpers import KEY
 from wizard import sdk
 from wizard.api import ApiClient, resolve_base_url
 from wizard.detection import detect
+from wizard.detection.request import Request
 from wizard.environment import utc_now
 from wizard.keys import ApiKey
 from wizard.simulator import Faults, serve
@@ -28,7 +29,7 @@ def run(base_url, configured=None, key=KEY, **kwargs):
     api_key = ApiKey(key, "env")
     timeout = kwargs.pop("timeout", 10.0)
     client = ApiClient(api_key, base_url, now=utc_now, timeout=timeout)
-    return detect(client, api_key, configured=configured, now=utc_now, **kwargs)
+    return detect(client, api_key, Request(configured=configured, **kwargs), now=utc_now)
 
 
 @pytest.fixture(scope="module")

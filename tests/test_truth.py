@@ -11,6 +11,7 @@ from wizard.api import ApiClient
 from wizard.commands.check import check
 from wizard.commands.run import run
 from wizard.detection import detect
+from wizard.detection.request import Request
 from wizard.environment import utc_now
 from wizard.errors import ExitCode
 from wizard.keys import ApiKey
@@ -22,7 +23,7 @@ ENV = {"ANTHROPIC_API_KEY": KEY}
 def detect_in(running, configured=None, **kwargs):
     key = ApiKey(KEY, "env")
     client = ApiClient(key, running.base_url, now=utc_now, timeout=kwargs.pop("timeout", 5.0))
-    return detect(client, key, configured=configured, now=utc_now, **kwargs)
+    return detect(client, key, Request(configured=configured, **kwargs), now=utc_now)
 
 
 def files(project):

@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 
 from tests.helpers import KEY
 from wizard.api import ApiClient
+from wizard.catalog import Model
 from wizard.detection import detect
+from wizard.detection.request import Hint, Request
 from wizard.environment import utc_now
 from wizard.keys import ApiKey
 from wizard.simulator import Faults, Scenario, serve
@@ -160,14 +162,8 @@ def test_a_complete_detection_recommends_what_calling_everything_finds(server, o
     server.reset_counters()
     key = ApiKey(KEY, "env")
     client = ApiClient(key, server.base_url, now=utc_now, timeout=0.25)
-    result = detect(
-        client,
-        key,
-        configured=org["configured"],
-        prefer=org["prefer"],
-        max_billed=org["cap"],
-        now=utc_now,
-    )
+    request = Request(configured=org["configured"], prefer=org["prefer"], max_billed=org["cap"])
+    result = detect(client, key, request, now=utc_now)
     client.close()
     billed = server.counters.billed_calls
     server.faults = Faults()
@@ -187,3 +183,52 @@ def test_a_complete_detection_recommends_what_calling_everything_finds(server, o
         assert result.recommended == truth
     if result.recommended is not None:
         assert result.recommended == truth  # a recommendation is never a guess
+
+
+@st.composite
+def hints(draw: Any, org: dict[str, Any]) -> Hint:
+    """What an earlier check may have saved, true or not: any of the organisation's models and
+    one it no longer lists, each with any verdict, of this key or of another."""
+    rows = [dict(m) for m in org["models"] if draw(st.booleans())]
+    rows.append({**models_fallback(), "id": "claude-opus-99", "line": "opus"})
+    models = []
+    for row in draw(st.permutations(rows)):
+        model = Model.from_api(row)
+        model.callable = draw(st.sampled_from((True, False, None)))
+        models.append(model)
+    return Hint(tuple(models), own=draw(st.booleans()))
+
+
+@settings(
+    max_examples=24,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(org=organisations(), data=st.data())
+def test_no_hint_of_an_earlier_check_makes_a_recommendation_less_true(server, org, data):
+    """Round one guesses from an earlier check (issue #38): a wrong or stale guess costs a
+    call at most, never the truth, the cap, or a model the listing no longer has."""
+    hint = data.draw(hints(org))
+    server.use_scenario(scenario_of(org))
+    server.faults = Faults()
+    server.reset_counters()
+    key = ApiKey(KEY, "env")
+    client = ApiClient(key, server.base_url, now=utc_now, timeout=2.0)
+    request = Request(
+        configured=org["configured"],
+        prefer=org["prefer"],
+        max_billed=org["cap"],
+        prove_fallback=data.draw(st.booleans()),
+        hint=hint,
+    )
+    result = detect(client, key, request, now=utc_now)
+    client.close()
+    assert result.billed_calls == server.counters.billed_calls <= org["cap"]
+    gone = "claude-opus-99"  # a guess the listing does not confirm proves and says nothing
+    assert gone not in {m.id for m in result.models} | result.answered
+    assert all(d.model != gone and gone not in d.message for d in result.diagnoses)
+    truth, certain = oracle(org, server.base_url)
+    if result.complete:
+        assert certain and result.recommended == truth
+    if result.recommended is not None:
+        assert result.recommended == truth

@@ -369,8 +369,10 @@ class ApiClient:
             output_tokens=output_tokens,
         )
 
-    def run_concurrently(self, calls: Iterable[Callable[[], T]]) -> list[T]:
-        return concurrently(calls, self.max_concurrency)
+    def run_concurrently(self, calls: Iterable[Callable[[], T]], at_once: int = 0) -> list[T]:
+        """The calls, `max_concurrency` at a time (or `at_once`, when a round is known to
+        need more in flight: the listing beside every call round one makes)."""
+        return concurrently(calls, max(self.max_concurrency, at_once))
 
     def close(self) -> None:
         if self._client is not None:

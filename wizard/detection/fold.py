@@ -62,7 +62,7 @@ def add(result: Detection, diagnosis: Diagnosis) -> None:
 def unknown_refusals_repeat(run: Ledger) -> None:
     """An unknown refusal that repeats for a second model, with no call answered, is the
     account's: one diagnosis, and no further calls."""
-    if any(v.ok for v in run.verifications.values()):
+    if any(v.ok for v in run.spent()):
         return
     result = run.result
     rejected = [d for d in result.diagnoses if d.code == Code.REQUEST_REJECTED and d.model]
@@ -91,7 +91,7 @@ def scoped_refusals_repeat(run: Ledger) -> None:
     """A 403 that every model tried answered, of more than one line, with no call answered, is
     the key's, not any model's."""
     result = run.result
-    if any(v.ok for v in run.verifications.values()):
+    if any(v.ok for v in run.spent()):
         return
     failures = [v.failure for v in run.verifications.values() if v.failure is not None]
     lasting = [f for f in failures if not f.transient]

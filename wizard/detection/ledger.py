@@ -36,16 +36,24 @@ class Ledger:
         # round that was refused whole (a line refused end to end costs few round trips, and
         # at most width - 1 calls may be billed below the one that answers)
         self.width = 1
+        # models this key's last check saw refused (`guess.expected_refusals`): asked together
+        self.expected: set[str] = set()
+        self.guessed: set[str] = set()  # what round one asked on a hint's word
+        # calls of round one's guesses the listing did not confirm: no proof, still their cost
+        self.aside: list[Verification] = []
+
+    def spent(self) -> list[Verification]:
+        return [*self.verifications.values(), *self.aside]
 
     def billed(self) -> int:
-        return sum(1 for v in self.verifications.values() if v.ok)
+        return sum(1 for v in self.spent() if v.ok)
 
     def room(self) -> int:
         """Calls that may still be made: each might answer, and so be billed. A call that timed
         out or lost its connection may have been billed too: it counts against the cap."""
         unknown = sum(
             1
-            for v in self.verifications.values()
+            for v in self.spent()
             if v.failure is not None
             and v.failure.kind in (FailureKind.CONNECTION, FailureKind.TIMEOUT)
         )
@@ -65,6 +73,16 @@ class Ledger:
         done = self.client.run_concurrently(tasks)
         self.record(done)
         return done
+
+    def set_aside(self, model_id: str) -> None:
+        """A call that proves nothing (a guess the listing did not confirm): out of the
+        findings, still counted against the cap and, when it answered, as billed."""
+        v = self.verifications.pop(model_id, None)
+        if v is None:
+            return
+        self.tried.discard(model_id)
+        self.aside.append(v)
+        self.result.billed_calls += 1 if v.ok else 0
 
     def record(self, done: Sequence[Verification]) -> None:
         for v in done:

@@ -8,10 +8,12 @@ from functools import partial
 
 from wizard.api import ApiClient
 from wizard.catalog import DEFAULT_PREFER, Catalog, Model
-from wizard.constants import DEFAULT_MAX_VERIFY, KEYS_URL, SUPPORT_URL
+from wizard.constants import KEYS_URL, SUPPORT_URL
 from wizard.detection.configured_fallback import judge_fallback
 from wizard.detection.fold import add, fold, scoped_refusals_repeat
+from wizard.detection.guess import discard_unlisted, expected_refusals, first_round, named
 from wizard.detection.ledger import MAX_VERIFY_REQUESTS, Ledger
+from wizard.detection.request import Request
 from wizard.detection.result import Detection
 from wizard.detection.walk import verify_these, walk
 from wizard.diagnosis import (
@@ -29,62 +31,48 @@ from wizard.vocab import Code, FailureKind, Lifecycle, Status
 
 
 def detect(
-    client: ApiClient,
-    key: ApiKey,
-    *,
-    configured: str | None = None,
-    prefer: Sequence[str] = DEFAULT_PREFER,
-    verify: bool = True,
-    max_billed: int = DEFAULT_MAX_VERIFY,
-    extra: Sequence[str] = (),
-    now: Callable[[], datetime],
-    also_prefer: Sequence[Sequence[str]] = (),
-    choose: Callable[[Catalog], Sequence[str]] | None = None,
-    fallback: str | None = None,
-    prove_fallback: bool = True,
+    client: ApiClient, key: ApiKey, request: Request, *, now: Callable[[], datetime]
 ) -> Detection:
     """Discover the models, verify the ones that decide the recommendation, explain every
-    refusal. `extra` names models the user asked for (`--model`): verified like the configured
-    one. `max_billed` is the cap on calls that may be billed (`--max-verify`). `also_prefer`:
-    other line orders to walk afterwards with what the cap leaves (`check --all`, where
-    projects sharing a key may rank lines differently); the result stays `prefer`'s.
-    `choose`: instead of the walk, verify the models it picks from the listing (`models
-    --verify`). `fallback`: the configured fallback, proven in round one (a transient top or
-    a refused listing stops the walk). `prove_fallback`: also prove the fallback the rule
-    would choose (`run` and `--fix` write it; `check` has no use for calls below)."""
+    refusal (`Request` says what is to be settled and with which cap)."""
     result = Detection(
         key_source=key.source,
         key_fingerprint=key.fingerprint,
         key_kind=key.kind,
         base_url=client.base_url,
-        prefer=tuple(prefer),
-        verify=verify,
-        configured=configured,
-        configured_fallback=fallback,
-        max_verify=max(1, max_billed),
+        prefer=tuple(request.prefer),
+        verify=request.verify,
+        configured=request.configured,
+        configured_fallback=request.fallback,
+        max_verify=max(1, request.max_billed),
         checked_at=now().isoformat(timespec="seconds"),
     )
     run = Ledger(client, result, Catalog([]))
-    run.prove_fallback = prove_fallback
-    listing = _round_one(run, [m for m in (configured, *extra, fallback) if m] if verify else [])
+    run.prove_fallback = request.prove_fallback
+    run.expected = expected_refusals(request.hint)
+    asked, guesses = first_round(request)
+    run.guessed = set(guesses)
+    listing = _round_one(run, asked)
     if isinstance(listing, ApiFailure):
         _listing_failed(run, listing)
     else:
         run.catalog = Catalog(Model.from_api(m) for m in listing)
         run.listed = True
+    discard_unlisted(run, guesses)
     unreachable = isinstance(listing, ApiFailure) and listing.kind == FailureKind.REFUSED
     if not run.stop and not unreachable:  # nothing answers there: no lookups of it either
-        _resolve_unlisted(run, [m for m in (configured, *extra, fallback) if m])
+        _resolve_unlisted(run, named(request))
     fold(run)
     if run.listed:
         listed_lines = {m.line for m in run.catalog.models if m.line}
         result.unknown_lines = unlisted_lines(result.prefer, listed_lines)
-    if verify and run.listed and not run.stop and choose is not None:
-        verify_these(run, choose(run.catalog))
-    elif verify and run.listed and not run.stop:
+    if request.verify and run.listed and not run.stop and request.choose is not None:
+        verify_these(run, request.choose(run.catalog))
+    elif request.verify and run.listed and not run.stop:
         if not result.unknown_lines:
             walk(run)
-        _walk_also(run, also_prefer, listed_lines)  # a typo in one order stops only that one
+        # a typo in one order stops only that one
+        _walk_also(run, request.also_prefer, listed_lines)
     _finish(run)
     return result
 
@@ -111,8 +99,13 @@ def _walk_also(run: Ledger, orders: Sequence[Sequence[str]], listed: set[str]) -
     result.prefer, run.exhausted, result.unverified = main
 
 
-def _round_one(run: Ledger, speculative: list[str]) -> list[JsonObject] | ApiFailure:
-    """The catalogue, and the configured model verified at the same time."""
+# The most requests round one has in flight at once.
+ROUND_ONE_AT_ONCE = 8
+
+
+def _round_one(run: Ledger, asked: list[str]) -> list[JsonObject] | ApiFailure:
+    """The catalogue, and the models round one names (`guess.first_round`) verified at the
+    same time."""
     client = run.client
     run.result.rounds += 1
 
@@ -122,11 +115,12 @@ def _round_one(run: Ledger, speculative: list[str]) -> list[JsonObject] | ApiFai
         except ApiCallFailed as failed:
             return failed.failure
 
-    asked = list(dict.fromkeys(speculative))[: run.result.max_verify]
     run.verify_requests += len(asked)
     calls: list[Callable[[], list[JsonObject] | ApiFailure | Verification]] = [list_all]
     calls += [partial(client.verify, model_id) for model_id in asked]
-    listing, *verified = client.run_concurrently(calls)
+    # the listing and every call of the round in flight at once (a scan's many configured
+    # models beyond ROUND_ONE_AT_ONCE wait for a free one)
+    listing, *verified = client.run_concurrently(calls, min(len(calls), ROUND_ONE_AT_ONCE))
     run.record([v for v in verified if isinstance(v, Verification)])
     assert not isinstance(listing, Verification)
     return listing

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from wizard.catalog import Model
 from wizard.detection.fold import fold
+from wizard.detection.guess import all_expected, refusals_ahead
 from wizard.detection.ledger import MAX_VERIFY_REQUESTS, Ledger
 from wizard.vocab import Code, Lifecycle
 
@@ -33,7 +34,12 @@ def walk(run: Ledger) -> None:
     end costs few round trips. Until a refusal shows up, the last call of a round proves the
     likely fallback (the best model of another line) in the same round trip."""
     prefer = run.result.prefer
-    speculate = True
+    # round one's guesses refused: the walk is past the first refusal already
+    speculate = not any(
+        v.failure is not None and not v.failure.transient
+        for i, v in run.verifications.items()
+        if i in run.guessed
+    )
     while not run.stop:
         ranked = run.catalog.ranked(prefer)
         chain, blocked = _chain(ranked, run.tried)
@@ -61,8 +67,8 @@ def walk(run: Ledger) -> None:
         fold(run)
         if any(not v.ok for v in done):
             speculate = False
-        if not any(v.ok for v in done):
-            run.width *= 2  # refused whole: the next round goes wider
+        if not any(v.ok for v in done) and not all_expected(run, [v.model_id for v in done]):
+            run.width *= 2  # refused whole, not only where expected: the next round goes wider
 
 
 def _round(
@@ -71,10 +77,13 @@ def _round(
     """One round's calls down the chain: `room` of them, the last one spent on the likely
     fallback while nothing has been refused (a rejected request is not retried that way)."""
     rejected = any(d.code == Code.REQUEST_REJECTED for d in run.result.diagnoses)
+    # the refusals expected at the head of the chain, asked together with the one after them
+    ahead = refusals_ahead(run, chain)
     if not run.prove_fallback and (not speculate or rejected):
-        # `check` after a refusal: as wide as the refusals so far allow (`Ledger.width`), not
-        # as the cap allows (that would bill every model below the one that answers)
-        return chain[: max(1, min(room, run.width))]
+        # `check` after a refusal: as wide as the refusals so far allow (`Ledger.width`) or
+        # the refusals expected ahead, not as the cap allows (that would bill every model
+        # below the one that answers)
+        return chain[: max(1, min(room, max(run.width, ahead + 1)))]
     if not speculate or rejected:
         return chain[: max(1, room)]
     spec = [m for m in configured_fallback(run) if m not in chain]
@@ -82,7 +91,7 @@ def _round(
         spec = _chain([m for m in ranked if m.line != chain[0].line], run.tried)[0][:1]
     # Without the rule's fallback to prove (`check`), nothing below the top may be billed
     # while the top may still answer: one call down the chain until something is refused.
-    width = room - len(spec) if run.prove_fallback else 1
+    width = room - len(spec) if run.prove_fallback else min(ahead + 1, room - len(spec))
     return chain[: max(1, width)] + spec
 
 
@@ -99,7 +108,7 @@ def configured_fallback(run: Ledger) -> list[Model]:
 def _probe_repeat(run: Ledger, ranked: list[Model]) -> list[Model]:
     """A refusal no rule knows blocks the top of the ranking: one more model, tried once,
     tells whether it is that model's or the account's (the same answer for a second model)."""
-    if any(v.ok for v in run.verifications.values()):
+    if any(v.ok for v in run.spent()):
         return []
     rejected = [d for d in run.result.diagnoses if d.code == Code.REQUEST_REJECTED and d.model]
     if len(rejected) != 1:

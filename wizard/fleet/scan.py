@@ -14,6 +14,7 @@ from wizard import verdict as verdicts
 from wizard.concurrency import concurrently
 from wizard.constants import SCAN_WORKERS
 from wizard.detection import Detection, detect
+from wizard.detection.request import Request
 from wizard.detection.steps import unlisted_lines
 from wizard.detection.view import for_project
 from wizard.diagnosis import Diagnosis
@@ -150,19 +151,17 @@ def detect_all(
     def one(g: Group) -> None:
         client = ctx.api_client(g.key, base_url=g.base_url)
         try:
-            g.detection = detect(
-                client,
-                g.key,
+            request = Request(
                 prefer=g.prefer,
                 verify=o.verify,
                 # the cap is per key and line order, plus one call per model configured
                 max_billed=o.max_verify * len(g.orders) + len(g.models),
                 extra=g.models if o.verify else (),
-                now=ctx.now,
                 also_prefer=g.orders[1:],
                 # --fix writes the rule's fallback, as `run --yes` would: it must be proven
                 prove_fallback=o.fix,
             )
+            g.detection = detect(client, g.key, request, now=ctx.now)
         finally:
             client.close()
         done(g)

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 
 from wizard.catalog import DEFAULT_PREFER, Catalog
 from wizard.detection import Detection, detect, estimate_cost
+from wizard.detection.request import Hint, Request
 from wizard.diagnosis import Diagnosis
 from wizard.errors import UsageError
 from wizard.flow.session import Context
@@ -29,8 +30,10 @@ def run_detection(
     also_prefer: Sequence[Sequence[str]] = (),
     fallback: str | None = None,
     prove_fallback: bool = True,
+    hint: Hint | None = None,
 ) -> Detection:
-    """The detection of `check` and `run` (`detect`'s options: `fallback`, `prove_fallback`).
+    """The detection of `check` and `run` (`detect`'s options: `fallback`, `prove_fallback`,
+    `hint`: what round one may guess from an earlier check).
     `models` passes `verify` (its --verify) and `choose` (what to verify instead of the walk);
     `export` `also_prefer` (lines walked alone)."""
     from wizard import api  # the module is light; the SDK itself is imported on first use
@@ -43,20 +46,19 @@ def run_detection(
     try:
         with ctx.ui.spinner(spinning) as note:
             client.on_retry = note
-            detection = detect(
-                client,
-                key,
+            request = Request(
                 configured=configured,
                 prefer=prefer,
                 verify=verify,
                 max_billed=o.max_verify,
                 extra=extra,
-                now=ctx.now,
                 choose=choose,
                 also_prefer=also_prefer,
                 fallback=fallback,
                 prove_fallback=prove_fallback,
+                hint=hint,
             )
+            detection = detect(client, key, request, now=ctx.now)
     finally:
         client.close()
     if detection.organization_id:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from wizard import verdict as verdicts
 from wizard.catalog import Catalog
 from wizard.detection import Detection
+from wizard.detection.request import Hint
 from wizard.diagnosis import Diagnosis
 from wizard.errors import ExitCode
 from wizard.flow.admin_key import read_given_limits
@@ -49,10 +50,28 @@ def detect_project(
         concurrency=concurrency,
         fallback=prepared.fallback,
         prove_fallback=prove_fallback,
+        hint=earlier_check(ctx, key),
     )
     if admin:
         detection.admin_limits = read_given_limits(ctx, key, detection)
     return detection
+
+
+def earlier_check(ctx: Context, key: ApiKey) -> Hint | None:
+    """What round one may guess from (`detection/guess.py`): this project's last check of this
+    key (what it proved predicts the refusals ahead), else its last check of any key (which
+    models exist, nothing about access). Only the project's own records are read: a home that
+    serves thousands of projects costs a check nothing. Saved IDs are anyone's text: only
+    model IDs are kept."""
+    from wizard import memory
+    from wizard.untrusted import is_model_id
+
+    project, store = ctx.options.project, ctx.store
+    record = memory.load(store, project, key.fingerprint) or memory.load(store, project)
+    if record is None or not record.listed:
+        return None
+    models = tuple(m for m in record.models if is_model_id(m.id))
+    return Hint(models, own=record.key_fingerprint == key.fingerprint) if models else None
 
 
 @dataclass(frozen=True)
