@@ -29,7 +29,9 @@ CONFIGURED = {
 }
 # Faults that last for the whole budget: a short one (the same in both runs); gateway-timeout
 # retries within it, so its budget keeps each retry far from the edge (recording costs ms).
-TIMEOUT = {"gateway-timeout": "1.0", "listing-down": "1.0", "cmek-key-unreachable": "0.4"}
+# cmek-key-unreachable asks for 600 s, which is never waited: it spends no budget, and keeps
+# the default so that no request of it meets a deadline a loaded machine can beat.
+TIMEOUT = {"gateway-timeout": "1.0", "listing-down": "1.0"}
 
 
 def flux(*args, base_url, key=KEY, now=STARTED, cwd=None, extra_env=None):
@@ -45,8 +47,6 @@ def comparable(payload: dict, base_url: str = "") -> dict:
     text = re.sub(r"after \d+ attempt", "after N attempt", json.dumps(payload))
     if base_url:
         text = text.replace(base_url, "BASE_URL")
-    # how often a transient failure was retried is the budget's (a clock's), not the verdict's
-    text = re.sub(r"after \d+ attempt", "after N attempt", text)
     payload = json.loads(text)
     payload.pop("checked_at", None)
     for name in ("requests", "round_trips"):
