@@ -48,3 +48,39 @@ def test_one_pagination_loop_follows_the_cursor_and_stops_a_circle_or_a_list_wit
     got_items, got_asked, got_said = walk(server)
     assert (got_items, got_asked) == (items, asked)
     assert (said is None and got_said is None) or (said and got_said and said in got_said)
+
+
+@pytest.mark.parametrize(
+    ("interactive", "yes", "asks"),
+    [(True, False, True), (True, True, False), (False, False, False), (False, True, False)],
+)
+def test_may_ask_is_a_terminal_to_ask_on_and_no_yes(tmp_path, interactive, yes, asks):
+    from tests.helpers import ScriptedPrompter, make_context
+    from wizard.flow.consent import may_ask
+
+    ctx, _ = make_context(tmp_path, prompter=ScriptedPrompter(interactive=interactive), yes=yes)
+    assert may_ask(ctx) is asks
+
+
+def test_run_yes_at_a_terminal_asks_nothing_and_without_yes_it_asks(tmp_path, sim):
+    """Every question of `run` (the key, the model, the fallback, where to keep the key, apply)
+    reads the one rule: with --yes none is put, though a terminal is there to ask on."""
+    from tests.helpers import KEY, ScriptedPrompter, make_context
+    from wizard.commands.run import run
+    from wizard.errors import Cancelled
+
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-3-opus-20240229\n")
+    env = {"ANTHROPIC_API_KEY": KEY}
+    told, _ = make_context(
+        tmp_path, prompter=ScriptedPrompter([]), environ=env, base_url=sim.base_url, yes=True
+    )
+    assert run(told).exit_code == 0
+    # the positive control: the same run without --yes puts a question to the person
+    second = tmp_path / "second"
+    second.mkdir()
+    (second / ".env").write_text("FLUX_MODEL=claude-3-opus-20240229\n")
+    asked = ScriptedPrompter(["^C"])
+    ctx, _ = make_context(second, prompter=asked, environ=env, base_url=sim.base_url)
+    with pytest.raises(Cancelled):
+        run(ctx)
+    assert asked.asked, "run without --yes asked nothing: the control proves nothing"

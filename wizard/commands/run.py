@@ -291,10 +291,6 @@ def _flux_has_a_key(ctx: Context, prepared: Prepared) -> bool:
     return bool(ctx.environ.get(KEY_VAR) or files.env_values.get(KEY_VAR) or files.config.api_key)
 
 
-def _asks(ctx: Context) -> bool:
-    return ctx.prompter.interactive and not ctx.options.yes
-
-
 def _preview(ctx: Context, plan: changes.Plan, chosen: str, override: Diagnosis | None) -> None:
     if plan.empty and override is not None:
         ctx.ui.say(f"The files already name {chosen}: nothing to change in them.")
@@ -329,7 +325,7 @@ def _choose(ctx: Context, detection: Detection) -> str | None:
     configured = detection.configured
     if configured and recommended and configured != recommended == detection.configured_model:
         return _keep_or_pin(ctx, detection, configured, recommended)
-    if not _asks(ctx):
+    if not consent.may_ask(ctx):
         return recommended
     options = choices.model_choices(detection)
     if not options:
@@ -355,7 +351,7 @@ def _given_model(detection: Detection, wanted: str) -> str:
 def _keep_or_pin(ctx: Context, detection: Detection, alias: str, model_id: str) -> str:
     """The configured alias already names the recommendation: keep it unless the person
     chooses to pin the dated ID (an alias follows the API; a pinned ID never moves)."""
-    if not _asks(ctx):
+    if not consent.may_ask(ctx):
         return alias
     return ctx.prompter.select(
         "Which model should Flux use?",

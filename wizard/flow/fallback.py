@@ -11,6 +11,7 @@ from wizard import prices
 from wizard.catalog import Catalog
 from wizard.detection import Detection
 from wizard.errors import UsageError
+from wizard.flow import consent
 from wizard.flow.network import verify_choice, verify_one
 from wizard.flow.session import Context
 from wizard.keys import ApiKey
@@ -42,7 +43,7 @@ def choose_fallback(ctx: Context, key: ApiKey, detection: Detection, chosen: str
         return FallbackChoice(_given(ctx, key, detection, chosen, o.fallback))
     fallback = planned_fallback(detection, chosen) or _prove(ctx, key, detection, chosen)
     offered = candidates(detection, chosen)
-    if ctx.prompter.interactive and not o.yes and offered:
+    if consent.may_ask(ctx) and offered:
         fallback = _ask(ctx, detection, chosen, offered, fallback)
         return FallbackChoice(fallback, declined=fallback is None)
     return FallbackChoice(fallback)
