@@ -52,6 +52,7 @@ SAVED_VERDICT = COMMAND | {
     "wizard.detection", "wizard.detection.result", "wizard.detection.configured_fallback",
     "wizard.limits", "wizard.limits.findings", "wizard.export", "wizard.export.snapshot",
     "wizard.export.renovate", "wizard.flow.saved_verdict",
+    "wizard.flow.consent",  # may_ask: whether the key question is put (no further imports)
 }  # fmt: skip
 
 ALLOWED = {
