@@ -84,3 +84,53 @@ def test_run_yes_at_a_terminal_asks_nothing_and_without_yes_it_asks(tmp_path, si
     with pytest.raises(Cancelled):
         run(ctx)
     assert asked.asked, "run without --yes asked nothing: the control proves nothing"
+
+
+def test_the_simulator_and_a_replay_refuse_a_busy_port_alike_and_print_one_stand_in_key(tmp_path):
+    """One preamble for both servers: the port taken or a usage error, the base URL alone on
+    stdout, a command to paste whose key the servers accept."""
+    import socket
+    import subprocess
+    import sys
+
+    from tests.helpers import KEY, clean_environ, run_main
+    from tests.helpers import flux as program
+    from wizard.simulator import serve
+    from wizard.simulator.serving import STAND_IN_KEY
+
+    record = tmp_path / "check.jsonl"
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
+    with serve("today") as running:
+        env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": running.base_url}
+        program("check", "--project", str(tmp_path), "--record", str(record), env=env)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = str(busy.getsockname()[1])
+        for args in (["--port", port], ["--replay", str(record), "--port", port]):
+            refused = run_main(["simulator", *args])
+            assert refused.returncode == 2, refused.stderr
+            assert f"cannot listen on 127.0.0.1:{port}" in refused.stderr
+    for args in ([], ["--replay", str(record)]):
+        child = subprocess.Popen(
+            [sys.executable, "-m", "wizard", "simulator", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=clean_environ(),
+        )
+        try:
+            assert child.stdout is not None
+            base_url = child.stdout.readline().strip()
+            assert base_url.startswith("http://127.0.0.1:")
+            checked = program(
+                "check",
+                "--project",
+                str(tmp_path),
+                env={"ANTHROPIC_API_KEY": STAND_IN_KEY, "ANTHROPIC_BASE_URL": base_url},
+            )
+            assert checked.returncode == 0, checked.stdout + checked.stderr
+        finally:
+            child.terminate()
+            _, said = child.communicate(timeout=30)
+        assert f"ANTHROPIC_API_KEY={STAND_IN_KEY}" in said
