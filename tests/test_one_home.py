@@ -134,3 +134,31 @@ def test_the_simulator_and_a_replay_refuse_a_busy_port_alike_and_print_one_stand
             child.terminate()
             _, said = child.communicate(timeout=30)
         assert f"ANTHROPIC_API_KEY={STAND_IN_KEY}" in said
+
+
+@pytest.mark.parametrize(
+    ("flag", "named", "code", "said"),
+    [
+        # below what the detection called (two calls allowed): called now, before the write
+        ("--fallback", "claude-sonnet-5-5", 0, "claude-sonnet-5-5 answered: it is callable"),
+        ("--fallback", "claude-mythos-5-2", 2, "claude-mythos-5-2 cannot be used: "),
+        # --model is called in the detection's first round: refused there, said by the same rule
+        ("--model", "claude-mythos-5-2", 2, "--model claude-mythos-5-2 cannot be used: "),
+    ],
+)
+def test_a_model_named_by_a_flag_is_proven_before_anything_is_written(
+    tmp_path, sim, flag, named, code, said
+):
+    """`--model`, the model question and `--fallback` read one rule (`flow/named.py`): a model
+    the detection has not called is called before a write; a refusal stops the run (exit 2)
+    with nothing written."""
+    from tests.helpers import KEY, flux
+
+    env_file = tmp_path / ".env"
+    env_file.write_text("FLUX_MODEL=claude-opus-4-6\n")
+    args = ["run", "--yes", "--max-verify", "2", "--project", str(tmp_path)]
+    result = flux(*args, "--base-url", sim.base_url, flag, named, env={"ANTHROPIC_API_KEY": KEY})
+    assert result.returncode == code, result.stdout + result.stderr
+    assert said in result.stdout + result.stderr
+    if code:
+        assert env_file.read_text() == "FLUX_MODEL=claude-opus-4-6\n"

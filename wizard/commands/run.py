@@ -6,13 +6,13 @@ from wizard import changes, memory, prices, project
 from wizard.constants import KEY_VAR
 from wizard.detection import Detection
 from wizard.diagnosis import Diagnosis
-from wizard.errors import Declined, ExitCode, FilesError, UsageError, WizardError
+from wizard.errors import Declined, ExitCode, FilesError, WizardError
 from wizard.fileio import check_target
-from wizard.flow import choices, consent, key_store, plan_notes
+from wizard.flow import choices, consent, key_store, named, plan_notes
 from wizard.flow.fallback import choose_fallback
 from wizard.flow.key import obtain_key
 from wizard.flow.key_store import KEPT_AS, choose_keeping, keep_in_keyring, keyring_reader
-from wizard.flow.network import incomplete_reason, verify_choice
+from wizard.flow.network import incomplete_reason
 from wizard.flow.online import detect_project
 from wizard.flow.outputs import (
     check_targets,
@@ -61,9 +61,7 @@ def run(ctx: Context) -> Report:
             "No model of your preferred lines is callable with this key; nothing was changed."
         )
         return _close(ctx, report, detection)
-    chosen_model = detection.model(chosen)
-    if detection.verify and chosen_model is not None and chosen_model.callable is None:
-        verify_choice(ctx, key, detection, chosen)  # proven before anything is written
+    named.proven_before_writing(ctx, key, detection, chosen)
     return _setup(ctx, report, prepared, key, chosen)
 
 
@@ -320,7 +318,12 @@ def _done(
 def _choose(ctx: Context, detection: Detection) -> str | None:
     o = ctx.options
     if o.model:
-        return _given_model(detection, o.model)
+        return named.usable_or_refused(
+            detection,
+            "--model",
+            o.model,
+            "Pick a callable model from the table, or drop --model to take the recommendation.",
+        )
     recommended = detection.recommended
     configured = detection.configured
     if configured and recommended and configured != recommended == detection.configured_model:
@@ -337,15 +340,6 @@ def _choose(ctx: Context, detection: Detection) -> str | None:
     return ctx.prompter.select(
         "Which model should Flux use?", options, default, flag="--model or --yes"
     )
-
-
-def _given_model(detection: Detection, wanted: str) -> str:
-    if not detection.usable(wanted):
-        raise UsageError(
-            f"--model {wanted} cannot be used: {detection.why_unusable(wanted)}",
-            fix="Pick a callable model from the table, or drop --model to take the recommendation.",
-        )
-    return wanted
 
 
 def _keep_or_pin(ctx: Context, detection: Detection, alias: str, model_id: str) -> str:
