@@ -162,3 +162,26 @@ def test_a_model_named_by_a_flag_is_proven_before_anything_is_written(
     assert said in result.stdout + result.stderr
     if code:
         assert env_file.read_text() == "FLUX_MODEL=claude-opus-4-6\n"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["check"], ["models"], ["check", "--all", "."], ["run", "--yes"], ["doctor"]],
+)
+def test_the_base_url_is_the_flags_over_the_environment_for_every_client_of_a_run(
+    tmp_path, sim, command
+):
+    """`Context.base_url` resolves it once: --base-url (a trailing /v1 dropped) beats an
+    ANTHROPIC_BASE_URL that answers nothing, for check, models, the scan, run and doctor."""
+    from tests.helpers import KEY, run_main
+    from tests.helpers import clean_environ as environ
+
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
+    dead = environ(ANTHROPIC_API_KEY=KEY, ANTHROPIC_BASE_URL="http://127.0.0.1:9")
+    flags = ["--project", str(tmp_path)] if "--all" not in command else []
+    given = [*command, *flags, "--base-url", sim.base_url + "/v1/", "--timeout", "2"]
+    result = run_main(given, env=dead, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    # the positive control: without the flag, the environment's dead address is the one asked
+    unflagged = run_main([*command, *flags, "--timeout", "0.5"], env=dead, cwd=tmp_path)
+    assert unflagged.returncode == 5, unflagged.stdout + unflagged.stderr
