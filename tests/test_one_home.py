@@ -185,3 +185,45 @@ def test_the_base_url_is_the_flags_over_the_environment_for_every_client_of_a_ru
     # the positive control: without the flag, the environment's dead address is the one asked
     unflagged = run_main([*command, *flags, "--timeout", "0.5"], env=dead, cwd=tmp_path)
     assert unflagged.returncode == 5, unflagged.stdout + unflagged.stderr
+
+
+ON_HOLD = "This organization has been disabled."
+APPEAL = {"appeal_url": "https://support.claude.com/appeal/1"}
+
+
+@pytest.mark.parametrize(
+    ("older", "newer"),
+    [
+        # the same refusal with and without its error_code (older bodies have none)
+        (
+            dict(status=400, message=ON_HOLD),
+            dict(status=400, message=ON_HOLD, error_code="organization_on_hold"),
+        ),
+        (
+            dict(status=400, message=ON_HOLD, details=APPEAL),
+            dict(status=400, message=ON_HOLD, error_code="organization_on_hold", details=APPEAL),
+        ),
+        # a Claude Code credential: by its words, or by the code the API sends for it
+        (
+            dict(status=401, message="OAuth authentication is currently not supported."),
+            dict(status=400, message="old client", error_code="claude_code_version_too_old"),
+        ),
+        (
+            dict(status=401, message="invalid x-api-key"),
+            dict(status=401, message="no", error_code="claude_code_key_creator_not_member"),
+        ),
+    ],
+)
+def test_a_refusal_read_by_its_words_or_its_error_code_says_one_next_step(older, newer):
+    """One wording per refusal: the rules that recognise a body by its status and words take
+    the next step (and, for the same refusal, the sentence) of the error-code table."""
+    from wizard.diagnosis import from_failure
+    from wizard.failures import ApiFailure
+
+    by_words = from_failure(ApiFailure(FailureKind.STATUS, **older))
+    by_code = from_failure(ApiFailure(FailureKind.STATUS, **newer))
+    assert by_words.code == by_code.code
+    assert (by_words.next_step, by_words.url) == (by_code.next_step, by_code.url)
+    if older.get("message") == ON_HOLD:
+        assert by_words.message == by_code.message
+        assert by_words.url == (APPEAL["appeal_url"] if "details" in older else by_code.url)
