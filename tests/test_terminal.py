@@ -7,6 +7,7 @@ import sys
 import pexpect
 import pytest
 
+from tests import prefork
 from tests.helpers import ADMIN_KEY as ADMIN
 from tests.helpers import KEY, clean_environ, wait_for_a_request
 from wizard.commands.demo import DEMO_ENV, DEMO_TOML
@@ -27,9 +28,10 @@ def spawn(args, tmp_path, env_extra=None):
     )
     env.update(env_extra or {})
     columns = int(env.get("COLUMNS", "120"))
+    program, argv = prefork.command(args)  # `python -m wizard ARGS`, the SDK imported once
     child = pexpect.spawn(
-        sys.executable,
-        ["-m", "wizard", *args],
+        program,
+        argv,
         env=env,
         cwd=str(tmp_path),
         timeout=60,
