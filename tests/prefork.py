@@ -219,6 +219,19 @@ def command(args: list[str]) -> tuple[str, list[str]]:
     return sys.executable, ["-S", "-I", __file__, "run", _server["path"], *args]
 
 
+def shim_folder() -> str:
+    """A folder holding a `flux-setup` that runs through this worker's server: put first on
+    PATH, the shell recipes' `flux-setup` (docs/ci.md) pays no SDK import of its own."""
+    program, argv = command([])
+    shim = os.path.join(_server["folder"], "flux-setup")
+    if not os.path.exists(shim):
+        words = " ".join(f"'{word}'" for word in (program, *argv))
+        with open(shim, "w") as file:
+            file.write(f'#!/bin/sh\nexec {words} "$@"\n')
+        os.chmod(shim, 0o755)
+    return _server["folder"]
+
+
 def _start() -> None:
     import subprocess
     import tempfile
@@ -250,11 +263,10 @@ def stop() -> None:
         return
     process.terminate()
     process.wait(timeout=30)
-    for remove, name in ((os.remove, _server.pop("path")), (os.rmdir, _server.pop("folder"))):
-        try:
-            remove(name)
-        except OSError:
-            pass
+    import shutil
+
+    _server.pop("path")
+    shutil.rmtree(_server.pop("folder"), ignore_errors=True)
 
 
 if __name__ == "__main__":
