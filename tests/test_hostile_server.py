@@ -245,7 +245,7 @@ def test_the_admin_api_echoing_a_key_in_every_field_shows_neither(tmp_path, isol
                     base_url(server),
                 ],
                 env=clean_environ(ANTHROPIC_API_KEY=KEY, ANTHROPIC_ADMIN_KEY=ADMIN_KEY),
-            ),  # fmt: skip
+            ),
         ]
     for result in results:
         assert "Traceback" not in result.stderr and "a bug" not in result.stderr
@@ -298,10 +298,17 @@ def test_a_recording_of_a_server_echoing_the_key_holds_no_window_of_it(tmp_path,
     with hostile("echo-ok", key=echoed) as server:
         for command in ("check", "limits"):
             result = run_main(
-                [command, "--project", str(tmp_path), "--base-url", base_url(server),
-                 "--record", str(tmp_path / f"{command}.jsonl")],
+                [
+                    command,
+                    "--project",
+                    str(tmp_path),
+                    "--base-url",
+                    base_url(server),
+                    "--record",
+                    str(tmp_path / f"{command}.jsonl"),
+                ],
                 env=both,
-            )  # fmt: skip
+            )
             assert "a bug" not in result.stdout + result.stderr
     for command in ("check", "limits"):
         text = (tmp_path / f"{command}.jsonl").read_text()

@@ -125,8 +125,11 @@ class ApiClient:
                     http.follow_redirects = False
                     # every answer, success or error, names the key's organisation
                     hooks = dict(http.event_hooks)
-                    hooks["response"] = [responses.bounded_read, *hooks.get("response", []),
-                                         self._saw_answer]  # fmt: skip
+                    hooks["response"] = [
+                        responses.bounded_read,
+                        *hooks.get("response", []),
+                        self._saw_answer,
+                    ]
                     if self.recorder is not None:
                         hooks["request"] = [*hooks.get("request", []), self.recorder.on_request]
                         hooks["response"].append(self.recorder.on_response)
