@@ -56,10 +56,14 @@ def per_string(value: object) -> object:
 def models(count: int) -> list[dict[str, object]]:
     template = {**load("today").models[0], "created_at": "2025-01-01T00:00:00Z"}
     return [
-        {**template, "id": f"claude-filler-{i}", "display_name": f"Filler {i}",
-         "line": f"filler{i % 50}"}
+        {
+            **template,
+            "id": f"claude-filler-{i}",
+            "display_name": f"Filler {i}",
+            "line": f"filler{i % 50}",
+        }
         for i in range(count)
-    ]  # fmt: skip
+    ]
 
 
 def median(fn: Callable[[], object], runs: int = 5) -> float:
@@ -87,8 +91,10 @@ def page_rows() -> None:
         for name, data in (("clean", page), ("one entry carries a key", hostile)):
             old = median(lambda d=data: per_string(d))  # type: ignore[misc]
             new = median(lambda d=data: redaction.scrub_data(d))  # type: ignore[misc]
-            print(f"  {label} {name:24} per string {old * 1000:6.1f} ms   as a whole "
-                  f"{new * 1000:6.1f} ms   {old / new:4.1f}x")  # fmt: skip
+            print(
+                f"  {label} {name:24} per string {old * 1000:6.1f} ms   as a whole "
+                f"{new * 1000:6.1f} ms   {old / new:4.1f}x"
+            )
     hold([KEY])
     one = median(lambda: redaction.scrub_data(page), 9)
     hold([KEY, *OTHERS])
@@ -159,11 +165,15 @@ def command_rows() -> None:
                 with scrubbing(fn):
                     rows[label, how] = command(running.base_url, root)
             (old, was), (new, now) = rows[label, "per string"], rows[label, "as a whole"]
-            print(f"  {label}  per string {old:5.2f} s (exit {was})   as a whole {new:5.2f} s "
-                  f"(exit {now})   {old / new:4.1f}x")  # fmt: skip
+            print(
+                f"  {label}  per string {old:5.2f} s (exit {was})   as a whole {new:5.2f} s "
+                f"(exit {now})   {old / new:4.1f}x"
+            )
     six, one = rows["6 keys", "as a whole"][0], rows["1 key ", "as a whole"][0]
-    print(f"  six keys vs one: {six / one:.2f}x; six keys used {six / (3 * TIMEOUT):.0%} of "
-          f"the budget (goal: well under half)")  # fmt: skip
+    print(
+        f"  six keys vs one: {six / one:.2f}x; six keys used {six / (3 * TIMEOUT):.0%} of "
+        f"the budget (goal: well under half)"
+    )
 
 
 if __name__ == "__main__":

@@ -175,9 +175,14 @@ def pre_start(code: int, err: bytes) -> bool:
 
 
 def judge(
-    name: str, moment: str, code: int, folder: Path, home: Path, new: dict[str, bytes | None],
+    name: str,
+    moment: str,
+    code: int,
+    folder: Path,
+    home: Path,
+    new: dict[str, bytes | None],
     err: bytes = b"",
-) -> Outcome:  # fmt: skip
+) -> Outcome:
     broken: list[str] = []
     now = contents(folder)
     old: dict[str, bytes | None] = {n: OLD.get(n) for n in FILES}
@@ -224,9 +229,14 @@ def reference(base_url: str, scratch: Path) -> tuple[dict[str, bytes | None], fl
 
 
 def one(
-    name: str, moment: str, delay: float | None, base_url: str, scratch: Path, n: int,
+    name: str,
+    moment: str,
+    delay: float | None,
+    base_url: str,
+    scratch: Path,
+    n: int,
     new: dict[str, bytes | None],
-) -> Outcome:  # fmt: skip
+) -> Outcome:
     folder, home = scratch / f"{name}-{n}", scratch / f"{name}-{n}-home"
     project(folder)
     number = SIGNALS[name]
@@ -274,8 +284,11 @@ def campaign(runs: int, seed: int) -> list[Outcome]:
         for n, (name, moment, delay) in enumerate(plan(runs, took, rng)):
             outcome = one(name, moment, delay, running.base_url, scratch, n, new)
             verdict = "ok" if not outcome.broken else "BROKEN: " + "; ".join(outcome.broken)
-            print(f"{name:6}  {moment:36}  {outcome.exit_code:>5}  {outcome.files:16}  "
-                  f"{outcome.undo:7}  {verdict}", flush=True)  # fmt: skip
+            print(
+                f"{name:6}  {moment:36}  {outcome.exit_code:>5}  {outcome.files:16}  "
+                f"{outcome.undo:7}  {verdict}",
+                flush=True,
+            )
             outcomes.append(outcome)
     return outcomes
 

@@ -35,3 +35,10 @@ def isolated_home(
 
 
 os.environ.setdefault("NO_COLOR", "1")
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The terminal tests' pre-imported runner (`tests/prefork.py`) ends with the worker."""
+    from tests import prefork
+
+    prefork.stop()

@@ -238,3 +238,14 @@ def assert_key_in_no_file(*folders: Path, key: str = KEY) -> None:
             data = path.read_bytes()
             assert key.encode() not in data, path
             assert not [w for w in windows if w in data], path
+
+
+def wait_for_a_request(running: Any, within: float = 60) -> None:
+    """Until the simulator has seen a request (one under way counts), `within` seconds at most:
+    a program that never sends one fails here instead of hanging the suite."""
+    import time
+
+    deadline = time.monotonic() + within
+    while not running.counters.snapshot()["total_requests"]:
+        assert time.monotonic() < deadline, f"no request reached the simulator in {within} s"
+        time.sleep(0.02)

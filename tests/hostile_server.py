@@ -262,9 +262,12 @@ class _Handler(BaseHTTPRequestHandler):
         if h.mode == "pieces":
             headers = {**pieces_headers(h.key), "anthropic-ratelimit-requests-limit": "50"}
         if h.mode == "markdown":  # what a checklist must never render, in the limits' place
-            headers = {"request-id": "req_ok", "anthropic-ratelimit-requests-limit": MARKDOWN,
-                       "anthropic-ratelimit-tokens-limit": "fifty",
-                       "anthropic-ratelimit-x_javascript-alert": "1"}  # fmt: skip
+            headers = {
+                "request-id": "req_ok",
+                "anthropic-ratelimit-requests-limit": MARKDOWN,
+                "anthropic-ratelimit-tokens-limit": "fifty",
+                "anthropic-ratelimit-x_javascript-alert": "1",
+            }
         if h.mode == "echo-ok":
             headers = {
                 "request-id": f"req_{h.key}",
@@ -301,14 +304,23 @@ def organization(path: str, params: dict[str, list[str]], h: Hostile) -> dict[st
             "id": f"rl_{key}",
             "type": "rate_limit",
             "group": {"id": f"rlg_{key}", "display_name": f"\x1b[31m{key}", "type": "model_group"},
-            "limits": [{"type": "requests_per_minute", "value": 50},
-                       {"type": f"x_{key}", "value": 1}, {"type": "tokens", "value": key}],
+            "limits": [
+                {"type": "requests_per_minute", "value": 50},
+                {"type": f"x_{key}", "value": 1},
+                {"type": "tokens", "value": key},
+            ],
             "models": [key, "claude-opus-5-5", f"claude-{key}"],
-        }  # fmt: skip
+        }
         return {"data": [entry], "next_page": cursor}
     if path.endswith("/spend_limits/effective"):
-        row = {"period": "monthly", "amount": key, "currency": key, "period_to_date_spend": "1",
-               "source": {"type": key}, "actor": {"type": "user_actor", "user_id": key}}  # fmt: skip
+        row = {
+            "period": "monthly",
+            "amount": key,
+            "currency": key,
+            "period_to_date_spend": "1",
+            "source": {"type": key},
+            "actor": {"type": "user_actor", "user_id": key},
+        }
         return {"data": [row], "next_page": cursor}
     record = {
         "id": f"apikey_{key}" if h.mode == "pieces" else f"apikey_{page}",
@@ -322,8 +334,12 @@ def organization(path: str, params: dict[str, list[str]], h: Hostile) -> dict[st
         "principal": {"type": "user_actor", "user_id": key},
         "created_by": {"type": "user", "name": "Alice Example", "email": "alice@example.com"},
     }
-    return {"data": [record], "has_more": more, "first_id": record["id"],
-            "last_id": f"apikey-{page + 1}" if more else record["id"]}  # fmt: skip
+    return {
+        "data": [record],
+        "has_more": more,
+        "first_id": record["id"],
+        "last_id": f"apikey-{page + 1}" if more else record["id"],
+    }
 
 
 MANY = 3000  # entries of each Admin API list in `many` mode, on one page
@@ -340,29 +356,46 @@ def many_entries(path: str, key: str) -> dict[str, Any]:
         }
     if path.endswith("/rate_limits"):
         groups = [
-            {"id": f"rl_{i}", "type": "rate_limit",
-             "group": {"id": f"rlg_{i}", "display_name": f"Group {i}", "type": "model_group"},
-             "limits": [{"type": "requests_per_minute", "value": 50 + i}]
-             + ([{"type": f"limiter_{n}", "value": n + 1} for n in range(40)] if i == 0 else []),
-             "models": [f"claude-group-{i}"] if i else ["claude-opus-5-5"]}
+            {
+                "id": f"rl_{i}",
+                "type": "rate_limit",
+                "group": {"id": f"rlg_{i}", "display_name": f"Group {i}", "type": "model_group"},
+                "limits": [{"type": "requests_per_minute", "value": 50 + i}]
+                + ([{"type": f"limiter_{n}", "value": n + 1} for n in range(40)] if i == 0 else []),
+                "models": [f"claude-group-{i}"] if i else ["claude-opus-5-5"],
+            }
             for i in range(MANY)
-        ]  # fmt: skip
+        ]
         return {"data": groups, "next_page": None}
     if path.endswith("/spend_limits/effective"):
-        rows = [{"period": ("daily", "weekly", "monthly")[i % 3], "amount": str(50000 + i),
-                 "currency": "USD", "period_to_date_spend": "100",
-                 "source": {"type": "organization"}}
-                for i in range(MANY)]  # fmt: skip
+        rows = [
+            {
+                "period": ("daily", "weekly", "monthly")[i % 3],
+                "amount": str(50000 + i),
+                "currency": "USD",
+                "period_to_date_spend": "100",
+                "source": {"type": "organization"},
+            }
+            for i in range(MANY)
+        ]
         return {"data": rows, "next_page": None}
     records = [
-        {"id": f"apikey_{i}", "type": "api_key", "name": f"key {i}", "status": "active",
-         "created_at": "2026-01-01T00:00:00Z", "expires_at": None,
-         "partial_key_hint": f"{key[:16]}...{key[-4:]}" if i == 7 else f"sk-ant-api03-{i:03}...ab{i % 10}z",
-         "scope": {"type": "workspace", "workspace_id": "wrkspc_1"},
-         "principal": {"type": "user_actor", "user_id": "user_1"},
-         "created_by": {"type": "user", "name": "Alice Example", "email": "alice@example.com"}}
+        {
+            "id": f"apikey_{i}",
+            "type": "api_key",
+            "name": f"key {i}",
+            "status": "active",
+            "created_at": "2026-01-01T00:00:00Z",
+            "expires_at": None,
+            "partial_key_hint": f"{key[:16]}...{key[-4:]}"
+            if i == 7
+            else f"sk-ant-api03-{i:03}...ab{i % 10}z",
+            "scope": {"type": "workspace", "workspace_id": "wrkspc_1"},
+            "principal": {"type": "user_actor", "user_id": "user_1"},
+            "created_by": {"type": "user", "name": "Alice Example", "email": "alice@example.com"},
+        }
         for i in range(MANY)
-    ]  # fmt: skip
+    ]
     return {"data": records, "has_more": False, "first_id": "apikey_0", "last_id": "apikey_2999"}
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests import prefork
 from tests.helpers import KEY, assert_no_key, clean_environ, make_context
 from wizard import ci
 from wizard.commands.check import check
@@ -52,7 +53,8 @@ def repo(tmp_path):
 
 def shell_env(sim, tmp_path, **extra: str) -> dict[str, str]:
     env = clean_environ(ANTHROPIC_BASE_URL=sim.base_url, **extra)
-    env["PATH"] = BIN + os.pathsep + env.get("PATH", "")
+    # flux-setup through the worker's pre-imported runner (tests/prefork.py), then the rest
+    env["PATH"] = os.pathsep.join((prefork.shim_folder(), BIN, env.get("PATH", "")))
     env["HOME"] = str(tmp_path / "home")
     return env
 

@@ -49,9 +49,13 @@ def test_the_scheduled_export_publishes_both_files_and_nothing_secret(sim, tmp_p
         assert not [KEY[i : i + 8] for i in range(len(KEY) - 7) if KEY[i : i + 8] in text]
     models = json.loads((work / "published" / "flux-models.json").read_text())
     assert "claude-opus-5-5" in [r["version"] for r in models["releases"]]
-    # the next run: the exports replace their own files; only the date of the check moved
+    # the next run, an hour later (a run within the same second would change nothing): the
+    # exports replace their own files; only the date of the check moved
+    from datetime import UTC, datetime, timedelta
+
+    later = {**env, "FLUX_SETUP_CLOCK": (datetime.now(UTC) + timedelta(hours=1)).isoformat()}
     for block in (export, publish):
-        assert bash(block, work, env).returncode == 0
+        assert bash(block, work, later).returncode == 0
     diff = git("--git-dir", str(origin), "diff", "-U0", "HEAD~1", "HEAD", cwd=tmp_path)
     changed = [x for x in diff.splitlines() if x[:1] in "+-" and x[:3] not in ("+++", "---")]
     assert changed and all('"checked_at"' in x for x in changed), changed

@@ -209,8 +209,7 @@ def test_the_console_script_skips_the_teardown_but_keeps_every_byte_and_its_exit
     assert len(checked.stdout) > 8192 and payload["exit_code"] == 10  # over a pipe's buffer
     in_process = flux("check", "--json", *online, env=env)  # cli.main: no os._exit
     assert checked.stderr.splitlines()[-1] == in_process.stderr.splitlines()[-1]  # the last line
-    ran = flux("run", "--yes", "--model", "claude-opus-5-5", *online, env=env,
-               subprocess_run=True)  # fmt: skip
+    ran = flux("run", "--yes", "--model", "claude-opus-5-5", *online, env=env, subprocess_run=True)
     assert ran.returncode == 0, ran.stderr
     assert "FLUX_MODEL=claude-opus-5-5" in (tmp_path / ".env").read_text()
     lock = FileLock(str(store().project_dir(tmp_path) / "apply.lock"), timeout=0)

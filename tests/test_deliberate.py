@@ -4,12 +4,11 @@ a question was on the screen answers nothing, and a yes/no takes Enter."""
 from __future__ import annotations
 
 import sys
-import time
 
 import pexpect
 import pytest
 
-from tests.helpers import KEY
+from tests.helpers import KEY, wait_for_a_request
 from tests.test_terminal import finish, spawn
 from wizard.simulator import Faults, serve
 
@@ -45,8 +44,7 @@ def test_keys_pressed_while_the_network_runs_answer_no_question(tmp_path):
         child.expect("API key")
         child.send("\r")  # keep the key found
         child.expect("Discovering models")
-        while not running.counters.snapshot()["total_requests"]:  # the listing is under way
-            time.sleep(0.02)
+        wait_for_a_request(running)  # the listing is under way
         child.send("\r\r\r\r\r")  # Enter at every question to come, before any is shown
         child.expect("Which model should Flux use")
         child.sendcontrol("c")

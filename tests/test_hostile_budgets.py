@@ -21,8 +21,14 @@ def a_key(word: str) -> str:
 
 # The API key in the environment; each project's .env and legacy config hold one more each
 # (read, and losing to the environment's); the admin key: six keys in one command's memory.
-SIX = [KEY, a_key("ProjAenv3"), a_key("ProjAcfg7"), a_key("ProjBenv5"), a_key("ProjBcfg1"),
-       ADMIN_KEY]  # fmt: skip
+SIX = [
+    KEY,
+    a_key("ProjAenv3"),
+    a_key("ProjAcfg7"),
+    a_key("ProjBenv5"),
+    a_key("ProjBcfg1"),
+    ADMIN_KEY,
+]
 
 
 def leaks(text: str, key: str) -> list[str]:
@@ -60,13 +66,18 @@ def test_six_keys_held_at_once_are_each_scrubbed_from_every_output(tmp_path):
     tree = six_key_projects(tmp_path)
     # the server echoes every one of the six, in every form, in IDs, names, headers, errors
     with hostile("pieces", key=KEY, also=SIX[1:]) as server:
-        env = clean_environ(ANTHROPIC_API_KEY=KEY, ANTHROPIC_ADMIN_KEY=ADMIN_KEY,
-                            ANTHROPIC_BASE_URL=base_url(server))  # fmt: skip
+        env = clean_environ(
+            ANTHROPIC_API_KEY=KEY,
+            ANTHROPIC_ADMIN_KEY=ADMIN_KEY,
+            ANTHROPIC_BASE_URL=base_url(server),
+        )
         runs = [
-            run_main(["check", "--all", str(tree), "--json",
-                      "--record", str(tmp_path / "all.jsonl")], env=env),
+            run_main(
+                ["check", "--all", str(tree), "--json", "--record", str(tmp_path / "all.jsonl")],
+                env=env,
+            ),
             run_main(["check", "--all", str(tree)], env=env),
-        ]  # fmt: skip
+        ]
     with hostile("pieces-error", key=KEY, also=SIX[1:]) as server:
         env = {**env, "ANTHROPIC_BASE_URL": base_url(server)}
         runs.append(run_main(["check", "--all", str(tree), "--json", "--debug"], env=env))
@@ -98,10 +109,15 @@ def test_every_key_a_command_reads_is_held_by_the_scrubber_even_the_ones_that_lo
 
 def a_page(count: int) -> list[dict[str, object]]:
     return [
-        {"id": f"claude-filler-{i}", "display_name": f"Filler {i}", "line": "opus",
-         "capabilities": {"batch": {"supported": True}}, "max_tokens": 64000}
+        {
+            "id": f"claude-filler-{i}",
+            "display_name": f"Filler {i}",
+            "line": "opus",
+            "capabilities": {"batch": {"supported": True}},
+            "max_tokens": 64000,
+        }
         for i in range(count)
-    ]  # fmt: skip
+    ]
 
 
 def test_a_page_scrubbed_as_a_whole_cuts_the_one_value_that_carries_a_key():
@@ -122,8 +138,10 @@ def test_pieces_of_a_key_in_two_values_side_by_side_are_no_key_and_stay():
     ApiKey(KEY, KeySource.ENV)
     secret = secret_of(KEY)
     # the end of one value and the start of the next make a window only when joined
-    page = [{"id": "claude-a", "display_name": f"Name {secret[:4]}"},
-            {"id": "claude-b", "display_name": f"{secret[4:8]} Name"}]  # fmt: skip
+    page = [
+        {"id": "claude-a", "display_name": f"Name {secret[:4]}"},
+        {"id": "claude-b", "display_name": f"{secret[4:8]} Name"},
+    ]
     assert redaction.scrub_data(page) == page
 
 
@@ -140,8 +158,11 @@ def test_limits_shows_the_first_rows_of_thousands_and_json_keeps_every_one(tmp_p
     (folder / ".env").write_text("FLUX_MODEL=claude-group-5\n")
     models = [{"id": "claude-group-5", "display_name": "G", "line": "opus"}, *MANY_LINES]
     with hostile("many", key=KEY, models=models) as server:
-        env = clean_environ(ANTHROPIC_API_KEY=KEY, ANTHROPIC_ADMIN_KEY=ADMIN_KEY,
-                            ANTHROPIC_BASE_URL=base_url(server))  # fmt: skip
+        env = clean_environ(
+            ANTHROPIC_API_KEY=KEY,
+            ANTHROPIC_ADMIN_KEY=ADMIN_KEY,
+            ANTHROPIC_BASE_URL=base_url(server),
+        )
         text = run_main(["limits", "--project", str(folder)], env=env)
         data = run_main(["limits", "--json", "--project", str(folder)], env=env)
     assert text.returncode == data.returncode == 0, text.stderr
@@ -168,8 +189,11 @@ def test_a_group_of_many_limiters_and_many_spend_limits_are_one_short_line_in_th
     folder.mkdir()
     (folder / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
     with hostile("many", key=KEY) as server:
-        env = clean_environ(ANTHROPIC_API_KEY=KEY, ANTHROPIC_ADMIN_KEY=ADMIN_KEY,
-                            ANTHROPIC_BASE_URL=base_url(server))  # fmt: skip
+        env = clean_environ(
+            ANTHROPIC_API_KEY=KEY,
+            ANTHROPIC_ADMIN_KEY=ADMIN_KEY,
+            ANTHROPIC_BASE_URL=base_url(server),
+        )
         result = run_main(["check", "--write-checklist", "--project", str(folder)], env=env)
     assert result.returncode == 0, result.stderr
     page = (folder / "flux-upgrade-checklist.md").read_text()

@@ -79,13 +79,25 @@ def test_a_listing_that_carries_the_key_is_refused_as_models_and_never_written(t
     with hostile("pieces", key=KEY) as server:
         env = clean_environ(**BOTH, ANTHROPIC_BASE_URL=base_url(server))
         runs = [
-            run_main(["check", "--json", "--write-checklist", "--project", str(folder),
-                      "--record", str(tmp_path / "check.jsonl")], env=env),
+            run_main(
+                [
+                    "check",
+                    "--json",
+                    "--write-checklist",
+                    "--project",
+                    str(folder),
+                    "--record",
+                    str(tmp_path / "check.jsonl"),
+                ],
+                env=env,
+            ),
             run_main(["run", "--yes", "--json", "--project", str(folder)], env=env),
             run_main(["models", "--verify", "all", "--json", "--project", str(folder)], env=env),
-            run_main(["doctor", "--project", str(folder), "--report",
-                      str(tmp_path / "report.json")], env=env),
-        ]  # fmt: skip
+            run_main(
+                ["doctor", "--project", str(folder), "--report", str(tmp_path / "report.json")],
+                env=env,
+            ),
+        ]
     said = "".join(r.stdout + r.stderr for r in runs)
     assert "a bug" not in said
     check = json.loads(runs[0].stdout)
@@ -129,9 +141,18 @@ def test_limits_never_prints_the_admin_keys_secret_in_names_or_ids(tmp_path):
         env = clean_environ(**BOTH, ANTHROPIC_BASE_URL=base_url(server))
         runs = [
             run_main(["limits", "--project", str(folder)], env=env),
-            run_main(["limits", "--json", "--project", str(folder),
-                      "--record", str(tmp_path / "limits.jsonl")], env=env),
-        ]  # fmt: skip
+            run_main(
+                [
+                    "limits",
+                    "--json",
+                    "--project",
+                    str(folder),
+                    "--record",
+                    str(tmp_path / "limits.jsonl"),
+                ],
+                env=env,
+            ),
+        ]
     said = "".join(r.stdout + r.stderr for r in runs)
     assert "a bug" not in said
     assert_clean(said + files_in(tmp_path))
@@ -187,8 +208,12 @@ def test_the_printed_same_command_runs_nothing_when_pasted(tmp_path):
     line = same_command(recording, "http://127.0.0.1:1234")
     assert not re.search(r"[\x00-\x1f\x7f]", line)
     # pasted into bash: only words, no command substitution, nothing run
-    words = subprocess.run(["bash", "-c", f"set -- {line}; printf '%s\\n' \"$@\""],
-                           capture_output=True, text=True, check=True).stdout.split("\n")  # fmt: skip
+    words = subprocess.run(
+        ["bash", "-c", f"set -- {line}; printf '%s\\n' \"$@\""],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\n")
     assert not (tmp_path / "PWNED").exists()
     assert "flux-setup" in words and "check" in words and "--prefer" in words
     assert "opus" in words and not any("FLUX_MODEL" in w for w in words)
@@ -223,8 +248,12 @@ def test_a_recording_nested_too_deeply_is_refused_with_exit_6(tmp_path):
     )
     scenario = tmp_path / "deep-scenario.json"
     scenario.write_text('{"models": ' + "[" * 100_000 + "]" * 100_000 + "}")
-    for args in (["--replay", str(deep)], ["--scenario-from", str(deep)],
-                 ["--scenario-from", str(report)], ["--scenario", str(scenario)]):  # fmt: skip
+    for args in (
+        ["--replay", str(deep)],
+        ["--scenario-from", str(deep)],
+        ["--scenario-from", str(report)],
+        ["--scenario", str(scenario)],
+    ):
         result = run_main(["simulator", *args])
         assert result.returncode == 6, (args, result.stderr)
         assert "nested too deeply" in result.stderr and "a bug" not in result.stderr
@@ -234,9 +263,19 @@ def test_a_recording_larger_than_a_config_replays(tmp_path):
     from wizard.simulator.replay_cli import read_recording
 
     lines = (RECORDINGS / "sim-run-today.jsonl").read_text().splitlines()
-    padding = json.dumps({"seq": 999, "method": "GET", "path": "/v1/unused", "query": "",
-                          "request_body": None, "status": 200, "headers": {}, "ms": 1.0,
-                          "body_text": "x" * 1_900_000})  # fmt: skip
+    padding = json.dumps(
+        {
+            "seq": 999,
+            "method": "GET",
+            "path": "/v1/unused",
+            "query": "",
+            "request_body": None,
+            "status": 200,
+            "headers": {},
+            "ms": 1.0,
+            "body_text": "x" * 1_900_000,
+        }
+    )
     big = tmp_path / "big.jsonl"
     big.write_text("\n".join([lines[0], *[padding] * 5, *lines[1:]]) + "\n")
     assert big.stat().st_size > 8_700_000
@@ -264,8 +303,9 @@ def test_markdown_from_headers_and_names_is_inert_and_no_number_is_no_limit(tmp_
     folder = project(tmp_path)
     with hostile("markdown") as server:
         env = clean_environ(ANTHROPIC_API_KEY=KEY, ANTHROPIC_BASE_URL=base_url(server))
-        result = run_main(["check", "--json", "--write-checklist", "--project", str(folder)],
-                          env=env)  # fmt: skip
+        result = run_main(
+            ["check", "--json", "--write-checklist", "--project", str(folder)], env=env
+        )
     assert result.returncode == 0, result.stderr
     page = (folder / "flux-upgrade-checklist.md").read_text()
     assert "- [ ] Rate limits are known" in page  # `50 | # H ...` and `fifty` are no limits
@@ -284,8 +324,10 @@ def test_an_answer_past_the_cap_is_refused_with_exit_5_as_it_arrives(tmp_path, m
     folder = project(tmp_path)
     with hostile(mode) as server:
         env = clean_environ(**BOTH, ANTHROPIC_BASE_URL=base_url(server))
-        result = run_main([command, "--json", "--project", str(folder),
-                           "--record", str(tmp_path / "r.jsonl")], env=env)  # fmt: skip
+        result = run_main(
+            [command, "--json", "--project", str(folder), "--record", str(tmp_path / "r.jsonl")],
+            env=env,
+        )
     assert result.returncode == 5, result.stdout
     assert "larger than 10 MB" in result.stdout and "a bug" not in result.stdout
     assert (tmp_path / "r.jsonl").stat().st_size < 1_000_000
@@ -308,9 +350,13 @@ def test_ctrl_c_while_the_program_exits_never_ends_it_by_signal(tmp_path, works)
     import sys
 
     folder = project(tmp_path) if works else tmp_path / "missing"
-    result = subprocess.run([sys.executable, "-c", LATE_CTRL_C, "status", "--project", str(folder)],
-                            capture_output=True, text=True, env=clean_environ(ANTHROPIC_API_KEY=KEY),
-                            timeout=60)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-c", LATE_CTRL_C, "status", "--project", str(folder)],
+        capture_output=True,
+        text=True,
+        env=clean_environ(ANTHROPIC_API_KEY=KEY),
+        timeout=60,
+    )
     assert result.returncode == (0 if works else 6), result.stderr
     assert "KeyboardInterrupt" not in result.stderr and "Traceback" not in result.stderr
 
@@ -320,8 +366,9 @@ def test_a_checklist_path_that_loops_is_exit_6_not_a_bug(tmp_path, sim):
     loop = tmp_path / "loop.md"
     loop.symlink_to(loop)
     env = clean_environ(ANTHROPIC_API_KEY=KEY, ANTHROPIC_BASE_URL=sim.base_url)
-    result = run_main(["check", "--write-checklist", "--checklist", str(loop), "--project",
-                       str(folder)], env=env)  # fmt: skip
+    result = run_main(
+        ["check", "--write-checklist", "--checklist", str(loop), "--project", str(folder)], env=env
+    )
     assert result.returncode == 6, result.stdout + result.stderr
     assert "a bug" not in result.stdout + result.stderr
 
@@ -334,8 +381,9 @@ def test_redact_org_masks_an_upper_case_id_and_a_junk_one_mangles_nothing(tmp_pa
     record = tmp_path / "r.jsonl"
     with hostile("ok", extra_headers={"anthropic-organization-id": organization}) as server:
         env = clean_environ(ANTHROPIC_API_KEY=KEY, ANTHROPIC_BASE_URL=base_url(server))
-        result = run_main(["check", "--project", str(folder), "--record", str(record),
-                           "--redact-org"], env=env)  # fmt: skip
+        result = run_main(
+            ["check", "--project", str(folder), "--record", str(record), "--redact-org"], env=env
+        )
     assert result.returncode == 0, result.stdout
     text = record.read_text()
     recording = parse(text)
@@ -388,8 +436,9 @@ def test_doctor_report_with_redact_org_names_no_member_or_key_owner(tmp_path):
     report = tmp_path / "report.json"
     with hostile("ok", key=ADMIN_KEY) as server:
         env = clean_environ(**BOTH, ANTHROPIC_BASE_URL=base_url(server))
-        result = run_main(["doctor", "--project", str(folder), "--report", str(report),
-                           "--redact-org"], env=env)  # fmt: skip
+        result = run_main(
+            ["doctor", "--project", str(folder), "--report", str(report), "--redact-org"], env=env
+        )
     assert "a bug" not in result.stdout + result.stderr
     text = report.read_text()
     assert "/v1/organizations/api_keys" in text  # the Admin API's answers are there

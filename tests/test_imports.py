@@ -52,6 +52,7 @@ SAVED_VERDICT = COMMAND | {
     "wizard.detection", "wizard.detection.result", "wizard.detection.configured_fallback",
     "wizard.limits", "wizard.limits.findings", "wizard.export", "wizard.export.snapshot",
     "wizard.export.renovate", "wizard.flow.saved_verdict",
+    "wizard.flow.consent",  # may_ask: whether the key question is put (no further imports)
 }  # fmt: skip
 
 ALLOWED = {
@@ -147,8 +148,12 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, set[str]]:
     for name in ALLOWED:
         out = root / f"{name.replace(' ', '_')}.txt"
         command = [sys.executable, "-c", HARNESS, str(out), *name.split()]
-        children[name] = (out, subprocess.Popen(command, cwd=project, env=env,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))  # fmt: skip
+        children[name] = (
+            out,
+            subprocess.Popen(
+                command, cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            ),
+        )
     # the interpreter's own start-up (Debian's python3.11 imports its `sitecustomize`): what
     # a bare interpreter loads in the same environment is not the command's
     bare = root / "bare.txt"

@@ -70,8 +70,10 @@ def test_limits_shows_the_organisation_this_keys_record_and_its_workspaces_own_l
     assert billed == 0  # the API key only lists: nothing is billed
     assert payload["organization"] == {"id": org, "name": "Simulated Organisation"}
     assert payload["key"]["organization_id"] == org
-    assert payload["admin_key"] == {"fingerprint": ADMIN[:12] + "..." + ADMIN[-4:],
-                                    "kind": "admin_key"}  # fmt: skip
+    assert payload["admin_key"] == {
+        "fingerprint": ADMIN[:12] + "..." + ADMIN[-4:],
+        "kind": "admin_key",
+    }
     assert payload["api_key"]["status"] == "active"
     assert payload["api_key"]["workspace_id"] == "wrkspc_01SimDefaultWorkspace"
     assert "hint" not in str(payload["api_key"])  # the record's key hint is never kept
@@ -81,9 +83,14 @@ def test_limits_shows_the_organisation_this_keys_record_and_its_workspaces_own_l
     assert opus["workspace_limits"] == {"requests_per_minute": 5}
     assert "5 requests/min (workspace limit; organisation 50)" in result.stderr
     assert payload["spend_limits"] == [
-        {"period": "monthly", "limit": "500.00", "spent": "12.35", "currency": "USD",
-         "source": "usage_tier"}
-    ]  # fmt: skip
+        {
+            "period": "monthly",
+            "limit": "500.00",
+            "spent": "12.35",
+            "currency": "USD",
+            "source": "usage_tier",
+        }
+    ]
     assert "the API key bills the same one" in result.stderr
     # Mythos is gated in this organisation: no group lists it, said as a hint only
     assert len(payload["hints"]) == 1 and "mythos" in payload["hints"][0]
@@ -98,8 +105,9 @@ def test_a_line_in_every_group_is_no_proof_the_workspace_may_call_it(tmp_path):
     with serve("workspace-restricted") as running:
         env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": running.base_url}
         plain = flux("check", "--project", str(tmp_path), "--json", env=env)
-        admin = flux("check", "--project", str(tmp_path), "--json",
-                     env={**env, "ANTHROPIC_ADMIN_KEY": ADMIN})  # fmt: skip
+        admin = flux(
+            "check", "--project", str(tmp_path), "--json", env={**env, "ANTHROPIC_ADMIN_KEY": ADMIN}
+        )
     assert plain.returncode == admin.returncode == 12
     assert json_of(plain)["models"] == json_of(admin)["models"]
 
@@ -126,8 +134,11 @@ def test_a_key_the_admin_api_calls_inactive_is_said_with_why_every_call_is_a_401
 def test_check_says_why_the_key_is_refused_and_keeps_its_own_exit_code(tmp_path):
     (tmp_path / ".env").write_text("FLUX_MODEL=claude-sonnet-5-5\n")
     with serve("key-expired") as running:
-        env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": running.base_url,
-               "ANTHROPIC_ADMIN_KEY": ADMIN}  # fmt: skip
+        env = {
+            "ANTHROPIC_API_KEY": KEY,
+            "ANTHROPIC_BASE_URL": running.base_url,
+            "ANTHROPIC_ADMIN_KEY": ADMIN,
+        }
         result = flux("check", "--project", str(tmp_path), "--json", env=env)
     payload = json_of(result)
     assert result.returncode == 3
@@ -214,8 +225,15 @@ def test_the_admin_key_on_stdin_and_both_keys_on_stdin(tmp_path, sim):
         sim, tmp_path, "--admin-key-stdin", env={"ANTHROPIC_ADMIN_KEY": ""}, stdin=ADMIN + "\n"
     )
     assert result.returncode == 0 and payload["admin_key"]["fingerprint"].endswith("QqRr")
-    both = flux("check", "--project", str(tmp_path), "--api-key-stdin", "--admin-key-stdin",
-                stdin=KEY, env={"ANTHROPIC_BASE_URL": sim.base_url})  # fmt: skip
+    both = flux(
+        "check",
+        "--project",
+        str(tmp_path),
+        "--api-key-stdin",
+        "--admin-key-stdin",
+        stdin=KEY,
+        env={"ANTHROPIC_BASE_URL": sim.base_url},
+    )
     assert both.returncode == 2 and "both read standard input" in both.stderr
     # limits' own (the listing, three Admin API reads, then two), none for `check`
     assert sim.counters.snapshot()["total_requests"] == 6
@@ -224,10 +242,12 @@ def test_the_admin_key_on_stdin_and_both_keys_on_stdin(tmp_path, sim):
 def test_check_ticks_the_limits_item_from_the_admin_api_and_writes_no_admin_key(tmp_path):
     (tmp_path / ".env").write_text("FLUX_MODEL=claude-sonnet-5-5\n")
     with serve("today") as running:
-        env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": running.base_url,
-               "ANTHROPIC_ADMIN_KEY": ADMIN}  # fmt: skip
-        result = flux("check", "--project", str(tmp_path), "--json", "--write-checklist",
-                      env=env)  # fmt: skip
+        env = {
+            "ANTHROPIC_API_KEY": KEY,
+            "ANTHROPIC_BASE_URL": running.base_url,
+            "ANTHROPIC_ADMIN_KEY": ADMIN,
+        }
+        result = flux("check", "--project", str(tmp_path), "--json", "--write-checklist", env=env)
         checklist = (tmp_path / "flux-upgrade-checklist.md").read_text()
         run = flux("run", "--project", str(tmp_path), "--yes", "--json", env=env)
     payload = json_of(result)
@@ -247,8 +267,11 @@ def test_check_ticks_the_limits_item_from_the_admin_api_and_writes_no_admin_key(
 
 def test_a_wrong_admin_key_costs_the_limits_not_the_check(tmp_path, sim):
     (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
-    env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": sim.base_url,
-           "ANTHROPIC_ADMIN_KEY": "sk-ant-admin01-short"}  # fmt: skip
+    env = {
+        "ANTHROPIC_API_KEY": KEY,
+        "ANTHROPIC_BASE_URL": sim.base_url,
+        "ANTHROPIC_ADMIN_KEY": "sk-ant-admin01-short",
+    }
     result = flux("check", "--project", str(tmp_path), "--json", env=env)
     assert result.returncode == 0
     assert "The limits are not read" in result.stderr
@@ -258,8 +281,11 @@ def test_doctor_lists_the_admin_apis_lines_and_fails_an_inactive_key(tmp_path):
     (tmp_path / ".env").write_text("FLUX_MODEL=claude-sonnet-5-5\n")
     for scenario, ok in (("today", True), ("key-expired", False)):
         with serve(scenario) as running:
-            env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": running.base_url,
-                   "ANTHROPIC_ADMIN_KEY": ADMIN}  # fmt: skip
+            env = {
+                "ANTHROPIC_API_KEY": KEY,
+                "ANTHROPIC_BASE_URL": running.base_url,
+                "ANTHROPIC_ADMIN_KEY": ADMIN,
+            }
             result = flux("doctor", "--project", str(tmp_path), "--json", env=env)
         checks = {c["id"]: c for c in json_of(result)["checks"]}
         assert checks["admin"]["ok"] is ok, checks["admin"]

@@ -7,8 +7,9 @@ import sys
 import pexpect
 import pytest
 
+from tests import prefork
 from tests.helpers import ADMIN_KEY as ADMIN
-from tests.helpers import KEY, clean_environ
+from tests.helpers import KEY, clean_environ, wait_for_a_request
 from wizard.commands.demo import DEMO_ENV, DEMO_TOML
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a pty")
@@ -27,9 +28,10 @@ def spawn(args, tmp_path, env_extra=None):
     )
     env.update(env_extra or {})
     columns = int(env.get("COLUMNS", "120"))
+    program, argv = prefork.command(args)  # `python -m wizard ARGS`, the SDK imported once
     child = pexpect.spawn(
-        sys.executable,
-        ["-m", "wizard", *args],
+        program,
+        argv,
         env=env,
         cwd=str(tmp_path),
         timeout=60,
@@ -161,16 +163,19 @@ def test_ctrl_c_while_the_network_hangs_exits_at_once(tmp_path):
         child.expect("Discovering models")
         import time
 
-        waited_until = time.monotonic() + 60  # bounded: a request that never comes fails here
-        while not running.counters.snapshot()["total_requests"]:  # the request is hanging
-            assert time.monotonic() < waited_until, "check never sent its first request"
-            time.sleep(0.02)
+        wait_for_a_request(running)  # the request is hanging
         started = time.monotonic()
         child.sendcontrol("c")
         child.expect("Cancelled.")  # check only reads: nothing said about writing
         assert finish(child) == 130
         assert time.monotonic() - started < 10  # not the 30 s request timeout
     assert (tmp_path / ".env").read_text() == "FLUX_MODEL=claude-opus-5-5\n"
+
+
+def test_the_wait_for_a_request_ends_when_none_comes(sim):
+    # the positive control of the bound above: a simulator nobody asks fails the wait in time
+    with pytest.raises(AssertionError, match="no request reached the simulator"):
+        wait_for_a_request(sim, within=0.2)
 
 
 def test_api_key_stdin_on_a_terminal_asks_without_echo(tmp_path, sim):

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal, Protocol, TypeVar, cast
 
-from wizard import redaction, responses, sdk, untrusted
+from wizard import paging, redaction, responses, sdk, untrusted
 from wizard.concurrency import concurrently
 from wizard.constants import BASE_URL_VAR, DEFAULT_TIMEOUT, OFFICIAL_BASE_URL, ORG_HEADER
 from wizard.failures import (
@@ -125,8 +125,11 @@ class ApiClient:
                     http.follow_redirects = False
                     # every answer, success or error, names the key's organisation
                     hooks = dict(http.event_hooks)
-                    hooks["response"] = [responses.bounded_read, *hooks.get("response", []),
-                                         self._saw_answer]  # fmt: skip
+                    hooks["response"] = [
+                        responses.bounded_read,
+                        *hooks.get("response", []),
+                        self._saw_answer,
+                    ]
                     if self.recorder is not None:
                         hooks["request"] = [*hooks.get("request", []), self.recorder.on_request]
                         hooks["response"].append(self.recorder.on_response)
@@ -272,48 +275,37 @@ class ApiClient:
         """Every model, retired ones included, in as few requests as the API allows; entries
         whose ID is not a model ID are left out and kept in `rejected_ids` (escaped)."""
         models: list[JsonObject] = []
-        after: str | None = None
-        cursors: set[str] = set()
-        for _ in range(MAX_PAGES):
+        arrived = 0
+        try:
+            for page in paging.pages(
+                self._model_page, _cursor_of, max_pages=MAX_PAGES, what="model list"
+            ):
+                arrived += 1
+                # the page at once: one pass over its text when nothing in it carries a key
+                models.extend(cast("list[JsonObject]", redaction.scrub_data(page.models)))
+                self.rejected_ids.extend(self.key.scrub(r) for r in page.rejected)
+        except ApiCallFailed as failed:
+            if failed.failure.kind == FailureKind.TIMEOUT and models:
+                # Pages did arrive: the list is longer than the budget, not unreachable.
+                failed.failure.details = {"pages": arrived, "models": len(models)}
+            raise
+        return models
 
-            def one_page(
-                client: anthropic.Anthropic, timeout: float, after: str | None = after
-            ) -> responses.Page:
-                # every word the vocabulary has (the SDK types them as literals)
-                lifecycles = cast("list[LifecycleWord]", [str(word) for word in Lifecycle])
-                if after is None:
-                    raw = client.models.with_raw_response.list(
-                        timeout=timeout, limit=1000, lifecycle=lifecycles
-                    )
-                else:
-                    raw = client.models.with_raw_response.list(
-                        timeout=timeout, limit=1000, lifecycle=lifecycles, after_id=after
-                    )
-                return responses.page(raw.http_response.content)
+    def _model_page(self, after: str | None) -> responses.Page:
+        def one_page(client: anthropic.Anthropic, timeout: float) -> responses.Page:
+            # every word the vocabulary has (the SDK types them as literals)
+            lifecycles = cast("list[LifecycleWord]", [str(word) for word in Lifecycle])
+            if after is None:
+                raw = client.models.with_raw_response.list(
+                    timeout=timeout, limit=1000, lifecycle=lifecycles
+                )
+            else:
+                raw = client.models.with_raw_response.list(
+                    timeout=timeout, limit=1000, lifecycle=lifecycles, after_id=after
+                )
+            return responses.page(raw.http_response.content)
 
-            try:
-                page = self._call(one_page)
-            except ApiCallFailed as failed:
-                if failed.failure.kind == FailureKind.TIMEOUT and models:
-                    # Pages did arrive: the list is longer than the budget, not unreachable.
-                    # Each page that arrived and said "more" left its cursor: that many pages.
-                    failed.failure.details = {"pages": len(cursors), "models": len(models)}
-                raise
-            # the page at once: one pass over its text when nothing in it carries a key
-            models.extend(cast("list[JsonObject]", redaction.scrub_data(page.models)))
-            self.rejected_ids.extend(self.key.scrub(r) for r in page.rejected)
-            if not page.has_more or not page.last_id:
-                return models
-            if page.last_id in cursors:
-                break  # the same page again: a server that paginates in a circle
-            cursors.add(page.last_id)
-            after = page.last_id
-        raise ApiCallFailed(
-            ApiFailure(
-                FailureKind.MALFORMED,
-                message=f"the model list did not end after {len(cursors) + 1} pages",
-            )
-        )
+        return self._call(one_page)
 
     def retrieve(self, model_id: str) -> JsonObject | None:
         """One model by ID (aliases resolve to their model); None when the API does not know it."""
@@ -377,3 +369,8 @@ class ApiClient:
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
+
+
+def _cursor_of(page: responses.Page) -> str | None:
+    """The next page's cursor: the last ID of a page that says there is more."""
+    return page.last_id if page.has_more and page.last_id else None

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from wizard import redaction, untrusted
 from wizard import verdict as verdicts
+from wizard.constants import PROJECT_FILE_NAMES
 from wizard.jsontypes import JsonObject, as_list, as_object
 from wizard.vocab import ExitCode
 
@@ -126,7 +127,7 @@ def _escape_property(text: str) -> str:
 def _config_file(path: str) -> str:
     """The file an annotation points at: the project's Flux config, else its folder."""
     folder = _shown(path)
-    for name in ("flux.toml", "pyproject.toml", ".env"):
+    for name in PROJECT_FILE_NAMES:
         if (Path(path) / name).is_file():
             return name if folder == "." else f"{folder}/{name}"
     return folder

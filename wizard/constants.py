@@ -30,12 +30,19 @@ CLOCK_VAR = "FLUX_SETUP_CLOCK"
 # What a run against the simulator must not inherit from the user's shell.
 API_VARS = (KEY_VAR, MODEL_VAR, BASE_URL_VAR, ADMIN_KEY_VAR)
 
+# The project's files by name (the defaults of --env-file, --config and --checklist).
+ENV_NAME = ".env"  # the model and the key, FLUX_MODEL=...
+CONFIG_NAME = "flux.toml"  # Flux's own config
+PYPROJECT_NAME = "pyproject.toml"  # the config's other home, [tool.flux]
+CHECKLIST_NAME = "flux-upgrade-checklist.md"  # the checklist in the project, by default
+# What a project's settings are read from, in the order the config is looked for.
+PROJECT_FILE_NAMES = (CONFIG_NAME, PYPROJECT_NAME, ENV_NAME)
+
 # Defaults of options.
 DEFAULT_TIMEOUT = 10.0  # seconds per request; the network part ends within 3x this
 DEFAULT_MAX_VERIFY = 4  # verification calls that may be billed
 DEFAULT_SCENARIO = "today"  # the simulator's catalogue and account
 DEFAULT_WARN_DAYS = 30  # check --offline: a retirement this close is a warning
-CHECKLIST_NAME = "flux-upgrade-checklist.md"  # the checklist in the project, by default
 STALE_DAYS = 14  # check --offline: an older saved catalogue may miss deprecations since
 SCAN_WORKERS = 4  # check --all: detections (one per key and base URL) run at once
 

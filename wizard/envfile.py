@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from dotenv.parser import parse_stream
 
+from wizard.constants import ENV_NAME
 from wizard.errors import FilesError
 from wizard.textfile import BOM, decode
 
@@ -73,7 +74,7 @@ class EnvText:
         return found
 
 
-def parse(data: bytes | None, display: str = ".env") -> EnvText:
+def parse(data: bytes | None, display: str = ENV_NAME) -> EnvText:
     if data is None:
         return EnvText([], False, "\n", display)
     decoded = decode(data, display, flag="--env-file")

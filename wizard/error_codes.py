@@ -34,6 +34,10 @@ class Rule:
 
 
 _SPEND = "the API refuses inference until it is raised or resets; retrying cannot help."
+# The next steps of a refused credential, one wording each: read by this table and by the
+# rules that recognise the same refusal by its status and words (`diagnosis/rules.py`).
+NEW_KEY = "Create a new API key in the Console and rerun with it."
+AN_API_KEY = "Create an API key (sk-ant-api03-...) in the Console and use it instead."
 _CMEK = "the workspace's customer-managed encryption key"
 
 RULES: dict[str, Rule] = {
@@ -134,14 +138,14 @@ RULES: dict[str, Rule] = {
         Code.KEY_INVALID,
         "The key belongs to the Claude Code workspace, and the person who created it is no "
         "longer a member of the organisation or of that workspace: the key is refused.",
-        "Create a new API key in the Console and rerun with it.",
+        NEW_KEY,
         KEYS_URL,
     ),
     "claude_code_version_too_old": Rule(
         Code.KEY_WRONG_KIND,
         "The API takes this request for one from an old Claude Code version: the key is one "
         "Claude Code uses, and flux-setup is not Claude Code.",
-        "Create an API key (sk-ant-api03-...) in the Console and use it instead.",
+        AN_API_KEY,
         KEYS_URL,
     ),
     # -- the network and the request itself --------------------------------------------------

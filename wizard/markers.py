@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from wizard.constants import CONFIG_NAME, ENV_NAME, PYPROJECT_NAME
 from wizard.errors import FilesError
 from wizard.fileio import read_optional
 
@@ -31,12 +32,12 @@ def marker(folder: Path, names: Iterable[str] | None = None) -> str | None:
         except OSError:
             return None
     present = set(names)
-    if "flux.toml" in present and (folder / "flux.toml").is_file():
-        return "flux.toml"
-    if "pyproject.toml" in present and _holds(folder / "pyproject.toml", TOOL_FLUX):
-        return "[tool.flux] in pyproject.toml"
-    if ".env" in present and _holds(folder / ".env", FLUX_MODEL_LINE):
-        return "FLUX_MODEL in .env"
+    if CONFIG_NAME in present and (folder / CONFIG_NAME).is_file():
+        return CONFIG_NAME
+    if PYPROJECT_NAME in present and _holds(folder / PYPROJECT_NAME, TOOL_FLUX):
+        return f"[tool.flux] in {PYPROJECT_NAME}"
+    if ENV_NAME in present and _holds(folder / ENV_NAME, FLUX_MODEL_LINE):
+        return f"FLUX_MODEL in {ENV_NAME}"
     return None
 
 

@@ -8,7 +8,7 @@ import argparse
 from pathlib import Path
 
 from wizard import argtypes
-from wizard.constants import DEFAULT_MAX_VERIFY, DEFAULT_TIMEOUT, DEFAULT_WARN_DAYS
+from wizard.constants import CHECKLIST_NAME, DEFAULT_MAX_VERIFY, DEFAULT_TIMEOUT, DEFAULT_WARN_DAYS
 
 
 def file_options(parser: argparse.ArgumentParser, *, project_help: str = "") -> None:
@@ -135,7 +135,7 @@ def checklist_option(parser: argparse._ActionsContainer) -> None:
         "--checklist",
         type=Path,
         metavar="PATH",
-        help="default: <project>/flux-upgrade-checklist.md",
+        help=f"default: <project>/{CHECKLIST_NAME}",
     )
 
 

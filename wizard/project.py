@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wizard import envfile, fluxconfig, untrusted
-from wizard.constants import KEY_VAR, KEYRING_ENTRY_VAR, MODEL_VAR
+from wizard.constants import ENV_NAME, KEY_VAR, KEYRING_ENTRY_VAR, MODEL_VAR
 from wizard.diagnosis import Diagnosis
 from wizard.errors import FilesError
 from wizard.fileio import read_optional
@@ -68,7 +68,7 @@ def load(
         raise FilesError(
             f"{project} is a file, not a project folder.", fix="Pass the folder with --project."
         )
-    env_path = env_file if env_file is not None else project / ".env"
+    env_path = env_file if env_file is not None else project / ENV_NAME
     before = read_optional(env_path, flag="--env-file")
     env = envfile.parse(before, env_path.name)
     cfg = fluxconfig.load(fluxconfig.locate(project, config))

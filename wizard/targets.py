@@ -23,13 +23,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from wizard.constants import CHECKLIST_NAME, ENV_NAME, PROJECT_FILE_NAMES
 from wizard.errors import FilesError
 
 # What git reads from a working tree: a recording there would change what it ignores or does.
 GIT_FILES = frozenset({".gitignore", ".gitattributes", ".gitmodules", ".mailmap"})
 # A Flux project's own files (and the .env variants tools read), wherever they lie: a scanned
 # project's too, which `check --all` knows only after the scan.
-PROJECT_FILES = frozenset({"flux.toml", "pyproject.toml", "flux-upgrade-checklist.md"})
+PROJECT_FILES = frozenset({*PROJECT_FILE_NAMES, CHECKLIST_NAME})
 HEAD_BYTES = 4096  # how much of an existing file is read to tell whether we wrote it
 
 
@@ -115,7 +116,7 @@ def _not_depended_on(flag: str, path: Path, folder: Path, name: str, fix: str) -
         raise _refuse(flag, path, "lies in a git repository's own folder (.git).", fix)
     if name in GIT_FILES:
         raise _refuse(flag, path, "is a file git reads.", fix)
-    if name in PROJECT_FILES or name == ".env" or name.startswith(".env."):
+    if name in PROJECT_FILES or name.startswith(ENV_NAME + "."):
         raise _refuse(flag, path, "names a Flux project's own file.", fix)
 
 

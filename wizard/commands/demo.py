@@ -9,7 +9,15 @@ from dataclasses import replace
 from pathlib import Path
 
 from wizard.commands.run import run
-from wizard.constants import DEMO_KEY, KEY_VAR, KEYRING_VAR, without_api_vars
+from wizard.constants import (
+    CHECKLIST_NAME,
+    CONFIG_NAME,
+    DEMO_KEY,
+    ENV_NAME,
+    KEY_VAR,
+    KEYRING_VAR,
+    without_api_vars,
+)
 from wizard.errors import UsageError
 from wizard.flow import consent
 from wizard.flow.session import Context, Options
@@ -33,7 +41,7 @@ FLUX_LOG_LEVEL=info
 
 def make_project(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    for name, text in (("flux.toml", DEMO_TOML), (".env", DEMO_ENV)):
+    for name, text in ((CONFIG_NAME, DEMO_TOML), (ENV_NAME, DEMO_ENV)):
         path = folder / name
         if not path.exists():
             path.write_text(text, encoding="utf-8")
@@ -60,7 +68,7 @@ def _refused_before_anything(o: Options) -> None:
         )
     if not (o.project_given and o.save_key):
         return
-    env_file = o.env_file or o.project / ".env"
+    env_file = o.env_file or o.project / ENV_NAME
     held = envfile.parse(read_optional(env_file, flag="--env-file"), env_file.name)
     key = held.values().get(KEY_VAR)
     if key and key.strip() != DEMO_KEY:
@@ -120,10 +128,6 @@ def demo(ctx: Context) -> Report:
             "(--keep keeps them to look at)."
         )
         return report
-    shown = [
-        name
-        for name in ("flux.toml", ".env", "flux-upgrade-checklist.md")
-        if (folder / name).exists()
-    ]
+    shown = [name for name in (CONFIG_NAME, ENV_NAME, CHECKLIST_NAME) if (folder / name).exists()]
     ctx.ui.say(f"Look at the result: {folder} ({', '.join(shown)})")
     return report

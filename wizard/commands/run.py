@@ -6,13 +6,13 @@ from wizard import changes, memory, prices, project
 from wizard.constants import KEY_VAR
 from wizard.detection import Detection
 from wizard.diagnosis import Diagnosis
-from wizard.errors import Declined, ExitCode, FilesError, UsageError, WizardError
+from wizard.errors import Declined, ExitCode, FilesError, WizardError
 from wizard.fileio import check_target
-from wizard.flow import choices, consent, key_store, plan_notes
+from wizard.flow import choices, consent, key_store, named, plan_notes
 from wizard.flow.fallback import choose_fallback
 from wizard.flow.key import obtain_key
 from wizard.flow.key_store import KEPT_AS, choose_keeping, keep_in_keyring, keyring_reader
-from wizard.flow.network import incomplete_reason, verify_choice
+from wizard.flow.network import incomplete_reason
 from wizard.flow.online import detect_project
 from wizard.flow.outputs import (
     check_targets,
@@ -61,9 +61,7 @@ def run(ctx: Context) -> Report:
             "No model of your preferred lines is callable with this key; nothing was changed."
         )
         return _close(ctx, report, detection)
-    chosen_model = detection.model(chosen)
-    if detection.verify and chosen_model is not None and chosen_model.callable is None:
-        verify_choice(ctx, key, detection, chosen)  # proven before anything is written
+    named.proven_before_writing(ctx, key, detection, chosen)
     return _setup(ctx, report, prepared, key, chosen)
 
 
@@ -291,10 +289,6 @@ def _flux_has_a_key(ctx: Context, prepared: Prepared) -> bool:
     return bool(ctx.environ.get(KEY_VAR) or files.env_values.get(KEY_VAR) or files.config.api_key)
 
 
-def _asks(ctx: Context) -> bool:
-    return ctx.prompter.interactive and not ctx.options.yes
-
-
 def _preview(ctx: Context, plan: changes.Plan, chosen: str, override: Diagnosis | None) -> None:
     if plan.empty and override is not None:
         ctx.ui.say(f"The files already name {chosen}: nothing to change in them.")
@@ -324,12 +318,17 @@ def _done(
 def _choose(ctx: Context, detection: Detection) -> str | None:
     o = ctx.options
     if o.model:
-        return _given_model(detection, o.model)
+        return named.usable_or_refused(
+            detection,
+            "--model",
+            o.model,
+            "Pick a callable model from the table, or drop --model to take the recommendation.",
+        )
     recommended = detection.recommended
     configured = detection.configured
     if configured and recommended and configured != recommended == detection.configured_model:
         return _keep_or_pin(ctx, detection, configured, recommended)
-    if not _asks(ctx):
+    if not consent.may_ask(ctx):
         return recommended
     options = choices.model_choices(detection)
     if not options:
@@ -343,19 +342,10 @@ def _choose(ctx: Context, detection: Detection) -> str | None:
     )
 
 
-def _given_model(detection: Detection, wanted: str) -> str:
-    if not detection.usable(wanted):
-        raise UsageError(
-            f"--model {wanted} cannot be used: {detection.why_unusable(wanted)}",
-            fix="Pick a callable model from the table, or drop --model to take the recommendation.",
-        )
-    return wanted
-
-
 def _keep_or_pin(ctx: Context, detection: Detection, alias: str, model_id: str) -> str:
     """The configured alias already names the recommendation: keep it unless the person
     chooses to pin the dated ID (an alias follows the API; a pinned ID never moves)."""
-    if not _asks(ctx):
+    if not consent.may_ask(ctx):
         return alias
     return ctx.prompter.select(
         "Which model should Flux use?",

@@ -126,8 +126,12 @@ def from_failure(
 def _by_error_code(failure: ApiFailure, model_id: str | None) -> Diagnosis | None:
     """An `error_code` the SDK defines, read from its table (`error_codes.RULES`)."""
     rule = error_codes.rule_for(failure.error_code)
-    if rule is None:
-        return None
+    return None if rule is None else _from_rule(rule, failure, model_id)
+
+
+def _from_rule(rule: error_codes.Rule, failure: ApiFailure, model_id: str | None) -> Diagnosis:
+    """A diagnosis in a rule's words (`error_codes.RULES`): its own sentence, the wait and the
+    API's words after it, its next step and page."""
     url = rule.url
     appeal = failure.details.get("appeal_url") if failure.details else None
     if isinstance(appeal, str) and appeal.startswith("https://"):
@@ -151,7 +155,7 @@ def _credential(failure: ApiFailure, model_id: str | None) -> Diagnosis | None:
         return Diagnosis(
             Code.KEY_WRONG_KIND,
             f"This credential is an OAuth token, not an API key; the API refuses it.{api_said(message)}",
-            "Create an API key (sk-ant-api03-...) in the Console and use it instead.",
+            error_codes.AN_API_KEY,
             url=KEYS_URL,
             request_id=rid,
         )
@@ -159,7 +163,7 @@ def _credential(failure: ApiFailure, model_id: str | None) -> Diagnosis | None:
         return Diagnosis(
             Code.KEY_INVALID,
             "The API rejected the key (401): it is revoked, expired or mistyped.",
-            "Create a new key in the Console and rerun with it.",
+            error_codes.NEW_KEY,
             url=KEYS_URL,
             request_id=rid,
         )
@@ -167,7 +171,7 @@ def _credential(failure: ApiFailure, model_id: str | None) -> Diagnosis | None:
         return Diagnosis(
             Code.KEY_WRONG_KIND,
             "This credential is a Claude Code OAuth token; the API refuses it.",
-            "Create an API key (sk-ant-api03-...) in the Console.",
+            error_codes.AN_API_KEY,
             url=KEYS_URL,
             request_id=rid,
         )
@@ -181,16 +185,8 @@ def _account(failure: ApiFailure, model_id: str | None) -> Diagnosis | None:
     if status == 400 and (
         "organization has been disabled" in lowered or "organisation has been disabled" in lowered
     ):
-        appeal = failure.details.get("appeal_url") if failure.details else None
-        return Diagnosis(
-            Code.ORGANIZATION_ON_HOLD,
-            f"The organisation is disabled or on hold: the API refuses every request.{api_said(message)}",
-            "Contact support (or appeal) with the request ID; nothing on this machine can fix it.",
-            url=appeal
-            if isinstance(appeal, str) and appeal.startswith("https://")
-            else SUPPORT_URL,
-            request_id=rid,
-        )
+        # the older body of the same refusal, without its error_code: the one rule's words
+        return _from_rule(error_codes.RULES["organization_on_hold"], failure, model_id)
     if status == 400 and "credit balance is too low" in lowered:
         return Diagnosis(
             Code.CREDIT_BALANCE_TOO_LOW,

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from wizard import checklist, markers
+from wizard.constants import PROJECT_FILE_NAMES
 from wizard.errors import FilesError
 from wizard.fileio import MAX_FILE_BYTES, check_target, write_atomic
 
@@ -22,7 +23,6 @@ KINDS = ("renovate", "catalog")
 # Exports are meant to be read and committed: rw-r--r--.
 MODE = 0o644
 # Files of a Flux project by name, wherever they are: a .env holds keys, the others settings.
-PROJECT_FILE_NAMES = frozenset({".env", "flux.toml", "pyproject.toml"})
 
 
 def project_file(path: Path, project: Path, named: Iterable[Path | None] = ()) -> str | None:
@@ -32,9 +32,7 @@ def project_file(path: Path, project: Path, named: Iterable[Path | None] = ()) -
     project (`markers`). The one rule of what flux-setup never writes a file it creates onto,
     even with --force (a swap point: `wizard/targets.py` will hold it for every command)."""
     own = [
-        project / ".env",
-        project / "flux.toml",
-        project / "pyproject.toml",
+        *(project / name for name in PROJECT_FILE_NAMES),
         checklist.default_path(project),
         *(p for p in named if p is not None),
     ]

@@ -110,7 +110,6 @@ def project_context(ctx: Context, path: Path) -> Context:
 def load(ctx: Context, path: Path, stdin_key: str | None) -> Member:
     """The project as `check` reads it; a project that cannot be read carries its error (the
     scan goes on with the others)."""
-    from wizard import api  # light: the SDK itself is imported on first use
 
     member = Member(path)
     pctx = project_context(ctx, path)
@@ -122,7 +121,7 @@ def load(ctx: Context, path: Path, stdin_key: str | None) -> Member:
         if key is None:
             raise no_key("its .env, its config")
         member.key = key
-        member.base_url = api.resolve_base_url(ctx.options.base_url, ctx.environ)
+        member.base_url = ctx.base_url()
     except WizardError as exc:
         member.fail(exc)
     return member

@@ -31,6 +31,14 @@ def require(ctx: Context, what: str) -> None:
         raise _no_terminal(what)
 
 
+def may_ask(ctx: Context) -> bool:
+    """Whether a question may be put to the person: a terminal to ask on (the prompter is
+    interactive: no --no-input, --json or --api-key-stdin) and not told to go ahead (--yes).
+    Every optional question (which model, which fallback, where to keep a key, keep or replace
+    a found key) asks only then; otherwise its default is taken, or the flag's answer."""
+    return ctx.prompter.interactive and not ctx.options.yes
+
+
 def dry_run(ctx: Context) -> bool:
     """True (and said) when this is a preview only: the caller returns without writing."""
     if ctx.options.dry_run:

@@ -11,7 +11,8 @@ from wizard import prices
 from wizard.catalog import Catalog
 from wizard.detection import Detection
 from wizard.errors import UsageError
-from wizard.flow.network import verify_choice, verify_one
+from wizard.flow import consent, named
+from wizard.flow.network import verify_one
 from wizard.flow.session import Context
 from wizard.keys import ApiKey
 from wizard.prompts import Option
@@ -42,7 +43,7 @@ def choose_fallback(ctx: Context, key: ApiKey, detection: Detection, chosen: str
         return FallbackChoice(_given(ctx, key, detection, chosen, o.fallback))
     fallback = planned_fallback(detection, chosen) or _prove(ctx, key, detection, chosen)
     offered = candidates(detection, chosen)
-    if ctx.prompter.interactive and not o.yes and offered:
+    if consent.may_ask(ctx) and offered:
         fallback = _ask(ctx, detection, chosen, offered, fallback)
         return FallbackChoice(fallback, declined=fallback is None)
     return FallbackChoice(fallback)
@@ -150,14 +151,9 @@ def _given(ctx: Context, key: ApiKey, detection: Detection, chosen: str, wanted:
             f"--fallback {wanted} is the model Flux is set to use: a fallback must be another.",
             fix="Name another callable model, or `--fallback none`.",
         )
-    if not detection.usable(wanted):
-        raise UsageError(
-            f"--fallback {wanted} cannot be used: {detection.why_unusable(wanted)}",
-            fix="Pick a callable model from the table, `--fallback none`, or drop --fallback.",
-        )
-    model = detection.model(wanted)
-    if detection.verify and model is not None and model.callable is None:
-        verify_choice(ctx, key, detection, wanted)  # proven before anything is written
+    fix = "Pick a callable model from the table, `--fallback none`, or drop --fallback."
+    named.usable_or_refused(detection, "--fallback", wanted, fix)
+    named.proven_before_writing(ctx, key, detection, wanted)
     return wanted
 
 

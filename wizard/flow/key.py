@@ -5,6 +5,7 @@ from __future__ import annotations
 from wizard import project
 from wizard.constants import KEY_VAR, KEYS_URL
 from wizard.errors import ExitCode, WizardError
+from wizard.flow import consent
 from wizard.flow.fixline import again
 from wizard.flow.key_store import keyring_key
 from wizard.flow.session import Context
@@ -117,7 +118,7 @@ def obtain_key(ctx: Context, files: project.ProjectFiles, *, allow_prompt: bool)
 def _may_offer_another(ctx: Context) -> bool:
     """`run` in a terminal, not told to go ahead: a found key may be kept or replaced."""
     o = ctx.options
-    return ctx.prompter.interactive and o.command == "run" and not o.yes and not o.api_key_stdin
+    return consent.may_ask(ctx) and o.command == "run" and not o.api_key_stdin
 
 
 def _paste(ctx: Context, question: str) -> tuple[str, ApiKey | None]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from wizard import project
 from wizard.constants import KEYRING_ENTRY_VAR
 from wizard.errors import WizardError
+from wizard.flow import consent
 from wizard.flow.session import Context
 from wizard.jsontypes import JsonObject
 from wizard.keys import ApiKey, KeyDiscovery
@@ -171,7 +172,7 @@ def choose_keeping(ctx: Context, files: project.ProjectFiles, key: ApiKey) -> st
     if o.save_key is not None:
         refuse_unusable_keyring(ctx)
         return o.save_key
-    if not key.source.typed or not ctx.prompter.interactive or o.yes:
+    if not key.source.typed or not consent.may_ask(ctx):
         return "none"
     why = ctx.keystore().problem(storing=True)
     options = [

@@ -36,10 +36,8 @@ def run_detection(
     `hint`: what round one may guess from an earlier check).
     `models` passes `verify` (its --verify) and `choose` (what to verify instead of the walk);
     `export` `also_prefer` (lines walked alone)."""
-    from wizard import api  # the module is light; the SDK itself is imported on first use
-
     o = ctx.options
-    base_url = api.resolve_base_url(o.base_url, ctx.environ)
+    base_url = ctx.base_url()
     verify = o.verify if verify is None else verify
     spinning = _announce(ctx, verify, said_no_verify=choose is None)
     client = ctx.api_client(key, base_url=base_url, concurrency=concurrency)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from wizard.constants import CHECKLIST_NAME, CONFIG_NAME, ENV_NAME, PYPROJECT_NAME
 from wizard.errors import ExitCode, UsageError, WizardError
 from wizard.flow.session import Context
 from wizard.jsontypes import JsonObject, as_list, as_object
@@ -51,10 +52,10 @@ def _targets(ctx: Context) -> dict[str, Target]:
     ]
     project = o.project
     own = [
-        o.env_file or project / ".env",
-        o.config or project / "flux.toml",
-        project / "pyproject.toml",
-        o.checklist or project / "flux-upgrade-checklist.md",
+        o.env_file or project / ENV_NAME,
+        o.config or project / CONFIG_NAME,
+        project / PYPROJECT_NAME,
+        o.checklist or project / CHECKLIST_NAME,
     ]
     where: dict[str, Target] = {}
     for flag, path in given:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from wizard.constants import CHECKLIST_NAME
+from wizard.constants import CHECKLIST_NAME, ENV_NAME
 from wizard.fileio import check_roles
 
 
@@ -25,7 +25,7 @@ def check_file_roles(
     from wizard import fluxconfig
 
     roles = {
-        "--env-file" if env_file else "the .env file (default)": env_file or project / ".env",
+        "--env-file" if env_file else "the .env file (default)": env_file or project / ENV_NAME,
         "--config" if config else "the config (default)": fluxconfig.locate(project, config).path,
     }
     if with_checklist:

@@ -95,11 +95,16 @@ class Context:
 
     # --record (and doctor --report): every client this command makes reports to it.
     recorder: Recorder | None = None
+    _base_url: str | None = field(default=None, init=False, repr=False, compare=False)
 
     def base_url(self) -> str:
-        from wizard.api import resolve_base_url
+        """The API's base URL for this run (--base-url, else ANTHROPIC_BASE_URL, else the
+        official one): resolved here only, once, and read by every client the run makes."""
+        if self._base_url is None:
+            from wizard.api import resolve_base_url
 
-        return resolve_base_url(self.options.base_url, self.environ)
+            self._base_url = resolve_base_url(self.options.base_url, self.environ)
+        return self._base_url
 
     def api_client(
         self, key: ApiKey, *, base_url: str | None = None, concurrency: int = 4

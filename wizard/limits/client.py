@@ -6,13 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
+from wizard import paging
 from wizard.api import ApiClient
-from wizard.failures import ApiCallFailed, ApiFailure
 from wizard.jsontypes import JsonObject
 from wizard.keys import ApiKey
 from wizard.limits import parse
 from wizard.limits.findings import KeyRecord, Organization, RateLimit, SpendLimit
-from wizard.vocab import FailureKind
 
 if TYPE_CHECKING:
     import anthropic
@@ -48,30 +47,15 @@ class AdminClient(ApiClient):
         return self.also_hide.scrub(text) if self.also_hide else text
 
     def _pages(self, fetch: Fetch, style: str) -> list[JsonObject]:
-        items: list[JsonObject] = []
-        cursor: str | None = None
-        seen: set[str] = set()
-        for _ in range(MAX_PAGES):
-
-            def one(
-                client: anthropic.Anthropic, timeout: float, at: str | None = cursor
-            ) -> parse.Listing:
+        def one(at: str | None) -> parse.Listing:
+            def call(client: anthropic.Anthropic, timeout: float) -> parse.Listing:
                 raw = fetch(client, timeout, at)
                 return parse.listing(raw.http_response.content, cursor_style=style)
 
-            page = self._call(one)
-            items.extend(page.items)
-            if page.next_cursor is None:
-                return items
-            if page.next_cursor in seen:
-                break  # the same page again: a server that paginates in a circle
-            seen.add(page.next_cursor)
-            cursor = page.next_cursor
-        raise ApiCallFailed(
-            ApiFailure(
-                FailureKind.MALFORMED, message=f"the list did not end after {MAX_PAGES} pages"
-            )
-        )
+            return self._call(call)
+
+        listed = paging.pages(one, _next_cursor, max_pages=MAX_PAGES, what="list")
+        return [item for page in listed for item in page.items]
 
     def organization(self) -> Organization:
         def me(client: anthropic.Anthropic, timeout: float) -> Organization:
@@ -127,3 +111,7 @@ class AdminClient(ApiClient):
 
         found = (parse.key_record(i, self.scrub) for i in self._pages(fetch, "id"))
         return [r for r in found if r is not None]
+
+
+def _next_cursor(page: parse.Listing) -> str | None:
+    return page.next_cursor

@@ -7,7 +7,6 @@ import sys
 
 from wizard.constants import DEFAULT_SCENARIO
 from wizard.errors import ExitCode, UsageError
-from wizard.keys import API_KEY_PREFIX, MIN_LENGTH
 
 
 def _port(value: str) -> int:
@@ -128,26 +127,15 @@ def run(args: argparse.Namespace) -> int:
         hang_first=args.hang_first,
         only=args.faults_only,
     )
-    try:
-        running = RunningSimulator(Simulator(scenario, faults), args.port).start()
-    except OSError as exc:
-        raise UsageError(
-            f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror}", fix="Pick another --port."
-        ) from None
-    key = API_KEY_PREFIX + "0" * MIN_LENGTH
+    from wizard.simulator.serving import ANY_KEY, STAND_IN_KEY, serve_announced, started
 
-    def announce() -> None:
-        print(running.base_url, flush=True)  # alone on stdout: scripts read this line
-        print(
-            f"serving scenario {scenario.name!r}; Ctrl-C to stop. Use it from another terminal:\n"
-            f"  ANTHROPIC_BASE_URL={running.base_url} ANTHROPIC_API_KEY={key} flux-setup check\n"
-            f"  (or `--base-url {running.base_url}`; any {API_KEY_PREFIX} key of {MIN_LENGTH}+ "
-            "characters works, none is real)",
-            file=sys.stderr,
-            flush=True,
-        )
-
-    from wizard.simulator.serving import serve_until_stopped
-
-    serve_until_stopped(running.stop, announce)
+    sim = Simulator(scenario, faults)
+    running = started(lambda: RunningSimulator(sim, args.port).start(), args.port)
+    serve_announced(
+        running.base_url,
+        running.stop,
+        f"serving scenario {scenario.name!r}; Ctrl-C to stop. Use it from another terminal:\n"
+        f"  ANTHROPIC_BASE_URL={running.base_url} ANTHROPIC_API_KEY={STAND_IN_KEY} flux-setup "
+        f"check\n  (or `--base-url {running.base_url}`; {ANY_KEY})",
+    )
     return ExitCode.OK

@@ -13,7 +13,6 @@ from pathlib import Path
 from wizard.constants import CLOCK_VAR
 from wizard.errors import ExitCode, FilesError, UsageError
 from wizard.jsontypes import as_list
-from wizard.keys import API_KEY_PREFIX, MIN_LENGTH
 from wizard.recording import (
     MAX_RECORDING_BYTES,
     MAX_RECORDING_WORDS,
@@ -22,7 +21,7 @@ from wizard.recording import (
     UnreadableRecording,
     parse,
 )
-from wizard.simulator.serving import serve_until_stopped
+from wizard.simulator.serving import STAND_IN_KEY, serve_announced, started
 
 # The commands a recording may name in the command printed to paste: no other word is printed.
 COMMANDS = ("check", "run", "models", "doctor", "limits")
@@ -72,7 +71,7 @@ def same_command(recording: Recording, base_url: str) -> str:
     asked = recording.invocation
     words = [
         f"ANTHROPIC_BASE_URL={shlex.quote(base_url)}",
-        f"ANTHROPIC_API_KEY={API_KEY_PREFIX + '0' * MIN_LENGTH}",
+        f"ANTHROPIC_API_KEY={STAND_IN_KEY}",
     ]
     when = _recorded_at(recording)
     if when:
@@ -101,32 +100,22 @@ def replay_or_convert(args: argparse.Namespace) -> int:
 def _serve(recording: Recording, port: int) -> int:
     from wizard.simulator.replay import RunningReplay
 
-    try:
-        running = RunningReplay(recording, port).start()
-    except OSError as exc:
-        raise UsageError(
-            f"cannot listen on 127.0.0.1:{port}: {exc.strerror}", fix="Pick another --port."
-        ) from None
-    print(running.base_url, flush=True)  # alone on stdout: scripts read this line
+    running = started(lambda: RunningReplay(recording, port).start(), port)
     version = str(recording.header.get("flux_setup"))
     dropped = sum(e.dropped_headers for e in recording.exchanges)
-
-    def announce() -> None:
-        print(
-            f"replaying {len(recording.exchanges)} exchanges of `{_command(recording)}` recorded "
-            f"{_recorded_at(recording) or 'at an unknown time'} with flux-setup "
-            f"{version if VERSION.fullmatch(version) else '(unknown version)'}; Ctrl-C to stop."
-            + (
-                f" {dropped} recorded headers HTTP cannot carry (CR, LF, beyond Latin-1) are left out."
-                if dropped
-                else ""
-            )
-            + f" The same command, as of the same day:\n  {same_command(recording, running.base_url)}",
-            file=sys.stderr,
-            flush=True,
+    serve_announced(
+        running.base_url,
+        running.stop,
+        f"replaying {len(recording.exchanges)} exchanges of `{_command(recording)}` recorded "
+        f"{_recorded_at(recording) or 'at an unknown time'} with flux-setup "
+        f"{version if VERSION.fullmatch(version) else '(unknown version)'}; Ctrl-C to stop."
+        + (
+            f" {dropped} recorded headers HTTP cannot carry (CR, LF, beyond Latin-1) are left out."
+            if dropped
+            else ""
         )
-
-    serve_until_stopped(running.stop, announce)
+        + f" The same command, as of the same day:\n  {same_command(recording, running.base_url)}",
+    )
     for what in running.replay.unanswered:
         print(f"not in the recording (answered 599): {what}", file=sys.stderr)
     return ExitCode.OK
