@@ -1,0 +1,101 @@
+"""Round one with the listing (issue #38): a rerun of `check` verifies, beside the listing,
+what the key's last check predicts, and so settles the refusal scenarios in at most 4 round
+trips and 4 billed calls; a prediction the account no longer bears out costs calls, never the
+truth. Each check is the whole program against the simulator, as a user runs it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import KEY, flux, json_of
+from wizard.simulator import serve
+
+CONFIGURED = "claude-haiku-4-5-20251001"  # callable wherever Haiku is: the walk runs to its end
+
+
+def _project(folder: Path, model: str = CONFIGURED) -> Path:
+    folder.mkdir(exist_ok=True)
+    (folder / "flux.toml").write_text(f'config_version = 2\n[model]\nid = "{model}"\n')
+    return folder
+
+
+def _check(project: Path, running) -> tuple[int, dict, int]:
+    running.reset_counters()
+    env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": running.base_url}
+    result = flux("check", "--json", "--project", str(project), env=env)
+    return result.returncode, json_of(result), running.counters.billed_calls
+
+
+@pytest.mark.parametrize(
+    ("scenario", "first_rounds"),
+    [
+        ("today", 2),  # the common case: the listing with the configured model, then the top
+        ("gated-flagship", 3),
+        ("model-suspended", 3),
+        ("line-refused", 5),
+        ("workspace-restricted", 4),  # a 403 on one Opus: the rest of the line asked together
+        ("haiku-only", 6),
+    ],
+)
+def test_a_rerun_settles_each_scenario_within_four_round_trips_and_agrees(
+    tmp_path, scenario, first_rounds
+):
+    project = _project(tmp_path / "p")
+    with serve(scenario) as running:
+        first_code, first, first_billed = _check(project, running)
+        code, rerun, billed = _check(project, running)
+    assert first["verification"]["round_trips"] <= first_rounds
+    assert rerun["verification"]["round_trips"] <= (1 if scenario == "today" else 4)
+    assert billed == rerun["verification"]["billed_calls"] <= 4
+    assert first_billed <= 4
+    # the same answer, only sooner
+    assert (code, rerun["recommended"]) == (first_code, first["recommended"])
+    proven = {m["id"] for m in rerun["models"] if m["callable"]}
+    assert rerun["recommended"] in proven and rerun["verification"]["complete"]
+
+
+def test_a_prediction_the_account_no_longer_bears_out_costs_calls_not_the_truth(tmp_path):
+    """Haiku-only last time, the whole catalogue open now (a new tier): round one's predicted
+    refusals answer, and the recommendation is the top of the ranking, within the cap."""
+    project = _project(tmp_path / "p")
+    with serve("haiku-only") as running:
+        _check(project, running)
+    with serve("today") as running:
+        code, payload, billed = _check(project, running)
+    assert payload["recommended"] == "claude-opus-5-5"
+    assert billed == payload["verification"]["billed_calls"] <= 4
+    assert payload["verification"]["complete"]
+
+
+def test_a_saved_model_the_listing_no_longer_has_is_asked_but_never_shown(tmp_path):
+    """A guess from a saved catalogue that is gone from the listing proves nothing: not in the
+    models, not in the diagnoses, its call counted."""
+    project = _project(tmp_path / "p")
+    with serve("haiku-only") as running:
+        _check(project, running)
+    saved = list(Path(os.environ["FLUX_SETUP_HOME"]).glob("catalogs/*.json"))
+    assert saved
+    for path in saved:  # the saved catalogue names a newest Opus the API no longer lists
+        path.write_text(path.read_text().replace('"claude-opus-5-5"', '"claude-opus-9-9"'))
+    with serve("haiku-only") as running:
+        code, payload, billed = _check(project, running)
+    ids = {m["id"] for m in payload["models"]}
+    assert "claude-opus-9-9" not in ids
+    assert "claude-opus-9-9" not in str(payload["diagnosis"])
+    assert payload["recommended"] == "claude-haiku-5-5"
+    assert billed == payload["verification"]["billed_calls"]
+
+
+def test_a_workspace_refusal_of_a_line_bills_nothing_below_the_recommendation(tmp_path):
+    """workspace-restricted: a 403 on the newest Opus, and the rest of the line is asked
+    together; Sonnet's newest answers and nothing below it is billed."""
+    project = _project(tmp_path / "p")
+    with serve("workspace-restricted") as running:
+        code, payload, billed = _check(project, running)
+    assert payload["recommended"] == "claude-sonnet-5-5"
+    proven = sorted(m["id"] for m in payload["models"] if m["callable"])
+    assert proven == sorted([CONFIGURED, "claude-sonnet-5-5"])
+    assert billed == 2
