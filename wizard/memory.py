@@ -254,21 +254,26 @@ _ENCODED: dict[tuple[str, tuple[object, ...]], str] = {}
 _ENCODED_MAX = 64
 
 
+_REMEMBERED_UP_TO = 5000  # models: beyond, building the key costs what encoding does
+
+
 def _save_catalog(store: Store, models: list[Model]) -> str:
     # every field of every model (`vars`, not a list kept by hand: a field added later counts)
-    seen = (str(store.home), tuple(tuple(vars(m).values()) for m in models))
-    digest = _ENCODED.get(seen)
-    if digest is not None:
-        return digest
+    seen = None
+    if len(models) <= _REMEMBERED_UP_TO:
+        seen = (str(store.home), tuple(tuple(vars(m).values()) for m in models))
+        if (digest := _ENCODED.get(seen)) is not None:
+            return digest
     document = {"version": VERSION, "models": [m.to_record() for m in models]}
     text = json.dumps(document, sort_keys=True) + "\n"
     digest = hashlib.sha256(text.encode()).hexdigest()[:24]
     path = store.private_dir(store.home / CATALOGS) / f"{digest}.json"
     if not path.is_file():  # the same models, the same file: written once
         store.write_private(path, text.encode(), durable=False)
-    if len(_ENCODED) >= _ENCODED_MAX:
-        _ENCODED.clear()
-    _ENCODED[seen] = digest
+    if seen is not None:
+        if len(_ENCODED) >= _ENCODED_MAX:
+            _ENCODED.clear()
+        _ENCODED[seen] = digest
     return digest
 
 
