@@ -11,12 +11,18 @@ import tracemalloc
 
 import pytest
 
-from tests.test_fluxconfig import AROUND, FLUX_PARTS, _edited, write
+from tests.toml_layouts import AROUND, FLUX_PARTS, edited
 from wizard import difftext, fluxconfig, tomlslice
 from wizard.errors import FilesError
 from wizard.fluxconfig import load, locate, set_model
 
 FLUX = '[tool.flux]\nconfig_version = 2\n\n[tool.flux.model]\nid = "claude-3-haiku-20240307"\n'
+
+
+def write(folder, name: str, text: str):
+    path = folder / name
+    path.write_text(text)
+    return path
 
 
 def other_tools(tables: int, name: str = "other") -> str:
@@ -40,14 +46,14 @@ def test_read_in_pieces_the_edit_is_byte_for_byte_the_whole_files(
 ):
     path = write(tmp_path, "pyproject.toml", before + part + after)
     try:
-        whole = _edited(path, monkeypatch, whole=True)
+        whole = edited(path, monkeypatch, whole=True)
     except FilesError:  # tomlkit cannot add [tool.flux.model] to the whole file's layout
         whole = None
     fluxconfig._large.cache_clear()
     with monkeypatch.context() as patch:
         patch.setattr(fluxconfig, "LARGE", 0)
         patch.setattr(tomlslice, "PIECE", 8)
-        sliced = _edited(path, monkeypatch, whole=False)
+        sliced = edited(path, monkeypatch, whole=False)
     fluxconfig._large.cache_clear()
     if whole is not None:
         assert sliced == whole
