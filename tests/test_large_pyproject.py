@@ -61,6 +61,22 @@ def test_read_in_pieces_the_edit_is_byte_for_byte_the_whole_files(
     assert tomllib.loads(sliced.decode())["tool"]["flux"]["model"]["id"] == "claude-opus-5-5"
 
 
+@pytest.mark.parametrize("part", FLUX_PARTS)
+def test_a_crlf_pyproject_read_in_pieces_keeps_each_lines_ending(tmp_path, monkeypatch, part):
+    text = (AROUND[1][0] + part + AROUND[1][1]).replace("\n", "\r\n")
+    path = tmp_path / "pyproject.toml"
+    path.write_bytes(text.encode())
+    whole = edited(path, monkeypatch, whole=True)
+    fluxconfig._large.cache_clear()
+    with monkeypatch.context() as patch:
+        patch.setattr(fluxconfig, "LARGE", 0)
+        patch.setattr(tomlslice, "PIECE", 8)
+        sliced = edited(path, monkeypatch, whole=False)
+    fluxconfig._large.cache_clear()
+    assert sliced == whole
+    assert b"\r\n" in sliced and b"\n" not in sliced.replace(b"\r\n", b"")
+
+
 def test_a_large_pyproject_is_never_read_whole(tmp_path, monkeypatch):
     text = other_tools(40_000) + FLUX + other_tools(2, "after")  # 1.2 MB
     write(tmp_path, "pyproject.toml", text)

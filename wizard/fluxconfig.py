@@ -167,8 +167,12 @@ class FluxConfig:
     def render(self) -> bytes:
         import tomlkit
 
-        text = self.head + tomlkit.dumps(self.doc) + self.tail
-        if self.newline == "\r\n":
+        text = tomlkit.dumps(self.doc)
+        if self.newline == "\r\n" and self.outside is not None:
+            # only the part was edited: its lines decide (not the whole file's, matched anew)
+            text = crlf_for_new_lines(self.source or "", text)
+        text = self.head + text + self.tail
+        if self.newline == "\r\n" and self.outside is None:
             text = crlf_for_new_lines(self._original_text(), text)
         return ((BOM if self.bom else "") + text).encode("utf-8")
 

@@ -262,7 +262,9 @@ def _save_catalog(store: Store, models: list[Model]) -> str:
     seen = None
     if len(models) <= _REMEMBERED_UP_TO:
         seen = (str(store.home), tuple(tuple(vars(m).values()) for m in models))
-        if (digest := _ENCODED.get(seen)) is not None:
+        digest = _ENCODED.get(seen)
+        # (still there: a home emptied by hand meanwhile gets its catalogue again)
+        if digest is not None and (store.home / CATALOGS / f"{digest}.json").is_file():
             return digest
     document = {"version": VERSION, "models": [m.to_record() for m in models]}
     text = json.dumps(document, sort_keys=True) + "\n"
