@@ -13,8 +13,9 @@ from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-# A table or array-of-tables header alone on its line (a trailing comment allowed).
-_HEADER = re.compile(r"^[ \t]*\[\[?[ \t]*([^\]\[\n]*?)[ \t]*\]\]?[ \t]*(?:#[^\n]*)?$", re.M)
+# A table or array-of-tables header alone on its line (a trailing comment allowed; a CRLF
+# line's "\r" too: without it, a CRLF file's headers went unseen and it was read whole).
+_HEADER = re.compile(r"^[ \t]*\[\[?[ \t]*([^\]\[\r\n]*?)[ \t]*\]\]?[ \t]*(?:#[^\r\n]*)?\r?$", re.M)
 _DOTS = re.compile(r"[ \t]*\.[ \t]*")
 
 
