@@ -37,6 +37,10 @@ def test_under_json_no_line_is_drawn_per_project(tmp_path, sim):
     assert all("was retired" in reason for reason in reasons)  # the JSON says it for each
     assert not any(line.startswith("svc") for line in quiet.stderr.splitlines()), quiet.stderr
     assert "6 projects: 6 cannot use their model" in quiet.stderr  # the verdict line stays
+    # the plaintext warning names a few of them, not every one
+    assert "Keys kept in .env (plaintext): svc00, svc01, svc02, svc03, svc04 and 1 more." in (
+        quiet.stderr
+    )
     # positive control: without --json each project's note is said, naming it
     shown = flux("check", "--all", str(tmp_path), env=env)
     assert any(
