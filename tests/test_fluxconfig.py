@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.helpers import KEY, flux
+from tests.toml_layouts import AROUND, FLUX_PARTS, edited
 from wizard.errors import FilesError
 from wizard.fluxconfig import load, locate, migrate, set_model
 
@@ -265,33 +266,6 @@ def test_a_tool_flux_table_split_by_other_tables_is_refused_clearly_and_left_as_
 
 # -- a large pyproject.toml: tomlkit reads only its [tool.flux] tables -------------------------
 
-AROUND = [
-    ("", ""),
-    ('[project]\nname = "x"\n\n', "\n# ruff\n[tool.ruff]\nline-length = 100\n"),
-    ("[tool.black]\nx = 1 # c\n[[tool.mypy.overrides]]\nmodule = 'a'\n", ""),
-    ('s = """\n[tool.flux]\nmodel = "in-a-string"\n"""\n', '[tool.z]\nq = """\n[tool.flux]\n"""\n'),
-    ("", '[tool."flux.other"]\na = 1\n'),
-]
-FLUX_PARTS = [
-    '[tool.flux]\nmodel = "claude-3-haiku-20240307" # mine\n',
-    '[tool.flux]\nconfig_version = 2\n\n[tool.flux.model]\nid = "claude-3-haiku-20240307"\n',
-    '[tool . flux]\nconfig_version = 2\n[tool.flux.model]\nid = "x"\nfallback = "y"\n# end\n',
-    '[tool.flux]\nmodel = "m"\n[[tool.flux.hooks]]\nname = "a"\n[[tool.flux.hooks]]\nname = "b"\n',
-]
-
-
-def _edited(path, monkeypatch, whole: bool) -> bytes:
-    import wizard.fluxconfig as fluxconfig
-
-    if whole:
-        monkeypatch.setattr(fluxconfig, "flux_span", lambda *_: None)
-    cfg = load(locate(path.parent, path))
-    if cfg.needs_migration:
-        migrate(cfg)
-    set_model(cfg, "claude-opus-5-5", "claude-haiku-5-5", prefer=["opus", "haiku"])
-    monkeypatch.undo()
-    return cfg.render()
-
 
 @pytest.mark.parametrize("before,after", AROUND)
 @pytest.mark.parametrize("part", FLUX_PARTS)
@@ -299,9 +273,9 @@ def test_a_pyproject_edited_through_its_flux_part_is_byte_for_byte_the_whole_fil
     tmp_path, monkeypatch, before, after, part
 ):
     path = write(tmp_path, "pyproject.toml", before + part + after)
-    sliced = _edited(path, monkeypatch, whole=False)
+    sliced = edited(path, monkeypatch, whole=False)
     try:
-        whole = _edited(path, monkeypatch, whole=True)
+        whole = edited(path, monkeypatch, whole=True)
     except FilesError:  # tomlkit cannot add [tool.flux.model] to the whole file's layout
         whole = None
     if whole is not None:

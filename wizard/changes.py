@@ -9,7 +9,6 @@ first, so `undo` works even after a crash.
 from __future__ import annotations
 
 import contextlib
-import difflib
 import hashlib
 import os
 import signal
@@ -69,18 +68,17 @@ class FileChange:
         return Action.DELETE if self.after is None else Action.MODIFY
 
     def diff(self, label: str | None = None) -> str:
+        from wizard import difftext  # (and difflib) only for a preview: undo --list needs none
+
         # "a/" + an absolute path would read "a//home/...": the prefix joins, never doubles
         name = (label or str(self.path)).lstrip("/")
         before = (self.before or b"").decode("utf-8", "replace").lstrip("\ufeff")
         after = (self.after or b"").decode("utf-8", "replace").lstrip("\ufeff")
-        lines = list(
-            difflib.unified_diff(
-                before.splitlines(),
-                after.splitlines(),
-                fromfile="/dev/null" if self.before is None else f"a/{name}",
-                tofile="/dev/null" if self.after is None else f"b/{name}",
-                lineterm="",
-            )
+        lines = difftext.unified(  # a large file's few changed lines: not difflib on all
+            before,
+            after,
+            fromfile="/dev/null" if self.before is None else f"a/{name}",
+            tofile="/dev/null" if self.after is None else f"b/{name}",
         )
         text = "\n".join(lines) + "\n" if lines else ""
         return mask_secrets(text)

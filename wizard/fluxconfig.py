@@ -19,8 +19,8 @@ from wizard import schemas
 from wizard.errors import FilesError
 from wizard.fileio import read_optional
 from wizard.jsontypes import as_object
-from wizard.textfile import BOM, crlf_for_new_lines, decode
-from wizard.tomlslice import flux_span
+from wizard.textfile import BOM, Decoded, crlf_for_new_lines, decode
+from wizard.tomlslice import LARGE, FluxPart, flux_span, read_large
 
 if TYPE_CHECKING:  # tomlkit (~25 ms to import) only for an edit: reading needs tomllib alone
     import tomlkit
@@ -68,6 +68,13 @@ def _loads(text: str) -> dict[str, object]:
     return data
 
 
+@functools.lru_cache(maxsize=2)
+def _large(text: str) -> FluxPart | None:
+    """A large pyproject's [tool.flux] read alone, made once for `locate` and `load` alike
+    (None: small, or its pieces may not read as the whole does: it is read whole)."""
+    return read_large(text) if len(text) > LARGE else None
+
+
 def locate(project: Path, config: Path | None = None) -> ConfigLocation:
     """--config; else flux.toml; else pyproject.toml when it has [tool.flux]; else a new flux.toml."""
     if config is not None:
@@ -79,6 +86,10 @@ def locate(project: Path, config: Path | None = None) -> ConfigLocation:
     data = read_optional(pyproject, flag="--config")
     if data is not None:
         text = decode(data, pyproject.name, flag="--config").text
+        large = _large(text)
+        if large is not None:
+            found = large.data is not None
+            return ConfigLocation(pyproject if found else flux, found, found)
         try:  # tomllib is several times faster than tomlkit, and this is only a peek
             doc: dict[str, object] = _loads(text)
         except tomllib.TOMLDecodeError:
@@ -156,8 +167,12 @@ class FluxConfig:
     def render(self) -> bytes:
         import tomlkit
 
-        text = self.head + tomlkit.dumps(self.doc) + self.tail
-        if self.newline == "\r\n":
+        text = tomlkit.dumps(self.doc)
+        if self.newline == "\r\n" and self.outside is not None:
+            # only the part was edited: its lines decide (not the whole file's, matched anew)
+            text = crlf_for_new_lines(self.source or "", text)
+        text = self.head + text + self.tail
+        if self.newline == "\r\n" and self.outside is None:
             text = crlf_for_new_lines(self._original_text(), text)
         return ((BOM if self.bom else "") + text).encode("utf-8")
 
@@ -185,11 +200,13 @@ def _same(a: object, b: object) -> bool:
 
 def load(location: ConfigLocation) -> FluxConfig:
     data = read_optional(location.path, flag="--config") if location.exists else None
-    display = location.where
     if data is None:
         return FluxConfig(ConfigLocation(location.path, location.in_pyproject, False), None, None)
     decoded = decode(data, location.path.name, flag="--config")
     text = decoded.text
+    large = _large(text) if location.in_pyproject else None
+    if large is not None and large.span is not None:
+        return _load_part(location, data, decoded, large)
     try:
         plain = _loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -206,12 +223,29 @@ def load(location: ConfigLocation) -> FluxConfig:
         outside = {**plain, "tool": {k: v for k, v in tool.items() if k != "flux"}}
         cfg = FluxConfig(location, data, text[start:end], bom=decoded.bom, newline=decoded.newline)
         cfg.head, cfg.tail, cfg.outside = text[:start], text[end:], outside
-    flux = _flux_table(plain, location)
-    cfg.version = schemas.version_of(flux, display)
-    settings = schemas.SCHEMAS[cfg.version].read(flux, display)
+    _read_settings(cfg, _flux_table(plain, location))
+    return cfg
+
+
+def _load_part(
+    location: ConfigLocation, data: bytes, decoded: Decoded, large: FluxPart
+) -> FluxConfig:
+    """A large pyproject by its [tool.flux] alone (`tomlslice.read_large`): the text around it
+    kept byte for byte, and nothing of the other tools' settings held (the edit needs none)."""
+    assert large.span is not None
+    start, end = large.span
+    text = decoded.text
+    cfg = FluxConfig(location, data, text[start:end], bom=decoded.bom, newline=decoded.newline)
+    cfg.head, cfg.tail, cfg.outside = text[:start], text[end:], {"tool": {}}
+    _read_settings(cfg, _flux_table({"tool": {"flux": large.data}}, location))
+    return cfg
+
+
+def _read_settings(cfg: FluxConfig, flux: dict[str, object]) -> None:
+    cfg.version = schemas.version_of(flux, cfg.location.where)
+    settings = schemas.SCHEMAS[cfg.version].read(flux, cfg.location.where)
     cfg.model, cfg.fallback = settings.model, settings.fallback
     cfg.prefer, cfg.api_key = settings.prefer, settings.api_key
-    return cfg
 
 
 def _flux_table(plain: dict[str, object], location: ConfigLocation) -> dict[str, object]:

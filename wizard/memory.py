@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -167,10 +168,6 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _folder(store: Store, project: Path) -> Path:
-    return store.private_dir(store.project_dir(project) / "detections")
-
-
 def _name(fingerprint: str) -> str:
     return hashlib.sha256(fingerprint.encode()).hexdigest()[:16] + ".json"
 
@@ -220,22 +217,65 @@ _RECORD_NAME = re.compile(r"[0-9a-f]{16}\.json")
 
 def _write(store: Store, project: Path, kept: Record) -> None:
     record = kept.to_json()
-    record["catalog"] = _save_catalog(store, record.pop("models"))
-    folder = _folder(store, project)
+    record.pop("models")
+    record["catalog"] = _save_catalog(store, kept.models)
+    record["project"] = project_label(project)  # for people reading the home (no project.txt)
+    folder = store.private_dir(store.project_dir(project, label=False) / "detections")
     name = _name(kept.key_fingerprint)
+    others = [n for n in _records_in(folder) if n != name]
     # a cache: no fsync (a crash loses at most this record; the rename keeps it whole)
     store.write_json(folder / name, record, durable=False)
     pointer: JsonObject = {"version": VERSION, "last": name}  # which key's record is the last
+    # With one key's record the folder needs no pointer (a scan of 5,000 new projects wrote
+    # 5,000 of them): it is written once a second key's record is, and kept from then on.
+    if not others and not (folder / "last.json").exists():
+        return
     if store.read_json(folder / "last.json") != pointer:
         store.write_json(folder / "last.json", pointer, durable=False)
 
 
-def _save_catalog(store: Store, models: object) -> str:
-    text = json.dumps({"version": VERSION, "models": models}, sort_keys=True) + "\n"
+def project_label(project: Path) -> str:
+    return os.path.realpath(project)
+
+
+def _records_in(folder: Path) -> list[str]:
+    """The names of the key records in a project's detections folder."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return []
+    return sorted(n for n in names if _RECORD_NAME.fullmatch(n))
+
+
+# The catalogues this process encoded and saved, by their models' fields: a scan saves the same
+# shared catalogue for each of its 5,000 projects, and encoding and hashing it each time was
+# most of a repeat scan's work. Bounded: a process sees a handful of catalogues.
+_ENCODED: dict[tuple[str, tuple[object, ...]], str] = {}
+_ENCODED_MAX = 64
+
+
+_REMEMBERED_UP_TO = 5000  # models: beyond, building the key costs what encoding does
+
+
+def _save_catalog(store: Store, models: list[Model]) -> str:
+    # every field of every model (`vars`, not a list kept by hand: a field added later counts)
+    seen = None
+    if len(models) <= _REMEMBERED_UP_TO:
+        seen = (str(store.home), tuple(tuple(vars(m).values()) for m in models))
+        digest = _ENCODED.get(seen)
+        # (still there: a home emptied by hand meanwhile gets its catalogue again)
+        if digest is not None and (store.home / CATALOGS / f"{digest}.json").is_file():
+            return digest
+    document = {"version": VERSION, "models": [m.to_record() for m in models]}
+    text = json.dumps(document, sort_keys=True) + "\n"
     digest = hashlib.sha256(text.encode()).hexdigest()[:24]
     path = store.private_dir(store.home / CATALOGS) / f"{digest}.json"
     if not path.is_file():  # the same models, the same file: written once
         store.write_private(path, text.encode(), durable=False)
+    if seen is not None:
+        if len(_ENCODED) >= _ENCODED_MAX:
+            _ENCODED.clear()
+        _ENCODED[seen] = digest
     return digest
 
 
@@ -261,6 +301,8 @@ def load(store: Store, project: Path, fingerprint: str | None = None) -> Record 
     folder = base / "detections"
     path = folder / (_name(fingerprint) if fingerprint else "last.json")
     data = store.read_json(path)
+    if fingerprint is None and data is None:  # no pointer: the folder's one record
+        return _newest(store, [folder / name for name in _records_in(folder)])
     if fingerprint is None and isinstance(data, dict) and "last" in data:
         name = data.get("last")  # the pointer to the last key's record
         if not isinstance(name, str) or not _RECORD_NAME.fullmatch(name):
@@ -275,11 +317,14 @@ def load_for_key(store: Store, project: Path, fingerprint: str) -> Record | None
     own = load(store, project, fingerprint)
     if own is not None and own.key_fingerprint == fingerprint:
         return own  # (a record whose inside names another key is not this key's)
-    found = [
-        Record.from_json(_with_catalog(store, store.read_json(path)))
-        for path in store.home.glob(f"projects/*/detections/{_name(fingerprint)}")
-    ]
-    records = [r for r in found if r is not None and r.key_fingerprint == fingerprint]
+    paths = store.home.glob(f"projects/*/detections/{_name(fingerprint)}")
+    return _newest(store, list(paths), fingerprint)
+
+
+def _newest(store: Store, paths: list[Path], fingerprint: str | None = None) -> Record | None:
+    """The newest of these saved records (of this key's, when one is named)."""
+    found = [Record.from_json(_with_catalog(store, store.read_json(path))) for path in paths]
+    records = [r for r in found if r is not None and fingerprint in (None, r.key_fingerprint)]
     return max(records, key=lambda r: r.checked_at, default=None)
 
 

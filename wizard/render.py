@@ -377,7 +377,8 @@ def shown_path(path: Path, base: Path) -> str:
 def json_dump(payload: JsonObject) -> str:
     import json
 
-    # Indented for a person reading it, unless the catalogue is huge: json's C encoder does not
-    # indent, and the pure-Python one takes seconds for 100,000 models.
-    huge = len(as_list(payload.get("models"))) > 2000
+    # Indented for a person reading it, unless a list in it is huge (a catalogue of 100,000
+    # models, a scan of 5,000 projects): json's C encoder does not indent, and the
+    # pure-Python one takes seconds for them.
+    huge = any(len(as_list(value)) > 2000 for value in payload.values())
     return scrub(json.dumps(scrub_data(payload), indent=None if huge else 2, sort_keys=False))

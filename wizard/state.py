@@ -99,13 +99,15 @@ class Store:
         folder = self._project_path(project)[1]
         return folder if folder.is_dir() else None
 
-    def project_dir(self, project: Path) -> Path:
-        """One folder per project, named by a hash of its real path (made when missing)."""
+    def project_dir(self, project: Path, *, label: bool = True) -> Path:
+        """One folder per project, named by a hash of its real path (made when missing).
+        `label=False`: without project.txt (a detection record names its project itself: a
+        scan of 5,000 new projects wrote 5,000 of them)."""
         real, path = self._project_path(project)
         folder = self.private_dir(path)
         marker = folder / "project.txt"
-        if not marker.exists():  # a label for people reading the home: no fsync (a scan of
-            # 5,000 new projects spent half its time in these); the rename keeps it whole
+        if label and not marker.exists():  # a label for people reading the home: no fsync
+            # (a scan of 5,000 new projects spent half its time in these); the rename keeps it whole
             text = (real + "\n").encode("utf-8", "surrogateescape")
             self.write_private(marker, text, durable=False)
         return folder

@@ -185,14 +185,19 @@ def _show(ctx: Context, members: list[Member], groups: list[Group]) -> None:
         where = member.shown
         if member.conflict:
             ui.warn(f"{where}: {member.conflict}")
-        note = _next(member)
+        # with --json each project's `reason` and `error` say it (5,000 projects: 4,000 lines)
+        note = None if ctx.options.json else _next(member)
         if note:
             said.setdefault(note, []).append(where)
     for note, where_all in said.items():
-        names = ", ".join(where_all[:5]) + (
-            f" and {len(where_all) - 5} more" if len(where_all) > 5 else ""
-        )
-        ui.say(f"{names}: {note}")
+        ui.say(f"{_first_names(where_all)}: {note}")
+
+
+def _first_names(names: list[str], shown: int = 5) -> str:
+    """A few of the projects a line is about, and how many more (5,000 names made a line of
+    70 KB)."""
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
 
 
 def _next(member: Member) -> str | None:
@@ -338,7 +343,7 @@ def _where_kept(ctx: Context, members: list[Member]) -> None:
             kept.setdefault(member.key.stored or member.key.source.stored, []).append(member.shown)
     for stored, shown in kept.items():
         # (the scanned folder itself is "." in the table; in a sentence it would end in "..")
-        names = ", ".join("this folder" if name == "." else name for name in shown)
+        names = _first_names(["this folder" if name == "." else name for name in shown])
         line = f"Keys kept in {stored.words}: {names}"
         if stored.plaintext:
             ctx.ui.warn(f"{line}. {MOVE_FIX}")

@@ -50,6 +50,7 @@ class Member:
     recommended: str | None = None
     diagnoses: list[Diagnosis] = field(default_factory=list)
     catalog: JsonObject | None = None  # offline: the saved catalogue judged by
+    context: Context | None = None  # the context `check` would have in it (made once)
 
     @property
     def configured(self) -> str | None:
@@ -112,7 +113,7 @@ def load(ctx: Context, path: Path, stdin_key: str | None) -> Member:
     scan goes on with the others)."""
 
     member = Member(path)
-    pctx = project_context(ctx, path)
+    pctx = member.context = project_context(ctx, path)
     try:
         member.prepared = prepare(pctx)
         files = member.prepared.files
@@ -177,7 +178,7 @@ def judge_and_remember(ctx: Context, groups: Sequence[Group]) -> None:
         shared = g.detection
         assert shared is not None
         for member in g.members:
-            pctx = project_context(ctx, member.path)
+            pctx = member.context or project_context(ctx, member.path)
             unknown = _unknown_lines(shared, member.prefer)
             if unknown:
                 member.fail(unknown)
@@ -209,7 +210,7 @@ def judge_offline(ctx: Context, members: Sequence[Member]) -> None:
         if member.error is not None:
             continue
         assert member.prepared is not None and member.key is not None
-        pctx = project_context(ctx, member.path)
+        pctx = member.context or project_context(ctx, member.path)
         try:
             record, snapshot, _ = find_catalogue(pctx, member.key)
         except WizardError as exc:
