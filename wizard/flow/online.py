@@ -73,7 +73,9 @@ def earlier_check(store: Store, project: Path, key: ApiKey) -> Hint | None:
     if record is None or not record.listed:
         return None
     models = tuple(m for m in record.models if is_model_id(m.id))
-    return Hint(models, own=record.key_fingerprint == key.fingerprint) if models else None
+    if not models:
+        return None
+    return Hint(models, own=record.key_fingerprint == key.fingerprint, aliases=record.aliases)
 
 
 @dataclass(frozen=True)
