@@ -91,3 +91,29 @@ def test_the_project_file_names_are_spelled_in_one_module():
         if isinstance(node, ast.Constant) and node.value in FILE_NAMES
     )
     assert spelled == [], "name them by wizard.constants (ENV_NAME, CONFIG_NAME, ...)"
+
+
+def test_no_test_module_imports_another():
+    """Shared plumbing lives in helper modules (tests/helpers.py, terminal_helpers.py,
+    ci_helpers.py): a test module imported by another runs its module code twice and ties
+    two files' tests together."""
+    folder = Path(__file__).resolve().parent
+    found = sorted(
+        f"{path.name} imports {name}"
+        for path in folder.glob("*.py")
+        for node in ast.walk(ast.parse(path.read_text()))
+        for name in (
+            [node.module or ""]
+            if isinstance(node, ast.ImportFrom)
+            else [a.name for a in node.names]
+            if isinstance(node, ast.Import)
+            else []
+        )
+        if name.startswith("tests.test_")
+        or (
+            isinstance(node, ast.ImportFrom)
+            and node.module == "tests"
+            and any(a.name.startswith("test_") for a in node.names)
+        )
+    )
+    assert found == []

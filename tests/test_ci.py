@@ -8,29 +8,19 @@ import os
 import re
 import shlex
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests import prefork
-from tests.helpers import KEY, assert_no_key, clean_environ, make_context
+from tests.ci_helpers import bash, example, shell_env
+from tests.helpers import KEY, assert_no_key, make_context
 from wizard import ci
 from wizard.commands.check import check
 
 ROOT = Path(__file__).resolve().parent.parent
-DOC = (ROOT / "docs" / "ci.md").read_text()
 ACTION = yaml.safe_load((ROOT / "action.yml").read_text())
 HOOKS = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
-BIN = str(Path(sys.executable).parent)  # where this environment's flux-setup lives
-
-
-def example(name: str) -> str:
-    """The code block that follows `<!-- ci-example: NAME -->` in docs/ci.md."""
-    found = re.search(rf"<!-- ci-example: {name} -->\n```\w*\n(.*?)```", DOC, re.S)
-    assert found, f"docs/ci.md has no {name} example"
-    return found.group(1)
 
 
 def config(model: str) -> str:
@@ -49,20 +39,6 @@ def repo(tmp_path):
         (root / name).mkdir(parents=True)
         (root / name / "flux.toml").write_text(config(model))
     return root
-
-
-def shell_env(sim, tmp_path, **extra: str) -> dict[str, str]:
-    env = clean_environ(ANTHROPIC_BASE_URL=sim.base_url, **extra)
-    # flux-setup through the worker's pre-imported runner (tests/prefork.py), then the rest
-    env["PATH"] = os.pathsep.join((prefork.shim_folder(), BIN, env.get("PATH", "")))
-    env["HOME"] = str(tmp_path / "home")
-    return env
-
-
-def bash(line: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["bash", "-c", line], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
-    )
 
 
 # -- GitHub Actions ----------------------------------------------------------------------------

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import yaml
 
+from tests.ci_helpers import bash, example, shell_env
 from tests.helpers import KEY
-from tests.test_ci import bash, example, shell_env
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,7 +9,7 @@ import pexpect
 import pytest
 
 from tests.helpers import KEY, wait_for_a_request
-from tests.test_terminal import finish, spawn
+from tests.terminal_helpers import finish, spawn
 from wizard.simulator import Faults, serve
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a pty")

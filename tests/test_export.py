@@ -369,7 +369,7 @@ def test_an_empty_out_is_a_usage_error_with_the_fix_not_the_project_folder(tmp_p
 
 
 def test_the_documented_host_rule_covers_the_datasource_url_and_holds_no_token():
-    from tests.test_ci import example
+    from tests.ci_helpers import example
 
     (rule,) = json.loads(example("renovate-host-rules"))["hostRules"]
     extends = json.loads(example("renovate-config"))["extends"][0]

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from tests.helpers import KEY, flux
-from tests.test_terminal import finish, spawn
+from tests.terminal_helpers import finish, spawn
 
 pty_only = pytest.mark.skipif(sys.platform == "win32", reason="needs a pty")
 

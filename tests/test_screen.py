@@ -12,7 +12,7 @@ import pyte
 import pytest
 
 from tests.helpers import KEY, ScriptedPrompter, make_context
-from tests.test_terminal import finish, spawn
+from tests.terminal_helpers import finish, spawn
 from wizard.commands.run import run
 from wizard.constants import KEYS_URL
 from wizard.errors import Cancelled

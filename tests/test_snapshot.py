@@ -230,7 +230,7 @@ def test_a_stale_snapshots_fix_names_export_catalog_not_a_check(tmp_path):
 
 def sync_step(url: str, repository: Path, temp: Path) -> subprocess.CompletedProcess[str]:
     """The documented sync job's fetch step, run as its shell would (the URL a local file)."""
-    from tests.test_ci import example
+    from tests.ci_helpers import example
 
     steps = yaml.safe_load(example("snapshot-sync"))["jobs"]["sync"]["steps"]
     fetch = next(s for s in steps if s.get("name") == "Fetch the published snapshot")

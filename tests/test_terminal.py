@@ -4,49 +4,14 @@ from __future__ import annotations
 
 import sys
 
-import pexpect
 import pytest
 
-from tests import prefork
 from tests.helpers import ADMIN_KEY as ADMIN
-from tests.helpers import KEY, clean_environ, wait_for_a_request
+from tests.helpers import KEY, wait_for_a_request
+from tests.terminal_helpers import finish, spawn
 from wizard.commands.demo import DEMO_ENV, DEMO_TOML
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a pty")
-
-
-def spawn(args, tmp_path, env_extra=None):
-    env = clean_environ()
-    env.update(
-        {
-            "PROMPT_TOOLKIT_NO_CPR": "1",
-            "TERM": "xterm",
-            "COLUMNS": "120",
-            "LINES": "50",
-            "NO_COLOR": "1",
-        }
-    )
-    env.update(env_extra or {})
-    columns = int(env.get("COLUMNS", "120"))
-    program, argv = prefork.command(args)  # `python -m wizard ARGS`, the SDK imported once
-    child = pexpect.spawn(
-        program,
-        argv,
-        env=env,
-        cwd=str(tmp_path),
-        timeout=60,
-        encoding="utf-8",
-        dimensions=(50, columns),
-    )
-    child.logfile_read = open(tmp_path / "terminal.log", "w")  # noqa: SIM115
-    return child
-
-
-def finish(child):
-    child.expect(pexpect.EOF)
-    child.close()
-    child.logfile_read.close()
-    return child.exitstatus
 
 
 def test_demo_accepting_the_defaults(tmp_path):
