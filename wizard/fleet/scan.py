@@ -130,12 +130,14 @@ def load(ctx: Context, path: Path, stdin_key: str | None) -> Member:
 
 
 def group(members: Sequence[Member]) -> list[Group]:
-    """Projects by key and base URL, in the order first seen."""
-    groups: dict[tuple[str, str], Group] = {}
+    """Projects by key, in the order first seen. (The base URL is the run's, one for every
+    project: `--base-url`, else ANTHROPIC_BASE_URL, resolved once by `Context.base_url`; a
+    group is so one key at one base URL.)"""
+    groups: dict[str, Group] = {}
     for member in members:
         if member.key is None or member.error is not None:
             continue
-        slot = (member.key.reveal(), member.base_url)
+        slot = member.key.reveal()
         if slot not in groups:
             groups[slot] = Group(member.key, member.base_url)
         groups[slot].members.append(member)
