@@ -66,7 +66,7 @@ def earlier_check(ctx: Context, key: ApiKey) -> Hint | None:
     from wizard import memory
     from wizard.untrusted import is_model_id
 
-    project, store = ctx.options.project, ctx.store
+    project, store = ctx.options.files.project, ctx.store
     record = memory.load(store, project, key.fingerprint) or memory.load(store, project)
     if record is None or not record.listed:
         return None
