@@ -51,8 +51,10 @@ for model in ("claude-3-5-sonnet-20240620", "claude-3-5-sonnet-20241022",
 """
 
 # Where a model or the account refuses: the scenarios the done-when of issue #38 is about.
-# The others are a network that fails (their time is the retry budget's) or no refusal at all.
-NOT_REFUSALS = {"today", "seed-2025", "veteran", "gateway-timeout", "listing-down"}
+# The others are a network that fails (their time is the retry budget's) or no refusal at all
+# (judged as the common case: within 2 round trips).
+FAILING_NETWORK = {"gateway-timeout", "listing-down"}
+NOT_REFUSALS = {"today", "seed-2025", "veteran"}
 GOAL_RATIO, GOAL_ROUNDS, GOAL_BILLED, GOAL_COMMON_ROUNDS, GOAL_IMPORT = 0.9, 4, 4, 2, 1.3
 
 
@@ -124,21 +126,24 @@ def measure(name: str, latency_ms: float, repeat: int) -> tuple[list[float], Che
     return ratios, first, rerun, reference
 
 
-def verdict(name: str, first: Check, rerun: Check, ratio: float, latency_ms: float) -> str:
-    if not latency_ms:
-        return "ok" if ratio <= GOAL_IMPORT else f"over {GOAL_IMPORT}x"
-    if name == "today":
-        return "ok" if (first.rounds or 99) <= GOAL_COMMON_ROUNDS else "over 2 round trips"
-    if name in NOT_REFUSALS:
+def verdict(name: str, run: Check, ratio: float, latency_ms: float) -> str:
+    """The goals of issue #38 for one check: at 300 ms, a refusal scenario within 0.9x the
+    seed procedure, 4 round trips and 4 billed calls, the common case within 2 round trips; at
+    no latency, within 1.3x `import anthropic`. A network that fails takes the retry budget."""
+    if name in FAILING_NETWORK:
         return "-"
+    if not latency_ms:
+        return "ok" if ratio <= GOAL_IMPORT else f">{GOAL_IMPORT}x"
+    if name in NOT_REFUSALS:
+        return "ok" if (run.rounds or 99) <= GOAL_COMMON_ROUNDS else f">{GOAL_COMMON_ROUNDS} rt"
     misses = []
     if ratio > GOAL_RATIO:
-        misses.append(f"over {GOAL_RATIO}x")
-    if (rerun.rounds or 99) > GOAL_ROUNDS:
-        misses.append(f"over {GOAL_ROUNDS} round trips")
-    if max(first.counted, rerun.counted) > GOAL_BILLED:
-        misses.append(f"over {GOAL_BILLED} billed")
-    return ", ".join(misses) or "ok"
+        misses.append(f">{GOAL_RATIO}x")
+    if (run.rounds or 99) > GOAL_ROUNDS:
+        misses.append(f">{GOAL_ROUNDS} rt")
+    if run.counted > GOAL_BILLED:
+        misses.append(f">{GOAL_BILLED} billed")
+    return ",".join(misses) or "ok"
 
 
 def table(names: list[str], latency_ms: float, repeat: int) -> None:
@@ -149,7 +154,7 @@ def table(names: list[str], latency_ms: float, repeat: int) -> None:
     )
     print(
         f"  {'scenario':24} {'ref':>5}  {'first':>5} {'ratio':>5} {'rt':>2} {'bill':>4}  "
-        f"{'rerun':>5} {'ratio':>5} {'rt':>2} {'bill':>4}  exit  goal (rerun)"
+        f"{'rerun':>5} {'ratio':>5} {'rt':>2} {'bill':>4}  exit  goal: first / rerun"
     )
     for name in names:
         ratios, first, rerun, reference = measure(name, latency_ms, repeat)
@@ -159,7 +164,8 @@ def table(names: list[str], latency_ms: float, repeat: int) -> None:
             f"  {name:24} {reference:5.2f}  {first.seconds:5.2f} {first_ratio:4.2f}x "
             f"{first.rounds!s:>2} {first.counted:>4}  {rerun.seconds:5.2f} {rerun_ratio:4.2f}x "
             f"{rerun.rounds!s:>2} {rerun.counted:>4}  {rerun.code:>4}  "
-            f"{verdict(name, first, rerun, rerun_ratio, latency_ms)}",
+            f"{verdict(name, first, first_ratio, latency_ms)} / "
+            f"{verdict(name, rerun, rerun_ratio, latency_ms)}",
             flush=True,
         )
         for run in (first, rerun):

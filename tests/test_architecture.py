@@ -78,17 +78,15 @@ def test_json_and_other_unknown_shapes_are_object_until_checked_not_any():
     assert [use.split(":")[0] for use in uses] == ["simulator/__init__.py"], uses
 
 
-# The project's file names are spelled in `wizard/constants.py` only. fluxconfig.py still
-# spells two (it is being reworked for #40 at the same time: the next change there names them).
+# The project's file names are spelled in `wizard/constants.py` only.
 FILE_NAMES = {".env", "flux.toml", "pyproject.toml", "flux-upgrade-checklist.md"}
-NOT_YET = {"fluxconfig.py"}
 
 
 def test_the_project_file_names_are_spelled_in_one_module():
     spelled = sorted(
         f"{path.relative_to(WIZARD)}:{node.lineno} {node.value}"
         for path in sources()
-        if path.name not in {"constants.py", *NOT_YET}
+        if path.name != "constants.py"
         for node in ast.walk(ast.parse(path.read_text()))
         if isinstance(node, ast.Constant) and node.value in FILE_NAMES
     )

@@ -99,3 +99,39 @@ def test_a_workspace_refusal_of_a_line_bills_nothing_below_the_recommendation(tm
     proven = sorted(m["id"] for m in payload["models"] if m["callable"])
     assert proven == sorted([CONFIGURED, "claude-sonnet-5-5"])
     assert billed == 2
+
+
+def test_a_scan_rerun_guesses_from_a_project_of_the_key_and_agrees(tmp_path):
+    """`check --all`: one detection per key, its round one guessed from one of its projects'
+    last record; fewer round trips, the same verdict for every project."""
+    for name in ("a", "b", "c"):
+        _project(tmp_path / name)
+    runs = []
+    with serve("haiku-only") as running:
+        env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": running.base_url}
+        for _ in range(2):
+            payload = json_of(flux("check", "--all", str(tmp_path), "--json", env=env))
+            verdicts = sorted(
+                (p["path"], p["exit_code"], p["recommended"]) for p in payload["projects"]
+            )
+            runs.append((payload["keys"][0]["round_trips"], verdicts))
+    (first, first_verdicts), (rerun, rerun_verdicts) = runs
+    assert rerun < first and rerun <= 4
+    assert rerun_verdicts == first_verdicts
+
+
+def test_a_configured_alias_is_not_called_again_under_its_models_id(tmp_path):
+    """`claude-opus-4-5` resolved last time to its dated ID, which the rerun's guesses pass on
+    their way down (every Opus refused): that ID is not asked a second time."""
+    project = _project(tmp_path / "p", "claude-opus-4-5")
+    with serve("line-refused") as running:
+        env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": running.base_url}
+        argv = ("check", "--json", "--max-verify", "10", "--project", str(project))
+        flux(*argv, env=env)
+        running.reset_counters()
+        payload = json_of(flux(*argv, env=env))
+        calls = running.counters.snapshot()["requests"].get("POST /v1/messages", 0)
+    assert payload["configured"]["resolved"] == "claude-opus-4-5-20251101"
+    called = [m["id"] for m in payload["models"] if m["verified"]]
+    assert "claude-opus-4-5-20251101" in called
+    assert calls == len(called)  # one call a model

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wizard import schemas
+from wizard.constants import CONFIG_NAME, PYPROJECT_NAME
 from wizard.errors import FilesError
 from wizard.fileio import read_optional
 from wizard.jsontypes import as_object
@@ -78,11 +79,11 @@ def _large(text: str) -> FluxPart | None:
 def locate(project: Path, config: Path | None = None) -> ConfigLocation:
     """--config; else flux.toml; else pyproject.toml when it has [tool.flux]; else a new flux.toml."""
     if config is not None:
-        return ConfigLocation(config, config.name == "pyproject.toml", config.exists())
-    flux = project / "flux.toml"
+        return ConfigLocation(config, config.name == PYPROJECT_NAME, config.exists())
+    flux = project / CONFIG_NAME
     if flux.exists():
         return ConfigLocation(flux, False, True)
-    pyproject = project / "pyproject.toml"
+    pyproject = project / PYPROJECT_NAME
     data = read_optional(pyproject, flag="--config")
     if data is not None:
         text = decode(data, pyproject.name, flag="--config").text

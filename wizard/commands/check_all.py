@@ -366,6 +366,7 @@ def _key_json(g: Group) -> JsonObject:
         "projects": len(g.members),
         "requests": detection.requests,
         "billed_calls": detection.billed_calls,
+        "round_trips": detection.rounds,
         "complete": detection.complete,
     }
 

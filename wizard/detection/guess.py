@@ -45,10 +45,11 @@ def _guesses(hint: Hint | None, request: Request, asked: Sequence[str]) -> list[
     ranks below it cannot be the recommendation while it may answer."""
     if hint is None:
         return []
+    taken = {hint.aliases.get(i, i) for i in asked} | set(asked)
     out: list[str] = []
     for model in Catalog(hint.models).ranked(request.prefer):
         expected_refused = hint.own and model.callable is False
-        if model.id not in asked:
+        if model.id not in taken:
             out.append(model.id)
         if not expected_refused:
             break

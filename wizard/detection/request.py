@@ -3,8 +3,8 @@ its first round guess before the listing answers (`Hint`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from wizard.catalog import DEFAULT_PREFER, Catalog, Model
 from wizard.constants import DEFAULT_MAX_VERIFY
@@ -19,6 +19,9 @@ class Hint:
 
     models: tuple[Model, ...]
     own: bool
+    # the aliases that check resolved (`claude-haiku-4-5` -> its dated ID): a named alias
+    # is not guessed a second time under its model's ID
+    aliases: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,9 @@ def walk(run: Ledger) -> None:
 
     Refusals are free and answers are billed, so each round sends as many calls as the billed
     cap still allows (`Ledger.room`): however many answer, the cap holds, and a line refused end to
-    end costs few round trips. Until a refusal shows up, the last call of a round proves the
+    end costs few round trips (`check` goes narrower: see `_round`). Refusals that are expected
+    (`guess.refusals_ahead`: this key's last check saw them, or the workspace refused their
+    line) are asked together. Until a refusal shows up, the last call of a round proves the
     likely fallback (the best model of another line) in the same round trip."""
     prefer = run.result.prefer
     # round one's guesses refused: the walk is past the first refusal already

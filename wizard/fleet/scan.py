@@ -21,6 +21,7 @@ from wizard.diagnosis import Diagnosis
 from wizard.errors import ExitCode, UsageError, WizardError
 from wizard.flow.key import found_key, no_key
 from wizard.flow.network import unknown_lines
+from wizard.flow.online import earlier_check
 from wizard.flow.prepare import Prepared, add_mismatch, env_override, preferred_lines, prepare
 from wizard.flow.session import Context
 from wizard.jsontypes import JsonObject
@@ -159,6 +160,8 @@ def detect_all(
                 also_prefer=g.orders[1:],
                 # --fix writes the rule's fallback, as `run --yes` would: it must be proven
                 prove_fallback=o.scope.fix,
+                # what the last check of the key predicts, read from one of its projects
+                hint=earlier_check(ctx.store, g.members[0].path, g.key) if o.api.verify else None,
             )
             g.detection = detect(client, g.key, request, now=ctx.now)
         finally:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from wizard import verdict as verdicts
 from wizard.catalog import Catalog
@@ -21,6 +22,7 @@ from wizard.flow.network import run_detection
 from wizard.flow.prepare import Prepared, add_mismatch, env_override
 from wizard.flow.session import Context
 from wizard.keys import ApiKey
+from wizard.state import Store
 
 
 def detect_project(
@@ -50,28 +52,30 @@ def detect_project(
         concurrency=concurrency,
         fallback=prepared.fallback,
         prove_fallback=prove_fallback,
-        hint=earlier_check(ctx, key),
+        hint=earlier_check(ctx.store, ctx.options.files.project, key),
     )
     if admin:
         detection.admin_limits = read_given_limits(ctx, key, detection)
     return detection
 
 
-def earlier_check(ctx: Context, key: ApiKey) -> Hint | None:
+def earlier_check(store: Store, project: Path, key: ApiKey) -> Hint | None:
     """What round one may guess from (`detection/guess.py`): this project's last check of this
     key (what it proved predicts the refusals ahead), else its last check of any key (which
     models exist, nothing about access). Only the project's own records are read: a home that
-    serves thousands of projects costs a check nothing. Saved IDs are anyone's text: only
+    serves thousands of projects costs a check nothing (`check --all` reads one project's per
+    key). Saved IDs are anyone's text: only
     model IDs are kept."""
     from wizard import memory
     from wizard.untrusted import is_model_id
 
-    project, store = ctx.options.files.project, ctx.store
     record = memory.load(store, project, key.fingerprint) or memory.load(store, project)
     if record is None or not record.listed:
         return None
     models = tuple(m for m in record.models if is_model_id(m.id))
-    return Hint(models, own=record.key_fingerprint == key.fingerprint) if models else None
+    if not models:
+        return None
+    return Hint(models, own=record.key_fingerprint == key.fingerprint, aliases=record.aliases)
 
 
 @dataclass(frozen=True)
