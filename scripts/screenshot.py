@@ -16,7 +16,8 @@ from pathlib import Path
 
 from wizard.commands.demo import demo
 from wizard.environment import utc_now
-from wizard.flow.session import Context, Options
+from wizard.flow.options import Options
+from wizard.flow.session import Context
 from wizard.prompts import NoInput
 from wizard.render import UI
 
@@ -27,7 +28,7 @@ def render(target: Path) -> None:
     ui.console.width = 104
     ui.console.soft_wrap = False  # wrapped between words, as in a terminal
     ui.say("$ flux-setup demo --yes", style="bold")
-    options = Options(command="demo", project=folder, project_given=True, yes=True)
+    options = Options.of("demo", project=folder, project_given=True, yes=True)
     context = Context(
         options=options,
         environ={},

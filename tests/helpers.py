@@ -19,7 +19,8 @@ import jsonschema
 from wizard.constants import without_api_vars
 from wizard.environment import utc_now
 from wizard.errors import Cancelled
-from wizard.flow.session import Context, Options
+from wizard.flow.options import Options
+from wizard.flow.session import Context
 from wizard.prompts import Option
 from wizard.render import UI
 from wizard.state import Store
@@ -92,7 +93,7 @@ def make_context(
 ) -> tuple[Context, io.StringIO]:
     out = io.StringIO()
     ui = UI(out, color=False)
-    opts = Options(project=project, project_given=True, **options)
+    opts = Options.of(project=project, project_given=True, **options)
     ctx = Context(
         options=opts,
         environ=environ or {},

@@ -34,7 +34,8 @@ COMMAND = GRAMMAR | {
     "wizard.commands", "wizard.report", "wizard.said", "wizard.render", "wizard.streams",
     "wizard.written", "wizard.prompts", "wizard.untrusted", "wizard.jsontypes",
     "wizard.prices",  # the Price type; genai-prices itself is imported on the first price
-    "wizard.flow", "wizard.flow.session", "wizard.flow.roles", "wizard.markers", "wizard.state",
+    "wizard.flow", "wizard.flow.session", "wizard.flow.options", "wizard.flow.roles",
+    "wizard.markers", "wizard.state",
     "wizard.fileio", "wizard.project", "wizard.envfile", "wizard.textfile", "wizard.fluxconfig",
     "wizard.tomlslice", "wizard.schemas", "wizard.migrations",  # (migrations: no tomlkit)
     # a Diagnosis carries its rules' words; the rules read ApiFailure (no SDK)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -23,7 +22,8 @@ from wizard.interrupts import late_interrupts, sigterm_as_interrupt
 from wizard.parser import build_parser, command_names, needed_for
 
 if TYPE_CHECKING:  # --help imports the grammar alone (tests/test_imports.py)
-    from wizard.flow.session import Context, Options
+    from wizard.flow.options import Options
+    from wizard.flow.session import Context
     from wizard.render import UI
     from wizard.report import Report
 
@@ -46,27 +46,25 @@ def _path(cwd: Path, value: Path) -> Path:
 
 
 def _options(args: argparse.Namespace, cwd: Path) -> Options:
-    from wizard.flow.session import Options
+    """The one place a command's options are built: each parsed flag onto its group's field
+    (`Options.of` refuses a flag no group holds)."""
+    from wizard.flow.options import Options
 
     project, marker = getattr(args, "project", None), None
     if project is None and args.command != "demo":
         from wizard.markers import find_root
 
         project, marker = find_root(cwd)
-    fields = Options.__dataclass_fields__
-    unplaced = sorted(set(vars(args)) - set(fields) - NOT_OPTIONS)
-    if unplaced:  # a flag without a field in Options would be parsed and silently dropped
-        raise RuntimeError(f"parsed options with no field in Options: {', '.join(unplaced)}")
-    given = {name: _against(cwd, value) for name, value in vars(args).items() if name in fields}
-    given.pop("project", None)
-    options = Options(
+    skip = NOT_OPTIONS | {"command", "project"}
+    given = {name: _against(cwd, value) for name, value in vars(args).items() if name not in skip}
+    return Options.of(
+        args.command,
+        **given,
         project=_path(cwd, project or cwd),
         project_given=getattr(args, "project", None) is not None,
         project_marker=marker,
         verify=not getattr(args, "no_verify", False),
     )
-    # each parsed flag onto its field (argparse's types made each value what its field holds)
-    return dataclasses.replace(options, **given)  # type: ignore[arg-type]
 
 
 STDIN_LIMIT = 64 * 1024
@@ -102,12 +100,12 @@ def _check_files(options: Options, *, with_checklist: bool) -> None:
     share a file (`flow.roles`, the one rule)."""
     from wizard.flow.roles import check_file_roles
 
-    _check_project(options.project)
+    _check_project(options.files.project)
     check_file_roles(
-        options.project,
-        env_file=options.env_file,
-        config=options.config,
-        checklist=options.checklist,
+        options.files.project,
+        env_file=options.files.env_file,
+        config=options.files.config,
+        checklist=options.files.checklist,
         with_checklist=with_checklist,
     )
 
@@ -162,20 +160,19 @@ def _dispatch(args: argparse.Namespace, ui: UI, env: Environment) -> Report:
     options = _options(args, env.cwd)
     if args.command not in ("demo", "completion"):  # the demo makes its folder; others need one
         _check_files(options, with_checklist="checklist" in vars(args))
-    interactive = (
-        env.stdin_isatty and env.stdout_isatty and not options.no_input and not options.json
-    )
-    if options.api_key_stdin and options.admin_key_stdin:
+    shown = options.output
+    interactive = env.stdin_isatty and env.stdout_isatty and not shown.no_input and not shown.json
+    if options.api.api_key_stdin and options.api.admin_key_stdin:
         raise UsageError(
             "--api-key-stdin and --admin-key-stdin both read standard input: it holds one key.",
             fix=f"Pipe one of them, and set the other as {KEY_VAR} or {ADMIN_KEY_VAR}.",
         )
-    if options.api_key_stdin or options.admin_key_stdin:
+    if options.api.api_key_stdin or options.api.admin_key_stdin:
         interactive = False  # stdin carries a key, not answers
     ui.interactive = interactive
-    if not options.project_given and options.project != env.cwd:
-        ui.say(f"Project: {options.project} (found {options.project_marker} there)")
-    if args.command in PROJECT_COMMANDS and not options.all:
+    if not options.files.project_given and options.files.project != env.cwd:
+        ui.say(f"Project: {options.files.project} (found {options.files.project_marker} there)")
+    if args.command in PROJECT_COMMANDS and not options.scope.all:
         no_project_said(ui, options)
     context = Context(
         options=options,
@@ -196,11 +193,11 @@ def _dispatch(args: argparse.Namespace, ui: UI, env: Environment) -> Report:
             f"{problem}: what it holds (saved catalogues, backups) may not be yours. "
             f"`chmod 700` it, or set {HOME_VAR} to a folder of your own."
         )
-    if args.network and not options.offline:
+    if args.network and not options.scope.offline:
         from wizard import sdk
 
         context.warm_up = sdk.preload  # the flow says when: at once, or after a prompt draws
-    if options.record is not None or options.report is not None:
+    if options.recording.record is not None or options.recording.report is not None:
         from wizard.flow.recorded import run_recorded
 
         return run_recorded(context, _handler(args))

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from wizard.flow.session import Options
+    from wizard.flow.options import Options
     from wizard.render import UI
 
 # The commands that read one project: in a folder with none, they say so (and how to fix it).
@@ -20,10 +20,10 @@ def no_project_said(ui: UI, options: Options) -> None:
     none above it either) is named in one line with the step that fixes it."""
     from wizard.markers import marker
 
-    folder = options.project
-    if options.project_marker not in (None, ".git") or marker(folder) is not None:
+    folder = options.files.project
+    if options.files.project_marker not in (None, ".git") or marker(folder) is not None:
         return
-    where = str(folder) if options.project_given else f"{folder} or a folder above it"
+    where = str(folder) if options.files.project_given else f"{folder} or a folder above it"
     what = "no flux.toml, [tool.flux] in pyproject.toml or FLUX_MODEL in .env"
     if options.command == "run":
         ui.warn(

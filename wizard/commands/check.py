@@ -17,36 +17,36 @@ if TYPE_CHECKING:
 
 def check(ctx: Context) -> Report:
     o = ctx.options
-    if not o.all and (o.folders or o.fix):
-        what = "Folders to search go" if o.folders else "--fix goes"
-        example = " ".join(str(f) for f in o.folders) or "."
+    if not o.scope.all and (o.scope.folders or o.scope.fix):
+        what = "Folders to search go" if o.scope.folders else "--fix goes"
+        example = " ".join(str(f) for f in o.scope.folders) or "."
         raise UsageError(
             f"{what} with --all only (every project under the folders).",
-            fix=f"e.g. `flux-setup check --all {example}{' --fix' if o.fix else ''}`; "
+            fix=f"e.g. `flux-setup check --all {example}{' --fix' if o.scope.fix else ''}`; "
             "`--project DIR` checks one project.",
         )
-    if o.missing_catalog == "pass" and not o.offline:
+    if o.scope.missing_catalog == "pass" and not o.scope.offline:
         raise UsageError(
             "--missing-catalog goes with --offline only (an online check makes the catalogue).",
             fix="e.g. `flux-setup check --offline --missing-catalog pass`.",
         )
-    if o.warn_days is not None and not o.offline:
+    if o.scope.warn_days is not None and not o.scope.offline:
         raise UsageError(
             "--warn-days goes with --offline only (a check online reads the retirement dates "
             "from the API and says each one).",
-            fix=f"e.g. `flux-setup check --offline --warn-days {o.warn_days}`.",
+            fix=f"e.g. `flux-setup check --offline --warn-days {o.scope.warn_days}`.",
         )
-    if o.max_age is not None and not o.offline:
+    if o.scope.max_age is not None and not o.scope.offline:
         raise UsageError(
             "--max-age goes with --offline only (it bounds the age of the catalogue an "
             "offline check judges by).",
-            fix=f"e.g. `flux-setup check --offline --max-age {o.max_age}`.",
+            fix=f"e.g. `flux-setup check --offline --max-age {o.scope.max_age}`.",
         )
-    if ctx.options.all:
+    if ctx.options.scope.all:
         from wizard.commands.check_all import check_all
 
         return failing_on(ctx, check_all(ctx))
-    if ctx.options.offline:
+    if ctx.options.scope.offline:
         from wizard.commands.offline import check_offline
 
         return failing_on(ctx, check_offline(ctx))
@@ -57,7 +57,7 @@ def failing_on(ctx: Context, report: Report) -> Report:
     """--fail-on: a verdict the user did not choose to fail on counts as 0, and says so; the
     JSON keeps the verdict as `verdict_code`. Errors are never masked: in a scan, a broken
     project's code still counts when a verdict above it is left out."""
-    chosen = ctx.options.fail_on
+    chosen = ctx.options.scope.fail_on
     if chosen is None:
         return report
     codes = [int(c) for c in report.project_codes or [report.exit_code]]
@@ -84,10 +84,10 @@ def _check(ctx: Context) -> Report:
 
     prepared = prepare(ctx)
     prefer = preferred_lines(ctx, prepared.files)
-    if ctx.options.write_checklist:
+    if ctx.options.writing.write_checklist:
         check_targets(ctx, prepared)  # before the network, not after it
     key = obtain_key(ctx, prepared.files, allow_prompt=False)
-    previous = memory.load(ctx.store, ctx.options.project, key.fingerprint)
+    previous = memory.load(ctx.store, ctx.options.files.project, key.fingerprint)
     detection = detect_project(ctx, prepared, key, prefer)
     for line in memory.changes_since(previous, detection):
         ctx.ui.say(line)
@@ -97,7 +97,7 @@ def _check(ctx: Context) -> Report:
     report.fields["reason"] = online.reason
     _tell(ctx, report, online.code, online.override)
     remember(ctx, detection)
-    if ctx.options.write_checklist:
+    if ctx.options.writing.write_checklist:
         report.checklist = write_checklist(ctx, detection)
         ctx.ui.say(f"Checklist: {report.checklist}")
     return report

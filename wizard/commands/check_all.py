@@ -28,20 +28,23 @@ from wizard.flow import consent
 from wizard.flow.key import stdin_key
 from wizard.flow.key_store import MOVE_FIX
 from wizard.flow.network import incomplete_reason
+from wizard.flow.options import Options
 from wizard.flow.session import Context
 from wizard.jsontypes import JsonObject
 from wizard.render import ProjectRow, shown_path
 from wizard.report import Report
 from wizard.vocab import ExitCode, KeyStored, ModelSource
 
-# Options that name one project's files: meaningless over many.
-ONE_PROJECT = {
-    "--project": "project_given",
-    "--env-file": "env_file",
-    "--config": "config",
-    "--checklist": "checklist",
-    "--write-checklist": "write_checklist",
-}
+
+def _one_project(o: Options) -> dict[str, object]:
+    """The options that name one project's files (meaningless over many), by flag."""
+    return {
+        "--project": o.files.project_given,
+        "--env-file": o.files.env_file,
+        "--config": o.files.config,
+        "--checklist": o.files.checklist,
+        "--write-checklist": o.writing.write_checklist,
+    }
 
 
 _FIX_ASKS = "--fix previews the changes and asks before writing"
@@ -49,24 +52,24 @@ _FIX_ASKS = "--fix previews the changes and asks before writing"
 
 def _refuse_options(ctx: Context) -> None:
     o = ctx.options
-    given = [flag for flag, name in ONE_PROJECT.items() if getattr(o, name)]
+    given = [flag for flag, value in _one_project(o).items() if value]
     if given:
         raise UsageError(
             f"{', '.join(given)} cannot be used with --all (it names one project's files).",
             fix="Pass the folders to search after --all, e.g. `flux-setup check --all ~/src`.",
         )
-    if o.fix and o.offline:
+    if o.scope.fix and o.scope.offline:
         raise UsageError(
             "--fix switches models only to a recommendation proven in this run: it needs the "
             "network, not --offline.",
             fix="Drop --offline to fix, or --fix to report offline.",
         )
-    if o.fix:
+    if o.scope.fix:
         consent.require(ctx, _FIX_ASKS)
 
 
 def _roots(ctx: Context) -> list[Path]:
-    roots = list(ctx.options.folders) or [ctx.cwd]  # cli.py made them absolute
+    roots = list(ctx.options.scope.folders) or [ctx.cwd]  # cli.py made them absolute
     for root in roots:
         if not root.is_dir():
             raise FilesError(
@@ -93,16 +96,16 @@ def check_all(ctx: Context) -> Report:
     base = roots[0] if len(roots) == 1 else ctx.cwd
     for member in members:
         member.shown = shown_path(member.path, base)
-    groups = [] if o.offline else group(members)
-    if o.offline:
+    groups = [] if o.scope.offline else group(members)
+    if o.scope.offline:
         judge_offline(ctx, members)
     elif groups:
         _detect(ctx, groups)
     judge_and_remember(ctx, groups)
     report = Report(o.command)
     _show(ctx, members, groups)
-    fixes = fixing.plan(members) if o.fix else []
-    if o.fix:
+    fixes = fixing.plan(members) if o.scope.fix else []
+    if o.scope.fix:
         _fix(ctx, fixes, report)
     report.exit_code = overall(members)
     report.project_codes = [m.code for m in members]
@@ -136,10 +139,10 @@ def _detect(ctx: Context, groups: list[Group]) -> None:
     o = ctx.options
     ctx.warm_up(0.0)
     keys = len(groups)
-    if o.verify:
+    if o.api.verify:
         ctx.ui.say(
             f"Checking {_count(keys, 'key')}: one detection each, shared by its "
-            f"projects; at most {o.max_verify} billed one-token calls per key and line order, "
+            f"projects; at most {o.api.max_verify} billed one-token calls per key and line order, "
             "plus one per model its projects configure (refusals are free)."
         )
     else:
@@ -165,7 +168,9 @@ def _row(member: Member) -> ProjectRow:
 
 def _show(ctx: Context, members: list[Member], groups: list[Group]) -> None:
     ui = ctx.ui
-    if not ctx.options.json:  # with --json its `projects` array is the table (5,000 rows: 9 s)
+    if (
+        not ctx.options.output.json
+    ):  # with --json its `projects` array is the table (5,000 rows: 9 s)
         ui.projects([_row(m) for m in members])
     _where_kept(ctx, members)
     for g in groups:
@@ -186,7 +191,7 @@ def _show(ctx: Context, members: list[Member], groups: list[Group]) -> None:
         if member.conflict:
             ui.warn(f"{where}: {member.conflict}")
         # with --json each project's `reason` and `error` say it (5,000 projects: 4,000 lines)
-        note = None if ctx.options.json else _next(member)
+        note = None if ctx.options.output.json else _next(member)
         if note:
             said.setdefault(note, []).append(where)
     for note, where_all in said.items():
@@ -291,7 +296,7 @@ def _json(
         },
         "projects": [_project_json(m, by_member.get(id(m))) for m in members],
         "keys": [_key_json(g) for g in groups],
-        **({"offline": True} if ctx.options.offline else {}),
+        **({"offline": True} if ctx.options.scope.offline else {}),
     }
 
 
@@ -388,7 +393,7 @@ def _verdict(ctx: Context, members: list[Member], code: ExitCode) -> None:
         parts.append(f"{errors} could not be checked")
     summary = f"{_count(len(members), 'project')}: {', '.join(parts)} (exit {int(code)})."
     due = any(m.code.is_verdict for m in members)
-    if due and not ctx.options.fix:
+    if due and not ctx.options.scope.fix:
         them = "them" if sum(m.code.is_verdict for m in members) > 1 else "it"
         summary += f" `flux-setup check --all --fix` fixes {them} after one preview."
     (ctx.ui.ok if code == ExitCode.OK else ctx.ui.warn)(summary)

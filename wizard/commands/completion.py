@@ -161,5 +161,7 @@ SHELLS = {"bash": bash, "zsh": zsh, "fish": fish}
 
 
 def completion(ctx: Context) -> Report:
-    ctx.ui.raw(SHELLS[ctx.options.shell]())  # a script, byte for byte: no wrapping, no style
+    ctx.ui.raw(
+        SHELLS[ctx.options.completion.shell]()
+    )  # a script, byte for byte: no wrapping, no style
     return Report(ctx.options.command)

@@ -20,7 +20,8 @@ from wizard.constants import (
 )
 from wizard.errors import UsageError
 from wizard.flow import consent
-from wizard.flow.session import Context, Options
+from wizard.flow.options import Options
+from wizard.flow.session import Context
 from wizard.report import Report
 
 DEMO_TOML = f"""# Flux settings, written by hand in November 2025
@@ -50,8 +51,10 @@ def make_project(folder: Path) -> None:
 def _consent_for_a_real_folder(ctx: Context) -> None:
     """A folder of the user's own is written only with consent, like any `run` (a throw-away
     one needs none)."""
-    if ctx.options.project_given:
-        consent.require(ctx, f"`demo --project` confirms before it writes {ctx.options.project}")
+    if ctx.options.files.project_given:
+        consent.require(
+            ctx, f"`demo --project` confirms before it writes {ctx.options.files.project}"
+        )
 
 
 def _refused_before_anything(o: Options) -> None:
@@ -60,15 +63,15 @@ def _refused_before_anything(o: Options) -> None:
     from wizard import envfile
     from wizard.fileio import read_optional
 
-    if o.base_url:
+    if o.api.base_url:
         raise UsageError(
             "--base-url does not go with demo: the demo serves its own simulator.",
             fix="`flux-setup run --base-url URL` runs the wizard against another server "
             "(`flux-setup simulator` serves one).",
         )
-    if not (o.project_given and o.save_key):
+    if not (o.files.project_given and o.choice.save_key):
         return
-    env_file = o.env_file or o.project / ENV_NAME
+    env_file = o.files.env_file or o.files.project / ENV_NAME
     held = envfile.parse(read_optional(env_file, flag="--env-file"), env_file.name)
     key = held.values().get(KEY_VAR)
     if key and key.strip() != DEMO_KEY:
@@ -86,14 +89,14 @@ def demo(ctx: Context) -> Report:
     o = ctx.options
     _refused_before_anything(o)
     try:
-        scenario = load(o.scenario)
+        scenario = load(o.demo.scenario)
     except ScenarioError as exc:
         raise UsageError(str(exc), fix="`flux-setup simulator --list` shows them.") from None
     _consent_for_a_real_folder(ctx)
     # Without --project: a throw-away project and a state home of its own, both removed at the
     # end unless --keep (a demo leaves nothing behind in the user's state either).
-    scratch = None if o.project_given else Path(tempfile.mkdtemp(prefix="flux-demo-"))
-    folder = o.project if scratch is None else scratch / "project"
+    scratch = None if o.files.project_given else Path(tempfile.mkdtemp(prefix="flux-demo-"))
+    folder = o.files.project if scratch is None else scratch / "project"
     make_project(folder)
     ctx.ui.say(f"Demo project: {folder}")
     # The simulator takes any well-formed key: the demo's own, never into the user's keyring.
@@ -103,26 +106,25 @@ def demo(ctx: Context) -> Report:
     )
     try:
         with serve(scenario) as running:
-            ctx.ui.say(f"Simulated API ({o.scenario} scenario) at {running.base_url}")
+            ctx.ui.say(f"Simulated API ({o.demo.scenario} scenario) at {running.base_url}")
             # the next line names ANTHROPIC_API_KEY: say whose key that is before it does
             ctx.ui.say(
                 "The demo sets ANTHROPIC_API_KEY to a key of its own for this run (the "
                 "simulator takes any well-formed key); your own key is not used."
             )
-            options = replace(
-                o,
+            options = o.replaced(
                 project=folder,
                 base_url=running.base_url,
                 # a throw-away project needs no consent; a real one has it (above)
-                yes=o.yes or (scratch is not None and not ctx.prompter.interactive),
+                yes=o.writing.yes or (scratch is not None and not ctx.prompter.interactive),
             )
             report = run(replace(session, options=options))
     finally:
-        if scratch is not None and not o.keep:
+        if scratch is not None and not o.demo.keep:
             shutil.rmtree(scratch, ignore_errors=True)
     report.fields["project"] = str(folder)
-    report.fields["kept"] = scratch is None or o.keep
-    if scratch is not None and not o.keep:
+    report.fields["kept"] = scratch is None or o.demo.keep
+    if scratch is not None and not o.demo.keep:
         ctx.ui.say(
             "Removed the throw-away project and its state: the files named above were in it "
             "(--keep keeps them to look at)."

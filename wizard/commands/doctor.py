@@ -63,7 +63,7 @@ class Verdict:
 
 
 def doctor(ctx: Context) -> Report:
-    if ctx.options.api_key_stdin:  # read once: the key line and the check both need it
+    if ctx.options.api.api_key_stdin:  # read once: the key line and the check both need it
         piped = ctx.read_stdin()
         ctx = replace(ctx, read_stdin=lambda: piped)
     timer = Timer()
@@ -166,7 +166,7 @@ def _git(ctx: Context, prepared: Prepared) -> Line:
 def _verdict(ctx: Context, prepared: Prepared, key: ApiKey) -> Verdict:
     """The project's one online check (`flow/online.py`, as `check` makes it), its text kept
     aside; offline, the judgement `check --offline` makes from the saved catalogue."""
-    if ctx.options.offline:
+    if ctx.options.scope.offline:
         return _offline(ctx, prepared, key)
     # the online check's steps, imported here: `doctor --offline` never loads the detection
     # engine or the API client (tests/test_imports.py)
@@ -290,7 +290,9 @@ def _offline_blocked(blocked: Diagnosis, result: Offline, prepared: Prepared) ->
 def _last_check(ctx: Context, found: KeyDiscovery) -> Line:
     fingerprint = found.key.fingerprint if found.key else None
     record = (
-        memory.load_for_key(ctx.store, ctx.options.project, fingerprint) if fingerprint else None
+        memory.load_for_key(ctx.store, ctx.options.files.project, fingerprint)
+        if fingerprint
+        else None
     )
     if record is None:
         return Line(

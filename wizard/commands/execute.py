@@ -32,7 +32,7 @@ NOT_FOUND, NOT_RUNNABLE = 127, 126  # as shells and env(1) say it
 
 def execute(ctx: Context) -> Report:
     o = ctx.options
-    argv = list(o.exec_command)
+    argv = list(o.exec.exec_command)
     if argv[:1] == ["--"]:
         argv = argv[1:]
     if not argv:
@@ -50,13 +50,13 @@ def execute(ctx: Context) -> Report:
                 f"{problem.message} Passed on as it is."
             )
     else:
-        files = project.load(o.project, o.env_file, o.config, environ=ctx.environ)
+        files = project.load(o.files.project, o.files.env_file, o.files.config, environ=ctx.environ)
         key, _ = found_key(ctx, files, None)
         if key is None:
             raise no_key("the OS keyring, the .env file, the config")
         environ[KEY_VAR] = key.reveal()
         where = f"{KEY_VAR} {key.fingerprint} from {key.source.label}"
-    if o.verbose:
+    if o.output.verbose:
         ctx.ui.say(f"flux-setup exec: {where}.")
     report = Report(o.command)
     report.exit_status = run_child(ctx, argv, environ)

@@ -43,19 +43,19 @@ class Source:
 
 def export(ctx: Context) -> Report:
     o = ctx.options
-    default = RENOVATE_DEFAULT if o.export_kind == "renovate" else snapshot.DEFAULT_PATH
-    named = (o.env_file, o.config, o.checklist)
+    default = RENOVATE_DEFAULT if o.export.export_kind == "renovate" else snapshot.DEFAULT_PATH
+    named = (o.files.env_file, o.files.config, o.files.checklist)
     target = check_export_target(
-        o.out or o.project / default,
-        project=o.project,
-        force=o.force,
-        kind=o.export_kind,
+        o.export.out or o.files.project / default,
+        project=o.files.project,
+        force=o.writing.force,
+        kind=o.export.export_kind,
         named=named,
     )
     prepared = prepare(ctx)
     prefer = preferred_lines(ctx, prepared.files)
-    source = _saved(ctx, prepared) if o.offline else _checked(ctx, prepared, prefer)
-    if o.export_kind == "renovate":
+    source = _saved(ctx, prepared) if o.scope.offline else _checked(ctx, prepared, prefer)
+    if o.export.export_kind == "renovate":
         found = renovate.offer(Catalog(source.models), prefer)
         document = renovate.datasource(found, source.checked_at)
         fields = _renovate_fields(found)
@@ -63,10 +63,16 @@ def export(ctx: Context) -> Report:
         document = snapshot.snapshot(source.models, source.checked_at)
         fields = {"models": len(source.models)}
     # checked again: a file someone put there during the check is not replaced either
-    check_export_target(target, project=o.project, force=o.force, kind=o.export_kind, named=named)
+    check_export_target(
+        target,
+        project=o.files.project,
+        force=o.writing.force,
+        kind=o.export.export_kind,
+        named=named,
+    )
     write_export(target, json.dumps(document, indent=2) + "\n")
     fields.update(
-        kind=o.export_kind,
+        kind=o.export.export_kind,
         path=str(target),
         checked_at=source.checked_at,
         source="saved" if source.saved else "check",
@@ -85,13 +91,13 @@ def _checked(ctx: Context, prepared: Prepared, prefer: tuple[str, ...]) -> Sourc
     line's best is proven by the walk's own rules. --max-verify is per line here (the walk
     spends what it is given on the first line's models, whose refusals are free)."""
     key = obtain_key(ctx, prepared.files, allow_prompt=False)
-    if ctx.options.export_kind == "catalog":
+    if ctx.options.export.export_kind == "catalog":
         # a snapshot holds lifecycles and dates, not access: the listing alone, nothing billed
         ctx.ui.say("Listing the models (a snapshot holds no proof of access: no billed call).")
         detection = run_detection(ctx, key, None, prefer, verify=False, choose=_nothing)
     else:
         also = [(line,) for line in prefer[1:]]
-        per_line = replace(ctx.options, max_verify=ctx.options.max_verify * len(prefer))
+        per_line = ctx.options.replaced(max_verify=ctx.options.api.max_verify * len(prefer))
         detection = run_detection(
             replace(ctx, options=per_line), key, None, prefer, also_prefer=also
         )
@@ -107,7 +113,7 @@ def _checked(ctx: Context, prepared: Prepared, prefer: tuple[str, ...]) -> Sourc
             diagnosis=first.code if first else None,
         )
     if detection.verify and detection.models:
-        memory.save_proofs(ctx.store, ctx.options.project, detection)  # for --offline later
+        memory.save_proofs(ctx.store, ctx.options.files.project, detection)  # for --offline later
     return Source(
         list(detection.models),
         detection.checked_at,

@@ -24,22 +24,22 @@ _ASKS = "`key` confirms before it changes the .env file"
 
 def key(ctx: Context) -> Report:
     o = ctx.options
-    if o.admin and o.key_action == "move":
+    if o.key.admin and o.key.key_action == "move":
         raise UsageError(
             "An admin key is never in .env: there is nothing to move.",
             fix="`flux-setup key set --admin` keeps one in the keyring.",
         )
     action = {"set": key_set, "move": key_move, "remove": key_remove, "status": key_status}
-    return action[o.key_action](ctx)
+    return action[o.key.key_action](ctx)
 
 
 def _files(ctx: Context) -> project.ProjectFiles:
     o = ctx.options
-    return project.load(o.project, o.env_file, o.config, environ=ctx.environ)
+    return project.load(o.files.project, o.files.env_file, o.files.config, environ=ctx.environ)
 
 
 def _entry(ctx: Context, files: project.ProjectFiles) -> str:
-    return ADMIN_ENTRY if ctx.options.admin else (project_entry(files) or API_ENTRY)
+    return ADMIN_ENTRY if ctx.options.key.admin else (project_entry(files) or API_ENTRY)
 
 
 def key_status(ctx: Context) -> Report:
@@ -50,7 +50,7 @@ def key_status(ctx: Context) -> Report:
     backend = None if problem else ring.name()
     report = Report(ctx.options.command)
     kept_fix = None  # (a fix said once, not again under the keyring's line)
-    if ctx.options.admin:
+    if ctx.options.key.admin:
         value = ring.read(ADMIN_ENTRY) if problem is None else None
         admin = ApiKey(value, KeySource.KEYRING) if value else None
         line = f"the OS keyring ({entry_label(ADMIN_ENTRY)})" if admin else "not in the keyring"
@@ -93,7 +93,7 @@ def _given(ctx: Context) -> ApiKey:
     """The key to keep: piped in, or typed at a masked prompt; its form checked offline."""
     from wizard.flow.admin_key import given_admin_key, refused_admin
 
-    if ctx.options.admin:
+    if ctx.options.key.admin:
         admin = given_admin_key(ctx)
         if admin is None:
             admin = ApiKey(
@@ -111,7 +111,7 @@ def _given(ctx: Context) -> ApiKey:
 
 def _typed(ctx: Context, question: str) -> str:
     if not ctx.prompter.interactive:
-        flag = "--admin-key-stdin" if ctx.options.admin else "--api-key-stdin"
+        flag = "--admin-key-stdin" if ctx.options.key.admin else "--api-key-stdin"
         raise UsageError(
             "No key was given, and there is no terminal to ask on.", fix=f"Pipe it in with {flag}."
         )
@@ -126,7 +126,7 @@ def _verify(ctx: Context, given: ApiKey) -> None:
     ctx.warm_up(0.0)
     try:
         with ctx.ui.spinner("Checking the key with one call..."):
-            if ctx.options.admin:
+            if ctx.options.key.admin:
                 admin_client = ctx.admin_client(given, None)
                 try:
                     admin_client.organization()
@@ -156,14 +156,14 @@ def key_set(ctx: Context) -> Report:
     why = ring.unavailable(storing=True)
     if why is not None:
         raise _no_keyring(why)
-    if not o.admin and project_entry(files) is None:
+    if not o.key.admin and project_entry(files) is None:
         consent.require(ctx, _ASKS)  # .env will name the entry: said before the key is asked
     given = _given(ctx)
-    if o.verify:
+    if o.api.verify:
         _verify(ctx, given)
-    entry = ADMIN_ENTRY if o.admin else entry_for(ctx, files, given)
+    entry = ADMIN_ENTRY if o.key.admin else entry_for(ctx, files, given)
     # an admin key needs no pointer: the API key's, if any, is left as it is
-    plan = changes.Plan(files.project) if o.admin else _pointer_plan(files, entry)
+    plan = changes.Plan(files.project) if o.key.admin else _pointer_plan(files, entry)
     if not plan.empty:
         consent.require(ctx, _ASKS)
     report = Report(o.command, plan=plan)
@@ -179,7 +179,7 @@ def key_set(ctx: Context) -> Report:
     ctx.ui.ok(f"Kept the key {given.fingerprint} in the OS keyring ({entry_label(entry)}).")
     if not plan.empty:
         _apply(ctx, report, plan)
-    if not o.admin and normalise(files.env_values.get(KEY_VAR) or ""):
+    if not o.key.admin and normalise(files.env_values.get(KEY_VAR) or ""):
         ctx.ui.warn(
             f"{files.env_path.name} still holds a key in plaintext: the keyring's wins. "
             "`flux-setup key move --to keyring` takes it out."
@@ -231,7 +231,7 @@ def key_remove(ctx: Context) -> Report:
     ring = ctx.keystore()
     ring.backend()  # no keyring to remove from: said (exit 3) before anything is asked
     entry = _entry(ctx, files)
-    plan = _pointer_plan(files, None) if not ctx.options.admin else changes.Plan(files.project)
+    plan = _pointer_plan(files, None) if not ctx.options.key.admin else changes.Plan(files.project)
     report = Report(ctx.options.command, plan=plan)
     consent.require(ctx, "`key remove` confirms before it deletes the keyring entry")
     if not plan.empty:

@@ -19,7 +19,7 @@ def _successor_from_memory(ctx: Context, model_id: str | None) -> tuple[Model, M
     """A retired or deprecated configured model and what replaces it, from the last detection:
     the same rule as `run`, the recommendation for the line order (its same-line successor
     only when the last check recommended nothing)."""
-    last = memory.load(ctx.store, ctx.options.project)
+    last = memory.load(ctx.store, ctx.options.files.project)
     if last is None or not model_id:
         return None
     catalog = last.catalog
@@ -38,7 +38,7 @@ def _fallback_from_memory(
     """A retired or deprecated configured fallback and what replaces it, from the last
     detection: the fallback rule for the model the files will name (`Catalog.fallback`), else
     the same-line successor; like a model ID's migration."""
-    last = memory.load(ctx.store, ctx.options.project)
+    last = memory.load(ctx.store, ctx.options.files.project)
     if last is None or not fallback_id or not model_id:
         return None
     catalog = last.catalog
@@ -110,7 +110,7 @@ def migrate(ctx: Context) -> Report:
         return report
     ctx.ui.heading("Migration:")
     ctx.ui.diff(plan.diff())
-    if o.check:
+    if o.writing.check:
         ctx.ui.say("A migration is pending: run `flux-setup migrate` to apply it.")
         report.exit_code = ExitCode.UPGRADE_AVAILABLE
         return report

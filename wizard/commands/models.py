@@ -26,20 +26,20 @@ CONCURRENCY = 8
 
 def models(ctx: Context) -> Report:
     o = ctx.options
-    if o.verify_models is not None and not o.verify:
+    if o.models.verify_models is not None and not o.api.verify:
         raise UsageError("--verify and --no-verify say opposite things.", fix="Pass one of them.")
     prepared = prepare(ctx)
     prefer = preferred_lines(ctx, prepared.files)
     key = obtain_key(ctx, prepared.files, allow_prompt=False)
-    named = _named(o.verify_models)
+    named = _named(o.models.verify_models)
     detection = detect_project(  # the project's model and fallback: said as check says them
         ctx,
         prepared,
         key,
         prefer,
         extra=named,  # IDs given are verified with the listing, in round one
-        verify=o.verify_models is not None,
-        choose=_chooser(o.verify_models or "all", named, o.line, prefer, prepared),
+        verify=o.models.verify_models is not None,
+        choose=_chooser(o.models.verify_models or "all", named, o.models.line, prefer, prepared),
         concurrency=CONCURRENCY,
         admin=False,
     )
@@ -47,7 +47,7 @@ def models(ctx: Context) -> Report:
         # a catalogue view recommends only what a call proved: without one, the best listed
         # model may be refused to this key (gated, restricted), so none is named
         detection.recommended = detection.fallback = None
-    shown = _shown(detection, o.line, o.include_retired)
+    shown = _shown(detection, o.models.line, o.models.include_retired)
     if not detection.listed:
         # nothing listed is an error with its cause, never an empty table
         report = Report(o.command, detection=detection, sources=prepared.sources)
@@ -56,9 +56,9 @@ def models(ctx: Context) -> Report:
         return report
     if not shown:
         lines = sorted({m.line for m in detection.models if m.line})
-        if o.line:  # a typo, like --verify opux: a usage error naming the lines it lists
+        if o.models.line:  # a typo, like --verify opux: a usage error naming the lines it lists
             raise UsageError(
-                f"--line {untrusted.shown(o.line)!s}: the API lists no such line.",
+                f"--line {untrusted.shown(o.models.line)!s}: the API lists no such line.",
                 fix=f"Lines it lists: {', '.join(lines)}.",
             )
         raise WizardError(
@@ -66,12 +66,12 @@ def models(ctx: Context) -> Report:
             fix="Rerun later; if it continues, contact support with the key's fingerprint.",
             code=ExitCode.NETWORK,
         )
-    _line_listed(detection, o.verify_models, named)
+    _line_listed(detection, o.models.verify_models, named)
     ctx.ui.models(detection, only=shown, sizes=True)
     ctx.ui.diagnoses(detection.diagnoses)
     if detection.verify and detection.models:
         # the proofs feed what `check --offline` reads (the last check's judgement kept)
-        memory.save_proofs(ctx.store, o.project, detection)
+        memory.save_proofs(ctx.store, o.files.project, detection)
     _summary(ctx, detection, shown)
     report = Report(o.command, detection=detection, sources=prepared.sources)
     # the same objects as check --json's models (price included), in the table's order

@@ -73,7 +73,7 @@ def _catalogue(
     try:
         record, path, beaten = find_catalogue(ctx, key)
     except WizardError as err:
-        if err.diagnosis != Code.CATALOG_MISSING or ctx.options.missing_catalog != "pass":
+        if err.diagnosis != Code.CATALOG_MISSING or ctx.options.scope.missing_catalog != "pass":
             raise
         if isinstance(err, UnreadableSnapshot):
             # a file at the snapshot's path that is none: named, with why, not "no catalogue"

@@ -38,9 +38,14 @@ def run(ctx: Context) -> Report:
     _said_before_the_network(ctx, prepared)
     prefer = preferred_lines(ctx, prepared.files)
     key = obtain_key(ctx, prepared.files, allow_prompt=True)
-    previous = memory.load(ctx.store, o.project, key.fingerprint)
+    previous = memory.load(ctx.store, o.files.project, key.fingerprint)
     detection = detect_project(
-        ctx, prepared, key, prefer, extra=[o.model] if o.model else [], prove_fallback=True
+        ctx,
+        prepared,
+        key,
+        prefer,
+        extra=[o.choice.model] if o.choice.model else [],
+        prove_fallback=True,
     )
     for line in memory.changes_since(previous, detection):
         ctx.ui.say(line)
@@ -70,15 +75,17 @@ def _finish_interrupted(ctx: Context) -> None:
     and said: the files are whole again, and this run starts from them."""
     from wizard import history
 
-    if ctx.options.dry_run:
-        names = history.interrupted(ctx.store, ctx.options.project)
+    if ctx.options.writing.dry_run:
+        names = history.interrupted(ctx.store, ctx.options.files.project)
         if names:
             ctx.ui.warn(
                 f"The change {names[0]} was interrupted while it was written: a run without "
                 "--dry-run first puts its files back (`flux-setup undo` does too)."
             )
         return
-    for name in history.roll_back_interrupted(ctx.store, ctx.options.project, keyring_reader(ctx)):
+    for name in history.roll_back_interrupted(
+        ctx.store, ctx.options.files.project, keyring_reader(ctx)
+    ):
         ctx.ui.warn(
             f"The change {name} was interrupted while it was written (the process was killed): "
             "its files were put back as they were before it."
@@ -91,7 +98,7 @@ def _said_before_the_network(ctx: Context, prepared: Prepared) -> None:
     try:
         check_targets(ctx, prepared)  # fail before anything is asked or written, not after
     except WizardError as exc:
-        if not ctx.options.dry_run:
+        if not ctx.options.writing.dry_run:
             raise
         ctx.ui.warn(f"The change could not be applied as it is: {exc.message}")
     exported = prepared.sources.get(ModelSource.ENVIRONMENT)
@@ -119,7 +126,7 @@ def _stopped(
     if mismatch is not None:
         detection.diagnoses.append(mismatch)
     ctx.ui.diagnoses(report.all_diagnoses())
-    if detection.uncertain() and not ctx.options.dry_run:
+    if detection.uncertain() and not ctx.options.writing.dry_run:
         # Transient failures left models that matter unknown: a choice now could downgrade the
         # configured model because the network failed. Change nothing; the user reruns.
         ctx.ui.warn(f"Nothing was changed. {incomplete_reason(detection)}")
@@ -154,7 +161,7 @@ def _setup(ctx: Context, report: Report, prepared: Prepared, key: ApiKey, chosen
         save_key=keep == "env",
         keyring_entry=entry,
         # a --prefer given here is kept, so `check` later ranks by the same order
-        prefer=list(detection.prefer) if o.prefer else None,
+        prefer=list(detection.prefer) if o.api.prefer else None,
     )
     override = env_override(ctx, prepared.sources, files_model=chosen)
     notes = plan_notes.for_switch(
@@ -175,7 +182,7 @@ def _setup(ctx: Context, report: Report, prepared: Prepared, key: ApiKey, chosen
     _writable_or_said(ctx, plan)
     if plan.empty:
         _nothing_to_change(ctx, report, detection)
-        if ctx.options.dry_run:
+        if ctx.options.writing.dry_run:
             return report
     elif consent.dry_run(ctx):
         return report
@@ -258,13 +265,15 @@ def _checklist_alone(ctx: Context, report: Report, detection: Detection, what: s
     ctx.ui.say(f"The checklist {what} would go to {sheet.path}.")
     if consent.dry_run(ctx):
         return
-    if not ctx.options.yes:
+    if not ctx.options.writing.yes:
         if not ctx.prompter.interactive:
             return  # `run` refused at its start (consent.require); a demo answers --yes
         if not ctx.prompter.confirm("Write the checklist?", True, flag="--yes"):
             ctx.ui.say("The checklist was not written.")
             return
-    applied = changes.apply(changes.Plan(ctx.options.project, [sheet]), ctx.store, at=ctx.now())
+    applied = changes.apply(
+        changes.Plan(ctx.options.files.project, [sheet]), ctx.store, at=ctx.now()
+    )
     ctx.ui.ok(f"Wrote {sheet.path} (`flux-setup undo` removes or restores it).")
     report.fields["changeset"] = applied.changeset
     report.checklist = sheet.path
@@ -277,7 +286,7 @@ def _writable_or_said(ctx: Context, plan: changes.Plan) -> None:
         try:
             check_target(change.path, flag=None)
         except FilesError as exc:
-            if not ctx.options.dry_run:
+            if not ctx.options.writing.dry_run:
                 raise
             ctx.ui.warn(f"The change could not be applied as it is: {exc.message}")
 
@@ -317,11 +326,11 @@ def _done(
 
 def _choose(ctx: Context, detection: Detection) -> str | None:
     o = ctx.options
-    if o.model:
+    if o.choice.model:
         return named.usable_or_refused(
             detection,
             "--model",
-            o.model,
+            o.choice.model,
             "Pick a callable model from the table, or drop --model to take the recommendation.",
         )
     recommended = detection.recommended

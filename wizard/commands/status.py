@@ -107,15 +107,15 @@ def _blocked_words(blocked: Diagnosis) -> str:
 
 def _last_of(ctx: Context, found: KeyDiscovery) -> memory.Record | None:
     if found.key is not None:
-        return memory.load_for_key(ctx.store, ctx.options.project, found.key.fingerprint)
-    return memory.load(ctx.store, ctx.options.project)
+        return memory.load_for_key(ctx.store, ctx.options.files.project, found.key.fingerprint)
+    return memory.load(ctx.store, ctx.options.files.project)
 
 
 def _saved_verdict(ctx: Context, prepared: Prepared, found: KeyDiscovery) -> Offline | None:
     """The configured model judged by the catalogue the last online check of this key saved:
     `check --offline`'s own step, so the two cannot disagree. None: no catalogue yet."""
     assert found.key is not None
-    record = memory.load_for_key(ctx.store, ctx.options.project, found.key.fingerprint)
+    record = memory.load_for_key(ctx.store, ctx.options.files.project, found.key.fingerprint)
     if record is None:
         return None
     try:

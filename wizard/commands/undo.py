@@ -20,12 +20,14 @@ from wizard.words import plural
 
 def undo(ctx: Context) -> Report:
     o = ctx.options
-    if o.list_changesets:
+    if o.undo.list_changesets:
         return _list(ctx)
-    if o.batch:
-        return _undo_batch(ctx, o.batch)
+    if o.undo.batch:
+        return _undo_batch(ctx, o.undo.batch)
     secrets = keyring_reader(ctx)
-    plan = history.plan_undo(ctx.store, o.project, name=o.changeset, force=o.force, secrets=secrets)
+    plan = history.plan_undo(
+        ctx.store, o.files.project, name=o.undo.changeset, force=o.writing.force, secrets=secrets
+    )
     if plan.manifest.status == ChangeSetStatus.APPLYING:
         ctx.ui.warn(
             f"The change {plan.changeset} was interrupted while it was written (the process "
@@ -46,7 +48,9 @@ def undo(ctx: Context) -> Report:
             Declined("Nothing was restored: you declined.", fix="`flux-setup undo` asks again."),
             what="`undo` confirms before it restores or removes files",
         )
-    undone = history.undo(ctx.store, o.project, name=o.changeset, force=o.force, secrets=secrets)
+    undone = history.undo(
+        ctx.store, o.files.project, name=o.undo.changeset, force=o.writing.force, secrets=secrets
+    )
     for path in undone.restored:
         if path in undone.removed:
             ctx.ui.ok(f"Removed {path} (the change had created it)")
@@ -66,7 +70,7 @@ def _changes(plan: history.UndoPlan) -> list[dict[str, str]]:
 
 
 def _list(ctx: Context) -> Report:
-    entries = history.list_changesets(ctx.store, ctx.options.project)
+    entries = history.list_changesets(ctx.store, ctx.options.files.project)
     if not entries:
         ctx.ui.say("No change set on record for this project.")
     for entry in entries:
@@ -113,7 +117,7 @@ def _undo_batch(ctx: Context, name: str) -> Report:
     restored: list[str] = []
     removed: list[str] = []
     for project, plan in plans:
-        undone = history.undo(ctx.store, project, name=plan.changeset, force=o.force)
+        undone = history.undo(ctx.store, project, name=plan.changeset, force=o.writing.force)
         restored += undone.restored
         removed += undone.removed
         ctx.ui.ok(
@@ -140,7 +144,9 @@ def _batch_plans(ctx: Context, record: batches.Batch) -> list[tuple[Path, histor
         plans.append(
             (
                 project,
-                history.plan_undo(ctx.store, project, name=changeset, force=ctx.options.force),
+                history.plan_undo(
+                    ctx.store, project, name=changeset, force=ctx.options.writing.force
+                ),
             )
         )
     return plans

@@ -96,8 +96,7 @@ class Group:
 
 def project_context(ctx: Context, path: Path) -> Context:
     """The context `check` would have in that project."""
-    options = dataclasses.replace(
-        ctx.options,
+    options = ctx.options.replaced(
         project=path,
         project_given=True,
         env_file=None,
@@ -156,15 +155,15 @@ def detect_all(
         try:
             request = Request(
                 prefer=g.prefer,
-                verify=o.verify,
+                verify=o.api.verify,
                 # the cap is per key and line order, plus one call per model configured
-                max_billed=o.max_verify * len(g.orders) + len(g.models),
-                extra=g.models if o.verify else (),
+                max_billed=o.api.max_verify * len(g.orders) + len(g.models),
+                extra=g.models if o.api.verify else (),
                 also_prefer=g.orders[1:],
                 # --fix writes the rule's fallback, as `run --yes` would: it must be proven
-                prove_fallback=o.fix,
+                prove_fallback=o.scope.fix,
                 # what the last check of the key predicts, read from one of its projects
-                hint=earlier_check(ctx.store, g.members[0].path, g.key) if o.verify else None,
+                hint=earlier_check(ctx.store, g.members[0].path, g.key) if o.api.verify else None,
             )
             g.detection = detect(client, g.key, request, now=ctx.now)
         finally:

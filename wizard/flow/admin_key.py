@@ -42,7 +42,7 @@ def given_admin_key(ctx: Context, stdin: str | None = None) -> ApiKey | None:
     """The admin key given without asking (stdin wins over the variable), its form checked;
     None when there is none. `stdin`: what --admin-key-stdin piped in, read by the caller."""
     o = ctx.options
-    if o.admin_key_stdin:
+    if o.api.admin_key_stdin:
         raw = stdin if stdin is not None else ctx.read_stdin()
         key = ApiKey(normalise(raw), KeySource.STDIN)
         if not key.reveal():

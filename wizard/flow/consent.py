@@ -27,7 +27,7 @@ def require(ctx: Context, what: str) -> None:
     """Refuse at once when this command will have to ask and cannot: `what` says what it asks
     before writing ("`run` asks which model to use and confirms before writing")."""
     o = ctx.options
-    if not ctx.prompter.interactive and not (o.yes or o.dry_run):
+    if not ctx.prompter.interactive and not (o.writing.yes or o.writing.dry_run):
         raise _no_terminal(what)
 
 
@@ -36,12 +36,12 @@ def may_ask(ctx: Context) -> bool:
     interactive: no --no-input, --json or --api-key-stdin) and not told to go ahead (--yes).
     Every optional question (which model, which fallback, where to keep a key, keep or replace
     a found key) asks only then; otherwise its default is taken, or the flag's answer."""
-    return ctx.prompter.interactive and not ctx.options.yes
+    return ctx.prompter.interactive and not ctx.options.writing.yes
 
 
 def dry_run(ctx: Context) -> bool:
     """True (and said) when this is a preview only: the caller returns without writing."""
-    if ctx.options.dry_run:
+    if ctx.options.writing.dry_run:
         ctx.ui.say(DRY_RUN)
         return True
     return False
@@ -52,7 +52,7 @@ def confirm(
 ) -> None:
     """Go on only with consent: `--yes`, or "yes" at the terminal. Declining raises `declined`;
     no terminal and no `--yes` is `_no_terminal(what)`, whatever the prompter would do."""
-    if ctx.options.yes:
+    if ctx.options.writing.yes:
         return
     if not ctx.prompter.interactive:
         raise _no_terminal(what)

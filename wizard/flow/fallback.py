@@ -36,11 +36,11 @@ def choose_fallback(ctx: Context, key: ApiKey, detection: Detection, chosen: str
     the configured one): `--fallback`, else the configured one while it can stay, else the
     rule's; asked when a person is there."""
     o = ctx.options
-    if o.fallback == NONE:
+    if o.choice.fallback == NONE:
         return FallbackChoice(None, declined=True)
     fallback: str | None
-    if o.fallback:
-        return FallbackChoice(_given(ctx, key, detection, chosen, o.fallback))
+    if o.choice.fallback:
+        return FallbackChoice(_given(ctx, key, detection, chosen, o.choice.fallback))
     fallback = planned_fallback(detection, chosen) or _prove(ctx, key, detection, chosen)
     offered = candidates(detection, chosen)
     if consent.may_ask(ctx) and offered:

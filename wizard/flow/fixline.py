@@ -13,8 +13,8 @@ def again(ctx: Context, *flags: str) -> str:
     """ "flux-setup check --project /p --api-key-stdin": this command, rerun with `flags`."""
     o = ctx.options
     words = ["flux-setup", o.command]
-    if o.project_given or o.project != ctx.cwd:
-        words += ["--project", str(o.project)]
+    if o.files.project_given or o.files.project != ctx.cwd:
+        words += ["--project", str(o.files.project)]
     words += flags
     if o.command == "run" and ("--api-key-stdin" in flags or "--admin-key-stdin" in flags):
         words.append("--yes")  # a key on stdin leaves no terminal for the questions

@@ -16,7 +16,7 @@ from wizard.vocab import Code, KeySource
 
 def stdin_key(ctx: Context) -> str | None:
     """The key piped in with --api-key-stdin (read once), or None without the flag."""
-    if not ctx.options.api_key_stdin:
+    if not ctx.options.api.api_key_stdin:
         return None
     value = ctx.read_stdin()
     if not value.strip():
@@ -118,7 +118,7 @@ def obtain_key(ctx: Context, files: project.ProjectFiles, *, allow_prompt: bool)
 def _may_offer_another(ctx: Context) -> bool:
     """`run` in a terminal, not told to go ahead: a found key may be kept or replaced."""
     o = ctx.options
-    return consent.may_ask(ctx) and o.command == "run" and not o.api_key_stdin
+    return consent.may_ask(ctx) and o.command == "run" and not o.api.api_key_stdin
 
 
 def _paste(ctx: Context, question: str) -> tuple[str, ApiKey | None]:

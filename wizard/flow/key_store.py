@@ -156,7 +156,7 @@ KEPT_AS = {"keyring": KeyStored.KEYRING, "env": KeyStored.ENV_FILE}  # run's cho
 def refuse_unusable_keyring(ctx: Context) -> None:
     """`--save-key keyring` where no keyring can keep the key: exit 3 with what remains, said
     before the key is asked for and before any (billed) call."""
-    if ctx.options.save_key != "keyring":
+    if ctx.options.choice.save_key != "keyring":
         return
     refused = ctx.keystore().unavailable(storing=True)
     if refused is not None:
@@ -169,9 +169,9 @@ def choose_keeping(ctx: Context, files: project.ProjectFiles, key: ApiKey) -> st
     """Where `run` keeps the key: `keyring`, `env` or `none`. --save-key says it; else a key
     typed this run is asked about (the keyring first, where one can keep it); else none."""
     o = ctx.options
-    if o.save_key is not None:
+    if o.choice.save_key is not None:
         refuse_unusable_keyring(ctx)
-        return o.save_key
+        return o.choice.save_key
     if not key.source.typed or not consent.may_ask(ctx):
         return "none"
     why = ctx.keystore().problem(storing=True)

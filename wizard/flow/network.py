@@ -38,7 +38,7 @@ def run_detection(
     `export` `also_prefer` (lines walked alone)."""
     o = ctx.options
     base_url = ctx.base_url()
-    verify = o.verify if verify is None else verify
+    verify = o.api.verify if verify is None else verify
     spinning = _announce(ctx, verify, said_no_verify=choose is None)
     client = ctx.api_client(key, base_url=base_url, concurrency=concurrency)
     try:
@@ -48,7 +48,7 @@ def run_detection(
                 configured=configured,
                 prefer=prefer,
                 verify=verify,
-                max_billed=o.max_verify,
+                max_billed=o.api.max_verify,
                 extra=extra,
                 choose=choose,
                 also_prefer=also_prefer,
@@ -63,7 +63,7 @@ def run_detection(
         ctx.ui.say(f"The key belongs to organisation {detection.organization_id}.")
     if detection.unknown_lines:
         raise unknown_lines(
-            detection, detection.unknown_lines, _source(o.prefer, prefer), "e.g. --prefer "
+            detection, detection.unknown_lines, _source(o.api.prefer, prefer), "e.g. --prefer "
         )
     if detection.configured_model != detection.configured:
         ctx.ui.say(
@@ -80,9 +80,9 @@ def _announce(ctx: Context, verify: bool, *, said_no_verify: bool) -> str:
         if said_no_verify:
             ctx.ui.say("--no-verify: no verification call; models are listed, not proven callable.")
         return "Discovering models..."
-    cost = estimate_cost(ctx.now().date(), o.max_verify)
+    cost = estimate_cost(ctx.now().date(), o.api.max_verify)
     ctx.ui.say(
-        f"Verifying access with at most {o.max_verify} billed one-token calls (at most "
+        f"Verifying access with at most {o.api.max_verify} billed one-token calls (at most "
         f"${cost:.4f} in all; refusals are free; "
         f"{NO_VERIFY_HINT.get(o.command, '--no-verify skips them, ')}--max-verify sets the cap)."
     )

@@ -52,7 +52,7 @@ def detect_project(
         concurrency=concurrency,
         fallback=prepared.fallback,
         prove_fallback=prove_fallback,
-        hint=earlier_check(ctx.store, ctx.options.project, key),
+        hint=earlier_check(ctx.store, ctx.options.files.project, key),
     )
     if admin:
         detection.admin_limits = read_given_limits(ctx, key, detection)

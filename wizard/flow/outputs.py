@@ -13,7 +13,7 @@ from wizard.flow.session import Context
 
 
 def checklist_path(ctx: Context) -> Path:
-    return ctx.options.checklist or checklist.default_path(ctx.options.project)
+    return ctx.options.files.checklist or checklist.default_path(ctx.options.files.project)
 
 
 def check_targets(ctx: Context, prepared: Prepared) -> Path:
@@ -53,6 +53,6 @@ def remember(ctx: Context, detection: Detection) -> None:
     if not detection.models and detection.blocker() is None:
         return
     if detection.verify:
-        memory.save(ctx.store, ctx.options.project, detection)
+        memory.save(ctx.store, ctx.options.files.project, detection)
     else:
-        memory.save_proofs(ctx.store, ctx.options.project, detection)
+        memory.save_proofs(ctx.store, ctx.options.files.project, detection)

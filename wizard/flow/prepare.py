@@ -46,7 +46,7 @@ class Prepared:
 
 def prepare(ctx: Context) -> Prepared:
     o = ctx.options
-    files = project.load(o.project, o.env_file, o.config, environ=ctx.environ)
+    files = project.load(o.files.project, o.files.env_file, o.files.config, environ=ctx.environ)
     broken = files.env.unreadable((KEY_VAR, MODEL_VAR))
     if broken:
         line, name = broken[0]
@@ -76,8 +76,8 @@ def prepare(ctx: Context) -> Prepared:
 
 def preferred_lines(ctx: Context, files: project.ProjectFiles) -> tuple[str, ...]:
     try:
-        if ctx.options.prefer:
-            return parse_prefer(ctx.options.prefer)
+        if ctx.options.api.prefer:
+            return parse_prefer(ctx.options.api.prefer)
         if files.config.prefer:
             return parse_prefer(files.config.prefer)
     except PreferError as exc:
@@ -154,7 +154,7 @@ def env_override(
 
 def _exported_in(ctx: Context) -> list[str]:
     """Files that mention FLUX_MODEL among the usual places a variable is exported from."""
-    candidates = [ctx.options.project / ".envrc"]
+    candidates = [ctx.options.files.project / ".envrc"]
     home = ctx.environ.get("HOME")
     if home:
         candidates += [Path(home) / name for name in PROFILE_FILES]

@@ -23,7 +23,7 @@ def run_recorded(ctx: Context, handler: Callable[[Context], Report]) -> Report:
 
     o = ctx.options
     where = _targets(ctx)
-    ctx.recorder = Recorder(redact_org=o.redact_org)
+    ctx.recorder = Recorder(redact_org=o.recording.redact_org)
     try:
         report = handler(ctx)
     except WizardError as err:
@@ -47,21 +47,26 @@ def _targets(ctx: Context) -> dict[str, Target]:
     o = ctx.options
     given = [
         (flag, path)
-        for flag, path in (("--record", o.record), ("--report", o.report))
+        for flag, path in (("--record", o.recording.record), ("--report", o.recording.report))
         if path is not None
     ]
-    project = o.project
+    project = o.files.project
     own = [
-        o.env_file or project / ENV_NAME,
-        o.config or project / CONFIG_NAME,
+        o.files.env_file or project / ENV_NAME,
+        o.files.config or project / CONFIG_NAME,
         project / PYPROJECT_NAME,
-        o.checklist or project / CHECKLIST_NAME,
+        o.files.checklist or project / CHECKLIST_NAME,
     ]
     where: dict[str, Target] = {}
     for flag, path in given:
         example = f"flux-setup-{o.command}.{'jsonl' if flag == '--record' else 'json'}"
         where[flag] = targets.check(
-            path, flag=flag, ours=written_by_us, force=o.force, protected=own, example=example
+            path,
+            flag=flag,
+            ours=written_by_us,
+            force=o.writing.force,
+            protected=own,
+            example=example,
         )
     if len({t.path for t in where.values()}) < len(where):
         raise UsageError(
@@ -86,13 +91,13 @@ def _save(ctx: Context, report: Report, where: dict[str, Target]) -> None:
     rows = recording.rows(head, ctx.recorder, outcome(data))
     if "--record" in where:
         recording.write(where["--record"], recording.lines(rows))
-        ctx.ui.say(f"Recording: {o.record} (every exchange, no key; mode 0600).")
+        ctx.ui.say(f"Recording: {o.recording.record} (every exchange, no key; mode 0600).")
     if "--report" in where:
         from wizard.flow.support import support_report
 
         recording.write(where["--report"], support_report(ctx, report, rows))
         ctx.ui.say(
-            f"Report for support: {o.report} (the checks, the recording, the config's shape; "
+            f"Report for support: {o.recording.report} (the checks, the recording, the config's shape; "
             "no key). Attach it to your ticket or bug report."
         )
 
@@ -105,15 +110,15 @@ def invocation(ctx: Context, report: Report) -> JsonObject:
     return {
         "configured": detection.configured if detection else None,
         "prefer": list(detection.prefer) if detection else None,
-        "verify": o.verify,
-        "max_verify": o.max_verify,
-        "model": o.model,
-        "fallback": o.fallback,
-        "verify_models": o.verify_models,
-        "line": o.line,
-        "include_retired": o.include_retired,
-        "offline": o.offline,
-        "timeout": o.timeout,
+        "verify": o.api.verify,
+        "max_verify": o.api.max_verify,
+        "model": o.choice.model,
+        "fallback": o.choice.fallback,
+        "verify_models": o.models.verify_models,
+        "line": o.models.line,
+        "include_retired": o.models.include_retired,
+        "offline": o.scope.offline,
+        "timeout": o.api.timeout,
     }
 
 

@@ -89,7 +89,7 @@ def judge_saved(
     --all --offline`."""
     now = ctx.now()
     age = age_of(record.checked_at, now)
-    warn_days = ctx.options.warn_days
+    warn_days = ctx.options.scope.warn_days
     verdict = verdict_of(
         record,
         prepared.configured,
@@ -99,7 +99,13 @@ def judge_saved(
         prepared.fallback,
     )
     result = Offline(
-        verdict.code, verdict, list(verdict.diagnoses), record, age, snapshot, ctx.options.max_age
+        verdict.code,
+        verdict,
+        list(verdict.diagnoses),
+        record,
+        age,
+        snapshot,
+        ctx.options.scope.max_age,
     )
     if result.stale:
         what = f"The snapshot {snapshot_file.DEFAULT_PATH}" if snapshot else "The saved catalogue"
@@ -148,7 +154,7 @@ def find_catalogue(
     network), with the snapshot's path when it is the one, and the time of the state's
     catalogue it was fresher than; neither is `catalog_missing`. (A snapshot never beats a
     state catalogue as fresh as it: the state's holds proofs of access too.)"""
-    path = snapshot_file.default_path(ctx.options.project)
+    path = snapshot_file.default_path(ctx.options.files.project)
     try:
         saved = saved_record(ctx, key)
     except WizardError as err:
@@ -194,11 +200,11 @@ def unreadable_snapshot(shown: Path, why: str, missing: WizardError) -> WizardEr
 def saved_record(ctx: Context, key: ApiKey | None) -> memory.Record:
     """The catalogue to judge by: the key's, else (no key) the project's last check."""
     if key is not None:
-        record = memory.load_for_key(ctx.store, ctx.options.project, key.fingerprint)
+        record = memory.load_for_key(ctx.store, ctx.options.files.project, key.fingerprint)
         if record is None:
             raise missing_catalog(key.fingerprint)
         return record
-    record = memory.load(ctx.store, ctx.options.project)
+    record = memory.load(ctx.store, ctx.options.files.project)
     if record is None:
         raise missing_catalog(None)
     return record

@@ -29,7 +29,7 @@ def project_shape(ctx: Context) -> JsonObject:
 
     o = ctx.options
     try:
-        files = project.load(o.project, o.env_file, o.config, environ=ctx.environ)
+        files = project.load(o.files.project, o.files.env_file, o.files.config, environ=ctx.environ)
     except WizardError as err:
         return {"error": err.message}
     names = [c.key for c in files.env.chunks if c.key]
@@ -88,7 +88,7 @@ def support_report(ctx: Context, report: Report, rows: list[object]) -> str:
 
 def _without_paths(ctx: Context, text: str) -> str:
     """The project's folder and the home folder name the person: `<project>` and `~` instead."""
-    for path, shown in ((ctx.options.project, "<project>"), (ctx.environ.get("HOME"), "~")):
+    for path, shown in ((ctx.options.files.project, "<project>"), (ctx.environ.get("HOME"), "~")):
         if path and len(str(path)) > 1:
             text = text.replace(json.dumps(str(path))[1:-1], shown)
     return text
