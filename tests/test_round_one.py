@@ -135,3 +135,20 @@ def test_a_configured_alias_is_not_called_again_under_its_models_id(tmp_path):
     called = [m["id"] for m in payload["models"] if m["verified"]]
     assert "claude-opus-4-5-20251101" in called
     assert calls == len(called)  # one call a model
+
+
+@pytest.mark.parametrize("scenario", ["haiku-only", "line-refused", "today"])
+def test_no_next_step_names_a_model_the_check_found_refused(tmp_path, scenario):
+    """A lifecycle refusal's "switch to" is worded from what the whole check found, not from
+    what was known when its call answered (round one's calls answer before the walk)."""
+    for name, model in (("a", "claude-opus-4-5-20251101"), ("b", "claude-3-haiku-20240307")):
+        _project(tmp_path / name, model)
+    with serve(scenario) as running:
+        env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": running.base_url}
+        scan = json_of(flux("check", "--all", str(tmp_path), "--json", env=env))
+        single = json_of(flux("check", "--json", "--project", str(tmp_path / "a"), env=env))
+    refused = {m["id"] for m in single["models"] if m["callable"] is False}
+    steps = [d["next_step"] for p in scan["projects"] for d in p["diagnosis"]]
+    steps += [d["next_step"] for d in single["diagnosis"]]
+    named = {s.split()[2].rstrip(",") for s in steps if s.startswith("Switch to ")}
+    assert not named & refused, steps

@@ -22,6 +22,7 @@ from wizard.diagnosis import (
     deprecated_but_callable,
     from_failure,
     model_refusal,
+    restate_instead,
 )
 from wizard.diagnosis.organization import name_the_organization
 from wizard.failures import ApiCallFailed, ApiFailure, Verification
@@ -220,6 +221,7 @@ def _finish(run: Ledger) -> None:
     result.listed = run.listed
     result.answered = {asked for asked, v in run.verifications.items() if v.ok}
     rank(result, catalog)
+    restate_instead(result.diagnoses, catalog)
     if run.exhausted:
         add(result, _incomplete(result, run))
     if run.stop or run.exhausted or not result.settled:
@@ -272,7 +274,8 @@ def _advise_replacement(result: Detection, catalog: Catalog) -> None:
     successor = catalog.successor(current)
     also = (
         f"; {successor.id} is the newest model of the {current.line} line"
-        + ("" if successor.callable else " (not verified)")
+        # (a newer one may be unverified: `Catalog.successor` prefers proof)
+        + (" proven callable" if successor.callable else " (not verified)")
         if successor is not None and successor.id != result.recommended
         else ""
     )

@@ -6,7 +6,12 @@ catalogue's facts), `connection` the answers that are not the API's verdict on a
 
 from wizard.diagnosis.connection import unresolved
 from wizard.diagnosis.core import Diagnosis, api_said, wait_words
-from wizard.diagnosis.rules import deprecated_but_callable, from_failure, model_refusal
+from wizard.diagnosis.rules import (
+    deprecated_but_callable,
+    from_failure,
+    model_refusal,
+    restate_instead,
+)
 
 __all__ = [
     "Diagnosis",
@@ -14,6 +19,7 @@ __all__ = [
     "deprecated_but_callable",
     "from_failure",
     "model_refusal",
+    "restate_instead",
     "unresolved",
     "wait_words",
 ]

@@ -51,6 +51,20 @@ def _instead(successor: Model | None) -> str:
     return f"Switch to {successor.id}, the newest model of its line."
 
 
+# The lifecycle refusals whose next step is the model's line's newest (`_instead`).
+_LIFECYCLE = (Code.MODEL_RETIRED, Code.MODEL_CLOSED_TO_NEW_ADOPTERS)
+
+
+def restate_instead(diagnoses: list[Diagnosis], catalog: Catalog) -> None:
+    """A lifecycle refusal's "switch to" said again from what the whole check found: it was
+    worded when the refusal came in, and a model it named may have been refused since (a call
+    of round one answers before the walk reaches that model)."""
+    for d in diagnoses:
+        model = catalog.get(d.model)
+        if d.code in _LIFECYCLE and model is not None and d.next_step.startswith("Switch to "):
+            d.next_step = _instead(catalog.successor(model))
+
+
 def model_refusal(
     model_id: str, catalog: Catalog, request_id: str | None, day: date | None = None
 ) -> Diagnosis:
