@@ -52,3 +52,35 @@ def test_rich_is_not_imported_for_plain_lines_and_is_for_colour():
     coloured = UI(io.StringIO(), environ={"FORCE_COLOR": "1"})
     coloured.warn("careful")
     assert coloured._console is not None and "\x1b[" in coloured.stream._stream.getvalue()  # type: ignore[attr-defined]
+
+
+def test_the_same_for_joins_only_refusals_said_in_the_same_words():
+    """Two deprecated models, one overdue: "The same for" would hide the overdue date."""
+    out = io.StringIO()
+    ui = UI(out, environ={})
+    step = "Switch to a current model."
+    said = "{} is deprecated ({}) and closed to organisations that did not use it before."
+    ui.diagnoses(
+        [
+            Diagnosis(
+                Code.MODEL_CLOSED_TO_NEW_ADOPTERS,
+                said.format("m-1", "retirement date 2027-01-22"),
+                step,
+                model="m-1",
+            ),
+            Diagnosis(
+                Code.MODEL_CLOSED_TO_NEW_ADOPTERS,
+                said.format("m-2", "retirement date 2027-01-22"),
+                step,
+                model="m-2",
+            ),
+            Diagnosis(
+                Code.MODEL_CLOSED_TO_NEW_ADOPTERS,
+                said.format("m-3", "its retirement, due 2026-11-30, is overdue"),
+                step,
+                model="m-3",
+            ),
+        ]
+    )
+    text = out.getvalue()
+    assert "The same for m-2." in text and "due 2026-11-30, is overdue" in text

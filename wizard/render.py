@@ -122,9 +122,12 @@ class UI:
     def diagnoses(self, diagnoses: list[Diagnosis]) -> None:
         """Each cause once: refusals of several models for the same cause are one bullet (the
         JSON and the checklist keep each model's request ID)."""
-        groups: dict[tuple[str, str], list[Diagnosis]] = {}
+        groups: dict[tuple[str, ...], list[Diagnosis]] = {}
         for d in diagnoses:
-            key = (d.code, d.next_step) if d.model else (d.code, f"{id(d)}")
+            # the same cause in the same words but the model's ID: "the same for" says no less
+            # (two retirement dates, one of them overdue, are two bullets)
+            said = d.message.replace(d.model, "") if d.model else f"{id(d)}"
+            key = (d.code, d.next_step, said)
             groups.setdefault(key, []).append(d)
         for group in groups.values():
             first = group[0]
