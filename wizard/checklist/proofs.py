@@ -69,7 +69,7 @@ def _key_item(detection: Detection) -> Item:
             "key-works",
             True,
             "The API key works",
-            [f"Key {detection.key_fingerprint} listed {len(detection.models)} models."],
+            [_listed(detection)],
         )
     if problem is None and detection.billed_calls:
         # the listing did not arrive, but a call the key made answered: the key is proven
@@ -224,3 +224,13 @@ def best_of_line(detection: Detection, line: str) -> Model | None:
     return next(
         (m for m in detection.models if m.line == line and m.lifecycle == Lifecycle.ACTIVE), None
     )
+
+
+def _listed(detection: Detection) -> str:
+    """What the listing proved, in the count the models table below shows beside the whole
+    (the table leaves retired models out, but the configured ones)."""
+    listed, shown = len(detection.models), len(detection.shown_models())
+    also = (
+        f" ({shown} shown below; the other {listed - shown} are retired)" if shown < listed else ""
+    )
+    return f"Key {detection.key_fingerprint} listed {listed} models{also}."
