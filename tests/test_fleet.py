@@ -450,3 +450,18 @@ def test_with_no_key_at_all_the_scan_says_it_once_naming_the_projects(tmp_path):
     assert "a, b, c: No API key found" in result.stdout
     assert "Found 3 Flux projects under this folder." in result.stdout
     assert ".." not in result.stdout.splitlines()[0]
+
+
+def test_a_fix_preview_says_each_note_once_for_the_projects_it_concerns(tmp_path):
+    """--fix over many projects of one kind: one line per note naming its projects (a few,
+    and how many more), not the same line once per project."""
+    for n in range(7):
+        folder = tmp_path / f"p{n}"
+        folder.mkdir()
+        (folder / "flux.toml").write_text('config_version = 2\n[model]\nid = "claude-opus-5-5"\n')
+    with serve("haiku-only") as running:
+        env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": running.base_url}
+        result = flux("check", "--all", str(tmp_path), "--fix", "--dry-run", env=env)
+    said = result.stdout + result.stderr
+    lines = [line for line in said.splitlines() if "costs more than" in line]
+    assert len(lines) == 1 and "and 2 more" in lines[0], said

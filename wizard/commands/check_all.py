@@ -1,6 +1,6 @@
 """`flux-setup check --all [DIR ...]`: every Flux project under the folders, one detection per
-key and base URL, a table, one exit code (the highest of the projects'); with `--fix`, one
-preview and confirmation for all the changes, applied project by project."""
+key, a table, one exit code (the highest of the projects'); with `--fix`, one preview and
+confirmation for all the changes, applied project by project."""
 
 from __future__ import annotations
 
@@ -199,8 +199,7 @@ def _show(ctx: Context, members: list[Member], groups: list[Group]) -> None:
 
 
 def _first_names(names: list[str], shown: int = 5) -> str:
-    """A few of the projects a line is about, and how many more (5,000 names made a line of
-    70 KB)."""
+    """A few of the projects a line is about, and how many more (5,000 names: a 70 KB line)."""
     more = f" and {len(names) - shown} more" if len(names) > shown else ""
     return ", ".join(names[:shown]) + more
 
@@ -247,14 +246,16 @@ def _fix(ctx: Context, fixes: list[fixing.Fix], report: Report) -> None:
         ui.ok("Nothing to fix: no project needs a change that switching models makes.")
         return
     ui.heading(f"Changes in {len(fixes)} project{'s' if len(fixes) > 1 else ''}:")
-    for fix in fixes:  # what `run --yes` there would say, project by project
-        for line in fix.notes.says:
-            ui.say(f"{fix.member.shown}: {line}")
-        for line in fix.notes.warns:
-            ui.warn(f"{fix.member.shown}: {line}")
+    notes: dict[tuple[bool, str], list[str]] = {}  # (a warning?, the line): its projects
+    for fix in fixes:  # what `run --yes` there would say, each line once for its projects
+        for warn, lines in ((False, fix.notes.says), (True, fix.notes.warns)):
+            for line in lines:
+                notes.setdefault((warn, line), []).append(fix.member.shown)
         # each project's own findings (a migration...) name it, like its other lines
         shown = fix.member.shown
         ui.diagnoses([replace(d, message=f"{shown}: {d.message}") for d in fix.notes.diagnoses])
+    for (warn, line), names in notes.items():
+        (ui.warn if warn else ui.say)(f"{_first_names(names)}: {line}")
     ui.diff(fixing.diff(fixes))
     if consent.dry_run(ctx):
         return
