@@ -88,7 +88,7 @@ def _check(ctx: Context) -> Report:
         check_targets(ctx, prepared)  # before the network, not after it
     key = obtain_key(ctx, prepared.files, allow_prompt=False)
     previous = memory.load(ctx.store, ctx.options.files.project, key.fingerprint)
-    detection = detect_project(ctx, prepared, key, prefer)
+    detection = detect_project(ctx, prepared, key, prefer, previous=previous)
     for line in memory.changes_since(previous, detection):
         ctx.ui.say(line)
     online = judge_project(ctx, prepared, detection)

@@ -168,9 +168,7 @@ def _row(member: Member) -> ProjectRow:
 
 def _show(ctx: Context, members: list[Member], groups: list[Group]) -> None:
     ui = ctx.ui
-    if (
-        not ctx.options.output.json
-    ):  # with --json its `projects` array is the table (5,000 rows: 9 s)
+    if not ctx.options.output.json:  # with --json `projects` is the table (5,000 rows: 9 s)
         ui.projects([_row(m) for m in members])
     _where_kept(ctx, members)
     for g in groups:

@@ -46,6 +46,7 @@ def run(ctx: Context) -> Report:
         prefer,
         extra=[o.choice.model] if o.choice.model else [],
         prove_fallback=True,
+        previous=previous,
     )
     for line in memory.changes_since(previous, detection):
         ctx.ui.say(line)

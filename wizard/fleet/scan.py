@@ -111,7 +111,6 @@ def project_context(ctx: Context, path: Path) -> Context:
 def load(ctx: Context, path: Path, stdin_key: str | None) -> Member:
     """The project as `check` reads it; a project that cannot be read carries its error (the
     scan goes on with the others)."""
-
     member = Member(path)
     pctx = member.context = project_context(ctx, path)
     try:

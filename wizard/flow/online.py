@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wizard import verdict as verdicts
 from wizard.catalog import Catalog
@@ -24,6 +25,9 @@ from wizard.flow.session import Context
 from wizard.keys import ApiKey
 from wizard.state import Store
 
+if TYPE_CHECKING:
+    from wizard.memory import Record
+
 
 def detect_project(
     ctx: Context,
@@ -37,10 +41,12 @@ def detect_project(
     choose: Callable[[Catalog], Sequence[str]] | None = None,
     concurrency: int = 4,
     admin: bool = True,
+    previous: Record | None = None,
 ) -> Detection:
     """The project's detection: its configured model and fallback proven (the rule's fallback
     too when `prove_fallback`: `run` writes one), and the Admin API read beside it when an
-    admin key is given (`admin`: `models` has no use for it)."""
+    admin key is given (`admin`: `models` has no use for it). `previous`: this project's last
+    record of the key, when the caller has read it already (round one guesses from it)."""
     detection = run_detection(
         ctx,
         key,
@@ -52,24 +58,25 @@ def detect_project(
         concurrency=concurrency,
         fallback=prepared.fallback,
         prove_fallback=prove_fallback,
-        hint=earlier_check(ctx.store, ctx.options.files.project, key),
+        hint=earlier_check(ctx.store, ctx.options.files.project, key, previous),
     )
     if admin:
         detection.admin_limits = read_given_limits(ctx, key, detection)
     return detection
 
 
-def earlier_check(store: Store, project: Path, key: ApiKey) -> Hint | None:
+def earlier_check(
+    store: Store, project: Path, key: ApiKey, previous: Record | None = None
+) -> Hint | None:
     """What round one may guess from (`detection/guess.py`): this project's last check of this
     key (what it proved predicts the refusals ahead), else its last check of any key (which
     models exist, nothing about access). Only the project's own records are read: a home that
     serves thousands of projects costs a check nothing (`check --all` reads one project's per
-    key). Saved IDs are anyone's text: only
-    model IDs are kept."""
+    key). Saved IDs are anyone's text: only model IDs are kept."""
     from wizard import memory
     from wizard.untrusted import is_model_id
 
-    record = memory.load(store, project, key.fingerprint) or memory.load(store, project)
+    record = previous or memory.load(store, project, key.fingerprint) or memory.load(store, project)
     if record is None or not record.listed:
         return None
     models = tuple(m for m in record.models if is_model_id(m.id))
