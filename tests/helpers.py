@@ -250,3 +250,18 @@ def wait_for_a_request(running: Any, within: float = 60) -> None:
     while not running.counters.snapshot()["total_requests"]:
         assert time.monotonic() < deadline, f"no request reached the simulator in {within} s"
         time.sleep(0.02)
+
+
+def long_listing(extra_models: int = 20_000):
+    """The `today` scenario with this many more models in a line of their own: a list whose
+    pages keep arriving (behind latency, longer than a small time budget)."""
+    from wizard.simulator import load
+    from wizard.simulator.scenarios import Scenario
+
+    base = load("today")
+    template = {**base.models[0], "line": "filler", "created_at": "2025-01-01T00:00:00Z"}
+    filler = [
+        {**template, "id": f"claude-filler-{i}", "display_name": f"Filler {i}"}
+        for i in range(extra_models)
+    ]
+    return Scenario("huge", "a very long model list", base.models + filler, base.access)

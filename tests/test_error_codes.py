@@ -11,7 +11,7 @@ from email.utils import format_datetime
 
 import pytest
 
-from tests.helpers import KEY, flux, json_of
+from tests.helpers import KEY, flux, json_of, long_listing
 from wizard.error_codes import NOT_OURS, RULES
 from wizard.failures import retry_after_of, should_retry_of
 from wizard.simulator import Faults, load
@@ -265,17 +265,9 @@ def test_a_listing_longer_than_the_budget_says_so_and_the_timeout_that_fits(tmp_
     """Pages that keep arriving until the budget is gone are a long list, not an unreachable
     API: the message says how much arrived and which `--timeout` to rerun with."""
     from wizard.simulator import serve
-    from wizard.simulator.scenarios import Scenario
 
-    base = load("today")
-    template = {**base.models[0], "line": "filler", "created_at": "2025-01-01T00:00:00Z"}
-    filler = [
-        {**template, "id": f"claude-filler-{i}", "display_name": f"Filler {i}"}
-        for i in range(20_000)
-    ]
-    huge = Scenario("huge", "a very long model list", base.models + filler, base.access)
     (tmp_path / ".env").write_text("FLUX_MODEL=claude-opus-5-5\n")
-    with serve(huge, Faults(latency_ms=300)) as running:
+    with serve(long_listing(), Faults(latency_ms=300)) as running:
         env = {**ENV, "ANTHROPIC_BASE_URL": running.base_url}
         result = flux("check", "--project", str(tmp_path), "--json", "--timeout", "1", env=env)
         pages = running.counters.snapshot()["requests"].get("GET /v1/models", 0)

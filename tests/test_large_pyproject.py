@@ -25,6 +25,17 @@ def write(folder, name: str, text: str):
     return path
 
 
+def edited_in_pieces(path, monkeypatch) -> bytes:
+    """The file as the edit leaves it when read in pieces of 8 characters, whatever its size."""
+    fluxconfig._large.cache_clear()
+    with monkeypatch.context() as patch:
+        patch.setattr(fluxconfig, "LARGE", 0)
+        patch.setattr(tomlslice, "PIECE", 8)
+        sliced = edited(path, monkeypatch, whole=False)
+    fluxconfig._large.cache_clear()
+    return sliced
+
+
 def other_tools(tables: int, name: str = "other") -> str:
     return "".join(f"[tool.{name}{i}]\na = {i}\nb = 'x{i}'\n" for i in range(tables))
 
@@ -49,12 +60,7 @@ def test_read_in_pieces_the_edit_is_byte_for_byte_the_whole_files(
         whole = edited(path, monkeypatch, whole=True)
     except FilesError:  # tomlkit cannot add [tool.flux.model] to the whole file's layout
         whole = None
-    fluxconfig._large.cache_clear()
-    with monkeypatch.context() as patch:
-        patch.setattr(fluxconfig, "LARGE", 0)
-        patch.setattr(tomlslice, "PIECE", 8)
-        sliced = edited(path, monkeypatch, whole=False)
-    fluxconfig._large.cache_clear()
+    sliced = edited_in_pieces(path, monkeypatch)
     if whole is not None:
         assert sliced == whole
     assert sliced.decode().startswith(before)
@@ -67,12 +73,7 @@ def test_a_crlf_pyproject_read_in_pieces_keeps_each_lines_ending(tmp_path, monke
     path = tmp_path / "pyproject.toml"
     path.write_bytes(text.encode())
     whole = edited(path, monkeypatch, whole=True)
-    fluxconfig._large.cache_clear()
-    with monkeypatch.context() as patch:
-        patch.setattr(fluxconfig, "LARGE", 0)
-        patch.setattr(tomlslice, "PIECE", 8)
-        sliced = edited(path, monkeypatch, whole=False)
-    fluxconfig._large.cache_clear()
+    sliced = edited_in_pieces(path, monkeypatch)
     assert sliced == whole
     assert b"\r\n" in sliced and b"\n" not in sliced.replace(b"\r\n", b"")
 

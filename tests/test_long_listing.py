@@ -7,21 +7,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.helpers import KEY, flux
-from wizard.simulator import Faults, load, serve
-from wizard.simulator.scenarios import Scenario
+from tests.helpers import KEY, flux, long_listing
+from wizard.simulator import Faults, serve
 
 
 @pytest.fixture(scope="module")
 def slow_long_list() -> Iterator[str]:
-    base = load("today")
-    template = {**base.models[0], "line": "filler", "created_at": "2025-01-01T00:00:00Z"}
-    filler = [
-        {**template, "id": f"claude-filler-{i}", "display_name": f"Filler {i}"}
-        for i in range(20_000)
-    ]
-    huge = Scenario("huge", "a very long model list", base.models + filler, base.access)
-    with serve(huge, Faults(latency_ms=300)) as running:
+    with serve(long_listing(), Faults(latency_ms=300)) as running:
         yield running.base_url
 
 
