@@ -116,6 +116,11 @@ class ApiClient:
                     base_url=self.base_url,
                     timeout=self.timeout,
                     max_retries=0,  # our policy below, not the SDK's
+                    # the SDK's default client (limits, proxies from the environment), with
+                    # the process's one TLS context (sdk.tls_context: ~17 ms a client)
+                    http_client=anthropic_sdk.DefaultHttpxClient(
+                        base_url=self.base_url, timeout=self.timeout, verify=sdk.tls_context()
+                    ),
                 )
                 # Never follow a redirect: an answer from another place (another origin, or
                 # an unauthenticated one) must not count as the API's, nor get the key. (The
@@ -204,8 +209,11 @@ class ApiClient:
         if failure.should_retry is not None and failure.kind == FailureKind.STATUS:
             # the server's own word comes first, as in the SDK: `false` is never retried
             return not failure.should_retry  # an error status was answered: never billed
-        if not failure.transient or failure.kind == FailureKind.MALFORMED:
-            return True  # a portal's page or junk does not change within seconds
+        if not failure.transient or failure.kind in (
+            FailureKind.MALFORMED,
+            FailureKind.CERTIFICATE,
+        ):
+            return True  # a portal's page, junk or a certificate does not change within seconds
         if failure.kind == FailureKind.REFUSED and attempt >= REFUSED_ATTEMPTS:
             return True
         return billed and failure.kind in (FailureKind.TIMEOUT, FailureKind.CONNECTION)

@@ -188,6 +188,7 @@ class FailureKind(Word):
     REFUSED = "refused"  # never made (connection refused, DNS): cannot have been billed
     TIMEOUT = "timeout"
     MALFORMED = "malformed"  # an answer not shaped like the API's (a portal, a proxy, junk)
+    CERTIFICATE = "certificate"  # TLS: a certificate this machine does not trust (a proxy?)
 
 
 class Action(Word):

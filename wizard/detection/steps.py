@@ -60,7 +60,10 @@ def detect(
         run.catalog = Catalog(Model.from_api(m) for m in listing)
         run.listed = True
     discard_unlisted(run, guesses)
-    unreachable = isinstance(listing, ApiFailure) and listing.kind == FailureKind.REFUSED
+    unreachable = isinstance(listing, ApiFailure) and listing.kind in (
+        FailureKind.REFUSED,
+        FailureKind.CERTIFICATE,
+    )
     if not run.stop and not unreachable:  # nothing answers there: no lookups of it either
         _resolve_unlisted(run, named(request))
     fold(run)

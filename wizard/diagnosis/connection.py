@@ -24,6 +24,23 @@ def not_the_api(failure: ApiFailure, model_id: str | None, base_url: str | None)
     )
 
 
+def untrusted_certificate(
+    failure: ApiFailure, model_id: str | None, base_url: str | None
+) -> Diagnosis:
+    """TLS refused the server's certificate: no request was sent (nothing billed, nothing
+    refused). Most often a network that inspects HTTPS with its own authority; not retried."""
+    where = f"The server at {base_url}" if base_url else "The server"
+    return Diagnosis(
+        Code.NETWORK_ERROR,
+        f"{where} sent a certificate this machine does not trust ({failure.message}), so "
+        "no request was sent: a network that inspects HTTPS, or the wrong address.",
+        "If your network inspects HTTPS, point SSL_CERT_FILE at its CA certificate (your IT "
+        "team has it); otherwise check --base-url or ANTHROPIC_BASE_URL. Then rerun.",
+        url=STATUS_URL,
+        model=model_id,
+    )
+
+
 def too_large(failure: ApiFailure, model_id: str | None, base_url: str | None) -> Diagnosis:
     """A 413 without an error code the SDK knows: flux-setup sends a one-word prompt, so it is
     a proxy or gateway in front of the API, not the account: never a refusal of anything."""

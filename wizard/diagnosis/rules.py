@@ -19,7 +19,12 @@ from wizard.constants import (
     STATUS_URL,
     SUPPORT_URL,
 )
-from wizard.diagnosis.connection import not_the_api, too_large, unreachable
+from wizard.diagnosis.connection import (
+    not_the_api,
+    too_large,
+    unreachable,
+    untrusted_certificate,
+)
 from wizard.diagnosis.core import Diagnosis, api_said, for_model, wait_words
 from wizard.failures import ApiFailure
 from wizard.vocab import Code, FailureKind, Lifecycle
@@ -124,6 +129,8 @@ def from_failure(
     (`day`: of the check, for a retirement date that has passed)."""
     if failure.kind == FailureKind.MALFORMED:
         return not_the_api(failure, model_id, base_url)
+    if failure.kind == FailureKind.CERTIFICATE:
+        return untrusted_certificate(failure, model_id, base_url)
     if failure.kind != FailureKind.STATUS:
         return unreachable(failure, model_id, base_url)
     for rule in (_by_error_code, _credential, _account, _access):

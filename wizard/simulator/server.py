@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
+import ssl
 import struct
 import sys
 import threading
@@ -325,11 +326,14 @@ class _Server(ThreadingHTTPServer):
 class RunningSimulator:
     """A simulator serving on 127.0.0.1 in a background thread."""
 
-    def __init__(self, sim: Simulator, port: int = 0) -> None:
+    def __init__(self, sim: Simulator, port: int = 0, tls: ssl.SSLContext | None = None) -> None:
         self.sim = sim
         self._server = _Server(("127.0.0.1", port), sim)
         self.port = self._server.server_address[1]
         self.base_url = f"http://127.0.0.1:{self.port}"
+        if tls is not None:  # HTTPS with the caller's certificate (the tests of verification)
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+            self.base_url = f"https://127.0.0.1:{self.port}"
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
@@ -368,11 +372,14 @@ class RunningSimulator:
 
 @contextlib.contextmanager
 def serve(
-    scenario: str | Scenario = DEFAULT_SCENARIO, faults: Faults | None = None, port: int = 0
+    scenario: str | Scenario = DEFAULT_SCENARIO,
+    faults: Faults | None = None,
+    port: int = 0,
+    tls: ssl.SSLContext | None = None,
 ) -> Iterator[RunningSimulator]:
     """Serve a scenario on loopback for the duration of the block; yields the running server."""
     loaded = load(scenario) if isinstance(scenario, str) else scenario
-    running = RunningSimulator(Simulator(loaded, faults), port).start()
+    running = RunningSimulator(Simulator(loaded, faults), port, tls).start()
     try:
         yield running
     finally:
