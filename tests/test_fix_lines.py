@@ -15,6 +15,10 @@ from wizard.simulator import builtin_names, serve
 COMMAND = re.compile(r"`((?:printenv \S+ \| )?flux-setup [^`]*)`")
 PLACEHOLDER = re.compile(r"\b(ID|DIR|FILE|NAME|PATH|URL|LINES|N|CMD|COMMAND)\b|\.\.\.|\|\s*$")
 WRITES = ("run", "migrate", "undo")
+# Commands with a network part: run as printed with a short --timeout when the line names none
+# (a usage error stays one with a valid option added; a fault that lasts would hold the
+# default 3 x 10 s budget, and only the exit code's 2-or-not is in question here).
+NETWORK = ("run", "check", "models", "doctor", "limits")
 WIDE = {"COLUMNS": "1000"}  # one line per sentence: a command is never broken across lines
 
 
@@ -32,6 +36,8 @@ def run_as_printed(line: str, folder, env) -> tuple[int, str]:
     words = shlex.split(line)[1:]
     if words and words[0] in WRITES and "--yes" not in words and "--dry-run" not in words:
         words.append("--dry-run")
+    if words and words[0] in NETWORK and "--timeout" not in words:
+        words += ["--timeout", "0.5"]
     result = flux(*words, env=env, stdin=stdin, cwd=folder)
     return result.returncode, result.stderr
 
