@@ -115,6 +115,16 @@ class Plan:
     def diff(self) -> str:
         return "".join(c.diff(self.label(c)) for c in self.changes)
 
+    def written(self) -> str:
+        """What applying the plan did, for the line after it: a file it created has no backup
+        (undo removes it), one it changed or removed has."""
+        created = [self.label(c) for c in self.changes if c.action == Action.CREATE]
+        kept = [self.label(c) for c in self.changes if c.action != Action.CREATE]
+        said = [f"Wrote {', '.join(kept)} (backup kept)"] if kept else []
+        if created:
+            said.append(f"{'created' if kept else 'Created'} {', '.join(created)}")
+        return " and ".join(said)
+
 
 def remove_stale_temp(target: Path) -> None:
     """A process killed between writing its temp file and renaming it leaves the temp behind;

@@ -289,8 +289,7 @@ def _confirm(ctx: Context, question: str, *, default: bool = True) -> None:
 def _apply(ctx: Context, report: Report, plan: changes.Plan, undone: str = "it") -> None:
     applied = changes.apply(plan, ctx.store, at=ctx.now())
     report.fields["changeset"] = applied.changeset
-    labels = ", ".join(plan.label(c) for c in plan.changes)
-    ctx.ui.ok(f"Wrote {labels} (backup kept; `flux-setup undo` restores {undone}).")
+    ctx.ui.ok(f"{plan.written()}; `flux-setup undo` restores {undone}.")
 
 
 def _no_keyring(why: str) -> WizardError:

@@ -235,8 +235,7 @@ def _apply(
     applied = changes.apply(
         changes.Plan(plan.project, [*plan.changes, sheet]), ctx.store, at=ctx.now()
     )
-    labels = ", ".join(plan.label(c) for c in plan.changes)
-    ctx.ui.ok(f"Wrote {labels} (backup kept; `flux-setup undo` restores).")
+    ctx.ui.ok(f"{plan.written()}; `flux-setup undo` restores.")
     report.fields["changeset"] = applied.changeset
     report.checklist = sheet.path
     return detection
