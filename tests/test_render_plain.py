@@ -84,3 +84,33 @@ def test_the_same_for_joins_only_refusals_said_in_the_same_words():
     )
     text = out.getvalue()
     assert "The same for m-2." in text and "due 2026-11-30, is overdue" in text
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+WORD = st.text(alphabet="abcdefgh`-./中", min_size=1, max_size=14)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    lead=st.sampled_from(["", "  ", "! ", "✓ ", "• ", "  → ", "  fix: ", "error: "]),
+    words=st.lists(WORD, min_size=1, max_size=40),
+    columns=st.sampled_from([40, 60, 80]),
+)
+def test_a_terminal_line_wraps_between_words_under_its_marker(lead, words, columns):
+    from rich.cells import cell_len
+
+    out = _Terminal()
+    ui = UI(out, environ={"COLUMNS": str(columns)}, color=False)
+    ui.say(lead + " ".join(words))
+    lines = out.getvalue().rstrip("\n").split("\n")
+    assert all(cell_len(line) <= columns for line in lines), lines
+    assert lines[0].startswith(lead)
+    # each continuation line sits under the text, not at column 0 (nor under the marker)
+    for line in lines[1:]:
+        assert line.startswith(" " * len(lead)) and line[len(lead) :].strip(), lines
+    said = " ".join(line[len(lead) :].strip() for line in lines).split()
+    assert said == words or "".join(said) == "".join(words)  # (a word longer than a line)
