@@ -81,3 +81,22 @@ def test_a_question_breaks_between_words_and_keeps_its_link_whole(tmp_path, sim,
     asked = [line for line in lines if "Paste your" in line or KEYS_URL in line]
     assert any(KEYS_URL in line for line in lines), lines
     assert all(len(line) < columns for line in asked)
+
+
+@pytest.mark.parametrize("columns", [60, 80])
+def test_the_chosen_answer_is_echoed_whole_after_its_question(tmp_path, sim, columns):
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-haiku-5-5\n")
+    recommended = offered(tmp_path, sim.base_url)[0]
+    env = {"ANTHROPIC_API_KEY": KEY, "COLUMNS": str(columns), "LINES": str(ROWS)}
+    child = spawn(["run", "--base-url", sim.base_url], tmp_path, env)
+    child.setwinsize(ROWS, columns)
+    child.expect("API key")
+    child.send("\r")
+    child.expect("Description:")
+    child.send("\r")  # the recommended answer, highlighted first
+    child.expect("fallback")  # the next question is on the screen: the answer was echoed
+    lines = screen_now(child, columns)
+    child.sendcontrol("c")
+    assert finish(child) == 130
+    # the question's last line ends with the answer, whole on one line of the screen
+    assert any(line.endswith(recommended.title) for line in lines), (recommended.title, lines)

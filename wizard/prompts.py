@@ -78,6 +78,8 @@ def wrap_message(message: str, width: int, *, suffix: int = 0) -> str:
     if len(lines[-1]) + suffix + 1 > width - 3 and " " in lines[-1]:
         head, _, tail = lines[-1].rpartition(" ")
         lines[-1:] = [head, tail]
+    if len(lines[-1]) + suffix + 1 > width - 3 and suffix < width - 3:
+        lines.append("")  # not even its last word: what the library adds gets a line of its own
     return "\n  ".join(lines)
 
 
@@ -152,7 +154,12 @@ class QuestionaryPrompter:
         return str(
             self._ask(
                 questionary.select(
-                    wrap_message(message, width, suffix=len(instruction)),
+                    # the answer takes the instruction's place once chosen: room for either
+                    wrap_message(
+                        message,
+                        width,
+                        suffix=max(len(instruction), *(len(o.title) for o in options)),
+                    ),
                     choices=choices,
                     default=chosen,
                     instruction=instruction,
