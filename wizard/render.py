@@ -6,7 +6,6 @@ With --json the human text goes to stderr so stdout holds one JSON document.
 from __future__ import annotations
 
 import contextlib
-import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,10 +27,6 @@ if TYPE_CHECKING:  # the offline commands print lines, not tables: no catalogue,
 # What rich removes from every text it prints (bell, backspace, VT, FF, CR): the plain lines
 # remove the same, so both paths write the same bytes (tests/test_render_plain.py).
 _STRIPPED = dict.fromkeys((7, 8, 11, 12, 13))
-# What a wrapped line's continuation lines are indented under: its leading spaces and marker
-# ("! ", "✓ ", "• ", "  → ", "  fix: ", "error: "), so that a row read at 60 columns never runs
-# back to column 0.
-_HANG = re.compile(r" *(?:[✓✗!•→-] |fix: |error: )?")
 
 
 class UI:
@@ -86,22 +81,9 @@ class UI:
             self.stream.write(text.translate(_STRIPPED) + "\n")
             self.stream.flush()
         else:
-            self._wrapped(text, style)
+            from wizard import hanging  # with rich: a terminal's, or styled
 
-    def _wrapped(self, text: str, style: str | None) -> None:
-        """A terminal's line wrapped between words to its width, with a hanging indent."""
-        console = self.console
-        prefix = _HANG.match(text)
-        hang = len(prefix.group()) if prefix else 0
-        if console.soft_wrap or not hang or "\n" in text or console.width < hang + 20:
-            console.print(text, style=style, markup=False)
-            return
-        from rich.text import Text
-
-        lines = Text(text[hang:]).wrap(console, console.width - hang)
-        for number, line in enumerate(lines):
-            lead = text[:hang] if number == 0 else " " * hang
-            console.print(Text(lead) + line, style=style, markup=False, soft_wrap=True)
+            hanging.print_wrapped(self.console, text, style)
 
     def raw(self, text: str) -> None:
         """Text as it is (a completion script): past rich, which would wrap and style it."""

@@ -1,0 +1,27 @@
+"""A terminal's line wrapped between words to its width with a hanging indent: continuation
+lines sit under the text after the line's leading spaces and marker ("! ", "✓ ", "• ",
+"  → ", "  fix: ", "error: "), so that a row read at 60 columns never runs back to column 0."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+_HANG = re.compile(r" *(?:[✓✗!•→-] |fix: |error: )?")
+
+
+def print_wrapped(console: Console, text: str, style: str | None) -> None:
+    prefix = _HANG.match(text)
+    hang = len(prefix.group()) if prefix else 0
+    if console.soft_wrap or not hang or "\n" in text or console.width < hang + 20:
+        console.print(text, style=style, markup=False)  # a pipe's line, unbroken; or no marker
+        return
+    from rich.text import Text
+
+    lines = Text(text[hang:]).wrap(console, console.width - hang)
+    for number, line in enumerate(lines):
+        lead = text[:hang] if number == 0 else " " * hang
+        console.print(Text(lead) + line, style=style, markup=False, soft_wrap=True)
