@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,6 +36,13 @@ def isolated_home(
 
 
 os.environ.setdefault("NO_COLOR", "1")
+
+
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    """A program a failed terminal test left running is ended with the test."""
+    helpers = sys.modules.get("tests.terminal_helpers")
+    if helpers is not None:
+        helpers.end_spawned()
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

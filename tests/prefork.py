@@ -261,8 +261,14 @@ def stop() -> None:
     process = _server.pop("process", None)
     if process is None:
         return
+    import subprocess
+
     process.terminate()
-    process.wait(timeout=30)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:  # a run it waits for never ended: not the session's end
+        process.kill()
+        process.wait(timeout=10)
     import shutil
 
     _server.pop("path")

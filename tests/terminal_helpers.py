@@ -33,7 +33,22 @@ def spawn(args, tmp_path, env_extra=None):
         dimensions=(50, columns),
     )
     child.logfile_read = open(tmp_path / "terminal.log", "w")  # noqa: SIM115
+    _SPAWNED.append(child)
     return child
+
+
+# The programs a test spawned: those a failed test left running are ended after it
+# (`end_spawned`, from tests/conftest.py), so that none waits on its terminal for ever.
+_SPAWNED: list[pexpect.spawn] = []
+
+
+def end_spawned() -> None:
+    while _SPAWNED:
+        child = _SPAWNED.pop()
+        if child.isalive():
+            child.close(force=True)  # the terminal hangs up: the program ends with it
+        if child.logfile_read is not None and not child.logfile_read.closed:
+            child.logfile_read.close()
 
 
 def finish(child):

@@ -68,18 +68,20 @@ def terminal_width() -> int:
     return max(20, shutil.get_terminal_size((80, 24)).columns)
 
 
-def wrap_message(message: str, width: int, *, suffix: int = 0) -> str:
+def wrap_message(message: str, width: int, *, suffix: int = 0, answer: int = 0) -> str:
     """A question's text broken between words to fit after "? " (the continuation lines
     indented under it), leaving `suffix` columns on the last line for what the library adds
-    ("(Y/n)", the instruction): prompt_toolkit alone would break it between characters."""
+    ("(Y/n)", the instruction): prompt_toolkit alone would break it between characters. An
+    answer echoed after the question (`answer` columns at most) that would not fit beside its
+    last line starts a line of its own."""
     import textwrap
 
     lines = textwrap.wrap(message, max(10, width - 3), break_on_hyphens=False) or [""]
     if len(lines[-1]) + suffix + 1 > width - 3 and " " in lines[-1]:
         head, _, tail = lines[-1].rpartition(" ")
         lines[-1:] = [head, tail]
-    if len(lines[-1]) + suffix + 1 > width - 3 and suffix < width - 3:
-        lines.append("")  # not even its last word: what the library adds gets a line of its own
+    if answer and len(lines[-1]) + answer + 1 > width - 3:
+        lines.append("")  # the answer, echoed after the question once chosen: a line of its own
     return "\n  ".join(lines)
 
 
@@ -154,11 +156,11 @@ class QuestionaryPrompter:
         return str(
             self._ask(
                 questionary.select(
-                    # the answer takes the instruction's place once chosen: room for either
                     wrap_message(
                         message,
                         width,
-                        suffix=max(len(instruction), *(len(o.title) for o in options)),
+                        suffix=len(instruction),
+                        answer=max(len(o.title) for o in options),  # its echo, once chosen
                     ),
                     choices=choices,
                     default=chosen,
