@@ -24,6 +24,10 @@ def not_the_api(failure: ApiFailure, model_id: str | None, base_url: str | None)
     )
 
 
+# The words that say a certificate was refused (the closing line of a check reads them).
+UNTRUSTED = "sent a certificate this machine does not trust"
+
+
 def untrusted_certificate(
     failure: ApiFailure, model_id: str | None, base_url: str | None
 ) -> Diagnosis:
@@ -32,11 +36,10 @@ def untrusted_certificate(
     where = f"The server at {base_url}" if base_url else "The server"
     return Diagnosis(
         Code.NETWORK_ERROR,
-        f"{where} sent a certificate this machine does not trust ({failure.message}), so "
-        "no request was sent: a network that inspects HTTPS, or the wrong address.",
+        f"{where} {UNTRUSTED} ({failure.message}), so no request was sent: a network that "
+        "inspects HTTPS, or the wrong address.",
         "If your network inspects HTTPS, point SSL_CERT_FILE at its CA certificate (your IT "
         "team has it); otherwise check --base-url or ANTHROPIC_BASE_URL. Then rerun.",
-        url=STATUS_URL,
         model=model_id,
     )
 

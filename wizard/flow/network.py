@@ -8,6 +8,7 @@ from wizard.catalog import DEFAULT_PREFER, Catalog
 from wizard.detection import Detection, detect, estimate_cost
 from wizard.detection.request import Hint, Request
 from wizard.diagnosis import Diagnosis
+from wizard.diagnosis.connection import UNTRUSTED
 from wizard.errors import UsageError
 from wizard.flow.session import Context
 from wizard.keys import ApiKey
@@ -120,6 +121,8 @@ def incomplete_reason(detection: Detection) -> str:
             f"{'page' if pages == 1 else 'pages'}, {models} models so far): rerun with the "
             "larger --timeout named above."
         )
+    if any(UNTRUSTED in d.message for d in detection.diagnoses) and not detection.models:
+        return "The server's certificate is not trusted (see above): rerunning alone won't help."
     if Code.NETWORK_ERROR in codes and not detection.models:
         return "The API could not be reached (see above): rerun when it answers."
     if Code.VERIFICATION_INCOMPLETE in codes:
