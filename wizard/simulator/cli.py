@@ -134,8 +134,13 @@ def run(args: argparse.Namespace) -> int:
     serve_announced(
         running.base_url,
         running.stop,
-        f"serving scenario {scenario.name!r}; Ctrl-C to stop. Use it from another terminal:\n"
-        f"  ANTHROPIC_BASE_URL={running.base_url} ANTHROPIC_API_KEY={STAND_IN_KEY} flux-setup "
-        f"check\n  (or `--base-url {running.base_url}`; {ANY_KEY})",
+        # a line each, joined by the shell's continuations: a narrow terminal wraps none of
+        # them inside a word, and the command still pastes whole
+        f"serving scenario {scenario.name!r}; Ctrl-C to stop.\n"
+        "Use it from another terminal:\n"
+        f"  ANTHROPIC_BASE_URL={running.base_url} \\\n"
+        f"  ANTHROPIC_API_KEY={STAND_IN_KEY} \\\n"
+        "  flux-setup check\n"
+        f"(or `--base-url {running.base_url}`;\n{ANY_KEY})",
     )
     return ExitCode.OK
