@@ -265,3 +265,14 @@ def long_listing(extra_models: int = 20_000):
         for i in range(extra_models)
     ]
     return Scenario("huge", "a very long model list", base.models + filler, base.access)
+
+
+def network_commands() -> tuple[str, ...]:
+    """The commands with a network part: the parser's own `network` default (their
+    --base-url and --timeout)."""
+    import argparse
+
+    from wizard.parser import build_parser
+
+    commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return tuple(name for name, sub in commands.choices.items() if sub.get_default("network"))

@@ -9,7 +9,7 @@ import shlex
 
 import pytest
 
-from tests.helpers import KEY, flux
+from tests.helpers import KEY, flux, network_commands
 from wizard.simulator import builtin_names, serve
 
 COMMAND = re.compile(r"`((?:printenv \S+ \| )?flux-setup [^`]*)`")
@@ -18,7 +18,7 @@ WRITES = ("run", "migrate", "undo")
 # Commands with a network part: run as printed with a short --timeout when the line names none
 # (a usage error stays one with a valid option added; a fault that lasts would hold the
 # default 3 x 10 s budget, and only the exit code's 2-or-not is in question here).
-NETWORK = ("run", "check", "models", "doctor", "limits")
+NETWORK = network_commands()
 WIDE = {"COLUMNS": "1000"}  # one line per sentence: a command is never broken across lines
 
 

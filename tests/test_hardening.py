@@ -22,6 +22,7 @@ from tests.helpers import (
     assert_no_key,
     clean_environ,
     cli,
+    network_commands,
     run_main,
     store,
 )
@@ -71,7 +72,7 @@ COMMANDS = [
     ["limits", "--json", "--timeout", "0.25", "--record", "RECORD"],
     ["check", "--json", "--write-checklist", "--timeout", "0.25", "--record", "RECORD"],
 ]
-NETWORK = ("run", "check", "models", "doctor", "limits")
+NETWORK = network_commands()
 ADMIN_FROM = [c[0] for c in COMMANDS].index("models")
 
 
