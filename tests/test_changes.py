@@ -231,7 +231,7 @@ def test_names_made_in_one_second_by_one_process_sort_in_the_order_they_were_mad
 def test_the_line_after_a_write_says_a_backup_only_for_files_that_had_one(tmp_path):
     plan = make_plan(tmp_path)  # two files changed, one created
     applied = apply(plan, store(), at=utc_now())
-    assert plan.written() == "Wrote .env, flux.toml (backup kept) and created new.txt"
+    assert plan.written() == "Wrote .env, flux.toml (backups kept) and created new.txt"
     assert len(list(applied.backup_dir.glob("*.orig"))) == 2  # as said: none for new.txt
     only_new = Plan(tmp_path, [FileChange(tmp_path / "other.toml", None, b"x = 1\n")])
     assert only_new.written() == "Created other.toml"

@@ -120,7 +120,8 @@ class Plan:
         (undo removes it), one it changed or removed has."""
         created = [self.label(c) for c in self.changes if c.action == Action.CREATE]
         kept = [self.label(c) for c in self.changes if c.action != Action.CREATE]
-        said = [f"Wrote {', '.join(kept)} (backup kept)"] if kept else []
+        backups = "backups kept" if len(kept) > 1 else "backup kept"
+        said = [f"Wrote {', '.join(kept)} ({backups})"] if kept else []
         if created:
             said.append(f"{'created' if kept else 'Created'} {', '.join(created)}")
         return " and ".join(said)

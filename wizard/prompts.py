@@ -160,7 +160,7 @@ class QuestionaryPrompter:
                         message,
                         width,
                         suffix=len(instruction),
-                        answer=max(len(o.title) for o in options),  # its echo, once chosen
+                        answer=max((len(o.title) for o in options), default=0),  # its echo
                     ),
                     choices=choices,
                     default=chosen,

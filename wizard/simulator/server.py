@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
-import ssl
 import struct
 import sys
 import threading
@@ -19,6 +18,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from wizard.constants import DEFAULT_SCENARIO, ORG_HEADER, SPEND_LIMIT_ERROR_CODE, SUPPORT_URL
@@ -41,6 +41,9 @@ from wizard.simulator.engine import (
     transient,
 )
 from wizard.simulator.scenarios import Scenario, SimModel, load, public_model
+
+if TYPE_CHECKING:
+    import ssl  # a server context, handed in (tests/test_tls.py)
 
 
 class _Handler(BaseHTTPRequestHandler):
