@@ -41,18 +41,24 @@ def offered(tmp_path, base_url):
     return prompter.offered[0]
 
 
-@pytest.mark.parametrize("columns", [60, 80, 120])
-def test_every_answer_and_the_whole_description_are_on_the_screen(tmp_path, sim, columns):
-    (tmp_path / ".env").write_text("FLUX_MODEL=claude-haiku-5-5\n")  # a line change: long text
-    options = offered(tmp_path, sim.base_url)
-    recommended = options[0]
-    assert recommended.note and "(recommended)" in recommended.title
+def at_the_model_question(tmp_path, sim, columns: int):
+    """`run` in a terminal of `columns`, the key kept, the model question on the screen."""
     env = {"ANTHROPIC_API_KEY": KEY, "COLUMNS": str(columns), "LINES": str(ROWS)}
     child = spawn(["run", "--base-url", sim.base_url], tmp_path, env)
     child.setwinsize(ROWS, columns)
     child.expect("API key")
     child.send("\r")
     child.expect("Description:")
+    return child
+
+
+@pytest.mark.parametrize("columns", [60, 80, 120])
+def test_every_answer_and_the_whole_description_are_on_the_screen(tmp_path, sim, columns):
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-haiku-5-5\n")  # a line change: long text
+    options = offered(tmp_path, sim.base_url)
+    recommended = options[0]
+    assert recommended.note and "(recommended)" in recommended.title
+    child = at_the_model_question(tmp_path, sim, columns)
     child.expect(re.escape(recommended.note.split()[-1]))
     lines = screen_now(child, columns)
     child.sendcontrol("c")
@@ -87,12 +93,7 @@ def test_a_question_breaks_between_words_and_keeps_its_link_whole(tmp_path, sim,
 def test_the_chosen_answer_is_echoed_whole_after_its_question(tmp_path, sim, columns):
     (tmp_path / ".env").write_text("FLUX_MODEL=claude-haiku-5-5\n")
     recommended = offered(tmp_path, sim.base_url)[0]
-    env = {"ANTHROPIC_API_KEY": KEY, "COLUMNS": str(columns), "LINES": str(ROWS)}
-    child = spawn(["run", "--base-url", sim.base_url], tmp_path, env)
-    child.setwinsize(ROWS, columns)
-    child.expect("API key")
-    child.send("\r")
-    child.expect("Description:")
+    child = at_the_model_question(tmp_path, sim, columns)
     child.send("\r")  # the recommended answer, highlighted first
     child.expect("fallback")  # the next question is on the screen: the answer was echoed
     lines = screen_now(child, columns)
