@@ -11,6 +11,7 @@ import pytest
 
 from tests.helpers import KEY, ScriptedPrompter, flux, json_of, make_context
 from wizard.commands.run import run
+from wizard.constants import CHECKLIST_NAME
 from wizard.simulator import serve
 from wizard.vocab import ExitCode
 
@@ -173,3 +174,39 @@ def test_check_all_fix_replaces_a_fallback_that_is_due_beside_a_model_that_stays
     text = (folder / "flux.toml").read_text()
     assert 'id = "claude-opus-5-5"' in text and CLOSED not in text
     assert cli(folder, sim, "check").returncode == ExitCode.OK
+
+
+@pytest.mark.parametrize(
+    "text,model_key,fallback_key",
+    [
+        (f'model = "claude-opus-5-5"\nfallback_model = "{RETIRED}"\n', "model", "fallback_model"),
+        (
+            f'config_version = 2\n[model]\nid = "claude-opus-5-5"\nfallback = "{RETIRED}"\n',
+            "[model].id",
+            "[model].fallback",
+        ),
+    ],
+    ids=["schema-1", "schema-2"],
+)
+def test_every_view_names_the_keys_as_the_users_config_spells_them(
+    tmp_path, sim, text, model_key, fallback_key
+):
+    """A schema-1 flux.toml (not migrated yet) has `model` and `fallback_model`: a line that
+    sends the user to `[model].fallback` points at nothing in their file."""
+    (tmp_path / "flux.toml").write_text(text)
+    views = {
+        "status": said(cli(tmp_path, None, "status")),
+        "doctor --offline (no check yet)": said(cli(tmp_path, None, "doctor", "--offline")),
+        "doctor": said(cli(tmp_path, sim, "doctor")),
+    }
+    check = cli(tmp_path, sim, "check", "--write-checklist", "--yes")
+    views["doctor --offline"] = said(cli(tmp_path, None, "doctor", "--offline"))
+    views["the checklist"] = (tmp_path / CHECKLIST_NAME).read_text()
+    assert check.returncode == ExitCode.DEPRECATED
+    for view, words in views.items():
+        other = "[model]" if model_key == "model" else "fallback_model"
+        assert other not in words, (view, words)
+    assert f"{model_key} in the config" in views["status"]
+    assert f"from {model_key} in the config" in views["doctor"]
+    for view in ("status", "doctor", "doctor --offline", "the checklist"):
+        assert fallback_key in views[view], view

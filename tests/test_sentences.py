@@ -103,7 +103,10 @@ def test_every_status_and_code_reads_as_words_in_the_checklist_and_the_doctor(st
     text += describe_fallback(detection)
     for code in ExitCode:
         text += configured_line(detection, code, None).summary
-    text += fallback_line(detection).summary + recommendation_line(detection).summary
+    text += (
+        fallback_line(detection, "[model].fallback").summary
+        + recommendation_line(detection).summary
+    )
     assert faults(text) == [], status
 
 

@@ -183,6 +183,11 @@ class FluxConfig:
         return self.original.decode("utf-8", "replace").removeprefix(BOM)
 
     @property
+    def schema(self) -> schemas.Schema:
+        """The schema the file is written in (the newest for a file not created yet)."""
+        return schemas.SCHEMAS[self.version]
+
+    @property
     def needs_migration(self) -> bool:
         return self.location.exists and self.version < schemas.latest()
 

@@ -33,6 +33,10 @@ class Schema:
     version: int
     read: Reader
     upgrade: Migration | None = None  # from version - 1 to this one (None for the first)
+    # the model's and the fallback's keys as this schema spells them, for messages that point
+    # at a line of the user's file ("fallback_model" in schema 1, "[model].fallback" after)
+    model_key: str = "[model].id"
+    fallback_key: str = "[model].fallback"
 
 
 def type_name(value: object) -> str:
@@ -108,7 +112,7 @@ def _read_v2(flux: dict[str, object], display: str) -> Settings:
 
 
 SCHEMAS: dict[int, Schema] = {
-    1: Schema(1, _read_v1),
+    1: Schema(1, _read_v1, model_key="model", fallback_key="fallback_model"),
     2: Schema(2, _read_v2, V1_TO_V2),
 }
 

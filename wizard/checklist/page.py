@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from wizard import __version__
+from wizard import __version__, schemas
 from wizard.checklist.options import options
 from wizard.checklist.proofs import Item, proofs
 from wizard.checklist.tables import getting_more, line_table, models_table
@@ -46,7 +46,7 @@ def _item_lines(item: Item, manual: set[str]) -> list[str]:
     return lines
 
 
-def _summary(detection: Detection, made_at: str) -> list[str]:
+def _summary(detection: Detection, made_at: str, fallback_key: str) -> list[str]:
     alias = detection.configured_model != detection.configured
     return [
         "# Flux upgrade checklist",
@@ -65,7 +65,7 @@ def _summary(detection: Detection, made_at: str) -> list[str]:
         ),
         f"- Recommended: `{detection.recommended or 'none'}`",
         f"- Fallback: `{detection.fallback or 'none'}`",
-        *_configured_fallback(detection),
+        *_configured_fallback(detection, fallback_key),
         f"- Preferred lines: {', '.join(detection.prefer)}",
     ]
 
@@ -74,13 +74,14 @@ def _words(status: Status | None) -> str:
     return (status or Status.UNVERIFIED).words
 
 
-def _configured_fallback(detection: Detection) -> list[str]:
-    """The fallback the config names, and what it is for this key (when it names one)."""
+def _configured_fallback(detection: Detection, key: str) -> list[str]:
+    """The fallback the config names, and what it is for this key (when it names one); `key`:
+    the fallback's key as the config's schema spells it."""
     fallback = detection.configured_fallback
     if not fallback:
         return []
     status = detection.configured_fallback_status.words
-    return [f"- Configured fallback: `{fallback}` ({status}), from `[model].fallback`"]
+    return [f"- Configured fallback: `{fallback}` ({status}), from `{key}`"]
 
 
 def render(
@@ -89,9 +90,13 @@ def render(
     made_at: str,
     rerun: str = "flux-setup check",
     existing: str | None = None,
+    fallback_key: str | None = None,
 ) -> str:
+    """`fallback_key`: as the config's schema spells it (None: a config of the newest
+    schema, as `run` leaves it)."""
     manual = ticked_by_hand(existing)
-    lines = _summary(detection, made_at)
+    key = fallback_key or schemas.SCHEMAS[schemas.latest()].fallback_key
+    lines = _summary(detection, made_at, key)
     lines += ["", "## Your preferred lines", "", *line_table(detection)]
     lines += ["", "## What this run proved", ""]
     for item in proofs(detection):

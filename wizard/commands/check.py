@@ -98,7 +98,7 @@ def _check(ctx: Context) -> Report:
     _tell(ctx, report, online.code, online.override)
     remember(ctx, detection)
     if ctx.options.writing.write_checklist:
-        report.checklist = write_checklist(ctx, detection)
+        report.checklist = write_checklist(ctx, detection, prepared.fallback_key)
         ctx.ui.say(f"Checklist: {report.checklist}")
     return report
 

@@ -128,7 +128,7 @@ def _project(ctx: Context, prepared: Prepared, found: KeyDiscovery) -> list[Line
         if cfg.needs_migration
         else Line("config", State.PASS, summary)
     ]
-    source = prepared.winner.label if prepared.winner else None
+    source = prepared.label(prepared.winner) if prepared.winner else None
     lines.append(
         Line("model", State.PASS, f"Model {prepared.configured} from {source}.")
         if prepared.configured
@@ -186,16 +186,16 @@ def _verdict(ctx: Context, prepared: Prepared, key: ApiKey) -> Verdict:
     blocker = detection.blocker()
     if blocker is not None:
         lines = known_anyway(
-            blocked_lines(blocker, prepared.configured, prepared.fallback),
+            blocked_lines(blocker, prepared.configured, prepared.fallback, prepared.fallback_key),
             detection.configured_status,
             detection.configured_fallback_status,
             configured_line(detection, ExitCode.UNAVAILABLE, None),
-            fallback_line(detection),
+            fallback_line(detection, prepared.fallback_key),
         )
     else:
         lines = [
             configured_line(detection, code, reason),
-            fallback_line(detection),
+            fallback_line(detection, prepared.fallback_key),
             recommendation_line(detection),
         ]
     admin = detection.admin_limits
@@ -250,9 +250,7 @@ def _offline(ctx: Context, prepared: Prepared, key: ApiKey) -> Verdict:
         )
     ]
     cause = next((d for d in result.diagnoses if d.model == fallback), None)
-    lines.append(
-        saved_fallback_line(fallback, judged.fallback_status, cause, due, day, prepared.configured)
-    )
+    lines.append(saved_fallback_line(prepared, judged.fallback_status, cause, due, day))
     if judged.recommended:
         lines.append(
             Line(
@@ -276,13 +274,11 @@ def _offline_blocked(blocked: Diagnosis, result: Offline, prepared: Prepared) ->
     said = f"{prepared.configured} is {judged.status.words} (by the saved catalogue of {day})."
     fix = "`flux-setup run` fixes it."
     lines = known_anyway(
-        blocked_lines(blocked, prepared.configured, prepared.fallback),
+        blocked_lines(blocked, prepared.configured, prepared.fallback, prepared.fallback_key),
         judged.status,
         judged.fallback_status,
         Line("configured", State.FAIL, said, fix, ExitCode.UNAVAILABLE),
-        saved_fallback_line(
-            prepared.fallback, judged.fallback_status, None, True, day, prepared.configured
-        ),
+        saved_fallback_line(prepared, judged.fallback_status, None, True, day),
     )
     return Verdict(lines, None, result.diagnoses[0], result)
 

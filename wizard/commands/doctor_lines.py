@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from wizard import checklist
 from wizard import verdict as verdicts
@@ -19,6 +20,9 @@ from wizard.keys import ApiKey, KeyDiscovery, check_form
 from wizard.limits.findings import Limits
 from wizard.vocab import Code, Status, Word
 from wizard.words import after_colon, ended
+
+if TYPE_CHECKING:
+    from wizard.flow.prepare import Prepared
 
 
 class State(Word):
@@ -150,9 +154,12 @@ def account_line(detection: Detection | None, saved: Diagnosis | None = None) ->
     return Line("account", State.WARN, f"Billing not proven ({why}).")
 
 
-def blocked_lines(blocker: Diagnosis, configured: str | None, fallback: str | None) -> list[Line]:
+def blocked_lines(
+    blocker: Diagnosis, configured: str | None, fallback: str | None, key: str
+) -> list[Line]:
     """What the key's or the account's refusal leaves unchecked: said once, no fix of their
-    own (the key or account line above has it, and the exit code)."""
+    own (the key or account line above has it, and the exit code). `key`: the fallback's key
+    as the config's schema spells it."""
     whose = "the key" if blocker.code.exit_code == ExitCode.KEY else "this account's calls"
     why = f"the API refused {whose} (above)"
     lines = [
@@ -163,7 +170,7 @@ def blocked_lines(blocker: Diagnosis, configured: str | None, fallback: str | No
     if fallback:
         lines.append(Line("fallback", State.WARN, f"Fallback {fallback} was not checked: {why}."))
     else:
-        lines.append(Line("fallback", State.SKIP, "No fallback configured ([model].fallback)."))
+        lines.append(_no_fallback(key))
     lines.append(Line("recommendation", State.WARN, f"No model is recommended: {why}."))
     return lines
 
@@ -225,18 +232,14 @@ def configured_line(detection: Detection, code: ExitCode, reason: str | None) ->
 
 
 def saved_fallback_line(
-    fallback: str | None,
-    status: Status,
-    cause: Diagnosis | None,
-    due: bool,
-    day: str,
-    primary: str | None,
+    prepared: Prepared, status: Status, cause: Diagnosis | None, due: bool, day: str
 ) -> Line:
     """The configured fallback by the saved catalogue: failed when it is due (with its cause
     and the one replacement step), else unproven."""
+    fallback, primary, key = prepared.fallback, prepared.configured, prepared.fallback_key
     if not fallback:
-        return Line("fallback", State.SKIP, "No fallback configured ([model].fallback).")
-    said = f"Fallback {fallback} (from [model].fallback) is {status.words} (by the saved catalogue of {day})"
+        return _no_fallback(key)
+    said = f"Fallback {fallback} (from {key}) is {status.words} (by the saved catalogue of {day})"
     if not due:
         return Line("fallback", State.WARN, f"{said}.", "`flux-setup check` online proves it.")
     return Line(
@@ -289,13 +292,18 @@ def recommendation_line(detection: Detection) -> Line:
     )
 
 
-def fallback_line(detection: Detection) -> Line:
-    """The configured fallback, by the same status every view gives it."""
+def _no_fallback(key: str) -> Line:
+    return Line("fallback", State.SKIP, f"No fallback configured ({key}).")
+
+
+def fallback_line(detection: Detection, key: str) -> Line:
+    """The configured fallback, by the same status every view gives it (`key`: as the
+    config's schema spells it)."""
     fallback = detection.configured_fallback
     if not fallback:
-        return Line("fallback", State.SKIP, "No fallback configured ([model].fallback).")
+        return _no_fallback(key)
     status = detection.configured_fallback_status
-    said = f"Fallback {fallback} (from [model].fallback) is {status.words}"
+    said = f"Fallback {fallback} (from {key}) is {status.words}"
     if verdicts.fallback_due(fallback, status):
         cause = next(
             (d for d in detection.diagnoses if d.model == detection.resolve(fallback)), None

@@ -25,9 +25,12 @@ def check_targets(ctx: Context, prepared: Prepared) -> Path:
     return path
 
 
-def checklist_change(ctx: Context, detection: Detection) -> FileChange:
+def checklist_change(
+    ctx: Context, detection: Detection, fallback_key: str | None = None
+) -> FileChange:
     """The checklist as a change: applied with the other files (backup, undo) when there are
-    any, written alone otherwise."""
+    any, written alone otherwise. `fallback_key`: as the config's schema spells it (None: the
+    newest schema, which `run` leaves)."""
     path = checklist_path(ctx)
     before = read_optional(path, flag="--checklist")
     try:
@@ -35,12 +38,14 @@ def checklist_change(ctx: Context, detection: Detection) -> FileChange:
     except UnicodeDecodeError:  # unreadable as text: no manual ticks or notes to keep
         existing = None
     made_at = ctx.now().strftime("%Y-%m-%d %H:%M UTC")
-    text = checklist.render(detection, made_at=made_at, existing=existing)
+    text = checklist.render(
+        detection, made_at=made_at, existing=existing, fallback_key=fallback_key
+    )
     return FileChange(path, before, text.encode("utf-8"), why="the upgrade checklist")
 
 
-def write_checklist(ctx: Context, detection: Detection) -> Path:
-    change = checklist_change(ctx, detection)
+def write_checklist(ctx: Context, detection: Detection, fallback_key: str) -> Path:
+    change = checklist_change(ctx, detection, fallback_key)
     write_atomic(check_target(change.path, flag="--checklist"), change.after or b"", 0o644)
     return change.path
 

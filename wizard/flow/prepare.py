@@ -40,6 +40,17 @@ class Prepared:
         return self.files.config.fallback
 
     @property
+    def fallback_key(self) -> str:
+        """The fallback's key as the user's config spells it (its schema's)."""
+        return self.files.config.schema.fallback_key
+
+    def label(self, source: ModelSource) -> str:
+        """Where a model comes from, with the config's key spelled as its schema has it."""
+        if source == ModelSource.CONFIG:
+            return f"{self.files.config.schema.model_key} in the config"
+        return source.label
+
+    @property
     def winner(self) -> ModelSource | None:
         return next((source for source in ModelSource if self.sources.get(source)), None)
 
@@ -98,7 +109,8 @@ def config_mismatch(
     state = f", which is {config_state}" if config_state else ""
     return Diagnosis(
         Code.CONFIG_MISMATCH,
-        f"FLUX_MODEL in {files.env_path.name} ({env_model}) and [model].id in "
+        f"FLUX_MODEL in {files.env_path.name} ({env_model}) and "
+        f"{files.config.schema.model_key} in "
         f"{files.config.display} ({config_model}{state}) disagree; Flux uses "
         f"{prepared.configured}.",
         next_step,
