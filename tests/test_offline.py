@@ -49,7 +49,7 @@ def test_a_fresh_catalogue_gives_the_online_verdict(tmp_path):
     online(tmp_path, model="claude-sonnet-5-5")
     report, text = offline(tmp_path)
     assert report.exit_code == ExitCode.UPGRADE_AVAILABLE
-    assert "claude-opus-5-5" in text and "(0 days ago)" in text
+    assert "claude-opus-5-5" in text and "(just now)" in text
     report, _ = offline(tmp_path, model="claude-opus-5-5")
     assert report.exit_code == ExitCode.OK
     assert report.to_json()["catalog"]["stale"] is False
@@ -237,3 +237,25 @@ def test_a_record_saved_by_the_last_version_with_its_catalogue_inline_still_read
     catalog.unlink()
     report, _ = offline(tmp_path)
     assert report.exit_code == ExitCode.OK
+
+
+@pytest.mark.parametrize(
+    "seconds,ago,old",
+    [
+        (5, "just now", "less than a minute old"),
+        (61, "1 minute ago", "1 minute old"),
+        (3 * 3600 + 5, "3 hours ago", "3 hours old"),
+        (86399, "23 hours ago", "23 hours old"),
+        (86400, "1 day ago", "1 day old"),
+        (40 * 86400 + 7, "40 days ago", "40 days old"),
+        (-3600, "dated in the future, so of unknown age", "dated in the future, so of unknown age"),
+    ],
+)
+def test_a_catalogues_age_is_said_in_the_largest_whole_unit_never_as_0_days(seconds, ago, old):
+    from wizard.flow.saved import age_words
+
+    now = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+    saved = (now - timedelta(seconds=seconds)).isoformat()
+    assert age_words(saved, now, "ago") == ago
+    assert age_words(saved, now, "old") == old
+    assert age_words("not a date", now, "ago") == "of unknown age (no readable date)"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from wizard import memory, schemas
 from wizard import verdict as verdicts
 from wizard.detection.result import fallback_json
@@ -18,30 +16,13 @@ from wizard.flow.prepare import (
     preferred_lines,
     prepare,
 )
-from wizard.flow.saved import Offline, judge_saved
+from wizard.flow.saved import Offline, age_words, judge_saved
 from wizard.flow.session import Context
 from wizard.jsontypes import JsonObject
 from wizard.keys import KeyDiscovery, check_form
 from wizard.report import Report
 from wizard.vocab import Code, ModelSource, Status
 from wizard.words import after_colon
-
-
-def _age(iso: str | None, now: datetime) -> str:
-    if not iso:
-        return "never"
-    try:
-        then = datetime.fromisoformat(iso)
-    except ValueError:
-        return iso
-    if then.tzinfo is None:
-        then = then.replace(tzinfo=UTC)
-    seconds = max(0, int((now - then).total_seconds()))
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size:
-            n = seconds // size
-            return f"{n} {unit}{'s' if n != 1 else ''} ago"
-    return "just now"
 
 
 def _findings(ctx: Context, prepared: Prepared) -> list[Diagnosis]:
@@ -198,7 +179,7 @@ def _show(
             else "no model was configured"
         )
         ui.say(
-            f"  {_age(last.checked_at, ctx.now())}: {what}; "
+            f"  {age_words(last.checked_at, ctx.now(), 'ago')}: {what}; "
             f"recommended {last.recommended or 'none'}."
         )
     else:

@@ -61,15 +61,20 @@ def age_of(checked_at: str, now: datetime) -> int | None:
 
 
 def age_words(checked_at: str, now: datetime, suffix: str) -> str:
-    """A catalogue's age for a sentence ("3 days old", "1 day ago"), or why it is unknown: a
-    time in the future (a clock off, a hand-edited file) or none readable."""
-    age = age_of(checked_at, now)
-    if age is not None:
-        return f"{age} day{'s' if age != 1 else ''} {suffix}"
+    """A catalogue's age for a sentence ("3 days old", "1 day ago", "5 hours ago": under a
+    day, "0 days" would say nothing), or why it is unknown: a time in the future (a clock
+    off, a hand-edited file) or none readable."""
     checked = checked_at_of(checked_at)
-    if checked is not None and checked > now:
+    if checked is None:
+        return "of unknown age (no readable date)"
+    if checked > now:
         return "dated in the future, so of unknown age"
-    return "of unknown age (no readable date)"
+    seconds = int((now - checked).total_seconds())
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            n = seconds // size
+            return f"{n} {unit}{'s' if n != 1 else ''} {suffix}"
+    return "just now" if suffix == "ago" else "less than a minute old"
 
 
 def is_stale(age: int | None) -> bool:
