@@ -259,3 +259,26 @@ def test_a_catalogues_age_is_said_in_the_largest_whole_unit_never_as_0_days(seco
     assert age_words(saved, now, "ago") == ago
     assert age_words(saved, now, "old") == old
     assert age_words("not a date", now, "ago") == "of unknown age (no readable date)"
+
+
+@pytest.mark.parametrize(
+    "model,fallback,code",
+    [
+        ("claude-sonnet-5-5", None, ExitCode.UPGRADE_AVAILABLE),
+        ("claude-opus-5-5", "claude-3-haiku-20240307", ExitCode.DEPRECATED),
+        ("claude-3-haiku-20240307", None, ExitCode.UNAVAILABLE),
+    ],
+)
+def test_an_offline_verdict_that_is_not_ok_ends_with_what_to_do(tmp_path, model, fallback, code):
+    """As online: the last line says the verdict and its command, not the facts alone."""
+    if fallback:
+        (tmp_path / "flux.toml").write_text(
+            f'config_version = 2\n[model]\nfallback = "{fallback}"\n'
+        )
+    online(tmp_path, model=model)
+    report, text = offline(tmp_path)
+    assert report.exit_code == code
+    last = text.strip().splitlines()[-1]
+    assert last.startswith("! ") and "`flux-setup run`" in last, text
+    if fallback:
+        assert "fallback" in last

@@ -86,6 +86,22 @@ def test_the_same_for_joins_only_refusals_said_in_the_same_words():
     assert "The same for m-2." in text and "due 2026-11-30, is overdue" in text
 
 
+def test_a_request_id_has_a_line_of_its_own_not_glued_after_the_command():
+    """Pasted from the line, "`flux-setup run` (request req_1)" would not be the command."""
+    out = io.StringIO()
+    ui = UI(out, environ={})
+    step = "`flux-setup run` switches to claude-opus-5-5."
+    ui.diagnoses(
+        [
+            Diagnosis(Code.MODEL_RETIRED, f"{m} was retired.", step, model=m, request_id=f"req_{m}")
+            for m in ("m-1", "m-2")
+        ]
+    )
+    lines = out.getvalue().splitlines()
+    assert f"  → {step}" in lines
+    assert "    request ID req_m-1, and 1 more" in lines
+
+
 class _Terminal(io.StringIO):
     def isatty(self) -> bool:
         return True

@@ -140,10 +140,10 @@ class UI:
             tail = f"  → {first.next_step}"
             if first.url:
                 tail += f" {first.url}"
-            if first.request_id:
-                more = f", and {len(group) - 1} more" if len(group) > 1 else ""
-                tail += f" (request {first.request_id}{more})"
             self._print(scrub(tail), "dim")
+            if first.request_id:  # a line of its own: glued after a command, it read as part of it
+                more = f", and {len(group) - 1} more" if len(group) > 1 else ""
+                self._print(scrub(f"    request ID {first.request_id}{more}"), "dim")
 
     def models(
         self, detection: Detection, *, only: list[Model] | None = None, sizes: bool = False

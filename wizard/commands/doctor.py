@@ -40,7 +40,15 @@ from wizard.errors import ExitCode, WizardError
 from wizard.flow.key import tolerant_discovery
 from wizard.flow.key_store import Storage, storage
 from wizard.flow.prepare import Prepared, env_override, preferred_lines, prepare
-from wizard.flow.saved import Offline, age_of, is_stale, judge_saved, offline_json, saved_record
+from wizard.flow.saved import (
+    Offline,
+    age_of,
+    age_words,
+    is_stale,
+    judge_saved,
+    offline_json,
+    saved_record,
+)
 from wizard.flow.session import Context
 from wizard.jsontypes import JsonObject
 from wizard.keys import ApiKey, KeyDiscovery, check_form
@@ -301,7 +309,7 @@ def _last_check(ctx: Context, found: KeyDiscovery) -> Line:
     org = f", organisation {record.organization_id}" if record.organization_id else ""
     summary = (
         f"Last online check: {record.checked_at[:10] or 'unknown'}"
-        + (f" ({days} day{'s' if days != 1 else ''} ago)" if days is not None else "")
+        + (f" ({age_words(record.checked_at, ctx.now(), 'ago')})" if days is not None else "")
         + f"{org}."
     )
     if is_stale(days):

@@ -25,6 +25,7 @@ from wizard.flow.session import Context
 from wizard.keys import ApiKey
 from wizard.report import Report
 from wizard.vocab import Code, Status
+from wizard.words import after_colon
 
 
 def check_offline(ctx: Context) -> Report:
@@ -103,16 +104,23 @@ def _tell(ctx: Context, result: Offline, prepared: Prepared, *, snapshot: bool) 
         ui.say(f"Configured: {prepared.configured or 'none'}{also}.")
         if code == ExitCode.OK:
             ui.ok("By the snapshot, the configured model is current: not retired or retiring soon.")
-        return
-    ui.say(
-        f"Configured: {prepared.configured or 'none'} ({verdict.status.words}){also}; "
-        f"recommended by that check: {verdict.recommended or 'none'}."
-    )
-    if code == ExitCode.OK:
-        ui.ok("By the saved catalogue, Flux uses the best model of your preferred lines.")
-    elif code == ExitCode.UPGRADE_AVAILABLE:
+            return
+    else:
+        ui.say(
+            f"Configured: {prepared.configured or 'none'} ({verdict.status.words}){also}; "
+            f"recommended by that check: {verdict.recommended or 'none'}."
+        )
+        if code == ExitCode.OK:
+            ui.ok("By the saved catalogue, Flux uses the best model of your preferred lines.")
+            return
+    if code == ExitCode.UPGRADE_AVAILABLE and verdict.recommended:
         ui.warn(
             f"A better model was callable then: `flux-setup run` switches to {verdict.recommended}."
         )
     elif code == ExitCode.UNAVAILABLE and verdict.status == Status.UNSET:
         ui.warn(verdicts.NO_MODEL)
+    elif code in verdicts.SENTENCES:  # one closing verdict, as online and in `status`
+        words = verdicts.sentence(code, verdict.status, fallback)
+        ui.warn(
+            after_colon(f"By the check of {record.checked_at[:10] or 'an unknown date'}", words)
+        )
