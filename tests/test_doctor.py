@@ -52,7 +52,11 @@ def test_the_verdict_lines_and_the_exit_code_are_checks_own(tmp_path, sim, model
     # and offline, from the catalogue that check saved: the same verdict
     offline, _, off_by_id = doctor(tmp_path, None, "--offline")
     assert offline.returncode == code
-    assert "(by the saved catalogue of " in off_by_id["configured"]["summary"]
+    summary = off_by_id["configured"]["summary"]
+    assert "by the saved catalogue of " in summary.lower()
+    assert summary.count(model) == 1  # named once: not "X is retired: X was retired ..."
+    if code == 10:  # a change is due: its fix makes it, not merely proves it
+        assert "`flux-setup run`" in off_by_id["configured"]["fix"]
     # nothing is proven offline: never a pass for the model
     assert off_by_id["configured"]["status"] == ("fail" if code == 12 else "warn")
 

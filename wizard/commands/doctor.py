@@ -32,6 +32,7 @@ from wizard.commands.doctor_lines import (
     overall,
     recommendation_line,
     saved_fallback_line,
+    stated,
 )
 from wizard.constants import KEY_VAR
 from wizard.detection import Detection
@@ -55,7 +56,6 @@ from wizard.keys import ApiKey, KeyDiscovery, check_form
 from wizard.prompts import NoInput
 from wizard.render import UI
 from wizard.report import Report
-from wizard.words import after_colon
 
 
 @dataclass(frozen=True)
@@ -250,10 +250,8 @@ def _offline(ctx: Context, prepared: Prepared, key: ApiKey) -> Verdict:
         Line(
             "configured",
             State.FAIL if failed else State.WARN,
-            after_colon(said, reason),
-            (first or "`flux-setup run` fixes it.")
-            if failed
-            else "`flux-setup check` online proves it.",
+            stated(said, reason, str(prepared.configured), f"the saved catalogue of {day}"),
+            _offline_fix(own_code, failed, first),
             own_code,
         )
     ]
@@ -268,6 +266,16 @@ def _offline(ctx: Context, prepared: Prepared, key: ApiKey) -> Verdict:
             )
         )
     return Verdict(lines, None, None, result)
+
+
+def _offline_fix(code: ExitCode, failed: bool, first: str | None) -> str:
+    """The one step for the configured model by the saved catalogue: a change that is due is
+    made by `run` (which proves the model by a call first), not merely proven by `check`."""
+    if failed:
+        return first or "`flux-setup run` fixes it."
+    if code in (ExitCode.UPGRADE_AVAILABLE, ExitCode.DEPRECATED):
+        return first or "`flux-setup run` switches; it proves the model by a call before it writes."
+    return "`flux-setup check` online proves it."
 
 
 def _capital(message: str) -> str:

@@ -206,7 +206,7 @@ def configured_line(detection: Detection, code: ExitCode, reason: str | None) ->
     step = _first_step(detection, code)
     if code not in _ADVICE or status.unusable:
         words = reason or verdicts.sentence(code, status, detection.configured_fallback)
-        return Line("configured", State.FAIL, after_colon(said, words), step, code)
+        return Line("configured", State.FAIL, stated(said, words, detection.configured), step, code)
     if not detection.verify:
         return Line(
             "configured",
@@ -245,7 +245,10 @@ def saved_fallback_line(
     return Line(
         "fallback",
         State.FAIL,
-        after_colon(said, cause.message) if cause else f"{said}.",
+        # the cause names the model and says it is the configured fallback: once is enough
+        stated("", cause.message, fallback, f"the saved catalogue of {day}; from {key}")
+        if cause
+        else f"{said}.",
         cause.next_step if cause else replace_step(primary=primary),
         ExitCode.DEPRECATED,
     )
@@ -290,6 +293,15 @@ def recommendation_line(detection: Detection) -> Line:
         "No model is recommended: the check could not settle one in this run.",
         "`flux-setup check` says what stands in the way.",
     )
+
+
+def stated(said: str, words: str, model: str, source: str | None = None) -> str:
+    """`said: words`, unless the words begin with the model's ID: they say what it is already
+    ("X is retired: X was retired on ..." names it twice). `source`: where the facts are from
+    ("the saved catalogue of DAY"), said before them then."""
+    if words.startswith(f"{model} "):
+        return f"By {source}: {words}" if source else words
+    return after_colon(said, words)
 
 
 def _no_fallback(key: str) -> Line:
