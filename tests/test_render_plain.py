@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -130,3 +131,23 @@ def test_a_terminal_line_wraps_between_words_under_its_marker(lead, words, colum
         assert line.startswith(" " * len(lead)) and line[len(lead) :].strip(), lines
     said = " ".join(line[len(lead) :].strip() for line in lines).split()
     assert said == words or "".join(said) == "".join(words)  # (a word longer than a line)
+
+
+@pytest.mark.parametrize("columns", [60, 72])
+def test_a_two_column_row_wraps_under_its_value_not_under_its_label(columns):
+    """status at 60 columns: "(used)" and "(retired)" sat under the label, out of their column."""
+    out, piped = _Terminal(), io.StringIO()
+    for stream in (out, piped):
+        ui = UI(stream, environ={"COLUMNS": str(columns)}, color=False)
+        ui.row("[model].id in the config", "claude-opus-4-1-20250805 (used)")
+        ui.row("FLUX_MODEL in the .env file", "-")
+    lines = [line.rstrip() for line in out.getvalue().rstrip("\n").split("\n")]
+    assert lines[0] == f"  {'[model].id in the config':32} claude-opus-4-1-20250805" + (
+        " (used)" if columns == 72 else ""
+    )
+    if columns == 60:
+        assert lines[1] == " " * 35 + "(used)"
+    assert lines[-1] == f"  {'FLUX_MODEL in the .env file':32} -"
+    assert (
+        piped.getvalue().splitlines()[0].endswith("claude-opus-4-1-20250805 (used)")
+    )  # a pipe's row whole

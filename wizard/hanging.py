@@ -13,9 +13,12 @@ if TYPE_CHECKING:
 _HANG = re.compile(r" *(?:[✓✗!•→-] |fix: |error: )?")
 
 
-def print_wrapped(console: Console, text: str, style: str | None) -> None:
+def print_wrapped(console: Console, text: str, style: str | None, hang: int | None = None) -> None:
+    """`hang`: the column continuation lines start at (a two-column row's value column);
+    by default, after the line's leading spaces and marker."""
     prefix = _HANG.match(text)
-    hang = len(prefix.group()) if prefix else 0
+    if hang is None or console.width < hang + 20:
+        hang = len(prefix.group()) if prefix else 0
     if console.soft_wrap or not hang or "\n" in text or console.width < hang + 20:
         console.print(text, style=style, markup=False)  # a pipe's line, unbroken; or no marker
         return

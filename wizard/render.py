@@ -76,14 +76,14 @@ class UI:
             )
         return self._console
 
-    def _print(self, text: str, style: str | None = None) -> None:
+    def _print(self, text: str, style: str | None = None, hang: int | None = None) -> None:
         if self._plain and "\t" not in text:  # (rich expands tabs by cell widths)
             self.stream.write(text.translate(_STRIPPED) + "\n")
             self.stream.flush()
         else:
             from wizard import hanging  # with rich: a terminal's, or styled
 
-            hanging.print_wrapped(self.console, text, style)
+            hanging.print_wrapped(self.console, text, style, hang)
 
     def raw(self, text: str) -> None:
         """Text as it is (a completion script): past rich, which would wrap and style it."""
@@ -92,6 +92,11 @@ class UI:
 
     def say(self, text: str = "", style: str | None = None) -> None:
         self._print(scrub(text), style)
+
+    def row(self, label: str, value: str, column: int = 32) -> None:
+        """A label and its value in two columns; on a narrow terminal the value wraps under
+        its own column, not under the label's."""
+        self._print(scrub(f"  {label:{column}} {value}"), hang=column + 3)
 
     def heading(self, text: str) -> None:
         self._print(text, "bold")

@@ -158,10 +158,10 @@ def _show(
     for source in ModelSource:
         value = prepared.sources[source]
         mark = "  (used)" if source == prepared.winner else ""
-        ui.say(f"  {prepared.label(source):32} {value or '-'}{mark}")
+        ui.row(prepared.label(source), f"{value or '-'}{mark}")
     fallback = prepared.fallback
     state = f"  ({saved.verdict.fallback_status.words})" if saved and fallback else ""
-    ui.say(f"  {'fallback: ' + prepared.fallback_key:32} {fallback or '-'}{state}")
+    ui.row(f"fallback: {prepared.fallback_key}", f"{fallback or '-'}{state}")
     ui.heading("Config")
     state_word = f"schema {cfg.version}" if cfg.location.exists else "not created yet"
     ui.say(f"  {cfg.location.path} ({cfg.display}, {state_word})")
