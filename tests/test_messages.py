@@ -3,6 +3,7 @@ for options, `help [COMMAND]`, fix lines that work as printed, and the smaller w
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 
@@ -206,3 +207,18 @@ def test_check_all_names_the_project_in_the_run_it_advises(tmp_path, sim):
     assert result.returncode == 12, result.stdout
     assert f"`flux-setup run --project {project}`" in result.stdout
     assert "`flux-setup run`" not in result.stdout
+
+
+@pytest.mark.parametrize("verify", [True, False])
+def test_a_retired_models_step_gives_each_command_right_after_its_own_clause(tmp_path, sim, verify):
+    """The demo said "Switch to X ...; Y is the newest of the haiku line (not verified):
+    `flux-setup run`": the command for X read as the command for Y."""
+    (tmp_path / ".env").write_text("FLUX_MODEL=claude-3-haiku-20240307\n")
+    env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": sim.base_url}
+    args = ["check", "--project", str(tmp_path), "--json"] + ([] if verify else ["--no-verify"])
+    payload = json.loads(flux(*args, env=env).stdout)
+    step = next(d["next_step"] for d in payload["diagnosis"] if d["code"] == "model_retired")
+    first, _, successor = step.partition(" claude-haiku-5-5 is the newest model of the haiku line")
+    assert first.endswith("then `flux-setup run`." if not verify else "haiku): `flux-setup run`.")
+    assert "claude-opus-5-5" in first and "claude-haiku-5-5" not in first
+    assert successor.endswith(": `flux-setup run --model claude-haiku-5-5` keeps that line.")

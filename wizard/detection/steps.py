@@ -275,10 +275,11 @@ def _advise_replacement(result: Detection, catalog: Catalog) -> None:
     if current is None or result.recommended in (None, current.id):
         return
     successor = catalog.successor(current)
-    also = (
-        f"; {successor.id} is the newest model of the {current.line} line"
+    also = (  # a sentence after the command: beside the recommendation, it read as its part
+        f" {successor.id} is the newest model of the {current.line} line"
         # (a newer one may be unverified: `Catalog.successor` prefers proof)
-        + (" proven callable" if successor.callable else " (not verified)")
+        + (", proven callable" if successor.callable else " (not verified)")
+        + f": `flux-setup run --model {successor.id}` keeps that line."
         if successor is not None and successor.id != result.recommended
         else ""
     )
@@ -288,13 +289,13 @@ def _advise_replacement(result: Detection, catalog: Catalog) -> None:
             # nothing was called: the best listed model may be refused to this key
             d.next_step = (
                 f"`flux-setup check` proves which model replaces it ({result.recommended} "
-                f"leads your line order, {order}, but is not verified){also}; then "
-                "`flux-setup run`."
+                f"leads your line order, {order}, but is not verified); then "
+                f"`flux-setup run`.{also}"
             )
         elif d.model == current.id and d.code in REPLACEABLE:
             d.next_step = (
                 f"Switch to {result.recommended}, the recommendation for your line order "
-                f"({order}){also}: `flux-setup run`."
+                f"({order}): `flux-setup run`.{also}"
             )
 
 
