@@ -35,7 +35,7 @@ def test_under_json_no_line_is_drawn_per_project(tmp_path, sim):
     quiet = flux("check", "--all", str(tmp_path), "--json", env=env)
     reasons = [p["reason"] for p in json_of(quiet)["projects"]]
     assert all("was retired" in reason for reason in reasons)  # the JSON says it for each
-    assert not any(line.startswith("svc") for line in quiet.stderr.splitlines()), quiet.stderr
+    assert not any(line.startswith("• svc") for line in quiet.stderr.splitlines()), quiet.stderr
     assert "6 projects: 6 cannot use their model" in quiet.stderr  # the verdict line stays
     # the plaintext warning names a few of them, not every one
     assert "Keys kept in .env (plaintext): svc00, svc01, svc02, svc03, svc04 and 1 more." in (
@@ -44,7 +44,7 @@ def test_under_json_no_line_is_drawn_per_project(tmp_path, sim):
     # positive control: without --json each project's note is said, naming it
     shown = flux("check", "--all", str(tmp_path), env=env)
     assert any(
-        line.startswith("svc00") and "was retired" in line for line in shown.stdout.splitlines()
+        line.startswith("• svc00") and "was retired" in line for line in shown.stdout.splitlines()
     )
     assert shown.returncode == quiet.returncode == 12
 

@@ -193,7 +193,7 @@ def _show(ctx: Context, members: list[Member], groups: list[Group]) -> None:
         if note:
             said.setdefault(note, []).append(where)
     for note, where_all in said.items():
-        ui.say(f"{_first_names(where_all)}: {note}")
+        ui.say(f"• {_first_names(where_all)}: {note}")  # a bullet: wrapped, it hangs under it
 
 
 def _first_names(names: list[str], shown: int = 5) -> str:
