@@ -207,6 +207,10 @@ def test_check_all_names_the_project_in_the_run_it_advises(tmp_path, sim):
     assert result.returncode == 12, result.stdout
     assert f"`flux-setup run --project {project}`" in result.stdout
     assert "`flux-setup run`" not in result.stdout
+    # and each other command the note gives (the line's newest: `run --model ...`)
+    commands = re.findall(r"`flux-setup (run|check|migrate|undo|doctor)([^`]*)`", result.stdout)
+    assert ("run", f" --project {project} --model claude-haiku-5-5") in commands, commands
+    assert all(" --project " in rest or " --all" in rest for _, rest in commands), commands
 
 
 @pytest.mark.parametrize("verify", [True, False])

@@ -4,6 +4,7 @@ confirmation for all the changes, applied project by project."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -229,13 +230,19 @@ def project_reason(member: Member) -> str | None:
     )
 
 
+# The commands that act on one project: in a project's note, each names it.
+_PROJECT_COMMAND = re.compile(
+    r"`flux-setup (run|check|migrate|undo|doctor|status)\b(?! --all| --project)"
+)
+
+
 def _run_there(said: str | None, member: Member) -> str | None:
-    """On the screen, the advised `flux-setup run` names the project: typed in the scanned
-    folder, a bare one would set up that folder instead."""
+    """On the screen, every command a project's note advises names the project: typed in the
+    scanned folder, a bare `flux-setup run` (or `run --model X`) would set up that folder."""
     import shlex
 
-    there = f"`flux-setup run --project {shlex.quote(str(member.path))}`"
-    return said.replace("`flux-setup run`", there) if said else said
+    there = f"--project {shlex.quote(str(member.path))}"
+    return _PROJECT_COMMAND.sub(lambda m: f"{m.group()} {there}", said) if said else said
 
 
 def _fix(ctx: Context, fixes: list[fixing.Fix], report: Report) -> None:
