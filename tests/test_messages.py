@@ -226,3 +226,19 @@ def test_a_retired_models_step_gives_each_command_right_after_its_own_clause(tmp
     assert first.endswith("then `flux-setup run`." if not verify else "haiku): `flux-setup run`.")
     assert "claude-opus-5-5" in first and "claude-haiku-5-5" not in first
     assert successor.endswith(": `flux-setup run --model claude-haiku-5-5` keeps that line.")
+
+
+def test_nothing_that_writes_nothing_offers_an_undo_and_a_batch_never_a_bare_one(tmp_path, sim):
+    """`migrate --check` and `check --all --fix --dry-run` said "`flux-setup undo` takes it
+    back": nothing was written, and in a batch a bare undo is the scanned folder's."""
+    for name in ("p1", "p2"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "flux.toml").write_text('model = "claude-opus-4-1-20250805"\n')
+    env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": sim.base_url, "COLUMNS": "1000"}
+    pending = flux("migrate", "--check", "--project", str(tmp_path / "p1"), env=env)
+    assert pending.returncode == 10 and "undo" not in pending.stdout + pending.stderr
+    batch = flux("check", "--all", str(tmp_path), "--fix", "--dry-run", env=env)
+    said = batch.stdout + batch.stderr
+    assert "config schema 1 -> 2" in said  # the positive control: the migration is said
+    undos = re.findall(r"`flux-setup undo([^`]*)`", said)
+    assert all("--batch" in rest or "--project" in rest for rest in undos), said

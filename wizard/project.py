@@ -168,7 +168,9 @@ def plan_migration(files: ProjectFiles) -> Proposal:
         Diagnosis(
             Code.CONFIG_MIGRATED,
             f"{cfg.display}: config {'; '.join(steps)}.",
-            "Review the diff; `flux-setup undo` takes it back.",
+            # said before anything is written (`migrate --check`, a batch's preview): the line
+            # after a write names the undo that fits it (`undo`, `undo --batch`)
+            "Review the diff: nothing is written before it is shown.",
         )
     )
     if legacy_key:
