@@ -210,3 +210,8 @@ def test_every_view_names_the_keys_as_the_users_config_spells_them(
     assert f"from {model_key} in the config" in views["doctor"]
     for view in ("status", "doctor", "doctor --offline", "the checklist"):
         assert fallback_key in views[view], view
+    # the rule's fallback, beside the configured one, says which it is (not two "Fallback"s)
+    rules = next(
+        line for line in views["the checklist"].splitlines() if line.startswith("- Fallback:")
+    )
+    assert "`flux-setup run` writes" in rules, rules

@@ -64,7 +64,9 @@ def _summary(detection: Detection, made_at: str, fallback_key: str) -> list[str]
             else ""
         ),
         f"- Recommended: `{detection.recommended or 'none'}`",
-        f"- Fallback: `{detection.fallback or 'none'}`",
+        # (beside "Configured fallback" below: this one is the rule's, what `run` writes)
+        f"- Fallback: `{detection.fallback or 'none'}` (what `flux-setup run` writes beside "
+        "the recommendation)",
         *_configured_fallback(detection, fallback_key),
         f"- Preferred lines: {', '.join(detection.prefer)}",
     ]
