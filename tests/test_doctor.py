@@ -57,6 +57,8 @@ def test_the_verdict_lines_and_the_exit_code_are_checks_own(tmp_path, sim, model
     assert summary.count(model) == 1  # named once: not "X is retired: X was retired ..."
     if code == 10:  # a change is due: its fix makes it, not merely proves it
         assert "`flux-setup run`" in off_by_id["configured"]["fix"]
+    for line in (by_id["configured"], off_by_id["configured"]):  # one step: the fix, not two
+        assert "`flux-setup" not in line["summary"], line
     # nothing is proven offline: never a pass for the model
     assert off_by_id["configured"]["status"] == ("fail" if code == 12 else "warn")
 

@@ -186,3 +186,28 @@ def test_a_doctor_line_that_weighs_an_error_is_a_failing_line(code):
     assert line.state == State.FAIL and not line.ok
     # advice and a change that is due stay warnings
     assert Line("configured", State.WARN, "x.", code=E.UPGRADE_AVAILABLE).ok
+
+
+def test_a_reason_loses_only_its_own_step_and_a_line_names_its_model_once():
+    from wizard.diagnosis import Diagnosis
+    from wizard.vocab import Code
+    from wizard.words import stated
+
+    step = "Switch to m-2: `flux-setup run`."
+    retired = Diagnosis(Code.MODEL_RETIRED, "m-1 was retired.", step, model="m-1")
+    assert verdicts.without_step(f"m-1 was retired. {step}", [retired]) == "m-1 was retired."
+    upgrade = f"m-2 ranks higher in your line order and is callable: {verdicts.UPGRADE_STEP}"
+    assert (
+        verdicts.without_step(upgrade, []) == "m-2 ranks higher in your line order and is callable."
+    )
+    assert verdicts.without_step("Something else.", [retired]) == "Something else."
+    assert verdicts.without_step(None, [retired]) is None
+    assert stated("m-1 is retired", "m-1 was retired.", "m-1") == "m-1 was retired."
+    assert stated("m-1 is retired", "m-1 was retired.", "m-1", "the saved catalogue of D") == (
+        "By the saved catalogue of D: m-1 was retired."
+    )
+    # another model's words (m-10 is not m-1) keep the line's own subject
+    assert (
+        stated("m-1 is callable", "m-10 ranks higher.", "m-1")
+        == "m-1 is callable: m-10 ranks higher."
+    )

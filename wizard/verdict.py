@@ -26,6 +26,7 @@ SENTENCES = {
     "then rerun `flux-setup check`.",
 }
 NO_MODEL = "No model is configured for Flux yet: run `flux-setup run`."
+UPGRADE_STEP = "`flux-setup run` switches to it."  # the step of an upgrade's reason
 FALLBACK_DUE = (
     "The configured fallback needs a change (see above): run `flux-setup run` to set one "
     "Flux can call."
@@ -196,8 +197,16 @@ def reason(
     if own is not None:
         return f"{own.message} {own.next_step}".strip()
     if code == ExitCode.UPGRADE_AVAILABLE and recommended:
-        return (
-            f"{recommended} ranks higher in your line order and is callable: "
-            f"`flux-setup run` switches to it."
-        )
+        return f"{recommended} ranks higher in your line order and is callable: {UPGRADE_STEP}"
     return SENTENCES[code] if code != ExitCode.DEPRECATED or not fallback else FALLBACK_DUE
+
+
+def without_step(reason: str | None, diagnoses: list[Diagnosis]) -> str | None:
+    """A verdict's reason (a diagnosis's message and its step) without the step: a doctor line
+    gives its one step as its fix, and "run `X`" then "fix: `X --model Y`" are two."""
+    if reason and reason.endswith(f": {UPGRADE_STEP}"):
+        return reason.removesuffix(f": {UPGRADE_STEP}") + "."
+    for d in diagnoses:
+        if reason and d.next_step and reason.endswith(f" {d.next_step}"):
+            return reason[: -len(d.next_step)].rstrip()
+    return reason

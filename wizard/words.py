@@ -45,3 +45,12 @@ def after_colon(head: str, text: str) -> str:
 def status_words(status: Status) -> str:
     """A status as a sentence says it ("refused to this key"), never its code word."""
     return status.words
+
+
+def stated(said: str, words: str, model: str, source: str | None = None) -> str:
+    """`said: words`, unless the words begin with the model's ID: they say what it is already
+    ("X is retired: X was retired on ..." names it twice). `source`: where the facts are from
+    ("the saved catalogue of DAY"), said before them then."""
+    if words.startswith(f"{model} "):
+        return f"By {source}: {words}" if source else words
+    return after_colon(said, words)

@@ -4,7 +4,6 @@ confirmation for all the changes, applied project by project."""
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -15,6 +14,7 @@ from wizard.diagnosis import Diagnosis
 from wizard.errors import Declined, FilesError, UsageError
 from wizard.fleet import fix as fixing
 from wizard.fleet.find import Found, find_projects
+from wizard.fleet.notes import first_names, project_note, project_reason
 from wizard.fleet.scan import (
     Group,
     Member,
@@ -28,7 +28,6 @@ from wizard.fleet.scan import (
 from wizard.flow import consent
 from wizard.flow.key import stdin_key
 from wizard.flow.key_store import MOVE_FIX
-from wizard.flow.network import incomplete_reason
 from wizard.flow.options import Options
 from wizard.flow.session import Context
 from wizard.jsontypes import JsonObject
@@ -190,59 +189,11 @@ def _show(ctx: Context, members: list[Member], groups: list[Group]) -> None:
         if member.conflict:
             ui.warn(f"{where}: {member.conflict}")
         # with --json each project's `reason` and `error` say it (5,000 projects: 4,000 lines)
-        note = None if ctx.options.output.json else _next(member)
+        note = None if ctx.options.output.json else project_note(member)
         if note:
             said.setdefault(note, []).append(where)
     for note, where_all in said.items():
-        ui.say(f"• {_first_names(where_all)}: {note}")  # a bullet: wrapped, it hangs under it
-
-
-def _first_names(names: list[str], shown: int = 5) -> str:
-    """A few of the projects a line is about, and how many more (5,000 names: a 70 KB line)."""
-    more = f" and {len(names) - shown} more" if len(names) > shown else ""
-    return ", ".join(names[:shown]) + more
-
-
-def _next(member: Member) -> str | None:
-    """The one thing to do about a project, or None when it is fine."""
-    if member.error is not None:
-        fix = f" Fix: {member.error.fix}" if member.error.fix else ""
-        return f"{member.error.message}{fix}"
-    code, view = member.code, member.detection
-    if code == ExitCode.NETWORK and view is not None:
-        return incomplete_reason(view)
-    if code in (ExitCode.KEY, ExitCode.ACCOUNT):
-        if view is not None:  # said once above, under its key: not once per project
-            return verdicts.SENTENCES.get(code)
-        first = next((d for d in member.diagnoses if d.account_wide), None)
-        return first.message if first else verdicts.SENTENCES.get(code)
-    return _run_there(project_reason(member), member)
-
-
-def project_reason(member: Member) -> str | None:
-    """The project's verdict in one sentence, by the rule a single `check` follows (the same
-    words in --json as a check of the project alone)."""
-    view = member.detection
-    resolved = view.configured_model if view is not None else member.configured
-    fallback = view.resolve(member.fallback) if view is not None else member.fallback
-    return verdicts.reason(
-        member.code, member.diagnoses, member.configured, resolved, member.recommended, fallback
-    )
-
-
-# The commands that act on one project: in a project's note, each names it.
-_PROJECT_COMMAND = re.compile(
-    r"`flux-setup (run|check|migrate|undo|doctor|status)\b(?! --all| --project)"
-)
-
-
-def _run_there(said: str | None, member: Member) -> str | None:
-    """On the screen, every command a project's note advises names the project: typed in the
-    scanned folder, a bare `flux-setup run` (or `run --model X`) would set up that folder."""
-    import shlex
-
-    there = f"--project {shlex.quote(str(member.path))}"
-    return _PROJECT_COMMAND.sub(lambda m: f"{m.group()} {there}", said) if said else said
+        ui.say(f"• {first_names(where_all)}: {note}")  # a bullet: wrapped, it hangs under it
 
 
 def _fix(ctx: Context, fixes: list[fixing.Fix], report: Report) -> None:
@@ -260,7 +211,7 @@ def _fix(ctx: Context, fixes: list[fixing.Fix], report: Report) -> None:
         shown = fix.member.shown
         ui.diagnoses([replace(d, message=f"{shown}: {d.message}") for d in fix.notes.diagnoses])
     for (warn, line), names in notes.items():
-        (ui.warn if warn else ui.say)(f"{_first_names(names)}: {line}")
+        (ui.warn if warn else ui.say)(f"{first_names(names)}: {line}")
     ui.diff(fixing.diff(fixes))
     if consent.dry_run(ctx):
         return
@@ -354,7 +305,7 @@ def _where_kept(ctx: Context, members: list[Member]) -> None:
             kept.setdefault(member.key.stored or member.key.source.stored, []).append(member.shown)
     for stored, shown in kept.items():
         # (the scanned folder itself is "." in the table; in a sentence it would end in "..")
-        names = _first_names(["this folder" if name == "." else name for name in shown])
+        names = first_names(["this folder" if name == "." else name for name in shown])
         line = f"Keys kept in {stored.words}: {names}"
         if stored.plaintext:
             ctx.ui.warn(f"{line}. {MOVE_FIX}")

@@ -32,7 +32,6 @@ from wizard.commands.doctor_lines import (
     overall,
     recommendation_line,
     saved_fallback_line,
-    stated,
 )
 from wizard.constants import KEY_VAR
 from wizard.detection import Detection
@@ -56,6 +55,7 @@ from wizard.keys import ApiKey, KeyDiscovery, check_form
 from wizard.prompts import NoInput
 from wizard.render import UI
 from wizard.report import Report
+from wizard.words import stated
 
 
 @dataclass(frozen=True)
@@ -242,7 +242,9 @@ def _offline(ctx: Context, prepared: Prepared, key: ApiKey) -> Verdict:
     )
     if reason is None and own_code == ExitCode.NETWORK and result.diagnoses:
         reason = result.diagnoses[0].message  # what stopped it: doctor shows nothing above
-    reason = reason or verdicts.sentence(own_code, judged.status, None)
+    reason = verdicts.without_step(reason, result.diagnoses) or verdicts.sentence(
+        own_code, judged.status, None
+    )
     said = f"{prepared.configured} is {judged.status.words} (by the saved catalogue of {day})"
     failed = own_code in (ExitCode.UNAVAILABLE, ExitCode.NETWORK) or judged.status.unusable
     first = next((d.next_step for d in result.diagnoses if d.model != fallback), None)

@@ -19,7 +19,7 @@ from wizard.errors import ExitCode
 from wizard.keys import ApiKey, KeyDiscovery, check_form
 from wizard.limits.findings import Limits
 from wizard.vocab import Code, Status, Word
-from wizard.words import after_colon, ended
+from wizard.words import after_colon, ended, stated
 
 if TYPE_CHECKING:
     from wizard.flow.prepare import Prepared
@@ -205,7 +205,9 @@ def configured_line(detection: Detection, code: ExitCode, reason: str | None) ->
         return _unsettled(detection, said)
     step = _first_step(detection, code)
     if code not in _ADVICE or status.unusable:
-        words = reason or verdicts.sentence(code, status, detection.configured_fallback)
+        words = verdicts.without_step(reason, detection.diagnoses) or verdicts.sentence(
+            code, status, detection.configured_fallback
+        )
         return Line("configured", State.FAIL, stated(said, words, detection.configured), step, code)
     if not detection.verify:
         return Line(
@@ -225,9 +227,11 @@ def configured_line(detection: Detection, code: ExitCode, reason: str | None) ->
     if code == ExitCode.UPGRADE_AVAILABLE and detection.recommended:
         reason = reason or (
             f"{detection.recommended} ranks higher in your line order and is callable: "
-            "`flux-setup run` switches to it."
+            f"{verdicts.UPGRADE_STEP}"
         )
-    words = reason or verdicts.sentence(code, status, detection.configured_fallback)
+    words = verdicts.without_step(reason, detection.diagnoses) or verdicts.sentence(
+        code, status, detection.configured_fallback
+    )
     return Line("configured", State.WARN, after_colon(said, words), step, code)
 
 
@@ -293,15 +297,6 @@ def recommendation_line(detection: Detection) -> Line:
         "No model is recommended: the check could not settle one in this run.",
         "`flux-setup check` says what stands in the way.",
     )
-
-
-def stated(said: str, words: str, model: str, source: str | None = None) -> str:
-    """`said: words`, unless the words begin with the model's ID: they say what it is already
-    ("X is retired: X was retired on ..." names it twice). `source`: where the facts are from
-    ("the saved catalogue of DAY"), said before them then."""
-    if words.startswith(f"{model} "):
-        return f"By {source}: {words}" if source else words
-    return after_colon(said, words)
 
 
 def _no_fallback(key: str) -> Line:
