@@ -151,3 +151,26 @@ def test_a_two_column_row_wraps_under_its_value_not_under_its_label(columns):
     assert (
         piped.getvalue().splitlines()[0].endswith("claude-opus-4-1-20250805 (used)")
     )  # a pipe's row whole
+
+
+@pytest.mark.parametrize("columns", [40, 60, 80])
+def test_a_command_that_fits_on_a_line_is_never_broken_inside(columns):
+    """Copied with the line break, `flux-setup run --model` would run alone."""
+    import re
+
+    out = _Terminal()
+    ui = UI(out, environ={"COLUMNS": str(columns)}, color=False)
+    text = (
+        "Next: Switch Flux to claude-opus-5-5 now (about 25% of the price of Claude Opus 4.1): "
+        "`flux-setup run --model claude-opus-5-5` (it replaces the configured fallback too); "
+        "or `flux-setup run --fallback none` for none."
+    )
+    ui.warn(text)
+    lines = out.getvalue().rstrip("\n").split("\n")
+    assert all(len(line) <= columns for line in lines), lines
+    joined = " ".join(line.strip() for line in lines)
+    fitting = [c for c in re.findall(r"`[^`]+`", text) if len(c) + 1 < columns - 2]
+    assert fitting  # (at 40 columns the longer command cannot fit: it wraps at its spaces)
+    for command in fitting:
+        assert any(command in line for line in lines), (command, lines)
+    assert joined.removeprefix("! ") == text

@@ -1,6 +1,7 @@
 """A terminal's line wrapped between words to its width with a hanging indent: continuation
 lines sit under the text after the line's leading spaces and marker ("! ", "✓ ", "• ",
-"  → ", "  fix: ", "error: "), so that a row read at 60 columns never runs back to column 0."""
+"  → ", "  fix: ", "error: "), so that a row read at 60 columns never runs back to column 0;
+a `command` that fits on a line is never broken inside."""
 
 from __future__ import annotations
 
@@ -24,7 +25,23 @@ def print_wrapped(console: Console, text: str, style: str | None, hang: int | No
         return
     from rich.text import Text
 
-    lines = Text(text[hang:]).wrap(console, console.width - hang)
+    room = console.width - hang
+    lines = Text(_glued(text[hang:], room)).wrap(console, room)
     for number, line in enumerate(lines):
         lead = text[:hang] if number == 0 else " " * hang
-        console.print(Text(lead) + line, style=style, markup=False, soft_wrap=True)
+        shown = Text(lead) + Text(line.plain.replace(_GLUE, " "))
+        console.print(shown, style=style, markup=False, soft_wrap=True)
+
+
+# A space inside a `command` that fits on a line: wrapped there, the first half would be
+# copied and run alone. (A private-use character: rich's wrap breaks at every whitespace.)
+_GLUE = "\ue000"
+_COMMAND = re.compile(r"`[^`\n]+`")
+
+
+def _glued(text: str, room: int) -> str:
+    def glue(found: re.Match[str]) -> str:
+        command = found.group()
+        return command.replace(" ", _GLUE) if len(command) + 1 < room else command
+
+    return _COMMAND.sub(glue, text)
