@@ -215,3 +215,13 @@ def test_every_view_names_the_keys_as_the_users_config_spells_them(
         line for line in views["the checklist"].splitlines() if line.startswith("- Fallback:")
     )
     assert "`flux-setup run` writes" in rules, rules
+
+
+def test_a_fallback_to_replace_is_said_below_the_model_run_switches_to(tmp_path, sim):
+    """The configured model is retired too: "below claude-opus-4-1" named the model that goes."""
+    project(tmp_path, "claude-opus-4-1-20250805", RETIRED)
+    payload = json_of(cli(tmp_path, sim, "check", "--json"))
+    assert payload["recommended"] == "claude-opus-5-5"
+    step = next(d["next_step"] for d in payload["diagnosis"] if d["model"] == RETIRED)
+    assert "below claude-opus-5-5 (the model it switches to;" in step, step
+    assert "claude-opus-4-1" not in step
