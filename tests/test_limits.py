@@ -191,7 +191,9 @@ def test_an_api_key_given_as_the_admin_key_is_refused_before_any_request(tmp_pat
     result, payload = limits(sim, tmp_path, env={"ANTHROPIC_ADMIN_KEY": KEY})
     assert result.returncode == 3
     assert codes(payload) == ["key_wrong_kind"]
-    assert "This is an API key (sk-ant-api03-...), not an admin key" in payload["error"]["message"]
+    message = payload["error"]["message"]
+    assert "given as the admin key" in message and not message.startswith("The admin key")
+    assert ": this is an API key (sk-ant-api03-...), not an admin key" in message  # one sentence
     assert sim.counters.snapshot()["total_requests"] == 0
 
 

@@ -13,6 +13,7 @@ from wizard.flow.session import Context
 from wizard.keys import ApiKey, check_admin_form, normalise
 from wizard.limits.findings import Limits
 from wizard.vocab import Code, KeySource
+from wizard.words import after_colon
 
 LABELS = {
     KeySource.STDIN: "standard input (--admin-key-stdin)",
@@ -31,7 +32,10 @@ def refused_admin(key: ApiKey) -> WizardError | None:
     if problem is None:
         return None
     return WizardError(
-        f"The admin key {key.fingerprint} from {label(key)}: {problem.message}",
+        # "the admin key" only when it is one: an API key given as the admin key is said so
+        after_colon(
+            f"The key {key.fingerprint} given as the admin key ({label(key)})", problem.message
+        ),
         fix=problem.next_step + (f" {problem.url}" if problem.url else ""),
         code=ExitCode.KEY,
         diagnosis=problem.code,
