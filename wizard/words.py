@@ -47,10 +47,10 @@ def status_words(status: Status) -> str:
     return status.words
 
 
-def stated(said: str, words: str, model: str, source: str | None = None) -> str:
+def stated(said: str, words: str, model: str | None, source: str | None = None) -> str:
     """`said: words`, unless the words begin with the model's ID: they say what it is already
     ("X is retired: X was retired on ..." names it twice). `source`: where the facts are from
     ("the saved catalogue of DAY"), said before them then."""
-    if words.startswith(f"{model} "):
+    if model and words.startswith(f"{model} "):
         return f"By {source}: {words}" if source else words
     return after_colon(said, words)

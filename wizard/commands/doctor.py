@@ -252,7 +252,7 @@ def _offline(ctx: Context, prepared: Prepared, key: ApiKey) -> Verdict:
         Line(
             "configured",
             State.FAIL if failed else State.WARN,
-            stated(said, reason, str(prepared.configured), f"the saved catalogue of {day}"),
+            stated(said, reason, prepared.configured, f"the saved catalogue of {day}"),
             _offline_fix(own_code, failed, first),
             own_code,
         )

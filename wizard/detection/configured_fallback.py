@@ -96,10 +96,9 @@ def replace_step(result: Detection | None = None, primary: str | None = None) ->
     choice, named when this check proved it) or `run --fallback` (the flag is run's).
     Offline there is no result: `primary` names the configured model."""
     primary = result.configured_model if result is not None else primary
-    switching = (  # the configured model goes too: the fallback ranks below its replacement
-        result is not None and result.configured_status.unusable and result.recommended
-    )
-    if result is not None and switching:
+    # the configured model goes too: the fallback ranks below its replacement
+    switching = result is not None and result.configured_status.unusable and result.recommended
+    if switching and result is not None:
         primary = result.recommended
     proven = result is not None and result.verify and primary  # never an unproven "callable"
     rule = result.fallback_for(primary) if result is not None and proven else None
