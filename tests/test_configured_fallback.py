@@ -225,3 +225,7 @@ def test_a_fallback_to_replace_is_said_below_the_model_run_switches_to(tmp_path,
     step = next(d["next_step"] for d in payload["diagnosis"] if d["model"] == RETIRED)
     assert "below claude-opus-5-5 (the model it switches to;" in step, step
     assert "claude-opus-4-1" not in step
+    # and offline, by the catalogue that check saved: the same step
+    offline = json_of(cli(tmp_path, None, "check", "--offline", "--json"))
+    step = next(d["next_step"] for d in offline["diagnosis"] if d["model"] == RETIRED)
+    assert "below claude-opus-5-5 (the model it switches to;" in step, step

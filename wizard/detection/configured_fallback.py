@@ -91,20 +91,23 @@ def as_fallback(diagnosis: Diagnosis, primary: str | None, step: str) -> None:
     diagnosis.next_step = step
 
 
-def replace_step(result: Detection | None = None, primary: str | None = None) -> str:
+def replace_step(
+    result: Detection | None = None, primary: str | None = None, switch_to: str | None = None
+) -> str:
     """What sets a fallback that can stay, in one wording for every view: `run` (the rule's
     choice, named when this check proved it) or `run --fallback` (the flag is run's).
-    Offline there is no result: `primary` names the configured model."""
-    primary = result.configured_model if result is not None else primary
-    # the configured model goes too: the fallback ranks below its replacement
-    switching = result is not None and result.configured_status.unusable and result.recommended
-    if switching and result is not None:
-        primary = result.recommended
+    Offline there is no result: `primary` names the configured model, and `switch_to` the
+    model `run` replaces it with when it must go too (the fallback ranks below that one)."""
+    if result is not None:
+        primary = result.configured_model
+        if result.configured_status.unusable and result.recommended:
+            switch_to = result.recommended
+    primary = switch_to or primary
     proven = result is not None and result.verify and primary  # never an unproven "callable"
     rule = result.fallback_for(primary) if result is not None and proven else None
     below = f"the best callable model below {primary or 'the configured model'}"
     choice = f"{rule}, {below}" if rule is not None else below
-    why = "the model it switches to; " if switching else ""
+    why = "the model it switches to; " if switch_to else ""
     return (
         f"`flux-setup run` replaces it with {choice} ({why}`flux-setup run --fallback ID` sets "
         "another, `--fallback none` none)."

@@ -63,7 +63,8 @@ def verdict_of(
         return judged
     cause = _fallback_cause(record, fallback, model, today, warn)
     if cause is not None:
-        as_fallback(cause, configured, replace_step(primary=configured))
+        switch_to = judged.recommended if judged.status.unusable else None
+        as_fallback(cause, configured, replace_step(primary=configured, switch_to=switch_to))
         judged.diagnoses.append(cause)
     judged.primary_code = judged.code
     judged.fallback_due |= cause is not None  # (an active model retiring within --warn-days)
